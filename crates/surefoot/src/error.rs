@@ -1,0 +1,1469 @@
+//! The one error type of surefoot and the stable error-code model. This module owns
+//! [`Error`] (status, stable `code`, [`ErrorKind`], message, request id, `Retry-After`,
+//! attempts, time waited, raw body), the classification of any HTTP error response into
+//! that model ([`Error::from_response`]: OpenAI envelope, RFC 7807 problem+json, FastAPI
+//! `detail` in all its forms, HTML pages from proxies, empty and unparseable bodies), and
+//! the retryability of each failure. It never panics on any input and never sees an API
+//! key (the client masks keys before building messages; `Debug` shows no headers).
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use serde_json::{Map, Value};
+
+/// `Result` with surefoot's [`Error`] as the default error type.
+///
+/// ```
+/// fn check(limit: u32) -> surefoot::Result<u32> {
+///     if limit == 0 {
+///         return Err(surefoot::Error::invalid_request("limit must be between 1 and 100"));
+///     }
+///     Ok(limit)
+/// }
+/// assert!(check(0).is_err());
+/// ```
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Longest message kept from a server body (characters); longer ones are cut with `…`.
+const MAX_MESSAGE_CHARS: usize = 2000;
+/// Longest code accepted from a server body; longer (or odd) values fall back to the status.
+const MAX_CODE_CHARS: usize = 200;
+/// Longest request id accepted from a header or body.
+const MAX_REQUEST_ID_CHARS: usize = 200;
+/// Most FastAPI validation items spelled out in a message.
+const MAX_DETAIL_ITEMS: usize = 10;
+
+/// Codes that mean "you are out of money/quota": never retried, even when sent with 429.
+const PAYMENT_CODES: &[&str] = &["insufficient_quota", "credit_exhausted", "key_budget_exceeded"];
+/// Codes that mean "slow down": retried (honouring `Retry-After`).
+const RATE_LIMIT_CODES: &[&str] = &[
+    "rate_limit_exceeded",
+    "concurrency_limit_exceeded",
+    "daily_cap_exceeded",
+];
+/// Codes that mean "this key may not do that".
+const PERMISSION_CODES: &[&str] = &["api_access_denied", "forbidden", "origin_not_allowed"];
+
+/// The broad category of a failure; the same eleven values in every language.
+///
+/// Branch on [`Error::code`] for precise handling and on the kind for coarse handling.
+///
+/// ```
+/// use surefoot::ErrorKind;
+/// assert_eq!(ErrorKind::RateLimited.as_str(), "rate_limited");
+/// assert_eq!(ErrorKind::PaymentRequired.to_string(), "payment_required");
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// 401: missing, invalid, expired or revoked key.
+    Authentication,
+    /// 403: the key may not do this (scope, plan, origin).
+    Permission,
+    /// 404: no such resource (for this key/workspace).
+    NotFound,
+    /// 400, 422 and other 4xx: the request needs fixing.
+    Validation,
+    /// 409: e.g. an idempotency key reused with a different body.
+    Conflict,
+    /// 402, or a quota/credit/budget code on any status: add credit or upgrade.
+    PaymentRequired,
+    /// 429 rate, concurrency or daily-cap limits.
+    RateLimited,
+    /// 5xx, or a success response whose body could not be understood.
+    Server,
+    /// The connection failed (DNS, connect, TLS, reset).
+    Connection,
+    /// A per-attempt timeout or the overall deadline expired (also HTTP 408).
+    Timeout,
+    /// Refused on the client side before anything was sent.
+    InvalidRequest,
+}
+
+impl ErrorKind {
+    /// Every kind, in declaration order (handy for bindings and exhaustive tests).
+    ///
+    /// ```
+    /// assert_eq!(surefoot::error::ErrorKind::ALL.len(), 11);
+    /// ```
+    pub const ALL: [ErrorKind; 11] = [
+        ErrorKind::Authentication,
+        ErrorKind::Permission,
+        ErrorKind::NotFound,
+        ErrorKind::Validation,
+        ErrorKind::Conflict,
+        ErrorKind::PaymentRequired,
+        ErrorKind::RateLimited,
+        ErrorKind::Server,
+        ErrorKind::Connection,
+        ErrorKind::Timeout,
+        ErrorKind::InvalidRequest,
+    ];
+
+    /// The stable snake_case name of the kind.
+    ///
+    /// ```
+    /// assert_eq!(surefoot::ErrorKind::NotFound.as_str(), "not_found");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Authentication => "authentication",
+            ErrorKind::Permission => "permission",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Validation => "validation",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::PaymentRequired => "payment_required",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::Server => "server",
+            ErrorKind::Connection => "connection",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::InvalidRequest => "invalid_request",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Clone)]
+struct Inner {
+    status: Option<u16>,
+    code: String,
+    kind: ErrorKind,
+    message: String,
+    request_id: Option<String>,
+    retry_after: Option<Duration>,
+    attempts: u32,
+    waited: Duration,
+    retryable: bool,
+    body: Option<Bytes>,
+    body_truncated: bool,
+    content_type: Option<String>,
+    reached_server: bool,
+    source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+/// Every surefoot failure: an HTTP error response, a connection failure, a timeout, an
+/// unparseable success body, or a request refused on the client side.
+///
+/// Cheap to move (one pointer) and to clone (the body and source are shared).
+///
+/// ```
+/// use surefoot::{Error, ErrorKind};
+/// let mut headers = http::HeaderMap::new();
+/// headers.insert("x-request-id", "req_1".parse().unwrap());
+/// headers.insert("retry-after", "2.5".parse().unwrap());
+/// let body = br#"{"error": {"message": "Rate limit exceeded.", "type": "rate_limit_error",
+///                 "code": "rate_limit_exceeded", "param": null}}"#;
+/// let err = Error::from_response(429, &headers, body, false).with_attempts(4);
+/// assert_eq!(err.code(), "rate_limit_exceeded");
+/// assert_eq!(err.kind(), ErrorKind::RateLimited);
+/// assert!(err.is_retryable());
+/// assert_eq!(
+///     err.to_string(),
+///     "rate_limit_exceeded (HTTP 429): Rate limit exceeded. [request_id=req_1, attempts=4, retry_after=2.5s]"
+/// );
+/// ```
+#[derive(Clone)]
+pub struct Error(Box<Inner>);
+
+impl Error {
+    fn base(code: &str, kind: ErrorKind, message: String) -> Error {
+        Error(Box::new(Inner {
+            status: None,
+            code: code.to_owned(),
+            kind,
+            message: clean_message(&message),
+            request_id: None,
+            retry_after: None,
+            attempts: 1,
+            waited: Duration::ZERO,
+            retryable: false,
+            body: None,
+            body_truncated: false,
+            content_type: None,
+            reached_server: true,
+            source: None,
+        }))
+    }
+
+    // ----- constructors -------------------------------------------------------------
+
+    /// A request refused on the client side before anything was sent (a `limit` of 0, a
+    /// key with trailing whitespace, plain HTTP to a remote host…). Code `invalid_request`,
+    /// kind [`ErrorKind::InvalidRequest`], not retryable, never reached the server,
+    /// zero attempts.
+    ///
+    /// ```
+    /// let e = surefoot::Error::invalid_request("API key has trailing whitespace");
+    /// assert_eq!(e.code(), "invalid_request");
+    /// assert!(!e.reached_server() && !e.is_retryable());
+    /// assert_eq!(e.to_string(), "invalid_request: API key has trailing whitespace");
+    /// ```
+    pub fn invalid_request(message: impl Into<String>) -> Error {
+        let mut e = Error::base("invalid_request", ErrorKind::InvalidRequest, message.into());
+        e.0.attempts = 0;
+        e.0.reached_server = false;
+        e
+    }
+
+    /// A connection failure (DNS, connect, TLS, reset). Pass `reached_server = false` only
+    /// when the request provably never reached the server (e.g. connect refused); that is
+    /// what allows a non-idempotent request to be retried. Code `connection_error`,
+    /// retryable.
+    ///
+    /// ```
+    /// let e = surefoot::Error::connection("connection refused", false);
+    /// assert_eq!(e.code(), "connection_error");
+    /// assert!(e.is_retryable() && !e.reached_server());
+    /// ```
+    pub fn connection(message: impl Into<String>, reached_server: bool) -> Error {
+        let mut e = Error::base("connection_error", ErrorKind::Connection, message.into());
+        e.0.retryable = true;
+        e.0.reached_server = reached_server;
+        e
+    }
+
+    /// A timeout (per attempt or overall deadline). Code `timeout`, retryable; assumed to
+    /// have reached the server (we cannot know it did not).
+    ///
+    /// ```
+    /// let e = surefoot::Error::timeout("request timed out after 30s");
+    /// assert_eq!(e.kind(), surefoot::ErrorKind::Timeout);
+    /// assert!(e.is_retryable() && e.reached_server());
+    /// ```
+    pub fn timeout(message: impl Into<String>) -> Error {
+        let mut e = Error::base("timeout", ErrorKind::Timeout, message.into());
+        e.0.retryable = true;
+        e
+    }
+
+    /// A success response whose body could not be decoded. Code `invalid_response`, kind
+    /// [`ErrorKind::Server`], not retryable; the body is kept.
+    ///
+    /// ```
+    /// let e = surefoot::Error::decode("expected `data` array", 200, b"{}");
+    /// assert_eq!((e.code(), e.status()), ("invalid_response", Some(200)));
+    /// assert_eq!(e.body(), Some(&b"{}"[..]));
+    /// ```
+    pub fn decode(message: impl Into<String>, status: u16, body: &[u8]) -> Error {
+        let mut e = Error::base("invalid_response", ErrorKind::Server, message.into());
+        e.0.status = Some(status);
+        e.0.body = Some(Bytes::copy_from_slice(body));
+        e
+    }
+
+    /// An error with an explicit code and kind (for callers building their own errors,
+    /// e.g. a repeated pagination cursor). Retryable only for connection and timeout kinds.
+    ///
+    /// ```
+    /// use surefoot::{Error, ErrorKind};
+    /// let e = Error::new(ErrorKind::Server, "repeated_cursor", "the server returned the same cursor twice");
+    /// assert_eq!(e.code(), "repeated_cursor");
+    /// assert!(!e.is_retryable());
+    /// ```
+    pub fn new(kind: ErrorKind, code: impl Into<String>, message: impl Into<String>) -> Error {
+        let code = code.into();
+        let mut e = Error::base(&code, kind, message.into());
+        e.0.retryable = matches!(kind, ErrorKind::Connection | ErrorKind::Timeout);
+        if kind == ErrorKind::InvalidRequest {
+            e.0.attempts = 0;
+            e.0.reached_server = false;
+        }
+        e
+    }
+
+    /// Classify an HTTP error response into the error-code model.
+    ///
+    /// `body` is the raw (possibly capped) body and `body_truncated` says whether it was
+    /// cut. Understands the OpenAI envelope, RFC 7807 problem+json, FastAPI `detail`
+    /// (string, object, nested envelope, validation list), HTML error pages, empty and
+    /// unparseable bodies. Never panics. `retry_after` is read from the headers
+    /// (`retry-after-ms`, `Retry-After`), `request_id` from `x-request-id` / `request-id` /
+    /// `x-amzn-requestid`, else from the body's `request_id`.
+    ///
+    /// ```
+    /// use surefoot::{Error, ErrorKind};
+    /// let mut h = http::HeaderMap::new();
+    /// h.insert("content-type", "application/problem+json".parse().unwrap());
+    /// let body = br#"{"type": "https://api.pyai.com/problems/idempotency_conflict", "title": "Conflict",
+    ///   "status": 409, "detail": "Idempotency-Key was reused with a different request body.",
+    ///   "request_id": "req_9"}"#;
+    /// let e = Error::from_response(409, &h, body, false);
+    /// assert_eq!(e.code(), "idempotency_conflict");
+    /// assert_eq!(e.kind(), ErrorKind::Conflict);
+    /// assert_eq!(e.request_id(), Some("req_9"));
+    /// assert!(!e.is_retryable());
+    ///
+    /// let e = Error::from_response(422, &http::HeaderMap::new(),
+    ///     br#"{"detail": [{"loc": ["query", "limit"], "msg": "Input should be less than or equal to 100", "type": "less_than_equal"}]}"#, false);
+    /// assert_eq!(e.code(), "validation_error");
+    /// assert_eq!(e.message(), "query.limit: Input should be less than or equal to 100");
+    /// ```
+    pub fn from_response(
+        status: u16,
+        headers: &http::HeaderMap,
+        body: &[u8],
+        body_truncated: bool,
+    ) -> Error {
+        let content_type = header_str(headers, http::header::CONTENT_TYPE.as_str())
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty());
+        let parsed = parse_body(status, content_type.as_deref(), body, body_truncated);
+
+        let code = parsed
+            .code
+            .filter(|c| valid_code(c))
+            .unwrap_or_else(|| code_from_status(status));
+        let kind = kind_for(&code, status);
+        let retryable = retryable_for(&code, status);
+
+        let request_id = ["x-request-id", "request-id", "x-amzn-requestid"]
+            .iter()
+            .find_map(|name| header_str(headers, name))
+            .map(str::trim)
+            .filter(|s| valid_request_id(s))
+            .map(str::to_owned)
+            .or_else(|| parsed.request_id.filter(|s| valid_request_id(s)));
+
+        let mut e = Error::base(&code, kind, parsed.message);
+        e.0.status = Some(status);
+        e.0.retryable = retryable;
+        e.0.request_id = request_id;
+        e.0.retry_after = crate::retry::parse_retry_after(headers, SystemTime::now());
+        e.0.body = Some(Bytes::copy_from_slice(body));
+        e.0.body_truncated = body_truncated;
+        e.0.content_type = content_type;
+        e
+    }
+
+    // ----- builders -------------------------------------------------------------------
+
+    /// Attach the underlying cause, exposed through [`std::error::Error::source`].
+    ///
+    /// ```
+    /// use std::error::Error as _;
+    /// let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+    /// let e = surefoot::Error::connection("could not connect", false).with_source(io);
+    /// assert_eq!(e.source().unwrap().to_string(), "refused");
+    /// ```
+    pub fn with_source(mut self, e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.0.source = Some(Arc::new(e));
+        self
+    }
+
+    /// Set the number of attempts made (the first try counts as one).
+    ///
+    /// ```
+    /// assert_eq!(surefoot::Error::timeout("t").with_attempts(4).attempts(), 4);
+    /// ```
+    pub fn with_attempts(mut self, n: u32) -> Self {
+        self.0.attempts = n;
+        self
+    }
+
+    /// Set (or clear) the server's requested wait.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let e = surefoot::Error::timeout("t").with_retry_after(Some(Duration::from_secs(3)));
+    /// assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
+    /// ```
+    pub fn with_retry_after(mut self, d: Option<Duration>) -> Self {
+        self.0.retry_after = d;
+        self
+    }
+
+    /// Set the total time slept (backoff) and paced over all attempts.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let e = surefoot::Error::timeout("t").with_waited(Duration::from_millis(1500));
+    /// assert_eq!(e.waited(), Duration::from_millis(1500));
+    /// ```
+    pub fn with_waited(mut self, d: Duration) -> Self {
+        self.0.waited = d;
+        self
+    }
+
+    /// Set (or clear) the request id. `None` keeps nothing; ids with control characters
+    /// or longer than 200 characters are dropped.
+    ///
+    /// ```
+    /// let e = surefoot::Error::timeout("t").with_request_id(Some("req_1".into()));
+    /// assert_eq!(e.request_id(), Some("req_1"));
+    /// ```
+    pub fn with_request_id(mut self, id: Option<String>) -> Self {
+        self.0.request_id = id.filter(|s| valid_request_id(s));
+        self
+    }
+
+    /// Replace the message (e.g. to add context); control characters become spaces.
+    ///
+    /// ```
+    /// let e = surefoot::Error::timeout("t").with_message("deadline of 5s exceeded");
+    /// assert_eq!(e.message(), "deadline of 5s exceeded");
+    /// ```
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.0.message = clean_message(&message.into());
+        self
+    }
+
+    // ----- accessors ------------------------------------------------------------------
+
+    /// The HTTP status, if a response was received.
+    ///
+    /// ```
+    /// assert_eq!(surefoot::Error::timeout("t").status(), None);
+    /// ```
+    pub fn status(&self) -> Option<u16> {
+        self.0.status
+    }
+
+    /// The stable, machine-readable code (`rate_limit_exceeded`, `not_found`,
+    /// `connection_error`, `invalid_request`, or any code the server sent). Branch on this.
+    ///
+    /// ```
+    /// let e = surefoot::Error::from_response(404, &http::HeaderMap::new(), b"", false);
+    /// assert_eq!(e.code(), "not_found");
+    /// ```
+    pub fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    /// The broad category.
+    ///
+    /// ```
+    /// let e = surefoot::Error::from_response(401, &http::HeaderMap::new(), br#"{"detail": "Invalid API key"}"#, false);
+    /// assert_eq!(e.kind(), surefoot::ErrorKind::Authentication);
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        self.0.kind
+    }
+
+    /// The human-readable message (one line; do not branch on it).
+    ///
+    /// ```
+    /// let e = surefoot::Error::from_response(401, &http::HeaderMap::new(), br#"{"detail": "Invalid API key"}"#, false);
+    /// assert_eq!(e.message(), "Invalid API key");
+    /// ```
+    pub fn message(&self) -> &str {
+        &self.0.message
+    }
+
+    /// The server's request id, for support tickets.
+    ///
+    /// ```
+    /// assert_eq!(surefoot::Error::timeout("t").request_id(), None);
+    /// ```
+    pub fn request_id(&self) -> Option<&str> {
+        self.0.request_id.as_deref()
+    }
+
+    /// How long the server asked to wait (sanitised `Retry-After` / `retry-after-ms`), or,
+    /// when retrying stopped because the wait was too long, the wait that was refused.
+    ///
+    /// ```
+    /// let mut h = http::HeaderMap::new();
+    /// h.insert("retry-after", "7".parse().unwrap());
+    /// let e = surefoot::Error::from_response(429, &h, b"", false);
+    /// assert_eq!(e.retry_after(), Some(std::time::Duration::from_secs(7)));
+    /// ```
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.0.retry_after
+    }
+
+    /// How many attempts were made (0 when refused before sending).
+    ///
+    /// ```
+    /// assert_eq!(surefoot::Error::invalid_request("x").attempts(), 0);
+    /// ```
+    pub fn attempts(&self) -> u32 {
+        self.0.attempts
+    }
+
+    /// Total time slept between attempts and spent waiting for the client-side pacer.
+    ///
+    /// ```
+    /// assert_eq!(surefoot::Error::invalid_request("x").waited(), std::time::Duration::ZERO);
+    /// ```
+    pub fn waited(&self) -> Duration {
+        self.0.waited
+    }
+
+    /// Whether this failure is worth retrying (the retry policy still applies its own
+    /// rules: idempotency, attempt budget, maximum wait, deadline).
+    ///
+    /// ```
+    /// let h = http::HeaderMap::new();
+    /// let quota = br#"{"error": {"message": "quota", "type": "insufficient_quota", "code": "insufficient_quota"}}"#;
+    /// assert!(!surefoot::Error::from_response(429, &h, quota, false).is_retryable());
+    /// assert!(surefoot::Error::from_response(503, &h, b"", false).is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        self.0.retryable
+    }
+
+    /// The raw response body (capped by the client; see [`Error::body_truncated`]).
+    ///
+    /// ```
+    /// let e = surefoot::Error::from_response(500, &http::HeaderMap::new(), b"oops", false);
+    /// assert_eq!(e.body(), Some(&b"oops"[..]));
+    /// ```
+    pub fn body(&self) -> Option<&[u8]> {
+        self.0.body.as_deref()
+    }
+
+    /// Whether [`Error::body`] was cut at the client's size cap.
+    ///
+    /// ```
+    /// let e = surefoot::Error::from_response(500, &http::HeaderMap::new(), b"{\"err", true);
+    /// assert!(e.body_truncated());
+    /// ```
+    pub fn body_truncated(&self) -> bool {
+        self.0.body_truncated
+    }
+
+    /// The response's `Content-Type`, if any.
+    ///
+    /// ```
+    /// let mut h = http::HeaderMap::new();
+    /// h.insert("content-type", "text/html".parse().unwrap());
+    /// let e = surefoot::Error::from_response(502, &h, b"<html></html>", false);
+    /// assert_eq!(e.content_type(), Some("text/html"));
+    /// ```
+    pub fn content_type(&self) -> Option<&str> {
+        self.0.content_type.as_deref()
+    }
+
+    /// `false` only for failures that provably never reached the server (connect failure,
+    /// refused on the client side); `true` when a response arrived or when unknown.
+    ///
+    /// ```
+    /// assert!(!surefoot::Error::connection("refused", false).reached_server());
+    /// assert!(surefoot::Error::connection("reset", true).reached_server());
+    /// ```
+    pub fn reached_server(&self) -> bool {
+        self.0.reached_server
+    }
+
+    /// Whether the server said "slow down" (kind [`ErrorKind::RateLimited`]).
+    ///
+    /// ```
+    /// let e = surefoot::Error::from_response(429, &http::HeaderMap::new(), b"", false);
+    /// assert!(e.is_rate_limited());
+    /// ```
+    pub fn is_rate_limited(&self) -> bool {
+        self.0.kind == ErrorKind::RateLimited
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.0;
+        f.write_str(&i.code)?;
+        if let Some(s) = i.status {
+            write!(f, " (HTTP {s})")?;
+        }
+        if !i.message.is_empty() {
+            write!(f, ": {}", i.message)?;
+        }
+        let mut extras: Vec<String> = Vec::new();
+        if let Some(id) = &i.request_id {
+            extras.push(format!("request_id={id}"));
+        }
+        if i.attempts > 1 {
+            extras.push(format!("attempts={}", i.attempts));
+        }
+        if let Some(d) = i.retry_after {
+            extras.push(format!("retry_after={}", fmt_secs(d)));
+        }
+        if !extras.is_empty() {
+            write!(f, " [{}]", extras.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.0;
+        let mut d = f.debug_struct("Error");
+        d.field("status", &i.status)
+            .field("code", &i.code)
+            .field("kind", &i.kind)
+            .field("message", &i.message)
+            .field("request_id", &i.request_id)
+            .field("retry_after", &i.retry_after)
+            .field("attempts", &i.attempts)
+            .field("waited", &i.waited)
+            .field("retryable", &i.retryable)
+            .field("reached_server", &i.reached_server)
+            .field("content_type", &i.content_type)
+            .field("body_len", &i.body.as_ref().map(|b| b.len()))
+            .field("body_truncated", &i.body_truncated);
+        if let Some(s) = &i.source {
+            d.field("source", &s.to_string());
+        }
+        d.finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0
+            .source
+            .as_ref()
+            .map(|s| s.as_ref() as &(dyn std::error::Error + 'static))
+    }
+}
+
+// ----- classification ------------------------------------------------------------------
+
+/// The code derived from an HTTP status when the body gives none.
+///
+/// ```
+/// use surefoot::error::code_from_status;
+/// assert_eq!(code_from_status(422), "validation_error");
+/// assert_eq!(code_from_status(503), "server_error");
+/// assert_eq!(code_from_status(418), "http_418");
+/// ```
+pub fn code_from_status(status: u16) -> String {
+    let s = match status {
+        400 => "bad_request",
+        401 => "unauthorized",
+        402 => "payment_required",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        408 => "request_timeout",
+        409 => "conflict",
+        413 => "payload_too_large",
+        422 => "validation_error",
+        429 => "rate_limit_exceeded",
+        500..=599 => "server_error",
+        _ => return format!("http_{status}"),
+    };
+    s.to_owned()
+}
+
+/// The kind for a code and status: known codes first, then the status.
+fn kind_for(code: &str, status: u16) -> ErrorKind {
+    if PAYMENT_CODES.contains(&code) {
+        return ErrorKind::PaymentRequired;
+    }
+    if code == "idempotency_conflict" {
+        return ErrorKind::Conflict;
+    }
+    if RATE_LIMIT_CODES.contains(&code) {
+        return ErrorKind::RateLimited;
+    }
+    if PERMISSION_CODES.contains(&code) {
+        return ErrorKind::Permission;
+    }
+    if code == "unauthorized" {
+        return ErrorKind::Authentication;
+    }
+    match status {
+        401 => ErrorKind::Authentication,
+        402 => ErrorKind::PaymentRequired,
+        403 => ErrorKind::Permission,
+        404 => ErrorKind::NotFound,
+        408 => ErrorKind::Timeout,
+        409 => ErrorKind::Conflict,
+        429 => ErrorKind::RateLimited,
+        400..=499 => ErrorKind::Validation,
+        _ => ErrorKind::Server,
+    }
+}
+
+/// Whether an HTTP error with this code and status is worth retrying.
+fn retryable_for(code: &str, status: u16) -> bool {
+    if PAYMENT_CODES.contains(&code) || code == "idempotency_conflict" {
+        return false;
+    }
+    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+fn valid_code(code: &str) -> bool {
+    !code.trim().is_empty()
+        && code.chars().count() <= MAX_CODE_CHARS
+        && !code.chars().any(char::is_control)
+}
+
+fn valid_request_id(id: &str) -> bool {
+    !id.is_empty() && id.chars().count() <= MAX_REQUEST_ID_CHARS && !id.chars().any(char::is_control)
+}
+
+fn header_str<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// `HTTP 502 Bad Gateway` (or `HTTP 599` for statuses without a reason phrase).
+fn status_line(status: u16) -> String {
+    match http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+    {
+        Some(reason) => format!("HTTP {status} {reason}"),
+        None => format!("HTTP {status}"),
+    }
+}
+
+/// One line, no control characters, at most [`MAX_MESSAGE_CHARS`] characters.
+fn clean_message(s: &str) -> String {
+    let mut out = String::with_capacity(s.len().min(MAX_MESSAGE_CHARS + 4));
+    let mut count = 0usize;
+    let mut last_space = false;
+    for c in s.trim().chars() {
+        let c = if c.is_control() || c.is_whitespace() { ' ' } else { c };
+        if c == ' ' {
+            if last_space {
+                continue;
+            }
+            last_space = true;
+        } else {
+            last_space = false;
+        }
+        if count == MAX_MESSAGE_CHARS {
+            out.push('…');
+            break;
+        }
+        out.push(c);
+        count += 1;
+    }
+    out
+}
+
+fn fmt_secs(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms % 1000 == 0 {
+        format!("{}s", ms / 1000)
+    } else {
+        let s = format!("{:.3}", d.as_secs_f64());
+        format!("{}s", s.trim_end_matches('0').trim_end_matches('.'))
+    }
+}
+
+#[derive(Default)]
+struct Parsed {
+    code: Option<String>,
+    message: String,
+    request_id: Option<String>,
+}
+
+fn parse_body(status: u16, content_type: Option<&str>, body: &[u8], truncated: bool) -> Parsed {
+    let line = status_line(status);
+    let ct = content_type.unwrap_or("").to_ascii_lowercase();
+    let first = body.iter().copied().find(|b| !b.is_ascii_whitespace());
+
+    let Some(first) = first else {
+        let what = if truncated { "empty body, truncated" } else { "empty body" };
+        return Parsed { message: format!("{line} ({what})"), ..Parsed::default() };
+    };
+
+    let json_like = ct.contains("json") || first == b'{' || first == b'[' || first == b'"';
+    if ct.starts_with("text/html") || ct.contains("xhtml") || (!json_like && first == b'<') {
+        let msg = match html_title(body) {
+            Some(t) if !t.eq_ignore_ascii_case(line.trim_start_matches("HTTP ")) => {
+                format!("{line} (HTML error page, likely from a proxy): {t}")
+            }
+            _ => format!("{line} (HTML error page, likely from a proxy)"),
+        };
+        return Parsed { message: msg, ..Parsed::default() };
+    }
+
+    if json_like {
+        return match serde_json::from_slice::<Value>(body) {
+            Ok(v) => parse_json(status, &ct, &v).unwrap_or_else(|| Parsed {
+                message: line.clone(),
+                ..Parsed::default()
+            }),
+            Err(_) => {
+                let what = if truncated {
+                    "unparseable body, truncated"
+                } else {
+                    "unparseable body"
+                };
+                Parsed { message: format!("{line} ({what})"), ..Parsed::default() }
+            }
+        };
+    }
+
+    // Bare JSON scalars (`null`, `42`, `true`) carry nothing useful.
+    if let Ok(v) = serde_json::from_slice::<Value>(body) {
+        return parse_json(status, &ct, &v).unwrap_or(Parsed { message: line, ..Parsed::default() });
+    }
+
+    // Plain text (e.g. "Too Many Requests" from a proxy).
+    match std::str::from_utf8(body) {
+        Ok(text) => {
+            let first_line = text.trim().lines().next().unwrap_or("").trim();
+            let snippet: String = first_line.chars().take(200).collect();
+            let cut = snippet.chars().count() < first_line.chars().count() || truncated;
+            let snippet = clean_message(&snippet);
+            if snippet.is_empty() {
+                Parsed { message: line, ..Parsed::default() }
+            } else {
+                Parsed {
+                    message: format!("{line}: {snippet}{}", if cut { "…" } else { "" }),
+                    ..Parsed::default()
+                }
+            }
+        }
+        Err(_) => {
+            let what = if truncated {
+                "unparseable body, truncated"
+            } else {
+                "unparseable body"
+            };
+            Parsed { message: format!("{line} ({what})"), ..Parsed::default() }
+        }
+    }
+}
+
+fn str_of(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// A code value: a non-empty string, or a number rendered as text.
+fn code_of(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) if valid_code(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn parse_json(status: u16, ct: &str, v: &Value) -> Option<Parsed> {
+    let line = status_line(status);
+    let obj = match v {
+        Value::Object(o) => o,
+        Value::String(s) if !s.trim().is_empty() => {
+            return Some(Parsed { message: s.clone(), ..Parsed::default() })
+        }
+        _ => return None,
+    };
+    let top_request_id = str_of(obj.get("request_id"));
+
+    // 1. OpenAI envelope: {"error": {...}} or {"error": "text"}.
+    if let Some(err) = obj.get("error") {
+        match err {
+            Value::Object(e) => {
+                let mut p = envelope(status, e);
+                p.request_id = top_request_id.or(p.request_id);
+                return Some(p);
+            }
+            Value::String(s) if !s.trim().is_empty() => {
+                return Some(Parsed {
+                    message: s.clone(),
+                    request_id: top_request_id,
+                    ..Parsed::default()
+                });
+            }
+            _ => {}
+        }
+    }
+
+    // 2. RFC 7807 problem+json.
+    let is_problem = ct.starts_with("application/problem+json")
+        || (obj.get("type").is_some_and(Value::is_string)
+            && (obj.contains_key("title") || obj.contains_key("status")));
+    if is_problem {
+        let code = str_of(obj.get("type")).and_then(|t| problem_code(&t));
+        let message = str_of(obj.get("detail"))
+            .or_else(|| str_of(obj.get("title")))
+            .unwrap_or_else(|| line.clone());
+        return Some(Parsed { code, message, request_id: top_request_id });
+    }
+
+    // 3. FastAPI `detail` in its forms.
+    if let Some(detail) = obj.get("detail") {
+        match detail {
+            Value::Object(d) => {
+                if let Some(Value::Object(e)) = d.get("error") {
+                    let mut p = envelope(status, e);
+                    p.request_id = top_request_id.or(p.request_id);
+                    return Some(p);
+                }
+                return Some(Parsed {
+                    code: code_of(d.get("code")),
+                    message: str_of(d.get("message"))
+                        .or_else(|| str_of(d.get("msg")))
+                        .or_else(|| str_of(d.get("detail")))
+                        .unwrap_or_else(|| line.clone()),
+                    request_id: top_request_id.or_else(|| str_of(d.get("request_id"))),
+                });
+            }
+            Value::String(s) if !s.trim().is_empty() => {
+                return Some(Parsed {
+                    message: s.clone(),
+                    request_id: top_request_id,
+                    ..Parsed::default()
+                });
+            }
+            Value::Array(items) => {
+                let message = fastapi_list(items).unwrap_or_else(|| line.clone());
+                return Some(Parsed { message, request_id: top_request_id, ..Parsed::default() });
+            }
+            _ => {}
+        }
+    }
+
+    // 4. Generic `{"code": "...", "message": "..."}`.
+    let code = code_of(obj.get("code"));
+    let message = str_of(obj.get("message"))
+        .or_else(|| str_of(obj.get("title")))
+        .unwrap_or(line);
+    Some(Parsed { code, message, request_id: top_request_id })
+}
+
+fn envelope(status: u16, e: &Map<String, Value>) -> Parsed {
+    Parsed {
+        code: code_of(e.get("code")).or_else(|| code_of(e.get("type"))),
+        message: str_of(e.get("message")).unwrap_or_else(|| status_line(status)),
+        request_id: str_of(e.get("request_id")),
+    }
+}
+
+/// The last path segment of a problem `type` URI; `None` for `about:blank` or nothing.
+fn problem_code(t: &str) -> Option<String> {
+    let t = t.trim();
+    let t = t.split(['#', '?']).next().unwrap_or("");
+    let t = t.trim_end_matches('/');
+    if t.is_empty() || t.eq_ignore_ascii_case("about:blank") {
+        return None;
+    }
+    let seg = match t.rsplit_once('/') {
+        Some((_, s)) => s,
+        None if t.starts_with("urn:") || t.starts_with("tag:") => t.rsplit(':').next().unwrap_or(""),
+        None => t,
+    };
+    let seg = seg.trim();
+    (!seg.is_empty() && valid_code(seg) && !seg.contains(':')).then(|| seg.to_owned())
+}
+
+/// `query.limit: Input should be ...; body.ids: ...`
+fn fastapi_list(items: &[Value]) -> Option<String> {
+    let mut parts = Vec::new();
+    for item in items.iter().take(MAX_DETAIL_ITEMS) {
+        let part = match item {
+            Value::Object(o) => {
+                let loc = match o.get("loc") {
+                    Some(Value::Array(l)) => l
+                        .iter()
+                        .filter_map(|x| match x {
+                            Value::String(s) => Some(s.clone()),
+                            Value::Number(n) => Some(n.to_string()),
+                            _ => None,
+                        })
+                        .collect::<Vec<_>>()
+                        .join("."),
+                    Some(Value::String(s)) => s.clone(),
+                    _ => String::new(),
+                };
+                let msg = str_of(o.get("msg"))
+                    .or_else(|| str_of(o.get("message")))
+                    .or_else(|| str_of(o.get("type")))
+                    .unwrap_or_else(|| "invalid".to_owned());
+                if loc.is_empty() {
+                    msg
+                } else {
+                    format!("{loc}: {msg}")
+                }
+            }
+            Value::String(s) => s.clone(),
+            _ => continue,
+        };
+        parts.push(part);
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    let mut msg = parts.join("; ");
+    if items.len() > MAX_DETAIL_ITEMS {
+        msg.push_str(&format!(" (and {} more)", items.len() - MAX_DETAIL_ITEMS));
+    }
+    Some(msg)
+}
+
+/// The text of an HTML page's `<title>`, whitespace collapsed, a few entities decoded.
+fn html_title(body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]);
+    let lower = text.to_ascii_lowercase();
+    let open = lower.find("<title")?;
+    let start = open + lower[open..].find('>')? + 1;
+    let end = start + lower[start..].find("</title").unwrap_or(lower.len() - start);
+    let raw = text.get(start..end)?;
+    let decoded = raw
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&");
+    let t: String = clean_message(&decoded).chars().take(200).collect();
+    (!t.is_empty()).then_some(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderMap;
+
+    fn h(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut m = HeaderMap::new();
+        for (k, v) in pairs {
+            m.append(
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        m
+    }
+
+    fn resp(status: u16, body: &str) -> Error {
+        Error::from_response(status, &HeaderMap::new(), body.as_bytes(), false)
+    }
+
+    #[test]
+    fn kind_names() {
+        let names: Vec<_> = ErrorKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "authentication",
+                "permission",
+                "not_found",
+                "validation",
+                "conflict",
+                "payment_required",
+                "rate_limited",
+                "server",
+                "connection",
+                "timeout",
+                "invalid_request"
+            ]
+        );
+    }
+
+    #[test]
+    fn openai_envelope() {
+        let e = resp(
+            429,
+            r#"{"error": {"message": "Rate limit exceeded.", "type": "rate_limit_error", "code": "rate_limit_exceeded", "param": null}}"#,
+        );
+        assert_eq!(e.code(), "rate_limit_exceeded");
+        assert_eq!(e.message(), "Rate limit exceeded.");
+        assert_eq!(e.kind(), ErrorKind::RateLimited);
+        assert!(e.is_retryable());
+        assert_eq!(e.status(), Some(429));
+        assert_eq!(e.attempts(), 1);
+        assert!(e.reached_server());
+    }
+
+    #[test]
+    fn envelope_falls_back_to_type_then_status() {
+        let e = resp(400, r#"{"error": {"message": "bad", "type": "invalid_request_error", "code": null}}"#);
+        assert_eq!(e.code(), "invalid_request_error");
+        assert_eq!(e.kind(), ErrorKind::Validation);
+        let e = resp(400, r#"{"error": {"message": "bad", "type": "", "code": ""}}"#);
+        assert_eq!(e.code(), "bad_request");
+        let e = resp(401, r#"{"error": {"code": "invalid_api_key"}}"#);
+        assert_eq!(e.code(), "invalid_api_key");
+        assert_eq!(e.kind(), ErrorKind::Authentication);
+        assert_eq!(e.message(), "HTTP 401 Unauthorized");
+        let e = resp(500, r#"{"error": {"code": 1234, "message": "numeric"}}"#);
+        assert_eq!(e.code(), "1234");
+    }
+
+    #[test]
+    fn envelope_error_string() {
+        let e = resp(403, r#"{"error": "Key lacks scope"}"#);
+        assert_eq!((e.code(), e.message()), ("forbidden", "Key lacks scope"));
+        assert_eq!(e.kind(), ErrorKind::Permission);
+    }
+
+    #[test]
+    fn pyai_codes_table() {
+        let cases: &[(u16, &str, ErrorKind, bool)] = &[
+            (401, "unauthorized", ErrorKind::Authentication, false),
+            (403, "forbidden", ErrorKind::Permission, false),
+            (403, "origin_not_allowed", ErrorKind::Permission, false),
+            (400, "invalid_agent_id", ErrorKind::Validation, false),
+            (402, "credit_exhausted", ErrorKind::PaymentRequired, false),
+            (402, "key_budget_exceeded", ErrorKind::PaymentRequired, false),
+            (402, "insufficient_quota", ErrorKind::PaymentRequired, false),
+            (429, "insufficient_quota", ErrorKind::PaymentRequired, false),
+            (429, "credit_exhausted", ErrorKind::PaymentRequired, false),
+            (409, "idempotency_conflict", ErrorKind::Conflict, false),
+            (429, "rate_limit_exceeded", ErrorKind::RateLimited, true),
+            (429, "concurrency_limit_exceeded", ErrorKind::RateLimited, true),
+            (429, "daily_cap_exceeded", ErrorKind::RateLimited, true),
+            (429, "some_new_code", ErrorKind::RateLimited, true),
+            (403, "api_access_denied", ErrorKind::Permission, false),
+            (503, "overloaded", ErrorKind::Server, true),
+            (501, "not_implemented", ErrorKind::Server, false),
+        ];
+        for &(status, code, kind, retry) in cases {
+            let body = format!(r#"{{"error": {{"message": "m", "type": "t", "code": "{code}"}}}}"#);
+            let e = resp(status, &body);
+            assert_eq!(e.code(), code, "{status} {code}");
+            assert_eq!(e.kind(), kind, "{status} {code}");
+            assert_eq!(e.is_retryable(), retry, "{status} {code}");
+            // The same code in problem+json form classifies the same way.
+            let body = format!(
+                r#"{{"type": "https://api.pyai.com/problems/{code}", "title": "T", "status": {status}, "detail": "d"}}"#
+            );
+            let e = resp(status, &body);
+            assert_eq!(e.code(), code, "problem {status} {code}");
+            assert_eq!(e.kind(), kind, "problem {status} {code}");
+            assert_eq!(e.is_retryable(), retry, "problem {status} {code}");
+        }
+    }
+
+    #[test]
+    fn problem_json() {
+        let headers = h(&[("content-type", "application/problem+json; charset=utf-8")]);
+        let body = br#"{"type": "https://api.pyai.com/problems/idempotency_conflict", "title": "Conflict", "status": 409, "detail": "Idempotency-Key was reused with a different request body.", "request_id": "req_abc"}"#;
+        let e = Error::from_response(409, &headers, body, false);
+        assert_eq!(e.code(), "idempotency_conflict");
+        assert_eq!(e.message(), "Idempotency-Key was reused with a different request body.");
+        assert_eq!(e.request_id(), Some("req_abc"));
+        assert_eq!(e.content_type(), Some("application/problem+json; charset=utf-8"));
+        assert!(!e.is_retryable());
+
+        // header request id wins over the body's
+        let headers = h(&[("content-type", "application/problem+json"), ("x-request-id", "req_hdr")]);
+        let e = Error::from_response(409, &headers, body, false);
+        assert_eq!(e.request_id(), Some("req_hdr"));
+    }
+
+    #[test]
+    fn problem_type_variants() {
+        let ct = h(&[("content-type", "application/problem+json")]);
+        let cases = [
+            (r#"{"type": "https://x/problems/not_found/", "title": "Nope"}"#, "not_found", "Nope"),
+            (r#"{"type": "https://x/problems/foo?x=1#frag", "title": "T"}"#, "foo", "T"),
+            (r#"{"type": "about:blank", "title": "Not Found", "status": 404}"#, "not_found", "Not Found"),
+            (r#"{"title": "Not Found", "status": 404}"#, "not_found", "Not Found"),
+            (r#"{"type": "", "title": "T", "detail": "D"}"#, "not_found", "D"),
+            (r#"{"type": "urn:pyai:problem:gone", "title": "T"}"#, "gone", "T"),
+            (r#"{"type": "/problems/bar", "status": 404}"#, "bar", "HTTP 404 Not Found"),
+        ];
+        for (body, code, msg) in cases {
+            let e = Error::from_response(404, &ct, body.as_bytes(), false);
+            assert_eq!((e.code(), e.message()), (code, msg), "{body}");
+        }
+        // Detected by shape without the content type.
+        let e = resp(400, r#"{"type": "https://api.pyai.com/problems/invalid_agent_id", "title": "Bad Request", "status": 400}"#);
+        assert_eq!(e.code(), "invalid_agent_id");
+        assert_eq!(e.message(), "Bad Request");
+        // A `type` without title/status and without the content type is not problem+json.
+        let e = resp(400, r#"{"type": "whatever", "message": "m"}"#);
+        assert_eq!((e.code(), e.message()), ("bad_request", "m"));
+    }
+
+    #[test]
+    fn specala_detail_forms() {
+        let e = resp(401, r#"{"detail": "Invalid API key"}"#);
+        assert_eq!((e.code(), e.message()), ("unauthorized", "Invalid API key"));
+        assert_eq!(e.kind(), ErrorKind::Authentication);
+        assert!(!e.is_retryable());
+
+        let e = resp(
+            403,
+            r#"{"detail": {"code": "api_access_denied", "message": "Your current plan does not include API access."}}"#,
+        );
+        assert_eq!(e.code(), "api_access_denied");
+        assert_eq!(e.kind(), ErrorKind::Permission);
+        assert_eq!(e.message(), "Your current plan does not include API access.");
+
+        let e = resp(
+            429,
+            r#"{"detail": {"error": {"message": "No quota", "type": "billing", "code": "insufficient_quota"}}}"#,
+        );
+        assert_eq!(e.code(), "insufficient_quota");
+        assert_eq!(e.kind(), ErrorKind::PaymentRequired);
+        assert!(!e.is_retryable());
+
+        let e = resp(404, r#"{"detail": "Not Found"}"#);
+        assert_eq!((e.code(), e.kind()), ("not_found", ErrorKind::NotFound));
+        let e = resp(429, r#"{"detail": "Too many requests"}"#);
+        assert_eq!((e.code(), e.kind()), ("rate_limit_exceeded", ErrorKind::RateLimited));
+        assert!(e.is_retryable());
+    }
+
+    #[test]
+    fn fastapi_validation_list() {
+        let e = resp(
+            422,
+            r#"{"detail": [{"loc": ["query", "limit"], "msg": "Input should be less than or equal to 100", "type": "less_than_equal"}]}"#,
+        );
+        assert_eq!(e.code(), "validation_error");
+        assert_eq!(e.kind(), ErrorKind::Validation);
+        assert_eq!(e.message(), "query.limit: Input should be less than or equal to 100");
+
+        let e = resp(
+            422,
+            r#"{"detail": [{"loc": ["body", "ids", 3], "msg": "bad id", "type": "x"}, {"loc": [], "msg": "second"}]}"#,
+        );
+        assert_eq!(e.message(), "body.ids.3: bad id; second");
+
+        let many: Vec<String> = (0..15)
+            .map(|i| format!(r#"{{"loc": ["body", {i}], "msg": "m"}}"#))
+            .collect();
+        let e = resp(422, &format!(r#"{{"detail": [{}]}}"#, many.join(",")));
+        assert!(e.message().ends_with("(and 5 more)"), "{}", e.message());
+
+        let e = resp(422, r#"{"detail": []}"#);
+        assert_eq!(e.message(), "HTTP 422 Unprocessable Entity");
+    }
+
+    #[test]
+    fn html_pages() {
+        let headers = h(&[("content-type", "text/html; charset=utf-8")]);
+        let body = b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>";
+        let e = Error::from_response(502, &headers, body, false);
+        assert_eq!(e.code(), "server_error");
+        assert_eq!(e.message(), "HTTP 502 Bad Gateway (HTML error page, likely from a proxy)");
+        assert!(e.is_retryable());
+
+        let body = b"<!DOCTYPE html><html><head><TITLE>\n  example.com | 524: A timeout occurred &amp; more\n</TITLE>";
+        let e = Error::from_response(524, &HeaderMap::new(), body, true);
+        assert_eq!(
+            e.message(),
+            "HTTP 524 (HTML error page, likely from a proxy): example.com | 524: A timeout occurred & more"
+        );
+        assert_eq!(e.kind(), ErrorKind::Server);
+        assert!(!e.is_retryable());
+
+        let e = Error::from_response(429, &HeaderMap::new(), b"  <html>no title", false);
+        assert_eq!(e.code(), "rate_limit_exceeded");
+        assert_eq!(e.message(), "HTTP 429 Too Many Requests (HTML error page, likely from a proxy)");
+    }
+
+    #[test]
+    fn empty_and_unparseable() {
+        let e = resp(503, "");
+        assert_eq!(e.message(), "HTTP 503 Service Unavailable (empty body)");
+        assert_eq!(e.code(), "server_error");
+        let e = resp(500, "  \n ");
+        assert_eq!(e.message(), "HTTP 500 Internal Server Error (empty body)");
+
+        let e = Error::from_response(500, &HeaderMap::new(), br#"{"error": {"message": "cut"#, true);
+        assert_eq!(e.message(), "HTTP 500 Internal Server Error (unparseable body, truncated)");
+        assert!(e.body_truncated());
+        let e = resp(400, r#"{"error": nope}"#);
+        assert_eq!(e.message(), "HTTP 400 Bad Request (unparseable body)");
+        let json = h(&[("content-type", "application/json")]);
+        let e = Error::from_response(400, &json, b"\xff\xfe\x00garbage", false);
+        assert_eq!(e.message(), "HTTP 400 Bad Request (unparseable body)");
+        let e = Error::from_response(400, &HeaderMap::new(), b"\xff\xfe\x00garbage", false);
+        assert_eq!(e.message(), "HTTP 400 Bad Request (unparseable body)");
+        assert_eq!(e.body(), Some(&b"\xff\xfe\x00garbage"[..]));
+    }
+
+    #[test]
+    fn plain_text_and_odd_json() {
+        let e = resp(429, "Too Many Requests\nmore lines");
+        assert_eq!(e.message(), "HTTP 429 Too Many Requests: Too Many Requests");
+        let e = resp(500, "null");
+        assert_eq!(e.message(), "HTTP 500 Internal Server Error");
+        let e = resp(500, "[1, 2]");
+        assert_eq!(e.message(), "HTTP 500 Internal Server Error");
+        let e = resp(500, r#""just a string""#);
+        assert_eq!(e.message(), "just a string");
+        let e = resp(418, r#"{"code": "teapot_full", "message": "short and stout"}"#);
+        assert_eq!((e.code(), e.message()), ("teapot_full", "short and stout"));
+        assert_eq!(e.kind(), ErrorKind::Validation);
+        let e = resp(500, r#"{"unrelated": true}"#);
+        assert_eq!((e.code(), e.message()), ("server_error", "HTTP 500 Internal Server Error"));
+    }
+
+    #[test]
+    fn status_codes() {
+        let table = [
+            (400, "bad_request", ErrorKind::Validation, false),
+            (401, "unauthorized", ErrorKind::Authentication, false),
+            (402, "payment_required", ErrorKind::PaymentRequired, false),
+            (403, "forbidden", ErrorKind::Permission, false),
+            (404, "not_found", ErrorKind::NotFound, false),
+            (405, "method_not_allowed", ErrorKind::Validation, false),
+            (408, "request_timeout", ErrorKind::Timeout, true),
+            (409, "conflict", ErrorKind::Conflict, false),
+            (410, "http_410", ErrorKind::Validation, false),
+            (413, "payload_too_large", ErrorKind::Validation, false),
+            (422, "validation_error", ErrorKind::Validation, false),
+            (429, "rate_limit_exceeded", ErrorKind::RateLimited, true),
+            (500, "server_error", ErrorKind::Server, true),
+            (501, "server_error", ErrorKind::Server, false),
+            (502, "server_error", ErrorKind::Server, true),
+            (503, "server_error", ErrorKind::Server, true),
+            (504, "server_error", ErrorKind::Server, true),
+            (599, "server_error", ErrorKind::Server, false),
+            (302, "http_302", ErrorKind::Server, false),
+            (0, "http_0", ErrorKind::Server, false),
+            (999, "http_999", ErrorKind::Server, false),
+        ];
+        for (status, code, kind, retry) in table {
+            let e = resp(status, "");
+            assert_eq!((e.code(), e.kind(), e.is_retryable()), (code, kind, retry), "{status}");
+        }
+    }
+
+    #[test]
+    fn request_id_sources() {
+        for name in ["x-request-id", "request-id", "x-amzn-requestid", "X-Request-ID"] {
+            let e = Error::from_response(500, &h(&[(name, " req_1 ")]), b"", false);
+            assert_eq!(e.request_id(), Some("req_1"), "{name}");
+        }
+        let e = resp(500, r#"{"error": {"message": "m"}, "request_id": "req_body"}"#);
+        assert_eq!(e.request_id(), Some("req_body"));
+        let e = resp(500, r#"{"detail": "x", "request_id": "req_d"}"#);
+        assert_eq!(e.request_id(), Some("req_d"));
+        let long = "r".repeat(500);
+        let e = resp(500, &format!(r#"{{"detail": "x", "request_id": "{long}"}}"#));
+        assert_eq!(e.request_id(), None);
+    }
+
+    #[test]
+    fn retry_after_from_headers() {
+        let e = Error::from_response(429, &h(&[("retry-after", "2")]), b"", false);
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(2)));
+        let e = Error::from_response(429, &h(&[("retry-after-ms", "150"), ("retry-after", "2")]), b"", false);
+        assert_eq!(e.retry_after(), Some(Duration::from_millis(150)));
+        let e = Error::from_response(429, &h(&[("retry-after", "-1")]), b"", false);
+        assert_eq!(e.retry_after(), None);
+    }
+
+    #[test]
+    fn display_formats() {
+        let e = Error::from_response(
+            429,
+            &h(&[("x-request-id", "req_1"), ("retry-after", "2.5")]),
+            br#"{"error": {"message": "Rate limit exceeded.", "code": "rate_limit_exceeded"}}"#,
+            false,
+        )
+        .with_attempts(4);
+        assert_eq!(
+            e.to_string(),
+            "rate_limit_exceeded (HTTP 429): Rate limit exceeded. [request_id=req_1, attempts=4, retry_after=2.5s]"
+        );
+        assert_eq!(resp(404, r#"{"detail": "Not Found"}"#).to_string(), "not_found (HTTP 404): Not Found");
+        assert_eq!(
+            Error::connection("connection refused", false).with_attempts(3).to_string(),
+            "connection_error: connection refused [attempts=3]"
+        );
+        let e = Error::timeout("t").with_retry_after(Some(Duration::from_millis(3600_000)));
+        assert_eq!(e.to_string(), "timeout: t [retry_after=3600s]");
+        let e = Error::timeout("t").with_retry_after(Some(Duration::from_millis(1)));
+        assert_eq!(e.to_string(), "timeout: t [retry_after=0.001s]");
+        // One line even with hostile messages.
+        let e = resp(500, "{\"detail\": \"line1\\nline2\\r\\n\\tline3\"}");
+        assert_eq!(e.message(), "line1 line2 line3");
+        assert!(!e.to_string().contains('\n'));
+    }
+
+    #[test]
+    fn debug_has_no_headers_or_body() {
+        let e = Error::from_response(
+            401,
+            &h(&[("authorization", "Bearer sk-secret-value"), ("set-cookie", "s=1")]),
+            b"{\"detail\": \"Invalid API key\"}",
+            false,
+        );
+        let d = format!("{e:?}");
+        assert!(!d.contains("sk-secret"), "{d}");
+        assert!(!d.contains("set-cookie"), "{d}");
+        assert!(d.contains("unauthorized"));
+        assert!(d.contains("body_len"));
+    }
+
+    #[test]
+    fn constructors_and_builders() {
+        let e = Error::invalid_request("limit must be between 1 and 100");
+        assert_eq!((e.code(), e.kind()), ("invalid_request", ErrorKind::InvalidRequest));
+        assert!(!e.is_retryable() && !e.reached_server());
+        assert_eq!((e.status(), e.attempts()), (None, 0));
+
+        let e = Error::connection("reset", true);
+        assert_eq!((e.code(), e.kind()), ("connection_error", ErrorKind::Connection));
+        assert!(e.is_retryable() && e.reached_server());
+
+        let e = Error::timeout("slow");
+        assert_eq!((e.code(), e.kind()), ("timeout", ErrorKind::Timeout));
+        assert!(e.is_retryable() && e.reached_server());
+
+        let e = Error::decode("bad json", 200, b"{");
+        assert_eq!((e.code(), e.kind(), e.status()), ("invalid_response", ErrorKind::Server, Some(200)));
+        assert!(!e.is_retryable());
+
+        let src = std::io::Error::other("inner");
+        let e = Error::connection("outer", false)
+            .with_source(src)
+            .with_attempts(2)
+            .with_waited(Duration::from_secs(3))
+            .with_request_id(Some("r".into()))
+            .with_retry_after(Some(Duration::from_secs(1)));
+        let c = e.clone();
+        assert_eq!(std::error::Error::source(&c).unwrap().to_string(), "inner");
+        assert_eq!(c.attempts(), 2);
+        assert_eq!(c.waited(), Duration::from_secs(3));
+        assert_eq!(c.request_id(), Some("r"));
+        assert_eq!(c.retry_after(), Some(Duration::from_secs(1)));
+        assert_eq!(std::mem::size_of::<Error>(), std::mem::size_of::<usize>());
+
+        fn assert_traits<T: Send + Sync + Clone + std::error::Error + 'static>() {}
+        assert_traits::<Error>();
+    }
+
+    #[test]
+    fn hostile_codes_fall_back() {
+        let long = "c".repeat(500);
+        let e = resp(400, &format!(r#"{{"error": {{"code": "{long}"}}}}"#));
+        assert_eq!(e.code(), "bad_request");
+        let e = resp(400, r#"{"error": {"code": "a\nb"}}"#);
+        assert_eq!(e.code(), "bad_request");
+        let e = resp(400, r#"{"error": {"code": "   "}}"#);
+        assert_eq!(e.code(), "bad_request");
+        let long_msg = "m".repeat(10_000);
+        let e = resp(400, &format!(r#"{{"detail": "{long_msg}"}}"#));
+        assert!(e.message().chars().count() <= MAX_MESSAGE_CHARS + 1);
+    }
+
+    #[test]
+    fn never_panics_on_junk() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        let pieces: &[&[u8]] = &[
+            b"{", b"}", b"[", b"]", b"\"error\"", b"\"detail\"", b"\"type\"", b":", b",", b"\"",
+            b"<title>", b"</title>", b"<", b"\xff", b"\xe2\x82", b"null", b"1", b"\"loc\"",
+            b"\"msg\"", b"about:blank", b"/", b"#", b"?", b" ", b"\n",
+        ];
+        let cts = ["", "application/json", "application/problem+json", "text/html", "text/plain"];
+        for _ in 0..5000 {
+            let mut body = Vec::new();
+            for _ in 0..rng.usize(0..20) {
+                body.extend_from_slice(pieces[rng.usize(0..pieces.len())]);
+            }
+            let ct = cts[rng.usize(0..cts.len())];
+            let headers = if ct.is_empty() { HeaderMap::new() } else { h(&[("content-type", ct)]) };
+            let status = [0u16, 200, 400, 404, 422, 429, 500, 503, 999][rng.usize(0..9)];
+            let e = Error::from_response(status, &headers, &body, rng.bool());
+            assert!(!e.code().is_empty());
+            let _ = e.to_string();
+        }
+        // Deep nesting must not overflow (serde_json caps recursion at 128).
+        let deep = "[".repeat(100_000);
+        let e = resp(500, &deep);
+        assert_eq!(e.message(), "HTTP 500 Internal Server Error (unparseable body)");
+    }
+}

@@ -1,0 +1,575 @@
+//! The retry policy: the single place where surefoot decides whether and when a failed
+//! attempt is tried again. This module owns the parsing and sanitising of `Retry-After`
+//! and `retry-after-ms` ([`parse_retry_after`]), exponential backoff with jitter
+//! ([`RetryPolicy::backoff`]), which methods are idempotent ([`is_idempotent`]), and the
+//! decision itself ([`RetryPolicy::decide`]), which weighs the error's retryability, the
+//! retry budget, idempotency, the server's requested wait, `max_retry_wait` and the
+//! remaining deadline. It performs no I/O and never sleeps.
+
+use std::time::{Duration, SystemTime};
+
+use crate::error::Error;
+
+/// Retries after the first attempt unless configured otherwise (so 4 attempts in all).
+///
+/// ```
+/// assert_eq!(surefoot::retry::RetryPolicy::default().max_retries, surefoot::retry::DEFAULT_MAX_RETRIES);
+/// ```
+pub const DEFAULT_MAX_RETRIES: u32 = 3;
+
+/// The longest `Retry-After` we believe; larger values (35-digit numbers, dates years
+/// ahead) are clamped to 24 hours.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// let d = surefoot::retry::parse_retry_after_value("99999999999999999999999999999999999", SystemTime::now());
+/// assert_eq!(d, Some(surefoot::retry::MAX_RETRY_AFTER));
+/// assert_eq!(surefoot::retry::MAX_RETRY_AFTER, Duration::from_secs(86_400));
+/// ```
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Read the server's requested wait from `retry-after-ms` (takes priority; milliseconds,
+/// fractions allowed) then `Retry-After` (integer or fractional seconds, or an HTTP-date
+/// relative to `now`). Header names are case-insensitive.
+///
+/// Returns `None` ("ignore it") when missing, empty, unparseable, negative, NaN, infinite,
+/// zero, or a date in the past; values over [`MAX_RETRY_AFTER`] are clamped to it. An
+/// unusable `retry-after-ms` falls back to `Retry-After`.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use surefoot::retry::parse_retry_after;
+/// let mut h = http::HeaderMap::new();
+/// h.insert("Retry-After", "1.5".parse().unwrap());
+/// assert_eq!(parse_retry_after(&h, SystemTime::now()), Some(Duration::from_millis(1500)));
+/// h.insert("retry-after-ms", "250".parse().unwrap());
+/// assert_eq!(parse_retry_after(&h, SystemTime::now()), Some(Duration::from_millis(250)));
+/// ```
+pub fn parse_retry_after(headers: &http::HeaderMap, now: SystemTime) -> Option<Duration> {
+    let ms = headers
+        .get_all("retry-after-ms")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| parse_number(v).and_then(|ms| secs_to_duration(ms / 1000.0)));
+    if ms.is_some() {
+        return ms;
+    }
+    headers
+        .get_all(http::header::RETRY_AFTER)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| parse_retry_after_value(v, now))
+}
+
+/// Parse one `Retry-After` value: (fractional) seconds or an HTTP-date relative to `now`.
+/// Same sanitising as [`parse_retry_after`].
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use surefoot::retry::parse_retry_after_value;
+/// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_480); // Wed, 21 Oct 2015 07:28:00 GMT
+/// assert_eq!(parse_retry_after_value("Wed, 21 Oct 2015 07:28:30 GMT", now), Some(Duration::from_secs(30)));
+/// assert_eq!(parse_retry_after_value("120", now), Some(Duration::from_secs(120)));
+/// assert_eq!(parse_retry_after_value("-5", now), None);
+/// assert_eq!(parse_retry_after_value("NaN", now), None);
+/// assert_eq!(parse_retry_after_value("0", now), None);
+/// ```
+pub fn parse_retry_after_value(value: &str, now: SystemTime) -> Option<Duration> {
+    let v = value.trim();
+    if v.is_empty() {
+        return None;
+    }
+    if let Some(secs) = parse_number(v) {
+        return secs_to_duration(secs);
+    }
+    let at = httpdate::parse_http_date(v).ok()?;
+    let d = at.duration_since(now).ok()?;
+    if d.is_zero() {
+        None
+    } else {
+        Some(d.min(MAX_RETRY_AFTER))
+    }
+}
+
+/// A decimal number (digits, optional sign, fraction, exponent). `None` for anything else,
+/// including `inf` / `NaN` spelled out (those fall through to the date parser and fail).
+fn parse_number(v: &str) -> Option<f64> {
+    let v = v.trim();
+    if v.is_empty()
+        || !v
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'+' | b'-' | b'e' | b'E'))
+        || !v.bytes().any(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    v.parse::<f64>().ok()
+}
+
+/// Positive finite seconds → Duration (clamped to [`MAX_RETRY_AFTER`]); else `None`.
+fn secs_to_duration(secs: f64) -> Option<Duration> {
+    if !secs.is_finite() || secs <= 0.0 {
+        return None;
+    }
+    if secs >= MAX_RETRY_AFTER.as_secs_f64() {
+        return Some(MAX_RETRY_AFTER);
+    }
+    let d = Duration::from_secs_f64(secs);
+    (!d.is_zero()).then_some(d)
+}
+
+/// How retries are paced and bounded.
+///
+/// ```
+/// use std::time::Duration;
+/// use surefoot::retry::RetryPolicy;
+/// let p = RetryPolicy { max_retries: 5, max_retry_wait: Duration::from_secs(10), ..RetryPolicy::default() };
+/// assert_eq!(p.base, Duration::from_secs(1));
+/// assert_eq!(p.cap, Duration::from_secs(20));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (0 disables retrying). Default 3.
+    pub max_retries: u32,
+    /// Backoff for the first retry before jitter. Default 1 s.
+    pub base: Duration,
+    /// Largest backoff before jitter. Default 20 s.
+    pub cap: Duration,
+    /// Longest single wait we accept (server's `Retry-After` or backoff); a longer one
+    /// fails at once with `retry_after` set instead of sleeping. Default 60 s.
+    pub max_retry_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: DEFAULT_MAX_RETRIES,
+            base: Duration::from_secs(1),
+            cap: Duration::from_secs(20),
+            max_retry_wait: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What to do after a failed attempt.
+///
+/// ```
+/// use std::time::Duration;
+/// use surefoot::retry::Decision;
+/// let d = Decision::Retry { after: Duration::from_secs(1) };
+/// assert!(d.is_retry());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// Sleep `after`, then send again.
+    Retry {
+        /// How long to wait before the next attempt.
+        after: Duration,
+    },
+    /// Give up and return the error; `retry_after` is what to put on it (the server's
+    /// requested wait, or the wait we refused to make).
+    Fail {
+        /// The wait to report on the returned error.
+        retry_after: Option<Duration>,
+        /// Why retrying stopped.
+        reason: FailReason,
+    },
+}
+
+impl Decision {
+    /// Whether this is [`Decision::Retry`].
+    ///
+    /// ```
+    /// use surefoot::retry::{Decision, FailReason};
+    /// assert!(!Decision::Fail { retry_after: None, reason: FailReason::NotRetryable }.is_retry());
+    /// ```
+    pub fn is_retry(&self) -> bool {
+        matches!(self, Decision::Retry { .. })
+    }
+}
+
+/// Why [`RetryPolicy::decide`] said [`Decision::Fail`].
+///
+/// ```
+/// assert_eq!(surefoot::retry::FailReason::NotIdempotent.as_str(), "not_idempotent");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FailReason {
+    /// The error is not worth retrying (4xx, payment, conflict, decode…).
+    NotRetryable,
+    /// `max_retries` retries were already made.
+    RetriesExhausted,
+    /// A non-idempotent request that may have reached the server (and was not a 429).
+    NotIdempotent,
+    /// The wait exceeds `max_retry_wait`.
+    WaitExceedsMaxRetryWait,
+    /// The wait would reach or pass the overall deadline.
+    WaitExceedsDeadline,
+}
+
+impl FailReason {
+    /// A stable snake_case name (for logs and bindings).
+    ///
+    /// ```
+    /// assert_eq!(surefoot::retry::FailReason::WaitExceedsDeadline.as_str(), "wait_exceeds_deadline");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailReason::NotRetryable => "not_retryable",
+            FailReason::RetriesExhausted => "retries_exhausted",
+            FailReason::NotIdempotent => "not_idempotent",
+            FailReason::WaitExceedsMaxRetryWait => "wait_exceeds_max_retry_wait",
+            FailReason::WaitExceedsDeadline => "wait_exceeds_deadline",
+        }
+    }
+}
+
+impl std::fmt::Display for FailReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    ///
+    /// ```
+    /// assert_eq!(surefoot::retry::RetryPolicy::none().max_retries, 0);
+    /// ```
+    pub fn none() -> Self {
+        RetryPolicy { max_retries: 0, ..RetryPolicy::default() }
+    }
+
+    /// Backoff before retry number `retry` (0-based): `min(cap, base · 2^retry) · jitter`,
+    /// with `jitter` clamped to [0.5, 1] (NaN counts as 1).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let p = surefoot::retry::RetryPolicy::default();
+    /// assert_eq!(p.backoff(0, 1.0), Duration::from_secs(1));
+    /// assert_eq!(p.backoff(2, 1.0), Duration::from_secs(4));
+    /// assert_eq!(p.backoff(2, 0.5), Duration::from_secs(2));
+    /// assert_eq!(p.backoff(30, 1.0), Duration::from_secs(20));
+    /// ```
+    pub fn backoff(&self, retry: u32, jitter: f64) -> Duration {
+        let jitter = if jitter.is_nan() { 1.0 } else { jitter.clamp(0.5, 1.0) };
+        let factor = 1u32.checked_shl(retry.min(31)).unwrap_or(u32::MAX);
+        let raw = self.base.checked_mul(factor).unwrap_or(Duration::MAX);
+        // Clamp before the float multiply so absurd configurations cannot overflow it.
+        raw.min(self.cap)
+            .min(Duration::from_secs(u64::from(u32::MAX)))
+            .mul_f64(jitter)
+    }
+
+    /// Decide what to do after `error`, given `retries_done` retries already made,
+    /// whether the request is idempotent, the time `remaining` before the overall deadline
+    /// (if any), and a `jitter` factor (see [`jitter`]).
+    ///
+    /// Rules, in order: not retryable → fail; retry budget spent → fail; non-idempotent
+    /// and possibly reached the server (and not a 429) → fail; the wait is the server's
+    /// `retry_after` if given, else the backoff (so a 429 is never retried instantly);
+    /// a wait above `max_retry_wait` or reaching the deadline fails at once with
+    /// `retry_after` set to that wait.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use surefoot::retry::{Decision, FailReason, RetryPolicy};
+    /// use surefoot::Error;
+    /// let p = RetryPolicy::default();
+    /// let e = Error::from_response(503, &http::HeaderMap::new(), b"", false);
+    /// assert_eq!(p.decide(&e, 0, true, None, 1.0), Decision::Retry { after: Duration::from_secs(1) });
+    /// assert_eq!(
+    ///     p.decide(&e, 0, false, None, 1.0),
+    ///     Decision::Fail { retry_after: None, reason: FailReason::NotIdempotent }
+    /// );
+    /// ```
+    pub fn decide(
+        &self,
+        error: &Error,
+        retries_done: u32,
+        idempotent: bool,
+        remaining: Option<Duration>,
+        jitter: f64,
+    ) -> Decision {
+        let fail = |retry_after, reason| Decision::Fail { retry_after, reason };
+        if !error.is_retryable() {
+            return fail(error.retry_after(), FailReason::NotRetryable);
+        }
+        if retries_done >= self.max_retries {
+            return fail(error.retry_after(), FailReason::RetriesExhausted);
+        }
+        if !idempotent && error.reached_server() && error.status() != Some(429) {
+            return fail(error.retry_after(), FailReason::NotIdempotent);
+        }
+        let wait = error
+            .retry_after()
+            .unwrap_or_else(|| self.backoff(retries_done, jitter));
+        if wait > self.max_retry_wait {
+            return fail(Some(wait), FailReason::WaitExceedsMaxRetryWait);
+        }
+        if let Some(r) = remaining {
+            if wait >= r {
+                return fail(Some(wait), FailReason::WaitExceedsDeadline);
+            }
+        }
+        Decision::Retry { after: wait }
+    }
+}
+
+/// Whether a request may be sent twice without changing the outcome: GET, HEAD, PUT,
+/// DELETE, OPTIONS, TRACE, or any method carrying an `Idempotency-Key`.
+///
+/// ```
+/// use surefoot::retry::is_idempotent;
+/// assert!(is_idempotent(&http::Method::GET, false));
+/// assert!(!is_idempotent(&http::Method::POST, false));
+/// assert!(is_idempotent(&http::Method::POST, true));
+/// ```
+pub fn is_idempotent(method: &http::Method, has_idempotency_key: bool) -> bool {
+    has_idempotency_key
+        || matches!(
+            *method,
+            http::Method::GET
+                | http::Method::HEAD
+                | http::Method::PUT
+                | http::Method::DELETE
+                | http::Method::OPTIONS
+                | http::Method::TRACE
+        )
+}
+
+/// A random jitter factor in [0.5, 1.0].
+///
+/// ```
+/// let j = surefoot::retry::jitter();
+/// assert!((0.5..=1.0).contains(&j));
+/// ```
+pub fn jitter() -> f64 {
+    0.5 + fastrand::f64() * 0.5
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderMap;
+
+    fn now() -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+    }
+
+    fn hm(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut m = HeaderMap::new();
+        for (k, v) in pairs {
+            m.append(http::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
+        }
+        m
+    }
+
+    fn err(status: u16, code: &str, retry_after: Option<&str>) -> Error {
+        let mut h = HeaderMap::new();
+        if let Some(r) = retry_after {
+            h.insert("retry-after", r.parse().unwrap());
+        }
+        let body = format!(r#"{{"error": {{"message": "m", "code": "{code}"}}}}"#);
+        Error::from_response(status, &h, body.as_bytes(), false)
+    }
+
+    #[test]
+    fn retry_after_values() {
+        let n = now();
+        let s = Duration::from_secs;
+        assert_eq!(parse_retry_after_value("5", n), Some(s(5)));
+        assert_eq!(parse_retry_after_value(" 5 ", n), Some(s(5)));
+        assert_eq!(parse_retry_after_value("2.5", n), Some(Duration::from_millis(2500)));
+        assert_eq!(parse_retry_after_value("0.001", n), Some(Duration::from_millis(1)));
+        assert_eq!(parse_retry_after_value("1e2", n), Some(s(100)));
+        assert_eq!(parse_retry_after_value("+3", n), Some(s(3)));
+        for bad in ["", "  ", "0", "0.0", "-0", "-1", "-0.5", "NaN", "nan", "inf", "-inf", "infinity", "abc", "1s", "1.2.3", "--1", "e", ".", "1e999999"] {
+            let got = parse_retry_after_value(bad, n);
+            assert!(got.is_none() || bad == "1e999999", "{bad:?} -> {got:?}");
+        }
+        // 1e999999 overflows to inf → ignored.
+        assert_eq!(parse_retry_after_value("1e999999", n), None);
+        assert_eq!(parse_retry_after_value("99999999999999999999999999999999999", n), Some(MAX_RETRY_AFTER));
+        assert_eq!(parse_retry_after_value("86401", n), Some(MAX_RETRY_AFTER));
+        assert_eq!(parse_retry_after_value("86400", n), Some(MAX_RETRY_AFTER));
+        assert_eq!(parse_retry_after_value("1e-12", n), None); // rounds to zero
+    }
+
+    #[test]
+    fn retry_after_dates() {
+        let n = now();
+        let fmt = |t: SystemTime| httpdate::fmt_http_date(t);
+        assert_eq!(parse_retry_after_value(&fmt(n + Duration::from_secs(30)), n), Some(Duration::from_secs(30)));
+        assert_eq!(parse_retry_after_value(&fmt(n - Duration::from_secs(30)), n), None);
+        assert_eq!(parse_retry_after_value(&fmt(n), n), None);
+        let years = n + Duration::from_secs(5 * 365 * 86_400);
+        assert_eq!(parse_retry_after_value(&fmt(years), n), Some(MAX_RETRY_AFTER));
+        // RFC 850 and asctime forms are HTTP-dates too.
+        let now2 = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777 - 10); // Sun, 06 Nov 1994 08:49:37 GMT - 10 s
+        assert_eq!(parse_retry_after_value("Sunday, 06-Nov-94 08:49:37 GMT", now2), Some(Duration::from_secs(10)));
+        assert_eq!(parse_retry_after_value("Sun Nov  6 08:49:37 1994", now2), Some(Duration::from_secs(10)));
+        assert_eq!(parse_retry_after_value("Sun, 32 Nov 1994 08:49:37 GMT", now2), None);
+    }
+
+    #[test]
+    fn retry_after_headers() {
+        let n = now();
+        assert_eq!(parse_retry_after(&HeaderMap::new(), n), None);
+        assert_eq!(parse_retry_after(&hm(&[("Retry-After", "3")]), n), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after(&hm(&[("RETRY-AFTER-MS", "1500.5")]), n), Some(Duration::from_micros(1_500_500)));
+        assert_eq!(
+            parse_retry_after(&hm(&[("retry-after-ms", "200"), ("retry-after", "3")]), n),
+            Some(Duration::from_millis(200))
+        );
+        // Unusable ms header falls back to Retry-After.
+        assert_eq!(
+            parse_retry_after(&hm(&[("retry-after-ms", "-5"), ("retry-after", "3")]), n),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(parse_retry_after(&hm(&[("retry-after-ms", "0")]), n), None);
+        assert_eq!(parse_retry_after(&hm(&[("retry-after-ms", "1e30")]), n), Some(MAX_RETRY_AFTER));
+        assert_eq!(parse_retry_after(&hm(&[("retry-after", "")]), n), None);
+        // Non-UTF-8 header bytes are ignored, not a panic.
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", http::HeaderValue::from_bytes(b"\xff\xfe").unwrap());
+        assert_eq!(parse_retry_after(&h, n), None);
+    }
+
+    #[test]
+    fn backoff_schedule() {
+        let p = RetryPolicy::default();
+        let s = Duration::from_secs;
+        let full: Vec<_> = (0..7).map(|n| p.backoff(n, 1.0)).collect();
+        assert_eq!(full, [s(1), s(2), s(4), s(8), s(16), s(20), s(20)]);
+        assert_eq!(p.backoff(u32::MAX, 1.0), s(20));
+        assert_eq!(p.backoff(1, 0.75), Duration::from_millis(1500));
+        assert_eq!(p.backoff(0, 0.0), Duration::from_millis(500)); // clamped up
+        assert_eq!(p.backoff(0, 7.0), s(1)); // clamped down
+        assert_eq!(p.backoff(0, f64::NAN), s(1));
+        let huge = RetryPolicy { base: Duration::MAX, cap: Duration::MAX, ..p };
+        assert_eq!(huge.backoff(5, 1.0), Duration::from_secs(u64::from(u32::MAX)));
+        for _ in 0..1000 {
+            let j = jitter();
+            assert!((0.5..=1.0).contains(&j));
+            let b = p.backoff(3, j);
+            assert!(b >= s(4) && b <= s(8));
+        }
+    }
+
+    #[test]
+    fn decide_not_retryable() {
+        let p = RetryPolicy::default();
+        for (status, code) in [(400, "bad"), (401, "unauthorized"), (402, "credit_exhausted"), (429, "insufficient_quota"), (409, "idempotency_conflict"), (404, "not_found")] {
+            let e = err(status, code, Some("5"));
+            assert_eq!(
+                p.decide(&e, 0, true, None, 1.0),
+                Decision::Fail { retry_after: Some(Duration::from_secs(5)), reason: FailReason::NotRetryable },
+                "{status} {code}"
+            );
+        }
+        let e = Error::invalid_request("x");
+        assert_eq!(
+            p.decide(&e, 0, true, None, 1.0),
+            Decision::Fail { retry_after: None, reason: FailReason::NotRetryable }
+        );
+    }
+
+    #[test]
+    fn decide_budget_and_backoff() {
+        let p = RetryPolicy::default();
+        let e = err(503, "overloaded", None);
+        let waits: Vec<_> = (0..3)
+            .map(|n| match p.decide(&e, n, true, None, 1.0) {
+                Decision::Retry { after } => after,
+                d => panic!("{d:?}"),
+            })
+            .collect();
+        assert_eq!(waits, [Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(4)]);
+        assert_eq!(
+            p.decide(&e, 3, true, None, 1.0),
+            Decision::Fail { retry_after: None, reason: FailReason::RetriesExhausted }
+        );
+        let e = err(429, "rate_limit_exceeded", Some("2"));
+        assert_eq!(
+            p.decide(&e, 3, true, None, 1.0),
+            Decision::Fail { retry_after: Some(Duration::from_secs(2)), reason: FailReason::RetriesExhausted }
+        );
+        assert_eq!(
+            RetryPolicy::none().decide(&e, 0, true, None, 1.0),
+            Decision::Fail { retry_after: Some(Duration::from_secs(2)), reason: FailReason::RetriesExhausted }
+        );
+    }
+
+    #[test]
+    fn decide_429_honours_retry_after_and_never_instant() {
+        let p = RetryPolicy::default();
+        let e = err(429, "rate_limit_exceeded", Some("7"));
+        assert_eq!(p.decide(&e, 0, true, None, 0.5), Decision::Retry { after: Duration::from_secs(7) });
+        // Without Retry-After: the backoff, never zero.
+        let e = err(429, "rate_limit_exceeded", None);
+        assert_eq!(p.decide(&e, 0, true, None, 0.5), Decision::Retry { after: Duration::from_millis(500) });
+        assert_eq!(p.decide(&e, 2, true, None, 1.0), Decision::Retry { after: Duration::from_secs(4) });
+        let e = Error::from_response(429, &HeaderMap::new(), br#"{"detail": "Too many"}"#, false);
+        assert!(p.decide(&e, 0, false, None, 1.0).is_retry());
+    }
+
+    #[test]
+    fn decide_idempotency() {
+        let p = RetryPolicy::default();
+        // POST that may have reached the server: not retried.
+        for e in [err(503, "x", None), err(500, "x", None), Error::timeout("t"), Error::connection("reset", true)] {
+            assert_eq!(
+                p.decide(&e, 0, false, None, 1.0),
+                Decision::Fail { retry_after: None, reason: FailReason::NotIdempotent },
+                "{e}"
+            );
+            assert!(p.decide(&e, 0, true, None, 1.0).is_retry());
+        }
+        // Provably never reached the server, or refused with 429: retried.
+        assert!(p.decide(&Error::connection("refused", false), 0, false, None, 1.0).is_retry());
+        assert!(p.decide(&err(429, "concurrency_limit_exceeded", Some("1")), 0, false, None, 1.0).is_retry());
+    }
+
+    #[test]
+    fn decide_wait_limits() {
+        let p = RetryPolicy::default();
+        let e = err(429, "daily_cap_exceeded", Some("3600"));
+        assert_eq!(
+            p.decide(&e, 0, true, None, 1.0),
+            Decision::Fail { retry_after: Some(Duration::from_secs(3600)), reason: FailReason::WaitExceedsMaxRetryWait }
+        );
+        let e = err(429, "rate_limit_exceeded", Some("60"));
+        assert!(p.decide(&e, 0, true, None, 1.0).is_retry()); // equal to max is fine
+        let e = err(429, "rate_limit_exceeded", Some("5"));
+        assert_eq!(
+            p.decide(&e, 0, true, Some(Duration::from_secs(5)), 1.0),
+            Decision::Fail { retry_after: Some(Duration::from_secs(5)), reason: FailReason::WaitExceedsDeadline }
+        );
+        assert_eq!(
+            p.decide(&e, 0, true, Some(Duration::from_secs(5) + Duration::from_millis(1)), 1.0),
+            Decision::Retry { after: Duration::from_secs(5) }
+        );
+        let e = err(503, "x", None);
+        assert_eq!(
+            p.decide(&e, 1, true, Some(Duration::from_millis(1500)), 1.0),
+            Decision::Fail { retry_after: Some(Duration::from_secs(2)), reason: FailReason::WaitExceedsDeadline }
+        );
+        assert_eq!(
+            p.decide(&e, 1, true, Some(Duration::ZERO), 1.0),
+            Decision::Fail { retry_after: Some(Duration::from_secs(2)), reason: FailReason::WaitExceedsDeadline }
+        );
+    }
+
+    #[test]
+    fn idempotent_methods() {
+        use http::Method;
+        for m in [Method::GET, Method::HEAD, Method::PUT, Method::DELETE, Method::OPTIONS, Method::TRACE] {
+            assert!(is_idempotent(&m, false), "{m}");
+        }
+        for m in [Method::POST, Method::PATCH, Method::CONNECT, Method::from_bytes(b"PURGE").unwrap()] {
+            assert!(!is_idempotent(&m, false), "{m}");
+            assert!(is_idempotent(&m, true), "{m}");
+        }
+    }
+}
