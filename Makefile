@@ -1,0 +1,29 @@
+# surefoot — one entry point for every language.
+#   make demo   the main job: the demo on the embedded emulator
+#   make test   every test: Rust, C and Python
+SHELL := /bin/bash
+CARGO ?= cargo
+
+.PHONY: demo test test-rust lint doc emulator clean
+
+demo:
+	$(CARGO) run --quiet -p surefoot --example demo
+
+test: lint test-rust
+
+test-rust:
+	$(CARGO) test --workspace --all-targets
+	$(CARGO) test --workspace --doc
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+doc:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
+
+emulator:
+	$(CARGO) run --quiet -p surefoot-emulator -- --api pyai --port 0
+
+clean:
+	$(CARGO) clean
