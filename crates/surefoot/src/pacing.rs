@@ -1,8 +1,54 @@
-//! Client-side pacing (being written): GCRA rate limiting per key and a concurrency limiter.
+//! Client-side pacing, so a bulk job stays under the server's per-key limits instead of
+//! bouncing off them. This module owns [`RateLimit`] (and its `"500/min"` / `"20/s"`
+//! syntax), the [`PacingStore`] trait with its in-process [`MemoryStore`], the GCRA rate
+//! limiter [`Pacer`] (one per API key + base URL + surface, shared process-wide through
+//! [`shared_pacer`], pausing every waiter after a 429 and learning limits from `Retry-After`
+//! and rate-limit headers), and the [`ConcurrencyLimiter`] that caps concurrent realtime
+//! sessions. Time comes from `tokio::time`, so tests can run on a paused (virtual) clock.
+//! API keys are hashed before they become map keys or store keys.
 
-use std::time::Duration;
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, SystemTime};
 
-/// A rate limit: `requests` per `per`, with a burst.
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::{sleep, Instant};
+
+use crate::error::Error;
+use crate::retry::MAX_RETRY_AFTER;
+
+/// How long every waiter pauses after a 429 that carried no `Retry-After`.
+pub const DEFAULT_429_PAUSE: Duration = Duration::from_secs(1);
+/// A limit learned from 429s is forgotten after this long without another 429.
+pub const LEARNED_LIMIT_TTL: Duration = Duration::from_secs(600);
+/// The slowest rate learning will ever settle on: one request per minute.
+const SLOWEST_LEARNED_INTERVAL: Duration = Duration::from_secs(60);
+/// Sends remembered for estimating the observed rate (only when learning).
+const SEND_WINDOW: Duration = Duration::from_secs(60);
+const MAX_SENDS_REMEMBERED: usize = 4096;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+// ===== RateLimit ==========================================================================
+
+/// A rate limit: `requests` per `per`, allowing bursts of `burst` requests at once
+/// (default 1: evenly spaced). Enforced with GCRA: one request every
+/// [`emission_interval`](RateLimit::emission_interval), with up to `burst - 1` requests
+/// of credit banked while idle.
+///
+/// ```
+/// use std::time::Duration;
+/// use surefoot::RateLimit;
+/// let l = RateLimit::per_second(20).burst(5);
+/// assert_eq!(l.emission_interval(), Duration::from_millis(50));
+/// assert_eq!(l.burst_size(), 5);
+/// assert_eq!("500/min".parse::<RateLimit>().unwrap(), RateLimit::per_minute(500));
+/// assert_eq!(l.to_string(), "20/s burst 5");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RateLimit {
     requests: u32,
@@ -11,20 +57,1489 @@ pub struct RateLimit {
 }
 
 impl RateLimit {
-    /// `n` requests per second.
+    /// `n` requests per second (`n` of 0 is treated as 1).
+    ///
+    /// ```
+    /// assert_eq!(surefoot::RateLimit::per_second(4).per(), std::time::Duration::from_secs(1));
+    /// ```
     pub fn per_second(n: u32) -> Self {
         Self::new(n, Duration::from_secs(1))
     }
-    /// `n` requests per minute.
+
+    /// `n` requests per minute (`n` of 0 is treated as 1).
+    ///
+    /// ```
+    /// assert_eq!(surefoot::RateLimit::per_minute(500).requests(), 500);
+    /// ```
     pub fn per_minute(n: u32) -> Self {
         Self::new(n, Duration::from_secs(60))
     }
-    /// `requests` per `per`.
+
+    /// `requests` per `per`. A `requests` of 0 is treated as 1 and a zero `per` as 1 ns
+    /// (use [`RateLimit::parse`] to reject such values instead).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let l = surefoot::RateLimit::new(10, Duration::from_secs(2));
+    /// assert_eq!(l.emission_interval(), Duration::from_millis(200));
+    /// ```
     pub fn new(requests: u32, per: Duration) -> Self {
-        RateLimit { requests, per, burst: 1 }
+        RateLimit {
+            requests: requests.max(1),
+            per: per.max(Duration::from_nanos(1)),
+            burst: 1,
+        }
     }
-    /// Set the burst.
+
+    /// Allow bursts of up to `burst` requests (0 is treated as 1).
+    ///
+    /// ```
+    /// assert_eq!(surefoot::RateLimit::per_second(20).burst(5).burst_size(), 5);
+    /// ```
     pub fn burst(self, burst: u32) -> Self {
-        RateLimit { burst, ..self }
+        RateLimit { burst: burst.max(1), ..self }
+    }
+
+    /// Requests allowed per [`per`](RateLimit::per).
+    ///
+    /// ```
+    /// assert_eq!(surefoot::RateLimit::per_second(7).requests(), 7);
+    /// ```
+    pub fn requests(&self) -> u32 {
+        self.requests
+    }
+
+    /// The window the `requests` are counted over.
+    ///
+    /// ```
+    /// assert_eq!(surefoot::RateLimit::per_minute(7).per().as_secs(), 60);
+    /// ```
+    pub fn per(&self) -> Duration {
+        self.per
+    }
+
+    /// The burst size (1 = evenly spaced).
+    ///
+    /// ```
+    /// assert_eq!(surefoot::RateLimit::per_minute(7).burst_size(), 1);
+    /// ```
+    pub fn burst_size(&self) -> u32 {
+        self.burst
+    }
+
+    /// The spacing between requests at the sustained rate: `per / requests`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// assert_eq!(surefoot::RateLimit::per_minute(500).emission_interval(), Duration::from_millis(120));
+    /// ```
+    pub fn emission_interval(&self) -> Duration {
+        self.per / self.requests
+    }
+
+    /// Parse `"N/unit"` with an optional `" burst B"`: `"500/min"`, `"20/s"`, `"20/sec"`,
+    /// `"3/h"`, `"10/2s"`, `"1/0.5s"`, `"100/ms"`, `"20/s burst 5"`. Units: `ms`, `s`/`sec`/
+    /// `second(s)`, `m`/`min`/`minute(s)`, `h`/`hr`/`hour(s)`, `d`/`day(s)`. Anything
+    /// else is an `invalid_request` error naming the problem.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use surefoot::RateLimit;
+    /// assert_eq!(RateLimit::parse("10/2s").unwrap(), RateLimit::new(10, Duration::from_secs(2)));
+    /// assert_eq!(RateLimit::parse("20/s burst 5").unwrap(), RateLimit::per_second(20).burst(5));
+    /// let e = RateLimit::parse("0/s").unwrap_err();
+    /// assert_eq!(e.message(), "rate limit `0/s`: the number of requests must be at least 1");
+    /// ```
+    pub fn parse(s: &str) -> Result<RateLimit, Error> {
+        let shown: String = s.chars().take(64).collect();
+        let bad = |why: &str| Error::invalid_request(format!("rate limit `{shown}`: {why}"));
+        let text = s.trim().to_ascii_lowercase();
+        let (main, burst) = match text.split_once("burst") {
+            Some((m, b)) => {
+                let b = b.trim().trim_start_matches(['=', ':']).trim();
+                let b: u32 = b
+                    .parse()
+                    .map_err(|_| bad("the burst must be a whole number, as in `20/s burst 5`"))?;
+                if b == 0 {
+                    return Err(bad("the burst must be at least 1"));
+                }
+                (m.trim().trim_end_matches(',').trim().to_owned(), b)
+            }
+            None => (text.clone(), 1),
+        };
+        let (n, unit) = main
+            .split_once('/')
+            .ok_or_else(|| bad("expected `N/unit`, as in `500/min` or `20/s`"))?;
+        let n = n.trim();
+        let requests: u32 = n
+            .parse()
+            .map_err(|_| bad("the number of requests must be a whole number"))?;
+        if requests == 0 {
+            return Err(bad("the number of requests must be at least 1"));
+        }
+        let unit = unit.trim();
+        let split = unit
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(unit.len());
+        let (count, name) = unit.split_at(split);
+        let count: f64 = if count.is_empty() {
+            1.0
+        } else {
+            count
+                .parse()
+                .map_err(|_| bad("the window must be a number followed by a unit, as in `10/2s`"))?
+        };
+        let unit_secs = match name.trim() {
+            "ms" | "msec" | "millisecond" | "milliseconds" => 0.001,
+            "s" | "sec" | "secs" | "second" | "seconds" => 1.0,
+            "m" | "min" | "mins" | "minute" | "minutes" => 60.0,
+            "h" | "hr" | "hrs" | "hour" | "hours" => 3600.0,
+            "d" | "day" | "days" => 86_400.0,
+            "" => return Err(bad("missing unit; use ms, s, min, h or d")),
+            _ => return Err(bad("unknown unit; use ms, s, min, h or d")),
+        };
+        let secs = count * unit_secs;
+        if !secs.is_finite() || secs <= 0.0 {
+            return Err(bad("the window must be longer than zero"));
+        }
+        if secs > 366.0 * 86_400.0 {
+            return Err(bad("the window must be at most a year"));
+        }
+        let per = Duration::from_secs_f64(secs);
+        if per.is_zero() {
+            return Err(bad("the window must be longer than zero"));
+        }
+        Ok(RateLimit::new(requests, per).burst(burst))
+    }
+}
+
+impl FromStr for RateLimit {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        RateLimit::parse(s)
+    }
+}
+
+impl fmt::Display for RateLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let per = self.per;
+        let unit = match per {
+            p if p == Duration::from_secs(1) => "s".to_owned(),
+            p if p == Duration::from_secs(60) => "min".to_owned(),
+            p if p == Duration::from_secs(3600) => "h".to_owned(),
+            p if p == Duration::from_secs(86_400) => "d".to_owned(),
+            p if p.subsec_nanos() == 0 => format!("{}s", p.as_secs()),
+            p if p.subsec_nanos() % 1_000_000 == 0 && p.as_secs() == 0 => format!("{}ms", p.as_millis()),
+            p => format!("{}s", p.as_secs_f64()),
+        };
+        write!(f, "{}/{}", self.requests, unit)?;
+        if self.burst > 1 {
+            write!(f, " burst {}", self.burst)?;
+        }
+        Ok(())
+    }
+}
+
+// ===== PacingStore ========================================================================
+
+/// The storage behind the limiter: small, so a shared store (e.g. Redis, for many
+/// processes on one key) can back it later. Keys are opaque ids (API keys already hashed).
+///
+/// ```
+/// use std::time::Duration;
+/// use surefoot::pacing::{MemoryStore, PacingStore};
+/// use surefoot::RateLimit;
+/// let store = MemoryStore::new();
+/// let l = RateLimit::per_second(10);
+/// assert_eq!(store.reserve("k", &l, 1_000), Duration::ZERO);
+/// assert_eq!(store.reserve("k", &l, 1_000), Duration::from_millis(100));
+/// store.pause_until("k", 5_000);
+/// assert_eq!(store.paused_until("k"), Some(5_000));
+/// ```
+pub trait PacingStore: Send + Sync + 'static {
+    /// Reserve the next slot for `key` under `limit` at `now_ms` (on the store's clock,
+    /// see [`PacingStore::now_ms`]); returns how long the caller must wait before sending
+    /// (zero = go now). GCRA (theoretical arrival time) semantics; the reservation is made
+    /// atomically.
+    fn reserve(&self, key: &str, limit: &RateLimit, now_ms: u64) -> Duration;
+
+    /// Like [`reserve`](PacingStore::reserve), but if the wait would exceed `max_wait`,
+    /// reserve nothing and return `Err(wait)`. The default implementation reserves anyway
+    /// (wasting the slot); stores should override it.
+    fn reserve_within(
+        &self,
+        key: &str,
+        limit: &RateLimit,
+        now_ms: u64,
+        max_wait: Duration,
+    ) -> Result<Duration, Duration> {
+        let wait = self.reserve(key, limit, now_ms);
+        if wait > max_wait {
+            Err(wait)
+        } else {
+            Ok(wait)
+        }
+    }
+
+    /// Every caller on `key` must wait until `until_ms` (a 429's `Retry-After` pauses all
+    /// waiters on that key); keeps the later of the existing and the new pause.
+    fn pause_until(&self, key: &str, until_ms: u64);
+
+    /// The end of the current pause on `key`, if one was set (it may lie in the past).
+    fn paused_until(&self, key: &str) -> Option<u64>;
+
+    /// The store's clock in milliseconds. Default: wall-clock milliseconds since the Unix
+    /// epoch (shared stores across machines need a shared clock); [`MemoryStore`] uses a
+    /// monotonic tokio clock instead.
+    fn now_ms(&self) -> u64 {
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+            .unwrap_or(0)
+    }
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct KeyState {
+    /// Theoretical arrival time of the next request, in ns on the store clock.
+    tat_ns: u64,
+    paused_until_ms: Option<u64>,
+}
+
+/// The default in-process store: a mutex-protected map, with a monotonic clock
+/// (`tokio::time::Instant` relative to the store's creation, so virtual time works).
+///
+/// ```
+/// use surefoot::pacing::{MemoryStore, PacingStore};
+/// let store = MemoryStore::new();
+/// assert_eq!(store.paused_until("nobody"), None);
+/// ```
+pub struct MemoryStore {
+    origin: Instant,
+    keys: Mutex<HashMap<String, KeyState>>,
+}
+
+impl MemoryStore {
+    /// An empty store whose clock starts now.
+    ///
+    /// ```
+    /// let _store = std::sync::Arc::new(surefoot::pacing::MemoryStore::new());
+    /// ```
+    pub fn new() -> Self {
+        MemoryStore { origin: Instant::now(), keys: Mutex::new(HashMap::new()) }
+    }
+
+    fn reserve_inner(
+        &self,
+        key: &str,
+        limit: &RateLimit,
+        now_ms: u64,
+        max_wait: Option<Duration>,
+    ) -> Result<Duration, Duration> {
+        let now = now_ms.saturating_mul(1_000_000);
+        let t = u64::try_from(limit.emission_interval().as_nanos()).unwrap_or(u64::MAX);
+        let tau = t.saturating_mul(u64::from(limit.burst_size().saturating_sub(1)));
+        let mut keys = lock(&self.keys);
+        let state = keys.entry(key.to_owned()).or_default();
+        let tat = state.tat_ns.max(now);
+        let wait = Duration::from_nanos(tat.saturating_sub(tau).saturating_sub(now));
+        if max_wait.is_some_and(|m| wait > m) {
+            return Err(wait);
+        }
+        state.tat_ns = tat.saturating_add(t);
+        Ok(wait)
+    }
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        MemoryStore::new()
+    }
+}
+
+impl fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryStore")
+            .field("keys", &lock(&self.keys).len())
+            .finish()
+    }
+}
+
+impl PacingStore for MemoryStore {
+    fn reserve(&self, key: &str, limit: &RateLimit, now_ms: u64) -> Duration {
+        self.reserve_inner(key, limit, now_ms, None).unwrap_or_else(|w| w)
+    }
+
+    fn reserve_within(
+        &self,
+        key: &str,
+        limit: &RateLimit,
+        now_ms: u64,
+        max_wait: Duration,
+    ) -> Result<Duration, Duration> {
+        self.reserve_inner(key, limit, now_ms, Some(max_wait))
+    }
+
+    fn pause_until(&self, key: &str, until_ms: u64) {
+        let mut keys = lock(&self.keys);
+        let state = keys.entry(key.to_owned()).or_default();
+        state.paused_until_ms = Some(state.paused_until_ms.map_or(until_ms, |p| p.max(until_ms)));
+    }
+
+    fn paused_until(&self, key: &str) -> Option<u64> {
+        lock(&self.keys).get(key).and_then(|s| s.paused_until_ms)
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(Instant::now().saturating_duration_since(self.origin).as_millis())
+            .unwrap_or(u64::MAX)
+    }
+}
+
+/// The process-wide store used by [`shared_pacer`].
+///
+/// ```
+/// let a = surefoot::pacing::default_store();
+/// let b = surefoot::pacing::default_store();
+/// assert!(std::sync::Arc::ptr_eq(&a, &b));
+/// ```
+pub fn default_store() -> Arc<dyn PacingStore> {
+    static STORE: OnceLock<Arc<dyn PacingStore>> = OnceLock::new();
+    STORE.get_or_init(|| Arc::new(MemoryStore::new())).clone()
+}
+
+// ===== Pacer ==============================================================================
+
+#[derive(Debug, Default)]
+struct PacerState {
+    configured: Option<RateLimit>,
+    learned: Option<RateLimit>,
+    last_429: Option<Instant>,
+    sends: VecDeque<Instant>,
+}
+
+impl PacerState {
+    fn effective(&mut self, now: Instant) -> Option<RateLimit> {
+        if self.configured.is_some() {
+            return self.configured;
+        }
+        if let (Some(_), Some(at)) = (self.learned, self.last_429) {
+            if now.saturating_duration_since(at) >= LEARNED_LIMIT_TTL {
+                tracing::debug!(target: "surefoot::pacing", "forgetting learned rate limit after a quiet period");
+                self.learned = None;
+                self.last_429 = None;
+            }
+        }
+        self.learned
+    }
+}
+
+struct PacerInner {
+    id: String,
+    store: Arc<dyn PacingStore>,
+    state: Mutex<PacerState>,
+}
+
+/// The client-side limiter for one API key + base URL + surface: cheap to clone (an
+/// `Arc` inside), shared by every client using the same triple (see [`shared_pacer`]).
+///
+/// With a limit, requests are spaced by GCRA; without one, only pauses apply until a
+/// limit is learned from 429s ([`Pacer::on_rate_limited`]) or from rate-limit headers
+/// ([`Pacer::observe_headers`]).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use surefoot::pacing::{MemoryStore, Pacer};
+/// use surefoot::RateLimit;
+/// tokio::time::pause();
+/// let pacer = Pacer::new("doc".into(), Some(RateLimit::per_second(100)), Arc::new(MemoryStore::new()));
+/// assert_eq!(pacer.acquire().await, Duration::ZERO);
+/// assert_eq!(pacer.acquire().await, Duration::from_millis(10));
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Pacer {
+    inner: Arc<PacerInner>,
+}
+
+impl fmt::Debug for Pacer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pacer")
+            .field("id", &self.inner.id)
+            .field("limit", &self.limit())
+            .finish()
+    }
+}
+
+impl Pacer {
+    /// A pacer storing its state under `id` in `store`. `id` must not contain an API key
+    /// in clear ([`shared_pacer`] hashes it).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use surefoot::pacing::{MemoryStore, Pacer};
+    /// let p = Pacer::new("id".into(), None, Arc::new(MemoryStore::new()));
+    /// assert_eq!(p.limit(), None);
+    /// ```
+    pub fn new(id: String, limit: Option<RateLimit>, store: Arc<dyn PacingStore>) -> Self {
+        Pacer {
+            inner: Arc::new(PacerInner {
+                id,
+                store,
+                state: Mutex::new(PacerState { configured: limit, ..PacerState::default() }),
+            }),
+        }
+    }
+
+    /// The store id of this pacer.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let p = surefoot::pacing::Pacer::new("abc".into(), None, Arc::new(surefoot::pacing::MemoryStore::new()));
+    /// assert_eq!(p.id(), "abc");
+    /// ```
+    pub fn id(&self) -> &str {
+        &self.inner.id
+    }
+
+    /// The limit in force: the configured one, else one learned from the server.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use surefoot::{pacing::{MemoryStore, Pacer}, RateLimit};
+    /// let p = Pacer::new("x".into(), Some(RateLimit::per_minute(500)), Arc::new(MemoryStore::new()));
+    /// assert_eq!(p.limit(), Some(RateLimit::per_minute(500)));
+    /// ```
+    pub fn limit(&self) -> Option<RateLimit> {
+        lock(&self.inner.state).effective(Instant::now())
+    }
+
+    /// Whether the limit was configured (as opposed to learned or absent).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let p = surefoot::pacing::Pacer::new("x".into(), None, Arc::new(surefoot::pacing::MemoryStore::new()));
+    /// assert!(!p.is_configured());
+    /// ```
+    pub fn is_configured(&self) -> bool {
+        lock(&self.inner.state).configured.is_some()
+    }
+
+    fn set_configured_if_none(&self, limit: RateLimit) {
+        let mut st = lock(&self.inner.state);
+        if st.configured.is_none() {
+            st.configured = Some(limit);
+        }
+    }
+
+    /// How long the current pause (after a 429) still lasts, if any.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let p = surefoot::pacing::Pacer::new("x".into(), None, Arc::new(surefoot::pacing::MemoryStore::new()));
+    /// assert_eq!(p.paused_for(), None);
+    /// ```
+    pub fn paused_for(&self) -> Option<Duration> {
+        let store = &self.inner.store;
+        let until = store.paused_until(&self.inner.id)?;
+        let now = store.now_ms();
+        (until > now).then(|| Duration::from_millis(until - now))
+    }
+
+    /// Wait until a request may be sent: first any pause (after a 429), then the GCRA
+    /// slot. Returns the time waited.
+    ///
+    /// Cancel safety: dropping the future while it waits for its slot wastes that slot
+    /// (the next callers are spaced as if it had been used), never lets a request through
+    /// early. Wrap it in `tokio::time::timeout` to bound it, or use
+    /// [`acquire_within`](Pacer::acquire_within) to fail fast without waiting.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use surefoot::{pacing::{MemoryStore, Pacer}, RateLimit};
+    /// tokio::time::pause();
+    /// let p = Pacer::new("doc".into(), Some(RateLimit::per_second(2)), Arc::new(MemoryStore::new()));
+    /// p.acquire().await;
+    /// assert_eq!(p.acquire().await, Duration::from_millis(500));
+    /// # }
+    /// ```
+    pub async fn acquire(&self) -> Duration {
+        match self.acquire_inner(None).await {
+            Ok(w) | Err(w) => w,
+        }
+    }
+
+    /// Like [`acquire`](Pacer::acquire), but if the wait (pause plus slot) would exceed
+    /// `max_wait`, return `Err(needed_wait)` at once without waiting or reserving a slot,
+    /// so the caller can fail with `retry_after` instead of hanging (e.g. a daily cap's
+    /// hours-long pause, or the remaining deadline).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use surefoot::pacing::{MemoryStore, Pacer};
+    /// tokio::time::pause();
+    /// let p = Pacer::new("doc".into(), None, Arc::new(MemoryStore::new()));
+    /// p.on_rate_limited(Some(Duration::from_secs(3600)));
+    /// assert_eq!(p.acquire_within(Duration::from_secs(60)).await, Err(Duration::from_secs(3600)));
+    /// # }
+    /// ```
+    pub async fn acquire_within(&self, max_wait: Duration) -> Result<Duration, Duration> {
+        self.acquire_inner(Some(max_wait)).await
+    }
+
+    async fn acquire_inner(&self, max_wait: Option<Duration>) -> Result<Duration, Duration> {
+        let start = Instant::now();
+        let store = &self.inner.store;
+        let id = self.inner.id.as_str();
+        loop {
+            let waited = start.elapsed();
+            let budget = max_wait.map(|m| m.saturating_sub(waited));
+            let now = store.now_ms();
+            if let Some(until) = store.paused_until(id).filter(|&u| u > now) {
+                let pause = Duration::from_millis(until - now);
+                if budget.is_some_and(|b| pause > b) {
+                    return Err(waited + pause);
+                }
+                tracing::debug!(target: "surefoot::pacing", pacer = id, pause_ms = until - now, "paused after a 429");
+                sleep(pause).await;
+                continue;
+            }
+            let limit = lock(&self.inner.state).effective(Instant::now());
+            if let Some(limit) = limit {
+                let wait = match budget {
+                    Some(b) => store
+                        .reserve_within(id, &limit, now, b)
+                        .map_err(|w| waited + w)?,
+                    None => store.reserve(id, &limit, now),
+                };
+                if !wait.is_zero() {
+                    sleep(wait).await;
+                }
+                // A pause that began while we waited for our slot still applies.
+                let now = store.now_ms();
+                if store.paused_until(id).is_some_and(|u| u > now) {
+                    continue;
+                }
+            }
+            self.record_send();
+            return Ok(start.elapsed());
+        }
+    }
+
+    fn record_send(&self) {
+        let mut st = lock(&self.inner.state);
+        if st.configured.is_some() {
+            return;
+        }
+        let now = Instant::now();
+        st.sends.push_back(now);
+        while st.sends.len() > MAX_SENDS_REMEMBERED
+            || st
+                .sends
+                .front()
+                .is_some_and(|&t| now.saturating_duration_since(t) > SEND_WINDOW)
+        {
+            st.sends.pop_front();
+        }
+    }
+
+    /// After a 429: pause every request on this key for `retry_after` from now (1 s when
+    /// the server gave none; at most 24 h), and, if no limit was configured, learn one by
+    /// halving the observed rate (or the previously learned one). Call it for
+    /// `rate_limit_exceeded`, `daily_cap_exceeded` and generic 429s — see
+    /// [`Pacer::on_error`], which filters for you.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use surefoot::pacing::{MemoryStore, Pacer};
+    /// tokio::time::pause();
+    /// let p = Pacer::new("doc".into(), None, Arc::new(MemoryStore::new()));
+    /// p.on_rate_limited(Some(Duration::from_secs(2)));
+    /// assert_eq!(p.acquire().await, Duration::from_secs(2));
+    /// # }
+    /// ```
+    pub fn on_rate_limited(&self, retry_after: Option<Duration>) {
+        let d = retry_after.unwrap_or(DEFAULT_429_PAUSE).min(MAX_RETRY_AFTER);
+        let store = &self.inner.store;
+        let ms = u64::try_from(d.as_nanos().div_ceil(1_000_000)).unwrap_or(u64::MAX);
+        store.pause_until(&self.inner.id, store.now_ms().saturating_add(ms));
+
+        let mut st = lock(&self.inner.state);
+        let now = Instant::now();
+        st.last_429 = Some(now);
+        if st.configured.is_some() {
+            return;
+        }
+        let observed = {
+            let recent: Vec<Instant> = st
+                .sends
+                .iter()
+                .copied()
+                .filter(|&t| now.saturating_duration_since(t) <= SEND_WINDOW)
+                .collect();
+            (recent.len() >= 2).then(|| {
+                let span = now
+                    .saturating_duration_since(recent[0])
+                    .max(Duration::from_secs(1));
+                span / u32::try_from(recent.len()).unwrap_or(u32::MAX)
+            })
+        };
+        let base = match (st.learned, observed) {
+            (Some(l), Some(o)) => Some(l.emission_interval().max(o)),
+            (Some(l), None) => Some(l.emission_interval()),
+            (None, o) => o,
+        };
+        if let Some(interval) = base {
+            let halved = interval.saturating_mul(2).min(SLOWEST_LEARNED_INTERVAL);
+            let learned = RateLimit::new(1, halved);
+            tracing::debug!(target: "surefoot::pacing", pacer = %self.inner.id, limit = %learned, "learned a rate limit from a 429");
+            st.learned = Some(learned);
+            st.sends.clear();
+        }
+    }
+
+    /// Feed a failed attempt's error: for a 429 of kind rate-limited other than
+    /// `concurrency_limit_exceeded` (a session cap, not a request rate), calls
+    /// [`on_rate_limited`](Pacer::on_rate_limited) with its `retry_after`; ignores every
+    /// other error (payment codes on 429 included).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use std::sync::Arc;
+    /// use surefoot::{pacing::{MemoryStore, Pacer}, Error};
+    /// tokio::time::pause();
+    /// let p = Pacer::new("doc".into(), None, Arc::new(MemoryStore::new()));
+    /// let quota = br#"{"error": {"code": "insufficient_quota", "message": "m"}}"#;
+    /// p.on_error(&Error::from_response(429, &http::HeaderMap::new(), quota, false));
+    /// assert_eq!(p.paused_for(), None);
+    /// p.on_error(&Error::from_response(429, &http::HeaderMap::new(), b"", false));
+    /// assert!(p.paused_for().is_some());
+    /// # }
+    /// ```
+    pub fn on_error(&self, err: &Error) {
+        if err.status() == Some(429)
+            && err.is_rate_limited()
+            && err.code() != "concurrency_limit_exceeded"
+        {
+            self.on_rate_limited(err.retry_after());
+        }
+    }
+
+    /// Learn from rate-limit headers on any response: `x-ratelimit-limit` /
+    /// `x-ratelimit-remaining` / `x-ratelimit-reset` (also the `-requests` suffixed
+    /// OpenAI names and the IETF draft `ratelimit-*`, `RateLimit: r=..;t=..` and
+    /// `RateLimit-Policy: q;w=..` forms). Remaining 0 pauses every waiter until the reset
+    /// (delta seconds, Unix epoch seconds, or `6m0s`-style durations; at most 24 h). A
+    /// policy with a window, when no limit was configured, becomes the learned limit.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use surefoot::pacing::{MemoryStore, Pacer};
+    /// tokio::time::pause();
+    /// let p = Pacer::new("doc".into(), None, Arc::new(MemoryStore::new()));
+    /// let mut h = http::HeaderMap::new();
+    /// h.insert("x-ratelimit-remaining", "0".parse().unwrap());
+    /// h.insert("x-ratelimit-reset", "3".parse().unwrap());
+    /// p.observe_headers(&h);
+    /// assert_eq!(p.paused_for(), Some(Duration::from_secs(3)));
+    /// # }
+    /// ```
+    pub fn observe_headers(&self, headers: &http::HeaderMap) {
+        let info = RateLimitHeaders::parse(headers, SystemTime::now());
+        if info.remaining == Some(0) {
+            if let Some(reset) = info.reset.filter(|d| !d.is_zero()) {
+                let store = &self.inner.store;
+                let ms = u64::try_from(reset.min(MAX_RETRY_AFTER).as_millis()).unwrap_or(u64::MAX);
+                tracing::debug!(target: "surefoot::pacing", pacer = %self.inner.id, reset_ms = ms, "rate-limit quota exhausted; pausing until reset");
+                store.pause_until(&self.inner.id, store.now_ms().saturating_add(ms));
+            }
+        }
+        if let (Some(q), Some(w)) = (info.limit, info.window) {
+            let mut st = lock(&self.inner.state);
+            if st.configured.is_none() && q > 0 && !w.is_zero() {
+                let from_policy = RateLimit::new(q, w);
+                let keep_learned = st
+                    .learned
+                    .is_some_and(|l| l.emission_interval() > from_policy.emission_interval());
+                if !keep_learned && st.learned != Some(from_policy) {
+                    tracing::debug!(target: "surefoot::pacing", pacer = %self.inner.id, limit = %from_policy, "learned a rate limit from headers");
+                    st.learned = Some(from_policy);
+                    st.last_429.get_or_insert(Instant::now());
+                }
+            }
+        }
+    }
+}
+
+/// What a response's rate-limit headers say.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+struct RateLimitHeaders {
+    limit: Option<u32>,
+    remaining: Option<u64>,
+    reset: Option<Duration>,
+    window: Option<Duration>,
+}
+
+impl RateLimitHeaders {
+    fn parse(headers: &http::HeaderMap, now: SystemTime) -> Self {
+        let get = |names: &[&str]| {
+            names
+                .iter()
+                .find_map(|n| headers.get(*n).and_then(|v| v.to_str().ok()))
+                .map(str::trim)
+        };
+        let mut out = RateLimitHeaders::default();
+        if let Some(v) = get(&["x-ratelimit-remaining", "x-ratelimit-remaining-requests", "ratelimit-remaining"]) {
+            out.remaining = leading_number(v).filter(|n| *n >= 0.0).map(|n| n as u64);
+        }
+        if let Some(v) = get(&["x-ratelimit-reset", "x-ratelimit-reset-requests", "ratelimit-reset"]) {
+            out.reset = parse_reset(v, now);
+        }
+        if let Some(v) = get(&["x-ratelimit-limit", "x-ratelimit-limit-requests", "ratelimit-limit"]) {
+            out.limit = leading_number(v).filter(|n| *n >= 1.0 && *n < u32::MAX as f64).map(|n| n as u32);
+            // Older IETF draft: `100, 100;w=60`.
+            out.window = param(v, "w").and_then(|w| secs(w));
+        }
+        // Newer IETF draft: `RateLimit: "default";r=0;t=10`.
+        if let Some(v) = get(&["ratelimit"]) {
+            if let Some(r) = param(v, "r").and_then(|r| r.parse::<u64>().ok()) {
+                out.remaining = Some(r);
+            }
+            if let Some(t) = param(v, "t").and_then(|t| secs(t)) {
+                out.reset = Some(t);
+            }
+        }
+        // `RateLimit-Policy: 100;w=60` or `"default";q=100;w=60`.
+        if let Some(v) = get(&["ratelimit-policy", "x-ratelimit-policy"]) {
+            let first = v.split(',').next().unwrap_or("");
+            if let Some(q) = param(first, "q")
+                .and_then(|q| q.parse::<u32>().ok())
+                .or_else(|| leading_number(first).filter(|n| *n >= 1.0 && *n < u32::MAX as f64).map(|n| n as u32))
+            {
+                out.limit = Some(q);
+            }
+            if let Some(w) = param(first, "w").and_then(|w| secs(w)) {
+                out.window = Some(w);
+            }
+        }
+        out
+    }
+}
+
+fn secs(s: &str) -> Option<Duration> {
+    let n: f64 = s.trim().trim_matches('"').parse().ok()?;
+    (n.is_finite() && n > 0.0).then(|| Duration::from_secs_f64(n.min(MAX_RETRY_AFTER.as_secs_f64())))
+}
+
+/// The value of `;name=value` in a structured-field-ish header.
+fn param<'a>(v: &'a str, name: &str) -> Option<&'a str> {
+    v.split([';', ','])
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case(name))
+        .map(|(_, val)| val.trim().trim_matches('"'))
+}
+
+fn leading_number(v: &str) -> Option<f64> {
+    let end = v
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(v.len());
+    v[..end].parse().ok()
+}
+
+/// A reset as delta seconds, Unix epoch seconds (values past 10^9), an HTTP-date, or a
+/// Go-style duration (`1s`, `6m0s`, `20ms`, `1h2m3.5s`).
+fn parse_reset(v: &str, now: SystemTime) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(n) = v.parse::<f64>() {
+        if !n.is_finite() || n <= 0.0 {
+            return None;
+        }
+        if n >= 1e9 {
+            let at = SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs_f64(n.min(1e11)))?;
+            return at.duration_since(now).ok().map(|d| d.min(MAX_RETRY_AFTER));
+        }
+        return Some(Duration::from_secs_f64(n.min(MAX_RETRY_AFTER.as_secs_f64())));
+    }
+    if let Ok(at) = httpdate::parse_http_date(v) {
+        return at.duration_since(now).ok().map(|d| d.min(MAX_RETRY_AFTER));
+    }
+    go_duration(v)
+}
+
+fn go_duration(v: &str) -> Option<Duration> {
+    let mut total = 0.0f64;
+    let mut rest = v;
+    let mut any = false;
+    while !rest.is_empty() {
+        let num_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+        if num_end == 0 {
+            return None;
+        }
+        let n: f64 = rest[..num_end].parse().ok()?;
+        rest = &rest[num_end..];
+        let unit_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let factor = match &rest[..unit_end] {
+            "ms" => 0.001,
+            "us" | "µs" => 0.000_001,
+            "ns" => 0.000_000_001,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return None,
+        };
+        rest = &rest[unit_end..];
+        total += n * factor;
+        any = true;
+    }
+    (any && total.is_finite() && total > 0.0)
+        .then(|| Duration::from_secs_f64(total.min(MAX_RETRY_AFTER.as_secs_f64())))
+}
+
+// ===== registries ==========================================================================
+
+/// A stable, non-reversible-in-practice digest of an API key for use in map and store
+/// keys (two FNV-1a-64 passes with different offsets, hex). Stable across processes and
+/// Rust versions so a shared store sees the same id everywhere.
+fn key_digest(api_key: &str) -> String {
+    fn fnv(seed: u64, data: &[u8]) -> u64 {
+        let mut h = seed;
+        for &b in data {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        h
+    }
+    let a = fnv(0xcbf2_9ce4_8422_2325, api_key.as_bytes());
+    let b = fnv(0x84222325_cbf29ce4 ^ a.rotate_left(17), api_key.as_bytes());
+    format!("{a:016x}{b:016x}")
+}
+
+fn registry_id(api_key: &str, base_url: &str, surface: &str) -> String {
+    format!(
+        "surefoot:{}:{}:{}",
+        key_digest(api_key),
+        base_url.trim().trim_end_matches('/'),
+        surface
+    )
+}
+
+/// The process-wide pacer for (`api_key`, `base_url`, `surface`): the same triple always
+/// yields the same [`Pacer`] (clones share state). The key is hashed; it is never stored
+/// in clear. The `limit` given on first creation wins, except that a later `Some` replaces
+/// an absent one.
+///
+/// ```
+/// use surefoot::{pacing::shared_pacer, RateLimit};
+/// let a = shared_pacer("sk-doc-key-1", "https://api.example.com", "data", Some(RateLimit::per_minute(500)));
+/// let b = shared_pacer("sk-doc-key-1", "https://api.example.com/", "data", None);
+/// assert_eq!(a.id(), b.id());
+/// assert_eq!(b.limit(), Some(RateLimit::per_minute(500)));
+/// assert!(!a.id().contains("sk-doc-key-1"));
+/// let c = shared_pacer("sk-doc-key-2", "https://api.example.com", "data", None);
+/// assert_ne!(a.id(), c.id());
+/// ```
+pub fn shared_pacer(api_key: &str, base_url: &str, surface: &str, limit: Option<RateLimit>) -> Pacer {
+    static PACERS: OnceLock<Mutex<HashMap<String, Pacer>>> = OnceLock::new();
+    let id = registry_id(api_key, base_url, surface);
+    let mut map = lock(PACERS.get_or_init(|| Mutex::new(HashMap::new())));
+    let pacer = map
+        .entry(id.clone())
+        .or_insert_with(|| Pacer::new(id, limit, default_store()))
+        .clone();
+    drop(map);
+    if let Some(l) = limit {
+        pacer.set_configured_if_none(l);
+    }
+    pacer
+}
+
+// ===== ConcurrencyLimiter =================================================================
+
+/// A cap on concurrent things (realtime sessions) for one key + base URL; cheap to clone,
+/// clones share the cap. A `max` of 0 is treated as 1.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let limiter = surefoot::pacing::ConcurrencyLimiter::new(2);
+/// let a = limiter.acquire().await;
+/// let _b = limiter.try_acquire().unwrap();
+/// assert!(limiter.try_acquire().is_none());
+/// drop(a);
+/// assert_eq!(limiter.in_use(), 1);
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct ConcurrencyLimiter {
+    semaphore: Arc<Semaphore>,
+    max: usize,
+}
+
+/// A slot in a [`ConcurrencyLimiter`], released when dropped.
+///
+/// ```
+/// let limiter = surefoot::pacing::ConcurrencyLimiter::new(1);
+/// let permit = limiter.try_acquire().unwrap();
+/// drop(permit);
+/// assert_eq!(limiter.in_use(), 0);
+/// ```
+pub struct ConcurrencyPermit {
+    _permit: OwnedSemaphorePermit,
+}
+
+impl fmt::Debug for ConcurrencyPermit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ConcurrencyPermit")
+    }
+}
+
+impl fmt::Debug for ConcurrencyLimiter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConcurrencyLimiter")
+            .field("max", &self.max)
+            .field("in_use", &self.in_use())
+            .finish()
+    }
+}
+
+impl ConcurrencyLimiter {
+    /// A limiter allowing `max` concurrent permits.
+    ///
+    /// ```
+    /// assert_eq!(surefoot::pacing::ConcurrencyLimiter::new(3).max(), 3);
+    /// ```
+    pub fn new(max: usize) -> Self {
+        let max = max.clamp(1, Semaphore::MAX_PERMITS);
+        ConcurrencyLimiter { semaphore: Arc::new(Semaphore::new(max)), max }
+    }
+
+    /// Wait for a free slot (FIFO). Cancel-safe: a dropped wait takes no slot.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let l = surefoot::pacing::ConcurrencyLimiter::new(1);
+    /// let p = l.acquire().await;
+    /// assert_eq!(l.in_use(), 1);
+    /// # drop(p);
+    /// # }
+    /// ```
+    pub async fn acquire(&self) -> ConcurrencyPermit {
+        loop {
+            // The semaphore is never closed, so this only loops in theory.
+            if let Ok(p) = self.semaphore.clone().acquire_owned().await {
+                return ConcurrencyPermit { _permit: p };
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// Take a free slot now, or `None` if all are in use.
+    ///
+    /// ```
+    /// let l = surefoot::pacing::ConcurrencyLimiter::new(1);
+    /// let _p = l.try_acquire().unwrap();
+    /// assert!(l.try_acquire().is_none());
+    /// ```
+    pub fn try_acquire(&self) -> Option<ConcurrencyPermit> {
+        self.semaphore
+            .clone()
+            .try_acquire_owned()
+            .ok()
+            .map(|p| ConcurrencyPermit { _permit: p })
+    }
+
+    /// Slots currently held.
+    ///
+    /// ```
+    /// assert_eq!(surefoot::pacing::ConcurrencyLimiter::new(4).in_use(), 0);
+    /// ```
+    pub fn in_use(&self) -> usize {
+        self.max.saturating_sub(self.semaphore.available_permits())
+    }
+
+    /// The cap.
+    ///
+    /// ```
+    /// assert_eq!(surefoot::pacing::ConcurrencyLimiter::new(0).max(), 1);
+    /// ```
+    pub fn max(&self) -> usize {
+        self.max
+    }
+}
+
+/// The process-wide concurrency limiter for (`api_key`, `base_url`, `surface`): the same
+/// triple yields limiters sharing one cap (the key is hashed). The `max` of the first
+/// call wins.
+///
+/// ```
+/// use surefoot::pacing::shared_concurrency_limiter;
+/// let a = shared_concurrency_limiter("sk-doc-key", "https://api.example.com", "realtime", 2);
+/// let b = shared_concurrency_limiter("sk-doc-key", "https://api.example.com", "realtime", 5);
+/// let _p = a.try_acquire().unwrap();
+/// assert_eq!((b.in_use(), b.max()), (1, 2));
+/// ```
+pub fn shared_concurrency_limiter(
+    api_key: &str,
+    base_url: &str,
+    surface: &str,
+    max: usize,
+) -> ConcurrencyLimiter {
+    static LIMITERS: OnceLock<Mutex<HashMap<String, ConcurrencyLimiter>>> = OnceLock::new();
+    let id = registry_id(api_key, base_url, surface);
+    lock(LIMITERS.get_or_init(|| Mutex::new(HashMap::new())))
+        .entry(id)
+        .or_insert_with(|| ConcurrencyLimiter::new(max))
+        .clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    fn pacer(limit: Option<RateLimit>) -> Pacer {
+        Pacer::new("test".into(), limit, Arc::new(MemoryStore::new()))
+    }
+
+    #[test]
+    fn rate_limit_basics() {
+        assert_eq!(RateLimit::per_minute(500).emission_interval(), ms(120));
+        assert_eq!(RateLimit::per_minute(180).emission_interval(), Duration::from_nanos(333_333_333));
+        assert_eq!(RateLimit::per_second(0).requests(), 1);
+        assert_eq!(RateLimit::per_second(3).burst(0).burst_size(), 1);
+        assert_eq!(RateLimit::new(5, Duration::ZERO).per(), Duration::from_nanos(1));
+    }
+
+    #[test]
+    fn parse_forms() {
+        let s = Duration::from_secs;
+        let cases = [
+            ("500/min", RateLimit::per_minute(500)),
+            ("180/minute", RateLimit::per_minute(180)),
+            ("20/s", RateLimit::per_second(20)),
+            ("20/sec", RateLimit::per_second(20)),
+            (" 20 / second ", RateLimit::per_second(20)),
+            ("20/S", RateLimit::per_second(20)),
+            ("3/h", RateLimit::new(3, s(3600))),
+            ("3/hour", RateLimit::new(3, s(3600))),
+            ("10/2s", RateLimit::new(10, s(2))),
+            ("10/30 seconds", RateLimit::new(10, s(30))),
+            ("1/0.5s", RateLimit::new(1, ms(500))),
+            ("100/ms", RateLimit::new(100, ms(1))),
+            ("1000/d", RateLimit::new(1000, s(86_400))),
+            ("20/s burst 5", RateLimit::per_second(20).burst(5)),
+            ("20/s, burst=5", RateLimit::per_second(20).burst(5)),
+            ("20/s burst 1", RateLimit::per_second(20)),
+        ];
+        for (text, want) in cases {
+            assert_eq!(RateLimit::parse(text).unwrap(), want, "{text}");
+        }
+        let bad = [
+            ("", "expected `N/unit`, as in `500/min` or `20/s`"),
+            ("500", "expected `N/unit`, as in `500/min` or `20/s`"),
+            ("abc/s", "the number of requests must be a whole number"),
+            ("-1/s", "the number of requests must be a whole number"),
+            ("1.5/s", "the number of requests must be a whole number"),
+            ("0/s", "the number of requests must be at least 1"),
+            ("5/", "missing unit; use ms, s, min, h or d"),
+            ("5/2", "missing unit; use ms, s, min, h or d"),
+            ("5/fortnight", "unknown unit; use ms, s, min, h or d"),
+            ("5/0s", "the window must be longer than zero"),
+            ("5/1.2.3s", "the window must be a number followed by a unit, as in `10/2s`"),
+            ("5/400d", "the window must be at most a year"),
+            ("5/s burst 0", "the burst must be at least 1"),
+            ("5/s burst x", "the burst must be a whole number, as in `20/s burst 5`"),
+            ("99999999999/s", "the number of requests must be a whole number"),
+        ];
+        for (text, why) in bad {
+            let e = RateLimit::parse(text).unwrap_err();
+            assert_eq!(e.code(), "invalid_request");
+            assert_eq!(e.message(), format!("rate limit `{text}`: {why}"), "{text}");
+        }
+    }
+
+    #[test]
+    fn display_round_trips() {
+        for text in ["500/min", "20/s", "3/h", "10/2s", "100/ms", "20/s burst 5", "1000/d"] {
+            let l = RateLimit::parse(text).unwrap();
+            assert_eq!(l.to_string(), text);
+            assert_eq!(l.to_string().parse::<RateLimit>().unwrap(), l);
+        }
+        let l = RateLimit::new(1, ms(1500));
+        assert_eq!(l.to_string().parse::<RateLimit>().unwrap(), l);
+    }
+
+    #[test]
+    fn memory_store_gcra() {
+        let store = MemoryStore::new();
+        let l = RateLimit::per_second(20).burst(5);
+        let waits: Vec<_> = (0..8).map(|_| store.reserve("k", &l, 0)).collect();
+        assert_eq!(waits, [ms(0), ms(0), ms(0), ms(0), ms(0), ms(50), ms(100), ms(150)]);
+        // Another key is independent.
+        assert_eq!(store.reserve("other", &l, 0), ms(0));
+        // After a long idle the burst credit is back (but no more than `burst`).
+        let later: Vec<_> = (0..6).map(|_| store.reserve("k", &l, 10_000)).collect();
+        assert_eq!(later, [ms(0), ms(0), ms(0), ms(0), ms(0), ms(50)]);
+        // reserve_within refuses without consuming.
+        assert_eq!(store.reserve_within("k", &l, 10_000, ms(10)), Err(ms(100)));
+        assert_eq!(store.reserve_within("k", &l, 10_000, ms(100)), Ok(ms(100)));
+        assert_eq!(store.reserve("k", &l, 10_000), ms(150));
+    }
+
+    #[test]
+    fn memory_store_pause_keeps_later() {
+        let store = MemoryStore::new();
+        store.pause_until("k", 500);
+        store.pause_until("k", 300);
+        assert_eq!(store.paused_until("k"), Some(500));
+        store.pause_until("k", 900);
+        assert_eq!(store.paused_until("k"), Some(900));
+        assert_eq!(store.paused_until("j"), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn spacing_and_burst() {
+        let p = pacer(Some(RateLimit::per_second(20).burst(5)));
+        let start = Instant::now();
+        let mut at = Vec::new();
+        for _ in 0..300 {
+            p.acquire().await;
+            at.push(start.elapsed());
+        }
+        assert!(at[..5].iter().all(|d| d.is_zero()), "{:?}", &at[..6]);
+        assert_eq!(at[5], ms(50));
+        assert_eq!(at[6], ms(100));
+        let total = at[299];
+        let expected = Duration::from_secs_f64(295.0 / 20.0);
+        assert!(total >= expected && total <= expected + ms(20), "{total:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn concurrent_tasks_never_exceed_rate() {
+        let limit = RateLimit::per_second(20).burst(3);
+        let p = pacer(Some(limit));
+        let start = Instant::now();
+        let times = Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for _ in 0..16 {
+            let p = p.clone();
+            let times = times.clone();
+            tasks.push(tokio::spawn(async move {
+                for _ in 0..15 {
+                    p.acquire().await;
+                    times.lock().unwrap().push(start.elapsed());
+                    // simulated request
+                    sleep(ms(fastrand::u64(0..30))).await;
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let mut times = times.lock().unwrap().clone();
+        times.sort();
+        assert_eq!(times.len(), 240);
+        let max_in_window = (limit.requests() + limit.burst_size() - 1) as usize;
+        for (i, &t0) in times.iter().enumerate() {
+            let n = times[i..].iter().take_while(|&&t| t < t0 + limit.per()).count();
+            assert!(n <= max_in_window, "{n} sends in the second after {t0:?}");
+        }
+        // and the pacer kept them busy: 240 sends need about (240-3)/20 s.
+        let last = *times.last().unwrap();
+        assert!(last >= Duration::from_secs_f64(237.0 / 20.0), "{last:?}");
+        assert!(last <= Duration::from_secs_f64(237.0 / 20.0) + ms(100), "{last:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pause_delays_all_waiters() {
+        let p = pacer(Some(RateLimit::per_second(100)));
+        let start = Instant::now();
+        p.acquire().await;
+        p.on_rate_limited(Some(Duration::from_secs(2)));
+        assert_eq!(p.paused_for(), Some(Duration::from_secs(2)));
+        let done = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let p = p.clone();
+            let done = done.clone();
+            tasks.push(tokio::spawn(async move {
+                p.acquire().await;
+                done.fetch_add(1, Ordering::SeqCst);
+                start.elapsed()
+            }));
+        }
+        sleep(ms(1999)).await;
+        assert_eq!(done.load(Ordering::SeqCst), 0);
+        let mut ends = Vec::new();
+        for t in tasks {
+            ends.push(t.await.unwrap());
+        }
+        ends.sort();
+        assert!(ends[0] >= Duration::from_secs(2));
+        // After the pause they are paced again, not released all at once.
+        assert!(ends[7] >= Duration::from_secs(2) + ms(70), "{ends:?}");
+        assert!(ends[7] <= Duration::from_secs(2) + ms(100), "{ends:?}");
+        // A shorter pause later does not shorten nothing; no pause left now.
+        assert_eq!(p.paused_for(), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pause_reaches_waiters_already_queued() {
+        let p = pacer(Some(RateLimit::per_second(1)));
+        p.acquire().await; // t=0
+        let q = p.clone();
+        let waiter = tokio::spawn(async move { q.acquire().await }); // slot at t=1s
+        sleep(ms(100)).await;
+        p.on_rate_limited(Some(Duration::from_secs(5))); // pause until 5.1s
+        let waited = waiter.await.unwrap();
+        assert!(waited >= ms(5100), "{waited:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pause_without_retry_after_and_no_limit() {
+        let p = pacer(None);
+        assert_eq!(p.acquire().await, Duration::ZERO);
+        assert_eq!(p.acquire().await, Duration::ZERO);
+        p.on_rate_limited(None);
+        assert_eq!(p.acquire().await, DEFAULT_429_PAUSE);
+        p.on_rate_limited(Some(Duration::from_secs(10 * 86_400)));
+        assert_eq!(p.paused_for(), Some(MAX_RETRY_AFTER));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn acquire_within_fails_fast() {
+        let p = pacer(Some(RateLimit::per_second(1)));
+        assert_eq!(p.acquire_within(ms(10)).await, Ok(ms(0)));
+        // Next slot is 1 s away: refused without consuming it.
+        assert_eq!(p.acquire_within(ms(10)).await, Err(ms(1000)));
+        assert_eq!(p.acquire_within(ms(10)).await, Err(ms(1000)));
+        assert_eq!(p.acquire_within(ms(1000)).await, Ok(ms(1000)));
+        p.on_rate_limited(Some(Duration::from_secs(3600)));
+        let start = Instant::now();
+        assert_eq!(p.acquire_within(Duration::from_secs(60)).await, Err(Duration::from_secs(3600)));
+        assert_eq!(start.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn learns_from_429_when_unconfigured() {
+        let p = pacer(None);
+        // 10 requests within a second, then a 429.
+        for _ in 0..10 {
+            p.acquire().await;
+            sleep(ms(100)).await;
+        }
+        assert_eq!(p.limit(), None);
+        p.on_rate_limited(Some(ms(500)));
+        let learned = p.limit().expect("learned");
+        // observed 10/s → halved to 5/s
+        assert_eq!(learned.emission_interval(), ms(200));
+        // A second 429 halves again.
+        p.on_rate_limited(None);
+        assert_eq!(p.limit().unwrap().emission_interval(), ms(400));
+        // Never slower than one per minute.
+        for _ in 0..20 {
+            p.on_rate_limited(Some(ms(1)));
+        }
+        assert_eq!(p.limit().unwrap().emission_interval(), Duration::from_secs(60));
+        // Forgotten after a quiet period.
+        sleep(LEARNED_LIMIT_TTL).await;
+        assert_eq!(p.limit(), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn configured_limit_is_not_relearned() {
+        let p = pacer(Some(RateLimit::per_minute(500)));
+        p.acquire().await;
+        p.acquire().await;
+        p.on_rate_limited(Some(ms(10)));
+        assert_eq!(p.limit(), Some(RateLimit::per_minute(500)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn on_error_filters_codes() {
+        let h = http::HeaderMap::new();
+        let p = pacer(None);
+        let conc = br#"{"error": {"code": "concurrency_limit_exceeded", "message": "m"}}"#;
+        p.on_error(&Error::from_response(429, &h, conc, false));
+        p.on_error(&Error::from_response(503, &h, b"", false));
+        p.on_error(&Error::timeout("t"));
+        assert_eq!(p.paused_for(), None);
+        let mut h2 = http::HeaderMap::new();
+        h2.insert("retry-after", "3".parse().unwrap());
+        let daily = br#"{"error": {"code": "daily_cap_exceeded", "message": "m"}}"#;
+        p.on_error(&Error::from_response(429, &h2, daily, false));
+        assert_eq!(p.paused_for(), Some(Duration::from_secs(3)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn observe_headers_pause_and_policy() {
+        let hm = |pairs: &[(&str, &str)]| {
+            let mut m = http::HeaderMap::new();
+            for (k, v) in pairs {
+                m.insert(http::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
+            }
+            m
+        };
+        let p = pacer(None);
+        p.observe_headers(&hm(&[("x-ratelimit-remaining", "5"), ("x-ratelimit-reset", "30")]));
+        assert_eq!(p.paused_for(), None);
+        p.observe_headers(&hm(&[("ratelimit-remaining", "0"), ("ratelimit-reset", "2")]));
+        assert_eq!(p.paused_for(), Some(Duration::from_secs(2)));
+        p.observe_headers(&hm(&[("x-ratelimit-remaining-requests", "0"), ("x-ratelimit-reset-requests", "6m0s")]));
+        assert_eq!(p.paused_for(), Some(Duration::from_secs(360)));
+
+        let p = pacer(None);
+        p.observe_headers(&hm(&[("ratelimit-policy", "100;w=60")]));
+        assert_eq!(p.limit(), Some(RateLimit::new(100, Duration::from_secs(60))));
+        let p = pacer(None);
+        p.observe_headers(&hm(&[("ratelimit-policy", "\"default\";q=20;w=1"), ("ratelimit", "\"default\";r=0;t=4")]));
+        assert_eq!(p.limit(), Some(RateLimit::per_second(20)));
+        assert_eq!(p.paused_for(), Some(Duration::from_secs(4)));
+        let p = pacer(None);
+        p.observe_headers(&hm(&[("x-ratelimit-limit", "100, 100;w=60")]));
+        assert_eq!(p.limit(), Some(RateLimit::per_minute(100)));
+        // Configured limits are not overridden.
+        let p = pacer(Some(RateLimit::per_second(5)));
+        p.observe_headers(&hm(&[("ratelimit-policy", "100;w=60")]));
+        assert_eq!(p.limit(), Some(RateLimit::per_second(5)));
+        // Junk never panics.
+        let p = pacer(None);
+        for v in ["", "-1", "NaN", "inf", "1e400", "abc", "5m5x", "99999999999999999999", ";;;", "w=", "q=1;w=-3"] {
+            p.observe_headers(&hm(&[
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", v),
+                ("ratelimit-policy", v),
+                ("ratelimit", v),
+                ("x-ratelimit-limit", v),
+            ]));
+        }
+    }
+
+    #[test]
+    fn reset_forms() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(parse_reset("30", now), Some(Duration::from_secs(30)));
+        assert_eq!(parse_reset("0.5", now), Some(ms(500)));
+        assert_eq!(parse_reset("1700000010", now), Some(Duration::from_secs(10)));
+        assert_eq!(parse_reset("1600000000", now), None);
+        assert_eq!(parse_reset("1s", now), Some(Duration::from_secs(1)));
+        assert_eq!(parse_reset("20ms", now), Some(ms(20)));
+        assert_eq!(parse_reset("1h2m3.5s", now), Some(Duration::from_secs_f64(3723.5)));
+        assert_eq!(parse_reset("0", now), None);
+        assert_eq!(parse_reset("-3", now), None);
+        assert_eq!(parse_reset("1x", now), None);
+        assert_eq!(parse_reset("999999999h", now), Some(MAX_RETRY_AFTER));
+        let date = httpdate::fmt_http_date(now + Duration::from_secs(7));
+        assert_eq!(parse_reset(&date, now), Some(Duration::from_secs(7)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn registry_shares_by_key_and_url() {
+        let a = shared_pacer("sk-reg-aaaaaaaaaaaa", "https://reg.example.com", "data", Some(RateLimit::per_second(2)));
+        let b = shared_pacer("sk-reg-aaaaaaaaaaaa", "https://reg.example.com/", "data", Some(RateLimit::per_second(50)));
+        assert_eq!(a.id(), b.id());
+        assert_eq!(b.limit(), Some(RateLimit::per_second(2))); // first creation wins
+        assert!(!a.id().contains("sk-reg"));
+        let other_key = shared_pacer("sk-reg-bbbbbbbbbbbb", "https://reg.example.com", "data", Some(RateLimit::per_second(2)));
+        let other_url = shared_pacer("sk-reg-aaaaaaaaaaaa", "https://reg2.example.com", "data", Some(RateLimit::per_second(2)));
+        let other_surface = shared_pacer("sk-reg-aaaaaaaaaaaa", "https://reg.example.com", "management", Some(RateLimit::per_second(2)));
+        assert_ne!(a.id(), other_key.id());
+        assert_ne!(a.id(), other_url.id());
+        assert_ne!(a.id(), other_surface.id());
+
+        // Shared state: a's slot is b's slot.
+        assert_eq!(a.acquire().await, Duration::ZERO);
+        assert_eq!(b.acquire().await, ms(500));
+        // Different keys are independent.
+        assert_eq!(other_key.acquire().await, Duration::ZERO);
+        assert_eq!(other_url.acquire().await, Duration::ZERO);
+        // A 429 on one key pauses only that key.
+        a.on_rate_limited(Some(Duration::from_secs(3)));
+        assert!(b.paused_for().is_some());
+        assert_eq!(other_key.paused_for(), None);
+
+        // Some replaces None.
+        let n = shared_pacer("sk-reg-cccccccccccc", "https://reg.example.com", "data", None);
+        assert_eq!(n.limit(), None);
+        let s = shared_pacer("sk-reg-cccccccccccc", "https://reg.example.com", "data", Some(RateLimit::per_minute(180)));
+        assert_eq!(n.limit(), Some(RateLimit::per_minute(180)));
+        assert_eq!(s.id(), n.id());
+    }
+
+    #[test]
+    fn key_digest_is_stable_and_distinct() {
+        let a = key_digest("sk-live-0123456789");
+        assert_eq!(a, key_digest("sk-live-0123456789"));
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, key_digest("sk-live-0123456788"));
+        assert_ne!(key_digest(""), key_digest(" "));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn concurrency_limiter_caps_and_releases() {
+        let limiter = ConcurrencyLimiter::new(3);
+        let active = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let limiter = limiter.clone();
+            let active = active.clone();
+            let peak = peak.clone();
+            tasks.push(tokio::spawn(async move {
+                let _permit = limiter.acquire().await;
+                let now = active.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(now, Ordering::SeqCst);
+                sleep(ms(100)).await;
+                active.fetch_sub(1, Ordering::SeqCst);
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(peak.load(Ordering::SeqCst), 3);
+        assert_eq!(limiter.in_use(), 0);
+
+        let p1 = limiter.try_acquire().unwrap();
+        let _p2 = limiter.try_acquire().unwrap();
+        let _p3 = limiter.try_acquire().unwrap();
+        assert!(limiter.try_acquire().is_none());
+        assert_eq!(limiter.in_use(), 3);
+        drop(p1);
+        assert_eq!(limiter.in_use(), 2);
+        assert!(limiter.try_acquire().is_some());
+
+        // A cancelled wait takes no slot.
+        let l1 = ConcurrencyLimiter::new(1);
+        let held = l1.acquire().await;
+        assert!(tokio::time::timeout(ms(10), l1.acquire()).await.is_err());
+        drop(held);
+        assert_eq!(l1.in_use(), 0);
+    }
+
+    #[test]
+    fn shared_concurrency_limiter_by_key() {
+        let a = shared_concurrency_limiter("sk-conc-aaaaaaaaa", "https://c.example.com", "realtime", 2);
+        let b = shared_concurrency_limiter("sk-conc-aaaaaaaaa", "https://c.example.com/", "realtime", 9);
+        let c = shared_concurrency_limiter("sk-conc-bbbbbbbbb", "https://c.example.com", "realtime", 2);
+        let _p = a.try_acquire().unwrap();
+        assert_eq!(b.in_use(), 1);
+        assert_eq!(b.max(), 2);
+        assert_eq!(c.in_use(), 0);
+        assert!(!format!("{a:?}").contains("sk-conc"));
     }
 }
