@@ -6,10 +6,15 @@ CARGO ?= cargo
 
 .PHONY: demo test test-rust lint doc emulator clean
 
+# Each binding adds its own rules and appends its test target to EXTRA_TESTS.
+EXTRA_TESTS :=
+-include bindings/c/rules.mk
+-include bindings/python/rules.mk
+
 demo:
 	$(CARGO) run --quiet -p surefoot --example demo
 
-test: lint test-rust
+test: lint test-rust $(EXTRA_TESTS)
 
 test-rust:
 	$(CARGO) test --workspace --all-targets

@@ -1,0 +1,502 @@
+//! The generic client and its builder: configuration (base URL, key, retries, timeouts,
+//! deadline, pacing), validated once in [`ClientBuilder::build`], shared behind an `Arc` so
+//! a [`Client`] is cheap to clone and safe to use from many tasks at once. Requests are
+//! started with [`Client::request`] (see the `request` module for the send loop) and lists
+//! with [`Client::paginate`].
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use url::Url;
+
+use crate::error::{Error, Result};
+use crate::pacing::{self, Pacer, RateLimit};
+use crate::pagination::Paginate;
+use crate::request::RequestBuilder;
+use crate::retry::{RetryPolicy, DEFAULT_MAX_RETRIES};
+use crate::security;
+
+/// Default per-attempt timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default longest single wait (backoff or `Retry-After`) a client accepts before failing at once.
+pub const DEFAULT_MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
+/// Default cap on a response body kept in memory (successful responses).
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Which API a client talks to: selects the documented rate limits, the default base URL and
+/// the surface (rate-limit bucket) of each path.
+///
+/// ```
+/// let b = surefoot::Client::builder().api(surefoot::Api::Specala);
+/// # let _ = b;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Api {
+    /// Any REST API with these conventions; limits are learnt from the server's 429s.
+    #[default]
+    Generic,
+    /// Specala: 500 requests/min on data endpoints, 180/min on key management, per key.
+    Specala,
+    /// PyAI: a per-second limit with burst set by the plan (learnt from 429s unless given).
+    Pyai,
+}
+
+impl Api {
+    /// The default base URL of the API (`None` for [`Api::Generic`]).
+    pub fn default_base_url(self) -> Option<&'static str> {
+        match self {
+            Api::Generic => None,
+            Api::Specala => Some("https://api.specala.ai"),
+            Api::Pyai => Some("https://api.pyai.com"),
+        }
+    }
+
+    /// The environment variable the typed clients read the key from.
+    pub fn key_env_var(self) -> Option<&'static str> {
+        match self {
+            Api::Generic => None,
+            Api::Specala => Some("SPECALA_API_KEY"),
+            Api::Pyai => Some("PYAI_API_KEY"),
+        }
+    }
+
+    /// The rate-limit surface a request belongs to, and the documented limit of that surface.
+    pub(crate) fn surface(self, path: &str) -> (&'static str, Option<RateLimit>) {
+        match self {
+            Api::Specala if path.starts_with("/v1/keys") => {
+                ("management", Some(RateLimit::per_minute(180)))
+            }
+            Api::Specala => ("data", Some(RateLimit::per_minute(500))),
+            Api::Pyai if path.starts_with("/v1/realtime") => ("realtime", None),
+            Api::Pyai | Api::Generic => ("default", None),
+        }
+    }
+}
+
+/// An API key that never shows itself: `Debug` prints a mask like `sk-…f00d`.
+#[derive(Clone)]
+pub(crate) struct ApiKey(String);
+
+impl ApiKey {
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&security::mask_key(&self.0))
+    }
+}
+
+/// Builds a [`Client`]; every setting is checked in [`build`](ClientBuilder::build), before
+/// anything is sent.
+///
+/// ```
+/// use std::time::Duration;
+/// let client = surefoot::Client::builder()
+///     .base_url("http://127.0.0.1:8080")
+///     .api_key("sk-test-0123456789")
+///     .max_retries(5)
+///     .timeout(Duration::from_secs(10))
+///     .deadline(Duration::from_secs(30))
+///     .rate_limit(surefoot::RateLimit::per_second(20).burst(5))
+///     .build()?;
+/// # let _ = client;
+/// # Ok::<(), surefoot::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ClientBuilder {
+    api: Api,
+    base_url: Option<String>,
+    api_key: Option<ApiKey>,
+    max_retries: u32,
+    timeout: Option<Duration>,
+    connect_timeout: Duration,
+    deadline: Option<Duration>,
+    max_retry_wait: Duration,
+    backoff: Option<(Duration, Duration)>,
+    rate_limit: Option<RateLimit>,
+    pacing: bool,
+    max_concurrent_sessions: Option<usize>,
+    allow_insecure_http: bool,
+    headers: Vec<(String, String)>,
+    user_agent: Option<String>,
+    max_response_bytes: usize,
+    prefetch: bool,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            api: Api::Generic,
+            base_url: None,
+            api_key: None,
+            max_retries: DEFAULT_MAX_RETRIES,
+            timeout: Some(DEFAULT_TIMEOUT),
+            connect_timeout: Duration::from_secs(10),
+            deadline: None,
+            max_retry_wait: DEFAULT_MAX_RETRY_WAIT,
+            backoff: None,
+            rate_limit: None,
+            pacing: true,
+            max_concurrent_sessions: None,
+            allow_insecure_http: false,
+            headers: Vec::new(),
+            user_agent: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            prefetch: false,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Which API profile to use (documented limits, default base URL). Default: generic.
+    pub fn api(mut self, api: Api) -> Self {
+        self.api = api;
+        self
+    }
+    /// The API's base URL, e.g. `https://api.example.com` (a path prefix is kept).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+    /// The API key, sent only as `Authorization: Bearer <key>`.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(ApiKey(key.into()));
+        self
+    }
+    /// Retries after the first attempt (default 3; 0 disables retries).
+    pub fn max_retries(mut self, n: u32) -> Self {
+        self.max_retries = n;
+        self
+    }
+    /// Timeout of one attempt, from sending to the end of the body (default 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+    /// No per-attempt timeout (the deadline, if any, still applies).
+    pub fn no_timeout(mut self) -> Self {
+        self.timeout = None;
+        self
+    }
+    /// Timeout of establishing one connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+    /// One total deadline for a call: every attempt, backoff and pacing wait together.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+    /// The longest single wait the client accepts (default 60 s). A server asking for more
+    /// (say a daily cap's `Retry-After` of hours) fails the call at once, with
+    /// [`Error::retry_after`] set.
+    pub fn max_retry_wait(mut self, wait: Duration) -> Self {
+        self.max_retry_wait = wait;
+        self
+    }
+    /// The backoff between retries when the server gives no `Retry-After`:
+    /// `min(cap, base · 2^n)` scaled by a random factor in [0.5, 1]. Default 1 s and 20 s.
+    pub fn backoff(mut self, base: Duration, cap: Duration) -> Self {
+        self.backoff = Some((base, cap));
+        self
+    }
+    /// The key's rate limit on the main surface. Default: the API's documented limits
+    /// (Specala) or learning from the server's 429s.
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
+        self
+    }
+    /// Turns client-side pacing off entirely (429s are still retried).
+    pub fn disable_pacing(mut self) -> Self {
+        self.pacing = false;
+        self
+    }
+    /// Caps the concurrent realtime sessions this key may hold (PyAI); extra `open` calls
+    /// wait for a slot instead of failing.
+    pub fn max_concurrent_sessions(mut self, n: usize) -> Self {
+        self.max_concurrent_sessions = Some(n);
+        self
+    }
+    /// Allows plain `http://` to hosts other than loopback (off by default).
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+    /// A header sent with every request.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+    /// The `User-Agent` (default `surefoot/<version>`).
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = Some(ua.into());
+        self
+    }
+    /// The largest response body kept in memory (default 64 MiB); larger answers fail with
+    /// code `response_too_large`.
+    pub fn max_response_bytes(mut self, n: usize) -> Self {
+        self.max_response_bytes = n;
+        self
+    }
+    /// Fetch the next page of a list while the caller consumes the current one.
+    pub fn prefetch(mut self, prefetch: bool) -> Self {
+        self.prefetch = prefetch;
+        self
+    }
+
+    /// Checks every setting and builds the client. Nothing is sent.
+    ///
+    /// Errors (code `invalid_request`): a missing or malformed base URL, plain HTTP to a
+    /// non-loopback host, a key that is empty or has whitespace or control characters, a key
+    /// inside the URL, a malformed header.
+    pub fn build(self) -> Result<Client> {
+        let raw_url = match (&self.base_url, self.api.default_base_url()) {
+            (Some(u), _) => u.clone(),
+            (None, Some(d)) => d.to_string(),
+            (None, None) => return Err(Error::invalid_request("base URL is required")),
+        };
+        if let Some(key) = &self.api_key {
+            security::validate_api_key(key.expose())?;
+        } else if self.api != Api::Generic {
+            let var = self.api.key_env_var().unwrap_or("the API key variable");
+            return Err(Error::invalid_request(format!(
+                "API key is missing: pass one or set {var}"
+            )));
+        }
+        let base_url = security::validate_base_url(&raw_url, self.allow_insecure_http)?;
+        security::check_url_has_no_key(&base_url, self.api_key.as_ref().map(ApiKey::expose))?;
+        if self.max_response_bytes == 0 {
+            return Err(Error::invalid_request(
+                "max_response_bytes must be at least 1",
+            ));
+        }
+        if self.timeout == Some(Duration::ZERO) {
+            return Err(Error::invalid_request("timeout must be greater than zero"));
+        }
+        if self.deadline == Some(Duration::ZERO) {
+            return Err(Error::invalid_request("deadline must be greater than zero"));
+        }
+
+        let mut headers = HeaderMap::new();
+        for (name, value) in &self.headers {
+            let n = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| Error::invalid_request(format!("invalid header name {name:?}")))?;
+            if n == http::header::AUTHORIZATION {
+                return Err(Error::invalid_request(
+                    "set the key with api_key(), not an Authorization header",
+                ));
+            }
+            let v = HeaderValue::from_str(value).map_err(|_| {
+                Error::invalid_request(format!("header {name} has an invalid value"))
+            })?;
+            headers.append(n, v);
+        }
+        let user_agent = self
+            .user_agent
+            .clone()
+            .unwrap_or_else(|| format!("surefoot/{}", env!("CARGO_PKG_VERSION")));
+
+        let http = reqwest::Client::builder()
+            .user_agent(user_agent)
+            .default_headers(headers)
+            .connect_timeout(self.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .build()
+            .map_err(|e| Error::invalid_request(format!("cannot build the HTTP client: {e}")))?;
+
+        let mut policy = RetryPolicy {
+            max_retries: self.max_retries,
+            max_retry_wait: self.max_retry_wait,
+            ..RetryPolicy::default()
+        };
+        if let Some((base, cap)) = self.backoff {
+            if base.is_zero() || cap < base {
+                return Err(Error::invalid_request(
+                    "backoff base must be greater than zero and not above the cap",
+                ));
+            }
+            policy.base = base;
+            policy.cap = cap;
+        }
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base_url,
+                config: self,
+                policy,
+            }),
+        })
+    }
+}
+
+/// A client for an HTTP API that follows surefoot's conventions (bearer keys, JSON errors,
+/// cursor lists). Cheap to clone; clones share connections and pacing.
+///
+/// ```no_run
+/// # async fn run() -> surefoot::Result<()> {
+/// let client = surefoot::Client::builder()
+///     .base_url("https://api.example.com")
+///     .api_key("sk-live-0123456789abcdef")
+///     .build()?;
+/// let resp = client.request(http::Method::GET, "/v1/things/42").send().await?;
+/// println!("{} after {} attempt(s)", resp.status(), resp.attempts());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) http: reqwest::Client,
+    pub(crate) base_url: Url,
+    pub(crate) config: ClientBuilder,
+    pub(crate) policy: RetryPolicy,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("api", &self.inner.config.api)
+            .field("base_url", &self.inner.base_url.as_str())
+            .field("api_key", &self.inner.config.api_key)
+            .field("max_retries", &self.inner.config.max_retries)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A builder with the defaults (3 retries, 60 s timeout, no deadline, pacing on).
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// Starts a request to `path` (relative to the base URL).
+    pub fn request(&self, method: Method, path: impl Into<String>) -> RequestBuilder {
+        RequestBuilder::new(self.clone(), method, path.into())
+    }
+
+    /// Shorthand for `request(Method::GET, path)`.
+    pub fn get(&self, path: impl Into<String>) -> RequestBuilder {
+        self.request(Method::GET, path)
+    }
+
+    /// Shorthand for `request(Method::POST, path)`.
+    pub fn post(&self, path: impl Into<String>) -> RequestBuilder {
+        self.request(Method::POST, path)
+    }
+
+    /// Shorthand for `request(Method::DELETE, path)`.
+    pub fn delete(&self, path: impl Into<String>) -> RequestBuilder {
+        self.request(Method::DELETE, path)
+    }
+
+    /// Lazily walks a cursor-paginated list (`{"data": [...], "next_cursor": ...}`), yielding
+    /// items; see [`Paginate`].
+    pub fn paginate<T>(&self, path: impl Into<String>) -> Paginate<T>
+    where
+        T: serde::de::DeserializeOwned + Send + 'static,
+    {
+        Paginate::new(self.clone(), path.into())
+    }
+
+    /// The API profile.
+    pub fn api(&self) -> Api {
+        self.inner.config.api
+    }
+
+    /// The base URL.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base_url
+    }
+
+    /// The retry policy in force.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.policy
+    }
+
+    pub(crate) fn api_key(&self) -> Option<&str> {
+        self.inner.config.api_key.as_ref().map(ApiKey::expose)
+    }
+
+    pub(crate) fn timeout(&self) -> Option<Duration> {
+        self.inner.config.timeout
+    }
+
+    pub(crate) fn deadline(&self) -> Option<Duration> {
+        self.inner.config.deadline
+    }
+
+    pub(crate) fn max_response_bytes(&self) -> usize {
+        self.inner.config.max_response_bytes
+    }
+
+    pub(crate) fn prefetch_default(&self) -> bool {
+        self.inner.config.prefetch
+    }
+
+    pub(crate) fn max_concurrent_sessions(&self) -> Option<usize> {
+        self.inner.config.max_concurrent_sessions
+    }
+
+    /// The shared pacer of the surface `path` belongs to (`None` when pacing is off).
+    pub(crate) fn pacer_for(&self, path: &str) -> Option<Pacer> {
+        if !self.inner.config.pacing {
+            return None;
+        }
+        let (surface, documented) = self.inner.config.api.surface(path);
+        let limit = match (surface, self.inner.config.rate_limit) {
+            ("management", _) => documented,
+            (_, Some(given)) => Some(given),
+            (_, None) => documented,
+        };
+        Some(pacing::shared_pacer(
+            self.api_key().unwrap_or(""),
+            self.inner.base_url.as_str(),
+            surface,
+            limit,
+        ))
+    }
+
+    /// Resolves `path` against the base URL, refusing absolute URLs to other origins and keys
+    /// in the URL.
+    pub(crate) fn resolve(&self, path: &str) -> Result<Url> {
+        if path.is_empty() {
+            return Err(Error::invalid_request("request path is empty"));
+        }
+        if path.chars().any(|c| c.is_control()) {
+            return Err(Error::invalid_request(
+                "request path contains a control character",
+            ));
+        }
+        let base = &self.inner.base_url;
+        let url = if path.contains("://") {
+            let u = Url::parse(path)
+                .map_err(|e| Error::invalid_request(format!("request URL is not valid: {e}")))?;
+            if u.origin() != base.origin() {
+                return Err(Error::invalid_request(
+                    "request URL points to another origin than the base URL",
+                ));
+            }
+            u
+        } else {
+            let mut joined = base.as_str().trim_end_matches('/').to_string();
+            if !path.starts_with('/') {
+                joined.push('/');
+            }
+            joined.push_str(path);
+            Url::parse(&joined)
+                .map_err(|e| Error::invalid_request(format!("request path is not valid: {e}")))?
+        };
+        security::check_url_has_no_key(&url, self.api_key())?;
+        Ok(url)
+    }
+}

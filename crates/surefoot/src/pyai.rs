@@ -1,0 +1,337 @@
+//! The typed PyAI client: transcription jobs (created exactly once through retries thanks to
+//! an automatic `Idempotency-Key`), job lists, and realtime sessions held as guards that own
+//! a concurrency slot and end the session when closed or dropped.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::client::{Api, ClientBuilder};
+use crate::error::{Error, Result};
+use crate::pacing::{self, ConcurrencyPermit};
+use crate::pagination::Paginate;
+use crate::request::path_segment;
+
+/// Parameters of a new transcription job.
+///
+/// ```
+/// let params = surefoot::pyai::CreateJob::new("https://example.com/a.wav")
+///     .language("en")
+///     .idempotency_key("batch-7-line-12");
+/// # let _ = params;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[must_use]
+pub struct CreateJob {
+    /// Where the audio is.
+    pub audio_url: String,
+    /// Language hint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// Free-form metadata kept with the job.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Value>,
+    /// The idempotency key; a UUID v4 is generated when `None`.
+    #[serde(skip)]
+    pub idempotency_key: Option<String>,
+}
+
+impl CreateJob {
+    /// A job for `audio_url`.
+    pub fn new(audio_url: impl Into<String>) -> Self {
+        CreateJob {
+            audio_url: audio_url.into(),
+            ..CreateJob::default()
+        }
+    }
+    /// Sets the language hint.
+    pub fn language(mut self, language: impl Into<String>) -> Self {
+        self.language = Some(language.into());
+        self
+    }
+    /// Sets the metadata.
+    pub fn metadata(mut self, metadata: Value) -> Self {
+        self.metadata = Some(metadata);
+        self
+    }
+    /// Sets the idempotency key (reuse it when re-running the same logical operation).
+    pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
+        self.idempotency_key = Some(key.into());
+        self
+    }
+}
+
+/// A transcription job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    /// Job id.
+    pub id: String,
+    /// `queued`, `running`, `succeeded` or `failed`.
+    pub status: String,
+    /// The audio.
+    pub audio_url: String,
+    /// Language hint.
+    #[serde(default)]
+    pub language: Option<String>,
+    /// Metadata.
+    #[serde(default)]
+    pub metadata: Option<Value>,
+    /// Creation time.
+    pub created_at: String,
+}
+
+/// The PyAI client.
+///
+/// ```no_run
+/// use surefoot::pyai::{Client, CreateJob};
+/// # async fn run() -> surefoot::Result<()> {
+/// let client = Client::from_env()?; // PYAI_API_KEY
+/// let job = client.jobs().create(CreateJob::new("https://example.com/a.wav")).await?;
+/// let session = client.realtime().open("agent-1").await?;
+/// session.close().await?;
+/// # let _ = job; Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: crate::Client,
+}
+
+impl Client {
+    /// A client with `api_key` and the defaults.
+    pub fn new(api_key: impl Into<String>) -> Result<Client> {
+        Client::builder().api_key(api_key).build_pyai()
+    }
+
+    /// A client whose key comes from `PYAI_API_KEY` (and base URL from `PYAI_BASE_URL` when
+    /// set).
+    pub fn from_env() -> Result<Client> {
+        let mut b = Client::builder();
+        if let Ok(key) = std::env::var("PYAI_API_KEY") {
+            b = b.api_key(key);
+        }
+        if let Ok(url) = std::env::var("PYAI_BASE_URL") {
+            b = b.base_url(url);
+        }
+        b.build_pyai()
+    }
+
+    /// A builder preset for PyAI; finish with [`ClientBuilder::build_pyai`].
+    pub fn builder() -> ClientBuilder {
+        crate::Client::builder().api(Api::Pyai)
+    }
+
+    /// Wraps a generic client (its profile should be [`Api::Pyai`]).
+    pub fn from_client(inner: crate::Client) -> Client {
+        Client { inner }
+    }
+
+    /// The generic client underneath.
+    pub fn client(&self) -> &crate::Client {
+        &self.inner
+    }
+
+    /// Job endpoints.
+    pub fn jobs(&self) -> Jobs<'_> {
+        Jobs { client: self }
+    }
+
+    /// Realtime sessions.
+    pub fn realtime(&self) -> Realtime<'_> {
+        Realtime { client: self }
+    }
+}
+
+impl ClientBuilder {
+    /// Builds a PyAI client.
+    pub fn build_pyai(self) -> Result<Client> {
+        Ok(Client {
+            inner: self.api(Api::Pyai).build()?,
+        })
+    }
+}
+
+/// Job endpoints; see [`Client::jobs`].
+#[derive(Debug, Clone, Copy)]
+pub struct Jobs<'a> {
+    client: &'a Client,
+}
+
+impl Jobs<'_> {
+    /// Creates a job exactly once: the body is serialised once and sent with the same
+    /// `Idempotency-Key` (generated unless given) on every retry, so a retry after a dropped
+    /// connection returns the original job instead of a duplicate.
+    pub async fn create(&self, params: CreateJob) -> Result<Job> {
+        if params.audio_url.trim().is_empty() {
+            return Err(Error::invalid_request("audio_url must not be empty"));
+        }
+        let key = params
+            .idempotency_key
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        self.client
+            .inner
+            .post("/v1/transcription/jobs")
+            .json(&params)
+            .idempotency_key(key)
+            .send()
+            .await?
+            .json()
+    }
+
+    /// One job.
+    pub async fn get(&self, id: &str) -> Result<Job> {
+        let path = format!("/v1/transcription/jobs/{}", path_segment(id)?);
+        self.client.inner.get(path).send().await?.json()
+    }
+
+    /// Every job, newest first, fetched lazily page by page.
+    pub fn list(&self) -> Paginate<Job> {
+        self.client.inner.paginate("/v1/transcription/jobs")
+    }
+}
+
+/// Realtime sessions; see [`Client::realtime`].
+#[derive(Debug, Clone, Copy)]
+pub struct Realtime<'a> {
+    client: &'a Client,
+}
+
+#[derive(Deserialize)]
+struct SessionBody {
+    id: String,
+    #[serde(default)]
+    agent_id: Option<String>,
+}
+
+impl Realtime<'_> {
+    /// Opens a session for `agent_id`. With
+    /// [`max_concurrent_sessions`](ClientBuilder::max_concurrent_sessions) set, waits for a
+    /// free slot first (bounded by the deadline); a server-side
+    /// `concurrency_limit_exceeded` is retried after its `Retry-After`.
+    pub async fn open(&self, agent_id: &str) -> Result<RealtimeSession> {
+        if agent_id.is_empty() {
+            return Err(Error::invalid_request("agent_id must not be empty"));
+        }
+        let client = &self.client.inner;
+        let permit = match client.max_concurrent_sessions() {
+            Some(max) => {
+                let limiter = pacing::shared_concurrency_limiter(
+                    client.api_key().unwrap_or(""),
+                    client.base_url().as_str(),
+                    "realtime",
+                    max,
+                );
+                let permit = match client.deadline() {
+                    Some(d) => tokio::time::timeout(d, limiter.acquire())
+                        .await
+                        .map_err(|_| {
+                            Error::timeout(
+                                "deadline exceeded while waiting for a realtime session slot",
+                            )
+                        })?,
+                    None => limiter.acquire().await,
+                };
+                Some(permit)
+            }
+            None => None,
+        };
+        let resp = client
+            .post("/v1/realtime/sessions")
+            .json(&serde_json::json!({"agent_id": agent_id}))
+            .send()
+            .await?;
+        let body: SessionBody = resp.json()?;
+        Ok(RealtimeSession {
+            id: body.id,
+            agent_id: body.agent_id.unwrap_or_else(|| agent_id.to_string()),
+            client: client.clone(),
+            permit,
+            open: true,
+        })
+    }
+}
+
+/// An open realtime session. It holds a concurrency slot until [`close`](Self::close)d or
+/// dropped; dropping it ends the session in the background.
+pub struct RealtimeSession {
+    id: String,
+    agent_id: String,
+    client: crate::Client,
+    permit: Option<ConcurrencyPermit>,
+    open: bool,
+}
+
+impl fmt::Debug for RealtimeSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RealtimeSession")
+            .field("id", &self.id)
+            .field("agent_id", &self.agent_id)
+            .field("open", &self.open)
+            .finish()
+    }
+}
+
+impl RealtimeSession {
+    /// The session id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The agent the session talks to.
+    pub fn agent_id(&self) -> &str {
+        &self.agent_id
+    }
+
+    /// Ends the session and frees its slot.
+    pub async fn close(mut self) -> Result<()> {
+        self.open = false;
+        let permit = self.permit.take();
+        let result = end_session(&self.client, &self.id).await;
+        drop(permit);
+        result
+    }
+}
+
+async fn end_session(client: &crate::Client, id: &str) -> Result<()> {
+    let path = format!("/v1/realtime/sessions/{}", path_segment(id)?);
+    match client
+        .delete(path)
+        .deadline(Duration::from_secs(30))
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.status() == Some(404) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+impl Drop for RealtimeSession {
+    fn drop(&mut self) {
+        if !self.open {
+            return;
+        }
+        let client = self.client.clone();
+        let id = std::mem::take(&mut self.id);
+        let permit = self.permit.take();
+        let task = async move {
+            if let Err(e) = end_session(&client, &id).await {
+                tracing::warn!(
+                    code = e.code(),
+                    "surefoot: could not end realtime session on drop"
+                );
+            }
+            drop(permit);
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => {
+                handle.spawn(task);
+            }
+            Err(_) => {
+                crate::runtime::handle().spawn(task);
+            }
+        }
+    }
+}

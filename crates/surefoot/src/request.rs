@@ -1,0 +1,455 @@
+//! One logical call: the request builder, the checks made before any byte is sent, and the
+//! send loop that runs attempts under one deadline — pacing before each attempt, the retry
+//! decision ([`crate::retry::RetryPolicy::decide`]) after each failure, backoff or
+//! `Retry-After` sleeps in between, and the same body bytes and idempotency key on every
+//! attempt.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use serde::Serialize;
+use tokio::time::Instant;
+use tracing::Instrument;
+use url::Url;
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::pacing::Pacer;
+use crate::response::Response;
+use crate::retry::{self, Decision};
+
+/// Largest error body kept for [`Error::body`]; the rest is read and dropped.
+pub(crate) const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+
+/// A request being built; nothing is sent until [`send`](RequestBuilder::send).
+///
+/// ```no_run
+/// # async fn run(client: surefoot::Client) -> surefoot::Result<()> {
+/// let resp = client
+///     .post("/v1/transcription/jobs")
+///     .json(&serde_json::json!({"audio_url": "https://example.com/a.wav"}))
+///     .idempotency_key("order-42-job")
+///     .send()
+///     .await?;
+/// assert!(resp.status().is_success());
+/// # Ok(()) }
+/// ```
+#[must_use = "a request does nothing until it is sent"]
+pub struct RequestBuilder {
+    client: Client,
+    method: Method,
+    path: String,
+    query: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+    body: Option<(Bytes, &'static str)>,
+    idempotency_key: Option<String>,
+    deadline: Option<Duration>,
+    timeout: Option<Duration>,
+    error: Option<Error>,
+}
+
+impl RequestBuilder {
+    pub(crate) fn new(client: Client, method: Method, path: String) -> Self {
+        RequestBuilder {
+            client,
+            method,
+            path,
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: None,
+            idempotency_key: None,
+            deadline: None,
+            timeout: None,
+            error: None,
+        }
+    }
+
+    /// Adds query parameters.
+    pub fn query<K: AsRef<str>, V: ToString>(mut self, pairs: &[(K, V)]) -> Self {
+        for (k, v) in pairs {
+            self.query.push((k.as_ref().to_string(), v.to_string()));
+        }
+        self
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Serialises `value` as the JSON body, once: every attempt sends the same bytes.
+    pub fn json<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
+        match serde_json::to_vec(value) {
+            Ok(v) => self.body = Some((Bytes::from(v), "application/json")),
+            Err(e) => {
+                self.error = Some(Error::invalid_request(format!(
+                    "request body cannot be serialised as JSON: {e}"
+                )))
+            }
+        }
+        self
+    }
+
+    /// Sets a raw JSON body (already serialised).
+    pub fn json_bytes(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = Some((body.into(), "application/json"));
+        self
+    }
+
+    /// Sets the `Idempotency-Key`: the request becomes safe to retry, and the server replays
+    /// the first answer instead of acting twice.
+    pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
+        self.idempotency_key = Some(key.into());
+        self
+    }
+
+    /// Overrides the client's total deadline for this call.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Overrides the client's per-attempt timeout for this call.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sends the request: paces, retries and waits as the client is configured, and returns
+    /// the first successful answer or the final error (with `attempts` and `retry_after`).
+    pub async fn send(self) -> Result<Response> {
+        let prepared = self.prepare()?;
+        let span = tracing::info_span!(
+            "surefoot.request",
+            method = %prepared.method,
+            path = %prepared.url.path(),
+            status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+        );
+        prepared.run().instrument(span).await
+    }
+
+    /// Every check that can be made without the network.
+    fn prepare(self) -> Result<Prepared> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let client = self.client;
+        let mut url = client.resolve(&self.path)?;
+        if !self.query.is_empty() {
+            let mut q = url.query_pairs_mut();
+            for (k, v) in &self.query {
+                q.append_pair(k, v);
+            }
+        }
+        crate::security::check_url_has_no_key(&url, client.api_key())?;
+
+        let mut headers = HeaderMap::new();
+        for (name, value) in &self.headers {
+            let n = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| Error::invalid_request(format!("invalid header name {name:?}")))?;
+            if n == http::header::AUTHORIZATION {
+                return Err(Error::invalid_request(
+                    "set the key on the client, not as an Authorization header",
+                ));
+            }
+            let v = HeaderValue::from_str(value).map_err(|_| {
+                Error::invalid_request(format!("header {name} has an invalid value"))
+            })?;
+            headers.append(n, v);
+        }
+        if let Some(key) = &self.idempotency_key {
+            validate_idempotency_key(key)?;
+            headers.insert(
+                "idempotency-key",
+                HeaderValue::from_str(key).expect("checked"),
+            );
+        }
+        if let Some((_, content_type)) = &self.body {
+            headers
+                .entry(http::header::CONTENT_TYPE)
+                .or_insert(HeaderValue::from_static(content_type));
+        }
+        if let Some(key) = client.api_key() {
+            let mut v = HeaderValue::from_str(&format!("Bearer {key}"))
+                .map_err(|_| Error::invalid_request("API key is not a valid header value"))?;
+            v.set_sensitive(true);
+            headers.insert(http::header::AUTHORIZATION, v);
+        }
+        let idempotent = retry::is_idempotent(&self.method, self.idempotency_key.is_some());
+        let pacer = client.pacer_for(url.path());
+        Ok(Prepared {
+            deadline: self.deadline.or(client.deadline()),
+            timeout: self.timeout.or(client.timeout()),
+            client,
+            method: self.method,
+            url,
+            headers,
+            body: self.body.map(|(b, _)| b).unwrap_or_default(),
+            idempotent,
+            pacer,
+        })
+    }
+}
+
+/// Checks a caller-given idempotency key (1–255 visible ASCII characters).
+pub(crate) fn validate_idempotency_key(key: &str) -> Result<()> {
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Error::invalid_request(
+            "idempotency key must be 1 to 255 visible ASCII characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks an id used as one path segment and percent-encodes it.
+pub(crate) fn path_segment(id: &str) -> Result<String> {
+    if id.is_empty() {
+        return Err(Error::invalid_request("id must not be empty"));
+    }
+    if id.chars().any(|c| c.is_control()) {
+        return Err(Error::invalid_request("id contains a control character"));
+    }
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    Ok(out)
+}
+
+/// A request that passed every check, ready for the send loop.
+struct Prepared {
+    client: Client,
+    method: Method,
+    url: Url,
+    headers: HeaderMap,
+    body: Bytes,
+    idempotent: bool,
+    pacer: Option<Pacer>,
+    deadline: Option<Duration>,
+    timeout: Option<Duration>,
+}
+
+impl Prepared {
+    async fn run(self) -> Result<Response> {
+        let started = Instant::now();
+        let deadline_at = self.deadline.map(|d| started + d);
+        let policy = self.client.retry_policy().clone();
+        let mut waited = Duration::ZERO;
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            if let Some(pacer) = &self.pacer {
+                waited += self.pace(pacer, deadline_at, attempt, waited).await?;
+            }
+            let remaining = deadline_at.map(|d| d.saturating_duration_since(Instant::now()));
+            if remaining == Some(Duration::ZERO) {
+                return Err(self.deadline_error(attempt - 1, waited));
+            }
+            let timeout = match (self.timeout, remaining) {
+                (Some(t), Some(r)) => Some(t.min(r)),
+                (t, r) => t.or(r),
+            };
+            let outcome = self
+                .attempt(timeout)
+                .instrument(tracing::debug_span!("surefoot.attempt", attempt))
+                .await;
+            let err = match outcome {
+                Ok(mut resp) => {
+                    resp.attempts = attempt;
+                    resp.waited = waited;
+                    let span = tracing::Span::current();
+                    span.record("status", resp.status.as_u16());
+                    span.record("attempts", attempt);
+                    return Ok(resp);
+                }
+                Err(e) => e,
+            };
+            if err.status() == Some(429) {
+                if let Some(pacer) = &self.pacer {
+                    pacer.on_rate_limited(err.retry_after());
+                }
+            }
+            let remaining = deadline_at.map(|d| d.saturating_duration_since(Instant::now()));
+            let decision = policy.decide(
+                &err,
+                attempt - 1,
+                self.idempotent,
+                remaining,
+                retry::jitter(),
+            );
+            match decision {
+                Decision::Retry { after } => {
+                    tracing::warn!(
+                        attempt,
+                        status = err.status(),
+                        code = err.code(),
+                        wait_ms = after.as_millis() as u64,
+                        "surefoot: retrying"
+                    );
+                    tokio::time::sleep(after).await;
+                    waited += after;
+                }
+                Decision::Fail {
+                    retry_after,
+                    reason,
+                } => {
+                    tracing::debug!(attempt, code = err.code(), ?reason, "surefoot: giving up");
+                    let span = tracing::Span::current();
+                    if let Some(s) = err.status() {
+                        span.record("status", s);
+                    }
+                    span.record("attempts", attempt);
+                    let retry_after = retry_after.or(err.retry_after());
+                    return Err(err
+                        .with_attempts(attempt)
+                        .with_retry_after(retry_after)
+                        .with_waited(waited));
+                }
+            }
+        }
+    }
+
+    /// Waits for the pacer, bounded by the deadline.
+    async fn pace(
+        &self,
+        pacer: &Pacer,
+        deadline_at: Option<Instant>,
+        attempt: u32,
+        waited: Duration,
+    ) -> Result<Duration> {
+        let acquired = match deadline_at {
+            Some(at) => tokio::time::timeout_at(at, pacer.acquire()).await.ok(),
+            None => Some(pacer.acquire().await),
+        };
+        match acquired {
+            Some(w) => {
+                if !w.is_zero() {
+                    tracing::debug!(wait_ms = w.as_millis() as u64, "surefoot: paced");
+                }
+                Ok(w)
+            }
+            None => Err(Error::timeout(
+                "deadline exceeded while waiting for the client-side rate limiter",
+            )
+            .with_attempts(attempt - 1)
+            .with_waited(waited)),
+        }
+    }
+
+    fn deadline_error(&self, attempts: u32, waited: Duration) -> Error {
+        Error::timeout(format!(
+            "deadline of {:.1}s exceeded",
+            self.deadline.unwrap_or_default().as_secs_f64()
+        ))
+        .with_attempts(attempts)
+        .with_waited(waited)
+    }
+
+    /// One attempt: send, read the body under the cap, classify.
+    async fn attempt(&self, timeout: Option<Duration>) -> Result<Response> {
+        let client = &self.client;
+        let mut rb = client
+            .inner
+            .http
+            .request(self.method.clone(), self.url.clone())
+            .headers(self.headers.clone());
+        if !self.body.is_empty() || self.method == Method::POST || self.method == Method::PUT {
+            rb = rb.body(self.body.clone());
+        }
+        if let Some(t) = timeout {
+            rb = rb.timeout(t);
+        }
+        let mut resp = rb
+            .send()
+            .await
+            .map_err(|e| classify_transport(e, timeout))?;
+        let status = resp.status();
+        let headers = std::mem::take(resp.headers_mut());
+        if let Some(pacer) = &self.pacer {
+            pacer.observe_headers(&headers);
+        }
+        let cap = if status.is_success() {
+            client.max_response_bytes()
+        } else {
+            MAX_ERROR_BODY_BYTES
+        };
+        let mut body = Vec::new();
+        let mut truncated = false;
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| classify_transport(e, timeout))?
+        {
+            if body.len() + chunk.len() > cap {
+                body.extend_from_slice(&chunk[..cap - body.len()]);
+                truncated = true;
+                break;
+            }
+            body.extend_from_slice(&chunk);
+        }
+        tracing::debug!(
+            status = status.as_u16(),
+            bytes = body.len(),
+            "surefoot: response"
+        );
+        if status.is_success() {
+            if truncated {
+                return Err(Error::decode(
+                    format!("response body exceeds the {cap}-byte cap (max_response_bytes)"),
+                    status.as_u16(),
+                    &body,
+                ));
+            }
+            return Ok(Response {
+                status,
+                headers,
+                body: Bytes::from(body),
+                attempts: 0,
+                waited: Duration::ZERO,
+            });
+        }
+        Err(Error::from_response(
+            status.as_u16(),
+            &headers,
+            &body,
+            truncated,
+        ))
+    }
+}
+
+/// Maps a transport failure to the error model: a failed connect never reached the server;
+/// anything later may have.
+fn classify_transport(e: reqwest::Error, timeout: Option<Duration>) -> Error {
+    let e = e.without_url();
+    let detail = error_chain(&e);
+    if e.is_timeout() {
+        let after = timeout
+            .map(|t| format!(" after {:.1}s", t.as_secs_f64()))
+            .unwrap_or_default();
+        Error::timeout(format!("request timed out{after}: {detail}")).with_source(e)
+    } else if e.is_connect() {
+        Error::connection(format!("could not connect: {detail}"), false).with_source(e)
+    } else {
+        Error::connection(format!("connection failed: {detail}"), true).with_source(e)
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = s.source();
+    }
+    parts.join(": ")
+}

@@ -1,0 +1,122 @@
+//! A successful HTTP answer, fully read (under the size cap), with what the client did to get
+//! it: the request id the server gave, how many attempts it took and how long it waited.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, Result};
+
+/// A successful (2xx) response.
+///
+/// ```no_run
+/// # async fn run(client: surefoot::Client) -> surefoot::Result<()> {
+/// let resp = client.get("/v1/transcriptions/tr_1").send().await?;
+/// let value: serde_json::Value = resp.json()?;
+/// println!("{:?} in {} attempt(s): {value}", resp.request_id(), resp.attempts());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Response {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+    pub(crate) attempts: u32,
+    pub(crate) waited: Duration,
+}
+
+impl Response {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// One header as text (`None` when absent or not valid text).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The server's request id (`x-request-id`), for support tickets and logs.
+    pub fn request_id(&self) -> Option<&str> {
+        request_id_from_headers(&self.headers)
+    }
+
+    /// How many attempts the call took (1 = no retry).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// Time spent waiting (backoff and pacing) before the answer.
+    pub fn waited(&self) -> Duration {
+        self.waited
+    }
+
+    /// Whether the server replayed an earlier answer for the same idempotency key.
+    pub fn is_replay(&self) -> bool {
+        self.header("idempotent-replayed")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    }
+
+    /// Decodes the body as JSON. A body that does not match `T` is an error with code
+    /// `invalid_response` (the raw body is kept in it).
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            Error::decode(
+                format!("response body is not the expected JSON: {e}"),
+                self.status.as_u16(),
+                &self.body,
+            )
+            .with_request_id(self.request_id().map(str::to_string))
+            .with_attempts(self.attempts)
+        })
+    }
+
+    /// The body as text; invalid UTF-8 is an `invalid_response` error.
+    pub fn text(&self) -> Result<String> {
+        String::from_utf8(self.body.to_vec()).map_err(|_| {
+            Error::decode(
+                "response body is not valid UTF-8",
+                self.status.as_u16(),
+                &self.body,
+            )
+            .with_request_id(self.request_id().map(str::to_string))
+        })
+    }
+
+    /// The raw body.
+    pub fn bytes(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// Consumes the response, returning the raw body.
+    pub fn into_bytes(self) -> Bytes {
+        self.body
+    }
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("request_id", &self.request_id())
+            .field("attempts", &self.attempts)
+            .field("waited", &self.waited)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+/// The request id a server put in the headers (`x-request-id`, `request-id`).
+pub(crate) fn request_id_from_headers(headers: &HeaderMap) -> Option<&str> {
+    ["x-request-id", "request-id"]
+        .iter()
+        .find_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()))
+}
