@@ -36,7 +36,11 @@ const MAX_REQUEST_ID_CHARS: usize = 200;
 const MAX_DETAIL_ITEMS: usize = 10;
 
 /// Codes that mean "you are out of money/quota": never retried, even when sent with 429.
-const PAYMENT_CODES: &[&str] = &["insufficient_quota", "credit_exhausted", "key_budget_exceeded"];
+const PAYMENT_CODES: &[&str] = &[
+    "insufficient_quota",
+    "credit_exhausted",
+    "key_budget_exceeded",
+];
 /// Codes that mean "slow down": retried (honouring `Retry-After`).
 const RATE_LIMIT_CODES: &[&str] = &[
     "rate_limit_exceeded",
@@ -697,7 +701,9 @@ fn valid_code(code: &str) -> bool {
 }
 
 fn valid_request_id(id: &str) -> bool {
-    !id.is_empty() && id.chars().count() <= MAX_REQUEST_ID_CHARS && !id.chars().any(char::is_control)
+    !id.is_empty()
+        && id.chars().count() <= MAX_REQUEST_ID_CHARS
+        && !id.chars().any(char::is_control)
 }
 
 fn header_str<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
@@ -721,7 +727,11 @@ fn clean_message(s: &str) -> String {
     let mut count = 0usize;
     let mut last_space = false;
     for c in s.trim().chars() {
-        let c = if c.is_control() || c.is_whitespace() { ' ' } else { c };
+        let c = if c.is_control() || c.is_whitespace() {
+            ' '
+        } else {
+            c
+        };
         if c == ' ' {
             if last_space {
                 continue;
@@ -763,8 +773,15 @@ fn parse_body(status: u16, content_type: Option<&str>, body: &[u8], truncated: b
     let first = body.iter().copied().find(|b| !b.is_ascii_whitespace());
 
     let Some(first) = first else {
-        let what = if truncated { "empty body, truncated" } else { "empty body" };
-        return Parsed { message: format!("{line} ({what})"), ..Parsed::default() };
+        let what = if truncated {
+            "empty body, truncated"
+        } else {
+            "empty body"
+        };
+        return Parsed {
+            message: format!("{line} ({what})"),
+            ..Parsed::default()
+        };
     };
 
     let json_like = ct.contains("json") || first == b'{' || first == b'[' || first == b'"';
@@ -775,7 +792,10 @@ fn parse_body(status: u16, content_type: Option<&str>, body: &[u8], truncated: b
             }
             _ => format!("{line} (HTML error page, likely from a proxy)"),
         };
-        return Parsed { message: msg, ..Parsed::default() };
+        return Parsed {
+            message: msg,
+            ..Parsed::default()
+        };
     }
 
     if json_like {
@@ -790,14 +810,20 @@ fn parse_body(status: u16, content_type: Option<&str>, body: &[u8], truncated: b
                 } else {
                     "unparseable body"
                 };
-                Parsed { message: format!("{line} ({what})"), ..Parsed::default() }
+                Parsed {
+                    message: format!("{line} ({what})"),
+                    ..Parsed::default()
+                }
             }
         };
     }
 
     // Bare JSON scalars (`null`, `42`, `true`) carry nothing useful.
     if let Ok(v) = serde_json::from_slice::<Value>(body) {
-        return parse_json(status, &ct, &v).unwrap_or(Parsed { message: line, ..Parsed::default() });
+        return parse_json(status, &ct, &v).unwrap_or(Parsed {
+            message: line,
+            ..Parsed::default()
+        });
     }
 
     // Plain text (e.g. "Too Many Requests" from a proxy).
@@ -808,7 +834,10 @@ fn parse_body(status: u16, content_type: Option<&str>, body: &[u8], truncated: b
             let cut = snippet.chars().count() < first_line.chars().count() || truncated;
             let snippet = clean_message(&snippet);
             if snippet.is_empty() {
-                Parsed { message: line, ..Parsed::default() }
+                Parsed {
+                    message: line,
+                    ..Parsed::default()
+                }
             } else {
                 Parsed {
                     message: format!("{line}: {snippet}{}", if cut { "…" } else { "" }),
@@ -822,7 +851,10 @@ fn parse_body(status: u16, content_type: Option<&str>, body: &[u8], truncated: b
             } else {
                 "unparseable body"
             };
-            Parsed { message: format!("{line} ({what})"), ..Parsed::default() }
+            Parsed {
+                message: format!("{line} ({what})"),
+                ..Parsed::default()
+            }
         }
     }
 }
@@ -848,7 +880,10 @@ fn parse_json(status: u16, ct: &str, v: &Value) -> Option<Parsed> {
     let obj = match v {
         Value::Object(o) => o,
         Value::String(s) if !s.trim().is_empty() => {
-            return Some(Parsed { message: s.clone(), ..Parsed::default() })
+            return Some(Parsed {
+                message: s.clone(),
+                ..Parsed::default()
+            })
         }
         _ => return None,
     };
@@ -882,7 +917,11 @@ fn parse_json(status: u16, ct: &str, v: &Value) -> Option<Parsed> {
         let message = str_of(obj.get("detail"))
             .or_else(|| str_of(obj.get("title")))
             .unwrap_or_else(|| line.clone());
-        return Some(Parsed { code, message, request_id: top_request_id });
+        return Some(Parsed {
+            code,
+            message,
+            request_id: top_request_id,
+        });
     }
 
     // 3. FastAPI `detail` in its forms.
@@ -912,7 +951,11 @@ fn parse_json(status: u16, ct: &str, v: &Value) -> Option<Parsed> {
             }
             Value::Array(items) => {
                 let message = fastapi_list(items).unwrap_or_else(|| line.clone());
-                return Some(Parsed { message, request_id: top_request_id, ..Parsed::default() });
+                return Some(Parsed {
+                    message,
+                    request_id: top_request_id,
+                    ..Parsed::default()
+                });
             }
             _ => {}
         }
@@ -923,7 +966,11 @@ fn parse_json(status: u16, ct: &str, v: &Value) -> Option<Parsed> {
     let message = str_of(obj.get("message"))
         .or_else(|| str_of(obj.get("title")))
         .unwrap_or(line);
-    Some(Parsed { code, message, request_id: top_request_id })
+    Some(Parsed {
+        code,
+        message,
+        request_id: top_request_id,
+    })
 }
 
 fn envelope(status: u16, e: &Map<String, Value>) -> Parsed {
@@ -944,7 +991,9 @@ fn problem_code(t: &str) -> Option<String> {
     }
     let seg = match t.rsplit_once('/') {
         Some((_, s)) => s,
-        None if t.starts_with("urn:") || t.starts_with("tag:") => t.rsplit(':').next().unwrap_or(""),
+        None if t.starts_with("urn:") || t.starts_with("tag:") => {
+            t.rsplit(':').next().unwrap_or("")
+        }
         None => t,
     };
     let seg = seg.trim();
@@ -1001,7 +1050,10 @@ fn html_title(body: &[u8]) -> Option<String> {
     let lower = text.to_ascii_lowercase();
     let open = lower.find("<title")?;
     let start = open + lower[open..].find('>')? + 1;
-    let end = start + lower[start..].find("</title").unwrap_or(lower.len() - start);
+    let end = start
+        + lower[start..]
+            .find("</title")
+            .unwrap_or(lower.len() - start);
     let raw = text.get(start..end)?;
     let decoded = raw
         .replace("&lt;", "<")
@@ -1072,10 +1124,16 @@ mod tests {
 
     #[test]
     fn envelope_falls_back_to_type_then_status() {
-        let e = resp(400, r#"{"error": {"message": "bad", "type": "invalid_request_error", "code": null}}"#);
+        let e = resp(
+            400,
+            r#"{"error": {"message": "bad", "type": "invalid_request_error", "code": null}}"#,
+        );
         assert_eq!(e.code(), "invalid_request_error");
         assert_eq!(e.kind(), ErrorKind::Validation);
-        let e = resp(400, r#"{"error": {"message": "bad", "type": "", "code": ""}}"#);
+        let e = resp(
+            400,
+            r#"{"error": {"message": "bad", "type": "", "code": ""}}"#,
+        );
         assert_eq!(e.code(), "bad_request");
         let e = resp(401, r#"{"error": {"code": "invalid_api_key"}}"#);
         assert_eq!(e.code(), "invalid_api_key");
@@ -1100,13 +1158,23 @@ mod tests {
             (403, "origin_not_allowed", ErrorKind::Permission, false),
             (400, "invalid_agent_id", ErrorKind::Validation, false),
             (402, "credit_exhausted", ErrorKind::PaymentRequired, false),
-            (402, "key_budget_exceeded", ErrorKind::PaymentRequired, false),
+            (
+                402,
+                "key_budget_exceeded",
+                ErrorKind::PaymentRequired,
+                false,
+            ),
             (402, "insufficient_quota", ErrorKind::PaymentRequired, false),
             (429, "insufficient_quota", ErrorKind::PaymentRequired, false),
             (429, "credit_exhausted", ErrorKind::PaymentRequired, false),
             (409, "idempotency_conflict", ErrorKind::Conflict, false),
             (429, "rate_limit_exceeded", ErrorKind::RateLimited, true),
-            (429, "concurrency_limit_exceeded", ErrorKind::RateLimited, true),
+            (
+                429,
+                "concurrency_limit_exceeded",
+                ErrorKind::RateLimited,
+                true,
+            ),
             (429, "daily_cap_exceeded", ErrorKind::RateLimited, true),
             (429, "some_new_code", ErrorKind::RateLimited, true),
             (403, "api_access_denied", ErrorKind::Permission, false),
@@ -1136,13 +1204,22 @@ mod tests {
         let body = br#"{"type": "https://api.pyai.com/problems/idempotency_conflict", "title": "Conflict", "status": 409, "detail": "Idempotency-Key was reused with a different request body.", "request_id": "req_abc"}"#;
         let e = Error::from_response(409, &headers, body, false);
         assert_eq!(e.code(), "idempotency_conflict");
-        assert_eq!(e.message(), "Idempotency-Key was reused with a different request body.");
+        assert_eq!(
+            e.message(),
+            "Idempotency-Key was reused with a different request body."
+        );
         assert_eq!(e.request_id(), Some("req_abc"));
-        assert_eq!(e.content_type(), Some("application/problem+json; charset=utf-8"));
+        assert_eq!(
+            e.content_type(),
+            Some("application/problem+json; charset=utf-8")
+        );
         assert!(!e.is_retryable());
 
         // header request id wins over the body's
-        let headers = h(&[("content-type", "application/problem+json"), ("x-request-id", "req_hdr")]);
+        let headers = h(&[
+            ("content-type", "application/problem+json"),
+            ("x-request-id", "req_hdr"),
+        ]);
         let e = Error::from_response(409, &headers, body, false);
         assert_eq!(e.request_id(), Some("req_hdr"));
     }
@@ -1151,20 +1228,51 @@ mod tests {
     fn problem_type_variants() {
         let ct = h(&[("content-type", "application/problem+json")]);
         let cases = [
-            (r#"{"type": "https://x/problems/not_found/", "title": "Nope"}"#, "not_found", "Nope"),
-            (r#"{"type": "https://x/problems/foo?x=1#frag", "title": "T"}"#, "foo", "T"),
-            (r#"{"type": "about:blank", "title": "Not Found", "status": 404}"#, "not_found", "Not Found"),
-            (r#"{"title": "Not Found", "status": 404}"#, "not_found", "Not Found"),
-            (r#"{"type": "", "title": "T", "detail": "D"}"#, "not_found", "D"),
-            (r#"{"type": "urn:pyai:problem:gone", "title": "T"}"#, "gone", "T"),
-            (r#"{"type": "/problems/bar", "status": 404}"#, "bar", "HTTP 404 Not Found"),
+            (
+                r#"{"type": "https://x/problems/not_found/", "title": "Nope"}"#,
+                "not_found",
+                "Nope",
+            ),
+            (
+                r#"{"type": "https://x/problems/foo?x=1#frag", "title": "T"}"#,
+                "foo",
+                "T",
+            ),
+            (
+                r#"{"type": "about:blank", "title": "Not Found", "status": 404}"#,
+                "not_found",
+                "Not Found",
+            ),
+            (
+                r#"{"title": "Not Found", "status": 404}"#,
+                "not_found",
+                "Not Found",
+            ),
+            (
+                r#"{"type": "", "title": "T", "detail": "D"}"#,
+                "not_found",
+                "D",
+            ),
+            (
+                r#"{"type": "urn:pyai:problem:gone", "title": "T"}"#,
+                "gone",
+                "T",
+            ),
+            (
+                r#"{"type": "/problems/bar", "status": 404}"#,
+                "bar",
+                "HTTP 404 Not Found",
+            ),
         ];
         for (body, code, msg) in cases {
             let e = Error::from_response(404, &ct, body.as_bytes(), false);
             assert_eq!((e.code(), e.message()), (code, msg), "{body}");
         }
         // Detected by shape without the content type.
-        let e = resp(400, r#"{"type": "https://api.pyai.com/problems/invalid_agent_id", "title": "Bad Request", "status": 400}"#);
+        let e = resp(
+            400,
+            r#"{"type": "https://api.pyai.com/problems/invalid_agent_id", "title": "Bad Request", "status": 400}"#,
+        );
         assert_eq!(e.code(), "invalid_agent_id");
         assert_eq!(e.message(), "Bad Request");
         // A `type` without title/status and without the content type is not problem+json.
@@ -1185,7 +1293,10 @@ mod tests {
         );
         assert_eq!(e.code(), "api_access_denied");
         assert_eq!(e.kind(), ErrorKind::Permission);
-        assert_eq!(e.message(), "Your current plan does not include API access.");
+        assert_eq!(
+            e.message(),
+            "Your current plan does not include API access."
+        );
 
         let e = resp(
             429,
@@ -1198,7 +1309,10 @@ mod tests {
         let e = resp(404, r#"{"detail": "Not Found"}"#);
         assert_eq!((e.code(), e.kind()), ("not_found", ErrorKind::NotFound));
         let e = resp(429, r#"{"detail": "Too many requests"}"#);
-        assert_eq!((e.code(), e.kind()), ("rate_limit_exceeded", ErrorKind::RateLimited));
+        assert_eq!(
+            (e.code(), e.kind()),
+            ("rate_limit_exceeded", ErrorKind::RateLimited)
+        );
         assert!(e.is_retryable());
     }
 
@@ -1210,7 +1324,10 @@ mod tests {
         );
         assert_eq!(e.code(), "validation_error");
         assert_eq!(e.kind(), ErrorKind::Validation);
-        assert_eq!(e.message(), "query.limit: Input should be less than or equal to 100");
+        assert_eq!(
+            e.message(),
+            "query.limit: Input should be less than or equal to 100"
+        );
 
         let e = resp(
             422,
@@ -1234,7 +1351,10 @@ mod tests {
         let body = b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>";
         let e = Error::from_response(502, &headers, body, false);
         assert_eq!(e.code(), "server_error");
-        assert_eq!(e.message(), "HTTP 502 Bad Gateway (HTML error page, likely from a proxy)");
+        assert_eq!(
+            e.message(),
+            "HTTP 502 Bad Gateway (HTML error page, likely from a proxy)"
+        );
         assert!(e.is_retryable());
 
         let body = b"<!DOCTYPE html><html><head><TITLE>\n  example.com | 524: A timeout occurred &amp; more\n</TITLE>";
@@ -1248,7 +1368,10 @@ mod tests {
 
         let e = Error::from_response(429, &HeaderMap::new(), b"  <html>no title", false);
         assert_eq!(e.code(), "rate_limit_exceeded");
-        assert_eq!(e.message(), "HTTP 429 Too Many Requests (HTML error page, likely from a proxy)");
+        assert_eq!(
+            e.message(),
+            "HTTP 429 Too Many Requests (HTML error page, likely from a proxy)"
+        );
     }
 
     #[test]
@@ -1259,8 +1382,16 @@ mod tests {
         let e = resp(500, "  \n ");
         assert_eq!(e.message(), "HTTP 500 Internal Server Error (empty body)");
 
-        let e = Error::from_response(500, &HeaderMap::new(), br#"{"error": {"message": "cut"#, true);
-        assert_eq!(e.message(), "HTTP 500 Internal Server Error (unparseable body, truncated)");
+        let e = Error::from_response(
+            500,
+            &HeaderMap::new(),
+            br#"{"error": {"message": "cut"#,
+            true,
+        );
+        assert_eq!(
+            e.message(),
+            "HTTP 500 Internal Server Error (unparseable body, truncated)"
+        );
         assert!(e.body_truncated());
         let e = resp(400, r#"{"error": nope}"#);
         assert_eq!(e.message(), "HTTP 400 Bad Request (unparseable body)");
@@ -1282,11 +1413,17 @@ mod tests {
         assert_eq!(e.message(), "HTTP 500 Internal Server Error");
         let e = resp(500, r#""just a string""#);
         assert_eq!(e.message(), "just a string");
-        let e = resp(418, r#"{"code": "teapot_full", "message": "short and stout"}"#);
+        let e = resp(
+            418,
+            r#"{"code": "teapot_full", "message": "short and stout"}"#,
+        );
         assert_eq!((e.code(), e.message()), ("teapot_full", "short and stout"));
         assert_eq!(e.kind(), ErrorKind::Validation);
         let e = resp(500, r#"{"unrelated": true}"#);
-        assert_eq!((e.code(), e.message()), ("server_error", "HTTP 500 Internal Server Error"));
+        assert_eq!(
+            (e.code(), e.message()),
+            ("server_error", "HTTP 500 Internal Server Error")
+        );
     }
 
     #[test]
@@ -1316,22 +1453,37 @@ mod tests {
         ];
         for (status, code, kind, retry) in table {
             let e = resp(status, "");
-            assert_eq!((e.code(), e.kind(), e.is_retryable()), (code, kind, retry), "{status}");
+            assert_eq!(
+                (e.code(), e.kind(), e.is_retryable()),
+                (code, kind, retry),
+                "{status}"
+            );
         }
     }
 
     #[test]
     fn request_id_sources() {
-        for name in ["x-request-id", "request-id", "x-amzn-requestid", "X-Request-ID"] {
+        for name in [
+            "x-request-id",
+            "request-id",
+            "x-amzn-requestid",
+            "X-Request-ID",
+        ] {
             let e = Error::from_response(500, &h(&[(name, " req_1 ")]), b"", false);
             assert_eq!(e.request_id(), Some("req_1"), "{name}");
         }
-        let e = resp(500, r#"{"error": {"message": "m"}, "request_id": "req_body"}"#);
+        let e = resp(
+            500,
+            r#"{"error": {"message": "m"}, "request_id": "req_body"}"#,
+        );
         assert_eq!(e.request_id(), Some("req_body"));
         let e = resp(500, r#"{"detail": "x", "request_id": "req_d"}"#);
         assert_eq!(e.request_id(), Some("req_d"));
         let long = "r".repeat(500);
-        let e = resp(500, &format!(r#"{{"detail": "x", "request_id": "{long}"}}"#));
+        let e = resp(
+            500,
+            &format!(r#"{{"detail": "x", "request_id": "{long}"}}"#),
+        );
         assert_eq!(e.request_id(), None);
     }
 
@@ -1339,7 +1491,12 @@ mod tests {
     fn retry_after_from_headers() {
         let e = Error::from_response(429, &h(&[("retry-after", "2")]), b"", false);
         assert_eq!(e.retry_after(), Some(Duration::from_secs(2)));
-        let e = Error::from_response(429, &h(&[("retry-after-ms", "150"), ("retry-after", "2")]), b"", false);
+        let e = Error::from_response(
+            429,
+            &h(&[("retry-after-ms", "150"), ("retry-after", "2")]),
+            b"",
+            false,
+        );
         assert_eq!(e.retry_after(), Some(Duration::from_millis(150)));
         let e = Error::from_response(429, &h(&[("retry-after", "-1")]), b"", false);
         assert_eq!(e.retry_after(), None);
@@ -1358,12 +1515,17 @@ mod tests {
             e.to_string(),
             "rate_limit_exceeded (HTTP 429): Rate limit exceeded. [request_id=req_1, attempts=4, retry_after=2.5s]"
         );
-        assert_eq!(resp(404, r#"{"detail": "Not Found"}"#).to_string(), "not_found (HTTP 404): Not Found");
         assert_eq!(
-            Error::connection("connection refused", false).with_attempts(3).to_string(),
+            resp(404, r#"{"detail": "Not Found"}"#).to_string(),
+            "not_found (HTTP 404): Not Found"
+        );
+        assert_eq!(
+            Error::connection("connection refused", false)
+                .with_attempts(3)
+                .to_string(),
             "connection_error: connection refused [attempts=3]"
         );
-        let e = Error::timeout("t").with_retry_after(Some(Duration::from_millis(3600_000)));
+        let e = Error::timeout("t").with_retry_after(Some(Duration::from_millis(3_600_000)));
         assert_eq!(e.to_string(), "timeout: t [retry_after=3600s]");
         let e = Error::timeout("t").with_retry_after(Some(Duration::from_millis(1)));
         assert_eq!(e.to_string(), "timeout: t [retry_after=0.001s]");
@@ -1377,7 +1539,10 @@ mod tests {
     fn debug_has_no_headers_or_body() {
         let e = Error::from_response(
             401,
-            &h(&[("authorization", "Bearer sk-secret-value"), ("set-cookie", "s=1")]),
+            &h(&[
+                ("authorization", "Bearer sk-secret-value"),
+                ("set-cookie", "s=1"),
+            ]),
             b"{\"detail\": \"Invalid API key\"}",
             false,
         );
@@ -1391,12 +1556,18 @@ mod tests {
     #[test]
     fn constructors_and_builders() {
         let e = Error::invalid_request("limit must be between 1 and 100");
-        assert_eq!((e.code(), e.kind()), ("invalid_request", ErrorKind::InvalidRequest));
+        assert_eq!(
+            (e.code(), e.kind()),
+            ("invalid_request", ErrorKind::InvalidRequest)
+        );
         assert!(!e.is_retryable() && !e.reached_server());
         assert_eq!((e.status(), e.attempts()), (None, 0));
 
         let e = Error::connection("reset", true);
-        assert_eq!((e.code(), e.kind()), ("connection_error", ErrorKind::Connection));
+        assert_eq!(
+            (e.code(), e.kind()),
+            ("connection_error", ErrorKind::Connection)
+        );
         assert!(e.is_retryable() && e.reached_server());
 
         let e = Error::timeout("slow");
@@ -1404,7 +1575,10 @@ mod tests {
         assert!(e.is_retryable() && e.reached_server());
 
         let e = Error::decode("bad json", 200, b"{");
-        assert_eq!((e.code(), e.kind(), e.status()), ("invalid_response", ErrorKind::Server, Some(200)));
+        assert_eq!(
+            (e.code(), e.kind(), e.status()),
+            ("invalid_response", ErrorKind::Server, Some(200))
+        );
         assert!(!e.is_retryable());
 
         let src = std::io::Error::other("inner");
@@ -1444,18 +1618,50 @@ mod tests {
     fn never_panics_on_junk() {
         let mut rng = fastrand::Rng::with_seed(7);
         let pieces: &[&[u8]] = &[
-            b"{", b"}", b"[", b"]", b"\"error\"", b"\"detail\"", b"\"type\"", b":", b",", b"\"",
-            b"<title>", b"</title>", b"<", b"\xff", b"\xe2\x82", b"null", b"1", b"\"loc\"",
-            b"\"msg\"", b"about:blank", b"/", b"#", b"?", b" ", b"\n",
+            b"{",
+            b"}",
+            b"[",
+            b"]",
+            b"\"error\"",
+            b"\"detail\"",
+            b"\"type\"",
+            b":",
+            b",",
+            b"\"",
+            b"<title>",
+            b"</title>",
+            b"<",
+            b"\xff",
+            b"\xe2\x82",
+            b"null",
+            b"1",
+            b"\"loc\"",
+            b"\"msg\"",
+            b"about:blank",
+            b"/",
+            b"#",
+            b"?",
+            b" ",
+            b"\n",
         ];
-        let cts = ["", "application/json", "application/problem+json", "text/html", "text/plain"];
+        let cts = [
+            "",
+            "application/json",
+            "application/problem+json",
+            "text/html",
+            "text/plain",
+        ];
         for _ in 0..5000 {
             let mut body = Vec::new();
             for _ in 0..rng.usize(0..20) {
                 body.extend_from_slice(pieces[rng.usize(0..pieces.len())]);
             }
             let ct = cts[rng.usize(0..cts.len())];
-            let headers = if ct.is_empty() { HeaderMap::new() } else { h(&[("content-type", ct)]) };
+            let headers = if ct.is_empty() {
+                HeaderMap::new()
+            } else {
+                h(&[("content-type", ct)])
+            };
             let status = [0u16, 200, 400, 404, 422, 429, 500, 503, 999][rng.usize(0..9)];
             let e = Error::from_response(status, &headers, &body, rng.bool());
             assert!(!e.code().is_empty());
@@ -1464,6 +1670,9 @@ mod tests {
         // Deep nesting must not overflow (serde_json caps recursion at 128).
         let deep = "[".repeat(100_000);
         let e = resp(500, &deep);
-        assert_eq!(e.message(), "HTTP 500 Internal Server Error (unparseable body)");
+        assert_eq!(
+            e.message(),
+            "HTTP 500 Internal Server Error (unparseable body)"
+        );
     }
 }

@@ -97,7 +97,10 @@ impl RateLimit {
     /// assert_eq!(surefoot::RateLimit::per_second(20).burst(5).burst_size(), 5);
     /// ```
     pub fn burst(self, burst: u32) -> Self {
-        RateLimit { burst: burst.max(1), ..self }
+        RateLimit {
+            burst: burst.max(1),
+            ..self
+        }
     }
 
     /// Requests allowed per [`per`](RateLimit::per).
@@ -229,7 +232,10 @@ impl fmt::Display for RateLimit {
             p if p == Duration::from_secs(3600) => "h".to_owned(),
             p if p == Duration::from_secs(86_400) => "d".to_owned(),
             p if p.subsec_nanos() == 0 => format!("{}s", p.as_secs()),
-            p if p.subsec_nanos() % 1_000_000 == 0 && p.as_secs() == 0 => format!("{}ms", p.as_millis()),
+            p if p == Duration::from_millis(1) => "ms".to_owned(),
+            p if p.subsec_nanos() % 1_000_000 == 0 && p.as_secs() == 0 => {
+                format!("{}ms", p.as_millis())
+            }
             p => format!("{}s", p.as_secs_f64()),
         };
         write!(f, "{}/{}", self.requests, unit)?;
@@ -326,7 +332,10 @@ impl MemoryStore {
     /// let _store = std::sync::Arc::new(surefoot::pacing::MemoryStore::new());
     /// ```
     pub fn new() -> Self {
-        MemoryStore { origin: Instant::now(), keys: Mutex::new(HashMap::new()) }
+        MemoryStore {
+            origin: Instant::now(),
+            keys: Mutex::new(HashMap::new()),
+        }
     }
 
     fn reserve_inner(
@@ -367,7 +376,8 @@ impl fmt::Debug for MemoryStore {
 
 impl PacingStore for MemoryStore {
     fn reserve(&self, key: &str, limit: &RateLimit, now_ms: u64) -> Duration {
-        self.reserve_inner(key, limit, now_ms, None).unwrap_or_else(|w| w)
+        self.reserve_inner(key, limit, now_ms, None)
+            .unwrap_or_else(|w| w)
     }
 
     fn reserve_within(
@@ -391,8 +401,12 @@ impl PacingStore for MemoryStore {
     }
 
     fn now_ms(&self) -> u64 {
-        u64::try_from(Instant::now().saturating_duration_since(self.origin).as_millis())
-            .unwrap_or(u64::MAX)
+        u64::try_from(
+            Instant::now()
+                .saturating_duration_since(self.origin)
+                .as_millis(),
+        )
+        .unwrap_or(u64::MAX)
     }
 }
 
@@ -448,12 +462,11 @@ struct PacerInner {
 /// ([`Pacer::observe_headers`]).
 ///
 /// ```
-/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
 /// use std::sync::Arc;
 /// use std::time::Duration;
 /// use surefoot::pacing::{MemoryStore, Pacer};
 /// use surefoot::RateLimit;
-/// tokio::time::pause();
 /// let pacer = Pacer::new("doc".into(), Some(RateLimit::per_second(100)), Arc::new(MemoryStore::new()));
 /// assert_eq!(pacer.acquire().await, Duration::ZERO);
 /// assert_eq!(pacer.acquire().await, Duration::from_millis(10));
@@ -488,7 +501,10 @@ impl Pacer {
             inner: Arc::new(PacerInner {
                 id,
                 store,
-                state: Mutex::new(PacerState { configured: limit, ..PacerState::default() }),
+                state: Mutex::new(PacerState {
+                    configured: limit,
+                    ..PacerState::default()
+                }),
             }),
         }
     }
@@ -557,11 +573,10 @@ impl Pacer {
     /// [`acquire_within`](Pacer::acquire_within) to fail fast without waiting.
     ///
     /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
     /// use std::sync::Arc;
     /// use std::time::Duration;
     /// use surefoot::{pacing::{MemoryStore, Pacer}, RateLimit};
-    /// tokio::time::pause();
     /// let p = Pacer::new("doc".into(), Some(RateLimit::per_second(2)), Arc::new(MemoryStore::new()));
     /// p.acquire().await;
     /// assert_eq!(p.acquire().await, Duration::from_millis(500));
@@ -579,11 +594,10 @@ impl Pacer {
     /// hours-long pause, or the remaining deadline).
     ///
     /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
     /// use std::sync::Arc;
     /// use std::time::Duration;
     /// use surefoot::pacing::{MemoryStore, Pacer};
-    /// tokio::time::pause();
     /// let p = Pacer::new("doc".into(), None, Arc::new(MemoryStore::new()));
     /// p.on_rate_limited(Some(Duration::from_secs(3600)));
     /// assert_eq!(p.acquire_within(Duration::from_secs(60)).await, Err(Duration::from_secs(3600)));
@@ -656,18 +670,19 @@ impl Pacer {
     /// [`Pacer::on_error`], which filters for you.
     ///
     /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
     /// use std::sync::Arc;
     /// use std::time::Duration;
     /// use surefoot::pacing::{MemoryStore, Pacer};
-    /// tokio::time::pause();
     /// let p = Pacer::new("doc".into(), None, Arc::new(MemoryStore::new()));
     /// p.on_rate_limited(Some(Duration::from_secs(2)));
     /// assert_eq!(p.acquire().await, Duration::from_secs(2));
     /// # }
     /// ```
     pub fn on_rate_limited(&self, retry_after: Option<Duration>) {
-        let d = retry_after.unwrap_or(DEFAULT_429_PAUSE).min(MAX_RETRY_AFTER);
+        let d = retry_after
+            .unwrap_or(DEFAULT_429_PAUSE)
+            .min(MAX_RETRY_AFTER);
         let store = &self.inner.store;
         let ms = u64::try_from(d.as_nanos().div_ceil(1_000_000)).unwrap_or(u64::MAX);
         store.pause_until(&self.inner.id, store.now_ms().saturating_add(ms));
@@ -712,10 +727,9 @@ impl Pacer {
     /// other error (payment codes on 429 included).
     ///
     /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
     /// use std::sync::Arc;
     /// use surefoot::{pacing::{MemoryStore, Pacer}, Error};
-    /// tokio::time::pause();
     /// let p = Pacer::new("doc".into(), None, Arc::new(MemoryStore::new()));
     /// let quota = br#"{"error": {"code": "insufficient_quota", "message": "m"}}"#;
     /// p.on_error(&Error::from_response(429, &http::HeaderMap::new(), quota, false));
@@ -741,11 +755,10 @@ impl Pacer {
     /// policy with a window, when no limit was configured, becomes the learned limit.
     ///
     /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
     /// use std::sync::Arc;
     /// use std::time::Duration;
     /// use surefoot::pacing::{MemoryStore, Pacer};
-    /// tokio::time::pause();
     /// let p = Pacer::new("doc".into(), None, Arc::new(MemoryStore::new()));
     /// let mut h = http::HeaderMap::new();
     /// h.insert("x-ratelimit-remaining", "0".parse().unwrap());
@@ -799,23 +812,37 @@ impl RateLimitHeaders {
                 .map(str::trim)
         };
         let mut out = RateLimitHeaders::default();
-        if let Some(v) = get(&["x-ratelimit-remaining", "x-ratelimit-remaining-requests", "ratelimit-remaining"]) {
+        if let Some(v) = get(&[
+            "x-ratelimit-remaining",
+            "x-ratelimit-remaining-requests",
+            "ratelimit-remaining",
+        ]) {
             out.remaining = leading_number(v).filter(|n| *n >= 0.0).map(|n| n as u64);
         }
-        if let Some(v) = get(&["x-ratelimit-reset", "x-ratelimit-reset-requests", "ratelimit-reset"]) {
+        if let Some(v) = get(&[
+            "x-ratelimit-reset",
+            "x-ratelimit-reset-requests",
+            "ratelimit-reset",
+        ]) {
             out.reset = parse_reset(v, now);
         }
-        if let Some(v) = get(&["x-ratelimit-limit", "x-ratelimit-limit-requests", "ratelimit-limit"]) {
-            out.limit = leading_number(v).filter(|n| *n >= 1.0 && *n < u32::MAX as f64).map(|n| n as u32);
+        if let Some(v) = get(&[
+            "x-ratelimit-limit",
+            "x-ratelimit-limit-requests",
+            "ratelimit-limit",
+        ]) {
+            out.limit = leading_number(v)
+                .filter(|n| *n >= 1.0 && *n < u32::MAX as f64)
+                .map(|n| n as u32);
             // Older IETF draft: `100, 100;w=60`.
-            out.window = param(v, "w").and_then(|w| secs(w));
+            out.window = param(v, "w").and_then(secs);
         }
         // Newer IETF draft: `RateLimit: "default";r=0;t=10`.
         if let Some(v) = get(&["ratelimit"]) {
             if let Some(r) = param(v, "r").and_then(|r| r.parse::<u64>().ok()) {
                 out.remaining = Some(r);
             }
-            if let Some(t) = param(v, "t").and_then(|t| secs(t)) {
+            if let Some(t) = param(v, "t").and_then(secs) {
                 out.reset = Some(t);
             }
         }
@@ -824,11 +851,15 @@ impl RateLimitHeaders {
             let first = v.split(',').next().unwrap_or("");
             if let Some(q) = param(first, "q")
                 .and_then(|q| q.parse::<u32>().ok())
-                .or_else(|| leading_number(first).filter(|n| *n >= 1.0 && *n < u32::MAX as f64).map(|n| n as u32))
+                .or_else(|| {
+                    leading_number(first)
+                        .filter(|n| *n >= 1.0 && *n < u32::MAX as f64)
+                        .map(|n| n as u32)
+                })
             {
                 out.limit = Some(q);
             }
-            if let Some(w) = param(first, "w").and_then(|w| secs(w)) {
+            if let Some(w) = param(first, "w").and_then(secs) {
                 out.window = Some(w);
             }
         }
@@ -838,7 +869,8 @@ impl RateLimitHeaders {
 
 fn secs(s: &str) -> Option<Duration> {
     let n: f64 = s.trim().trim_matches('"').parse().ok()?;
-    (n.is_finite() && n > 0.0).then(|| Duration::from_secs_f64(n.min(MAX_RETRY_AFTER.as_secs_f64())))
+    (n.is_finite() && n > 0.0)
+        .then(|| Duration::from_secs_f64(n.min(MAX_RETRY_AFTER.as_secs_f64())))
 }
 
 /// The value of `;name=value` in a structured-field-ish header.
@@ -868,7 +900,9 @@ fn parse_reset(v: &str, now: SystemTime) -> Option<Duration> {
             let at = SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs_f64(n.min(1e11)))?;
             return at.duration_since(now).ok().map(|d| d.min(MAX_RETRY_AFTER));
         }
-        return Some(Duration::from_secs_f64(n.min(MAX_RETRY_AFTER.as_secs_f64())));
+        return Some(Duration::from_secs_f64(
+            n.min(MAX_RETRY_AFTER.as_secs_f64()),
+        ));
     }
     if let Ok(at) = httpdate::parse_http_date(v) {
         return at.duration_since(now).ok().map(|d| d.min(MAX_RETRY_AFTER));
@@ -950,7 +984,12 @@ fn registry_id(api_key: &str, base_url: &str, surface: &str) -> String {
 /// let c = shared_pacer("sk-doc-key-2", "https://api.example.com", "data", None);
 /// assert_ne!(a.id(), c.id());
 /// ```
-pub fn shared_pacer(api_key: &str, base_url: &str, surface: &str, limit: Option<RateLimit>) -> Pacer {
+pub fn shared_pacer(
+    api_key: &str,
+    base_url: &str,
+    surface: &str,
+    limit: Option<RateLimit>,
+) -> Pacer {
     static PACERS: OnceLock<Mutex<HashMap<String, Pacer>>> = OnceLock::new();
     let id = registry_id(api_key, base_url, surface);
     let mut map = lock(PACERS.get_or_init(|| Mutex::new(HashMap::new())));
@@ -1021,7 +1060,10 @@ impl ConcurrencyLimiter {
     /// ```
     pub fn new(max: usize) -> Self {
         let max = max.clamp(1, Semaphore::MAX_PERMITS);
-        ConcurrencyLimiter { semaphore: Arc::new(Semaphore::new(max)), max }
+        ConcurrencyLimiter {
+            semaphore: Arc::new(Semaphore::new(max)),
+            max,
+        }
     }
 
     /// Wait for a free slot (FIFO). Cancel-safe: a dropped wait takes no slot.
@@ -1119,10 +1161,16 @@ mod tests {
     #[test]
     fn rate_limit_basics() {
         assert_eq!(RateLimit::per_minute(500).emission_interval(), ms(120));
-        assert_eq!(RateLimit::per_minute(180).emission_interval(), Duration::from_nanos(333_333_333));
+        assert_eq!(
+            RateLimit::per_minute(180).emission_interval(),
+            Duration::from_nanos(333_333_333)
+        );
         assert_eq!(RateLimit::per_second(0).requests(), 1);
         assert_eq!(RateLimit::per_second(3).burst(0).burst_size(), 1);
-        assert_eq!(RateLimit::new(5, Duration::ZERO).per(), Duration::from_nanos(1));
+        assert_eq!(
+            RateLimit::new(5, Duration::ZERO).per(),
+            Duration::from_nanos(1)
+        );
     }
 
     #[test]
@@ -1160,11 +1208,20 @@ mod tests {
             ("5/2", "missing unit; use ms, s, min, h or d"),
             ("5/fortnight", "unknown unit; use ms, s, min, h or d"),
             ("5/0s", "the window must be longer than zero"),
-            ("5/1.2.3s", "the window must be a number followed by a unit, as in `10/2s`"),
+            (
+                "5/1.2.3s",
+                "the window must be a number followed by a unit, as in `10/2s`",
+            ),
             ("5/400d", "the window must be at most a year"),
             ("5/s burst 0", "the burst must be at least 1"),
-            ("5/s burst x", "the burst must be a whole number, as in `20/s burst 5`"),
-            ("99999999999/s", "the number of requests must be a whole number"),
+            (
+                "5/s burst x",
+                "the burst must be a whole number, as in `20/s burst 5`",
+            ),
+            (
+                "99999999999/s",
+                "the number of requests must be a whole number",
+            ),
         ];
         for (text, why) in bad {
             let e = RateLimit::parse(text).unwrap_err();
@@ -1175,7 +1232,15 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for text in ["500/min", "20/s", "3/h", "10/2s", "100/ms", "20/s burst 5", "1000/d"] {
+        for text in [
+            "500/min",
+            "20/s",
+            "3/h",
+            "10/2s",
+            "100/ms",
+            "20/s burst 5",
+            "1000/d",
+        ] {
             let l = RateLimit::parse(text).unwrap();
             assert_eq!(l.to_string(), text);
             assert_eq!(l.to_string().parse::<RateLimit>().unwrap(), l);
@@ -1189,7 +1254,10 @@ mod tests {
         let store = MemoryStore::new();
         let l = RateLimit::per_second(20).burst(5);
         let waits: Vec<_> = (0..8).map(|_| store.reserve("k", &l, 0)).collect();
-        assert_eq!(waits, [ms(0), ms(0), ms(0), ms(0), ms(0), ms(50), ms(100), ms(150)]);
+        assert_eq!(
+            waits,
+            [ms(0), ms(0), ms(0), ms(0), ms(0), ms(50), ms(100), ms(150)]
+        );
         // Another key is independent.
         assert_eq!(store.reserve("other", &l, 0), ms(0));
         // After a long idle the burst credit is back (but no more than `burst`).
@@ -1256,13 +1324,19 @@ mod tests {
         assert_eq!(times.len(), 240);
         let max_in_window = (limit.requests() + limit.burst_size() - 1) as usize;
         for (i, &t0) in times.iter().enumerate() {
-            let n = times[i..].iter().take_while(|&&t| t < t0 + limit.per()).count();
+            let n = times[i..]
+                .iter()
+                .take_while(|&&t| t < t0 + limit.per())
+                .count();
             assert!(n <= max_in_window, "{n} sends in the second after {t0:?}");
         }
         // and the pacer kept them busy: 240 sends need about (240-3)/20 s.
         let last = *times.last().unwrap();
         assert!(last >= Duration::from_secs_f64(237.0 / 20.0), "{last:?}");
-        assert!(last <= Duration::from_secs_f64(237.0 / 20.0) + ms(100), "{last:?}");
+        assert!(
+            last <= Duration::from_secs_f64(237.0 / 20.0) + ms(100),
+            "{last:?}"
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -1331,7 +1405,10 @@ mod tests {
         assert_eq!(p.acquire_within(ms(1000)).await, Ok(ms(1000)));
         p.on_rate_limited(Some(Duration::from_secs(3600)));
         let start = Instant::now();
-        assert_eq!(p.acquire_within(Duration::from_secs(60)).await, Err(Duration::from_secs(3600)));
+        assert_eq!(
+            p.acquire_within(Duration::from_secs(60)).await,
+            Err(Duration::from_secs(3600))
+        );
         assert_eq!(start.elapsed(), Duration::ZERO);
     }
 
@@ -1355,7 +1432,10 @@ mod tests {
         for _ in 0..20 {
             p.on_rate_limited(Some(ms(1)));
         }
-        assert_eq!(p.limit().unwrap().emission_interval(), Duration::from_secs(60));
+        assert_eq!(
+            p.limit().unwrap().emission_interval(),
+            Duration::from_secs(60)
+        );
         // Forgotten after a quiet period.
         sleep(LEARNED_LIMIT_TTL).await;
         assert_eq!(p.limit(), None);
@@ -1391,23 +1471,41 @@ mod tests {
         let hm = |pairs: &[(&str, &str)]| {
             let mut m = http::HeaderMap::new();
             for (k, v) in pairs {
-                m.insert(http::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
+                m.insert(
+                    http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                    v.parse().unwrap(),
+                );
             }
             m
         };
         let p = pacer(None);
-        p.observe_headers(&hm(&[("x-ratelimit-remaining", "5"), ("x-ratelimit-reset", "30")]));
+        p.observe_headers(&hm(&[
+            ("x-ratelimit-remaining", "5"),
+            ("x-ratelimit-reset", "30"),
+        ]));
         assert_eq!(p.paused_for(), None);
-        p.observe_headers(&hm(&[("ratelimit-remaining", "0"), ("ratelimit-reset", "2")]));
+        p.observe_headers(&hm(&[
+            ("ratelimit-remaining", "0"),
+            ("ratelimit-reset", "2"),
+        ]));
         assert_eq!(p.paused_for(), Some(Duration::from_secs(2)));
-        p.observe_headers(&hm(&[("x-ratelimit-remaining-requests", "0"), ("x-ratelimit-reset-requests", "6m0s")]));
+        p.observe_headers(&hm(&[
+            ("x-ratelimit-remaining-requests", "0"),
+            ("x-ratelimit-reset-requests", "6m0s"),
+        ]));
         assert_eq!(p.paused_for(), Some(Duration::from_secs(360)));
 
         let p = pacer(None);
         p.observe_headers(&hm(&[("ratelimit-policy", "100;w=60")]));
-        assert_eq!(p.limit(), Some(RateLimit::new(100, Duration::from_secs(60))));
+        assert_eq!(
+            p.limit(),
+            Some(RateLimit::new(100, Duration::from_secs(60)))
+        );
         let p = pacer(None);
-        p.observe_headers(&hm(&[("ratelimit-policy", "\"default\";q=20;w=1"), ("ratelimit", "\"default\";r=0;t=4")]));
+        p.observe_headers(&hm(&[
+            ("ratelimit-policy", "\"default\";q=20;w=1"),
+            ("ratelimit", "\"default\";r=0;t=4"),
+        ]));
         assert_eq!(p.limit(), Some(RateLimit::per_second(20)));
         assert_eq!(p.paused_for(), Some(Duration::from_secs(4)));
         let p = pacer(None);
@@ -1419,7 +1517,19 @@ mod tests {
         assert_eq!(p.limit(), Some(RateLimit::per_second(5)));
         // Junk never panics.
         let p = pacer(None);
-        for v in ["", "-1", "NaN", "inf", "1e400", "abc", "5m5x", "99999999999999999999", ";;;", "w=", "q=1;w=-3"] {
+        for v in [
+            "",
+            "-1",
+            "NaN",
+            "inf",
+            "1e400",
+            "abc",
+            "5m5x",
+            "99999999999999999999",
+            ";;;",
+            "w=",
+            "q=1;w=-3",
+        ] {
             p.observe_headers(&hm(&[
                 ("x-ratelimit-remaining", "0"),
                 ("x-ratelimit-reset", v),
@@ -1435,11 +1545,17 @@ mod tests {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         assert_eq!(parse_reset("30", now), Some(Duration::from_secs(30)));
         assert_eq!(parse_reset("0.5", now), Some(ms(500)));
-        assert_eq!(parse_reset("1700000010", now), Some(Duration::from_secs(10)));
+        assert_eq!(
+            parse_reset("1700000010", now),
+            Some(Duration::from_secs(10))
+        );
         assert_eq!(parse_reset("1600000000", now), None);
         assert_eq!(parse_reset("1s", now), Some(Duration::from_secs(1)));
         assert_eq!(parse_reset("20ms", now), Some(ms(20)));
-        assert_eq!(parse_reset("1h2m3.5s", now), Some(Duration::from_secs_f64(3723.5)));
+        assert_eq!(
+            parse_reset("1h2m3.5s", now),
+            Some(Duration::from_secs_f64(3723.5))
+        );
         assert_eq!(parse_reset("0", now), None);
         assert_eq!(parse_reset("-3", now), None);
         assert_eq!(parse_reset("1x", now), None);
@@ -1450,14 +1566,39 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn registry_shares_by_key_and_url() {
-        let a = shared_pacer("sk-reg-aaaaaaaaaaaa", "https://reg.example.com", "data", Some(RateLimit::per_second(2)));
-        let b = shared_pacer("sk-reg-aaaaaaaaaaaa", "https://reg.example.com/", "data", Some(RateLimit::per_second(50)));
+        let a = shared_pacer(
+            "sk-reg-aaaaaaaaaaaa",
+            "https://reg.example.com",
+            "data",
+            Some(RateLimit::per_second(2)),
+        );
+        let b = shared_pacer(
+            "sk-reg-aaaaaaaaaaaa",
+            "https://reg.example.com/",
+            "data",
+            Some(RateLimit::per_second(50)),
+        );
         assert_eq!(a.id(), b.id());
         assert_eq!(b.limit(), Some(RateLimit::per_second(2))); // first creation wins
         assert!(!a.id().contains("sk-reg"));
-        let other_key = shared_pacer("sk-reg-bbbbbbbbbbbb", "https://reg.example.com", "data", Some(RateLimit::per_second(2)));
-        let other_url = shared_pacer("sk-reg-aaaaaaaaaaaa", "https://reg2.example.com", "data", Some(RateLimit::per_second(2)));
-        let other_surface = shared_pacer("sk-reg-aaaaaaaaaaaa", "https://reg.example.com", "management", Some(RateLimit::per_second(2)));
+        let other_key = shared_pacer(
+            "sk-reg-bbbbbbbbbbbb",
+            "https://reg.example.com",
+            "data",
+            Some(RateLimit::per_second(2)),
+        );
+        let other_url = shared_pacer(
+            "sk-reg-aaaaaaaaaaaa",
+            "https://reg2.example.com",
+            "data",
+            Some(RateLimit::per_second(2)),
+        );
+        let other_surface = shared_pacer(
+            "sk-reg-aaaaaaaaaaaa",
+            "https://reg.example.com",
+            "management",
+            Some(RateLimit::per_second(2)),
+        );
         assert_ne!(a.id(), other_key.id());
         assert_ne!(a.id(), other_url.id());
         assert_ne!(a.id(), other_surface.id());
@@ -1474,9 +1615,19 @@ mod tests {
         assert_eq!(other_key.paused_for(), None);
 
         // Some replaces None.
-        let n = shared_pacer("sk-reg-cccccccccccc", "https://reg.example.com", "data", None);
+        let n = shared_pacer(
+            "sk-reg-cccccccccccc",
+            "https://reg.example.com",
+            "data",
+            None,
+        );
         assert_eq!(n.limit(), None);
-        let s = shared_pacer("sk-reg-cccccccccccc", "https://reg.example.com", "data", Some(RateLimit::per_minute(180)));
+        let s = shared_pacer(
+            "sk-reg-cccccccccccc",
+            "https://reg.example.com",
+            "data",
+            Some(RateLimit::per_minute(180)),
+        );
         assert_eq!(n.limit(), Some(RateLimit::per_minute(180)));
         assert_eq!(s.id(), n.id());
     }
@@ -1533,9 +1684,16 @@ mod tests {
 
     #[test]
     fn shared_concurrency_limiter_by_key() {
-        let a = shared_concurrency_limiter("sk-conc-aaaaaaaaa", "https://c.example.com", "realtime", 2);
-        let b = shared_concurrency_limiter("sk-conc-aaaaaaaaa", "https://c.example.com/", "realtime", 9);
-        let c = shared_concurrency_limiter("sk-conc-bbbbbbbbb", "https://c.example.com", "realtime", 2);
+        let a =
+            shared_concurrency_limiter("sk-conc-aaaaaaaaa", "https://c.example.com", "realtime", 2);
+        let b = shared_concurrency_limiter(
+            "sk-conc-aaaaaaaaa",
+            "https://c.example.com/",
+            "realtime",
+            9,
+        );
+        let c =
+            shared_concurrency_limiter("sk-conc-bbbbbbbbb", "https://c.example.com", "realtime", 2);
         let _p = a.try_acquire().unwrap();
         assert_eq!(b.in_use(), 1);
         assert_eq!(b.max(), 2);

@@ -237,7 +237,10 @@ impl RetryPolicy {
     /// assert_eq!(surefoot::retry::RetryPolicy::none().max_retries, 0);
     /// ```
     pub fn none() -> Self {
-        RetryPolicy { max_retries: 0, ..RetryPolicy::default() }
+        RetryPolicy {
+            max_retries: 0,
+            ..RetryPolicy::default()
+        }
     }
 
     /// Backoff before retry number `retry` (0-based): `min(cap, base · 2^retry) · jitter`,
@@ -252,7 +255,11 @@ impl RetryPolicy {
     /// assert_eq!(p.backoff(30, 1.0), Duration::from_secs(20));
     /// ```
     pub fn backoff(&self, retry: u32, jitter: f64) -> Duration {
-        let jitter = if jitter.is_nan() { 1.0 } else { jitter.clamp(0.5, 1.0) };
+        let jitter = if jitter.is_nan() {
+            1.0
+        } else {
+            jitter.clamp(0.5, 1.0)
+        };
         let factor = 1u32.checked_shl(retry.min(31)).unwrap_or(u32::MAX);
         let raw = self.base.checked_mul(factor).unwrap_or(Duration::MAX);
         // Clamp before the float multiply so absurd configurations cannot overflow it.
@@ -291,7 +298,10 @@ impl RetryPolicy {
         remaining: Option<Duration>,
         jitter: f64,
     ) -> Decision {
-        let fail = |retry_after, reason| Decision::Fail { retry_after, reason };
+        let fail = |retry_after, reason| Decision::Fail {
+            retry_after,
+            reason,
+        };
         if !error.is_retryable() {
             return fail(error.retry_after(), FailReason::NotRetryable);
         }
@@ -360,7 +370,10 @@ mod tests {
     fn hm(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut m = HeaderMap::new();
         for (k, v) in pairs {
-            m.append(http::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
+            m.append(
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
         }
         m
     }
@@ -380,17 +393,29 @@ mod tests {
         let s = Duration::from_secs;
         assert_eq!(parse_retry_after_value("5", n), Some(s(5)));
         assert_eq!(parse_retry_after_value(" 5 ", n), Some(s(5)));
-        assert_eq!(parse_retry_after_value("2.5", n), Some(Duration::from_millis(2500)));
-        assert_eq!(parse_retry_after_value("0.001", n), Some(Duration::from_millis(1)));
+        assert_eq!(
+            parse_retry_after_value("2.5", n),
+            Some(Duration::from_millis(2500))
+        );
+        assert_eq!(
+            parse_retry_after_value("0.001", n),
+            Some(Duration::from_millis(1))
+        );
         assert_eq!(parse_retry_after_value("1e2", n), Some(s(100)));
         assert_eq!(parse_retry_after_value("+3", n), Some(s(3)));
-        for bad in ["", "  ", "0", "0.0", "-0", "-1", "-0.5", "NaN", "nan", "inf", "-inf", "infinity", "abc", "1s", "1.2.3", "--1", "e", ".", "1e999999"] {
+        for bad in [
+            "", "  ", "0", "0.0", "-0", "-1", "-0.5", "NaN", "nan", "inf", "-inf", "infinity",
+            "abc", "1s", "1.2.3", "--1", "e", ".", "1e999999",
+        ] {
             let got = parse_retry_after_value(bad, n);
             assert!(got.is_none() || bad == "1e999999", "{bad:?} -> {got:?}");
         }
         // 1e999999 overflows to inf → ignored.
         assert_eq!(parse_retry_after_value("1e999999", n), None);
-        assert_eq!(parse_retry_after_value("99999999999999999999999999999999999", n), Some(MAX_RETRY_AFTER));
+        assert_eq!(
+            parse_retry_after_value("99999999999999999999999999999999999", n),
+            Some(MAX_RETRY_AFTER)
+        );
         assert_eq!(parse_retry_after_value("86401", n), Some(MAX_RETRY_AFTER));
         assert_eq!(parse_retry_after_value("86400", n), Some(MAX_RETRY_AFTER));
         assert_eq!(parse_retry_after_value("1e-12", n), None); // rounds to zero
@@ -400,24 +425,48 @@ mod tests {
     fn retry_after_dates() {
         let n = now();
         let fmt = |t: SystemTime| httpdate::fmt_http_date(t);
-        assert_eq!(parse_retry_after_value(&fmt(n + Duration::from_secs(30)), n), Some(Duration::from_secs(30)));
-        assert_eq!(parse_retry_after_value(&fmt(n - Duration::from_secs(30)), n), None);
+        assert_eq!(
+            parse_retry_after_value(&fmt(n + Duration::from_secs(30)), n),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_retry_after_value(&fmt(n - Duration::from_secs(30)), n),
+            None
+        );
         assert_eq!(parse_retry_after_value(&fmt(n), n), None);
         let years = n + Duration::from_secs(5 * 365 * 86_400);
-        assert_eq!(parse_retry_after_value(&fmt(years), n), Some(MAX_RETRY_AFTER));
+        assert_eq!(
+            parse_retry_after_value(&fmt(years), n),
+            Some(MAX_RETRY_AFTER)
+        );
         // RFC 850 and asctime forms are HTTP-dates too.
         let now2 = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777 - 10); // Sun, 06 Nov 1994 08:49:37 GMT - 10 s
-        assert_eq!(parse_retry_after_value("Sunday, 06-Nov-94 08:49:37 GMT", now2), Some(Duration::from_secs(10)));
-        assert_eq!(parse_retry_after_value("Sun Nov  6 08:49:37 1994", now2), Some(Duration::from_secs(10)));
-        assert_eq!(parse_retry_after_value("Sun, 32 Nov 1994 08:49:37 GMT", now2), None);
+        assert_eq!(
+            parse_retry_after_value("Sunday, 06-Nov-94 08:49:37 GMT", now2),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(
+            parse_retry_after_value("Sun Nov  6 08:49:37 1994", now2),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(
+            parse_retry_after_value("Sun, 32 Nov 1994 08:49:37 GMT", now2),
+            None
+        );
     }
 
     #[test]
     fn retry_after_headers() {
         let n = now();
         assert_eq!(parse_retry_after(&HeaderMap::new(), n), None);
-        assert_eq!(parse_retry_after(&hm(&[("Retry-After", "3")]), n), Some(Duration::from_secs(3)));
-        assert_eq!(parse_retry_after(&hm(&[("RETRY-AFTER-MS", "1500.5")]), n), Some(Duration::from_micros(1_500_500)));
+        assert_eq!(
+            parse_retry_after(&hm(&[("Retry-After", "3")]), n),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            parse_retry_after(&hm(&[("RETRY-AFTER-MS", "1500.5")]), n),
+            Some(Duration::from_micros(1_500_500))
+        );
         assert_eq!(
             parse_retry_after(&hm(&[("retry-after-ms", "200"), ("retry-after", "3")]), n),
             Some(Duration::from_millis(200))
@@ -428,11 +477,17 @@ mod tests {
             Some(Duration::from_secs(3))
         );
         assert_eq!(parse_retry_after(&hm(&[("retry-after-ms", "0")]), n), None);
-        assert_eq!(parse_retry_after(&hm(&[("retry-after-ms", "1e30")]), n), Some(MAX_RETRY_AFTER));
+        assert_eq!(
+            parse_retry_after(&hm(&[("retry-after-ms", "1e30")]), n),
+            Some(MAX_RETRY_AFTER)
+        );
         assert_eq!(parse_retry_after(&hm(&[("retry-after", "")]), n), None);
         // Non-UTF-8 header bytes are ignored, not a panic.
         let mut h = HeaderMap::new();
-        h.insert("retry-after", http::HeaderValue::from_bytes(b"\xff\xfe").unwrap());
+        h.insert(
+            "retry-after",
+            http::HeaderValue::from_bytes(b"\xff\xfe").unwrap(),
+        );
         assert_eq!(parse_retry_after(&h, n), None);
     }
 
@@ -447,8 +502,15 @@ mod tests {
         assert_eq!(p.backoff(0, 0.0), Duration::from_millis(500)); // clamped up
         assert_eq!(p.backoff(0, 7.0), s(1)); // clamped down
         assert_eq!(p.backoff(0, f64::NAN), s(1));
-        let huge = RetryPolicy { base: Duration::MAX, cap: Duration::MAX, ..p };
-        assert_eq!(huge.backoff(5, 1.0), Duration::from_secs(u64::from(u32::MAX)));
+        let huge = RetryPolicy {
+            base: Duration::MAX,
+            cap: Duration::MAX,
+            ..p
+        };
+        assert_eq!(
+            huge.backoff(5, 1.0),
+            Duration::from_secs(u64::from(u32::MAX))
+        );
         for _ in 0..1000 {
             let j = jitter();
             assert!((0.5..=1.0).contains(&j));
@@ -460,18 +522,31 @@ mod tests {
     #[test]
     fn decide_not_retryable() {
         let p = RetryPolicy::default();
-        for (status, code) in [(400, "bad"), (401, "unauthorized"), (402, "credit_exhausted"), (429, "insufficient_quota"), (409, "idempotency_conflict"), (404, "not_found")] {
+        for (status, code) in [
+            (400, "bad"),
+            (401, "unauthorized"),
+            (402, "credit_exhausted"),
+            (429, "insufficient_quota"),
+            (409, "idempotency_conflict"),
+            (404, "not_found"),
+        ] {
             let e = err(status, code, Some("5"));
             assert_eq!(
                 p.decide(&e, 0, true, None, 1.0),
-                Decision::Fail { retry_after: Some(Duration::from_secs(5)), reason: FailReason::NotRetryable },
+                Decision::Fail {
+                    retry_after: Some(Duration::from_secs(5)),
+                    reason: FailReason::NotRetryable
+                },
                 "{status} {code}"
             );
         }
         let e = Error::invalid_request("x");
         assert_eq!(
             p.decide(&e, 0, true, None, 1.0),
-            Decision::Fail { retry_after: None, reason: FailReason::NotRetryable }
+            Decision::Fail {
+                retry_after: None,
+                reason: FailReason::NotRetryable
+            }
         );
     }
 
@@ -485,19 +560,35 @@ mod tests {
                 d => panic!("{d:?}"),
             })
             .collect();
-        assert_eq!(waits, [Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(4)]);
+        assert_eq!(
+            waits,
+            [
+                Duration::from_secs(1),
+                Duration::from_secs(2),
+                Duration::from_secs(4)
+            ]
+        );
         assert_eq!(
             p.decide(&e, 3, true, None, 1.0),
-            Decision::Fail { retry_after: None, reason: FailReason::RetriesExhausted }
+            Decision::Fail {
+                retry_after: None,
+                reason: FailReason::RetriesExhausted
+            }
         );
         let e = err(429, "rate_limit_exceeded", Some("2"));
         assert_eq!(
             p.decide(&e, 3, true, None, 1.0),
-            Decision::Fail { retry_after: Some(Duration::from_secs(2)), reason: FailReason::RetriesExhausted }
+            Decision::Fail {
+                retry_after: Some(Duration::from_secs(2)),
+                reason: FailReason::RetriesExhausted
+            }
         );
         assert_eq!(
             RetryPolicy::none().decide(&e, 0, true, None, 1.0),
-            Decision::Fail { retry_after: Some(Duration::from_secs(2)), reason: FailReason::RetriesExhausted }
+            Decision::Fail {
+                retry_after: Some(Duration::from_secs(2)),
+                reason: FailReason::RetriesExhausted
+            }
         );
     }
 
@@ -505,11 +596,26 @@ mod tests {
     fn decide_429_honours_retry_after_and_never_instant() {
         let p = RetryPolicy::default();
         let e = err(429, "rate_limit_exceeded", Some("7"));
-        assert_eq!(p.decide(&e, 0, true, None, 0.5), Decision::Retry { after: Duration::from_secs(7) });
+        assert_eq!(
+            p.decide(&e, 0, true, None, 0.5),
+            Decision::Retry {
+                after: Duration::from_secs(7)
+            }
+        );
         // Without Retry-After: the backoff, never zero.
         let e = err(429, "rate_limit_exceeded", None);
-        assert_eq!(p.decide(&e, 0, true, None, 0.5), Decision::Retry { after: Duration::from_millis(500) });
-        assert_eq!(p.decide(&e, 2, true, None, 1.0), Decision::Retry { after: Duration::from_secs(4) });
+        assert_eq!(
+            p.decide(&e, 0, true, None, 0.5),
+            Decision::Retry {
+                after: Duration::from_millis(500)
+            }
+        );
+        assert_eq!(
+            p.decide(&e, 2, true, None, 1.0),
+            Decision::Retry {
+                after: Duration::from_secs(4)
+            }
+        );
         let e = Error::from_response(429, &HeaderMap::new(), br#"{"detail": "Too many"}"#, false);
         assert!(p.decide(&e, 0, false, None, 1.0).is_retry());
     }
@@ -518,17 +624,35 @@ mod tests {
     fn decide_idempotency() {
         let p = RetryPolicy::default();
         // POST that may have reached the server: not retried.
-        for e in [err(503, "x", None), err(500, "x", None), Error::timeout("t"), Error::connection("reset", true)] {
+        for e in [
+            err(503, "x", None),
+            err(500, "x", None),
+            Error::timeout("t"),
+            Error::connection("reset", true),
+        ] {
             assert_eq!(
                 p.decide(&e, 0, false, None, 1.0),
-                Decision::Fail { retry_after: None, reason: FailReason::NotIdempotent },
+                Decision::Fail {
+                    retry_after: None,
+                    reason: FailReason::NotIdempotent
+                },
                 "{e}"
             );
             assert!(p.decide(&e, 0, true, None, 1.0).is_retry());
         }
         // Provably never reached the server, or refused with 429: retried.
-        assert!(p.decide(&Error::connection("refused", false), 0, false, None, 1.0).is_retry());
-        assert!(p.decide(&err(429, "concurrency_limit_exceeded", Some("1")), 0, false, None, 1.0).is_retry());
+        assert!(p
+            .decide(&Error::connection("refused", false), 0, false, None, 1.0)
+            .is_retry());
+        assert!(p
+            .decide(
+                &err(429, "concurrency_limit_exceeded", Some("1")),
+                0,
+                false,
+                None,
+                1.0
+            )
+            .is_retry());
     }
 
     #[test]
@@ -537,37 +661,69 @@ mod tests {
         let e = err(429, "daily_cap_exceeded", Some("3600"));
         assert_eq!(
             p.decide(&e, 0, true, None, 1.0),
-            Decision::Fail { retry_after: Some(Duration::from_secs(3600)), reason: FailReason::WaitExceedsMaxRetryWait }
+            Decision::Fail {
+                retry_after: Some(Duration::from_secs(3600)),
+                reason: FailReason::WaitExceedsMaxRetryWait
+            }
         );
         let e = err(429, "rate_limit_exceeded", Some("60"));
         assert!(p.decide(&e, 0, true, None, 1.0).is_retry()); // equal to max is fine
         let e = err(429, "rate_limit_exceeded", Some("5"));
         assert_eq!(
             p.decide(&e, 0, true, Some(Duration::from_secs(5)), 1.0),
-            Decision::Fail { retry_after: Some(Duration::from_secs(5)), reason: FailReason::WaitExceedsDeadline }
+            Decision::Fail {
+                retry_after: Some(Duration::from_secs(5)),
+                reason: FailReason::WaitExceedsDeadline
+            }
         );
         assert_eq!(
-            p.decide(&e, 0, true, Some(Duration::from_secs(5) + Duration::from_millis(1)), 1.0),
-            Decision::Retry { after: Duration::from_secs(5) }
+            p.decide(
+                &e,
+                0,
+                true,
+                Some(Duration::from_secs(5) + Duration::from_millis(1)),
+                1.0
+            ),
+            Decision::Retry {
+                after: Duration::from_secs(5)
+            }
         );
         let e = err(503, "x", None);
         assert_eq!(
             p.decide(&e, 1, true, Some(Duration::from_millis(1500)), 1.0),
-            Decision::Fail { retry_after: Some(Duration::from_secs(2)), reason: FailReason::WaitExceedsDeadline }
+            Decision::Fail {
+                retry_after: Some(Duration::from_secs(2)),
+                reason: FailReason::WaitExceedsDeadline
+            }
         );
         assert_eq!(
             p.decide(&e, 1, true, Some(Duration::ZERO), 1.0),
-            Decision::Fail { retry_after: Some(Duration::from_secs(2)), reason: FailReason::WaitExceedsDeadline }
+            Decision::Fail {
+                retry_after: Some(Duration::from_secs(2)),
+                reason: FailReason::WaitExceedsDeadline
+            }
         );
     }
 
     #[test]
     fn idempotent_methods() {
         use http::Method;
-        for m in [Method::GET, Method::HEAD, Method::PUT, Method::DELETE, Method::OPTIONS, Method::TRACE] {
+        for m in [
+            Method::GET,
+            Method::HEAD,
+            Method::PUT,
+            Method::DELETE,
+            Method::OPTIONS,
+            Method::TRACE,
+        ] {
             assert!(is_idempotent(&m, false), "{m}");
         }
-        for m in [Method::POST, Method::PATCH, Method::CONNECT, Method::from_bytes(b"PURGE").unwrap()] {
+        for m in [
+            Method::POST,
+            Method::PATCH,
+            Method::CONNECT,
+            Method::from_bytes(b"PURGE").unwrap(),
+        ] {
             assert!(!is_idempotent(&m, false), "{m}");
             assert!(is_idempotent(&m, true), "{m}");
         }

@@ -12,7 +12,14 @@ use std::net::IpAddr;
 use crate::error::Error;
 
 /// Query parameter names that carry credentials; refused in any request URL.
-pub const KEY_QUERY_PARAMS: &[&str] = &["api_key", "apikey", "api-key", "key", "token", "access_token"];
+pub const KEY_QUERY_PARAMS: &[&str] = &[
+    "api_key",
+    "apikey",
+    "api-key",
+    "key",
+    "token",
+    "access_token",
+];
 
 /// Shortest key searched for verbatim inside URLs (shorter strings match too easily).
 const MIN_KEY_LEN_FOR_URL_SCAN: usize = 8;
@@ -78,7 +85,9 @@ pub fn validate_base_url(url: &str, allow_insecure_http: bool) -> Result<url::Ur
         )));
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(Error::invalid_request("base URL must not contain credentials"));
+        return Err(Error::invalid_request(
+            "base URL must not contain credentials",
+        ));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err(Error::invalid_request(
@@ -345,7 +354,10 @@ mod tests {
         assert_eq!(msg("sk\u{0}1"), "API key contains a control character");
         assert_eq!(msg("sk\u{7f}1"), "API key contains a control character");
         assert_eq!(msg("sk-ключ"), "API key contains a non-ASCII character");
-        assert_eq!(msg("sk-\u{200b}1"), "API key contains a non-ASCII character");
+        assert_eq!(
+            msg("sk-\u{200b}1"),
+            "API key contains a non-ASCII character"
+        );
         let e = validate_api_key("sk-secret-value ").unwrap_err();
         assert_eq!(e.code(), "invalid_request");
         assert!(!e.reached_server());
@@ -355,10 +367,21 @@ mod tests {
     #[test]
     fn base_urls() {
         let ok = |u: &str| validate_base_url(u, false).map(|u| u.to_string());
-        let bad = |u: &str, insecure: bool| validate_base_url(u, insecure).unwrap_err().message().to_owned();
+        let bad = |u: &str, insecure: bool| {
+            validate_base_url(u, insecure)
+                .unwrap_err()
+                .message()
+                .to_owned()
+        };
         assert_eq!(ok("https://api.pyai.com").unwrap(), "https://api.pyai.com/");
-        assert_eq!(ok("https://api.pyai.com/v1/").unwrap(), "https://api.pyai.com/v1/");
-        assert_eq!(ok(" https://api.pyai.com ").unwrap(), "https://api.pyai.com/");
+        assert_eq!(
+            ok("https://api.pyai.com/v1/").unwrap(),
+            "https://api.pyai.com/v1/"
+        );
+        assert_eq!(
+            ok(" https://api.pyai.com ").unwrap(),
+            "https://api.pyai.com/"
+        );
         for u in [
             "http://127.0.0.1:8080",
             "http://127.1.2.3",
@@ -370,20 +393,46 @@ mod tests {
         ] {
             assert!(ok(u).is_ok(), "{u}");
         }
-        let insecure = "plain http is only allowed to loopback hosts; use https or set allow_insecure_http";
-        for u in ["http://api.pyai.com", "http://10.0.0.1", "http://[::2]/", "http://128.0.0.1", "http://localhost.evil.com", "http://0.0.0.0"] {
+        let insecure =
+            "plain http is only allowed to loopback hosts; use https or set allow_insecure_http";
+        for u in [
+            "http://api.pyai.com",
+            "http://10.0.0.1",
+            "http://[::2]/",
+            "http://128.0.0.1",
+            "http://localhost.evil.com",
+            "http://0.0.0.0",
+        ] {
             assert_eq!(bad(u, false), insecure, "{u}");
             assert!(validate_base_url(u, true).is_ok(), "{u}");
         }
         assert!(bad("not a url", false).starts_with("base URL is not a valid URL: "));
         assert!(bad("", false).starts_with("base URL is not a valid URL: "));
         assert!(bad("api.pyai.com/v1", false).starts_with("base URL is not a valid URL: "));
-        assert_eq!(bad("ftp://x.com", true), "base URL must use http or https, not `ftp`");
-        assert_eq!(bad("file:///etc/passwd", true), "base URL must use http or https, not `file`");
-        assert_eq!(bad("https://user:pw@x.com", false), "base URL must not contain credentials");
-        assert_eq!(bad("https://user@x.com", false), "base URL must not contain credentials");
-        assert_eq!(bad("https://x.com/?a=1", false), "base URL must not contain a query string or fragment");
-        assert_eq!(bad("https://x.com/#f", false), "base URL must not contain a query string or fragment");
+        assert_eq!(
+            bad("ftp://x.com", true),
+            "base URL must use http or https, not `ftp`"
+        );
+        assert_eq!(
+            bad("file:///etc/passwd", true),
+            "base URL must use http or https, not `file`"
+        );
+        assert_eq!(
+            bad("https://user:pw@x.com", false),
+            "base URL must not contain credentials"
+        );
+        assert_eq!(
+            bad("https://user@x.com", false),
+            "base URL must not contain credentials"
+        );
+        assert_eq!(
+            bad("https://x.com/?a=1", false),
+            "base URL must not contain a query string or fragment"
+        );
+        assert_eq!(
+            bad("https://x.com/#f", false),
+            "base URL must not contain a query string or fragment"
+        );
         // Credentials are refused before the scheme check on http.
         let e = validate_base_url("http://sk-secret:x@example.com", false).unwrap_err();
         assert_eq!(e.message(), "base URL must not contain credentials");
@@ -394,19 +443,25 @@ mod tests {
     fn keys_in_urls() {
         let key = "sk-live-0123456789abcdef";
         let u = |s: &str| url::Url::parse(s).unwrap();
-        assert!(check_url_has_no_key(&u("https://x.com/v1/jobs?limit=10&cursor=abc"), Some(key)).is_ok());
+        assert!(
+            check_url_has_no_key(&u("https://x.com/v1/jobs?limit=10&cursor=abc"), Some(key))
+                .is_ok()
+        );
         assert!(check_url_has_no_key(&u("https://x.com/v1/jobs?token="), Some(key)).is_ok());
         for name in KEY_QUERY_PARAMS {
-            let e = check_url_has_no_key(&u(&format!("https://x.com/?a=1&{name}=zzz")), None).unwrap_err();
+            let e = check_url_has_no_key(&u(&format!("https://x.com/?a=1&{name}=zzz")), None)
+                .unwrap_err();
             assert_eq!(
                 e.message(),
                 format!("API key must not be sent in the URL (query parameter `{name}`); surefoot sends it in the Authorization header")
             );
         }
-        let e = check_url_has_no_key(&u(&format!("https://x.com/?API_KEY={key}")), Some(key)).unwrap_err();
+        let e = check_url_has_no_key(&u(&format!("https://x.com/?API_KEY={key}")), Some(key))
+            .unwrap_err();
         assert!(e.message().contains("`api_key`"));
         assert!(!e.to_string().contains("0123456789"));
-        let generic = "API key must not be sent in the URL; surefoot sends it in the Authorization header";
+        let generic =
+            "API key must not be sent in the URL; surefoot sends it in the Authorization header";
         for s in [
             format!("https://x.com/v1/{key}/jobs"),
             format!("https://x.com/v1/jobs?q={key}"),
@@ -417,7 +472,8 @@ mod tests {
             assert_eq!(e.message(), generic, "{s}");
         }
         let plus = "abc+def/ghi=";
-        let e = check_url_has_no_key(&u("https://x.com/?q=abc%2Bdef%2Fghi%3D"), Some(plus)).unwrap_err();
+        let e = check_url_has_no_key(&u("https://x.com/?q=abc%2Bdef%2Fghi%3D"), Some(plus))
+            .unwrap_err();
         assert_eq!(e.message(), generic);
         // Short keys are not scanned (they would match everywhere).
         assert!(check_url_has_no_key(&u("https://x.com/v1/abc"), Some("abc")).is_ok());
@@ -433,13 +489,18 @@ mod tests {
         assert_eq!(mask_key(""), "…");
         assert_eq!(mask_key("ключ-ключ-ключ"), "клю…ключ");
         for len in 0..200 {
-            let key: String = (0..len).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+            let key: String = (0..len)
+                .map(|i| char::from(b'a' + (i % 26) as u8))
+                .collect();
             let m = mask_key(&key);
             let revealed = m.chars().filter(|&c| c != '…').count();
             assert!(revealed <= 7, "{len}: {m}");
             if len > 0 {
                 assert_ne!(m, key);
-                assert!(revealed * 2 < len.max(1) || revealed == 0 || len >= 12, "{len}: {m}");
+                assert!(
+                    revealed * 2 < len.max(1) || revealed == 0 || len >= 12,
+                    "{len}: {m}"
+                );
             }
         }
     }
@@ -454,15 +515,24 @@ mod tests {
         assert_eq!(redact("nothing here", key), "nothing here");
         assert_eq!(redact("text", ""), "text");
         let k2 = "abc+def/ghi=jkl";
-        assert_eq!(redact("u?q=abc%2Bdef%2Fghi%3Djkl", k2), format!("u?q={}", mask_key(k2)));
+        assert_eq!(
+            redact("u?q=abc%2Bdef%2Fghi%3Djkl", k2),
+            format!("u?q={}", mask_key(k2))
+        );
     }
 
     #[test]
     fn api_key_type() {
         let k = ApiKey::new("sk-live-0123456789abf00d").unwrap();
         assert!(!format!("{k:?} {k}").contains("0123456789"));
-        assert_eq!(k.bearer_header().to_str().unwrap(), "Bearer sk-live-0123456789abf00d");
-        assert_eq!(ApiKey::new("x\n").unwrap_err().message(), "API key contains a line break (CR or LF)");
+        assert_eq!(
+            k.bearer_header().to_str().unwrap(),
+            "Bearer sk-live-0123456789abf00d"
+        );
+        assert_eq!(
+            ApiKey::new("x\n").unwrap_err().message(),
+            "API key contains a line break (CR or LF)"
+        );
     }
 
     #[test]
