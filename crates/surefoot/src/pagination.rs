@@ -159,6 +159,7 @@ struct State<T> {
 enum Next<T> {
     Fetch(Option<String>),
     Prefetched(tokio::task::JoinHandle<Result<Page<T>>>),
+    Fail(Error),
     Done,
 }
 
@@ -182,6 +183,7 @@ where
     stream::unfold(state, |mut state| async move {
         let page = match std::mem::replace(&mut state.next, Next::Done) {
             Next::Done => return None,
+            Next::Fail(e) => return Some((Err(e), state)),
             Next::Fetch(cursor) => fetch_page::<T>(state.config.clone(), cursor).await,
             Next::Prefetched(handle) => match handle.await {
                 Ok(r) => r,
@@ -194,14 +196,15 @@ where
         };
         if let Some(next) = &page.next_cursor {
             if !state.seen.insert(next.clone()) {
-                let err = Error::decode(
+                // Yield this page's items, then the error: nothing is lost, nothing loops.
+                state.next = Next::Fail(Error::decode(
                     format!(
                         "the server returned cursor {next:?} twice; stopping instead of looping forever"
                     ),
                     200,
                     b"",
-                );
-                return Some((Err(err), state));
+                ));
+                return Some((Ok(page), state));
             }
             state.next = if state.config.prefetch {
                 let handle =

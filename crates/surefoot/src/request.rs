@@ -271,7 +271,8 @@ impl Prepared {
                 }
                 Err(e) => e,
             };
-            if err.status() == Some(429) {
+            // A rate limit pauses every request on the key; a session cap is not a rate.
+            if err.status() == Some(429) && err.code() != "concurrency_limit_exceeded" {
                 if let Some(pacer) = &self.pacer {
                     pacer.on_rate_limited(err.retry_after());
                 }
@@ -324,6 +325,24 @@ impl Prepared {
         attempt: u32,
         waited: Duration,
     ) -> Result<Duration> {
+        // A pause longer than the caller accepts fails now, telling how long to wait.
+        if let Some(paused) = pacer.paused_for() {
+            let remaining = deadline_at.map(|d| d.saturating_duration_since(Instant::now()));
+            let max_wait = self.client.retry_policy().max_retry_wait;
+            if paused > max_wait || remaining.is_some_and(|r| paused >= r) {
+                return Err(Error::new(
+                    crate::ErrorKind::RateLimited,
+                    "rate_limit_exceeded",
+                    format!(
+                        "the key is paused by an earlier 429 for {:.1}s, longer than this call may wait",
+                        paused.as_secs_f64()
+                    ),
+                )
+                .with_retry_after(Some(paused))
+                .with_attempts(attempt - 1)
+                .with_waited(waited));
+            }
+        }
         let acquired = match deadline_at {
             Some(at) => tokio::time::timeout_at(at, pacer.acquire()).await.ok(),
             None => Some(pacer.acquire().await),

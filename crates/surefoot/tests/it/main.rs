@@ -1,0 +1,12 @@
+//! Integration tests of the core against the emulator over loopback HTTP.
+
+mod blocking;
+mod common;
+mod errors;
+mod idempotency;
+mod pacing;
+mod pagination;
+mod realtime;
+mod retries;
+mod security;
+mod typed;

@@ -1,0 +1,149 @@
+//! Client-side pacing under per-key limits, shared by every client on the same key.
+
+use std::time::{Duration, Instant};
+
+use surefoot::RateLimit;
+use surefoot_emulator::Config;
+
+use crate::common::*;
+
+/// Largest number of accepted requests in any window of `window_ms` milliseconds.
+fn max_in_window(mut times: Vec<f64>, window_ms: f64) -> usize {
+    times.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let mut best = 0;
+    let mut start = 0;
+    for end in 0..times.len() {
+        while times[end] - times[start] >= window_ms {
+            start += 1;
+        }
+        best = best.max(end - start + 1);
+    }
+    best
+}
+
+fn accepted_times(emu: &surefoot_emulator::EmulatorHandle) -> Vec<f64> {
+    let stats = serde_json::to_value(emu.stats()).unwrap();
+    let mut out = Vec::new();
+    for (_, surfaces) in stats["accepted"].as_object().unwrap() {
+        for (_, times) in surfaces.as_object().unwrap() {
+            out.extend(
+                times
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|t| t.as_f64().unwrap()),
+            );
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixteen_tasks_at_20_per_second_meet_no_429() {
+    let emu = pyai_with(Config::pyai().rate_limit(20.0, 5)).await;
+    let client = builder(&emu, PYAI_KEY)
+        .rate_limit(RateLimit::per_second(20).burst(5))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for t in 0..16 {
+        let client = client.clone();
+        let n = if t < 12 { 19 } else { 18 };
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..n {
+                let resp = client
+                    .get("/v1/transcription/jobs")
+                    .query(&[("limit", 1)])
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(resp.attempts(), 1);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let took = started.elapsed();
+    assert_eq!(stat(&emu, "rate_limited"), 0, "no 429 in {took:?}");
+    let times = accepted_times(&emu);
+    assert_eq!(times.len(), 300);
+    // 300 requests at 20/s with a burst of 5 cannot be done faster than (300 - 5) / 20 s.
+    assert!(
+        took >= Duration::from_secs_f64(295.0 / 20.0 * 0.95),
+        "{took:?}"
+    );
+}
+
+#[tokio::test]
+async fn specala_default_profile_paces_both_surfaces_separately() {
+    // A scaled-down emulator (20/s data) and a client told the same limit.
+    let emu = specala_with(
+        Config::specala()
+            .transcriptions_per_workspace(10)
+            .data_limit(10, Duration::from_millis(500)),
+    )
+    .await;
+    let client = builder(&emu, SPECALA_KEY)
+        .rate_limit(RateLimit::new(10, Duration::from_millis(500)))
+        .build_specala()
+        .unwrap();
+    for _ in 0..30 {
+        client
+            .transcriptions()
+            .get("tr_alpha_000001")
+            .await
+            .unwrap();
+    }
+    assert_eq!(stat(&emu, "rate_limited"), 0);
+    assert!(max_in_window(accepted_times(&emu), 500.0) <= 10);
+}
+
+#[tokio::test]
+async fn one_429_pauses_every_client_on_the_key() {
+    let emu = pyai_with(Config::pyai().rate_limit(2.0, 1)).await;
+    // Two clients on the same key and URL share one pacer; neither knows the limit.
+    let a = builder(&emu, PYAI_KEY).build().unwrap();
+    let b = builder(&emu, PYAI_KEY).build().unwrap();
+    a.get("/v1/transcription/jobs").send().await.unwrap();
+    let second = tokio::spawn(async move { a.get("/v1/transcription/jobs").send().await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        stat(&emu, "rate_limited"),
+        1,
+        "a met the 429 (Retry-After: 1)"
+    );
+    let started = Instant::now();
+    b.get("/v1/transcription/jobs").send().await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(500),
+        "b waited out the pause a's 429 set: {:?}",
+        started.elapsed()
+    );
+    let resp = second.await.unwrap().unwrap();
+    assert_eq!(resp.attempts(), 2);
+    assert!(resp.waited() >= Duration::from_millis(900));
+}
+
+#[tokio::test]
+async fn different_keys_do_not_share_a_pacer() {
+    let emu = pyai_with(Config::pyai().no_rate_limits()).await;
+    let limited = builder(&emu, PYAI_KEY)
+        .rate_limit(RateLimit::per_second(2))
+        .build()
+        .unwrap();
+    let other = builder(&emu, "pyai_sk_readonly_0002")
+        .rate_limit(RateLimit::per_second(1000))
+        .build()
+        .unwrap();
+    limited.get("/v1/transcription/jobs").send().await.unwrap();
+    let started = Instant::now();
+    for _ in 0..5 {
+        other.get("/v1/transcription/jobs").send().await.unwrap();
+    }
+    assert!(
+        started.elapsed() < Duration::from_millis(400),
+        "the other key is not held back"
+    );
+}
