@@ -21,6 +21,11 @@ use crate::retry::MAX_RETRY_AFTER;
 
 /// How long every waiter pauses after a 429 that carried no `Retry-After`.
 pub const DEFAULT_429_PAUSE: Duration = Duration::from_secs(1);
+/// The pacer spaces requests this fraction further apart than the limit strictly allows
+/// (2 %: 20/s is paced at one request per 51 ms), so network jitter between the client's
+/// send and the server's count does not turn a request sent exactly on time into a 429.
+/// Change it per pacer with [`Pacer::set_safety_margin`].
+pub const SAFETY_MARGIN: f64 = 0.02;
 /// A limit learned from 429s is forgotten after this long without another 429.
 pub const LEARNED_LIMIT_TTL: Duration = Duration::from_secs(600);
 /// The slowest rate learning will ever settle on: one request per minute.
@@ -426,6 +431,7 @@ pub fn default_store() -> Arc<dyn PacingStore> {
 
 #[derive(Debug, Default)]
 struct PacerState {
+    margin: f64,
     configured: Option<RateLimit>,
     learned: Option<RateLimit>,
     last_429: Option<Instant>,
@@ -467,9 +473,10 @@ struct PacerInner {
 /// use std::time::Duration;
 /// use surefoot::pacing::{MemoryStore, Pacer};
 /// use surefoot::RateLimit;
-/// let pacer = Pacer::new("doc".into(), Some(RateLimit::per_second(100)), Arc::new(MemoryStore::new()));
+/// let pacer = Pacer::new("doc".into(), Some(RateLimit::per_second(20)), Arc::new(MemoryStore::new()));
 /// assert_eq!(pacer.acquire().await, Duration::ZERO);
-/// assert_eq!(pacer.acquire().await, Duration::from_millis(10));
+/// // 20/s is one request per 50 ms, plus the 2 % safety margin.
+/// assert_eq!(pacer.acquire().await, Duration::from_millis(51));
 /// # }
 /// ```
 #[derive(Clone)]
@@ -502,6 +509,7 @@ impl Pacer {
                 id,
                 store,
                 state: Mutex::new(PacerState {
+                    margin: SAFETY_MARGIN,
                     configured: limit,
                     ..PacerState::default()
                 }),
@@ -550,6 +558,23 @@ impl Pacer {
         }
     }
 
+    /// Space requests `margin` (a fraction, e.g. `0.02`; clamped to 0–1) further apart
+    /// than the limit strictly allows; see [`SAFETY_MARGIN`]. Affects every clone.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let p = surefoot::pacing::Pacer::new("x".into(), None, Arc::new(surefoot::pacing::MemoryStore::new()));
+    /// p.set_safety_margin(0.0);
+    /// ```
+    pub fn set_safety_margin(&self, margin: f64) {
+        let m = if margin.is_finite() {
+            margin.clamp(0.0, 1.0)
+        } else {
+            SAFETY_MARGIN
+        };
+        lock(&self.inner.state).margin = m;
+    }
+
     /// How long the current pause (after a 429) still lasts, if any.
     ///
     /// ```
@@ -579,7 +604,7 @@ impl Pacer {
     /// use surefoot::{pacing::{MemoryStore, Pacer}, RateLimit};
     /// let p = Pacer::new("doc".into(), Some(RateLimit::per_second(2)), Arc::new(MemoryStore::new()));
     /// p.acquire().await;
-    /// assert_eq!(p.acquire().await, Duration::from_millis(500));
+    /// assert_eq!(p.acquire().await, Duration::from_millis(510)); // 500 ms + 2 % margin
     /// # }
     /// ```
     pub async fn acquire(&self) -> Duration {
@@ -624,7 +649,11 @@ impl Pacer {
                 sleep(pause).await;
                 continue;
             }
-            let limit = lock(&self.inner.state).effective(Instant::now());
+            let limit = {
+                let mut st = lock(&self.inner.state);
+                let margin = st.margin;
+                st.effective(Instant::now()).map(|l| with_margin(l, margin))
+            };
             if let Some(limit) = limit {
                 let wait = match budget {
                     Some(b) => store
@@ -791,6 +820,17 @@ impl Pacer {
                 }
             }
         }
+    }
+}
+
+/// The limit actually enforced: the window stretched by the safety margin.
+fn with_margin(l: RateLimit, margin: f64) -> RateLimit {
+    if margin <= 0.0 {
+        return l;
+    }
+    RateLimit {
+        per: l.per.mul_f64(1.0 + margin),
+        ..l
     }
 }
 
@@ -1154,8 +1194,11 @@ mod tests {
         Duration::from_millis(n)
     }
 
+    /// A pacer without the safety margin, so spacing is exact.
     fn pacer(limit: Option<RateLimit>) -> Pacer {
-        Pacer::new("test".into(), limit, Arc::new(MemoryStore::new()))
+        let p = Pacer::new("test".into(), limit, Arc::new(MemoryStore::new()));
+        p.set_safety_margin(0.0);
+        p
     }
 
     #[test]
@@ -1278,6 +1321,34 @@ mod tests {
         store.pause_until("k", 900);
         assert_eq!(store.paused_until("k"), Some(900));
         assert_eq!(store.paused_until("j"), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn default_safety_margin() {
+        let p = Pacer::new(
+            "m".into(),
+            Some(RateLimit::per_second(20).burst(5)),
+            Arc::new(MemoryStore::new()),
+        );
+        let start = Instant::now();
+        let mut at = Vec::new();
+        for _ in 0..8 {
+            p.acquire().await;
+            at.push(start.elapsed());
+        }
+        assert_eq!(
+            at,
+            [ms(0), ms(0), ms(0), ms(0), ms(0), ms(51), ms(102), ms(153)]
+        );
+        // The reported limit is the configured one; only the spacing has the margin.
+        assert_eq!(p.limit(), Some(RateLimit::per_second(20).burst(5)));
+        // Negative clamps to 0 (exact spacing); NaN falls back to the default.
+        p.set_safety_margin(-1.0);
+        p.acquire().await;
+        assert_eq!(p.acquire().await, ms(50));
+        p.set_safety_margin(f64::NAN);
+        p.acquire().await;
+        assert_eq!(p.acquire().await, ms(51));
     }
 
     #[tokio::test(start_paused = true)]
@@ -1605,8 +1676,8 @@ mod tests {
 
         // Shared state: a's slot is b's slot.
         assert_eq!(a.acquire().await, Duration::ZERO);
-        assert_eq!(b.acquire().await, ms(500));
-        // Different keys are independent.
+        assert_eq!(b.acquire().await, ms(510)); // 500 ms + the 2 % safety margin
+                                                // Different keys are independent.
         assert_eq!(other_key.acquire().await, Duration::ZERO);
         assert_eq!(other_url.acquire().await, Duration::ZERO);
         // A 429 on one key pauses only that key.
