@@ -21,7 +21,10 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/health", get(health))
         .route("/stats", get(stats))
         .route("/stats/reset", post(reset_stats))
-        .route("/faults", get(list_faults).post(add_fault).delete(clear_faults))
+        .route(
+            "/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
         .route("/keys", get(keys))
 }
 

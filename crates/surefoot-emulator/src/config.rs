@@ -325,9 +325,15 @@ mod tests {
 
     #[test]
     fn parses_rates() {
-        assert_eq!(parse_rate("500/min").unwrap(), (500, Duration::from_secs(60)));
+        assert_eq!(
+            parse_rate("500/min").unwrap(),
+            (500, Duration::from_secs(60))
+        );
         assert_eq!(parse_rate("50/s").unwrap(), (50, Duration::from_secs(1)));
-        assert_eq!(parse_rate("180/60s").unwrap(), (180, Duration::from_secs(60)));
+        assert_eq!(
+            parse_rate("180/60s").unwrap(),
+            (180, Duration::from_secs(60))
+        );
         assert_eq!(
             parse_rate("10/250ms").unwrap(),
             (10, Duration::from_millis(250))

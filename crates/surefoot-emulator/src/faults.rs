@@ -225,7 +225,8 @@ pub(crate) fn html_page(status: u16) -> String {
 }
 
 /// A body that starts like JSON and is not.
-pub(crate) const MALFORMED_JSON: &str = "{\"data\": [{\"id\": \"x_000001\", \"status\": \"ok\"},, <!-- upstream";
+pub(crate) const MALFORMED_JSON: &str =
+    "{\"data\": [{\"id\": \"x_000001\", \"status\": \"ok\"},, <!-- upstream";
 
 #[cfg(test)]
 mod tests {
@@ -263,9 +264,10 @@ mod tests {
         .unwrap();
         assert_eq!(f.count, 1);
         assert!(matches!(f.action, FaultAction::Status { status: 503, .. }));
-        let f: Fault =
-            serde_json::from_str(r#"{"route":"*","count":2,"action":{"kind":"drop_after_processing"}}"#)
-                .unwrap();
+        let f: Fault = serde_json::from_str(
+            r#"{"route":"*","count":2,"action":{"kind":"drop_after_processing"}}"#,
+        )
+        .unwrap();
         assert_eq!(f.action, FaultAction::DropAfterProcessing);
     }
 }

@@ -7,7 +7,6 @@
 //! "processed but never answered"). Every other part of surefoot is tested against it.
 //!
 //! ```
-//! use std::time::Duration;
 //! use surefoot_emulator::{Config, Emulator, Fault};
 //!
 //! #[tokio::main]
@@ -33,7 +32,6 @@
 //!     assert_eq!(stats.jobs_created, 1);
 //!     assert_eq!(stats.idempotent_replays, 1);
 //!     emu.shutdown().await;
-//!     # let _ = Duration::ZERO;
 //!     Ok(())
 //! }
 //! ```

@@ -109,14 +109,16 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/v1/transcription/jobs/{id}", get(get_job))
         .route("/v1/realtime/sessions", post(create_session))
         .route("/v1/realtime/sessions/{id}", delete(delete_session))
-        .fallback(|Extension(rid): Extension<RequestId>, method: Method, uri: Uri| async move {
-            problem(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                &format!("No route for {method} {}.", uri.path()),
-                &rid,
-            )
-        })
+        .fallback(
+            |Extension(rid): Extension<RequestId>, method: Method, uri: Uri| async move {
+                problem(
+                    StatusCode::NOT_FOUND,
+                    "not_found",
+                    &format!("No route for {method} {}.", uri.path()),
+                    &rid,
+                )
+            },
+        )
         .method_not_allowed_fallback(
             |Extension(rid): Extension<RequestId>, method: Method, uri: Uri| async move {
                 problem(
@@ -155,9 +157,7 @@ fn gate(s: &Shared, headers: &HeaderMap, uri: &Uri, scope: &str) -> Result<KeyCo
         return Err(unauthorized("Incorrect API key provided."));
     };
     if key.kind == KeyKind::Publishable {
-        let origin = headers
-            .get(header::ORIGIN)
-            .and_then(|o| o.to_str().ok());
+        let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
         if !origin.is_some_and(|o| key.allowed_origins.iter().any(|a| a == o)) {
             return Err(envelope(
                 StatusCode::FORBIDDEN,
@@ -193,14 +193,19 @@ fn gate(s: &Shared, headers: &HeaderMap, uri: &Uri, scope: &str) -> Result<KeyCo
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limit_error",
                 "daily_cap_exceeded",
-                &format!("Daily cap of {cap} requests reached for this key. It resets at 00:00 UTC."),
+                &format!(
+                    "Daily cap of {cap} requests reached for this key. It resets at 00:00 UTC."
+                ),
             );
             return Err(retry_after(r, secs_to_utc_midnight(wall)));
         }
     }
     if let Some(rl) = s.config.rate_limit {
         let at = s.secs(now);
-        let bucket = w.gcra.entry(key.id.clone()).or_insert_with(|| Gcra::new(rl));
+        let bucket = w
+            .gcra
+            .entry(key.id.clone())
+            .or_insert_with(|| Gcra::new(rl));
         if let Err(wait) = bucket.try_acquire(at) {
             drop(w);
             lock(&s.stats).stats_mut().rate_limited += 1;
@@ -258,7 +263,11 @@ fn object_body(body: &Bytes, rid: &RequestId) -> Result<serde_json::Map<String, 
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(invalid(rid, "body", "The request body must be a JSON object.")),
+        Ok(_) => Err(invalid(
+            rid,
+            "body",
+            "The request body must be a JSON object.",
+        )),
         Err(e) => Err(problem(
             StatusCode::BAD_REQUEST,
             "invalid_json",
@@ -283,7 +292,9 @@ fn job_fields(
     rid: &RequestId,
 ) -> Result<(String, Value, Value), Response> {
     let audio_url = match obj.get("audio_url") {
-        None | Some(Value::Null) => return Err(invalid(rid, "audio_url", "audio_url is required.")),
+        None | Some(Value::Null) => {
+            return Err(invalid(rid, "audio_url", "audio_url is required."))
+        }
         Some(Value::String(u)) if valid_audio_url(u) => u.clone(),
         Some(_) => {
             return Err(invalid(
@@ -400,12 +411,11 @@ async fn create_job(
             );
         }
     }
-    let (audio_url, language, metadata) = match object_body(&body, &rid)
-        .and_then(|obj| job_fields(&obj, &rid))
-    {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
+    let (audio_url, language, metadata) =
+        match object_body(&body, &rid).and_then(|obj| job_fields(&obj, &rid)) {
+            Ok(f) => f,
+            Err(r) => return r,
+        };
     let response = create_job_locked(&mut w, &s.config, &key, audio_url, language, metadata);
     if let Some(ik) = idem {
         w.pyai.idempotency.insert(
@@ -530,7 +540,10 @@ async fn list_jobs(
         .map(|j| job_json(j, &s.config, now))
         .collect();
     let next = (end > 0).then(|| encode_cursor(&format!("after:{}", org.jobs[end].id)));
-    json(StatusCode::OK, &json!({ "data": data, "next_cursor": next }))
+    json(
+        StatusCode::OK,
+        &json!({ "data": data, "next_cursor": next }),
+    )
 }
 
 /// Whether an agent id is acceptable: 1–64 characters, no control characters.
@@ -575,7 +588,9 @@ async fn create_session(
             &rid,
         );
     }
-    let cap = key.realtime_concurrency.unwrap_or(s.config.realtime_concurrency);
+    let cap = key
+        .realtime_concurrency
+        .unwrap_or(s.config.realtime_concurrency);
     let mut w = lock(&s.world);
     let open = w.pyai.open_per_key.get(&key.id).copied().unwrap_or(0);
     if open >= cap {

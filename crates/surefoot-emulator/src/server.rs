@@ -243,13 +243,7 @@ fn kill(label: &'static str) -> Response {
     r
 }
 
-async fn api_request(
-    s: &Shared,
-    method: &str,
-    path: &str,
-    req: Request,
-    next: Next,
-) -> Response {
+async fn api_request(s: &Shared, method: &str, path: &str, req: Request, next: Next) -> Response {
     if !s.config.latency.is_zero() {
         tokio::time::sleep(s.config.latency).await;
     }

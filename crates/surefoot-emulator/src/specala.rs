@@ -197,7 +197,10 @@ async fn list(State(s): State<Arc<Shared>>, headers: HeaderMap, uri: Uri) -> Res
         .map(|i| corpus::transcription(ws, i))
         .collect();
     let next = (end > 0).then(|| encode_cursor(&format!("{ws}:{}", end - 1)));
-    json(StatusCode::OK, &json!({ "data": data, "next_cursor": next }))
+    json(
+        StatusCode::OK,
+        &json!({ "data": data, "next_cursor": next }),
+    )
 }
 
 /// `GET /v1/transcriptions/{id}`.
@@ -365,7 +368,10 @@ async fn list_keys(State(s): State<Arc<Shared>>, headers: HeaderMap, uri: Uri) -
         .into_iter()
         .map(|k| json!({ "id": k.id, "name": k.name, "created_at": k.created_at }))
         .collect();
-    json(StatusCode::OK, &json!({ "data": data, "next_cursor": null }))
+    json(
+        StatusCode::OK,
+        &json!({ "data": data, "next_cursor": null }),
+    )
 }
 
 /// `POST /v1/keys` `{"name"}` → 201 with the new key's value (shown only here).
@@ -386,7 +392,12 @@ async fn create_key(
     let loc = json!(["body", "name"]);
     let name = match obj.get("name") {
         None => {
-            return validation(vec![validation_item(loc, "Field required", "missing", None)])
+            return validation(vec![validation_item(
+                loc,
+                "Field required",
+                "missing",
+                None,
+            )])
         }
         Some(Value::String(n)) if n.trim().is_empty() => {
             return validation(vec![validation_item(

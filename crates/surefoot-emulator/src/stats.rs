@@ -174,7 +174,9 @@ impl Recorder {
         if !self.record_accepted {
             return;
         }
-        let ms = at.duration_since(self.started).as_secs_f64() * 1000.0;
+        // Microsecond resolution keeps the JSON short.
+        let us = at.duration_since(self.started).as_micros();
+        let ms = us as f64 / 1000.0;
         self.stats
             .accepted
             .entry(key_id.to_string())
@@ -220,7 +222,10 @@ mod tests {
             SURFACE_DATA.into(),
             vec![0.0, 100.0, 900.0, 1000.0, 1050.0, 1999.0],
         );
-        assert_eq!(s.max_in_window("k", SURFACE_DATA, Duration::from_secs(1)), 4);
+        assert_eq!(
+            s.max_in_window("k", SURFACE_DATA, Duration::from_secs(1)),
+            4
+        );
         assert_eq!(s.max_in_window("k", "none", Duration::from_secs(1)), 0);
     }
 }

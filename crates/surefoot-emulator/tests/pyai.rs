@@ -39,7 +39,12 @@ async fn create_job(emu: &EmulatorHandle, key: &str, body: Value, idem: Option<&
 }
 
 async fn get(emu: &EmulatorHandle, key: &str, path: &str) -> Answer {
-    send(client().get(format!("{}{path}", emu.url())).bearer_auth(key)).await
+    send(
+        client()
+            .get(format!("{}{path}", emu.url()))
+            .bearer_auth(key),
+    )
+    .await
 }
 
 async fn open_session(emu: &EmulatorHandle, key: &str, agent: &str) -> Answer {
@@ -58,7 +63,8 @@ fn audio(n: u32) -> Value {
 
 #[tokio::test]
 async fn job_lifecycle_and_shape() {
-    let emu = start(quiet().job_timeline(Duration::from_millis(150), Duration::from_millis(150))).await;
+    let emu =
+        start(quiet().job_timeline(Duration::from_millis(150), Duration::from_millis(150))).await;
     let body = json!({"audio_url": "https://cdn.example.com/a.wav", "language": "en", "metadata": {"k": "v"}});
     let job = create_job(&emu, FULL, body, None).await.expect(201);
     assert!(job.content_type().starts_with("application/json"));
@@ -71,15 +77,29 @@ async fn job_lifecycle_and_shape() {
     let id = job["id"].as_str().unwrap();
 
     let path = format!("{JOBS}/{id}");
-    assert_eq!(get(&emu, FULL, &path).await.expect(200).json()["status"], "queued");
+    assert_eq!(
+        get(&emu, FULL, &path).await.expect(200).json()["status"],
+        "queued"
+    );
     tokio::time::sleep(Duration::from_millis(180)).await;
-    assert_eq!(get(&emu, READONLY, &path).await.expect(200).json()["status"], "running");
+    assert_eq!(
+        get(&emu, READONLY, &path).await.expect(200).json()["status"],
+        "running"
+    );
     tokio::time::sleep(Duration::from_millis(150)).await;
-    assert_eq!(get(&emu, FULL, &path).await.expect(200).json()["status"], "succeeded");
+    assert_eq!(
+        get(&emu, FULL, &path).await.expect(200).json()["status"],
+        "succeeded"
+    );
 
-    let failing = create_job(&emu, FULL, json!({"audio_url": "https://x.example/fail.wav"}), None)
-        .await
-        .json();
+    let failing = create_job(
+        &emu,
+        FULL,
+        json!({"audio_url": "https://x.example/fail.wav"}),
+        None,
+    )
+    .await
+    .json();
     tokio::time::sleep(Duration::from_millis(320)).await;
     let path = format!("{JOBS}/{}", failing["id"].as_str().unwrap());
     assert_eq!(get(&emu, FULL, &path).await.json()["status"], "failed");
@@ -120,15 +140,20 @@ async fn job_validation_is_problem_json() {
 async fn idempotent_replay_and_conflict() {
     let emu = start(quiet()).await;
     let body = json!({"audio_url": "https://cdn.example.com/i.wav", "metadata": {"a": 1, "b": 2}});
-    let first = create_job(&emu, FULL, body.clone(), Some("idem-1")).await.expect(201);
+    let first = create_job(&emu, FULL, body.clone(), Some("idem-1"))
+        .await
+        .expect(201);
     assert_eq!(first.header("idempotent-replayed"), None);
-    let again = create_job(&emu, FULL, body.clone(), Some("idem-1")).await.expect(201);
+    let again = create_job(&emu, FULL, body.clone(), Some("idem-1"))
+        .await
+        .expect(201);
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     assert_eq!(again.json(), first.json(), "the original body is replayed");
     assert_ne!(again.header("x-request-id"), first.header("x-request-id"));
 
     // Same JSON with keys in another order and other spacing is the same body.
-    let reordered = r#"{ "metadata": {"b": 2, "a": 1}, "audio_url": "https://cdn.example.com/i.wav" }"#;
+    let reordered =
+        r#"{ "metadata": {"b": 2, "a": 1}, "audio_url": "https://cdn.example.com/i.wav" }"#;
     let a = send(
         client()
             .post(format!("{}{JOBS}", emu.url()))
@@ -141,29 +166,45 @@ async fn idempotent_replay_and_conflict() {
     .expect(201);
     assert_eq!(a.header("idempotent-replayed"), Some("true"));
 
-    let conflict = create_job(&emu, FULL, audio(2), Some("idem-1")).await.expect(409);
+    let conflict = create_job(&emu, FULL, audio(2), Some("idem-1"))
+        .await
+        .expect(409);
     assert_eq!(conflict.problem_code(), "idempotency_conflict");
     let v = conflict.json();
     assert_eq!(v["title"], "Conflict");
-    assert_eq!(v["detail"], "Idempotency-Key was reused with a different request body.");
+    assert_eq!(
+        v["detail"],
+        "Idempotency-Key was reused with a different request body."
+    );
 
     // Keys are per API key: another key may use the same idempotency key.
-    create_job(&emu, BUDGET, audio(2), Some("idem-1")).await.expect(201);
+    create_job(&emu, BUDGET, audio(2), Some("idem-1"))
+        .await
+        .expect(201);
 
     let s = emu.stats();
     assert_eq!(s.jobs_created, 2);
     assert_eq!(s.idempotent_replays, 2);
     assert_eq!(s.idempotency_conflicts, 1);
     let list = get(&emu, FULL, JOBS).await.json();
-    assert_eq!(list["data"].as_array().unwrap().len(), 2, "no duplicate job");
+    assert_eq!(
+        list["data"].as_array().unwrap().len(),
+        2,
+        "no duplicate job"
+    );
 }
 
 #[tokio::test]
 async fn get_unknown_or_foreign_job_is_404_problem() {
     let emu = start(quiet()).await;
-    let a = get(&emu, FULL, &format!("{JOBS}/job_nope")).await.expect(404);
+    let a = get(&emu, FULL, &format!("{JOBS}/job_nope"))
+        .await
+        .expect(404);
     assert_eq!(a.problem_code(), "not_found");
-    let job = create_job(&emu, SANDBOX, audio(1), None).await.expect(201).json();
+    let job = create_job(&emu, SANDBOX, audio(1), None)
+        .await
+        .expect(201)
+        .json();
     let path = format!("{JOBS}/{}", job["id"].as_str().unwrap());
     get(&emu, SANDBOX, &path).await.expect(200);
     let a = get(&emu, FULL, &path).await.expect(404); // another organisation
@@ -179,7 +220,10 @@ async fn list_paginates_newest_first() {
     assert_eq!(empty, json!({"data": [], "next_cursor": null}));
     let mut created = Vec::new();
     for n in 0..25 {
-        let j = create_job(&emu, FULL, audio(n), None).await.expect(201).json();
+        let j = create_job(&emu, FULL, audio(n), None)
+            .await
+            .expect(201)
+            .json();
         created.push(j["id"].as_str().unwrap().to_string());
     }
     let first = get(&emu, FULL, JOBS).await.json();
@@ -205,17 +249,23 @@ async fn list_paginates_newest_first() {
     assert_eq!(seen, created);
 
     for bad in ["0", "101", "x"] {
-        let a = get(&emu, FULL, &format!("{JOBS}?limit={bad}")).await.expect(400);
+        let a = get(&emu, FULL, &format!("{JOBS}?limit={bad}"))
+            .await
+            .expect(400);
         assert_eq!(a.problem_code(), "invalid_limit");
     }
-    let a = get(&emu, FULL, &format!("{JOBS}?cursor=bogus")).await.expect(400);
+    let a = get(&emu, FULL, &format!("{JOBS}?cursor=bogus"))
+        .await
+        .expect(400);
     assert_eq!(a.problem_code(), "invalid_cursor");
     // A cursor of another organisation is unknown here.
     create_job(&emu, SANDBOX, audio(1), None).await.expect(201);
     create_job(&emu, SANDBOX, audio(2), None).await.expect(201);
     let other = get(&emu, SANDBOX, &format!("{JOBS}?limit=1")).await.json();
     let c = other["next_cursor"].as_str().unwrap();
-    let a = get(&emu, FULL, &format!("{JOBS}?cursor={c}")).await.expect(400);
+    let a = get(&emu, FULL, &format!("{JOBS}?cursor={c}"))
+        .await
+        .expect(400);
     assert_eq!(a.problem_code(), "invalid_cursor");
 }
 
@@ -227,7 +277,9 @@ async fn unauthorized_is_401_envelope() {
         client().get(&url),
         client().get(&url).bearer_auth("pyai_sk_unknown"),
         client().get(&url).header("authorization", FULL),
-        client().get(format!("{url}?api_key={FULL}")).bearer_auth(FULL),
+        client()
+            .get(format!("{url}?api_key={FULL}"))
+            .bearer_auth(FULL),
         client().get(format!("{url}?access_token={FULL}")),
     ];
     for req in cases {
@@ -292,7 +344,10 @@ async fn billing_errors_are_402() {
 }
 
 fn secs_to_midnight() -> u64 {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     86_400 - now % 86_400
 }
 
@@ -302,8 +357,13 @@ async fn daily_caps_answer_retry_after_to_utc_midnight() {
         quiet()
             .key(KeyConfig::pyai_sandbox("key_sandbox", SANDBOX, "org_sandbox").daily_cap(Some(3)))
             .key(
-                KeyConfig::pyai_publishable("key_web", WEB, "org_main", &["https://app.example.com"])
-                    .daily_cap(Some(2)),
+                KeyConfig::pyai_publishable(
+                    "key_web",
+                    WEB,
+                    "org_main",
+                    &["https://app.example.com"],
+                )
+                .daily_cap(Some(2)),
             ),
     )
     .await;
@@ -386,17 +446,25 @@ async fn realtime_sessions_cap_and_validation() {
 
     let path = format!("{}{SESSIONS}/{}", emu.url(), s1["id"].as_str().unwrap());
     // Only the owner may close it.
-    let a = send(client().delete(&path).bearer_auth(SANDBOX)).await.expect(404);
+    let a = send(client().delete(&path).bearer_auth(SANDBOX))
+        .await
+        .expect(404);
     assert_eq!(a.problem_code(), "not_found");
-    send(client().delete(&path).bearer_auth(FULL)).await.expect(204);
-    send(client().delete(&path).bearer_auth(FULL)).await.expect(404);
+    send(client().delete(&path).bearer_auth(FULL))
+        .await
+        .expect(204);
+    send(client().delete(&path).bearer_auth(FULL))
+        .await
+        .expect(404);
     open_session(&emu, FULL, "agent-3").await.expect(201);
 
     for bad in ["bad\u{1}id", "line\nbreak", &"x".repeat(65), ""] {
         let a = open_session(&emu, FULL, bad).await.expect(400);
         assert_eq!(a.problem_code(), "invalid_agent_id", "{bad:?}");
     }
-    open_session(&emu, SANDBOX, &"y".repeat(64)).await.expect(201);
+    open_session(&emu, SANDBOX, &"y".repeat(64))
+        .await
+        .expect(201);
     let a = send(
         client()
             .post(format!("{}{SESSIONS}", emu.url()))

@@ -1,0 +1,118 @@
+//! The `surefoot-emulator` binary: URL alone on the first stdout line, keys after it,
+//! serving until killed.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use common::{client, send};
+use serde_json::json;
+
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn(args: &[&str]) -> (Child, String, Vec<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_surefoot-emulator"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let child = Child(child);
+    let mut lines = BufReader::new(stdout).lines();
+    let url = lines.next().unwrap().unwrap();
+    let mut keys = Vec::new();
+    // Key lines follow at once; read as many as the API has.
+    let expected = if args.contains(&"pyai") { 7 } else { 3 };
+    for _ in 0..expected {
+        keys.push(lines.next().unwrap().unwrap());
+    }
+    (child, url, keys)
+}
+
+#[tokio::test]
+async fn pyai_binary_prints_url_then_keys_and_serves() {
+    let (_child, url, keys) = spawn(&[
+        "--api",
+        "pyai",
+        "--port",
+        "0",
+        "--rate-limit",
+        "2/s",
+        "--burst",
+        "1",
+    ]);
+    assert!(
+        url.starts_with("http://127.0.0.1:") && !url.ends_with('/'),
+        "{url}"
+    );
+    assert!(
+        keys[0].contains("pyai_sk_full_0001") && keys[0].contains("key_full"),
+        "{keys:?}"
+    );
+    assert!(keys
+        .iter()
+        .any(|k| k.contains("origins=https://app.example.com")));
+
+    let create = || {
+        client()
+            .post(format!("{url}/v1/transcription/jobs"))
+            .bearer_auth("pyai_sk_full_0001")
+            .json(&json!({"audio_url": "https://a.example/x.wav"}))
+    };
+    send(create()).await.expect(201);
+    let a = send(create()).await.expect(429); // burst 1
+    assert_eq!(a.header("retry-after"), Some("1"));
+    let stats = send(client().get(format!("{url}/__emulator/stats")))
+        .await
+        .expect(200);
+    assert_eq!(stats.json()["jobs_created"], 1);
+}
+
+#[tokio::test]
+async fn specala_binary_honours_limit_flags() {
+    let (_child, url, keys) = spawn(&[
+        "--api",
+        "specala",
+        "--data-limit",
+        "2/min",
+        "--retry-after",
+        "--transcriptions",
+        "5",
+    ]);
+    assert!(keys
+        .iter()
+        .any(|k| k.contains("spk_alpha_free_0003") && k.contains("plan=free")));
+    let list = || {
+        client()
+            .get(format!("{url}/v1/transcriptions"))
+            .bearer_auth("spk_alpha_pro_0001")
+    };
+    let page = send(list()).await.expect(200).json();
+    assert_eq!(page["data"].as_array().unwrap().len(), 5);
+    send(list()).await.expect(200);
+    let a = send(list()).await.expect(429);
+    assert!(a.header("retry-after").is_some());
+}
+
+#[test]
+fn bad_flags_exit_with_an_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_surefoot-emulator"))
+        .args(["--api", "pyai", "--rate-limit", "fast"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let out = Command::new(env!("CARGO_BIN_EXE_surefoot-emulator"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "--api is required");
+}
