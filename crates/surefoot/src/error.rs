@@ -418,6 +418,27 @@ impl Error {
         self
     }
 
+    /// Mask every occurrence of `api_key` in the message and code (see
+    /// [`crate::security::redact`]); for server text that echoes the key back. The raw
+    /// [`body`](Error::body) is left as received (it is never shown by `Display`/`Debug`).
+    ///
+    /// ```
+    /// let key = "sk-live-0123456789abf00d";
+    /// let e = surefoot::Error::from_response(401, &http::HeaderMap::new(),
+    ///     format!(r#"{{"detail": "Invalid API key {key}"}}"#).as_bytes(), false).redact_key(key);
+    /// assert_eq!(e.message(), "Invalid API key sk-…f00d");
+    /// ```
+    pub fn redact_key(mut self, api_key: &str) -> Self {
+        if !api_key.is_empty() {
+            self.0.message = crate::security::redact(&self.0.message, api_key);
+            self.0.code = crate::security::redact(&self.0.code, api_key);
+            if let Some(id) = &self.0.request_id {
+                self.0.request_id = Some(crate::security::redact(id, api_key));
+            }
+        }
+        self
+    }
+
     // ----- accessors ------------------------------------------------------------------
 
     /// The HTTP status, if a response was received.
