@@ -50,7 +50,8 @@ pub enum FaultAction {
     /// Close the connection (RST) without answering, before processing.
     Reset,
     /// Process, then send the headers and half the body (`Content-Length` announces all of
-    /// it) and close the connection.
+    /// it) and close the connection. An answer without a body (204) is dropped instead,
+    /// like [`FaultAction::DropAfterProcessing`].
     Truncated,
     /// Answer 200 `application/json` whose body is not valid JSON (without processing).
     Malformed,

@@ -241,3 +241,16 @@ impl Drop for EmulatorHandle {
         let _ = self.shutdown.send(true);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    fn send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn handles_are_send_and_sync() {
+        send_sync::<super::EmulatorHandle>();
+        send_sync::<super::BlockingEmulator>();
+        send_sync::<super::Config>();
+        send_sync::<super::Stats>();
+    }
+}

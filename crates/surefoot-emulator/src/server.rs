@@ -146,6 +146,9 @@ async fn serve_connection(
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
+        // Idle keep-alive connections stay open until the client closes them: a server-side
+        // idle close racing a pooled request would look like a fault nobody injected.
+        .header_read_timeout(None)
         .serve_connection(io, service);
     tokio::pin!(conn);
     if !*shutdown.borrow_and_update() {
