@@ -16,7 +16,7 @@ use crate::pacing::{self, Pacer, RateLimit};
 use crate::pagination::Paginate;
 use crate::request::RequestBuilder;
 use crate::retry::{RetryPolicy, DEFAULT_MAX_RETRIES};
-use crate::security;
+use crate::security::{self, ApiKey};
 
 /// Default per-attempt timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -75,22 +75,6 @@ impl Api {
     }
 }
 
-/// An API key that never shows itself: `Debug` prints a mask like `sk-…f00d`.
-#[derive(Clone)]
-pub(crate) struct ApiKey(String);
-
-impl ApiKey {
-    pub(crate) fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&security::mask_key(&self.0))
-    }
-}
-
 /// Builds a [`Client`]; every setting is checked in [`build`](ClientBuilder::build), before
 /// anything is sent.
 ///
@@ -112,7 +96,8 @@ impl fmt::Debug for ApiKey {
 pub struct ClientBuilder {
     api: Api,
     base_url: Option<String>,
-    api_key: Option<ApiKey>,
+    /// The key, checked when given (a bad key is reported by `build`).
+    api_key: Option<Result<ApiKey>>,
     max_retries: u32,
     timeout: Option<Duration>,
     connect_timeout: Duration,
@@ -166,7 +151,7 @@ impl ClientBuilder {
     }
     /// The API key, sent only as `Authorization: Bearer <key>`.
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.api_key = Some(ApiKey(key.into()));
+        self.api_key = Some(ApiKey::new(key));
         self
     }
     /// Retries after the first attempt (default 3; 0 disables retries).
@@ -262,16 +247,19 @@ impl ClientBuilder {
             (None, Some(d)) => d.to_string(),
             (None, None) => return Err(Error::invalid_request("base URL is required")),
         };
-        if let Some(key) = &self.api_key {
-            security::validate_api_key(key.expose())?;
-        } else if self.api != Api::Generic {
+        let api_key = match &self.api_key {
+            Some(Ok(key)) => Some(key.clone()),
+            Some(Err(e)) => return Err(e.clone()),
+            None => None,
+        };
+        if api_key.is_none() && self.api != Api::Generic {
             let var = self.api.key_env_var().unwrap_or("the API key variable");
             return Err(Error::invalid_request(format!(
                 "API key is missing: pass one or set {var}"
             )));
         }
         let base_url = security::validate_base_url(&raw_url, self.allow_insecure_http)?;
-        security::check_url_has_no_key(&base_url, self.api_key.as_ref().map(ApiKey::expose))?;
+        security::check_url_has_no_key(&base_url, api_key.as_ref().map(ApiKey::expose))?;
         if self.max_response_bytes == 0 {
             return Err(Error::invalid_request(
                 "max_response_bytes must be at least 1",
@@ -330,6 +318,7 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 http,
                 base_url,
+                api_key,
                 config: self,
                 policy,
             }),
@@ -358,6 +347,7 @@ pub struct Client {
 pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
     pub(crate) base_url: Url,
+    pub(crate) api_key: Option<ApiKey>,
     pub(crate) config: ClientBuilder,
     pub(crate) policy: RetryPolicy,
 }
@@ -367,7 +357,7 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("api", &self.inner.config.api)
             .field("base_url", &self.inner.base_url.as_str())
-            .field("api_key", &self.inner.config.api_key)
+            .field("api_key", &self.inner.api_key)
             .field("max_retries", &self.inner.config.max_retries)
             .finish()
     }
@@ -424,7 +414,7 @@ impl Client {
     }
 
     pub(crate) fn api_key(&self) -> Option<&str> {
-        self.inner.config.api_key.as_ref().map(ApiKey::expose)
+        self.inner.api_key.as_ref().map(ApiKey::expose)
     }
 
     pub(crate) fn timeout(&self) -> Option<Duration> {

@@ -271,11 +271,9 @@ impl Prepared {
                 }
                 Err(e) => e,
             };
-            // A rate limit pauses every request on the key; a session cap is not a rate.
-            if err.status() == Some(429) && err.code() != "concurrency_limit_exceeded" {
-                if let Some(pacer) = &self.pacer {
-                    pacer.on_rate_limited(err.retry_after());
-                }
+            // A rate limit pauses every request on the key (not a session cap or a quota).
+            if let Some(pacer) = &self.pacer {
+                pacer.on_error(&err);
             }
             let remaining = deadline_at.map(|d| d.saturating_duration_since(Instant::now()));
             let decision = policy.decide(
@@ -317,7 +315,8 @@ impl Prepared {
         }
     }
 
-    /// Waits for the pacer, bounded by the deadline.
+    /// Waits for the pacer, at most `max_retry_wait` and the remaining deadline; a longer
+    /// wait (say the key is paused by a daily cap) fails now, telling how long to wait.
     async fn pace(
         &self,
         pacer: &Pacer,
@@ -325,38 +324,26 @@ impl Prepared {
         attempt: u32,
         waited: Duration,
     ) -> Result<Duration> {
-        // A pause longer than the caller accepts fails now, telling how long to wait.
-        if let Some(paused) = pacer.paused_for() {
-            let remaining = deadline_at.map(|d| d.saturating_duration_since(Instant::now()));
-            let max_wait = self.client.retry_policy().max_retry_wait;
-            if paused > max_wait || remaining.is_some_and(|r| paused >= r) {
-                return Err(Error::new(
-                    crate::ErrorKind::RateLimited,
-                    "rate_limit_exceeded",
-                    format!(
-                        "the key is paused by an earlier 429 for {:.1}s, longer than this call may wait",
-                        paused.as_secs_f64()
-                    ),
-                )
-                .with_retry_after(Some(paused))
-                .with_attempts(attempt - 1)
-                .with_waited(waited));
-            }
+        let mut max_wait = self.client.retry_policy().max_retry_wait;
+        if let Some(at) = deadline_at {
+            max_wait = max_wait.min(at.saturating_duration_since(Instant::now()));
         }
-        let acquired = match deadline_at {
-            Some(at) => tokio::time::timeout_at(at, pacer.acquire()).await.ok(),
-            None => Some(pacer.acquire().await),
-        };
-        match acquired {
-            Some(w) => {
+        match pacer.acquire_within(max_wait).await {
+            Ok(w) => {
                 if !w.is_zero() {
                     tracing::debug!(wait_ms = w.as_millis() as u64, "surefoot: paced");
                 }
                 Ok(w)
             }
-            None => Err(Error::timeout(
-                "deadline exceeded while waiting for the client-side rate limiter",
+            Err(wait) => Err(Error::new(
+                crate::ErrorKind::RateLimited,
+                "rate_limit_exceeded",
+                format!(
+                    "the client-side rate limiter needs {:.1}s before the next request on this key, longer than this call may wait",
+                    wait.as_secs_f64()
+                ),
             )
+            .with_retry_after(Some(wait))
             .with_attempts(attempt - 1)
             .with_waited(waited)),
         }
@@ -434,12 +421,12 @@ impl Prepared {
                 waited: Duration::ZERO,
             });
         }
-        Err(Error::from_response(
-            status.as_u16(),
-            &headers,
-            &body,
-            truncated,
-        ))
+        let err = Error::from_response(status.as_u16(), &headers, &body, truncated);
+        // The message comes from the server, which may echo the key back.
+        Err(match client.api_key() {
+            Some(key) => err.redact_key(key),
+            None => err,
+        })
     }
 }
 
