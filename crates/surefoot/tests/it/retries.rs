@@ -71,7 +71,8 @@ async fn a_429_without_retry_after_is_never_retried_instantly() {
 async fn retry_after_seconds_fractions_dates_and_ms_are_honoured() {
     let emu = pyai().await;
     let client = builder(&emu, PYAI_KEY).disable_pacing().build().unwrap();
-    let cases: Vec<(Vec<(&str, &str)>, Duration, Duration)> = vec![
+    type Case<'a> = (Vec<(&'a str, &'a str)>, Duration, Duration);
+    let cases: Vec<Case> = vec![
         (
             vec![("Retry-After", "1")],
             Duration::from_millis(1000),
@@ -310,4 +311,35 @@ async fn connect_failures_are_retried_even_for_post() {
     assert_eq!(err.code(), "connection_error");
     assert!(!err.reached_server());
     assert_eq!(err.attempts(), 3);
+}
+
+/// The default policy's real waits (a 30 s `Retry-After`, 1 s · 2^n backoff) on virtual time.
+#[tokio::test(start_paused = true)]
+async fn default_waits_run_on_virtual_time() {
+    let emu = pyai().await;
+    let client = surefoot::Client::builder()
+        .base_url(emu.url())
+        .api_key(PYAI_KEY)
+        .no_timeout()
+        .disable_pacing()
+        .build()
+        .unwrap();
+    let real = Instant::now();
+    emu.inject(Fault::new(
+        JOBS,
+        1,
+        status_with(429, &[("Retry-After", "30")]),
+    ));
+    let resp = client.get("/v1/transcription/jobs").send().await.unwrap();
+    assert_eq!(resp.attempts(), 2);
+    assert_eq!(resp.waited(), Duration::from_secs(30));
+
+    emu.inject(Fault::status(JOBS, 3, 503, ""));
+    let resp = client.get("/v1/transcription/jobs").send().await.unwrap();
+    assert_eq!(resp.attempts(), 4);
+    // 1 s, 2 s, 4 s, each scaled by a factor in [0.5, 1].
+    assert!(
+        resp.waited() >= Duration::from_millis(3500) && resp.waited() <= Duration::from_secs(7)
+    );
+    assert!(real.elapsed() < Duration::from_secs(5), "no real sleeping");
 }
