@@ -110,6 +110,12 @@ impl RequestBuilder {
             inner: self.inner.idempotency_key(key),
         }
     }
+    /// Declares the request safe to send twice (see [`crate::RequestBuilder::safe_to_repeat`]).
+    pub fn safe_to_repeat(self) -> Self {
+        RequestBuilder {
+            inner: self.inner.safe_to_repeat(),
+        }
+    }
     /// Sends it, blocking the calling thread.
     pub fn send(self) -> Result<Response> {
         block_on(self.inner.send())

@@ -44,6 +44,7 @@ pub struct RequestBuilder {
     headers: Vec<(String, String)>,
     body: Option<(Bytes, &'static str)>,
     idempotency_key: Option<String>,
+    safe_to_repeat: bool,
     deadline: Option<Duration>,
     timeout: Option<Duration>,
     error: Option<Error>,
@@ -59,6 +60,7 @@ impl RequestBuilder {
             headers: Vec::new(),
             body: None,
             idempotency_key: None,
+            safe_to_repeat: false,
             deadline: None,
             timeout: None,
             error: None,
@@ -102,6 +104,13 @@ impl RequestBuilder {
     /// the first answer instead of acting twice.
     pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.idempotency_key = Some(key.into());
+        self
+    }
+
+    /// Declares the request safe to send twice (a read-only POST such as a search or an
+    /// export), so it is retried like a GET after failures that may have reached the server.
+    pub fn safe_to_repeat(mut self) -> Self {
+        self.safe_to_repeat = true;
         self
     }
 
@@ -178,7 +187,8 @@ impl RequestBuilder {
             v.set_sensitive(true);
             headers.insert(http::header::AUTHORIZATION, v);
         }
-        let idempotent = retry::is_idempotent(&self.method, self.idempotency_key.is_some());
+        let idempotent = self.safe_to_repeat
+            || retry::is_idempotent(&self.method, self.idempotency_key.is_some());
         let pacer = client.pacer_for(url.path());
         Ok(Prepared {
             deadline: self.deadline.or(client.deadline()),

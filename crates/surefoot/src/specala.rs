@@ -251,6 +251,7 @@ impl Transcriptions<'_> {
                 }
                 let resp = client
                     .post("/v1/transcriptions/export")
+                    .safe_to_repeat()
                     .json(&serde_json::json!({"ids": chunk, "format": format}))
                     .send()
                     .await?;

@@ -72,3 +72,26 @@ async fn keys_can_be_created_listed_and_revoked() {
         .unwrap_err();
     assert_eq!((err.status(), err.code()), (Some(401), "unauthorized"));
 }
+
+#[tokio::test]
+async fn bulk_export_is_read_only_and_retried_after_a_503() {
+    let emu = specala().await;
+    emu.inject(surefoot_emulator::Fault::status(
+        "POST /v1/transcriptions/export",
+        1,
+        503,
+        "",
+    ));
+    let client = specala_client(&emu, SPECALA_KEY);
+    let docs = client
+        .transcriptions()
+        .bulk_export(&["tr_alpha_000001", "tr_alpha_000002"], Format::Txt)
+        .await
+        .unwrap();
+    assert_eq!(docs.len(), 2);
+    assert_eq!(
+        requests_on(&emu, "POST /v1/transcriptions/export"),
+        2,
+        "the 503 was retried once"
+    );
+}
