@@ -8,7 +8,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use http::Method;
 use url::Url;
 
 use crate::error::{Error, Result};
@@ -272,20 +272,7 @@ impl ClientBuilder {
             return Err(Error::invalid_request("deadline must be greater than zero"));
         }
 
-        let mut headers = HeaderMap::new();
-        for (name, value) in &self.headers {
-            let n = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| Error::invalid_request(format!("invalid header name {name:?}")))?;
-            if n == http::header::AUTHORIZATION {
-                return Err(Error::invalid_request(
-                    "set the key with api_key(), not an Authorization header",
-                ));
-            }
-            let v = HeaderValue::from_str(value).map_err(|_| {
-                Error::invalid_request(format!("header {name} has an invalid value"))
-            })?;
-            headers.append(n, v);
-        }
+        let headers = crate::request::header_map(&self.headers)?;
         let user_agent = self
             .user_agent
             .clone()

@@ -155,20 +155,7 @@ impl RequestBuilder {
         }
         crate::security::check_url_has_no_key(&url, client.api_key())?;
 
-        let mut headers = HeaderMap::new();
-        for (name, value) in &self.headers {
-            let n = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| Error::invalid_request(format!("invalid header name {name:?}")))?;
-            if n == http::header::AUTHORIZATION {
-                return Err(Error::invalid_request(
-                    "set the key on the client, not as an Authorization header",
-                ));
-            }
-            let v = HeaderValue::from_str(value).map_err(|_| {
-                Error::invalid_request(format!("header {name} has an invalid value"))
-            })?;
-            headers.append(n, v);
-        }
+        let mut headers = header_map(&self.headers)?;
         if let Some(key) = &self.idempotency_key {
             validate_idempotency_key(key)?;
             headers.insert(
@@ -202,6 +189,25 @@ impl RequestBuilder {
             pacer,
         })
     }
+}
+
+/// Builds headers from caller-given pairs, refusing malformed ones and `Authorization` (the
+/// key is set on the client, so it is checked and masked like one).
+pub(crate) fn header_map(pairs: &[(String, String)]) -> Result<HeaderMap> {
+    let mut headers = HeaderMap::new();
+    for (name, value) in pairs {
+        let n = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| Error::invalid_request(format!("invalid header name {name:?}")))?;
+        if n == http::header::AUTHORIZATION {
+            return Err(Error::invalid_request(
+                "set the key with api_key() on the client, not as an Authorization header",
+            ));
+        }
+        let v = HeaderValue::from_str(value)
+            .map_err(|_| Error::invalid_request(format!("header {name} has an invalid value")))?;
+        headers.append(n, v);
+    }
+    Ok(headers)
 }
 
 /// Checks a caller-given idempotency key (1–255 visible ASCII characters).
