@@ -176,7 +176,9 @@ impl RequestBuilder {
         }
         let idempotent = self.safe_to_repeat
             || retry::is_idempotent(&self.method, self.idempotency_key.is_some());
-        let pacer = client.pacer_for(url.path());
+        // The surface is judged on the path below the base URL's own prefix.
+        let base_path = client.base_url().path().trim_end_matches('/');
+        let pacer = client.pacer_for(url.path().strip_prefix(base_path).unwrap_or(url.path()));
         Ok(Prepared {
             deadline: self.deadline.or(client.deadline()),
             timeout: self.timeout.or(client.timeout()),

@@ -76,19 +76,31 @@ async fn sixteen_tasks_at_20_per_second_meet_no_429() {
     );
 }
 
-#[tokio::test]
-async fn specala_default_profile_paces_both_surfaces_separately() {
-    // A scaled-down emulator (20/s data) and a client told the same limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn specala_paces_data_and_key_management_separately() {
+    // Data scaled to 10 per 500 ms; key management at its documented 180/min (3 per second).
     let emu = specala_with(
         Config::specala()
             .transcriptions_per_workspace(10)
-            .data_limit(10, Duration::from_millis(500)),
+            .data_limit(10, Duration::from_millis(500))
+            .management_limit(3, Duration::from_secs(1)),
     )
     .await;
     let client = builder(&emu, SPECALA_KEY)
         .rate_limit(RateLimit::new(10, Duration::from_millis(500)))
         .build_specala()
         .unwrap();
+    let keys = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            let started = Instant::now();
+            for _ in 0..4 {
+                client.keys().list().await.unwrap();
+            }
+            started.elapsed()
+        })
+    };
+    let started = Instant::now();
     for _ in 0..30 {
         client
             .transcriptions()
@@ -96,8 +108,20 @@ async fn specala_default_profile_paces_both_surfaces_separately() {
             .await
             .unwrap();
     }
+    let data_time = started.elapsed();
+    let keys_time = keys.await.unwrap();
     assert_eq!(stat(&emu, "rate_limited"), 0);
-    assert!(max_in_window(accepted_times(&emu), 500.0) <= 10);
+    let stats = serde_json::to_value(emu.stats()).unwrap();
+    let data: Vec<f64> =
+        serde_json::from_value(stats["accepted"]["key_alpha_pro"]["data"].clone()).unwrap();
+    let mgmt: Vec<f64> =
+        serde_json::from_value(stats["accepted"]["key_alpha_pro"]["management"].clone()).unwrap();
+    assert_eq!((data.len(), mgmt.len()), (30, 4));
+    assert!(max_in_window(data, 500.0) <= 10);
+    assert!(max_in_window(mgmt, 1000.0) <= 3);
+    // 4 calls at 3/s need a second; 30 data calls at 20/s need about 1.5 s, unslowed by them.
+    assert!(keys_time >= Duration::from_millis(950), "{keys_time:?}");
+    assert!(data_time < Duration::from_millis(2500), "{data_time:?}");
 }
 
 #[tokio::test]
