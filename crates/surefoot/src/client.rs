@@ -308,6 +308,7 @@ impl ClientBuilder {
                 api_key,
                 config: self,
                 policy,
+                metrics: Arc::default(),
             }),
         })
     }
@@ -337,6 +338,7 @@ pub(crate) struct Inner {
     pub(crate) api_key: Option<ApiKey>,
     pub(crate) config: ClientBuilder,
     pub(crate) policy: RetryPolicy,
+    pub(crate) metrics: Arc<crate::metrics::Recorder>,
 }
 
 impl fmt::Debug for Client {
@@ -398,6 +400,37 @@ impl Client {
     /// The retry policy in force.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.policy
+    }
+
+    /// A snapshot of this client's counters (shared by its clones): requests sent,
+    /// retries, 429s, replays, time waited on the limiter and in backoff. Diff two
+    /// snapshots with [`Metrics::since`](crate::Metrics::since).
+    ///
+    /// ```
+    /// let client = surefoot::Client::builder().base_url("http://127.0.0.1:9").build()?;
+    /// assert_eq!(client.metrics().requests_sent, 0);
+    /// # Ok::<(), surefoot::Error>(())
+    /// ```
+    pub fn metrics(&self) -> crate::Metrics {
+        self.inner.metrics.snapshot()
+    }
+
+    /// The limit the client paces requests to `path` at right now: the one configured,
+    /// the API's documented one, or one learned from the server's 429s; `None` when
+    /// pacing is off or nothing is known yet. For estimating how long bulk work must take.
+    ///
+    /// ```
+    /// let client = surefoot::specala::Client::builder()
+    ///     .api_key("spk_test_0123456789")
+    ///     .build_specala()?;
+    /// assert_eq!(
+    ///     client.client().rate_limit_for("/v1/transcriptions"),
+    ///     Some(surefoot::RateLimit::per_minute(500))
+    /// );
+    /// # Ok::<(), surefoot::Error>(())
+    /// ```
+    pub fn rate_limit_for(&self, path: &str) -> Option<RateLimit> {
+        self.pacer_for(path).and_then(|p| p.limit())
     }
 
     pub(crate) fn api_key(&self) -> Option<&str> {

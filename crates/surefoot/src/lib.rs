@@ -59,6 +59,7 @@
 pub mod blocking;
 mod client;
 pub mod error;
+pub mod metrics;
 pub mod pacing;
 pub mod pagination;
 pub mod pyai;
@@ -71,6 +72,7 @@ pub mod specala;
 
 pub use client::{Api, Client, ClientBuilder};
 pub use error::{Error, ErrorKind, Result};
+pub use metrics::Metrics;
 pub use pacing::RateLimit;
 pub use pagination::{Page, Paginate};
 pub use request::RequestBuilder;

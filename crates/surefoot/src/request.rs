@@ -256,6 +256,14 @@ struct Prepared {
 
 impl Prepared {
     async fn run(self) -> Result<Response> {
+        let metrics = self.client.inner.metrics.clone();
+        let result = self.send_loop().await;
+        metrics.finished(&result);
+        result
+    }
+
+    async fn send_loop(self) -> Result<Response> {
+        let metrics = self.client.inner.metrics.clone();
         let started = Instant::now();
         let deadline_at = self.deadline.map(|d| started + d);
         let policy = self.client.retry_policy().clone();
@@ -274,6 +282,7 @@ impl Prepared {
                 (Some(t), Some(r)) => Some(t.min(r)),
                 (t, r) => t.or(r),
             };
+            metrics.sent();
             let outcome = self
                 .attempt(timeout)
                 .instrument(tracing::debug_span!("surefoot.attempt", attempt))
@@ -289,6 +298,7 @@ impl Prepared {
                 }
                 Err(e) => e,
             };
+            metrics.failed_attempt(&err);
             // A rate limit pauses every request on the key (not a session cap or a quota).
             if let Some(pacer) = &self.pacer {
                 pacer.on_error(&err);
@@ -310,6 +320,7 @@ impl Prepared {
                         wait_ms = after.as_millis() as u64,
                         "surefoot: retrying"
                     );
+                    metrics.retried(after);
                     tokio::time::sleep(after).await;
                     waited += after;
                 }
@@ -348,6 +359,7 @@ impl Prepared {
         }
         match pacer.acquire_within(max_wait).await {
             Ok(w) => {
+                self.client.inner.metrics.paced(w);
                 if !w.is_zero() {
                     tracing::debug!(wait_ms = w.as_millis() as u64, "surefoot: paced");
                 }

@@ -4,6 +4,7 @@ mod blocking;
 mod common;
 mod errors;
 mod idempotency;
+mod metrics;
 mod pacing;
 mod pagination;
 mod realtime;
