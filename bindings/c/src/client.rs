@@ -1,0 +1,115 @@
+//! `sf_client`: one configured client (the core's `surefoot::Client`: connection pool,
+//! retry policy, shared pacer) and the generic request call. A client is immutable once
+//! built, so any number of threads may use one at once; each call blocks only its own
+//! thread while the request runs on the library's one shared runtime.
+
+use std::ffi::c_char;
+
+use http::Method;
+
+use crate::error::{sf_error, sf_result, Failure};
+use crate::ffi::{arg_bytes, arg_ref, arg_str, free_box, into_handle, opt_str, Out};
+use crate::options::sf_client_options;
+use crate::panic::{call, guard};
+use crate::response::sf_response;
+
+/// A client. Created by `sf_client_new`, owned by the caller, freed with `sf_client_free`
+/// once no thread uses it any more. Thread-safe: every function taking a
+/// `const sf_client *` may be called from many threads at once.
+pub struct sf_client {
+    pub(crate) inner: surefoot::Client,
+}
+
+/// Builds a client from `opts`, checking every setting before anything is sent (a
+/// missing or malformed base URL, plain HTTP to a remote host, a key with whitespace or
+/// control characters, a key inside the URL...: `SF_INVALID_ARGUMENT` with an `sf_error`
+/// naming the problem, never showing the key).
+///
+/// On `SF_OK`, `*client_out` receives a new client owned by the caller (free it with
+/// `sf_client_free`). `opts` stays owned by the caller and may be freed right away. On
+/// failure `*client_out` is untouched and, when `err_out` is not NULL, `*err_out` receives
+/// an error owned by the caller (free it with `sf_error_free`).
+///
+/// # Safety
+/// `opts` is NULL or live options; `client_out` is NULL or writable; `err_out` is NULL or
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn sf_client_new(
+    opts: *const sf_client_options,
+    client_out: *mut *mut sf_client,
+    err_out: *mut *mut sf_error,
+) -> sf_result {
+    call(err_out, || {
+        let opts = unsafe { arg_ref(opts, "opts") }?;
+        let out = Out::new(client_out, "client_out")?;
+        let inner = opts.to_builder().build()?;
+        unsafe { out.write(into_handle(sf_client { inner })) };
+        Ok(sf_result::SF_OK)
+    })
+}
+
+/// Frees a client. NULL is accepted and ignored. No other thread may be using it; pagers
+/// and realtime sessions made from it stay valid (they hold their own reference).
+///
+/// # Safety
+/// `client` is NULL or a client from `sf_client_new` not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn sf_client_free(client: *mut sf_client) {
+    guard((), || unsafe { free_box(client) })
+}
+
+/// Sends one request and waits for the answer, with the client's retries, `Retry-After`,
+/// pacing and deadline.
+///
+/// - `method`: an HTTP method such as `"GET"`, `"POST"`, `"DELETE"` (ASCII letters are
+///   upper-cased).
+/// - `path`: relative to the base URL, may carry a query string (`"/v1/jobs?limit=5"`).
+/// - `body`, `body_len`: the JSON body sent with `Content-Type: application/json`; `body`
+///   may be NULL when `body_len` is 0 (no body). Copied before the call returns.
+/// - `idempotency_key`: NULL, or a key (1-255 visible ASCII characters) sent as
+///   `Idempotency-Key` on every attempt; it makes a POST safe to retry.
+///
+/// On `SF_OK` (any 2xx answer), `*response_out` receives a response owned by the caller
+/// (free it with `sf_response_free`). An error answer, a connection failure or a timeout
+/// (after the retries) is `SF_API_ERROR`, `SF_CONNECTION_ERROR` or `SF_TIMEOUT`, with
+/// details in `*err_out` (owned by the caller) when `err_out` is not NULL;
+/// `*response_out` is then untouched.
+///
+/// # Safety
+/// `client` is NULL or a live client; the strings are NULL or NUL-terminated; `body`
+/// points to `body_len` readable bytes (or is NULL with 0); `response_out` and `err_out`
+/// are NULL or writable.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn sf_client_request(
+    client: *const sf_client,
+    method: *const c_char,
+    path: *const c_char,
+    body: *const u8,
+    body_len: usize,
+    idempotency_key: *const c_char,
+    response_out: *mut *mut sf_response,
+    err_out: *mut *mut sf_error,
+) -> sf_result {
+    call(err_out, || {
+        let client = unsafe { arg_ref(client, "client") }?;
+        let method = unsafe { arg_str(method, "method") }?;
+        let path = unsafe { arg_str(path, "path") }?;
+        let body = unsafe { arg_bytes(body, body_len, "body") }?;
+        let key = unsafe { opt_str(idempotency_key, "idempotency_key") }?;
+        let out = Out::new(response_out, "response_out")?;
+        let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+            .map_err(|_| Failure::invalid(format!("`{method}` is not an HTTP method")))?;
+
+        let mut request = client.inner.request(method, path);
+        if !body.is_empty() {
+            request = request.json_bytes(body.to_vec());
+        }
+        if let Some(key) = key {
+            request = request.idempotency_key(key);
+        }
+        let response = surefoot::runtime::block_on(request.send())?;
+        unsafe { out.write(into_handle(sf_response::new(response))) };
+        Ok(sf_result::SF_OK)
+    })
+}
