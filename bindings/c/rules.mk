@@ -48,7 +48,8 @@ SF_C_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined -f
 EXTRA_TESTS += test-c
 
 .PHONY: c-lib c-header c-header-check c-header-compile install test-c c-test-build \
-	c-test-run c-test-asan c-test-valgrind c-examples c-valgrind-available
+	c-test-run c-test-asan c-test-valgrind c-examples c-valgrind-available \
+	c-tools-available
 
 $(SF_C_CBINDGEN):
 	$(CARGO) install cbindgen --version $(SF_C_CBINDGEN_VERSION) --locked \
@@ -73,7 +74,7 @@ c-header-check: $(SF_C_CBINDGEN)
 	fi; \
 	rm -f $$tmp; echo "$(SF_C_HEADER) is up to date"
 
-c-header-compile:
+c-header-compile: c-tools-available
 	$(CC) -std=c99 $(SF_C_WARN) -Iinclude -fsyntax-only tests/c/header_alone.c
 	$(CXX) -std=c++17 $(SF_C_WARN) -Iinclude -fsyntax-only tests/c/header_alone.cpp
 	@echo "$(SF_C_HEADER) compiles alone as C99 and C++17"
@@ -92,7 +93,7 @@ install: c-lib
 	@echo "installed surefoot $(SF_C_VERSION) ($(SF_C_PROFILE)) under $(DESTDIR)$(PREFIX)"
 
 # Builds the tests and examples against a staged install, through pkg-config.
-c-test-build:
+c-test-build: c-tools-available
 	$(CARGO) build -p surefoot-emulator --bin surefoot-emulator
 	$(MAKE) --no-print-directory install PREFIX=$(SF_C_STAGE) SF_C_PROFILE=debug
 	@mkdir -p $(SF_C_OUT)
@@ -117,10 +118,21 @@ c-test-asan:
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/c/lsan.supp:print_suppressions=0 \
 		bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_OUT)/sf_tests_asan
 
+# Installs a Debian package when its command is missing (CI machines start with only the
+# toolchains; the CI user is root).
+define sf_c_need
+	@command -v $(1) >/dev/null 2>&1 || { \
+		echo "$(1) is missing: installing the $(2) package with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2); }
+endef
+
+c-tools-available:
+	$(call sf_c_need,pkg-config,pkg-config)
+	$(call sf_c_need,$(CC),gcc)
+	$(call sf_c_need,$(CXX),g++)
+
 c-valgrind-available:
-	@command -v valgrind >/dev/null 2>&1 || { \
-		echo "valgrind is missing: installing it with apt-get"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind; }
+	$(call sf_c_need,valgrind,valgrind)
 
 c-test-valgrind: c-valgrind-available
 	bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_VALGRIND) $(SF_C_OUT)/sf_tests
