@@ -58,6 +58,7 @@
 
 pub mod blocking;
 mod client;
+pub mod conformance;
 pub mod error;
 pub mod metrics;
 pub mod pacing;
