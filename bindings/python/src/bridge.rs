@@ -1,0 +1,191 @@
+//! Running the core's futures for Python, on the one shared runtime
+//! ([`surefoot::runtime::handle`], re-created after `fork()`):
+//!
+//! - [`wait`] — the sync path: spawn the future, then wait on a channel *without the GIL*
+//!   in slices of [`SLICE`], checking for signals between slices so Ctrl-C raises
+//!   `KeyboardInterrupt` within a slice (the Rust task is then cancelled);
+//! - [`spawn`] — the async path: spawn the future and return an `asyncio.Future` of the
+//!   caller's running loop, completed through `loop.call_soon_threadsafe` when the Rust
+//!   future ends (no thread per call); cancelling the asyncio future aborts the Rust task.
+
+use std::future::Future;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::Duration;
+
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyCFunction;
+use pyo3::IntoPyObjectExt;
+use tokio::task::AbortHandle;
+
+use crate::errors::to_pyerr;
+
+/// Longest time a blocked call goes without checking for signals (Ctrl-C).
+pub(crate) const SLICE: Duration = Duration::from_millis(50);
+
+/// A value the async path can hand to Python once the future is done.
+pub(crate) trait IntoPython: Send + 'static {
+    fn into_python(self, py: Python<'_>) -> PyResult<Py<PyAny>>;
+}
+
+impl<T> IntoPython for T
+where
+    T: for<'py> IntoPyObject<'py> + Send + 'static,
+{
+    fn into_python(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.into_py_any(py)
+    }
+}
+
+/// `None` for Python (`()` would become an empty tuple).
+pub(crate) struct PyNone;
+
+impl<'py> IntoPyObject<'py> for PyNone {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        Ok(py.None().into_bound(py))
+    }
+}
+
+/// Runs `fut` on the shared runtime and blocks the calling thread until it ends, with the GIL
+/// released. Signals are checked every [`SLICE`]: a `KeyboardInterrupt` (or any exception a
+/// signal handler raises) cancels the Rust task and propagates.
+pub(crate) fn wait<T, F>(py: Python<'_>, fut: F) -> PyResult<T>
+where
+    T: Send + 'static,
+    F: Future<Output = surefoot::Result<T>> + Send + 'static,
+{
+    crate::logging::refresh_level(py);
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(to_pyerr(
+            py,
+            surefoot::Error::invalid_request(
+                "a blocking surefoot call was made on a surefoot runtime thread (from a logging \
+                 handler?); use the async client there",
+            ),
+        ));
+    }
+    let (tx, rx) = mpsc::sync_channel(1);
+    let task = surefoot::runtime::handle().spawn(async move {
+        let _ = tx.send(fut.await);
+    });
+    let mut rx = rx;
+    loop {
+        // The receiver moves in and out: `detach` needs a `Send` closure.
+        let (received, back) = py.detach(move || (rx.recv_timeout(SLICE), rx));
+        rx = back;
+        match received {
+            Ok(result) => return result.map_err(|e| to_pyerr(py, e)),
+            Err(RecvTimeoutError::Timeout) => {
+                if let Err(interrupted) = py.check_signals() {
+                    task.abort();
+                    return Err(interrupted);
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(PyRuntimeError::new_err(
+                    "surefoot: the request task ended without an answer (it panicked)",
+                ))
+            }
+        }
+    }
+}
+
+/// Spawns `fut` on the shared runtime and returns an `asyncio.Future` of the running loop
+/// that completes with its result (or the matching surefoot exception).
+pub(crate) fn spawn<'py, T, F>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
+where
+    T: IntoPython,
+    F: Future<Output = surefoot::Result<T>> + Send + 'static,
+{
+    crate::logging::refresh_level(py);
+    let event_loop = running_loop(py)?;
+    let future = event_loop.call_method0("create_future")?;
+    let target = (event_loop.unbind(), future.clone().unbind());
+    let task = surefoot::runtime::handle().spawn(async move {
+        let result = fut.await;
+        // `try_attach`: nothing to complete once the interpreter is shutting down.
+        Python::try_attach(|py| complete(py, target, result));
+    });
+    future.call_method1(
+        "add_done_callback",
+        (CancelOnDone {
+            task: task.abort_handle(),
+        },),
+    )?;
+    Ok(future)
+}
+
+/// An already-completed future of the running loop (for `__aenter__` and the like).
+pub(crate) fn ready<'py>(py: Python<'py>, value: Py<PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let future = running_loop(py)?.call_method0("create_future")?;
+    future.call_method1("set_result", (value,))?;
+    Ok(future)
+}
+
+fn running_loop(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    GET_RUNNING_LOOP
+        .import(py, "asyncio", "get_running_loop")?
+        .call0()
+}
+
+fn complete<T: IntoPython>(
+    py: Python<'_>,
+    (event_loop, future): (Py<PyAny>, Py<PyAny>),
+    result: surefoot::Result<T>,
+) {
+    let (ok, value) = match result {
+        Ok(v) => match v.into_python(py) {
+            Ok(obj) => (true, obj),
+            Err(e) => (false, e.into_value(py).into_any()),
+        },
+        Err(e) => (false, to_pyerr(py, e).into_value(py).into_any()),
+    };
+    let Ok(resolve) = resolver(py) else { return };
+    // Fails only when the loop is closed: then nobody is waiting any more.
+    let _ = event_loop.call_method1(py, "call_soon_threadsafe", (resolve, future, ok, value));
+}
+
+fn resolver(py: Python<'_>) -> PyResult<&Bound<'_, PyCFunction>> {
+    static RESOLVE: PyOnceLock<Py<PyCFunction>> = PyOnceLock::new();
+    RESOLVE
+        .get_or_try_init(py, || {
+            Ok::<_, PyErr>(wrap_pyfunction!(resolve_future, py)?.unbind())
+        })
+        .map(|f| f.bind(py))
+}
+
+/// Runs on the event loop: completes `future` unless it was cancelled meanwhile.
+#[pyfunction]
+fn resolve_future(future: &Bound<'_, PyAny>, ok: bool, value: Bound<'_, PyAny>) -> PyResult<()> {
+    if future.call_method0("done")?.is_truthy()? {
+        return Ok(());
+    }
+    if ok {
+        future.call_method1("set_result", (value,))?;
+    } else {
+        future.call_method1("set_exception", (value,))?;
+    }
+    Ok(())
+}
+
+/// Done-callback of the asyncio future: a cancelled future aborts the Rust task.
+#[pyclass(frozen, module = "surefoot._native")]
+struct CancelOnDone {
+    task: AbortHandle,
+}
+
+#[pymethods]
+impl CancelOnDone {
+    fn __call__(&self, future: &Bound<'_, PyAny>) -> PyResult<()> {
+        if future.call_method0("cancelled")?.is_truthy()? {
+            self.task.abort();
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,418 @@
+//! The generic clients — `Client` (blocking, the GIL released while waiting) and
+//! `AsyncClient` (coroutines on the shared runtime) — and `Response`.
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+use surefoot::Api;
+
+use crate::bridge::{ready, spawn, wait};
+use crate::convert::{header_pairs, json_dumps, json_loads, query_pairs, seconds, secs};
+use crate::errors::{invalid, to_pyerr};
+use crate::options::Core;
+use crate::pagination::{items, page_limit, AsyncPaginator, Item, Paginator};
+
+/// Everything `request()` takes, checked and turned into a core request builder.
+#[allow(clippy::too_many_arguments)]
+fn prepare(
+    py: Python<'_>,
+    core: &Core,
+    method: &str,
+    path: String,
+    params: Option<&Bound<'_, PyAny>>,
+    json: Option<&Bound<'_, PyAny>>,
+    headers: Option<&Bound<'_, PyAny>>,
+    idempotency_key: Option<String>,
+    timeout: Option<f64>,
+    deadline: Option<f64>,
+) -> PyResult<surefoot::RequestBuilder> {
+    let method = http::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+        .map_err(|_| invalid(py, format!("invalid HTTP method {method:?}")))?;
+    let mut rb = core.client(py)?.request(method, path);
+    let query = query_pairs(py, params)?;
+    if !query.is_empty() {
+        rb = rb.query(&query);
+    }
+    for (k, v) in header_pairs(py, headers)? {
+        rb = rb.header(k, v);
+    }
+    if let Some(body) = json.filter(|j| !j.is_none()) {
+        rb = rb.json_bytes(json_dumps(py, body)?.into_bytes());
+    }
+    if let Some(key) = idempotency_key {
+        rb = rb.idempotency_key(key);
+    }
+    if let Some(t) = timeout {
+        rb = rb.timeout(seconds(py, "timeout", t)?);
+    }
+    if let Some(d) = deadline {
+        rb = rb.deadline(seconds(py, "deadline", d)?);
+    }
+    Ok(rb)
+}
+
+fn paginate_items(
+    py: Python<'_>,
+    core: &Core,
+    path: String,
+    params: Option<&Bound<'_, PyAny>>,
+    limit: Option<i64>,
+) -> PyResult<crate::pagination::Items> {
+    let mut walk = core
+        .client(py)?
+        .paginate::<serde_json::Value>(path)
+        .query(&query_pairs(py, params)?);
+    if let Some(limit) = page_limit(py, limit)? {
+        walk = walk.limit(limit);
+    }
+    Ok(items(walk, Item::Json))
+}
+
+/// A client for any REST API with surefoot's conventions (bearer keys, JSON errors, cursor
+/// lists). Thread-safe: share one client between threads.
+#[pyclass(frozen, module = "surefoot._native")]
+pub(crate) struct Client {
+    core: Arc<Core>,
+}
+
+#[pymethods]
+impl Client {
+    #[new]
+    #[pyo3(signature = (base_url, api_key = None, **options))]
+    fn new(
+        py: Python<'_>,
+        base_url: String,
+        api_key: Option<String>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        Ok(Client {
+            core: Core::build(py, Api::Generic, Some(base_url), api_key, options)?,
+        })
+    }
+
+    /// Sends a request (paced, retried, under the deadline) and returns the successful
+    /// response, or raises the matching `surefoot` exception.
+    #[pyo3(signature = (method, path, *, params = None, json = None, headers = None, idempotency_key = None, timeout = None, deadline = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn request(
+        &self,
+        py: Python<'_>,
+        method: &str,
+        path: String,
+        params: Option<&Bound<'_, PyAny>>,
+        json: Option<&Bound<'_, PyAny>>,
+        headers: Option<&Bound<'_, PyAny>>,
+        idempotency_key: Option<String>,
+        timeout: Option<f64>,
+        deadline: Option<f64>,
+    ) -> PyResult<Response> {
+        let rb = prepare(
+            py,
+            &self.core,
+            method,
+            path,
+            params,
+            json,
+            headers,
+            idempotency_key,
+            timeout,
+            deadline,
+        )?;
+        wait(py, rb.send()).map(Response)
+    }
+
+    /// `request("GET", path, …)`.
+    #[pyo3(signature = (path, *, params = None, headers = None))]
+    fn get(
+        &self,
+        py: Python<'_>,
+        path: String,
+        params: Option<&Bound<'_, PyAny>>,
+        headers: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Response> {
+        self.request(py, "GET", path, params, None, headers, None, None, None)
+    }
+
+    /// `request("POST", path, …)`.
+    #[pyo3(signature = (path, *, json = None, params = None, headers = None, idempotency_key = None))]
+    fn post(
+        &self,
+        py: Python<'_>,
+        path: String,
+        json: Option<&Bound<'_, PyAny>>,
+        params: Option<&Bound<'_, PyAny>>,
+        headers: Option<&Bound<'_, PyAny>>,
+        idempotency_key: Option<String>,
+    ) -> PyResult<Response> {
+        self.request(
+            py,
+            "POST",
+            path,
+            params,
+            json,
+            headers,
+            idempotency_key,
+            None,
+            None,
+        )
+    }
+
+    /// `request("DELETE", path, …)`.
+    #[pyo3(signature = (path, *, params = None, headers = None))]
+    fn delete(
+        &self,
+        py: Python<'_>,
+        path: String,
+        params: Option<&Bound<'_, PyAny>>,
+        headers: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Response> {
+        self.request(py, "DELETE", path, params, None, headers, None, None, None)
+    }
+
+    /// Iterates over every item of a cursor-paginated list (`{"data": [...],
+    /// "next_cursor": ...}`), fetching pages lazily.
+    #[pyo3(signature = (path, *, params = None, limit = None))]
+    fn paginate(
+        &self,
+        py: Python<'_>,
+        path: String,
+        params: Option<&Bound<'_, PyAny>>,
+        limit: Option<i64>,
+    ) -> PyResult<Paginator> {
+        Ok(Paginator::new(paginate_items(
+            py, &self.core, path, params, limit,
+        )?))
+    }
+
+    /// Closes the client (drops its connections); later calls raise `InvalidRequestError`.
+    fn close(&self) {
+        self.core.close();
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, _exc: &Bound<'_, pyo3::types::PyTuple>) {
+        self.core.close();
+    }
+
+    fn __repr__(&self) -> String {
+        self.core.repr("Client")
+    }
+}
+
+/// The async twin of `Client`: every method returns an awaitable running on surefoot's
+/// runtime (no thread per call).
+#[pyclass(frozen, module = "surefoot._native")]
+pub(crate) struct AsyncClient {
+    core: Arc<Core>,
+}
+
+#[pymethods]
+impl AsyncClient {
+    #[new]
+    #[pyo3(signature = (base_url, api_key = None, **options))]
+    fn new(
+        py: Python<'_>,
+        base_url: String,
+        api_key: Option<String>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        Ok(AsyncClient {
+            core: Core::build(py, Api::Generic, Some(base_url), api_key, options)?,
+        })
+    }
+
+    #[pyo3(signature = (method, path, *, params = None, json = None, headers = None, idempotency_key = None, timeout = None, deadline = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn request<'py>(
+        &self,
+        py: Python<'py>,
+        method: &str,
+        path: String,
+        params: Option<&Bound<'py, PyAny>>,
+        json: Option<&Bound<'py, PyAny>>,
+        headers: Option<&Bound<'py, PyAny>>,
+        idempotency_key: Option<String>,
+        timeout: Option<f64>,
+        deadline: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let rb = prepare(
+            py,
+            &self.core,
+            method,
+            path,
+            params,
+            json,
+            headers,
+            idempotency_key,
+            timeout,
+            deadline,
+        )?;
+        spawn(py, async move { rb.send().await.map(Response) })
+    }
+
+    #[pyo3(signature = (path, *, params = None, headers = None))]
+    fn get<'py>(
+        &self,
+        py: Python<'py>,
+        path: String,
+        params: Option<&Bound<'py, PyAny>>,
+        headers: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.request(py, "GET", path, params, None, headers, None, None, None)
+    }
+
+    #[pyo3(signature = (path, *, json = None, params = None, headers = None, idempotency_key = None))]
+    fn post<'py>(
+        &self,
+        py: Python<'py>,
+        path: String,
+        json: Option<&Bound<'py, PyAny>>,
+        params: Option<&Bound<'py, PyAny>>,
+        headers: Option<&Bound<'py, PyAny>>,
+        idempotency_key: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.request(
+            py,
+            "POST",
+            path,
+            params,
+            json,
+            headers,
+            idempotency_key,
+            None,
+            None,
+        )
+    }
+
+    #[pyo3(signature = (path, *, params = None, headers = None))]
+    fn delete<'py>(
+        &self,
+        py: Python<'py>,
+        path: String,
+        params: Option<&Bound<'py, PyAny>>,
+        headers: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.request(py, "DELETE", path, params, None, headers, None, None, None)
+    }
+
+    #[pyo3(signature = (path, *, params = None, limit = None))]
+    fn paginate(
+        &self,
+        py: Python<'_>,
+        path: String,
+        params: Option<&Bound<'_, PyAny>>,
+        limit: Option<i64>,
+    ) -> PyResult<AsyncPaginator> {
+        Ok(AsyncPaginator::new(paginate_items(
+            py, &self.core, path, params, limit,
+        )?))
+    }
+
+    fn close<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.core.close();
+        ready(py, py.None())
+    }
+
+    fn __aenter__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        ready(py, slf.into_any().unbind())
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __aexit__<'py>(
+        &self,
+        py: Python<'py>,
+        _exc: &Bound<'py, pyo3::types::PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.close(py)
+    }
+
+    fn __repr__(&self) -> String {
+        self.core.repr("AsyncClient")
+    }
+}
+
+/// A successful response, fully read.
+#[pyclass(frozen, module = "surefoot._native")]
+pub(crate) struct Response(pub(crate) surefoot::Response);
+
+#[pymethods]
+impl Response {
+    #[getter]
+    fn status_code(&self) -> u16 {
+        self.0.status().as_u16()
+    }
+
+    /// The headers (lower-case names; repeated headers joined with `, `).
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        for name in self.0.headers().keys() {
+            let values: Vec<&str> = self
+                .0
+                .headers()
+                .get_all(name)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            dict.set_item(name.as_str(), values.join(", "))?;
+        }
+        Ok(dict)
+    }
+
+    #[getter]
+    fn request_id(&self) -> Option<&str> {
+        self.0.request_id()
+    }
+
+    /// How many attempts the call took (1 = no retry).
+    #[getter]
+    fn attempts(&self) -> u32 {
+        self.0.attempts()
+    }
+
+    /// Seconds spent waiting (backoff and pacing) before this answer.
+    #[getter]
+    fn waited(&self) -> f64 {
+        secs(self.0.waited())
+    }
+
+    /// Whether the server replayed an earlier answer for the same idempotency key.
+    #[getter]
+    fn is_replay(&self) -> bool {
+        self.0.is_replay()
+    }
+
+    /// The raw body.
+    #[getter]
+    fn content<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, self.0.bytes())
+    }
+
+    /// The body as text (UTF-8).
+    #[getter]
+    fn text(&self, py: Python<'_>) -> PyResult<String> {
+        self.0.text().map_err(|e| to_pyerr(py, e))
+    }
+
+    /// The body decoded as JSON (key order kept).
+    fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        if let Err(e) = self.0.json::<serde::de::IgnoredAny>() {
+            return Err(to_pyerr(py, e));
+        }
+        json_loads(py, &self.text(py)?)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<Response [{}] attempts={}>",
+            self.0.status().as_u16(),
+            self.0.attempts()
+        )
+    }
+}

@@ -1,0 +1,154 @@
+//! Lazy item iterators over the core's cursor pagination: `Paginator` (`for x in …`, each
+//! `__next__` waits without the GIL) and `AsyncPaginator` (`async for x in …`, each
+//! `__anext__` an asyncio future). The walk itself (limit check, cursors, loop safety,
+//! prefetch) is the core's `Paginate`; an error ends the iteration after it is raised.
+
+use std::sync::Arc;
+
+use futures::stream::{BoxStream, StreamExt};
+use pyo3::exceptions::PyStopAsyncIteration;
+use pyo3::prelude::*;
+use serde_json::Value;
+use surefoot::{pyai, specala};
+use tokio::sync::Mutex;
+
+use crate::bridge::{spawn, wait};
+use crate::convert::from_value;
+use crate::errors::invalid;
+use crate::models;
+
+/// One item of a list, converted to Python when it is handed over.
+pub(crate) enum Item {
+    Json(Value),
+    Transcription(specala::Transcription),
+    Job(pyai::Job),
+}
+
+impl<'py> IntoPyObject<'py> for Item {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        Ok(match self {
+            Item::Json(v) => from_value(py, &v)?,
+            Item::Transcription(t) => Bound::new(py, models::Transcription(t))?.into_any(),
+            Item::Job(j) => Bound::new(py, models::Job(j))?.into_any(),
+        })
+    }
+}
+
+pub(crate) type Items = BoxStream<'static, surefoot::Result<Item>>;
+type Shared = Arc<Mutex<Option<Items>>>;
+
+/// The page size argument: `None`, or checked by the core (1–100) on the first item.
+pub(crate) fn page_limit(py: Python<'_>, limit: Option<i64>) -> PyResult<Option<u32>> {
+    match limit {
+        None => Ok(None),
+        Some(n) => u32::try_from(n)
+            .map(Some)
+            .map_err(|_| invalid(py, format!("limit must be between 1 and 100 (got {n})"))),
+    }
+}
+
+/// A core list walk, with each item mapped to an [`Item`].
+pub(crate) fn items<T, S>(stream: S, wrap: fn(T) -> Item) -> Items
+where
+    T: Send + 'static,
+    S: futures::Stream<Item = surefoot::Result<T>> + Send + 'static,
+{
+    stream.map(move |r| r.map(wrap)).boxed()
+}
+
+async fn next_item(shared: Shared) -> surefoot::Result<Option<Item>> {
+    let mut guard = shared.lock().await;
+    let Some(stream) = guard.as_mut() else {
+        return Ok(None);
+    };
+    match stream.next().await {
+        Some(Ok(item)) => Ok(Some(item)),
+        Some(Err(e)) => {
+            *guard = None;
+            Err(e)
+        }
+        None => {
+            *guard = None;
+            Ok(None)
+        }
+    }
+}
+
+/// A lazy iterator over every item of a list, fetching page after page.
+#[pyclass(frozen, module = "surefoot._native")]
+pub(crate) struct Paginator {
+    items: Shared,
+}
+
+impl Paginator {
+    pub(crate) fn new(items: Items) -> Self {
+        Paginator {
+            items: Arc::new(Mutex::new(Some(items))),
+        }
+    }
+}
+
+#[pymethods]
+impl Paginator {
+    fn __iter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<Item>> {
+        wait(py, next_item(self.items.clone()))
+    }
+
+    fn __repr__(&self) -> &'static str {
+        "<surefoot Paginator>"
+    }
+}
+
+/// The awaited value of `__anext__`: the item, or `StopAsyncIteration` at the end.
+struct Next(Option<Item>);
+
+impl<'py> IntoPyObject<'py> for Next {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        match self.0 {
+            Some(item) => item.into_pyobject(py),
+            None => Err(PyStopAsyncIteration::new_err(())),
+        }
+    }
+}
+
+/// An async iterator over every item of a list (`async for`).
+#[pyclass(frozen, module = "surefoot._native")]
+pub(crate) struct AsyncPaginator {
+    items: Shared,
+}
+
+impl AsyncPaginator {
+    pub(crate) fn new(items: Items) -> Self {
+        AsyncPaginator {
+            items: Arc::new(Mutex::new(Some(items))),
+        }
+    }
+}
+
+#[pymethods]
+impl AsyncPaginator {
+    fn __aiter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let shared = self.items.clone();
+        spawn(py, async move { next_item(shared).await.map(Next) })
+    }
+
+    fn __repr__(&self) -> &'static str {
+        "<surefoot AsyncPaginator>"
+    }
+}

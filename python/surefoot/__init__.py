@@ -1,0 +1,95 @@
+"""surefoot: an HTTP API client that gets it right when the server pushes back.
+
+One Rust core — stable error codes, retries honouring ``Retry-After``, idempotency keys,
+cursor pagination, client-side pacing under per-key rate limits — behind typed Python
+clients::
+
+    import surefoot
+
+    specala = surefoot.Specala()              # key from SPECALA_API_KEY
+    for t in specala.transcriptions.list(limit=100):
+        print(t.id, t.title)
+
+    pyai = surefoot.PyAI(max_retry_wait=30.0)  # key from PYAI_API_KEY
+    job = pyai.jobs.create("https://example.com/a.wav")   # exactly once, even if retried
+
+Every method has an async twin on ``AsyncClient``, ``AsyncSpecala`` and ``AsyncPyAI``.
+Errors are :mod:`surefoot.exceptions`; branch on ``err.code``. Times are seconds
+(``float``). Log records go to the ``surefoot`` logger.
+"""
+
+from surefoot._native import (
+    AsyncClient,
+    AsyncPaginator,
+    AsyncPyAI,
+    AsyncRealtimeSession,
+    AsyncSpecala,
+    Client,
+    CreatedKey,
+    Job,
+    KeyInfo,
+    Paginator,
+    PyAI,
+    RateLimit,
+    RealtimeSession,
+    Response,
+    Specala,
+    Transcription,
+    __version__,
+    mask_key,
+)
+from surefoot.exceptions import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    IdempotencyConflictError,
+    InternalServerError,
+    InvalidRequestError,
+    NotFoundError,
+    PaymentRequiredError,
+    PermissionDeniedError,
+    RateLimitError,
+    SurefootError,
+    UnprocessableEntityError,
+)
+
+__all__ = [
+    "__version__",
+    "Client",
+    "AsyncClient",
+    "Specala",
+    "AsyncSpecala",
+    "PyAI",
+    "AsyncPyAI",
+    "Response",
+    "RateLimit",
+    "Paginator",
+    "AsyncPaginator",
+    "Transcription",
+    "KeyInfo",
+    "CreatedKey",
+    "Job",
+    "RealtimeSession",
+    "AsyncRealtimeSession",
+    "mask_key",
+    "SurefootError",
+    "APIError",
+    "APIStatusError",
+    "BadRequestError",
+    "AuthenticationError",
+    "PaymentRequiredError",
+    "PermissionDeniedError",
+    "NotFoundError",
+    "ConflictError",
+    "IdempotencyConflictError",
+    "UnprocessableEntityError",
+    "RateLimitError",
+    "InternalServerError",
+    "APIConnectionError",
+    "APITimeoutError",
+    "InvalidRequestError",
+]

@@ -1,0 +1,519 @@
+"""Type stubs of ``surefoot._native``, the compiled half of surefoot (pyo3).
+
+Import everything from :mod:`surefoot` (and :mod:`surefoot.testing`); this module is an
+implementation detail. Times are seconds (``float``). Errors are the classes of
+:mod:`surefoot.exceptions`.
+"""
+
+from collections.abc import Awaitable, Generator, Mapping, Sequence
+from typing import Any, ClassVar, Generic, Literal, TypeVar, final
+
+from typing_extensions import Self, TypedDict, Unpack
+
+__version__: str
+
+_T = TypeVar("_T")
+
+_QueryValue = str | int | float | bool
+_Params = Mapping[str, _QueryValue | Sequence[_QueryValue] | None]
+
+class _ClientOptions(TypedDict, total=False):
+    """Keyword options of every client constructor."""
+
+    max_retries: int
+    """Retries after the first attempt (default 3; 0 disables retries)."""
+    timeout: float | None
+    """Timeout of one attempt in seconds (default 60; ``None``: no per-attempt timeout)."""
+    connect_timeout: float
+    """Timeout of establishing a connection (default 10)."""
+    deadline: float | None
+    """One total deadline per call: every attempt, backoff and pacing wait together."""
+    max_retry_wait: float
+    """The longest single wait accepted (default 60); a longer ``Retry-After`` fails at once
+    with ``retry_after`` set."""
+    backoff: tuple[float, float] | None
+    """``(base, cap)`` of the exponential backoff without ``Retry-After`` (default 1, 20)."""
+    rate_limit: str | RateLimit | None
+    """The key's rate limit: ``"500/min"``, ``"20/s"``, ``"20/s burst 5"`` or a
+    :class:`RateLimit`; ``None``: the API's documented limits (Specala) or learning from
+    429s."""
+    pacing: bool
+    """Client-side pacing (default on; 429s are retried either way)."""
+    max_concurrent_sessions: int | None
+    """PyAI: cap on realtime sessions held at once; extra ``open()`` calls wait."""
+    allow_insecure_http: bool
+    """Allow plain ``http://`` to hosts other than loopback."""
+    headers: Mapping[str, str] | None
+    """Headers sent with every request."""
+    user_agent: str | None
+    """The ``User-Agent`` (default ``surefoot/<version>``)."""
+    max_response_bytes: int | None
+    """The largest response body kept in memory (default 64 MiB)."""
+    prefetch: bool
+    """Fetch the next page of a list while the current one is consumed."""
+
+class _EmulatorConfig(TypedDict, total=False):
+    port: int
+    host: str
+    rate_limit: str | float | None
+    burst: int
+    data_limit: str | None
+    management_limit: str | None
+    no_rate_limits: bool
+    realtime_concurrency: int
+    concurrency_retry_after: float
+    retry_after_on_429: bool
+    transcriptions_per_workspace: int
+    job_timeline: tuple[float, float]
+    latency: float
+    window_kind: Literal["sliding", "fixed"]
+    record_accepted: bool
+
+def mask_key(key: str) -> str:
+    """Masks an API key for display (``sk-…f00d``), like every surefoot surface."""
+
+@final
+class RateLimit:
+    """``requests`` per ``per`` seconds, with bursts of up to ``burst`` requests."""
+
+    def __init__(self, requests: int, per: float = 1.0, burst: int = 1) -> None: ...
+    @staticmethod
+    def parse(text: str) -> RateLimit:
+        """Parses ``"500/min"``, ``"20/s"``, ``"10/2s"``, ``"20/s burst 5"``."""
+    @property
+    def requests(self) -> int: ...
+    @property
+    def per(self) -> float: ...
+    @property
+    def burst(self) -> int: ...
+    def __eq__(self, other: object) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+@final
+class Response:
+    """A successful response, fully read."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> dict[str, str]:
+        """Lower-case names; repeated headers joined with ``", "``."""
+    @property
+    def request_id(self) -> str | None: ...
+    @property
+    def attempts(self) -> int:
+        """Attempts the call took (1 = no retry)."""
+    @property
+    def waited(self) -> float:
+        """Seconds spent in backoff and pacing waits."""
+    @property
+    def is_replay(self) -> bool:
+        """Whether the server replayed an earlier answer for the same idempotency key."""
+    @property
+    def content(self) -> bytes: ...
+    @property
+    def text(self) -> str: ...
+    def json(self) -> Any: ...
+
+@final
+class Paginator(Generic[_T]):
+    """A lazy iterator over every item of a cursor-paginated list."""
+
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> _T: ...
+
+@final
+class AsyncPaginator(Generic[_T]):
+    """An async iterator over every item of a cursor-paginated list."""
+
+    def __aiter__(self) -> Self: ...
+    def __anext__(self) -> Awaitable[_T]: ...
+
+@final
+class Client:
+    """A client for any REST API with surefoot's conventions; share one between threads."""
+
+    def __init__(
+        self, base_url: str, api_key: str | None = None, **options: Unpack[_ClientOptions]
+    ) -> None: ...
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: _Params | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        timeout: float | None = None,
+        deadline: float | None = None,
+    ) -> Response: ...
+    def get(
+        self, path: str, *, params: _Params | None = None, headers: Mapping[str, str] | None = None
+    ) -> Response: ...
+    def post(
+        self,
+        path: str,
+        *,
+        json: Any = None,
+        params: _Params | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Response: ...
+    def delete(
+        self, path: str, *, params: _Params | None = None, headers: Mapping[str, str] | None = None
+    ) -> Response: ...
+    def paginate(
+        self, path: str, *, params: _Params | None = None, limit: int | None = None
+    ) -> Paginator[dict[str, Any]]: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *_exc: object) -> None: ...
+
+@final
+class AsyncClient:
+    """The async twin of :class:`Client`."""
+
+    def __init__(
+        self, base_url: str, api_key: str | None = None, **options: Unpack[_ClientOptions]
+    ) -> None: ...
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: _Params | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        timeout: float | None = None,
+        deadline: float | None = None,
+    ) -> Awaitable[Response]: ...
+    def get(
+        self, path: str, *, params: _Params | None = None, headers: Mapping[str, str] | None = None
+    ) -> Awaitable[Response]: ...
+    def post(
+        self,
+        path: str,
+        *,
+        json: Any = None,
+        params: _Params | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Awaitable[Response]: ...
+    def delete(
+        self, path: str, *, params: _Params | None = None, headers: Mapping[str, str] | None = None
+    ) -> Awaitable[Response]: ...
+    def paginate(
+        self, path: str, *, params: _Params | None = None, limit: int | None = None
+    ) -> AsyncPaginator[dict[str, Any]]: ...
+    def close(self) -> Awaitable[None]: ...
+    def __aenter__(self) -> Awaitable[Self]: ...
+    def __aexit__(self, *_exc: object) -> Awaitable[None]: ...
+
+# ----- Specala -----------------------------------------------------------------------------
+
+@final
+class Transcription:
+    """A Specala transcription."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def language(self) -> str | None: ...
+    @property
+    def duration_seconds(self) -> float | None: ...
+    @property
+    def created_at(self) -> str: ...
+    @property
+    def text(self) -> str | None: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, other: object) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+@final
+class KeyInfo:
+    """A Specala API key as listed (no secret)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def created_at(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, other: object) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+@final
+class CreatedKey:
+    """A new Specala key; ``key`` is the secret, shown once (masked in ``repr``)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def created_at(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, other: object) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+_Format = Literal["md", "txt"]
+
+@final
+class Transcriptions:
+    """``Specala.transcriptions``."""
+
+    def list(self, limit: int | None = None) -> Paginator[Transcription]:
+        """Every transcription, newest first, fetched lazily (``limit``: page size 1–100)."""
+    def get(self, id: str) -> Transcription: ...
+    def export(self, id: str, format: _Format = "md") -> str: ...
+    def bulk_export(self, ids: Sequence[str], format: _Format = "md") -> dict[str, str]:
+        """Any number of ids, in bulk requests of at most 100; ``{id: document}`` in order."""
+
+@final
+class Keys:
+    """``Specala.keys``."""
+
+    def list(self) -> list[KeyInfo]: ...
+    def create(self, name: str) -> CreatedKey: ...
+    def revoke(self, id: str) -> None: ...
+
+@final
+class Specala:
+    """The Specala client (key from ``SPECALA_API_KEY`` when omitted)."""
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        **options: Unpack[_ClientOptions],
+    ) -> None: ...
+    @property
+    def transcriptions(self) -> Transcriptions: ...
+    @property
+    def keys(self) -> Keys: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *_exc: object) -> None: ...
+
+@final
+class AsyncTranscriptions:
+    """``AsyncSpecala.transcriptions``."""
+
+    def list(self, limit: int | None = None) -> AsyncPaginator[Transcription]: ...
+    def get(self, id: str) -> Awaitable[Transcription]: ...
+    def export(self, id: str, format: _Format = "md") -> Awaitable[str]: ...
+    def bulk_export(
+        self, ids: Sequence[str], format: _Format = "md"
+    ) -> Awaitable[dict[str, str]]: ...
+
+@final
+class AsyncKeys:
+    """``AsyncSpecala.keys``."""
+
+    def list(self) -> Awaitable[list[KeyInfo]]: ...
+    def create(self, name: str) -> Awaitable[CreatedKey]: ...
+    def revoke(self, id: str) -> Awaitable[None]: ...
+
+@final
+class AsyncSpecala:
+    """The async Specala client."""
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        **options: Unpack[_ClientOptions],
+    ) -> None: ...
+    @property
+    def transcriptions(self) -> AsyncTranscriptions: ...
+    @property
+    def keys(self) -> AsyncKeys: ...
+    def close(self) -> Awaitable[None]: ...
+    def __aenter__(self) -> Awaitable[Self]: ...
+    def __aexit__(self, *_exc: object) -> Awaitable[None]: ...
+
+# ----- PyAI --------------------------------------------------------------------------------
+
+@final
+class Job:
+    """A PyAI transcription job."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def status(self) -> str:
+        """``queued``, ``running``, ``succeeded`` or ``failed``."""
+    @property
+    def audio_url(self) -> str: ...
+    @property
+    def language(self) -> str | None: ...
+    @property
+    def metadata(self) -> Any: ...
+    @property
+    def created_at(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, other: object) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+@final
+class Jobs:
+    """``PyAI.jobs``."""
+
+    def create(
+        self,
+        audio_url: str,
+        *,
+        idempotency_key: str | None = None,
+        language: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Job:
+        """Creates a job exactly once (one idempotency key, generated unless given)."""
+    def get(self, id: str) -> Job: ...
+    def list(self, limit: int | None = None) -> Paginator[Job]: ...
+
+@final
+class RealtimeSession:
+    """An open realtime session holding a concurrency slot; a context manager."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def agent_id(self) -> str: ...
+    @property
+    def closed(self) -> bool: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *_exc: object) -> None: ...
+
+@final
+class Realtime:
+    """``PyAI.realtime``."""
+
+    def open(self, agent_id: str) -> RealtimeSession: ...
+
+@final
+class PyAI:
+    """The PyAI client (key from ``PYAI_API_KEY`` when omitted)."""
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        **options: Unpack[_ClientOptions],
+    ) -> None: ...
+    @property
+    def jobs(self) -> Jobs: ...
+    @property
+    def realtime(self) -> Realtime: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *_exc: object) -> None: ...
+
+@final
+class AsyncRealtimeSession:
+    """An open realtime session of the async client; an async context manager."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def agent_id(self) -> str: ...
+    @property
+    def closed(self) -> bool: ...
+    def close(self) -> Awaitable[None]: ...
+    def __aenter__(self) -> Awaitable[Self]: ...
+    def __aexit__(self, *_exc: object) -> Awaitable[None]: ...
+
+@final
+class AsyncSessionOpener:
+    """What ``AsyncPyAI.realtime.open()`` returns: await it, or ``async with`` it."""
+
+    def __await__(self) -> Generator[Any, None, AsyncRealtimeSession]: ...
+    def __aenter__(self) -> Awaitable[AsyncRealtimeSession]: ...
+    def __aexit__(self, *_exc: object) -> Awaitable[None]: ...
+
+@final
+class AsyncRealtime:
+    """``AsyncPyAI.realtime``."""
+
+    def open(self, agent_id: str) -> AsyncSessionOpener: ...
+
+@final
+class AsyncJobs:
+    """``AsyncPyAI.jobs``."""
+
+    def create(
+        self,
+        audio_url: str,
+        *,
+        idempotency_key: str | None = None,
+        language: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Awaitable[Job]: ...
+    def get(self, id: str) -> Awaitable[Job]: ...
+    def list(self, limit: int | None = None) -> AsyncPaginator[Job]: ...
+
+@final
+class AsyncPyAI:
+    """The async PyAI client."""
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        **options: Unpack[_ClientOptions],
+    ) -> None: ...
+    @property
+    def jobs(self) -> AsyncJobs: ...
+    @property
+    def realtime(self) -> AsyncRealtime: ...
+    def close(self) -> Awaitable[None]: ...
+    def __aenter__(self) -> Awaitable[Self]: ...
+    def __aexit__(self, *_exc: object) -> Awaitable[None]: ...
+
+# ----- testing -----------------------------------------------------------------------------
+
+_FaultKind = Literal[
+    "status", "delay", "reset", "truncated", "malformed", "html", "drop_after_processing"
+]
+
+@final
+class Emulator:
+    """The emulator of Specala or PyAI, in-process on loopback; see :mod:`surefoot.testing`."""
+
+    def __init__(
+        self, api: Literal["pyai", "specala"] = "pyai", **config: Unpack[_EmulatorConfig]
+    ) -> None: ...
+    @property
+    def api(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def keys(self) -> list[dict[str, Any]]:
+        """The active keys (``id``, ``value`` — the secret —, ``plan``, ``scopes``…)."""
+    def stats(self) -> dict[str, Any]: ...
+    def reset_stats(self) -> None: ...
+    def inject(
+        self,
+        route: str,
+        kind: _FaultKind,
+        *,
+        count: int = 1,
+        status: int | None = None,
+        body: str | Mapping[str, Any] | Sequence[Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        content_type: str | None = None,
+        delay: float | None = None,
+    ) -> None:
+        """Injects a fault for the next ``count`` requests on ``route`` (0: until cleared)."""
+    def faults(self) -> list[dict[str, Any]]: ...
+    def clear_faults(self) -> None: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *_exc: object) -> None: ...
