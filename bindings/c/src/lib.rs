@@ -18,6 +18,10 @@
 #![allow(non_camel_case_types)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+// The core crate, depended on as `surefoot_core` because this library is also called
+// `surefoot` (the name of `libsurefoot.so`); every file refers to it as `surefoot::`.
+extern crate surefoot_core as surefoot;
+
 mod client;
 mod error;
 mod ffi;
