@@ -28,13 +28,27 @@ pub const DEFAULT_MAX_RETRIES: u32 = 3;
 /// ```
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
 
+/// The shortest `Retry-After` we honour. A shorter one (`retry-after-ms: 0.4`) would be an
+/// instant retry, which a 429 must never get, and cannot be told in whole milliseconds
+/// (the C API's unit), so it is ignored like `0` and the backoff applies.
+///
+/// ```
+/// use std::time::SystemTime;
+/// let mut h = http::HeaderMap::new();
+/// h.insert("retry-after-ms", "0.4".parse().unwrap());
+/// assert_eq!(surefoot::retry::parse_retry_after(&h, SystemTime::now()), None);
+/// assert_eq!(surefoot::retry::MIN_RETRY_AFTER, std::time::Duration::from_millis(1));
+/// ```
+pub const MIN_RETRY_AFTER: Duration = Duration::from_millis(1);
+
 /// Read the server's requested wait from `retry-after-ms` (takes priority; milliseconds,
 /// fractions allowed) then `Retry-After` (integer or fractional seconds, or an HTTP-date
 /// relative to `now`). Header names are case-insensitive.
 ///
 /// Returns `None` ("ignore it") when missing, empty, unparseable, negative, NaN, infinite,
-/// zero, or a date in the past; values over [`MAX_RETRY_AFTER`] are clamped to it. An
-/// unusable `retry-after-ms` falls back to `Retry-After`.
+/// zero or under [`MIN_RETRY_AFTER`], or a date in the past; values over
+/// [`MAX_RETRY_AFTER`] are clamped to it. An unusable `retry-after-ms` falls back to
+/// `Retry-After`.
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
@@ -106,7 +120,8 @@ fn parse_number(v: &str) -> Option<f64> {
     v.parse::<f64>().ok()
 }
 
-/// Positive finite seconds → Duration (clamped to [`MAX_RETRY_AFTER`]); else `None`.
+/// Finite seconds of at least [`MIN_RETRY_AFTER`] → Duration (clamped to
+/// [`MAX_RETRY_AFTER`]); else `None`.
 fn secs_to_duration(secs: f64) -> Option<Duration> {
     if !secs.is_finite() || secs <= 0.0 {
         return None;
@@ -115,7 +130,7 @@ fn secs_to_duration(secs: f64) -> Option<Duration> {
         return Some(MAX_RETRY_AFTER);
     }
     let d = Duration::from_secs_f64(secs);
-    (!d.is_zero()).then_some(d)
+    (d >= MIN_RETRY_AFTER).then_some(d)
 }
 
 /// How retries are paced and bounded.
@@ -195,7 +210,8 @@ impl Decision {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FailReason {
-    /// The error is not worth retrying (4xx, payment, conflict, decode…).
+    /// The error is not worth retrying (4xx, payment, conflict, decode…, or a daily cap
+    /// whose reset time is unknown).
     NotRetryable,
     /// `max_retries` retries were already made.
     RetriesExhausted,
@@ -272,7 +288,9 @@ impl RetryPolicy {
     /// whether the request is idempotent, the time `remaining` before the overall deadline
     /// (if any), and a `jitter` factor (see [`jitter`]).
     ///
-    /// Rules, in order: not retryable → fail; retry budget spent → fail; non-idempotent
+    /// Rules, in order: not retryable → fail; a `daily_cap_exceeded` without the server's
+    /// time to its reset → fail (the cap lifts only at the reset, which a short backoff
+    /// cannot reach); retry budget spent → fail; non-idempotent
     /// and possibly reached the server (and not a 429) → fail; the wait is the server's
     /// `retry_after` if given, else the backoff (so a 429 is never retried instantly);
     /// a wait above `max_retry_wait` or reaching the deadline fails at once with
@@ -304,6 +322,9 @@ impl RetryPolicy {
         };
         if !error.is_retryable() {
             return fail(error.retry_after(), FailReason::NotRetryable);
+        }
+        if error.code() == "daily_cap_exceeded" && error.retry_after().is_none() {
+            return fail(None, FailReason::NotRetryable);
         }
         if retries_done >= self.max_retries {
             return fail(error.retry_after(), FailReason::RetriesExhausted);
@@ -419,6 +440,7 @@ mod tests {
         assert_eq!(parse_retry_after_value("86401", n), Some(MAX_RETRY_AFTER));
         assert_eq!(parse_retry_after_value("86400", n), Some(MAX_RETRY_AFTER));
         assert_eq!(parse_retry_after_value("1e-12", n), None); // rounds to zero
+        assert_eq!(parse_retry_after_value("0.0009", n), None); // under a millisecond
     }
 
     #[test]
@@ -477,6 +499,18 @@ mod tests {
             Some(Duration::from_secs(3))
         );
         assert_eq!(parse_retry_after(&hm(&[("retry-after-ms", "0")]), n), None);
+        assert_eq!(
+            parse_retry_after(&hm(&[("retry-after-ms", "0.4")]), n),
+            None
+        );
+        assert_eq!(
+            parse_retry_after(&hm(&[("retry-after-ms", "1")]), n),
+            Some(Duration::from_millis(1))
+        );
+        assert_eq!(
+            parse_retry_after(&hm(&[("retry-after-ms", "0.4"), ("retry-after", "2")]), n),
+            Some(Duration::from_secs(2))
+        );
         assert_eq!(
             parse_retry_after(&hm(&[("retry-after-ms", "1e30")]), n),
             Some(MAX_RETRY_AFTER)
@@ -666,6 +700,17 @@ mod tests {
                 reason: FailReason::WaitExceedsMaxRetryWait
             }
         );
+        // Without the time to the reset, a daily cap is not retried on a short backoff.
+        let e = err(429, "daily_cap_exceeded", None);
+        assert_eq!(
+            p.decide(&e, 0, true, None, 1.0),
+            Decision::Fail {
+                retry_after: None,
+                reason: FailReason::NotRetryable
+            }
+        );
+        let e = err(429, "daily_cap_exceeded", Some("30"));
+        assert!(p.decide(&e, 0, false, None, 1.0).is_retry());
         let e = err(429, "rate_limit_exceeded", Some("60"));
         assert!(p.decide(&e, 0, true, None, 1.0).is_retry()); // equal to max is fine
         let e = err(429, "rate_limit_exceeded", Some("5"));
