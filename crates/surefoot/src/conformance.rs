@@ -401,6 +401,11 @@ type Obj = Map<String, Value>;
 
 fn observe_inner(vector: &Value) -> Result<Value, String> {
     let obj = vector.as_object().ok_or("a vector must be a JSON object")?;
+    only(
+        obj,
+        &["family", "name", "note", "readme", "input", "expected"],
+        "a vector",
+    )?;
     let family = obj
         .get("family")
         .and_then(Value::as_str)
