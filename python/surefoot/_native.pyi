@@ -10,6 +10,37 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar, final
 
 from typing_extensions import Self, TypedDict, Unpack
 
+__all__ = [
+    "__version__",
+    "RateLimit",
+    "Client",
+    "AsyncClient",
+    "Response",
+    "Paginator",
+    "AsyncPaginator",
+    "Specala",
+    "AsyncSpecala",
+    "Transcriptions",
+    "AsyncTranscriptions",
+    "Keys",
+    "AsyncKeys",
+    "PyAI",
+    "AsyncPyAI",
+    "Jobs",
+    "AsyncJobs",
+    "Realtime",
+    "AsyncRealtime",
+    "RealtimeSession",
+    "AsyncRealtimeSession",
+    "AsyncSessionOpener",
+    "Transcription",
+    "KeyInfo",
+    "CreatedKey",
+    "Job",
+    "Emulator",
+    "mask_key",
+]
+
 __version__: str
 
 _T = TypeVar("_T")
@@ -76,7 +107,7 @@ def mask_key(key: str) -> str:
 class RateLimit:
     """``requests`` per ``per`` seconds, with bursts of up to ``burst`` requests."""
 
-    def __init__(self, requests: int, per: float = 1.0, burst: int = 1) -> None: ...
+    def __new__(cls, requests: int, per: float = 1.0, burst: int = 1) -> Self: ...
     @staticmethod
     def parse(text: str) -> RateLimit:
         """Parses ``"500/min"``, ``"20/s"``, ``"10/2s"``, ``"20/s burst 5"``."""
@@ -86,7 +117,7 @@ class RateLimit:
     def per(self) -> float: ...
     @property
     def burst(self) -> int: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
     __hash__: ClassVar[None]  # type: ignore[assignment]
 
 @final
@@ -133,9 +164,9 @@ class AsyncPaginator(Generic[_T]):
 class Client:
     """A client for any REST API with surefoot's conventions; share one between threads."""
 
-    def __init__(
-        self, base_url: str, api_key: str | None = None, **options: Unpack[_ClientOptions]
-    ) -> None: ...
+    def __new__(
+        cls, base_url: str, api_key: str | None = None, **options: Unpack[_ClientOptions]
+    ) -> Self: ...
     def request(
         self,
         method: str,
@@ -174,9 +205,9 @@ class Client:
 class AsyncClient:
     """The async twin of :class:`Client`."""
 
-    def __init__(
-        self, base_url: str, api_key: str | None = None, **options: Unpack[_ClientOptions]
-    ) -> None: ...
+    def __new__(
+        cls, base_url: str, api_key: str | None = None, **options: Unpack[_ClientOptions]
+    ) -> Self: ...
     def request(
         self,
         method: str,
@@ -230,7 +261,7 @@ class Transcription:
     @property
     def text(self) -> str | None: ...
     def to_dict(self) -> dict[str, Any]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
     __hash__: ClassVar[None]  # type: ignore[assignment]
 
 @final
@@ -244,7 +275,7 @@ class KeyInfo:
     @property
     def created_at(self) -> str: ...
     def to_dict(self) -> dict[str, Any]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
     __hash__: ClassVar[None]  # type: ignore[assignment]
 
 @final
@@ -260,7 +291,7 @@ class CreatedKey:
     @property
     def created_at(self) -> str: ...
     def to_dict(self) -> dict[str, Any]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
     __hash__: ClassVar[None]  # type: ignore[assignment]
 
 _Format = Literal["md", "txt"]
@@ -288,12 +319,12 @@ class Keys:
 class Specala:
     """The Specala client (key from ``SPECALA_API_KEY`` when omitted)."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         api_key: str | None = None,
         base_url: str | None = None,
         **options: Unpack[_ClientOptions],
-    ) -> None: ...
+    ) -> Self: ...
     @property
     def transcriptions(self) -> Transcriptions: ...
     @property
@@ -325,12 +356,12 @@ class AsyncKeys:
 class AsyncSpecala:
     """The async Specala client."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         api_key: str | None = None,
         base_url: str | None = None,
         **options: Unpack[_ClientOptions],
-    ) -> None: ...
+    ) -> Self: ...
     @property
     def transcriptions(self) -> AsyncTranscriptions: ...
     @property
@@ -359,7 +390,7 @@ class Job:
     @property
     def created_at(self) -> str: ...
     def to_dict(self) -> dict[str, Any]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
     __hash__: ClassVar[None]  # type: ignore[assignment]
 
 @final
@@ -402,12 +433,12 @@ class Realtime:
 class PyAI:
     """The PyAI client (key from ``PYAI_API_KEY`` when omitted)."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         api_key: str | None = None,
         base_url: str | None = None,
         **options: Unpack[_ClientOptions],
-    ) -> None: ...
+    ) -> Self: ...
     @property
     def jobs(self) -> Jobs: ...
     @property
@@ -463,12 +494,12 @@ class AsyncJobs:
 class AsyncPyAI:
     """The async PyAI client."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         api_key: str | None = None,
         base_url: str | None = None,
         **options: Unpack[_ClientOptions],
-    ) -> None: ...
+    ) -> Self: ...
     @property
     def jobs(self) -> AsyncJobs: ...
     @property
@@ -487,9 +518,9 @@ _FaultKind = Literal[
 class Emulator:
     """The emulator of Specala or PyAI, in-process on loopback; see :mod:`surefoot.testing`."""
 
-    def __init__(
-        self, api: Literal["pyai", "specala"] = "pyai", **config: Unpack[_EmulatorConfig]
-    ) -> None: ...
+    def __new__(
+        cls, api: Literal["pyai", "specala"] = "pyai", **config: Unpack[_EmulatorConfig]
+    ) -> Self: ...
     @property
     def api(self) -> str: ...
     @property

@@ -6,13 +6,13 @@
 //! chunking, key validation and masking) is the core's.
 //!
 //! Layout, one file per Python-visible object, on a small ground floor:
-//! - ground floor: [`bridge`] (blocking waits without the GIL, interruptible by Ctrl-C, and
-//!   asyncio futures completed from the runtime), [`errors`] (core errors → the exception
-//!   classes of `surefoot.exceptions`), [`convert`] (JSON, seconds, query pairs),
-//!   [`options`] (client keyword options → `ClientBuilder`, the fork-aware [`options::Core`]),
-//!   [`logging`] (tracing events → the `surefoot` logger);
-//! - objects: [`client`] (`Client`, `AsyncClient`, `Response`), [`pagination`] (item
-//!   iterators), [`specala`], [`pyai`], [`models`], [`ratelimit`], [`emulator`]
+//! - ground floor: `bridge` (blocking waits without the GIL, interruptible by Ctrl-C, and
+//!   asyncio futures completed from the runtime), `errors` (core errors → the exception
+//!   classes of `surefoot.exceptions`), `convert` (JSON, seconds, query pairs),
+//!   `options` (client keyword options → `ClientBuilder`, the fork-aware `options::Core`),
+//!   `logging` (tracing events → the `surefoot` logger);
+//! - objects: `client` (`Client`, `AsyncClient`, `Response`), `pagination` (item
+//!   iterators), `specala`, `pyai`, `models`, `ratelimit`, `emulator`
 //!   (`surefoot.testing.Emulator`).
 
 use pyo3::prelude::*;

@@ -2,7 +2,6 @@
 //! `.realtime.open(agent_id)` — a session holding a concurrency slot, usable as a (async)
 //! context manager that ends the session on exit.
 
-use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
@@ -42,12 +41,12 @@ fn create_params(
     Ok(params)
 }
 
-fn create_op(c: pyai::Client, params: CreateJob) -> impl Future<Output = surefoot::Result<Job>> {
-    async move { c.jobs().create(params).await.map(Job) }
+async fn create_op(c: pyai::Client, params: CreateJob) -> surefoot::Result<Job> {
+    c.jobs().create(params).await.map(Job)
 }
 
-fn get_op(c: pyai::Client, id: String) -> impl Future<Output = surefoot::Result<Job>> {
-    async move { c.jobs().get(&id).await.map(Job) }
+async fn get_op(c: pyai::Client, id: String) -> surefoot::Result<Job> {
+    c.jobs().get(&id).await.map(Job)
 }
 
 fn list_items(py: Python<'_>, core: &Core, limit: Option<i64>) -> PyResult<Items> {
@@ -64,11 +63,8 @@ fn take(slot: &SessionSlot) -> Option<pyai::RealtimeSession> {
     slot.lock().unwrap_or_else(|p| p.into_inner()).take()
 }
 
-fn open_op(
-    c: pyai::Client,
-    agent_id: String,
-) -> impl Future<Output = surefoot::Result<pyai::RealtimeSession>> {
-    async move { c.realtime().open(&agent_id).await }
+async fn open_op(c: pyai::Client, agent_id: String) -> surefoot::Result<pyai::RealtimeSession> {
+    c.realtime().open(&agent_id).await
 }
 
 async fn close_op(session: Option<pyai::RealtimeSession>) -> surefoot::Result<()> {

@@ -2,7 +2,6 @@
 //! bulk_export) and `.keys` (list, create, revoke). Each operation is one core call, written
 //! once as a future and run by the sync ([`wait`]) or async ([`spawn`]) bridge.
 
-use std::future::Future;
 use std::sync::Arc;
 
 use pyo3::prelude::*;
@@ -35,44 +34,35 @@ fn list_items(py: Python<'_>, core: &Core, limit: Option<i64>) -> PyResult<Items
     Ok(items(walk, Item::Transcription))
 }
 
-fn get_op(c: specala::Client, id: String) -> impl Future<Output = surefoot::Result<Transcription>> {
-    async move { c.transcriptions().get(&id).await.map(Transcription) }
+async fn get_op(c: specala::Client, id: String) -> surefoot::Result<Transcription> {
+    c.transcriptions().get(&id).await.map(Transcription)
 }
 
-fn export_op(
-    c: specala::Client,
-    id: String,
-    format: Format,
-) -> impl Future<Output = surefoot::Result<String>> {
-    async move { c.transcriptions().export(&id, format).await }
+async fn export_op(c: specala::Client, id: String, format: Format) -> surefoot::Result<String> {
+    c.transcriptions().export(&id, format).await
 }
 
-fn bulk_export_op(
+async fn bulk_export_op(
     c: specala::Client,
     ids: Vec<String>,
     format: Format,
-) -> impl Future<Output = surefoot::Result<StrMap>> {
-    async move {
-        let docs = c.transcriptions().bulk_export(&ids, format).await?;
-        Ok(StrMap(
-            docs.into_iter().map(|d| (d.id, d.content)).collect(),
-        ))
-    }
+) -> surefoot::Result<StrMap> {
+    let docs = c.transcriptions().bulk_export(&ids, format).await?;
+    Ok(StrMap(
+        docs.into_iter().map(|d| (d.id, d.content)).collect(),
+    ))
 }
 
-fn keys_list_op(c: specala::Client) -> impl Future<Output = surefoot::Result<Vec<KeyInfo>>> {
-    async move { Ok(c.keys().list().await?.into_iter().map(KeyInfo).collect()) }
+async fn keys_list_op(c: specala::Client) -> surefoot::Result<Vec<KeyInfo>> {
+    Ok(c.keys().list().await?.into_iter().map(KeyInfo).collect())
 }
 
-fn keys_create_op(
-    c: specala::Client,
-    name: String,
-) -> impl Future<Output = surefoot::Result<CreatedKey>> {
-    async move { c.keys().create(&name).await.map(CreatedKey) }
+async fn keys_create_op(c: specala::Client, name: String) -> surefoot::Result<CreatedKey> {
+    c.keys().create(&name).await.map(CreatedKey)
 }
 
-fn keys_revoke_op(c: specala::Client, id: String) -> impl Future<Output = surefoot::Result<()>> {
-    async move { c.keys().revoke(&id).await }
+async fn keys_revoke_op(c: specala::Client, id: String) -> surefoot::Result<()> {
+    c.keys().revoke(&id).await
 }
 
 // ----- sync ------------------------------------------------------------------------------

@@ -1,0 +1,35 @@
+# Python binding: build the abi3 wheel with maturin into a fresh venv, then run pytest,
+# mypy --strict (examples and tests, through the shipped stubs) and mypy.stubtest.
+# Included by the root Makefile.
+#
+#   make test-python            everything below, from scratch
+#   make test-python PYTHON=python3.9
+#
+# The extension is built with cargo's dev profile (`maturin build --profile dev --strip`):
+# the tests exercise behaviour, not speed, and dev builds reuse most of the workspace's
+# debug artefacts. `pip install .` builds the release wheel.
+
+PYTHON       ?= python3
+PY_VENV      ?= .venv-python
+PY_WHEELS    ?= target/python-wheels
+PY_TOOLS     ?= "maturin>=1.9.4,<2" "pytest>=7" "pytest-timeout>=2" "mypy>=1.10"
+
+# pyo3 builds the binding as an extension module (no libpython linked, so
+# `cargo build/test/clippy --workspace` work with any Python, even without libpython).
+# maturin sets the same variable, so cargo and maturin builds share pyo3's configuration.
+export PYO3_BUILD_EXTENSION_MODULE := 1
+
+EXTRA_TESTS += test-python
+.PHONY: test-python
+
+test-python:
+	rm -rf $(PY_VENV) $(PY_WHEELS)
+	$(PYTHON) -m venv $(PY_VENV)
+	$(PY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(PY_TOOLS)
+	$(PY_VENV)/bin/maturin build --quiet --profile dev --strip \
+		--interpreter $(PY_VENV)/bin/python --out $(PY_WHEELS)
+	$(PY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-index \
+		$(PY_WHEELS)/surefoot-*.whl
+	$(PY_VENV)/bin/python -m pytest -p no:cacheprovider tests/python
+	$(PY_VENV)/bin/python -m mypy --strict --no-incremental examples/python tests/python
+	cd $(PY_VENV) && bin/python -m mypy.stubtest surefoot
