@@ -22,8 +22,9 @@ use crate::retry::MAX_RETRY_AFTER;
 /// How long every waiter pauses after a 429 that carried no `Retry-After`.
 pub const DEFAULT_429_PAUSE: Duration = Duration::from_secs(1);
 /// The pacer spaces requests this fraction further apart than the limit strictly allows
-/// (2 %: 20/s is paced at one request per 51 ms), so network jitter between the client's
-/// send and the server's count does not turn a request sent exactly on time into a 429.
+/// (2 %: 20/s is paced at one request per 51 ms) and keeps one slot of a burst in reserve,
+/// so jitter between the client's send and the server's count does not turn a request sent
+/// exactly on time into a 429.
 /// Change it per pacer with [`Pacer::set_safety_margin`].
 pub const SAFETY_MARGIN: f64 = 0.02;
 /// A limit learned from 429s is forgotten after this long without another 429.
@@ -823,13 +824,17 @@ impl Pacer {
     }
 }
 
-/// The limit actually enforced: the window stretched by the safety margin.
+/// The limit actually enforced: the window stretched by the safety margin, and one burst
+/// slot held back (when the burst has more than one) so a server whose clock started a few
+/// milliseconds after ours — the first request's connection set-up, a busy CPU — still
+/// finds every request on time.
 fn with_margin(l: RateLimit, margin: f64) -> RateLimit {
     if margin <= 0.0 {
         return l;
     }
     RateLimit {
         per: l.per.mul_f64(1.0 + margin),
+        burst: l.burst.saturating_sub(1).max(1),
         ..l
     }
 }
@@ -1336,9 +1341,19 @@ mod tests {
             p.acquire().await;
             at.push(start.elapsed());
         }
+        // One burst slot held back, and 2 % wider spacing.
         assert_eq!(
             at,
-            [ms(0), ms(0), ms(0), ms(0), ms(0), ms(51), ms(102), ms(153)]
+            [
+                ms(0),
+                ms(0),
+                ms(0),
+                ms(0),
+                ms(51),
+                ms(102),
+                ms(153),
+                ms(204)
+            ]
         );
         // The reported limit is the configured one; only the spacing has the margin.
         assert_eq!(p.limit(), Some(RateLimit::per_second(20).burst(5)));
