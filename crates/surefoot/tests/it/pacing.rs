@@ -100,7 +100,6 @@ async fn specala_paces_data_and_key_management_separately() {
             started.elapsed()
         })
     };
-    let started = Instant::now();
     for _ in 0..30 {
         client
             .transcriptions()
