@@ -51,8 +51,9 @@ EXTRA_TESTS += test-c
 	c-test-run c-test-asan c-test-valgrind c-examples c-valgrind-available \
 	c-tools-available
 
+# A debug build of cbindgen: 20 s to build instead of 2 min, the same header.
 $(SF_C_CBINDGEN):
-	$(CARGO) install cbindgen --version $(SF_C_CBINDGEN_VERSION) --locked \
+	$(CARGO) install cbindgen --version $(SF_C_CBINDGEN_VERSION) --locked --debug \
 		--root $(SF_C_TARGET)/tools/cbindgen-$(SF_C_CBINDGEN_VERSION)
 
 c-lib:
