@@ -38,6 +38,8 @@
     X(idempotent_job_through_dropped_connection)                                          \
     X(explicit_idempotency_key_replays)                                                   \
     X(post_without_key_not_retried_after_drop)                                            \
+    X(timeout)                                                                            \
+    X(connection_refused)                                                                 \
     X(realtime_sessions)                                                                  \
     X(pagination_to_the_end)                                                              \
     X(pagination_limits)                                                                  \

@@ -3,7 +3,8 @@
  * with the attempt count in the error, a 429's Retry-After honoured before the retry,
  * job creation made exactly once through a dropped connection (automatic and explicit
  * idempotency keys, checked against the emulator's stats), a POST without a key not
- * retried once it may have reached the server, and realtime sessions opened and closed.
+ * retried once it may have reached the server, a timeout and a refused connection with
+ * their result codes, and realtime sessions opened and closed.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -183,6 +184,54 @@ void test_realtime_sessions(void) {
         nanosleep(&pause, NULL);
     }
     CHECK_INT(emu_stat(pyai_url(), "open_realtime_sessions"), 0);
+    sf_error_free(err);
+    sf_client_free(client);
+}
+
+/* A per-attempt timeout reaches C as SF_TIMEOUT (no status, kind timeout). */
+void test_timeout(void) {
+    sf_client_options *opts = sf_client_options_new();
+    sf_client *client = NULL;
+    sf_response *resp = NULL;
+    sf_error *err = NULL;
+    sf_client_options_set_api(opts, SF_API_PYAI);
+    sf_client_options_set_base_url(opts, pyai_url());
+    sf_client_options_set_api_key(opts, PYAI_FULL);
+    sf_client_options_set_max_retries(opts, 0);
+    sf_client_options_set_timeout_ms(opts, 200);
+    CHECK_RESULT(sf_client_new(opts, &client, &err), SF_OK, err);
+    sf_client_options_free(opts);
+    emu_reset(pyai_url());
+    emu_fault(pyai_url(), "{\"route\": \"GET " JOBS "\", \"count\": 1, \"action\": {\"kind\": \"delay\", \"ms\": 1500}}");
+    CHECK_RESULT(sf_client_request(client, "GET", JOBS, NULL, 0, NULL, &resp, &err), SF_TIMEOUT, err);
+    CHECK(resp == NULL);
+    CHECK_INT(sf_error_kind(err), SF_KIND_TIMEOUT);
+    CHECK_STR(sf_error_code(err), "timeout");
+    CHECK_INT(sf_error_status(err), 0);
+    CHECK_INT(sf_error_attempts(err), 1);
+    sf_error_free(err);
+    sf_client_free(client);
+}
+
+/* Nothing listening: SF_CONNECTION_ERROR after the retries (a refused connect never
+ * reached the server, so it is retried). */
+void test_connection_refused(void) {
+    sf_client_options *opts = sf_client_options_new();
+    sf_client *client = NULL;
+    sf_response *resp = NULL;
+    sf_error *err = NULL;
+    sf_client_options_set_base_url(opts, "http://127.0.0.1:9");
+    sf_client_options_set_max_retries(opts, 1);
+    sf_client_options_set_backoff_ms(opts, 10, 20);
+    CHECK_RESULT(sf_client_new(opts, &client, &err), SF_OK, err);
+    sf_client_options_free(opts);
+    CHECK_RESULT(sf_client_request(client, "POST", "/v1/things", NULL, 0, NULL, &resp, &err),
+                 SF_CONNECTION_ERROR, err);
+    CHECK(resp == NULL);
+    CHECK_INT(sf_error_kind(err), SF_KIND_CONNECTION);
+    CHECK_STR(sf_error_code(err), "connection_error");
+    CHECK_INT(sf_error_attempts(err), 2);
+    CHECK(sf_error_is_retryable(err));
     sf_error_free(err);
     sf_client_free(client);
 }
