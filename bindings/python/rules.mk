@@ -24,6 +24,9 @@ EXTRA_TESTS += test-python
 
 test-python:
 	rm -rf $(PY_VENV) $(PY_WHEELS)
+	@$(PYTHON) -c "import venv, ensurepip" 2>/dev/null || { \
+		echo "$(PYTHON) cannot create venvs: installing python3 and python3-venv with apt-get"; \
+		apt-get update -qq && apt-get install -y -qq python3 python3-venv >/dev/null; }
 	$(PYTHON) -m venv $(PY_VENV)
 	$(PY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(PY_TOOLS)
 	$(PY_VENV)/bin/maturin build --quiet --profile dev --strip \

@@ -18,6 +18,8 @@ Errors are :mod:`surefoot.exceptions`; branch on ``err.code``. Times are seconds
 (``float``). Log records go to the ``surefoot`` logger.
 """
 
+import logging as _logging
+
 from surefoot._native import (
     AsyncClient,
     AsyncPaginator,
@@ -56,6 +58,10 @@ from surefoot.exceptions import (
     SurefootError,
     UnprocessableEntityError,
 )
+
+# A library adds no handler of its own: records reach the application's handlers, and
+# nothing is printed when logging is not configured.
+_logging.getLogger("surefoot").addHandler(_logging.NullHandler())
 
 __all__ = [
     "__version__",
