@@ -305,10 +305,25 @@ pub async fn run(
                     continue;
                 }
                 let group = groups.entry(line.key.clone()).or_default();
-                if group.is_empty() {
-                    order.push(line.key.clone());
-                } else {
-                    report.repeated += 1;
+                match group.first() {
+                    None => order.push(line.key.clone()),
+                    Some(first) if first.body == line.body => report.repeated += 1,
+                    Some(first) => {
+                        let problem = format!(
+                            "`id` {:?} is already used by line {} with different content",
+                            line.id.as_deref().unwrap_or_default(),
+                            first.number
+                        );
+                        eprintln!("line {number}: malformed: {problem} — give this line its own id (the other lines go on)");
+                        append(
+                            &mut out,
+                            &json!({"line": number, "ok": false, "id": line.id,
+                                    "error": {"code": "duplicate_id", "message": problem}}),
+                        )
+                        .map_err(io_err)?;
+                        report.malformed.push((number, problem));
+                        continue;
+                    }
                 }
                 group.push(line);
             }
