@@ -6,6 +6,7 @@ implementation detail. Times are seconds (``float``). Errors are the classes of
 """
 
 from collections.abc import Awaitable, Generator, Mapping, Sequence
+from types import GenericAlias
 from typing import Any, ClassVar, Generic, Literal, TypeVar, final
 
 from typing_extensions import Self, TypedDict, Unpack
@@ -152,6 +153,8 @@ class Paginator(Generic[_T]):
 
     def __iter__(self) -> Self: ...
     def __next__(self) -> _T: ...
+    @classmethod
+    def __class_getitem__(cls, item: Any) -> GenericAlias: ...
 
 @final
 class AsyncPaginator(Generic[_T]):
@@ -159,6 +162,8 @@ class AsyncPaginator(Generic[_T]):
 
     def __aiter__(self) -> Self: ...
     def __anext__(self) -> Awaitable[_T]: ...
+    @classmethod
+    def __class_getitem__(cls, item: Any) -> GenericAlias: ...
 
 @final
 class Client:

@@ -8,6 +8,8 @@ use std::sync::Arc;
 use futures::stream::{BoxStream, StreamExt};
 use pyo3::exceptions::PyStopAsyncIteration;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyType;
 use serde_json::Value;
 use surefoot::{pyai, specala};
 use tokio::sync::Mutex;
@@ -78,6 +80,18 @@ async fn next_item(shared: Shared) -> surefoot::Result<Option<Item>> {
     }
 }
 
+/// `Cls[T]` at runtime (`types.GenericAlias`), so annotations like `Paginator[Job]` also work
+/// where they are evaluated.
+fn generic_alias<'py>(
+    cls: &Bound<'py, PyType>,
+    item: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    static GENERIC_ALIAS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    GENERIC_ALIAS
+        .import(cls.py(), "types", "GenericAlias")?
+        .call1((cls, item))
+}
+
 /// A lazy iterator over every item of a list, fetching page after page.
 #[pyclass(frozen, module = "surefoot._native")]
 pub(crate) struct Paginator {
@@ -96,6 +110,14 @@ impl Paginator {
 impl Paginator {
     fn __iter__(slf: Py<Self>) -> Py<Self> {
         slf
+    }
+
+    #[classmethod]
+    fn __class_getitem__<'py>(
+        cls: &Bound<'py, PyType>,
+        item: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        generic_alias(cls, item)
     }
 
     fn __next__(&self, py: Python<'_>) -> PyResult<Option<Item>> {
@@ -141,6 +163,14 @@ impl AsyncPaginator {
 impl AsyncPaginator {
     fn __aiter__(slf: Py<Self>) -> Py<Self> {
         slf
+    }
+
+    #[classmethod]
+    fn __class_getitem__<'py>(
+        cls: &Bound<'py, PyType>,
+        item: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        generic_alias(cls, item)
     }
 
     fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
