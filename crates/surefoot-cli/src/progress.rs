@@ -5,10 +5,8 @@
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use surefoot::Metrics;
-
-use crate::summary::secs;
 
 /// What the user asked to see.
 #[derive(Debug, Clone, Copy)]
@@ -35,7 +33,7 @@ fn counters(m: &Metrics) -> String {
         "retries {} · 429s {} · limiter wait {}",
         m.retries,
         m.rate_limited,
-        secs(m.pacing_wait)
+        crate::summary::limiter_wait(m)
     )
 }
 
@@ -43,9 +41,15 @@ impl Progress {
     /// A bar of `len` items.
     pub fn bar(ui: Ui, len: u64, prefix: &str, client: &surefoot::Client) -> Progress {
         let style = ProgressStyle::with_template(
-            "{prefix:>8.bold} {wide_bar:.cyan/blue} {pos}/{len} · {per_sec} · ETA {eta} · {msg}",
+            "{prefix:>8.bold} {wide_bar:.cyan/blue} {pos}/{len} · {rate} · ETA {eta} · {msg}",
         )
         .expect("valid template")
+        .with_key(
+            "rate",
+            |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", state.per_sec());
+            },
+        )
         .progress_chars("=> ");
         Progress::start(ui, ProgressBar::new(len).with_style(style), prefix, client)
     }

@@ -176,6 +176,8 @@ pub struct Report {
     pub requeued: usize,
     /// Job creations sent this run (one per distinct key not already done).
     pub submitted: usize,
+    /// Of those, how many got their final answer (ok or failed for good) before the end.
+    pub answered: usize,
     /// Whether the run was interrupted before the end.
     pub interrupted: bool,
     /// Client counters over the run.
@@ -388,6 +390,7 @@ pub async fn run(
                     append(&mut out, &record).map_err(io_err)?;
                 }
                 report.done += lines.len();
+                report.answered += 1;
                 bar.inc(1);
                 continue;
             }
@@ -418,6 +421,7 @@ pub async fn run(
                     bar.report(&format!("line {}: failed: {e} — fix: {fix}", line.number));
                     report.failed.push((line.number, e.code().to_string()));
                 }
+                report.answered += 1;
                 bar.inc(1);
             }
         }

@@ -61,10 +61,17 @@ fn trouble(m: &Metrics) -> String {
     )
 }
 
+/// Time waited on the limiter: the total over requests (they wait side by side, so it can
+/// exceed the wall time) and the average per request.
+pub fn limiter_wait(m: &Metrics) -> String {
+    let avg = m.pacing_wait.div_f64(m.requests_sent.max(1) as f64);
+    format!("{} in all, {} per request", secs(m.pacing_wait), secs(avg))
+}
+
 fn waited(m: &Metrics) -> String {
     format!(
-        "limiter {} · backoff {} (summed over concurrent requests)",
-        secs(m.pacing_wait),
+        "limiter {} · backoff {} in all",
+        limiter_wait(m),
         secs(m.backoff_wait)
     )
 }
@@ -150,10 +157,11 @@ pub fn submit(r: &submit::Report) -> String {
         m.replays
     );
     let _ = writeln!(s, "  waited             {}", waited(m));
+    // Interrupted runs are compared with the ideal time of what they finished.
     let _ = writeln!(
         s,
         "  wall time          {}",
-        timing(r.wall, r.submitted, r.limit)
+        timing(r.wall, r.answered, r.limit)
     );
     for (line, code) in r.failed.iter().take(10) {
         let _ = writeln!(s, "  failed: line {line}: {code}");
