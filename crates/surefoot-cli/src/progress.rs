@@ -64,7 +64,9 @@ impl Progress {
             prefix,
             client,
         );
-        p.bar.enable_steady_tick(Duration::from_millis(120));
+        if ui.bars() {
+            p.bar.enable_steady_tick(Duration::from_millis(120));
+        }
         p
     }
 
