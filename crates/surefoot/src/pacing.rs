@@ -719,8 +719,15 @@ impl Pacer {
 
         let mut st = lock(&self.inner.state);
         let now = Instant::now();
-        st.last_429 = Some(now);
+        let previous = st.last_429.replace(now);
         if st.configured.is_some() {
+            return;
+        }
+        // 429s answering requests that were already in flight when the first one came back
+        // are one event, not many: learn (halve) at most once per pause.
+        let same_event =
+            previous.is_some_and(|p| now.saturating_duration_since(p) < d.max(DEFAULT_429_PAUSE));
+        if same_event && st.learned.is_some() {
             return;
         }
         let observed = {
@@ -1511,11 +1518,16 @@ mod tests {
         let learned = p.limit().expect("learned");
         // observed 10/s → halved to 5/s
         assert_eq!(learned.emission_interval(), ms(200));
-        // A second 429 halves again.
+        // Another 429 at the same moment is the same event: no further halving.
+        p.on_rate_limited(None);
+        assert_eq!(p.limit().unwrap().emission_interval(), ms(200));
+        // A 429 after the pause halves again.
+        sleep(ms(1000)).await;
         p.on_rate_limited(None);
         assert_eq!(p.limit().unwrap().emission_interval(), ms(400));
         // Never slower than one per minute.
         for _ in 0..20 {
+            sleep(ms(1000)).await;
             p.on_rate_limited(Some(ms(1)));
         }
         assert_eq!(
@@ -1785,5 +1797,21 @@ mod tests {
         assert_eq!(b.max(), 2);
         assert_eq!(c.in_use(), 0);
         assert!(!format!("{a:?}").contains("sk-conc"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_of_429s_is_learnt_once() {
+        let p = Pacer::new("burst".into(), None, Arc::new(MemoryStore::new()));
+        for _ in 0..10 {
+            p.acquire().await;
+        }
+        p.on_rate_limited(Some(Duration::from_secs(1)));
+        let once = p.limit();
+        assert!(once.is_some(), "a limit was learnt");
+        // Fifteen more 429s for requests that were in flight at the same moment.
+        for _ in 0..15 {
+            p.on_rate_limited(Some(Duration::from_secs(1)));
+        }
+        assert_eq!(p.limit(), once, "not halved fifteen more times");
     }
 }
