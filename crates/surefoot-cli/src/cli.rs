@@ -168,7 +168,7 @@ pub enum SpecalaCommand {
     #[command(after_help = EXPORT_EXAMPLES)]
     Export(ExportArgs),
     /// Transcriptions of the key's workspace.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = TRANSCRIPTIONS_LIST_EXAMPLES)]
     Transcriptions(TranscriptionsCommand),
 }
 
@@ -256,7 +256,7 @@ pub enum PyaiCommand {
     #[command(after_help = SUBMIT_EXAMPLES)]
     Submit(SubmitArgs),
     /// Transcription jobs.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = JOBS_LIST_EXAMPLES)]
     Jobs(JobsCommand),
 }
 
