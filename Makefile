@@ -12,7 +12,7 @@ EXTRA_TESTS :=
 -include bindings/python/rules.mk
 
 demo:
-	$(CARGO) run --quiet -p surefoot --example demo
+	$(CARGO) run --quiet --release -p surefoot-cli -- demo
 
 test: lint test-rust $(EXTRA_TESTS)
 
@@ -28,7 +28,7 @@ doc:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
 
 emulator:
-	$(CARGO) run --quiet -p surefoot-emulator -- --api pyai --port 0
+	$(CARGO) run --quiet -p surefoot-cli -- emulator --api pyai --port 0
 
 clean:
 	$(CARGO) clean
