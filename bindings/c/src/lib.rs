@@ -13,7 +13,8 @@
 //!
 //! Layout: `ffi` (handle casting, strings, out-parameters), `panic` (the boundary),
 //! `error` (`sf_result`, `sf_error`), `options`, `client`, `response`, `pager`, `typed`
-//! (PyAI jobs and sessions, Specala bulk export) and the version here.
+//! (PyAI jobs and sessions, Specala bulk export), `conformance` (the shared test vectors,
+//! owned strings) and the version here.
 
 #![allow(non_camel_case_types)]
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -23,6 +24,7 @@
 extern crate surefoot_core as surefoot;
 
 mod client;
+mod conformance;
 mod error;
 mod ffi;
 mod options;
@@ -34,6 +36,7 @@ mod typed;
 use std::ffi::c_char;
 
 pub use client::{sf_client, sf_client_free, sf_client_new, sf_client_request};
+pub use conformance::{sf_conformance_check, sf_string_free};
 pub use error::{
     sf_error, sf_error_attempts, sf_error_body, sf_error_code, sf_error_free,
     sf_error_is_retryable, sf_error_kind, sf_error_message, sf_error_request_id, sf_error_result,
