@@ -38,7 +38,9 @@ SF_C_OUT := $(SF_C_TARGET)/c-tests
 SF_C_STAGE := $(SF_C_OUT)/prefix
 SF_C_EMULATOR := $(SF_C_TARGET)/debug/surefoot-emulator
 SF_C_WARN := -Wall -Wextra -Wpedantic -Werror
-SF_C_TEST_SRC := $(wildcard tests/c/test_*.c) tests/c/harness.c
+# The conformance vectors' runner has its own main and needs no emulator: built apart.
+SF_C_VECTORS_SRC := tests/c/test_vectors.c
+SF_C_TEST_SRC := $(filter-out $(SF_C_VECTORS_SRC),$(wildcard tests/c/test_*.c)) tests/c/harness.c
 SF_C_PKG := PKG_CONFIG_PATH=$(SF_C_STAGE)/lib/pkgconfig pkg-config
 SF_C_VALGRIND := valgrind --quiet --error-exitcode=1 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
@@ -103,6 +105,11 @@ c-test-build: c-tools-available
 	$(CC) -std=c99 $(SF_C_WARN) -g $(SF_C_SANITIZE) $(SF_C_TEST_SRC) -o $(SF_C_OUT)/sf_tests_asan \
 		$$($(SF_C_PKG) --cflags surefoot) $(SF_C_STAGE)/lib/libsurefoot.a \
 		$$($(SF_C_PKG) --static --libs-only-other --libs-only-l surefoot | sed 's/-lsurefoot//') -lpthread
+	$(CC) -std=c99 $(SF_C_WARN) -g $(SF_C_VECTORS_SRC) -o $(SF_C_OUT)/sf_vectors \
+		$$($(SF_C_PKG) --cflags --libs surefoot) -Wl,-rpath,$(SF_C_STAGE)/lib
+	$(CC) -std=c99 $(SF_C_WARN) -g $(SF_C_SANITIZE) $(SF_C_VECTORS_SRC) -o $(SF_C_OUT)/sf_vectors_asan \
+		$$($(SF_C_PKG) --cflags surefoot) $(SF_C_STAGE)/lib/libsurefoot.a \
+		$$($(SF_C_PKG) --static --libs-only-other --libs-only-l surefoot | sed 's/-lsurefoot//') -lpthread
 	$(CC) -std=c99 $(SF_C_WARN) examples/c/quickstart.c -o $(SF_C_OUT)/quickstart \
 		$$($(SF_C_PKG) --cflags --libs surefoot) -Wl,-rpath,$(SF_C_STAGE)/lib
 	$(CXX) -std=c++17 $(SF_C_WARN) examples/cpp/quickstart.cpp -o $(SF_C_OUT)/quickstart_cpp \
@@ -110,14 +117,17 @@ c-test-build: c-tools-available
 
 c-test-run:
 	bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_OUT)/sf_tests
+	$(SF_C_OUT)/sf_vectors tests/vectors
 
 # LeakSanitizer on; suppressions cover only the Rust runtime's one-time allocations (see
 # tests/c/lsan.supp).
-c-test-asan:
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
+SF_C_ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/c/lsan.supp:print_suppressions=0 \
-		bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_OUT)/sf_tests_asan
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/c/lsan.supp:print_suppressions=0
+
+c-test-asan:
+	$(SF_C_ASAN_ENV) bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_OUT)/sf_tests_asan
+	$(SF_C_ASAN_ENV) $(SF_C_OUT)/sf_vectors_asan tests/vectors
 
 # Installs a Debian package when its command is missing (CI machines start with only the
 # toolchains; the CI user is root).
@@ -137,6 +147,7 @@ c-valgrind-available:
 
 c-test-valgrind: c-valgrind-available
 	bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_VALGRIND) $(SF_C_OUT)/sf_tests
+	$(SF_C_VALGRIND) $(SF_C_OUT)/sf_vectors tests/vectors
 
 c-examples:
 	bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_OUT)/quickstart
