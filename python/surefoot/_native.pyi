@@ -40,6 +40,7 @@ __all__ = [
     "Job",
     "Emulator",
     "mask_key",
+    "conformance_check",
 ]
 
 __version__: str
@@ -103,6 +104,10 @@ class _EmulatorConfig(TypedDict, total=False):
 
 def mask_key(key: str) -> str:
     """Masks an API key for display (``sk-…f00d``), like every surefoot surface."""
+
+def conformance_check(json: str) -> str:
+    """Runs one conformance vector, or a whole vector file, through the core (see
+    ``tests/vectors/README.md``); returns the verdict JSON (``ok``, ``observed``, ``diff``…)."""
 
 @final
 class RateLimit:

@@ -13,12 +13,14 @@
 //!   `logging` (tracing events → the `surefoot` logger);
 //! - objects: `client` (`Client`, `AsyncClient`, `Response`), `pagination` (item
 //!   iterators), `specala`, `pyai`, `models`, `ratelimit`, `emulator`
-//!   (`surefoot.testing.Emulator`).
+//!   (`surefoot.testing.Emulator`), `conformance` (the shared test vectors, for the
+//!   conformance runner in tests/python).
 
 use pyo3::prelude::*;
 
 mod bridge;
 mod client;
+mod conformance;
 mod convert;
 mod emulator;
 mod errors;
@@ -62,6 +64,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<models::Job>()?;
     m.add_class::<emulator::Emulator>()?;
     m.add_function(wrap_pyfunction!(mask_key, m)?)?;
+    m.add_function(wrap_pyfunction!(conformance::conformance_check, m)?)?;
     Ok(())
 }
 
