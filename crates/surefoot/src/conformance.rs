@@ -195,8 +195,8 @@ pub fn check_vector(vector_json: &str) -> String {
 
 /// Run and compare one vector or a whole vector file; returns whether everything matched
 /// and the verdict JSON described in [`check_vector`]. This is the one function a binding
-/// wraps (C: `int sf_conformance_check(const char *json, char **result_out)` returning 0
-/// when `ok`; Python: `surefoot._native.conformance_check(json: str) -> str`).
+/// wraps (C: `sf_conformance_check(const char *json, bool *all_ok_out, char **verdict_out,
+/// sf_error **err_out)`; Python: `surefoot._native.conformance_check(json: str) -> str`).
 ///
 /// ```
 /// let file = r#"{"description": "two vectors", "vectors": [
