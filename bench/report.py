@@ -18,6 +18,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 SUREFOOT = "#d9480f"
@@ -202,6 +203,8 @@ def overhead(recs: list[dict[str, Any]], plots: Path) -> tuple[str, list[str]]:
             bar_labels(ax, bars, [f"{v:,.0f}" for v in vals])
             ax.set_xticks(range(len(vals)), names, fontsize=6, rotation=60, ha="right")
             ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+            ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
             ax.set_ylabel(ylabel, fontsize=8)
             ax.set_title(f"concurrency {conc}", fontsize=9)
     fig.suptitle("2. Per-request overhead against the emulator on loopback (log scale)", fontsize=10)
