@@ -14,7 +14,7 @@ EXTRA_TESTS :=
 demo:
 	$(CARGO) run --quiet --release -p surefoot-cli -- demo
 
-test: lint test-rust $(EXTRA_TESTS)
+test: lint test-rust doc $(EXTRA_TESTS)
 
 test-rust:
 	$(CARGO) test --workspace --all-targets
