@@ -1,0 +1,611 @@
+//! Unit tests of `pacing`.
+
+use super::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// A pacer without the safety margin, so spacing is exact.
+fn pacer(limit: Option<RateLimit>) -> Pacer {
+    let p = Pacer::new("test".into(), limit, Arc::new(MemoryStore::new()));
+    p.set_safety_margin(0.0);
+    p
+}
+
+#[test]
+fn rate_limit_basics() {
+    assert_eq!(RateLimit::per_minute(500).emission_interval(), ms(120));
+    assert_eq!(
+        RateLimit::per_minute(180).emission_interval(),
+        Duration::from_nanos(333_333_333)
+    );
+    assert_eq!(RateLimit::per_second(0).requests(), 1);
+    assert_eq!(RateLimit::per_second(3).burst(0).burst_size(), 1);
+    assert_eq!(
+        RateLimit::new(5, Duration::ZERO).per(),
+        Duration::from_nanos(1)
+    );
+}
+
+#[test]
+fn parse_forms() {
+    let s = Duration::from_secs;
+    let cases = [
+        ("500/min", RateLimit::per_minute(500)),
+        ("180/minute", RateLimit::per_minute(180)),
+        ("20/s", RateLimit::per_second(20)),
+        ("20/sec", RateLimit::per_second(20)),
+        (" 20 / second ", RateLimit::per_second(20)),
+        ("20/S", RateLimit::per_second(20)),
+        ("3/h", RateLimit::new(3, s(3600))),
+        ("3/hour", RateLimit::new(3, s(3600))),
+        ("10/2s", RateLimit::new(10, s(2))),
+        ("10/30 seconds", RateLimit::new(10, s(30))),
+        ("1/0.5s", RateLimit::new(1, ms(500))),
+        ("100/ms", RateLimit::new(100, ms(1))),
+        ("1000/d", RateLimit::new(1000, s(86_400))),
+        ("20/s burst 5", RateLimit::per_second(20).burst(5)),
+        ("20/s, burst=5", RateLimit::per_second(20).burst(5)),
+        ("20/s burst 1", RateLimit::per_second(20)),
+    ];
+    for (text, want) in cases {
+        assert_eq!(RateLimit::parse(text).unwrap(), want, "{text}");
+    }
+    let bad = [
+        ("", "expected `N/unit`, as in `500/min` or `20/s`"),
+        ("500", "expected `N/unit`, as in `500/min` or `20/s`"),
+        ("abc/s", "the number of requests must be a whole number"),
+        ("-1/s", "the number of requests must be a whole number"),
+        ("1.5/s", "the number of requests must be a whole number"),
+        ("0/s", "the number of requests must be at least 1"),
+        ("5/", "missing unit; use ms, s, min, h or d"),
+        ("5/2", "missing unit; use ms, s, min, h or d"),
+        ("5/fortnight", "unknown unit; use ms, s, min, h or d"),
+        ("5/0s", "the window must be longer than zero"),
+        (
+            "5/1.2.3s",
+            "the window must be a number followed by a unit, as in `10/2s`",
+        ),
+        ("5/400d", "the window must be at most a year"),
+        ("5/s burst 0", "the burst must be at least 1"),
+        (
+            "5/s burst x",
+            "the burst must be a whole number, as in `20/s burst 5`",
+        ),
+        (
+            "99999999999/s",
+            "the number of requests must be a whole number",
+        ),
+    ];
+    for (text, why) in bad {
+        let e = RateLimit::parse(text).unwrap_err();
+        assert_eq!(e.code(), "invalid_request");
+        assert_eq!(e.message(), format!("rate limit `{text}`: {why}"), "{text}");
+    }
+}
+
+#[test]
+fn display_round_trips() {
+    for text in [
+        "500/min",
+        "20/s",
+        "3/h",
+        "10/2s",
+        "100/ms",
+        "20/s burst 5",
+        "1000/d",
+    ] {
+        let l = RateLimit::parse(text).unwrap();
+        assert_eq!(l.to_string(), text);
+        assert_eq!(l.to_string().parse::<RateLimit>().unwrap(), l);
+    }
+    let l = RateLimit::new(1, ms(1500));
+    assert_eq!(l.to_string().parse::<RateLimit>().unwrap(), l);
+}
+
+#[test]
+fn memory_store_gcra() {
+    let store = MemoryStore::new();
+    let l = RateLimit::per_second(20).burst(5);
+    let waits: Vec<_> = (0..8).map(|_| store.reserve("k", &l, 0)).collect();
+    assert_eq!(
+        waits,
+        [ms(0), ms(0), ms(0), ms(0), ms(0), ms(50), ms(100), ms(150)]
+    );
+    // Another key is independent.
+    assert_eq!(store.reserve("other", &l, 0), ms(0));
+    // After a long idle the burst credit is back (but no more than `burst`).
+    let later: Vec<_> = (0..6).map(|_| store.reserve("k", &l, 10_000)).collect();
+    assert_eq!(later, [ms(0), ms(0), ms(0), ms(0), ms(0), ms(50)]);
+    // reserve_within refuses without consuming.
+    assert_eq!(store.reserve_within("k", &l, 10_000, ms(10)), Err(ms(100)));
+    assert_eq!(store.reserve_within("k", &l, 10_000, ms(100)), Ok(ms(100)));
+    assert_eq!(store.reserve("k", &l, 10_000), ms(150));
+}
+
+#[test]
+fn memory_store_pause_keeps_later() {
+    let store = MemoryStore::new();
+    store.pause_until("k", 500);
+    store.pause_until("k", 300);
+    assert_eq!(store.paused_until("k"), Some(500));
+    store.pause_until("k", 900);
+    assert_eq!(store.paused_until("k"), Some(900));
+    assert_eq!(store.paused_until("j"), None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn default_safety_margin() {
+    let p = Pacer::new(
+        "m".into(),
+        Some(RateLimit::per_second(20).burst(5)),
+        Arc::new(MemoryStore::new()),
+    );
+    let start = Instant::now();
+    let mut at = Vec::new();
+    for _ in 0..8 {
+        p.acquire().await;
+        at.push(start.elapsed());
+    }
+    // One burst slot held back, and 2 % wider spacing.
+    assert_eq!(
+        at,
+        [
+            ms(0),
+            ms(0),
+            ms(0),
+            ms(0),
+            ms(51),
+            ms(102),
+            ms(153),
+            ms(204)
+        ]
+    );
+    // The reported limit is the configured one; only the spacing has the margin.
+    assert_eq!(p.limit(), Some(RateLimit::per_second(20).burst(5)));
+    // Negative clamps to 0 (exact spacing); NaN falls back to the default.
+    p.set_safety_margin(-1.0);
+    p.acquire().await;
+    assert_eq!(p.acquire().await, ms(50));
+    p.set_safety_margin(f64::NAN);
+    p.acquire().await;
+    assert_eq!(p.acquire().await, ms(51));
+}
+
+#[tokio::test(start_paused = true)]
+async fn spacing_and_burst() {
+    let p = pacer(Some(RateLimit::per_second(20).burst(5)));
+    let start = Instant::now();
+    let mut at = Vec::new();
+    for _ in 0..300 {
+        p.acquire().await;
+        at.push(start.elapsed());
+    }
+    assert!(at[..5].iter().all(|d| d.is_zero()), "{:?}", &at[..6]);
+    assert_eq!(at[5], ms(50));
+    assert_eq!(at[6], ms(100));
+    let total = at[299];
+    let expected = Duration::from_secs_f64(295.0 / 20.0);
+    assert!(total >= expected && total <= expected + ms(20), "{total:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn concurrent_tasks_never_exceed_rate() {
+    let limit = RateLimit::per_second(20).burst(3);
+    let p = pacer(Some(limit));
+    let start = Instant::now();
+    let times = Arc::new(Mutex::new(Vec::new()));
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let p = p.clone();
+        let times = times.clone();
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..15 {
+                p.acquire().await;
+                times.lock().unwrap().push(start.elapsed());
+                // simulated request
+                sleep(ms(fastrand::u64(0..30))).await;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let mut times = times.lock().unwrap().clone();
+    times.sort();
+    assert_eq!(times.len(), 240);
+    let max_in_window = (limit.requests() + limit.burst_size() - 1) as usize;
+    for (i, &t0) in times.iter().enumerate() {
+        let n = times[i..]
+            .iter()
+            .take_while(|&&t| t < t0 + limit.per())
+            .count();
+        assert!(n <= max_in_window, "{n} sends in the second after {t0:?}");
+    }
+    // and the pacer kept them busy: 240 sends need about (240-3)/20 s.
+    let last = *times.last().unwrap();
+    assert!(last >= Duration::from_secs_f64(237.0 / 20.0), "{last:?}");
+    assert!(
+        last <= Duration::from_secs_f64(237.0 / 20.0) + ms(100),
+        "{last:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn pause_delays_all_waiters() {
+    let p = pacer(Some(RateLimit::per_second(100)));
+    let start = Instant::now();
+    p.acquire().await;
+    p.on_rate_limited(Some(Duration::from_secs(2)));
+    assert_eq!(p.paused_for(), Some(Duration::from_secs(2)));
+    let done = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let p = p.clone();
+        let done = done.clone();
+        tasks.push(tokio::spawn(async move {
+            p.acquire().await;
+            done.fetch_add(1, Ordering::SeqCst);
+            start.elapsed()
+        }));
+    }
+    sleep(ms(1999)).await;
+    assert_eq!(done.load(Ordering::SeqCst), 0);
+    let mut ends = Vec::new();
+    for t in tasks {
+        ends.push(t.await.unwrap());
+    }
+    ends.sort();
+    assert!(ends[0] >= Duration::from_secs(2));
+    // After the pause they are paced again, not released all at once.
+    assert!(ends[7] >= Duration::from_secs(2) + ms(70), "{ends:?}");
+    assert!(ends[7] <= Duration::from_secs(2) + ms(100), "{ends:?}");
+    // A shorter pause later does not shorten nothing; no pause left now.
+    assert_eq!(p.paused_for(), None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn pause_reaches_waiters_already_queued() {
+    let p = pacer(Some(RateLimit::per_second(1)));
+    p.acquire().await; // t=0
+    let q = p.clone();
+    let waiter = tokio::spawn(async move { q.acquire().await }); // slot at t=1s
+    sleep(ms(100)).await;
+    p.on_rate_limited(Some(Duration::from_secs(5))); // pause until 5.1s
+    let waited = waiter.await.unwrap();
+    assert!(waited >= ms(5100), "{waited:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn pause_without_retry_after_and_no_limit() {
+    let p = pacer(None);
+    assert_eq!(p.acquire().await, Duration::ZERO);
+    assert_eq!(p.acquire().await, Duration::ZERO);
+    p.on_rate_limited(None);
+    assert_eq!(p.acquire().await, DEFAULT_429_PAUSE);
+    p.on_rate_limited(Some(Duration::from_secs(10 * 86_400)));
+    assert_eq!(p.paused_for(), Some(MAX_RETRY_AFTER));
+}
+
+#[tokio::test(start_paused = true)]
+async fn acquire_within_fails_fast() {
+    let p = pacer(Some(RateLimit::per_second(1)));
+    assert_eq!(p.acquire_within(ms(10)).await, Ok(ms(0)));
+    // Next slot is 1 s away: refused without consuming it.
+    assert_eq!(p.acquire_within(ms(10)).await, Err(ms(1000)));
+    assert_eq!(p.acquire_within(ms(10)).await, Err(ms(1000)));
+    assert_eq!(p.acquire_within(ms(1000)).await, Ok(ms(1000)));
+    p.on_rate_limited(Some(Duration::from_secs(3600)));
+    let start = Instant::now();
+    assert_eq!(
+        p.acquire_within(Duration::from_secs(60)).await,
+        Err(Duration::from_secs(3600))
+    );
+    assert_eq!(start.elapsed(), Duration::ZERO);
+}
+
+#[tokio::test(start_paused = true)]
+async fn learns_from_429_when_unconfigured() {
+    let p = pacer(None);
+    // 10 requests within a second, then a 429.
+    for _ in 0..10 {
+        p.acquire().await;
+        sleep(ms(100)).await;
+    }
+    assert_eq!(p.limit(), None);
+    p.on_rate_limited(Some(ms(500)));
+    let learned = p.limit().expect("learned");
+    // observed 10/s → halved to 5/s
+    assert_eq!(learned.emission_interval(), ms(200));
+    // Another 429 at the same moment is the same event: no further halving.
+    p.on_rate_limited(None);
+    assert_eq!(p.limit().unwrap().emission_interval(), ms(200));
+    // A 429 after the pause halves again.
+    sleep(ms(1000)).await;
+    p.on_rate_limited(None);
+    assert_eq!(p.limit().unwrap().emission_interval(), ms(400));
+    // Never slower than one per minute.
+    for _ in 0..20 {
+        sleep(ms(1000)).await;
+        p.on_rate_limited(Some(ms(1)));
+    }
+    assert_eq!(
+        p.limit().unwrap().emission_interval(),
+        Duration::from_secs(60)
+    );
+    // Forgotten after a quiet period.
+    sleep(LEARNED_LIMIT_TTL).await;
+    assert_eq!(p.limit(), None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn configured_limit_is_not_relearned() {
+    let p = pacer(Some(RateLimit::per_minute(500)));
+    p.acquire().await;
+    p.acquire().await;
+    p.on_rate_limited(Some(ms(10)));
+    assert_eq!(p.limit(), Some(RateLimit::per_minute(500)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn on_error_filters_codes() {
+    let h = http::HeaderMap::new();
+    let p = pacer(None);
+    let conc = br#"{"error": {"code": "concurrency_limit_exceeded", "message": "m"}}"#;
+    p.on_error(&Error::from_response(429, &h, conc, false));
+    p.on_error(&Error::from_response(503, &h, b"", false));
+    p.on_error(&Error::timeout("t"));
+    assert_eq!(p.paused_for(), None);
+    let mut h2 = http::HeaderMap::new();
+    h2.insert("retry-after", "3".parse().unwrap());
+    let daily = br#"{"error": {"code": "daily_cap_exceeded", "message": "m"}}"#;
+    p.on_error(&Error::from_response(429, &h2, daily, false));
+    assert_eq!(p.paused_for(), Some(Duration::from_secs(3)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn observe_headers_pause_and_policy() {
+    let hm = |pairs: &[(&str, &str)]| {
+        let mut m = http::HeaderMap::new();
+        for (k, v) in pairs {
+            m.insert(
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        m
+    };
+    let p = pacer(None);
+    p.observe_headers(&hm(&[
+        ("x-ratelimit-remaining", "5"),
+        ("x-ratelimit-reset", "30"),
+    ]));
+    assert_eq!(p.paused_for(), None);
+    p.observe_headers(&hm(&[
+        ("ratelimit-remaining", "0"),
+        ("ratelimit-reset", "2"),
+    ]));
+    assert_eq!(p.paused_for(), Some(Duration::from_secs(2)));
+    p.observe_headers(&hm(&[
+        ("x-ratelimit-remaining-requests", "0"),
+        ("x-ratelimit-reset-requests", "6m0s"),
+    ]));
+    assert_eq!(p.paused_for(), Some(Duration::from_secs(360)));
+
+    let p = pacer(None);
+    p.observe_headers(&hm(&[("ratelimit-policy", "100;w=60")]));
+    assert_eq!(
+        p.limit(),
+        Some(RateLimit::new(100, Duration::from_secs(60)))
+    );
+    let p = pacer(None);
+    p.observe_headers(&hm(&[
+        ("ratelimit-policy", "\"default\";q=20;w=1"),
+        ("ratelimit", "\"default\";r=0;t=4"),
+    ]));
+    assert_eq!(p.limit(), Some(RateLimit::per_second(20)));
+    assert_eq!(p.paused_for(), Some(Duration::from_secs(4)));
+    let p = pacer(None);
+    p.observe_headers(&hm(&[("x-ratelimit-limit", "100, 100;w=60")]));
+    assert_eq!(p.limit(), Some(RateLimit::per_minute(100)));
+    // Configured limits are not overridden.
+    let p = pacer(Some(RateLimit::per_second(5)));
+    p.observe_headers(&hm(&[("ratelimit-policy", "100;w=60")]));
+    assert_eq!(p.limit(), Some(RateLimit::per_second(5)));
+    // Junk never panics.
+    let p = pacer(None);
+    for v in [
+        "",
+        "-1",
+        "NaN",
+        "inf",
+        "1e400",
+        "abc",
+        "5m5x",
+        "99999999999999999999",
+        ";;;",
+        "w=",
+        "q=1;w=-3",
+    ] {
+        p.observe_headers(&hm(&[
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", v),
+            ("ratelimit-policy", v),
+            ("ratelimit", v),
+            ("x-ratelimit-limit", v),
+        ]));
+    }
+}
+
+#[test]
+fn reset_forms() {
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    assert_eq!(parse_reset("30", now), Some(Duration::from_secs(30)));
+    assert_eq!(parse_reset("0.5", now), Some(ms(500)));
+    assert_eq!(
+        parse_reset("1700000010", now),
+        Some(Duration::from_secs(10))
+    );
+    assert_eq!(parse_reset("1600000000", now), None);
+    assert_eq!(parse_reset("1s", now), Some(Duration::from_secs(1)));
+    assert_eq!(parse_reset("20ms", now), Some(ms(20)));
+    assert_eq!(
+        parse_reset("1h2m3.5s", now),
+        Some(Duration::from_secs_f64(3723.5))
+    );
+    assert_eq!(parse_reset("0", now), None);
+    assert_eq!(parse_reset("-3", now), None);
+    assert_eq!(parse_reset("1x", now), None);
+    assert_eq!(parse_reset("999999999h", now), Some(MAX_RETRY_AFTER));
+    let date = httpdate::fmt_http_date(now + Duration::from_secs(7));
+    assert_eq!(parse_reset(&date, now), Some(Duration::from_secs(7)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn registry_shares_by_key_and_url() {
+    let a = shared_pacer(
+        "sk-reg-aaaaaaaaaaaa",
+        "https://reg.example.com",
+        "data",
+        Some(RateLimit::per_second(2)),
+    );
+    let b = shared_pacer(
+        "sk-reg-aaaaaaaaaaaa",
+        "https://reg.example.com/",
+        "data",
+        Some(RateLimit::per_second(50)),
+    );
+    assert_eq!(a.id(), b.id());
+    assert_eq!(b.limit(), Some(RateLimit::per_second(2))); // first creation wins
+    assert!(!a.id().contains("sk-reg"));
+    let other_key = shared_pacer(
+        "sk-reg-bbbbbbbbbbbb",
+        "https://reg.example.com",
+        "data",
+        Some(RateLimit::per_second(2)),
+    );
+    let other_url = shared_pacer(
+        "sk-reg-aaaaaaaaaaaa",
+        "https://reg2.example.com",
+        "data",
+        Some(RateLimit::per_second(2)),
+    );
+    let other_surface = shared_pacer(
+        "sk-reg-aaaaaaaaaaaa",
+        "https://reg.example.com",
+        "management",
+        Some(RateLimit::per_second(2)),
+    );
+    assert_ne!(a.id(), other_key.id());
+    assert_ne!(a.id(), other_url.id());
+    assert_ne!(a.id(), other_surface.id());
+
+    // Shared state: a's slot is b's slot.
+    assert_eq!(a.acquire().await, Duration::ZERO);
+    assert_eq!(b.acquire().await, ms(510)); // 500 ms + the 2 % safety margin
+                                            // Different keys are independent.
+    assert_eq!(other_key.acquire().await, Duration::ZERO);
+    assert_eq!(other_url.acquire().await, Duration::ZERO);
+    // A 429 on one key pauses only that key.
+    a.on_rate_limited(Some(Duration::from_secs(3)));
+    assert!(b.paused_for().is_some());
+    assert_eq!(other_key.paused_for(), None);
+
+    // Some replaces None.
+    let n = shared_pacer(
+        "sk-reg-cccccccccccc",
+        "https://reg.example.com",
+        "data",
+        None,
+    );
+    assert_eq!(n.limit(), None);
+    let s = shared_pacer(
+        "sk-reg-cccccccccccc",
+        "https://reg.example.com",
+        "data",
+        Some(RateLimit::per_minute(180)),
+    );
+    assert_eq!(n.limit(), Some(RateLimit::per_minute(180)));
+    assert_eq!(s.id(), n.id());
+}
+
+#[test]
+fn key_digest_is_stable_and_distinct() {
+    let a = key_digest("sk-live-0123456789");
+    assert_eq!(a, key_digest("sk-live-0123456789"));
+    assert_eq!(a.len(), 32);
+    assert_ne!(a, key_digest("sk-live-0123456788"));
+    assert_ne!(key_digest(""), key_digest(" "));
+}
+
+#[tokio::test(start_paused = true)]
+async fn concurrency_limiter_caps_and_releases() {
+    let limiter = ConcurrencyLimiter::new(3);
+    let active = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let limiter = limiter.clone();
+        let active = active.clone();
+        let peak = peak.clone();
+        tasks.push(tokio::spawn(async move {
+            let _permit = limiter.acquire().await;
+            let now = active.fetch_add(1, Ordering::SeqCst) + 1;
+            peak.fetch_max(now, Ordering::SeqCst);
+            sleep(ms(100)).await;
+            active.fetch_sub(1, Ordering::SeqCst);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(peak.load(Ordering::SeqCst), 3);
+    assert_eq!(limiter.in_use(), 0);
+
+    let p1 = limiter.try_acquire().unwrap();
+    let _p2 = limiter.try_acquire().unwrap();
+    let _p3 = limiter.try_acquire().unwrap();
+    assert!(limiter.try_acquire().is_none());
+    assert_eq!(limiter.in_use(), 3);
+    drop(p1);
+    assert_eq!(limiter.in_use(), 2);
+    assert!(limiter.try_acquire().is_some());
+
+    // A cancelled wait takes no slot.
+    let l1 = ConcurrencyLimiter::new(1);
+    let held = l1.acquire().await;
+    assert!(tokio::time::timeout(ms(10), l1.acquire()).await.is_err());
+    drop(held);
+    assert_eq!(l1.in_use(), 0);
+}
+
+#[test]
+fn shared_concurrency_limiter_by_key() {
+    let a = shared_concurrency_limiter("sk-conc-aaaaaaaaa", "https://c.example.com", "realtime", 2);
+    let b =
+        shared_concurrency_limiter("sk-conc-aaaaaaaaa", "https://c.example.com/", "realtime", 9);
+    let c = shared_concurrency_limiter("sk-conc-bbbbbbbbb", "https://c.example.com", "realtime", 2);
+    let _p = a.try_acquire().unwrap();
+    assert_eq!(b.in_use(), 1);
+    assert_eq!(b.max(), 2);
+    assert_eq!(c.in_use(), 0);
+    assert!(!format!("{a:?}").contains("sk-conc"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_burst_of_429s_is_learnt_once() {
+    let p = Pacer::new("burst".into(), None, Arc::new(MemoryStore::new()));
+    for _ in 0..10 {
+        p.acquire().await;
+    }
+    p.on_rate_limited(Some(Duration::from_secs(1)));
+    let once = p.limit();
+    assert!(once.is_some(), "a limit was learnt");
+    // Fifteen more 429s for requests that were in flight at the same moment.
+    for _ in 0..15 {
+        p.on_rate_limited(Some(Duration::from_secs(1)));
+    }
+    assert_eq!(p.limit(), once, "not halved fifteen more times");
+}
