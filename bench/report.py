@@ -147,9 +147,11 @@ OVERHEAD_CAUSES = {
          "with blocking sockets. On top of that, the core's per-request work (see the Rust row)",
     "Python sync": "every call crosses from Python to the Rust runtime and back (a task spawned on "
                    "the shared runtime, the GIL released, a channel wait)",
-    "Python async": "every call is a Rust task whose result is handed to the asyncio loop with "
-                    "`call_soon_threadsafe` (a wake-up of the loop thread per request), where aiohttp "
-                    "parses and completes the request on the loop thread itself without a thread hop",
+    "Python async": "every call is a task on the Rust runtime whose worker thread must take the GIL "
+                    "to convert the result and hand it to the asyncio loop with `call_soon_threadsafe` "
+                    "(a wake-up of the loop thread per request, and GIL hand-offs between the loop "
+                    "thread and 2 runtime threads), where aiohttp parses and completes the request on "
+                    "the loop thread itself, without a thread hop",
 }
 
 
@@ -242,8 +244,23 @@ def paginate(recs: list[dict[str, Any]], cfg: dict[str, Any], plots: Path) -> tu
     oa = by.get("openai-python-style loop (httpx)")
     if sf_pf and oa:
         if oa["client"]["wall_s"] < sf_pf["client"]["wall_s"]:
-            gaps.append(f"Pagination: the openai-python-style loop ({oa['client']['wall_s']:.2f} s) beats "
-                        f"surefoot with prefetch ({sf_pf['client']['wall_s']:.2f} s). Cause: not analysed.")
+            per_page = oa["client"]["wall_s"] / pages * 1000
+            gaps.append(
+                f"Pagination: the openai-python-style loop ({oa['client']['wall_s']:.2f} s) beats "
+                f"surefoot with prefetch ({sf_pf['client']['wall_s']:.2f} s). Cause: the walk is bound by "
+                f"the server ({per_page:.1f} ms per page: the {cfg['latency_ms']} ms latency plus the "
+                "emulator rendering 100 transcriptions on the same 2 cores); prefetch can only hide the "
+                "client's own time per page, which is small here, so the two are within run-to-run noise.")
+        if oa["client"]["cpu_s"] < sf_pf["client"]["cpu_s"]:
+            gaps.append(
+                f"Pagination: the openai-python-style loop uses {oa['client']['cpu_s']:.2f} s of CPU for the "
+                f"walk, surefoot from Python {sf_pf['client']['cpu_s']:.2f} s with prefetch and "
+                f"{by['surefoot (Python), sequential']['client']['cpu_s']:.2f} s without "
+                f"(from Rust: {by['surefoot (Rust), prefetch']['client']['cpu_s']:.2f} s). Cause: the "
+                "Python `Paginator` crosses from Python to the Rust runtime once per item (a task spawned, "
+                "the GIL released and taken back, a channel wait) and builds a `Transcription` object per "
+                "item, where the httpx loop walks a list that `json.loads` built in one call; handing "
+                "over a whole page per crossing would remove 99 of every 100 crossings.")
         grow_sf = sf_pf["client"]["maxrss_kb"] - sf_pf["client"]["rss_before_kb"]
         grow_oa = oa["client"]["maxrss_kb"] - oa["client"]["rss_before_kb"]
         if grow_oa < grow_sf - 1024:
@@ -262,13 +279,14 @@ def paginate(recs: list[dict[str, Any]], cfg: dict[str, Any], plots: Path) -> tu
             "prefetch on, those hops overlap the next page's latency and disappear from the wall time."
         )
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    labels = [r["label"].replace(", ", "\n").replace(" loop", "\nloop") for r in recs]
+    labels = [r["label"].replace(", ", "\n").replace(" (", "\n(").replace("-style loop", "-style\nloop")
+              for r in recs]
     cols = [color(r["label"]) for r in recs]
     walls = [r["client"]["wall_s"] for r in recs]
     b = axes[0].bar(range(len(recs)), walls, color=cols)
     bar_labels(axes[0], b, [f"{w:.2f} s" for w in walls])
     axes[0].axhline(floor, color="black", ls="--", lw=0.8)
-    axes[0].text(len(recs) - 0.5, floor, f"floor {floor:.1f} s", fontsize=7, ha="right", va="bottom")
+    axes[0].text(-0.45, floor * 0.97, f"floor {floor:.1f} s", fontsize=7, ha="left", va="top")
     axes[0].set_ylabel("wall time (s, lower is better)")
     axes[0].set_xticks(range(len(recs)), labels, fontsize=7)
     rss = [r["client"]["maxrss_kb"] / 1024 for r in recs]
@@ -317,8 +335,8 @@ def bulk(recs: list[dict[str, Any]], cfg: dict[str, Any], plots: Path) -> tuple[
                 "`bulk_export` is 100× fewer requests.)"
             )
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    labels = [r["label"].replace(" single-export", "\nsingle-export").replace(" bulk_export", "\nbulk_export")
-              for r in recs]
+    labels = [r["label"].replace(" single-export loop", "\nsingle-export\nloop")
+              .replace(" bulk_export", "\nbulk_export").replace(" (", "\n(") for r in recs]
     cols = [color(r["label"]) for r in recs]
     reqs = [r["server"]["total_requests"] for r in recs]
     b = axes[0].bar(range(len(recs)), reqs, color=cols)
@@ -360,6 +378,21 @@ def outage(recs: list[dict[str, Any]], cfg: dict[str, Any], plots: Path) -> tupl
         if "surefoot" in r["label"]:
             continue
         for sf in sfs:
+            worse = [x for x in sfs if r["client"]["failed"] < x["client"]["failed"]]
+            if worse and sf is sfs[0]:
+                total = r["client"]["ok"] + r["client"]["failed"]
+                gaps.append(
+                    f"Outage: {r['label']} failed {r['client']['failed']} of its {total} calls, "
+                    + ", ".join(f"{x['label']} {x['client']['failed']}" for x in worse)
+                    + ". Cause: surefoot's default of 3 retries gives up after "
+                    "backoffs totalling 3.5–7 s (1 s·2^n × [0.5, 1]: 5.25 s on average) when the 503s "
+                    f"carry no Retry-After, and this outage lasts {cfg['outage_s']:g} s, so the first call "
+                    "of a client whose jitter came out short fails after its 4th attempt; "
+                    f"{r['label']} keeps trying longer"
+                    + (" (Retry(total=5, backoff_factor=0.5): 0 + 1 + 2 + 4 s before its last two "
+                       "attempts, 7 s in all)" if "requests" in r["label"] else "")
+                    + ". A caller who must ride out longer outages raises `max_retries` (the sleeps "
+                    "double, so one more retry covers 4–8 s more).")
             faster = r["_drain"] < sf["_drain"] - 0.05
             fewer = r["_during"] < sf["_during"]
             if faster or fewer:
@@ -403,6 +436,83 @@ def outage(recs: list[dict[str, Any]], cfg: dict[str, Any], plots: Path) -> tupl
     fig.suptitle(f"5. Outage recovery: {cfg['clients']} clients, 503 for {cfg['outage_s']:g} s", fontsize=10)
     save(fig, plots / "outage.png")
     return "\n".join(md), gaps
+
+
+# ----- headlines ---------------------------------------------------------------------------
+
+
+def headlines(res: dict[str, Any]) -> list[str]:
+    out = []
+    if "goodput" in res:
+        for api, name in (("pyai", "PyAI 50/s burst 10"), ("specala", "Specala 500/min (scaled)")):
+            rs = [r for r in res["goodput"] if r["api"] == api]
+            if not rs:
+                continue
+            ideal = rs[0]["ideal_s"]
+            sf = [r for r in rs if "surefoot" in r["label"]]
+            peers = [r for r in rs if "surefoot" not in r["label"]]
+            out.append(
+                f"**Goodput, {name}:** surefoot finishes at "
+                + " / ".join(f"{r['client']['wall_s'] / ideal:.2f}" for r in sf)
+                + f" × the ideal (Python / Rust) with {sum(r['server']['rate_limited'] for r in sf)} 429s "
+                f"and {sum(r['client']['failed'] for r in sf)} failed requests; the peers take "
+                f"{min(r['client']['wall_s'] for r in peers) / ideal:.2f}–"
+                f"{max(r['client']['wall_s'] for r in peers) / ideal:.2f} × the ideal, receive "
+                f"{min(r['server']['rate_limited'] for r in peers):,}–{max(r['server']['rate_limited'] for r in peers):,} "
+                f"429s and fail {min(r['client']['failed'] for r in peers)}–{max(r['client']['failed'] for r in peers)} "
+                "requests.")
+    if "overhead" in res:
+        parts = []
+        for conc in sorted({r["concurrency"] for r in res["overhead"]}):
+            for group in dict.fromkeys(r["group"] for r in res["overhead"]):
+                rs = [r for r in res["overhead"] if r["group"] == group and r["concurrency"] == conc]
+                sf = next(r for r in rs if r["name"] == "surefoot")
+                parts.append(f"{group} c={conc}: " + ", ".join(
+                    f"{sf['client']['wall_s'] and r['client']['wall_s'] / sf['client']['wall_s']:.2f}× {r['name']}"
+                    for r in rs if r["name"] != "surefoot"))
+        out.append("**Overhead** (surefoot's requests/s ÷ the peer's; above 1 = surefoot faster): "
+                   + "; ".join(parts) + ".")
+    if "paginate" in res:
+        by = {r["label"]: r["client"] for r in res["paginate"]}
+        try:
+            out.append(
+                "**Pagination:** prefetch takes "
+                f"{by['surefoot (Python), prefetch']['wall_s'] / by['surefoot (Python), sequential']['wall_s']:.2f}× "
+                "the sequential walk's time from Python and "
+                f"{by['surefoot (Rust), prefetch']['wall_s'] / by['surefoot (Rust), sequential']['wall_s']:.2f}× from "
+                f"Rust; the openai-python-style loop takes "
+                f"{by['openai-python-style loop (httpx)']['wall_s'] / by['surefoot (Python), prefetch']['wall_s']:.2f}× "
+                "surefoot-with-prefetch's time and peaks at "
+                f"{by['openai-python-style loop (httpx)']['maxrss_kb'] / by['surefoot (Python), prefetch']['maxrss_kb']:.2f}× "
+                "its memory.")
+        except KeyError:
+            pass
+    if "bulk" in res:
+        rs = {r["label"]: r for r in res["bulk"]}
+        b = rs.get("surefoot bulk_export (Python)")
+        loops = [r for r in res["bulk"] if "loop" in r["label"]]
+        if b and loops:
+            out.append(
+                f"**Bulk export:** `bulk_export` sends {b['server']['total_requests']} requests instead of "
+                f"{min(r['server']['total_requests'] for r in loops):,}–{max(r['server']['total_requests'] for r in loops):,} "
+                f"and finishes {min(r['client']['wall_s'] for r in loops) / b['client']['wall_s']:.0f}–"
+                f"{max(r['client']['wall_s'] for r in loops) / b['client']['wall_s']:.0f}× sooner than the loops.")
+    if "outage" in res:
+        rs = res["outage"]
+        sf = [r for r in rs if "surefoot" in r["label"]]
+        peers = [r for r in rs if "surefoot" not in r["label"]]
+        during = lambda r: r["outage_stats"]["total_requests"]  # noqa: E731
+        drain = lambda r: max(0.0, r["client"]["last_done"] - r["t_recovered"])  # noqa: E731
+        out.append(
+            "**Outage:** surefoot sends " + " / ".join(str(during(r)) for r in sf)
+            + " requests into the outage (Python / Rust) against the peers' "
+            + ", ".join(f"{during(r)}" for r in peers)
+            + "; it drains in " + " / ".join(f"{drain(r):.2f} s" for r in sf)
+            + " against " + ", ".join(f"{drain(r):.2f} s" for r in peers)
+            + "; failed calls " + " / ".join(str(r["client"]["failed"]) for r in sf)
+            + " against " + ", ".join(str(r["client"]["failed"]) for r in peers)
+            + " (peers in the table's order).")
+    return out
 
 
 # ----- the report -------------------------------------------------------------------------
@@ -476,7 +586,8 @@ the loop of 5,000 single exports takes {cfg['bulk']['n'] / (cfg['bulk']['rate'][
 The benchmarks took {total / 60:.1f} minutes (builds excluded).
 """
     gaps_md = "\n".join(f"- {g}" for g in all_gaps) or "- none"
-    text = head + "\n" + "\n".join(sections) + "\n## Gaps: where surefoot is not ahead, and why\n\n" + gaps_md + "\n"
+    heads = "\n".join(f"- {h}" for h in headlines(res))
+    text = head + "\n## Headlines\n\n" + heads + "\n\n" + "\n".join(sections) + "\n## Gaps: where surefoot is not ahead, and why\n\n" + gaps_md + "\n"
     dst.write_text(text)
     print(f"wrote {dst} and {len(sections)} plots under {plots}")
 
