@@ -157,7 +157,9 @@ fn ids(n: usize, workspace_size: usize) -> Vec<String> {
 
 #[tokio::main]
 async fn main() {
-    let arg = std::env::args().nth(1).expect("usage: surefoot-bench '<spec JSON>'");
+    let arg = std::env::args()
+        .nth(1)
+        .expect("usage: surefoot-bench '<spec JSON>'");
     let spec: Value = serde_json::from_str(&arg).expect("spec is JSON");
     let bench = spec["bench"].as_str().unwrap_or_default().to_string();
     let client = spec["client"].as_str().unwrap_or("surefoot").to_string();
@@ -180,7 +182,12 @@ async fn main() {
                     async move { c.jobs().get(&id).await.is_ok() }
                 }
             };
-            pool(spec["warmup"].as_u64().unwrap_or(0) as usize, workers, call.clone()).await;
+            pool(
+                spec["warmup"].as_u64().unwrap_or(0) as usize,
+                workers,
+                call.clone(),
+            )
+            .await;
             wait_for_go();
             rss_before = rss_kb();
             (t0, c0) = (mono(), cpu());
@@ -188,7 +195,10 @@ async fn main() {
         }
         ("overhead", "reqwest") => {
             let http = reqwest::Client::new();
-            let target = format!("{url}/v1/transcription/jobs/{}", spec["job_id"].as_str().unwrap());
+            let target = format!(
+                "{url}/v1/transcription/jobs/{}",
+                spec["job_id"].as_str().unwrap()
+            );
             let call = move |_i: usize| {
                 let (http, target, key) = (http.clone(), target.clone(), key.clone());
                 async move {
@@ -198,7 +208,12 @@ async fn main() {
                     }
                 }
             };
-            pool(spec["warmup"].as_u64().unwrap_or(0) as usize, workers, call.clone()).await;
+            pool(
+                spec["warmup"].as_u64().unwrap_or(0) as usize,
+                workers,
+                call.clone(),
+            )
+            .await;
             wait_for_go();
             rss_before = rss_kb();
             (t0, c0) = (mono(), cpu());
@@ -206,24 +221,29 @@ async fn main() {
         }
         ("goodput", "surefoot") => {
             let api = spec["api"].as_str().unwrap_or("pyai").to_string();
-            let call: Box<dyn Fn(usize) -> futures::future::BoxFuture<'static, bool> + Send + Sync> =
-                if api == "pyai" {
-                    let c = Arc::new(pyai_client(&spec));
-                    Box::new(move |i| {
-                        let c = c.clone();
-                        Box::pin(async move {
-                            let job = pyai::CreateJob::new(format!("https://example.com/bench/{i}.wav"));
-                            c.jobs().create(job).await.is_ok()
-                        })
+            let call: Box<
+                dyn Fn(usize) -> futures::future::BoxFuture<'static, bool> + Send + Sync,
+            > = if api == "pyai" {
+                let c = Arc::new(pyai_client(&spec));
+                Box::new(move |i| {
+                    let c = c.clone();
+                    Box::pin(async move {
+                        let job =
+                            pyai::CreateJob::new(format!("https://example.com/bench/{i}.wav"));
+                        c.jobs().create(job).await.is_ok()
                     })
-                } else {
-                    let c = Arc::new(specala_client(&spec, true));
-                    let all = Arc::new(ids(n, spec["workspace_size"].as_u64().unwrap_or(3000) as usize));
-                    Box::new(move |i| {
-                        let (c, all) = (c.clone(), all.clone());
-                        Box::pin(async move { c.transcriptions().get(&all[i]).await.is_ok() })
-                    })
-                };
+                })
+            } else {
+                let c = Arc::new(specala_client(&spec, true));
+                let all = Arc::new(ids(
+                    n,
+                    spec["workspace_size"].as_u64().unwrap_or(3000) as usize,
+                ));
+                Box::new(move |i| {
+                    let (c, all) = (c.clone(), all.clone());
+                    Box::pin(async move { c.transcriptions().get(&all[i]).await.is_ok() })
+                })
+            };
             let call = Arc::new(call);
             wait_for_go();
             rss_before = rss_kb();
