@@ -10,6 +10,8 @@ CARGO ?= cargo
 EXTRA_TESTS :=
 -include bindings/c/rules.mk
 -include bindings/python/rules.mk
+# `make bench` (never part of `make test`): side-by-side benchmarks, bench/RESULTS.md.
+-include bench/rules.mk
 
 demo:
 	$(CARGO) run --quiet --release -p surefoot-cli -- demo

@@ -585,6 +585,9 @@ the loop of 5,000 single exports takes {cfg['bulk']['n'] / (cfg['bulk']['rate'][
 {cfg['overhead']['repeat_fast']} times and the median kept; every other row is one run.
 The benchmarks took {total / 60:.1f} minutes (builds excluded).
 """
+    # A table re-run on its own after a fix says so (`notes` in results.json).
+    for note in data.get("notes", []):
+        head += f"\n**Note:** {note}\n"
     gaps_md = "\n".join(f"- {g}" for g in all_gaps) or "- none"
     heads = "\n".join(f"- {h}" for h in headlines(res))
     text = head + "\n## Headlines\n\n" + heads + "\n\n" + "\n".join(sections) + "\n## Gaps: where surefoot is not ahead, and why\n\n" + gaps_md + "\n"

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use futures::stream::{BoxStream, StreamExt};
+use futures::FutureExt;
 use pyo3::exceptions::PyStopAsyncIteration;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -14,9 +15,9 @@ use serde_json::Value;
 use surefoot::{pyai, specala};
 use tokio::sync::Mutex;
 
-use crate::bridge::{spawn, wait};
+use crate::bridge::{ready, spawn, wait};
 use crate::convert::from_value;
-use crate::errors::invalid;
+use crate::errors::{invalid, to_pyerr};
 use crate::models;
 
 /// One item of a list, converted to Python when it is handed over.
@@ -60,6 +61,30 @@ where
     S: futures::Stream<Item = surefoot::Result<T>> + Send + 'static,
 {
     stream.map(move |r| r.map(wrap)).boxed()
+}
+
+/// The next item when it is ready without waiting (the rest of a fetched page), taken on
+/// the calling thread: no runtime crossing, no GIL release. `None` means "must wait" (the
+/// next page is in flight, or another caller holds the stream); the wait path then polls
+/// the same stream again with a real waker.
+fn next_item_now(shared: &Shared) -> Option<surefoot::Result<Option<Item>>> {
+    let _runtime = surefoot::runtime::handle().enter();
+    let mut guard = shared.try_lock().ok()?;
+    let Some(stream) = guard.as_mut() else {
+        return Some(Ok(None));
+    };
+    let polled = stream.next().now_or_never()?;
+    Some(match polled {
+        Some(Ok(item)) => Ok(Some(item)),
+        Some(Err(e)) => {
+            *guard = None;
+            Err(e)
+        }
+        None => {
+            *guard = None;
+            Ok(None)
+        }
+    })
 }
 
 async fn next_item(shared: Shared) -> surefoot::Result<Option<Item>> {
@@ -121,6 +146,9 @@ impl Paginator {
     }
 
     fn __next__(&self, py: Python<'_>) -> PyResult<Option<Item>> {
+        if let Some(now) = next_item_now(&self.items) {
+            return now.map_err(|e| to_pyerr(py, e));
+        }
         wait(py, next_item(self.items.clone()))
     }
 
@@ -174,6 +202,13 @@ impl AsyncPaginator {
     }
 
     fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match next_item_now(&self.items) {
+            Some(Ok(Some(item))) => return ready(py, item.into_pyobject(py)?.unbind()),
+            Some(Err(e)) => return Err(to_pyerr(py, e)),
+            // The end is signalled by the awaited future (the stream is already closed, so
+            // the spawned step answers at once); "not ready" waits on the runtime.
+            Some(Ok(None)) | None => {}
+        }
         let shared = self.items.clone();
         spawn(py, async move { next_item(shared).await.map(Next) })
     }
