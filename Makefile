@@ -8,6 +8,7 @@ CARGO ?= cargo
 
 # Each binding adds its own rules and appends its test target to EXTRA_TESTS.
 EXTRA_TESTS :=
+.DEFAULT_GOAL := demo
 -include bindings/c/rules.mk
 -include bindings/python/rules.mk
 # `make bench` (never part of `make test`): side-by-side benchmarks, bench/RESULTS.md.
