@@ -27,6 +27,8 @@ pub const DEFAULT_429_PAUSE: Duration = Duration::from_secs(1);
 /// exactly on time into a 429.
 /// Change it per pacer with [`Pacer::set_safety_margin`].
 pub const SAFETY_MARGIN: f64 = 0.02;
+/// The largest restart gap the safety margin adds (see [`RateLimit::restart_gap`]).
+const MAX_RESTART_GAP: Duration = Duration::from_millis(20);
 /// A limit learned from 429s is forgotten after this long without another 429.
 pub const LEARNED_LIMIT_TTL: Duration = Duration::from_secs(600);
 /// The slowest rate learning will ever settle on: one request per minute.
@@ -60,6 +62,8 @@ pub struct RateLimit {
     requests: u32,
     per: Duration,
     burst: u32,
+    /// Extra spacing after a schedule (re)starts from idle; see [`RateLimit::restart_gap`].
+    restart_gap: Duration,
 }
 
 impl RateLimit {
@@ -94,6 +98,7 @@ impl RateLimit {
             requests: requests.max(1),
             per: per.max(Duration::from_nanos(1)),
             burst: 1,
+            restart_gap: Duration::ZERO,
         }
     }
 
@@ -134,6 +139,19 @@ impl RateLimit {
     /// ```
     pub fn burst_size(&self) -> u32 {
         self.burst
+    }
+
+    /// Extra spacing a store adds after the first request of a schedule that (re)starts
+    /// from idle. Zero for limits you build; the pacer's safety margin sets it (at most
+    /// 20 ms) on the limit it enforces, so a server whose count started a little after ours
+    /// — the first request's connection set-up, a busy CPU — still sees every later
+    /// request on time.
+    ///
+    /// ```
+    /// assert!(surefoot::RateLimit::per_second(20).restart_gap().is_zero());
+    /// ```
+    pub fn restart_gap(&self) -> Duration {
+        self.restart_gap
     }
 
     /// The spacing between requests at the sustained rate: `per / requests`.
@@ -356,12 +374,18 @@ impl MemoryStore {
         let tau = t.saturating_mul(u64::from(limit.burst_size().saturating_sub(1)));
         let mut keys = lock(&self.keys);
         let state = keys.entry(key.to_owned()).or_default();
+        // A schedule that (re)starts from idle gets the limit's restart gap after it.
+        let gap = if state.tat_ns <= now {
+            u64::try_from(limit.restart_gap().as_nanos()).unwrap_or(u64::MAX)
+        } else {
+            0
+        };
         let tat = state.tat_ns.max(now);
         let wait = Duration::from_nanos(tat.saturating_sub(tau).saturating_sub(now));
         if max_wait.is_some_and(|m| wait > m) {
             return Err(wait);
         }
-        state.tat_ns = tat.saturating_add(t);
+        state.tat_ns = tat.saturating_add(t).saturating_add(gap);
         Ok(wait)
     }
 }
@@ -476,7 +500,9 @@ struct PacerInner {
 /// use surefoot::RateLimit;
 /// let pacer = Pacer::new("doc".into(), Some(RateLimit::per_second(20)), Arc::new(MemoryStore::new()));
 /// assert_eq!(pacer.acquire().await, Duration::ZERO);
-/// // 20/s is one request per 50 ms, plus the 2 % safety margin.
+/// // 20/s is one request per 50 ms, plus the 2 % safety margin, plus (after an idle
+/// // start) the 20 ms restart gap; then one per 51 ms.
+/// assert_eq!(pacer.acquire().await, Duration::from_millis(71));
 /// assert_eq!(pacer.acquire().await, Duration::from_millis(51));
 /// # }
 /// ```
@@ -605,7 +631,8 @@ impl Pacer {
     /// use surefoot::{pacing::{MemoryStore, Pacer}, RateLimit};
     /// let p = Pacer::new("doc".into(), Some(RateLimit::per_second(2)), Arc::new(MemoryStore::new()));
     /// p.acquire().await;
-    /// assert_eq!(p.acquire().await, Duration::from_millis(510)); // 500 ms + 2 % margin
+    /// // 500 ms + the 2 % margin + the 20 ms restart gap after an idle start.
+    /// assert_eq!(p.acquire().await, Duration::from_millis(530));
     /// # }
     /// ```
     pub async fn acquire(&self) -> Duration {
@@ -832,9 +859,8 @@ impl Pacer {
 }
 
 /// The limit actually enforced: the window stretched by the safety margin, and one burst
-/// slot held back (when the burst has more than one) so a server whose clock started a few
-/// milliseconds after ours — the first request's connection set-up, a busy CPU — still
-/// finds every request on time.
+/// slot held back (or, with no burst, a restart gap of one interval, at most 20 ms), so a server whose clock started a few milliseconds after ours — the first
+/// request's connection set-up, a busy CPU — still finds every request on time.
 fn with_margin(l: RateLimit, margin: f64) -> RateLimit {
     if margin <= 0.0 {
         return l;
@@ -842,6 +868,12 @@ fn with_margin(l: RateLimit, margin: f64) -> RateLimit {
     RateLimit {
         per: l.per.mul_f64(1.0 + margin),
         burst: l.burst.saturating_sub(1).max(1),
+        // Without a burst slot to hold back, the restart gap gives the same slack.
+        restart_gap: if l.burst == 1 {
+            l.emission_interval().min(MAX_RESTART_GAP)
+        } else {
+            Duration::ZERO
+        },
         ..l
     }
 }

@@ -504,8 +504,9 @@ async fn registry_shares_by_key_and_url() {
 
     // Shared state: a's slot is b's slot.
     assert_eq!(a.acquire().await, Duration::ZERO);
-    assert_eq!(b.acquire().await, ms(510)); // 500 ms + the 2 % safety margin
-                                            // Different keys are independent.
+    // 500 ms + the 2 % safety margin + the 20 ms restart gap of a burst-1 limit.
+    assert_eq!(b.acquire().await, ms(530));
+    // Different keys are independent.
     assert_eq!(other_key.acquire().await, Duration::ZERO);
     assert_eq!(other_url.acquire().await, Duration::ZERO);
     // A 429 on one key pauses only that key.
