@@ -172,3 +172,27 @@ async fn different_keys_do_not_share_a_pacer() {
         "the other key is not held back"
     );
 }
+
+/// The surface is judged below the base URL's own path prefix: behind a `/proxy` prefix,
+/// key management still paces at 180/min, not at the data surface's 500/min.
+#[tokio::test]
+async fn the_surface_is_judged_below_a_base_path_prefix() {
+    let emu = specala().await;
+    let client = surefoot::specala::Client::builder()
+        .base_url(format!("{}/proxy", emu.url()))
+        .api_key(SPECALA_KEY)
+        .max_retries(0)
+        .build_specala()
+        .unwrap();
+    // The emulator serves no /proxy prefix: both calls are 404s, but they are paced first.
+    let first = client.keys().list().await.unwrap_err();
+    assert_eq!(first.status(), Some(404));
+    let second = client.keys().list().await.unwrap_err();
+    assert_eq!(second.status(), Some(404));
+    // 180/min is one call per 333 ms (500/min would be 120 ms).
+    assert!(
+        second.waited() >= Duration::from_millis(300),
+        "waited {:?}",
+        second.waited()
+    );
+}
