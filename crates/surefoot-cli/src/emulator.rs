@@ -42,7 +42,7 @@ pub async fn run(args: &EmulatorArgs) -> Result<Exit, CliError> {
         let _ = out.flush();
     }
     eprintln!(
-        "serving the {} emulator until Ctrl-C; try: {url_env}={} {key_env}=<a value above> surefoot {} {}",
+        "serving the {} emulator until Ctrl-C; try: {url_env}={} {key_env}=<a default key from the README> surefoot {} {}",
         api.as_str(),
         handle.url(),
         api.as_str(),

@@ -557,12 +557,20 @@ fn emulator_command_serves_until_stopped() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
+    stdout.read_line(&mut first).unwrap();
     let url = first.trim().to_string();
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let mut keys = String::new();
+    for _ in 0..7 {
+        stdout.read_line(&mut keys).unwrap();
+    }
+    assert!(keys.contains("id=key_full"), "{keys}");
+    assert!(
+        !keys.contains("pyai_sk_") && !keys.contains("pyai_pk_"),
+        "{keys}"
+    );
     let out = run(surefoot().env("PYAI_API_KEY", PYAI_KEY).args([
         "pyai",
         "jobs",

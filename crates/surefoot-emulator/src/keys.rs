@@ -271,13 +271,21 @@ impl KeyConfig {
         ]
     }
 
-    /// A one-line description for humans (used by the binary): id, value, kind, plan,
-    /// workspace and the PyAI restrictions that apply.
+    /// A one-line description for humans (used by the binary): id, name, kind, plan,
+    /// workspace and the PyAI restrictions that apply. Never the key's value: keys are not
+    /// printed, not even fixture ones (the README lists the default keys).
+    ///
+    /// ```
+    /// use surefoot_emulator::KeyConfig;
+    /// let line = KeyConfig::pyai_secret("key_full", "pyai_sk_full_0001", "org_main").describe();
+    /// assert!(line.starts_with("key id=key_full"));
+    /// assert!(!line.contains("pyai_sk_full_0001"));
+    /// ```
     pub fn describe(&self) -> String {
         let mut s = format!(
-            "key id={} value={} kind={} plan={} workspace={}",
+            "key id={} name={:?} kind={} plan={} workspace={}",
             self.id,
-            self.value,
+            self.name,
             self.kind.as_str(),
             self.plan,
             self.workspace

@@ -38,7 +38,8 @@
 //!
 //! Without an async runtime, [`start_blocking`] runs the same server on a private thread.
 //! The `surefoot-emulator` binary (`--api specala|pyai`) prints its URL on the first line
-//! of stdout, then the keys, and serves until Ctrl-C/SIGTERM.
+//! of stdout, then one line per key (id, plan, restrictions; never the value), and serves
+//! until Ctrl-C/SIGTERM.
 //!
 //! ## Default keys
 //!

@@ -1,5 +1,6 @@
 //! The `surefoot-emulator` command: serves the Specala or PyAI emulator on loopback,
-//! prints its URL alone on the first stdout line and then one line per key, and runs
+//! prints its URL alone on the first stdout line and then one line per key (never its
+//! value: the README lists the default keys), and runs
 //! until Ctrl-C or SIGTERM. Limits and the bind address are flags; see `--help`.
 
 use std::io::Write;

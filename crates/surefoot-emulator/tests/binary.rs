@@ -1,5 +1,5 @@
-//! The `surefoot-emulator` binary: URL alone on the first stdout line, keys after it,
-//! serving until killed.
+//! The `surefoot-emulator` binary: URL alone on the first stdout line, keys (never their
+//! values) after it, serving until killed.
 
 mod common;
 
@@ -54,10 +54,21 @@ async fn pyai_binary_prints_url_then_keys_and_serves() {
         url.starts_with("http://127.0.0.1:") && !url.ends_with('/'),
         "{url}"
     );
-    assert!(
-        keys[0].contains("pyai_sk_full_0001") && keys[0].contains("key_full"),
-        "{keys:?}"
-    );
+    assert!(keys[0].starts_with("key id=key_full "), "{keys:?}");
+    for value in [
+        "pyai_sk_full_0001",
+        "pyai_sk_readonly_0002",
+        "pyai_pk_web_0003",
+        "pyai_sk_sandbox_0004",
+        "pyai_sk_budget_0005",
+        "pyai_sk_broke_0006",
+        "pyai_sk_quota_0007",
+    ] {
+        assert!(
+            keys.iter().all(|k| !k.contains(value)),
+            "a key value was printed: {keys:?}"
+        );
+    }
     assert!(keys
         .iter()
         .any(|k| k.contains("origins=https://app.example.com")));
@@ -90,7 +101,11 @@ async fn specala_binary_honours_limit_flags() {
     ]);
     assert!(keys
         .iter()
-        .any(|k| k.contains("spk_alpha_free_0003") && k.contains("plan=free")));
+        .any(|k| k.contains("id=key_alpha_free") && k.contains("plan=free")));
+    assert!(
+        keys.iter().all(|k| !k.contains("spk_")),
+        "a key value was printed: {keys:?}"
+    );
     let list = || {
         client()
             .get(format!("{url}/v1/transcriptions"))
