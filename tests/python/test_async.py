@@ -87,7 +87,7 @@ def test_concurrent_coroutines_without_a_thread_per_call() -> None:
 
     with emulator("pyai", no_rate_limits=True) as emu:
         elapsed = asyncio.run(main(emu))
-    assert elapsed < 0.3 * 20 / 4, f"20 concurrent 0.3 s requests took {elapsed:.2f}s"
+    assert elapsed < 0.3 * 20 / 2, f"20 concurrent 0.3 s requests took {elapsed:.2f}s: not concurrent"
 
 
 def test_cancellation_stops_a_long_wait(pyai_emu: Emulator) -> None:
@@ -101,7 +101,7 @@ def test_cancellation_stops_a_long_wait(pyai_emu: Emulator) -> None:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        assert time.monotonic() - started < 0.5
+        assert time.monotonic() - started < 5.0, "cancelled, yet it sat out the 30 s wait"
 
     asyncio.run(main())
     # The request is not retried after cancellation.

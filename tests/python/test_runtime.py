@@ -44,7 +44,7 @@ def test_16_threads_share_one_client_in_parallel() -> None:
             time.sleep(0.001)
         elapsed = time.monotonic() - started
     assert statuses == [200] * 16
-    assert elapsed < 0.5 * 16 / 4, f"16 requests of 0.5 s took {elapsed:.2f}s: not parallel"
+    assert elapsed < 0.5 * 16 / 2, f"16 requests of 0.5 s took {elapsed:.2f}s: not parallel"
     assert spins > 10
 
 
@@ -62,7 +62,7 @@ def test_keyboard_interrupt_during_a_backoff_wait(pyai_emu: Emulator) -> None:
     with pytest.raises(KeyboardInterrupt):
         client.get("/v1/transcription/jobs")
     elapsed = time.monotonic() - started
-    assert elapsed < 0.3 + 0.5, f"KeyboardInterrupt took {elapsed:.2f}s"
+    assert elapsed < 5.0, f"KeyboardInterrupt took {elapsed:.2f}s of the 30 s wait"
     time.sleep(0.1)
     assert pyai_emu.stats()["requests"]["GET /v1/transcription/jobs"] == {"503": 1}
 
@@ -79,7 +79,7 @@ def test_sigint_during_a_pacing_wait(pyai_emu: Emulator) -> None:
         list(client.jobs.list())
     elapsed = time.monotonic() - started
     timer.join()
-    assert elapsed < 0.3 + 0.5, f"KeyboardInterrupt took {elapsed:.2f}s"
+    assert elapsed < 5.0, f"KeyboardInterrupt took {elapsed:.2f}s of the 30 s wait"
 
 
 def test_interrupt_in_a_worker_thread_does_not_break_it(pyai_emu: Emulator) -> None:
