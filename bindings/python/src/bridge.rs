@@ -3,7 +3,8 @@
 //!
 //! - [`wait`] — the sync path: spawn the future, then wait on a channel *without the GIL*
 //!   in slices of [`SLICE`], checking for signals between slices so Ctrl-C raises
-//!   `KeyboardInterrupt` within a slice (the Rust task is then cancelled);
+//!   `KeyboardInterrupt` within a slice (the Rust task is then cancelled); [`block`] is
+//!   [`wait`] handing the value over as a Python object, as [`spawn`] hands over its future;
 //! - [`spawn`] — the async path: spawn the future and return an `asyncio.Future` of the
 //!   caller's running loop, completed through `loop.call_soon_threadsafe` when the Rust
 //!   future ends (no thread per call); cancelling the asyncio future aborts the Rust task.
@@ -93,6 +94,16 @@ where
             }
         }
     }
+}
+
+/// [`wait`], the value converted to Python: the same signature as [`spawn`], so that a sync
+/// method and its async twin can share one body (see `twins`).
+pub(crate) fn block<'py, T, F>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
+where
+    T: IntoPython,
+    F: Future<Output = surefoot::Result<T>> + Send + 'static,
+{
+    Ok(wait(py, fut)?.into_python(py)?.into_bound(py))
 }
 
 /// Spawns `fut` on the shared runtime and returns an `asyncio.Future` of the running loop

@@ -1,17 +1,16 @@
 //! The generic clients — `Client` (blocking, the GIL released while waiting) and
-//! `AsyncClient` (coroutines on the shared runtime) — and `Response`.
-
-use std::sync::Arc;
+//! `AsyncClient` (coroutines on the shared runtime), one definition for both flavours of
+//! [`twins`] — and `Response`.
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use surefoot::Api;
 
-use crate::bridge::{ready, spawn, wait};
 use crate::convert::{header_pairs, json_dumps, json_loads, query_pairs, seconds, secs};
 use crate::errors::{invalid, to_pyerr};
 use crate::options::Core;
-use crate::pagination::{items, page_limit, AsyncPaginator, Item, Paginator};
+use crate::pagination::{items, page_limit, Item};
+use crate::twins::{self, client_class};
 
 /// Everything `request()` takes, checked and turned into a core request builder.
 #[allow(clippy::too_many_arguments)]
@@ -69,272 +68,133 @@ fn paginate_items(
     Ok(items(walk, Item::Json))
 }
 
-/// A client for any REST API with surefoot's conventions (bearer keys, JSON errors, cursor
-/// lists). Thread-safe: share one client between threads.
-#[pyclass(frozen, module = "surefoot._native")]
-pub(crate) struct Client {
-    core: Arc<Core>,
+/// `Client` and `AsyncClient`, written once for a flavour of [`twins`] (`sync` or `asyncio`).
+macro_rules! generic_client {
+    ($(#[$attr:meta])* $flavour:ident $name:ident) => {
+        client_class! {
+            $(#[$attr])*
+            $flavour $name {
+                #[new]
+                #[pyo3(signature = (base_url, api_key = None, **options))]
+                fn new(
+                    py: Python<'_>,
+                    base_url: String,
+                    api_key: Option<String>,
+                    options: Option<&Bound<'_, PyDict>>,
+                ) -> PyResult<Self> {
+                    Ok($name {
+                        core: Core::build(py, Api::Generic, Some(base_url), api_key, options)?,
+                    })
+                }
+
+                /// Sends a request (paced, retried, under the deadline) and returns the
+                /// successful response, or raises the matching `surefoot` exception.
+                #[pyo3(signature = (method, path, *, params = None, json = None, headers = None, idempotency_key = None, timeout = None, deadline = None))]
+                #[allow(clippy::too_many_arguments)]
+                fn request<'py>(
+                    &self,
+                    py: Python<'py>,
+                    method: &str,
+                    path: String,
+                    params: Option<&Bound<'py, PyAny>>,
+                    json: Option<&Bound<'py, PyAny>>,
+                    headers: Option<&Bound<'py, PyAny>>,
+                    idempotency_key: Option<String>,
+                    timeout: Option<f64>,
+                    deadline: Option<f64>,
+                ) -> PyResult<Bound<'py, PyAny>> {
+                    let rb = prepare(
+                        py,
+                        &self.core,
+                        method,
+                        path,
+                        params,
+                        json,
+                        headers,
+                        idempotency_key,
+                        timeout,
+                        deadline,
+                    )?;
+                    twins::$flavour::run(py, async move { rb.send().await.map(Response) })
+                }
+
+                /// `request("GET", path, …)`.
+                #[pyo3(signature = (path, *, params = None, headers = None))]
+                fn get<'py>(
+                    &self,
+                    py: Python<'py>,
+                    path: String,
+                    params: Option<&Bound<'py, PyAny>>,
+                    headers: Option<&Bound<'py, PyAny>>,
+                ) -> PyResult<Bound<'py, PyAny>> {
+                    self.request(py, "GET", path, params, None, headers, None, None, None)
+                }
+
+                /// `request("POST", path, …)`.
+                #[pyo3(signature = (path, *, json = None, params = None, headers = None, idempotency_key = None))]
+                fn post<'py>(
+                    &self,
+                    py: Python<'py>,
+                    path: String,
+                    json: Option<&Bound<'py, PyAny>>,
+                    params: Option<&Bound<'py, PyAny>>,
+                    headers: Option<&Bound<'py, PyAny>>,
+                    idempotency_key: Option<String>,
+                ) -> PyResult<Bound<'py, PyAny>> {
+                    self.request(
+                        py,
+                        "POST",
+                        path,
+                        params,
+                        json,
+                        headers,
+                        idempotency_key,
+                        None,
+                        None,
+                    )
+                }
+
+                /// `request("DELETE", path, …)`.
+                #[pyo3(signature = (path, *, params = None, headers = None))]
+                fn delete<'py>(
+                    &self,
+                    py: Python<'py>,
+                    path: String,
+                    params: Option<&Bound<'py, PyAny>>,
+                    headers: Option<&Bound<'py, PyAny>>,
+                ) -> PyResult<Bound<'py, PyAny>> {
+                    self.request(py, "DELETE", path, params, None, headers, None, None, None)
+                }
+
+                /// Iterates over every item of a cursor-paginated list (`{"data": [...],
+                /// "next_cursor": ...}`), fetching pages lazily.
+                #[pyo3(signature = (path, *, params = None, limit = None))]
+                fn paginate(
+                    &self,
+                    py: Python<'_>,
+                    path: String,
+                    params: Option<&Bound<'_, PyAny>>,
+                    limit: Option<i64>,
+                ) -> PyResult<twins::$flavour::Pages> {
+                    Ok(twins::$flavour::Pages::new(paginate_items(
+                        py, &self.core, path, params, limit,
+                    )?))
+                }
+            }
+        }
+    };
 }
 
-#[pymethods]
-impl Client {
-    #[new]
-    #[pyo3(signature = (base_url, api_key = None, **options))]
-    fn new(
-        py: Python<'_>,
-        base_url: String,
-        api_key: Option<String>,
-        options: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Self> {
-        Ok(Client {
-            core: Core::build(py, Api::Generic, Some(base_url), api_key, options)?,
-        })
-    }
-
-    /// Sends a request (paced, retried, under the deadline) and returns the successful
-    /// response, or raises the matching `surefoot` exception.
-    #[pyo3(signature = (method, path, *, params = None, json = None, headers = None, idempotency_key = None, timeout = None, deadline = None))]
-    #[allow(clippy::too_many_arguments)]
-    fn request(
-        &self,
-        py: Python<'_>,
-        method: &str,
-        path: String,
-        params: Option<&Bound<'_, PyAny>>,
-        json: Option<&Bound<'_, PyAny>>,
-        headers: Option<&Bound<'_, PyAny>>,
-        idempotency_key: Option<String>,
-        timeout: Option<f64>,
-        deadline: Option<f64>,
-    ) -> PyResult<Response> {
-        let rb = prepare(
-            py,
-            &self.core,
-            method,
-            path,
-            params,
-            json,
-            headers,
-            idempotency_key,
-            timeout,
-            deadline,
-        )?;
-        wait(py, rb.send()).map(Response)
-    }
-
-    /// `request("GET", path, …)`.
-    #[pyo3(signature = (path, *, params = None, headers = None))]
-    fn get(
-        &self,
-        py: Python<'_>,
-        path: String,
-        params: Option<&Bound<'_, PyAny>>,
-        headers: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Response> {
-        self.request(py, "GET", path, params, None, headers, None, None, None)
-    }
-
-    /// `request("POST", path, …)`.
-    #[pyo3(signature = (path, *, json = None, params = None, headers = None, idempotency_key = None))]
-    fn post(
-        &self,
-        py: Python<'_>,
-        path: String,
-        json: Option<&Bound<'_, PyAny>>,
-        params: Option<&Bound<'_, PyAny>>,
-        headers: Option<&Bound<'_, PyAny>>,
-        idempotency_key: Option<String>,
-    ) -> PyResult<Response> {
-        self.request(
-            py,
-            "POST",
-            path,
-            params,
-            json,
-            headers,
-            idempotency_key,
-            None,
-            None,
-        )
-    }
-
-    /// `request("DELETE", path, …)`.
-    #[pyo3(signature = (path, *, params = None, headers = None))]
-    fn delete(
-        &self,
-        py: Python<'_>,
-        path: String,
-        params: Option<&Bound<'_, PyAny>>,
-        headers: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Response> {
-        self.request(py, "DELETE", path, params, None, headers, None, None, None)
-    }
-
-    /// Iterates over every item of a cursor-paginated list (`{"data": [...],
-    /// "next_cursor": ...}`), fetching pages lazily.
-    #[pyo3(signature = (path, *, params = None, limit = None))]
-    fn paginate(
-        &self,
-        py: Python<'_>,
-        path: String,
-        params: Option<&Bound<'_, PyAny>>,
-        limit: Option<i64>,
-    ) -> PyResult<Paginator> {
-        Ok(Paginator::new(paginate_items(
-            py, &self.core, path, params, limit,
-        )?))
-    }
-
-    /// Closes the client (drops its connections); later calls raise `InvalidRequestError`.
-    fn close(&self) {
-        self.core.close();
-    }
-
-    fn __enter__(slf: Py<Self>) -> Py<Self> {
-        slf
-    }
-
-    #[pyo3(signature = (*_exc))]
-    fn __exit__(&self, _exc: &Bound<'_, pyo3::types::PyTuple>) {
-        self.core.close();
-    }
-
-    fn __repr__(&self) -> String {
-        self.core.repr("Client")
-    }
+generic_client! {
+    /// A client for any REST API with surefoot's conventions (bearer keys, JSON errors, cursor
+    /// lists). Thread-safe: share one client between threads.
+    sync Client
 }
 
-/// The async twin of `Client`: every method returns an awaitable running on surefoot's
-/// runtime (no thread per call).
-#[pyclass(frozen, module = "surefoot._native")]
-pub(crate) struct AsyncClient {
-    core: Arc<Core>,
-}
-
-#[pymethods]
-impl AsyncClient {
-    #[new]
-    #[pyo3(signature = (base_url, api_key = None, **options))]
-    fn new(
-        py: Python<'_>,
-        base_url: String,
-        api_key: Option<String>,
-        options: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Self> {
-        Ok(AsyncClient {
-            core: Core::build(py, Api::Generic, Some(base_url), api_key, options)?,
-        })
-    }
-
-    #[pyo3(signature = (method, path, *, params = None, json = None, headers = None, idempotency_key = None, timeout = None, deadline = None))]
-    #[allow(clippy::too_many_arguments)]
-    fn request<'py>(
-        &self,
-        py: Python<'py>,
-        method: &str,
-        path: String,
-        params: Option<&Bound<'py, PyAny>>,
-        json: Option<&Bound<'py, PyAny>>,
-        headers: Option<&Bound<'py, PyAny>>,
-        idempotency_key: Option<String>,
-        timeout: Option<f64>,
-        deadline: Option<f64>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let rb = prepare(
-            py,
-            &self.core,
-            method,
-            path,
-            params,
-            json,
-            headers,
-            idempotency_key,
-            timeout,
-            deadline,
-        )?;
-        spawn(py, async move { rb.send().await.map(Response) })
-    }
-
-    #[pyo3(signature = (path, *, params = None, headers = None))]
-    fn get<'py>(
-        &self,
-        py: Python<'py>,
-        path: String,
-        params: Option<&Bound<'py, PyAny>>,
-        headers: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.request(py, "GET", path, params, None, headers, None, None, None)
-    }
-
-    #[pyo3(signature = (path, *, json = None, params = None, headers = None, idempotency_key = None))]
-    fn post<'py>(
-        &self,
-        py: Python<'py>,
-        path: String,
-        json: Option<&Bound<'py, PyAny>>,
-        params: Option<&Bound<'py, PyAny>>,
-        headers: Option<&Bound<'py, PyAny>>,
-        idempotency_key: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.request(
-            py,
-            "POST",
-            path,
-            params,
-            json,
-            headers,
-            idempotency_key,
-            None,
-            None,
-        )
-    }
-
-    #[pyo3(signature = (path, *, params = None, headers = None))]
-    fn delete<'py>(
-        &self,
-        py: Python<'py>,
-        path: String,
-        params: Option<&Bound<'py, PyAny>>,
-        headers: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.request(py, "DELETE", path, params, None, headers, None, None, None)
-    }
-
-    #[pyo3(signature = (path, *, params = None, limit = None))]
-    fn paginate(
-        &self,
-        py: Python<'_>,
-        path: String,
-        params: Option<&Bound<'_, PyAny>>,
-        limit: Option<i64>,
-    ) -> PyResult<AsyncPaginator> {
-        Ok(AsyncPaginator::new(paginate_items(
-            py, &self.core, path, params, limit,
-        )?))
-    }
-
-    fn close<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.core.close();
-        ready(py, py.None())
-    }
-
-    fn __aenter__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        ready(py, slf.into_any().unbind())
-    }
-
-    #[pyo3(signature = (*_exc))]
-    fn __aexit__<'py>(
-        &self,
-        py: Python<'py>,
-        _exc: &Bound<'py, pyo3::types::PyTuple>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.close(py)
-    }
-
-    fn __repr__(&self) -> String {
-        self.core.repr("AsyncClient")
-    }
+generic_client! {
+    /// The async twin of `Client`: every method returns an awaitable running on surefoot's
+    /// runtime (no thread per call).
+    asyncio AsyncClient
 }
 
 /// A successful response, fully read.

@@ -10,7 +10,8 @@
 //!   asyncio futures completed from the runtime), `errors` (core errors → the exception
 //!   classes of `surefoot.exceptions`), `convert` (JSON, seconds, query pairs),
 //!   `options` (client keyword options → `ClientBuilder`, the fork-aware `options::Core`),
-//!   `logging` (tracing events → the `surefoot` logger);
+//!   `logging` (tracing events → the `surefoot` logger), `twins` (the sync and async
+//!   flavours, and the macros that write a sync class and its async twin once);
 //! - objects: `client` (`Client`, `AsyncClient`, `Response`), `pagination` (item
 //!   iterators), `specala`, `pyai`, `models`, `ratelimit`, `emulator`
 //!   (`surefoot.testing.Emulator`), `conformance` (the shared test vectors, for the
@@ -31,6 +32,7 @@ mod pagination;
 mod pyai;
 mod ratelimit;
 mod specala;
+mod twins;
 
 /// The compiled half of the `surefoot` package; import from `surefoot` instead.
 #[pymodule]

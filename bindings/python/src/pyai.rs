@@ -1,19 +1,22 @@
 //! The PyAI clients: `PyAI` / `AsyncPyAI` with `.jobs` (create exactly once, get, list) and
 //! `.realtime.open(agent_id)` — a session holding a concurrency slot, usable as a (async)
-//! context manager that ends the session on exit.
+//! context manager that ends the session on exit. Each operation is written once as a
+//! future, and the classes once for both flavours of [`twins`], except `.realtime`, whose
+//! `open()` waits for the session (sync) or returns an opener to `await` or `async with`.
 
 use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::PyTuple;
 use surefoot::pyai::{self, CreateJob};
 use surefoot::Api;
 
-use crate::bridge::{ready, spawn, wait, PyNone};
+use crate::bridge::{spawn, wait, PyNone};
 use crate::convert::to_value;
 use crate::models::Job;
 use crate::options::Core;
-use crate::pagination::{items, page_limit, AsyncPaginator, Item, Items, Paginator};
+use crate::pagination::{items, page_limit, Item, Items};
+use crate::twins::{self, client_class, context_class};
 
 fn client(py: Python<'_>, core: &Core) -> PyResult<pyai::Client> {
     Ok(pyai::Client::from_client(core.client(py)?))
@@ -74,97 +77,143 @@ async fn close_op(session: Option<pyai::RealtimeSession>) -> surefoot::Result<()
     }
 }
 
-// ----- sync ------------------------------------------------------------------------------
+// ----- the classes, once for each flavour ---------------------------------------------------
 
-/// The PyAI client (key from `PYAI_API_KEY` when `api_key` is omitted).
-#[pyclass(frozen, module = "surefoot._native")]
-pub(crate) struct PyAI {
-    core: Arc<Core>,
-}
+/// The classes of one flavour of [`twins`] (`sync` or `asyncio`): the client, its jobs and
+/// its realtime sessions. The client's `.realtime` (`$realtime`) differs by flavour and is
+/// written out below.
+macro_rules! pyai_classes {
+    (
+        $(#[$attr:meta])* $flavour:ident $client:ident, $jobs:ident, $realtime:ident,
+        $(#[$session_attr:meta])* $session:ident
+    ) => {
+        client_class! {
+            $(#[$attr])*
+            $flavour $client(Api::Pyai) {
+                /// Transcription jobs.
+                #[getter]
+                fn jobs(&self) -> $jobs {
+                    $jobs {
+                        core: self.core.clone(),
+                    }
+                }
 
-#[pymethods]
-impl PyAI {
-    #[new]
-    #[pyo3(signature = (api_key = None, base_url = None, **options))]
-    fn new(
-        py: Python<'_>,
-        api_key: Option<String>,
-        base_url: Option<String>,
-        options: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Self> {
-        Ok(PyAI {
-            core: Core::build(py, Api::Pyai, base_url, api_key, options)?,
-        })
-    }
-
-    /// Transcription jobs.
-    #[getter]
-    fn jobs(&self) -> Jobs {
-        Jobs {
-            core: self.core.clone(),
+                /// Realtime sessions.
+                #[getter]
+                fn realtime(&self) -> $realtime {
+                    $realtime {
+                        core: self.core.clone(),
+                    }
+                }
+            }
         }
-    }
 
-    /// Realtime sessions.
-    #[getter]
-    fn realtime(&self) -> Realtime {
-        Realtime {
-            core: self.core.clone(),
+        #[doc = concat!("`", stringify!($client), ".jobs`.")]
+        #[pyclass(frozen, module = "surefoot._native")]
+        pub(crate) struct $jobs {
+            core: Arc<Core>,
         }
-    }
 
-    fn close(&self) {
-        self.core.close();
-    }
+        #[pymethods]
+        impl $jobs {
+            /// Creates a job exactly once: one `Idempotency-Key` (generated unless given) and
+            /// the same body on every retry.
+            #[pyo3(signature = (audio_url, *, idempotency_key = None, language = None, metadata = None))]
+            fn create<'py>(
+                &self,
+                py: Python<'py>,
+                audio_url: String,
+                idempotency_key: Option<String>,
+                language: Option<String>,
+                metadata: Option<&Bound<'py, PyAny>>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let params = create_params(py, audio_url, idempotency_key, language, metadata)?;
+                twins::$flavour::run(py, create_op(client(py, &self.core)?, params))
+            }
 
-    fn __enter__(slf: Py<Self>) -> Py<Self> {
-        slf
-    }
+            /// One job.
+            fn get<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+                twins::$flavour::run(py, get_op(client(py, &self.core)?, id))
+            }
 
-    #[pyo3(signature = (*_exc))]
-    fn __exit__(&self, _exc: &Bound<'_, PyTuple>) {
-        self.core.close();
-    }
+            /// Every job, newest first, fetched lazily page by page.
+            #[pyo3(signature = (limit = None))]
+            fn list(&self, py: Python<'_>, limit: Option<i64>) -> PyResult<twins::$flavour::Pages> {
+                Ok(twins::$flavour::Pages::new(list_items(py, &self.core, limit)?))
+            }
+        }
 
-    fn __repr__(&self) -> String {
-        self.core.repr("PyAI")
-    }
+        context_class! {
+            $(#[$session_attr])*
+            $flavour $session {
+                id: String,
+                agent_id: String,
+                inner: SessionSlot,
+            }
+
+            #[getter]
+            fn id(&self) -> &str {
+                &self.id
+            }
+
+            #[getter]
+            fn agent_id(&self) -> &str {
+                &self.agent_id
+            }
+
+            #[getter]
+            fn closed(&self) -> bool {
+                self.inner
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .is_none()
+            }
+
+            /// Ends the session and frees its slot (a second call does nothing).
+            fn close<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                let session = take(&self.inner);
+                twins::$flavour::run(py, async move { close_op(session).await.map(|()| PyNone) })
+            }
+
+            fn __repr__(&self) -> String {
+                format!(
+                    "{}(id='{}', agent_id='{}', closed={})",
+                    stringify!($session),
+                    self.id,
+                    self.agent_id,
+                    if self.closed() { "True" } else { "False" }
+                )
+            }
+        }
+
+        impl $session {
+            fn new(session: pyai::RealtimeSession) -> Self {
+                $session {
+                    id: session.id().to_string(),
+                    agent_id: session.agent_id().to_string(),
+                    inner: Arc::new(Mutex::new(Some(session))),
+                }
+            }
+        }
+    };
 }
 
-/// `PyAI.jobs`.
-#[pyclass(frozen, module = "surefoot._native")]
-pub(crate) struct Jobs {
-    core: Arc<Core>,
+pyai_classes! {
+    /// The PyAI client (key from `PYAI_API_KEY` when `api_key` is omitted).
+    sync PyAI, Jobs, Realtime,
+    /// An open realtime session; `close()` (or leaving the `with` block) ends it and frees its
+    /// slot. A session dropped while open is ended in the background.
+    RealtimeSession
 }
 
-#[pymethods]
-impl Jobs {
-    /// Creates a job exactly once: one `Idempotency-Key` (generated unless given) and the
-    /// same body on every retry.
-    #[pyo3(signature = (audio_url, *, idempotency_key = None, language = None, metadata = None))]
-    fn create(
-        &self,
-        py: Python<'_>,
-        audio_url: String,
-        idempotency_key: Option<String>,
-        language: Option<String>,
-        metadata: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Job> {
-        let params = create_params(py, audio_url, idempotency_key, language, metadata)?;
-        wait(py, create_op(client(py, &self.core)?, params))
-    }
-
-    /// One job.
-    fn get(&self, py: Python<'_>, id: String) -> PyResult<Job> {
-        wait(py, get_op(client(py, &self.core)?, id))
-    }
-
-    /// Every job, newest first, fetched lazily page by page.
-    #[pyo3(signature = (limit = None))]
-    fn list(&self, py: Python<'_>, limit: Option<i64>) -> PyResult<Paginator> {
-        Ok(Paginator::new(list_items(py, &self.core, limit)?))
-    }
+pyai_classes! {
+    /// The async PyAI client.
+    asyncio AsyncPyAI, AsyncJobs, AsyncRealtime,
+    /// An open realtime session of the async client.
+    AsyncRealtimeSession
 }
+
+// ----- realtime: opening a session differs by flavour -----------------------------------
 
 /// `PyAI.realtime`.
 #[pyclass(frozen, module = "surefoot._native")]
@@ -179,161 +228,6 @@ impl Realtime {
     fn open(&self, py: Python<'_>, agent_id: String) -> PyResult<RealtimeSession> {
         let session = wait(py, open_op(client(py, &self.core)?, agent_id))?;
         Ok(RealtimeSession::new(session))
-    }
-}
-
-/// An open realtime session; `close()` (or leaving the `with` block) ends it and frees its
-/// slot. A session dropped while open is ended in the background.
-#[pyclass(frozen, module = "surefoot._native")]
-pub(crate) struct RealtimeSession {
-    id: String,
-    agent_id: String,
-    inner: SessionSlot,
-}
-
-impl RealtimeSession {
-    fn new(session: pyai::RealtimeSession) -> Self {
-        RealtimeSession {
-            id: session.id().to_string(),
-            agent_id: session.agent_id().to_string(),
-            inner: Arc::new(Mutex::new(Some(session))),
-        }
-    }
-}
-
-#[pymethods]
-impl RealtimeSession {
-    #[getter]
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    #[getter]
-    fn agent_id(&self) -> &str {
-        &self.agent_id
-    }
-
-    #[getter]
-    fn closed(&self) -> bool {
-        self.inner
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_none()
-    }
-
-    /// Ends the session and frees its slot (a second call does nothing).
-    fn close(&self, py: Python<'_>) -> PyResult<()> {
-        wait(py, close_op(take(&self.inner)))
-    }
-
-    fn __enter__(slf: Py<Self>) -> Py<Self> {
-        slf
-    }
-
-    #[pyo3(signature = (*_exc))]
-    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> PyResult<()> {
-        self.close(py)
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "RealtimeSession(id='{}', agent_id='{}', closed={})",
-            self.id,
-            self.agent_id,
-            if self.closed() { "True" } else { "False" }
-        )
-    }
-}
-
-// ----- async -----------------------------------------------------------------------------
-
-/// The async PyAI client.
-#[pyclass(frozen, module = "surefoot._native")]
-pub(crate) struct AsyncPyAI {
-    core: Arc<Core>,
-}
-
-#[pymethods]
-impl AsyncPyAI {
-    #[new]
-    #[pyo3(signature = (api_key = None, base_url = None, **options))]
-    fn new(
-        py: Python<'_>,
-        api_key: Option<String>,
-        base_url: Option<String>,
-        options: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Self> {
-        Ok(AsyncPyAI {
-            core: Core::build(py, Api::Pyai, base_url, api_key, options)?,
-        })
-    }
-
-    #[getter]
-    fn jobs(&self) -> AsyncJobs {
-        AsyncJobs {
-            core: self.core.clone(),
-        }
-    }
-
-    #[getter]
-    fn realtime(&self) -> AsyncRealtime {
-        AsyncRealtime {
-            core: self.core.clone(),
-        }
-    }
-
-    fn close<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.core.close();
-        ready(py, py.None())
-    }
-
-    fn __aenter__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        ready(py, slf.into_any().unbind())
-    }
-
-    #[pyo3(signature = (*_exc))]
-    fn __aexit__<'py>(
-        &self,
-        py: Python<'py>,
-        _exc: &Bound<'py, PyTuple>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.close(py)
-    }
-
-    fn __repr__(&self) -> String {
-        self.core.repr("AsyncPyAI")
-    }
-}
-
-/// `AsyncPyAI.jobs`.
-#[pyclass(frozen, module = "surefoot._native")]
-pub(crate) struct AsyncJobs {
-    core: Arc<Core>,
-}
-
-#[pymethods]
-impl AsyncJobs {
-    #[pyo3(signature = (audio_url, *, idempotency_key = None, language = None, metadata = None))]
-    fn create<'py>(
-        &self,
-        py: Python<'py>,
-        audio_url: String,
-        idempotency_key: Option<String>,
-        language: Option<String>,
-        metadata: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let params = create_params(py, audio_url, idempotency_key, language, metadata)?;
-        spawn(py, create_op(client(py, &self.core)?, params))
-    }
-
-    fn get<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        spawn(py, get_op(client(py, &self.core)?, id))
-    }
-
-    #[pyo3(signature = (limit = None))]
-    fn list(&self, py: Python<'_>, limit: Option<i64>) -> PyResult<AsyncPaginator> {
-        Ok(AsyncPaginator::new(list_items(py, &self.core, limit)?))
     }
 }
 
@@ -383,73 +277,5 @@ impl AsyncSessionOpener {
     ) -> PyResult<Bound<'py, PyAny>> {
         let session = self.future.bind(py).call_method0("result")?;
         session.call_method0("close")
-    }
-}
-
-/// An open realtime session of the async client.
-#[pyclass(frozen, module = "surefoot._native")]
-pub(crate) struct AsyncRealtimeSession {
-    id: String,
-    agent_id: String,
-    inner: SessionSlot,
-}
-
-impl AsyncRealtimeSession {
-    fn new(session: pyai::RealtimeSession) -> Self {
-        AsyncRealtimeSession {
-            id: session.id().to_string(),
-            agent_id: session.agent_id().to_string(),
-            inner: Arc::new(Mutex::new(Some(session))),
-        }
-    }
-}
-
-#[pymethods]
-impl AsyncRealtimeSession {
-    #[getter]
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    #[getter]
-    fn agent_id(&self) -> &str {
-        &self.agent_id
-    }
-
-    #[getter]
-    fn closed(&self) -> bool {
-        self.inner
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_none()
-    }
-
-    /// Ends the session and frees its slot.
-    fn close<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let session = take(&self.inner);
-        spawn(py, async move { close_op(session).await.map(|()| PyNone) })
-    }
-
-    fn __aenter__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        ready(py, slf.into_any().unbind())
-    }
-
-    #[pyo3(signature = (*_exc))]
-    fn __aexit__<'py>(
-        &self,
-        py: Python<'py>,
-        _exc: &Bound<'py, PyTuple>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.close(py)
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "AsyncRealtimeSession(id='{}', agent_id='{}', closed={})",
-            self.id,
-            self.agent_id,
-            if self.closed() { "True" } else { "False" }
-        )
     }
 }
