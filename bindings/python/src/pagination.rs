@@ -117,43 +117,57 @@ fn generic_alias<'py>(
         .call1((cls, item))
 }
 
-/// A lazy iterator over every item of a list, fetching page after page.
-#[pyclass(frozen, module = "surefoot._native")]
-pub(crate) struct Paginator {
-    items: Shared,
+/// Defines a paginator class: a frozen `#[pyclass]` over a shared item stream, with
+/// `Cls[T]` at runtime, a `repr`, and the given iteration protocol (`__iter__`/`__next__` or
+/// `__aiter__`/`__anext__`) as its `#[pymethods]` items.
+macro_rules! paginator_class {
+    ($(#[$attr:meta])* $name:ident { $($items:tt)* }) => {
+        $(#[$attr])*
+        #[pyclass(frozen, module = "surefoot._native")]
+        pub(crate) struct $name {
+            items: Shared,
+        }
+
+        impl $name {
+            pub(crate) fn new(items: Items) -> Self {
+                $name {
+                    items: Arc::new(Mutex::new(Some(items))),
+                }
+            }
+        }
+
+        #[pymethods]
+        impl $name {
+            $($items)*
+
+            #[classmethod]
+            fn __class_getitem__<'py>(
+                cls: &Bound<'py, PyType>,
+                item: &Bound<'py, PyAny>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                generic_alias(cls, item)
+            }
+
+            fn __repr__(&self) -> &'static str {
+                concat!("<surefoot ", stringify!($name), ">")
+            }
+        }
+    };
 }
 
-impl Paginator {
-    pub(crate) fn new(items: Items) -> Self {
-        Paginator {
-            items: Arc::new(Mutex::new(Some(items))),
+paginator_class! {
+    /// A lazy iterator over every item of a list, fetching page after page.
+    Paginator {
+        fn __iter__(slf: Py<Self>) -> Py<Self> {
+            slf
         }
-    }
-}
 
-#[pymethods]
-impl Paginator {
-    fn __iter__(slf: Py<Self>) -> Py<Self> {
-        slf
-    }
-
-    #[classmethod]
-    fn __class_getitem__<'py>(
-        cls: &Bound<'py, PyType>,
-        item: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        generic_alias(cls, item)
-    }
-
-    fn __next__(&self, py: Python<'_>) -> PyResult<Option<Item>> {
-        if let Some(now) = next_item_now(&self.items) {
-            return now.map_err(|e| to_pyerr(py, e));
+        fn __next__(&self, py: Python<'_>) -> PyResult<Option<Item>> {
+            if let Some(now) = next_item_now(&self.items) {
+                return now.map_err(|e| to_pyerr(py, e));
+            }
+            wait(py, next_item(self.items.clone()))
         }
-        wait(py, next_item(self.items.clone()))
-    }
-
-    fn __repr__(&self) -> &'static str {
-        "<surefoot Paginator>"
     }
 }
 
@@ -173,47 +187,23 @@ impl<'py> IntoPyObject<'py> for Next {
     }
 }
 
-/// An async iterator over every item of a list (`async for`).
-#[pyclass(frozen, module = "surefoot._native")]
-pub(crate) struct AsyncPaginator {
-    items: Shared,
-}
-
-impl AsyncPaginator {
-    pub(crate) fn new(items: Items) -> Self {
-        AsyncPaginator {
-            items: Arc::new(Mutex::new(Some(items))),
+paginator_class! {
+    /// An async iterator over every item of a list (`async for`).
+    AsyncPaginator {
+        fn __aiter__(slf: Py<Self>) -> Py<Self> {
+            slf
         }
-    }
-}
 
-#[pymethods]
-impl AsyncPaginator {
-    fn __aiter__(slf: Py<Self>) -> Py<Self> {
-        slf
-    }
-
-    #[classmethod]
-    fn __class_getitem__<'py>(
-        cls: &Bound<'py, PyType>,
-        item: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        generic_alias(cls, item)
-    }
-
-    fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        match next_item_now(&self.items) {
-            Some(Ok(Some(item))) => return ready(py, item.into_pyobject(py)?.unbind()),
-            Some(Err(e)) => return Err(to_pyerr(py, e)),
-            // The end is signalled by the awaited future (the stream is already closed, so
-            // the spawned step answers at once); "not ready" waits on the runtime.
-            Some(Ok(None)) | None => {}
+        fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+            match next_item_now(&self.items) {
+                Some(Ok(Some(item))) => return ready(py, item.into_pyobject(py)?.unbind()),
+                Some(Err(e)) => return Err(to_pyerr(py, e)),
+                // The end is signalled by the awaited future (the stream is already closed,
+                // so the spawned step answers at once); "not ready" waits on the runtime.
+                Some(Ok(None)) | None => {}
+            }
+            let shared = self.items.clone();
+            spawn(py, async move { next_item(shared).await.map(Next) })
         }
-        let shared = self.items.clone();
-        spawn(py, async move { next_item(shared).await.map(Next) })
-    }
-
-    fn __repr__(&self) -> &'static str {
-        "<surefoot AsyncPaginator>"
     }
 }
