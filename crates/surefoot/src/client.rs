@@ -5,10 +5,10 @@
 //! with [`Client::paginate`].
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use http::Method;
+use http::{HeaderValue, Method};
 use url::Url;
 
 use crate::error::{Error, Result};
@@ -301,14 +301,26 @@ impl ClientBuilder {
             policy.base = base;
             policy.cap = cap;
         }
+        // The header is made once: a key that is not a valid header value fails each
+        // request, as it always did (validate_api_key lets no such key through).
+        let authorization = api_key.as_ref().map(|key| {
+            HeaderValue::from_str(&format!("Bearer {}", key.expose()))
+                .ok()
+                .map(|mut v| {
+                    v.set_sensitive(true);
+                    v
+                })
+        });
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
                 base_url,
                 api_key,
+                authorization,
                 config: self,
                 policy,
                 metrics: Arc::default(),
+                pacers: Default::default(),
             }),
         })
     }
@@ -339,7 +351,15 @@ pub(crate) struct Inner {
     pub(crate) config: ClientBuilder,
     pub(crate) policy: RetryPolicy,
     pub(crate) metrics: Arc<crate::metrics::Recorder>,
+    /// `Bearer <key>`, marked sensitive (`Some(None)` if the key is not a valid header value).
+    authorization: Option<Option<HeaderValue>>,
+    /// The shared pacer of each surface, looked up in the process-wide registry on first
+    /// use (see [`Client::pacer_for`]).
+    pacers: [OnceLock<Pacer>; SURFACES.len()],
 }
+
+/// Every surface [`Api::surface`] names.
+const SURFACES: [&str; 4] = ["default", "data", "management", "realtime"];
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -437,6 +457,14 @@ impl Client {
         self.inner.api_key.as_ref().map(ApiKey::expose)
     }
 
+    /// The `Authorization` header value for the key, if there is one.
+    pub(crate) fn authorization(&self) -> Option<Result<HeaderValue>> {
+        self.inner.authorization.as_ref().map(|v| {
+            v.clone()
+                .ok_or_else(|| Error::invalid_request("API key is not a valid header value"))
+        })
+    }
+
     pub(crate) fn timeout(&self) -> Option<Duration> {
         self.inner.config.timeout
     }
@@ -468,12 +496,21 @@ impl Client {
             (_, Some(given)) => Some(given),
             (_, None) => documented,
         };
-        Some(pacing::shared_pacer(
-            self.api_key().unwrap_or(""),
-            self.inner.base_url.as_str(),
-            surface,
-            limit,
-        ))
+        let shared = || {
+            pacing::shared_pacer(
+                self.api_key().unwrap_or(""),
+                self.inner.base_url.as_str(),
+                surface,
+                limit,
+            )
+        };
+        // The registry hands out the same pacer for the same key, base URL and surface
+        // every time, and a second lookup with the same limit changes nothing: each
+        // client looks each surface up once, not on every request.
+        Some(match SURFACES.iter().position(|s| *s == surface) {
+            Some(i) => self.inner.pacers[i].get_or_init(shared).clone(),
+            None => shared(),
+        })
     }
 
     /// Resolves `path` against the base URL, refusing absolute URLs to other origins and keys
@@ -497,6 +534,19 @@ impl Client {
                 ));
             }
             u
+        } else if is_plain_path(path) {
+            // Only the path changes: the base URL's scheme and host are kept as parsed
+            // instead of being parsed again (the path is parsed by the same rules).
+            let prefix = base.path().trim_end_matches('/');
+            let mut joined = String::with_capacity(prefix.len() + 1 + path.len());
+            joined.push_str(prefix);
+            if !path.starts_with('/') {
+                joined.push('/');
+            }
+            joined.push_str(path);
+            let mut url = base.clone();
+            url.set_path(&joined);
+            url
         } else {
             let mut joined = base.as_str().trim_end_matches('/').to_string();
             if !path.starts_with('/') {
@@ -508,5 +558,104 @@ impl Client {
         };
         security::check_url_has_no_key(&url, self.api_key())?;
         Ok(url)
+    }
+}
+
+/// Whether `path` is made only of characters that stand for themselves in a URL path
+/// (RFC 3986 `pchar`s, `/` and `%`): no query, fragment, space, backslash or non-ASCII
+/// character, which only a whole-URL parse handles the same way as before.
+fn is_plain_path(path: &str) -> bool {
+    path.bytes().all(|b| {
+        b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'/' | b'-'
+                    | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'%'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b':'
+                    | b'@'
+            )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The URL `resolve` made before it learnt to keep the parsed base URL.
+    fn parsed(base: &Url, path: &str) -> std::result::Result<Url, url::ParseError> {
+        let mut joined = base.as_str().trim_end_matches('/').to_string();
+        if !path.starts_with('/') {
+            joined.push('/');
+        }
+        joined.push_str(path);
+        Url::parse(&joined)
+    }
+
+    #[test]
+    fn resolving_a_plain_path_is_the_same_as_parsing_the_joined_url() {
+        let bases = [
+            "https://api.example.com",
+            "https://api.example.com/",
+            "https://api.example.com/api",
+            "https://api.example.com/api/",
+            "https://api.example.com/api//",
+            "http://127.0.0.1:8080/v2/x/",
+            "http://[::1]:9/p%20q/",
+            "https://API.Example.COM:443/",
+        ];
+        let paths = [
+            "/v1/transcription/jobs/job_00000001",
+            "v1/jobs",
+            "/",
+            "//",
+            "//evil.example/x",
+            "/a/../../b",
+            "..",
+            "/a/./b/.",
+            "/a/%2e%2e/b",
+            "/a/%2E./b",
+            "/%zz/%4",
+            "/a%2Fb",
+            "/x;y=1,2/@me:~!$&'()*+",
+            "/v1/keys/k_1",
+            "a",
+            ".",
+            "/a//b/",
+            "/C:/x",
+            "/./.",
+        ];
+        for b in bases {
+            let client = Client::builder()
+                .base_url(b)
+                .api_key("sk-test-0123456789")
+                .build()
+                .unwrap();
+            for p in paths {
+                assert!(is_plain_path(p), "{p}");
+                let got = client.resolve(p).unwrap();
+                let want = parsed(client.base_url(), p).unwrap();
+                assert_eq!(got.as_str(), want.as_str(), "{b} + {p}");
+                assert_eq!(got, want, "{b} + {p}");
+            }
+        }
+        for p in [
+            "/a?b=1", "/a#f", "/a b", "/a\\b", "/é", "/a ", " /a", "/a\"", "/a<b>",
+        ] {
+            assert!(!is_plain_path(p), "{p}");
+        }
     }
 }

@@ -146,14 +146,16 @@ impl RequestBuilder {
             return Err(e);
         }
         let client = self.client;
+        // `resolve` checked the URL for the key; query parameters added here are checked again.
         let mut url = client.resolve(&self.path)?;
         if !self.query.is_empty() {
             let mut q = url.query_pairs_mut();
             for (k, v) in &self.query {
                 q.append_pair(k, v);
             }
+            drop(q);
+            crate::security::check_url_has_no_key(&url, client.api_key())?;
         }
-        crate::security::check_url_has_no_key(&url, client.api_key())?;
 
         let mut headers = header_map(&self.headers)?;
         if let Some(key) = &self.idempotency_key {
@@ -168,11 +170,8 @@ impl RequestBuilder {
                 .entry(http::header::CONTENT_TYPE)
                 .or_insert(HeaderValue::from_static(content_type));
         }
-        if let Some(key) = client.api_key() {
-            let mut v = HeaderValue::from_str(&format!("Bearer {key}"))
-                .map_err(|_| Error::invalid_request("API key is not a valid header value"))?;
-            v.set_sensitive(true);
-            headers.insert(http::header::AUTHORIZATION, v);
+        if let Some(v) = client.authorization() {
+            headers.insert(http::header::AUTHORIZATION, v?);
         }
         let idempotent = self.safe_to_repeat
             || retry::is_idempotent(&self.method, self.idempotency_key.is_some());
