@@ -174,9 +174,19 @@ fn url_contains(url: &url::Url, key: &str) -> bool {
     if raw.contains(key) {
         return true;
     }
-    let encoded: String = url::form_urlencoded::byte_serialize(key.as_bytes()).collect();
-    if raw.contains(&encoded) {
-        return true;
+    // A key of only the bytes form-encoding keeps as they are encodes to itself, and a URL
+    // without `%` decodes to itself: both were just searched.
+    let encodes_to_itself = key
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_'));
+    if !encodes_to_itself {
+        let encoded: String = url::form_urlencoded::byte_serialize(key.as_bytes()).collect();
+        if raw.contains(&encoded) {
+            return true;
+        }
+    }
+    if !raw.contains('%') {
+        return false;
     }
     let decoded = percent_decode(raw);
     decoded.contains(key)
