@@ -832,6 +832,14 @@ impl Pacer {
     /// # }
     /// ```
     pub fn observe_headers(&self, headers: &http::HeaderMap) {
+        // Every header read below is named `x-ratelimit…` or `ratelimit…`: without one,
+        // there is nothing to learn (one pass over the names instead of a dozen lookups).
+        if !headers.keys().any(|name| {
+            let name = name.as_str();
+            name.starts_with("ratelimit") || name.starts_with("x-ratelimit")
+        }) {
+            return;
+        }
         let info = RateLimitHeaders::parse(headers, SystemTime::now());
         if info.remaining == Some(0) {
             if let Some(reset) = info.reset.filter(|d| !d.is_zero()) {
