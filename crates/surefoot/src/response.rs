@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderMap, StatusCode};
+use http::{HeaderMap, HeaderName, StatusCode};
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
@@ -61,7 +61,10 @@ impl Response {
 
     /// Whether the server replayed an earlier answer for the same idempotency key.
     pub fn is_replay(&self) -> bool {
-        self.header("idempotent-replayed")
+        const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+        self.headers
+            .get(REPLAYED)
+            .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.eq_ignore_ascii_case("true"))
     }
 
@@ -116,7 +119,11 @@ impl fmt::Debug for Response {
 
 /// The request id a server put in the headers (`x-request-id`, `request-id`).
 pub(crate) fn request_id_from_headers(headers: &HeaderMap) -> Option<&str> {
-    ["x-request-id", "request-id"]
+    const NAMES: [HeaderName; 2] = [
+        HeaderName::from_static("x-request-id"),
+        HeaderName::from_static("request-id"),
+    ];
+    NAMES
         .iter()
-        .find_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()))
+        .find_map(|name| headers.get(name).and_then(|v| v.to_str().ok()))
 }
