@@ -98,7 +98,14 @@ pub unsafe extern "C" fn sf_client_request(
         let body = unsafe { arg_bytes(body, body_len, "body") }?;
         let key = unsafe { opt_str(idempotency_key, "idempotency_key") }?;
         let out = Out::new(response_out, "response_out")?;
-        let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+        let upper;
+        let name = if method.bytes().any(|b| b.is_ascii_lowercase()) {
+            upper = method.to_ascii_uppercase();
+            &upper
+        } else {
+            method
+        };
+        let method = Method::from_bytes(name.as_bytes())
             .map_err(|_| Failure::invalid(format!("`{method}` is not an HTTP method")))?;
 
         let mut request = client.inner.request(method, path);

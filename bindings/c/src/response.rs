@@ -1,9 +1,11 @@
 //! `sf_response`: a successful (2xx) answer, fully read, with what the client did to get it
 //! (attempts, time waited, request id). The body is lent to C as pointer + length; header
-//! values and the request id are converted to NUL-terminated strings once, when the
-//! response is made, so every accessor only lends pointers into the immutable object.
+//! values and the request id are converted to NUL-terminated strings once, on first use
+//! (most callers read only the body), so every accessor only lends pointers into the
+//! response, which never changes them afterwards.
 
 use std::ffi::{c_char, CString};
+use std::sync::OnceLock;
 
 use crate::error::sf_result;
 use crate::ffi::{arg_ref, arg_str, clamp_ms, free_box, to_cstring, Out};
@@ -15,24 +17,35 @@ use crate::panic::{call, guard};
 pub struct sf_response {
     inner: surefoot::Response,
     /// Lower-case header name and its first value (only values that are valid text).
-    headers: Vec<(String, CString)>,
-    request_id: Option<CString>,
+    headers: OnceLock<Vec<(String, CString)>>,
+    request_id: OnceLock<Option<CString>>,
 }
 
 impl sf_response {
     pub(crate) fn new(inner: surefoot::Response) -> sf_response {
-        let mut headers: Vec<(String, CString)> = Vec::new();
-        for name in inner.headers().keys() {
-            if let Some(value) = inner.header(name.as_str()) {
-                headers.push((name.as_str().to_string(), to_cstring(value)));
-            }
-        }
-        let request_id = inner.request_id().map(to_cstring);
         sf_response {
             inner,
-            headers,
-            request_id,
+            headers: OnceLock::new(),
+            request_id: OnceLock::new(),
         }
+    }
+
+    fn headers(&self) -> &[(String, CString)] {
+        self.headers.get_or_init(|| {
+            let mut headers: Vec<(String, CString)> = Vec::new();
+            for name in self.inner.headers().keys() {
+                if let Some(value) = self.inner.header(name.as_str()) {
+                    headers.push((name.as_str().to_string(), to_cstring(value)));
+                }
+            }
+            headers
+        })
+    }
+
+    fn request_id(&self) -> Option<&CString> {
+        self.request_id
+            .get_or_init(|| self.inner.request_id().map(to_cstring))
+            .as_ref()
     }
 }
 
@@ -96,7 +109,7 @@ pub unsafe extern "C" fn sf_response_header(
         let r = unsafe { arg_ref(resp, "resp") }?;
         let name = unsafe { arg_str(name, "name") }?.to_ascii_lowercase();
         let out = Out::new(value_out, "value_out")?;
-        match r.headers.iter().find(|(n, _)| *n == name) {
+        match r.headers().iter().find(|(n, _)| *n == name) {
             Some((_, value)) => {
                 unsafe { out.write(value.as_ptr()) };
                 Ok(sf_result::SF_OK)
@@ -114,7 +127,7 @@ pub unsafe extern "C" fn sf_response_header(
 #[no_mangle]
 pub unsafe extern "C" fn sf_response_request_id(resp: *const sf_response) -> *const c_char {
     guard(std::ptr::null(), || {
-        match unsafe { resp.as_ref() }.and_then(|r| r.request_id.as_ref()) {
+        match unsafe { resp.as_ref() }.and_then(|r| r.request_id()) {
             Some(s) => s.as_ptr(),
             None => std::ptr::null(),
         }
