@@ -65,6 +65,33 @@ impl Client {
     {
         Paginate::from_async(self.inner.paginate(path))
     }
+
+    /// What pacing knows for each surface of this client's key; see
+    /// [`crate::Client::pacing`].
+    ///
+    /// ```
+    /// let c = surefoot::blocking::Client::new(surefoot::Client::builder().base_url("http://127.0.0.1:9"))?;
+    /// assert!(c.pacing()?[0].pause.is_none());
+    /// # Ok::<(), surefoot::Error>(())
+    /// ```
+    pub fn pacing(&self) -> Result<Vec<crate::pacing::PacingState>> {
+        block_on(async { Ok(self.inner.pacing().await) })
+    }
+
+    /// Lift every pause and forget learned limits of this client's key; see
+    /// [`crate::Client::reset_pacing`].
+    ///
+    /// ```
+    /// let c = surefoot::blocking::Client::new(surefoot::Client::builder().base_url("http://127.0.0.1:9"))?;
+    /// c.reset_pacing()?;
+    /// # Ok::<(), surefoot::Error>(())
+    /// ```
+    pub fn reset_pacing(&self) -> Result<()> {
+        block_on(async {
+            self.inner.reset_pacing().await;
+            Ok(())
+        })
+    }
 }
 
 impl From<crate::Client> for Client {

@@ -12,7 +12,7 @@ use http::{HeaderValue, Method};
 use url::Url;
 
 use crate::error::{Error, Result};
-use crate::pacing::{self, Pacer, RateLimit};
+use crate::pacing::{self, Pacer, PacingState, PacingStore, RateLimit};
 use crate::pagination::Paginate;
 use crate::request::RequestBuilder;
 use crate::retry::{RetryPolicy, DEFAULT_MAX_RETRIES};
@@ -73,6 +73,34 @@ impl Api {
             Api::Pyai | Api::Generic => ("default", None),
         }
     }
+
+    /// Every surface [`Api::surface`] can answer for this API.
+    fn surfaces(self) -> &'static [&'static str] {
+        match self {
+            Api::Specala => &["data", "management"],
+            Api::Pyai => &["default", "realtime"],
+            Api::Generic => &["default"],
+        }
+    }
+
+    /// The documented limit of `surface`.
+    fn documented_limit(self, surface: &str) -> Option<RateLimit> {
+        match (self, surface) {
+            (Api::Specala, "management") => Some(RateLimit::per_minute(180)),
+            (Api::Specala, _) => Some(RateLimit::per_minute(500)),
+            _ => None,
+        }
+    }
+}
+
+/// The store a client keeps its pacing state in (shown by name in `Debug`).
+#[derive(Clone)]
+struct StoreHandle(Arc<dyn PacingStore>);
+
+impl fmt::Debug for StoreHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.name())
+    }
 }
 
 /// Builds a [`Client`]; every setting is checked in [`build`](ClientBuilder::build), before
@@ -106,6 +134,7 @@ pub struct ClientBuilder {
     backoff: Option<(Duration, Duration)>,
     rate_limit: Option<RateLimit>,
     pacing: bool,
+    pacing_store: Option<StoreHandle>,
     max_concurrent_sessions: Option<usize>,
     allow_insecure_http: bool,
     headers: Vec<(String, String)>,
@@ -128,6 +157,7 @@ impl Default for ClientBuilder {
             backoff: None,
             rate_limit: None,
             pacing: true,
+            pacing_store: None,
             max_concurrent_sessions: None,
             allow_insecure_http: false,
             headers: Vec::new(),
@@ -201,6 +231,23 @@ impl ClientBuilder {
     /// Turns client-side pacing off entirely (429s are still retried).
     pub fn disable_pacing(mut self) -> Self {
         self.pacing = false;
+        self
+    }
+    /// Keeps this client's pacing state in `store` instead of the process's in-memory one:
+    /// every client, process and host using the same store and key then paces together.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let store = Arc::new(surefoot::pacing::MemoryStore::new());
+    /// let client = surefoot::Client::builder()
+    ///     .base_url("http://127.0.0.1:9")
+    ///     .pacing_store(store)
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), surefoot::Error>(())
+    /// ```
+    pub fn pacing_store(mut self, store: Arc<dyn PacingStore>) -> Self {
+        self.pacing_store = Some(StoreHandle(store));
         self
     }
     /// Caps the concurrent realtime sessions this key may hold (PyAI); extra `open` calls
@@ -487,22 +534,31 @@ impl Client {
 
     /// The shared pacer of the surface `path` belongs to (`None` when pacing is off).
     pub(crate) fn pacer_for(&self, path: &str) -> Option<Pacer> {
+        let (surface, _) = self.inner.config.api.surface(path);
+        self.pacer_for_surface(surface)
+    }
+
+    /// The shared pacer of `surface` (`None` when pacing is off).
+    fn pacer_for_surface(&self, surface: &'static str) -> Option<Pacer> {
         if !self.inner.config.pacing {
             return None;
         }
-        let (surface, documented) = self.inner.config.api.surface(path);
+        let api = self.inner.config.api;
+        let documented = api.documented_limit(surface);
         let limit = match (surface, self.inner.config.rate_limit) {
             ("management", _) => documented,
             (_, Some(given)) => Some(given),
             (_, None) => documented,
         };
         let shared = || {
-            pacing::shared_pacer(
-                self.api_key().unwrap_or(""),
-                self.inner.base_url.as_str(),
-                surface,
-                limit,
-            )
+            let key = self.api_key().unwrap_or("");
+            let base = self.inner.base_url.as_str();
+            match &self.inner.config.pacing_store {
+                Some(StoreHandle(store)) => {
+                    pacing::shared_pacer_in(store, key, base, surface, limit)
+                }
+                None => pacing::shared_pacer(key, base, surface, limit),
+            }
         };
         // The registry hands out the same pacer for the same key, base URL and surface
         // every time, and a second lookup with the same limit changes nothing: each
@@ -511,6 +567,52 @@ impl Client {
             Some(i) => self.inner.pacers[i].get_or_init(shared).clone(),
             None => shared(),
         })
+    }
+
+    /// What pacing knows for each surface of this client's key: the configured limit,
+    /// the learned one, the pause in force and the answer that set it (empty when pacing
+    /// is off).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> surefoot::Result<()> {
+    /// let client = surefoot::specala::Client::builder()
+    ///     .api_key("spk_test_pacing_doc_0123")
+    ///     .build_specala()?;
+    /// let states = client.client().pacing().await;
+    /// assert_eq!(states[0].surface, "data");
+    /// assert_eq!(states[0].limit, Some(surefoot::RateLimit::per_minute(500)));
+    /// assert!(states[0].pause.is_none());
+    /// # Ok(()) }
+    /// ```
+    pub async fn pacing(&self) -> Vec<PacingState> {
+        let mut out = Vec::new();
+        for surface in self.inner.config.api.surfaces() {
+            if let Some(pacer) = self.pacer_for_surface(surface) {
+                let mut state = pacer.state().await;
+                state.surface = (*surface).to_owned();
+                out.push(state);
+            }
+        }
+        out
+    }
+
+    /// Lift every pause and forget every learned limit of this client's key (all its
+    /// surfaces), in whatever store holds them — after a plan upgrade, or between tests.
+    /// Configured limits stay.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> surefoot::Result<()> {
+    /// let client = surefoot::Client::builder().base_url("http://127.0.0.1:9").build()?;
+    /// client.reset_pacing().await;
+    /// assert!(client.pacing().await[0].pause.is_none());
+    /// # Ok(()) }
+    /// ```
+    pub async fn reset_pacing(&self) {
+        for surface in self.inner.config.api.surfaces() {
+            if let Some(pacer) = self.pacer_for_surface(surface) {
+                pacer.reset().await;
+            }
+        }
     }
 
     /// Resolves `path` against the base URL, refusing absolute URLs to other origins and keys

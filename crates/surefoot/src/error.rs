@@ -262,6 +262,33 @@ impl Error {
         e
     }
 
+    /// A call refused on the client side without sending, because of an answer the server
+    /// gave earlier (a pause it set on the key): the same `code`, `kind`, `status` and
+    /// `request_id` as that answer, the given `message`, zero attempts, not sent, and
+    /// retryable as that answer was (never, without a status).
+    ///
+    /// ```
+    /// use surefoot::{Error, ErrorKind};
+    /// let e = Error::not_sent(ErrorKind::RateLimited, "daily_cap_exceeded", Some(429), "not sent", None);
+    /// assert_eq!((e.code(), e.status(), e.attempts()), ("daily_cap_exceeded", Some(429), 0));
+    /// assert!(!e.reached_server() && e.is_retryable());
+    /// ```
+    pub fn not_sent(
+        kind: ErrorKind,
+        code: &str,
+        status: Option<u16>,
+        message: impl Into<String>,
+        request_id: Option<String>,
+    ) -> Error {
+        let mut e = Error::base(code, kind, message.into());
+        e.0.status = status;
+        e.0.retryable = status.is_some_and(|s| retryable_for(code, s));
+        e.0.request_id = request_id;
+        e.0.attempts = 0;
+        e.0.reached_server = false;
+        e
+    }
+
     /// An error with an explicit code and kind (for callers building their own errors,
     /// e.g. a repeated pagination cursor). Retryable only for connection and timeout kinds.
     ///

@@ -15,7 +15,7 @@ use url::Url;
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::pacing::Pacer;
+use crate::pacing::{Pacer, RateLimit, Refusal};
 use crate::response::Response;
 use crate::retry::{self, Decision};
 
@@ -300,7 +300,7 @@ impl Prepared {
             metrics.failed_attempt(&err);
             // A rate limit pauses every request on the key (not a session cap or a quota).
             if let Some(pacer) = &self.pacer {
-                pacer.on_error(&err);
+                pacer.on_error(&err).await;
             }
             let remaining = deadline_at.map(|d| d.saturating_duration_since(Instant::now()));
             let decision = policy.decide(
@@ -364,17 +364,10 @@ impl Prepared {
                 }
                 Ok(w)
             }
-            Err(wait) => Err(Error::new(
-                crate::ErrorKind::RateLimited,
-                "rate_limit_exceeded",
-                format!(
-                    "the client-side rate limiter needs {:.1}s before the next request on this key, longer than this call may wait",
-                    wait.as_secs_f64()
-                ),
-            )
-            .with_retry_after(Some(wait))
-            .with_attempts(attempt - 1)
-            .with_waited(waited)),
+            Err(refusal) => Err(refused_error(&refusal, pacer.limit())
+                .with_retry_after(Some(refusal.wait))
+                .with_attempts(attempt - 1)
+                .with_waited(waited)),
         }
     }
 
@@ -408,7 +401,7 @@ impl Prepared {
         let status = resp.status();
         let headers = std::mem::take(resp.headers_mut());
         if let Some(pacer) = &self.pacer {
-            pacer.observe_headers(&headers);
+            pacer.observe_headers(&headers).await;
         }
         let cap = if status.is_success() {
             client.max_response_bytes()
@@ -456,6 +449,37 @@ impl Prepared {
             Some(key) => err.redact_key(key),
             None => err,
         })
+    }
+}
+
+/// The error of a call the pacer would not wait for: with the cause of a server's pause,
+/// that answer's code, kind, status and request id ("not sent"); without one, the
+/// client's own limiter (`client_rate_limited`).
+fn refused_error(refusal: &Refusal, limit: Option<RateLimit>) -> Error {
+    let wait = refusal.wait.as_secs_f64();
+    match &refusal.cause {
+        Some(cause) => Error::not_sent(
+            cause.kind,
+            &cause.code,
+            cause.status,
+            format!(
+                "not sent: the key is paused for {wait:.1}s more by the server's earlier answer ({}), longer than this call may wait",
+                cause.message
+            ),
+            cause.request_id.clone(),
+        ),
+        None => {
+            let limit = limit.map(|l| format!(" ({l})")).unwrap_or_default();
+            Error::not_sent(
+                crate::ErrorKind::RateLimited,
+                "client_rate_limited",
+                None,
+                format!(
+                    "not sent: the client-side rate limiter{limit} needs {wait:.1}s before the next request on this key, longer than this call may wait"
+                ),
+                None,
+            )
+        }
     }
 }
 

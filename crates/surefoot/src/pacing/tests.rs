@@ -1,7 +1,13 @@
 //! Unit tests of `pacing`.
 
+use super::headers::parse_reset;
 use super::*;
+use crate::error::Error;
+use crate::retry::MAX_RETRY_AFTER;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::SystemTime;
+use tokio::time::{sleep, Instant};
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
@@ -105,35 +111,112 @@ fn display_round_trips() {
     assert_eq!(l.to_string().parse::<RateLimit>().unwrap(), l);
 }
 
-#[test]
-fn memory_store_gcra() {
+fn go(r: Reservation) -> Duration {
+    match r {
+        Reservation::Go(d) => d,
+        other => panic!("expected a slot, got {other:?}"),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn memory_store_gcra() {
     let store = MemoryStore::new();
     let l = RateLimit::per_second(20).burst(5);
-    let waits: Vec<_> = (0..8).map(|_| store.reserve("k", &l, 0)).collect();
+    let waits: Vec<_> = (0..8)
+        .map(|_| go(store.reserve_now("k", &l, None)))
+        .collect();
     assert_eq!(
         waits,
         [ms(0), ms(0), ms(0), ms(0), ms(0), ms(50), ms(100), ms(150)]
     );
     // Another key is independent.
-    assert_eq!(store.reserve("other", &l, 0), ms(0));
+    assert_eq!(
+        store.reserve("other", &l, None).await,
+        Reservation::Go(ms(0))
+    );
     // After a long idle the burst credit is back (but no more than `burst`).
-    let later: Vec<_> = (0..6).map(|_| store.reserve("k", &l, 10_000)).collect();
+    sleep(ms(10_000)).await;
+    let later: Vec<_> = (0..6)
+        .map(|_| go(store.reserve_now("k", &l, None)))
+        .collect();
     assert_eq!(later, [ms(0), ms(0), ms(0), ms(0), ms(0), ms(50)]);
-    // reserve_within refuses without consuming.
-    assert_eq!(store.reserve_within("k", &l, 10_000, ms(10)), Err(ms(100)));
-    assert_eq!(store.reserve_within("k", &l, 10_000, ms(100)), Ok(ms(100)));
-    assert_eq!(store.reserve("k", &l, 10_000), ms(150));
+    // A maximum wait refuses without consuming.
+    assert_eq!(
+        store.reserve_now("k", &l, Some(ms(10))),
+        Reservation::TooLong(ms(100))
+    );
+    assert_eq!(
+        store.reserve_now("k", &l, Some(ms(100))),
+        Reservation::Go(ms(100))
+    );
+    assert_eq!(store.reserve_now("k", &l, None), Reservation::Go(ms(150)));
 }
 
-#[test]
-fn memory_store_pause_keeps_later() {
+#[tokio::test(start_paused = true)]
+async fn memory_store_pause_keeps_later_and_its_cause() {
     let store = MemoryStore::new();
-    store.pause_until("k", 500);
-    store.pause_until("k", 300);
-    assert_eq!(store.paused_until("k"), Some(500));
-    store.pause_until("k", 900);
-    assert_eq!(store.paused_until("k"), Some(900));
-    assert_eq!(store.paused_until("j"), None);
+    let cause = |code: &str| {
+        Some(PauseCause {
+            status: Some(429),
+            code: code.into(),
+            kind: crate::ErrorKind::RateLimited,
+            message: "m".into(),
+            request_id: None,
+        })
+    };
+    store.pause("k", ms(500), cause("first")).await;
+    store.pause("k", ms(300), cause("shorter")).await;
+    let p = store.paused("k").await.unwrap();
+    assert_eq!(
+        (p.remaining, p.cause.unwrap().code.as_str()),
+        (ms(500), "first")
+    );
+    store.pause("k", ms(900), cause("longer")).await;
+    let p = store.paused("k").await.unwrap();
+    assert_eq!(
+        (p.remaining, p.cause.unwrap().code.as_str()),
+        (ms(900), "longer")
+    );
+    // While paused nothing is reserved; the cause comes back with the refusal.
+    let l = RateLimit::per_second(1);
+    match store.reserve("k", &l, None).await {
+        Reservation::Paused(p) => assert_eq!(p.cause.unwrap().code, "longer"),
+        other => panic!("{other:?}"),
+    }
+    sleep(ms(900)).await;
+    assert_eq!(store.paused("k").await, None);
+    assert_eq!(store.reserve("k", &l, None).await, Reservation::Go(ms(0)));
+    store.reset("k").await;
+    assert_eq!(store.reserve("k", &l, None).await, Reservation::Go(ms(0)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn memory_store_learned_and_slots() {
+    let store = MemoryStore::new();
+    assert_eq!(store.learned("k").await, None);
+    store
+        .set_learned("k", Some(RateLimit::per_second(3)), ms(1000))
+        .await;
+    assert_eq!(store.learned("k").await, Some(RateLimit::per_second(3)));
+    sleep(ms(1000)).await;
+    assert_eq!(store.learned("k").await, None);
+
+    let a = store.acquire_slot("s", 2, ms(1000)).await.unwrap();
+    let b = store.acquire_slot("s", 2, ms(1000)).await.unwrap();
+    assert_ne!(a, b);
+    assert_eq!(store.acquire_slot("s", 2, ms(1000)).await, None);
+    assert_eq!(store.slots_in_use("s").await, 2);
+    store.release_slot("s", &a).await;
+    assert_eq!(store.slots_in_use("s").await, 1);
+    sleep(ms(600)).await;
+    assert!(store.renew_slot("s", &b, ms(1000)).await);
+    sleep(ms(600)).await;
+    // b was renewed; an unrenewed lease expires.
+    let c = store.acquire_slot("s", 2, ms(100)).await.unwrap();
+    assert_eq!(store.slots_in_use("s").await, 2);
+    sleep(ms(150)).await;
+    assert!(!store.renew_slot("s", &c, ms(100)).await);
+    assert_eq!(store.slots_in_use("s").await, 1);
 }
 
 #[tokio::test(start_paused = true)]
@@ -238,8 +321,8 @@ async fn pause_delays_all_waiters() {
     let p = pacer(Some(RateLimit::per_second(100)));
     let start = Instant::now();
     p.acquire().await;
-    p.on_rate_limited(Some(Duration::from_secs(2)));
-    assert_eq!(p.paused_for(), Some(Duration::from_secs(2)));
+    p.on_rate_limited(Some(Duration::from_secs(2)), None).await;
+    assert_eq!(p.paused_for().await, Some(Duration::from_secs(2)));
     let done = Arc::new(AtomicUsize::new(0));
     let mut tasks = Vec::new();
     for _ in 0..8 {
@@ -263,7 +346,7 @@ async fn pause_delays_all_waiters() {
     assert!(ends[7] >= Duration::from_secs(2) + ms(70), "{ends:?}");
     assert!(ends[7] <= Duration::from_secs(2) + ms(100), "{ends:?}");
     // A shorter pause later does not shorten nothing; no pause left now.
-    assert_eq!(p.paused_for(), None);
+    assert_eq!(p.paused_for().await, None);
 }
 
 #[tokio::test(start_paused = true)]
@@ -273,7 +356,7 @@ async fn pause_reaches_waiters_already_queued() {
     let q = p.clone();
     let waiter = tokio::spawn(async move { q.acquire().await }); // slot at t=1s
     sleep(ms(100)).await;
-    p.on_rate_limited(Some(Duration::from_secs(5))); // pause until 5.1s
+    p.on_rate_limited(Some(Duration::from_secs(5)), None).await; // pause until 5.1s
     let waited = waiter.await.unwrap();
     assert!(waited >= ms(5100), "{waited:?}");
 }
@@ -283,10 +366,11 @@ async fn pause_without_retry_after_and_no_limit() {
     let p = pacer(None);
     assert_eq!(p.acquire().await, Duration::ZERO);
     assert_eq!(p.acquire().await, Duration::ZERO);
-    p.on_rate_limited(None);
+    p.on_rate_limited(None, None).await;
     assert_eq!(p.acquire().await, DEFAULT_429_PAUSE);
-    p.on_rate_limited(Some(Duration::from_secs(10 * 86_400)));
-    assert_eq!(p.paused_for(), Some(MAX_RETRY_AFTER));
+    p.on_rate_limited(Some(Duration::from_secs(10 * 86_400)), None)
+        .await;
+    assert_eq!(p.paused_for().await, Some(MAX_RETRY_AFTER));
 }
 
 #[tokio::test(start_paused = true)]
@@ -294,14 +378,24 @@ async fn acquire_within_fails_fast() {
     let p = pacer(Some(RateLimit::per_second(1)));
     assert_eq!(p.acquire_within(ms(10)).await, Ok(ms(0)));
     // Next slot is 1 s away: refused without consuming it.
-    assert_eq!(p.acquire_within(ms(10)).await, Err(ms(1000)));
-    assert_eq!(p.acquire_within(ms(10)).await, Err(ms(1000)));
+    assert_eq!(
+        p.acquire_within(ms(10)).await.map_err(|r| r.wait),
+        Err(ms(1000))
+    );
+    assert_eq!(
+        p.acquire_within(ms(10)).await.map_err(|r| r.wait),
+        Err(ms(1000))
+    );
     assert_eq!(p.acquire_within(ms(1000)).await, Ok(ms(1000)));
-    p.on_rate_limited(Some(Duration::from_secs(3600)));
+    p.on_rate_limited(Some(Duration::from_secs(3600)), None)
+        .await;
     let start = Instant::now();
     assert_eq!(
         p.acquire_within(Duration::from_secs(60)).await,
-        Err(Duration::from_secs(3600))
+        Err(Refusal {
+            wait: Duration::from_secs(3600),
+            cause: None
+        })
     );
     assert_eq!(start.elapsed(), Duration::ZERO);
 }
@@ -315,21 +409,21 @@ async fn learns_from_429_when_unconfigured() {
         sleep(ms(100)).await;
     }
     assert_eq!(p.limit(), None);
-    p.on_rate_limited(Some(ms(500)));
+    p.on_rate_limited(Some(ms(500)), None).await;
     let learned = p.limit().expect("learned");
     // observed 10/s → halved to 5/s
     assert_eq!(learned.emission_interval(), ms(200));
     // Another 429 at the same moment is the same event: no further halving.
-    p.on_rate_limited(None);
+    p.on_rate_limited(None, None).await;
     assert_eq!(p.limit().unwrap().emission_interval(), ms(200));
     // A 429 after the pause halves again.
     sleep(ms(1000)).await;
-    p.on_rate_limited(None);
+    p.on_rate_limited(None, None).await;
     assert_eq!(p.limit().unwrap().emission_interval(), ms(400));
     // Never slower than one per minute.
     for _ in 0..20 {
         sleep(ms(1000)).await;
-        p.on_rate_limited(Some(ms(1)));
+        p.on_rate_limited(Some(ms(1)), None).await;
     }
     assert_eq!(
         p.limit().unwrap().emission_interval(),
@@ -345,7 +439,7 @@ async fn configured_limit_is_not_relearned() {
     let p = pacer(Some(RateLimit::per_minute(500)));
     p.acquire().await;
     p.acquire().await;
-    p.on_rate_limited(Some(ms(10)));
+    p.on_rate_limited(Some(ms(10)), None).await;
     assert_eq!(p.limit(), Some(RateLimit::per_minute(500)));
 }
 
@@ -354,15 +448,17 @@ async fn on_error_filters_codes() {
     let h = http::HeaderMap::new();
     let p = pacer(None);
     let conc = br#"{"error": {"code": "concurrency_limit_exceeded", "message": "m"}}"#;
-    p.on_error(&Error::from_response(429, &h, conc, false));
-    p.on_error(&Error::from_response(503, &h, b"", false));
-    p.on_error(&Error::timeout("t"));
-    assert_eq!(p.paused_for(), None);
+    p.on_error(&Error::from_response(429, &h, conc, false))
+        .await;
+    p.on_error(&Error::from_response(503, &h, b"", false)).await;
+    p.on_error(&Error::timeout("t")).await;
+    assert_eq!(p.paused_for().await, None);
     let mut h2 = http::HeaderMap::new();
     h2.insert("retry-after", "3".parse().unwrap());
     let daily = br#"{"error": {"code": "daily_cap_exceeded", "message": "m"}}"#;
-    p.on_error(&Error::from_response(429, &h2, daily, false));
-    assert_eq!(p.paused_for(), Some(Duration::from_secs(3)));
+    p.on_error(&Error::from_response(429, &h2, daily, false))
+        .await;
+    assert_eq!(p.paused_for().await, Some(Duration::from_secs(3)));
 }
 
 #[tokio::test(start_paused = true)]
@@ -381,21 +477,25 @@ async fn observe_headers_pause_and_policy() {
     p.observe_headers(&hm(&[
         ("x-ratelimit-remaining", "5"),
         ("x-ratelimit-reset", "30"),
-    ]));
-    assert_eq!(p.paused_for(), None);
+    ]))
+    .await;
+    assert_eq!(p.paused_for().await, None);
     p.observe_headers(&hm(&[
         ("ratelimit-remaining", "0"),
         ("ratelimit-reset", "2"),
-    ]));
-    assert_eq!(p.paused_for(), Some(Duration::from_secs(2)));
+    ]))
+    .await;
+    assert_eq!(p.paused_for().await, Some(Duration::from_secs(2)));
     p.observe_headers(&hm(&[
         ("x-ratelimit-remaining-requests", "0"),
         ("x-ratelimit-reset-requests", "6m0s"),
-    ]));
-    assert_eq!(p.paused_for(), Some(Duration::from_secs(360)));
+    ]))
+    .await;
+    assert_eq!(p.paused_for().await, Some(Duration::from_secs(360)));
 
     let p = pacer(None);
-    p.observe_headers(&hm(&[("ratelimit-policy", "100;w=60")]));
+    p.observe_headers(&hm(&[("ratelimit-policy", "100;w=60")]))
+        .await;
     assert_eq!(
         p.limit(),
         Some(RateLimit::new(100, Duration::from_secs(60)))
@@ -404,15 +504,18 @@ async fn observe_headers_pause_and_policy() {
     p.observe_headers(&hm(&[
         ("ratelimit-policy", "\"default\";q=20;w=1"),
         ("ratelimit", "\"default\";r=0;t=4"),
-    ]));
+    ]))
+    .await;
     assert_eq!(p.limit(), Some(RateLimit::per_second(20)));
-    assert_eq!(p.paused_for(), Some(Duration::from_secs(4)));
+    assert_eq!(p.paused_for().await, Some(Duration::from_secs(4)));
     let p = pacer(None);
-    p.observe_headers(&hm(&[("x-ratelimit-limit", "100, 100;w=60")]));
+    p.observe_headers(&hm(&[("x-ratelimit-limit", "100, 100;w=60")]))
+        .await;
     assert_eq!(p.limit(), Some(RateLimit::per_minute(100)));
     // Configured limits are not overridden.
     let p = pacer(Some(RateLimit::per_second(5)));
-    p.observe_headers(&hm(&[("ratelimit-policy", "100;w=60")]));
+    p.observe_headers(&hm(&[("ratelimit-policy", "100;w=60")]))
+        .await;
     assert_eq!(p.limit(), Some(RateLimit::per_second(5)));
     // Junk never panics.
     let p = pacer(None);
@@ -435,7 +538,8 @@ async fn observe_headers_pause_and_policy() {
             ("ratelimit-policy", v),
             ("ratelimit", v),
             ("x-ratelimit-limit", v),
-        ]));
+        ]))
+        .await;
     }
 }
 
@@ -510,9 +614,9 @@ async fn registry_shares_by_key_and_url() {
     assert_eq!(other_key.acquire().await, Duration::ZERO);
     assert_eq!(other_url.acquire().await, Duration::ZERO);
     // A 429 on one key pauses only that key.
-    a.on_rate_limited(Some(Duration::from_secs(3)));
-    assert!(b.paused_for().is_some());
-    assert_eq!(other_key.paused_for(), None);
+    a.on_rate_limited(Some(Duration::from_secs(3)), None).await;
+    assert!(b.paused_for().await.is_some());
+    assert_eq!(other_key.paused_for().await, None);
 
     // Some replaces None.
     let n = shared_pacer(
@@ -533,12 +637,26 @@ async fn registry_shares_by_key_and_url() {
 }
 
 #[test]
-fn key_digest_is_stable_and_distinct() {
-    let a = key_digest("sk-live-0123456789");
-    assert_eq!(a, key_digest("sk-live-0123456789"));
-    assert_eq!(a.len(), 32);
-    assert_ne!(a, key_digest("sk-live-0123456788"));
-    assert_ne!(key_digest(""), key_digest(" "));
+fn key_names_are_stable_and_distinct() {
+    let a = key_name("sk-live-0123456789", "https://a.example", "data");
+    assert_eq!(
+        a,
+        key_name("sk-live-0123456789", "https://a.example", "data")
+    );
+    assert!(!a.contains("sk-live"));
+    assert_ne!(
+        a,
+        key_name("sk-live-0123456788", "https://a.example", "data")
+    );
+    assert_ne!(
+        a,
+        key_name("sk-live-0123456789", "https://b.example", "data")
+    );
+    assert_ne!(
+        a,
+        key_name("sk-live-0123456789", "https://a.example", "management")
+    );
+    assert_ne!(key_name("", "u", "s"), key_name(" ", "u", "s"));
 }
 
 #[tokio::test(start_paused = true)]
@@ -601,12 +719,12 @@ async fn a_burst_of_429s_is_learnt_once() {
     for _ in 0..10 {
         p.acquire().await;
     }
-    p.on_rate_limited(Some(Duration::from_secs(1)));
+    p.on_rate_limited(Some(Duration::from_secs(1)), None).await;
     let once = p.limit();
     assert!(once.is_some(), "a limit was learnt");
     // Fifteen more 429s for requests that were in flight at the same moment.
     for _ in 0..15 {
-        p.on_rate_limited(Some(Duration::from_secs(1)));
+        p.on_rate_limited(Some(Duration::from_secs(1)), None).await;
     }
     assert_eq!(p.limit(), once, "not halved fifteen more times");
 }

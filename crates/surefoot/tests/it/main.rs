@@ -6,6 +6,7 @@ mod errors;
 mod idempotency;
 mod metrics;
 mod pacing;
+mod pacing_state;
 mod pagination;
 mod realtime;
 mod retries;

@@ -1,0 +1,297 @@
+//! [`MemoryStore`], the default [`PacingStore`]: every key's state in a mutex-protected
+//! map inside the process, on a monotonic tokio clock (so tests can run on virtual time),
+//! plus [`default_store`], the one instance every client of the process shares.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::ready;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::lock;
+use super::store::{PacingStore, Pause, PauseCause, Reservation, StoreFuture};
+use super::RateLimit;
+
+#[derive(Debug, Default)]
+struct KeyState {
+    /// Theoretical arrival time of the next request, in ns since the store's origin.
+    tat_ns: u64,
+    paused_until_ns: u64,
+    cause: Option<PauseCause>,
+    learned: Option<(RateLimit, u64)>,
+    /// Held concurrency slots: id → lease expiry (ns).
+    slots: HashMap<String, u64>,
+}
+
+/// The default in-process store: a mutex-protected map, with a monotonic clock
+/// (`tokio::time::Instant` relative to the store's creation, so virtual time works).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use surefoot::pacing::{MemoryStore, PacingStore};
+/// let store = MemoryStore::new();
+/// assert_eq!(store.paused("nobody").await, None);
+/// # }
+/// ```
+pub struct MemoryStore {
+    origin: Instant,
+    keys: Mutex<HashMap<String, KeyState>>,
+    next_slot: std::sync::atomic::AtomicU64,
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+impl MemoryStore {
+    /// An empty store whose clock starts now.
+    ///
+    /// ```
+    /// let _store = std::sync::Arc::new(surefoot::pacing::MemoryStore::new());
+    /// ```
+    pub fn new() -> Self {
+        MemoryStore {
+            origin: Instant::now(),
+            keys: Mutex::new(HashMap::new()),
+            next_slot: std::sync::atomic::AtomicU64::new(1),
+        }
+    }
+
+    fn now_ns(&self) -> u64 {
+        nanos(Instant::now().saturating_duration_since(self.origin))
+    }
+
+    /// The decision [`PacingStore::reserve`] answers, made at once (no await).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use surefoot::{pacing::{MemoryStore, Reservation}, RateLimit};
+    /// let s = MemoryStore::new();
+    /// let l = RateLimit::per_second(1);
+    /// assert_eq!(s.reserve_now("k", &l, None), Reservation::Go(Duration::ZERO));
+    /// assert!(matches!(s.reserve_now("k", &l, Some(Duration::ZERO)), Reservation::TooLong(w) if w > Duration::from_millis(900)));
+    /// ```
+    pub fn reserve_now(
+        &self,
+        key: &str,
+        limit: &RateLimit,
+        max_wait: Option<Duration>,
+    ) -> Reservation {
+        let now = self.now_ns();
+        let t = nanos(limit.emission_interval());
+        let tau = t.saturating_mul(u64::from(limit.burst_size().saturating_sub(1)));
+        let mut keys = lock(&self.keys);
+        let state = keys.entry(key.to_owned()).or_default();
+        if state.paused_until_ns > now {
+            return Reservation::Paused(Pause {
+                remaining: Duration::from_nanos(state.paused_until_ns - now),
+                cause: state.cause.clone(),
+            });
+        }
+        // A schedule that (re)starts from idle gets the limit's restart gap after it.
+        let gap = if state.tat_ns <= now {
+            nanos(limit.restart_gap())
+        } else {
+            0
+        };
+        let tat = state.tat_ns.max(now);
+        let wait = Duration::from_nanos(tat.saturating_sub(tau).saturating_sub(now));
+        if max_wait.is_some_and(|m| wait > m) {
+            return Reservation::TooLong(wait);
+        }
+        state.tat_ns = tat.saturating_add(t).saturating_add(gap);
+        Reservation::Go(wait)
+    }
+
+    /// The pause in force on `key`, read at once (no await).
+    ///
+    /// ```
+    /// assert_eq!(surefoot::pacing::MemoryStore::new().paused_now("k"), None);
+    /// ```
+    pub fn paused_now(&self, key: &str) -> Option<Pause> {
+        let now = self.now_ns();
+        let keys = lock(&self.keys);
+        let state = keys.get(key)?;
+        (state.paused_until_ns > now).then(|| Pause {
+            remaining: Duration::from_nanos(state.paused_until_ns - now),
+            cause: state.cause.clone(),
+        })
+    }
+
+    /// Pause `key` at once (no await); see [`PacingStore::pause`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let s = surefoot::pacing::MemoryStore::new();
+    /// s.pause_now("k", Duration::from_secs(2), None);
+    /// assert!(s.paused_now("k").is_some());
+    /// ```
+    pub fn pause_now(&self, key: &str, duration: Duration, cause: Option<PauseCause>) {
+        let until = self.now_ns().saturating_add(nanos(duration));
+        let mut keys = lock(&self.keys);
+        let state = keys.entry(key.to_owned()).or_default();
+        if until > state.paused_until_ns {
+            state.paused_until_ns = until;
+            state.cause = cause;
+        }
+    }
+
+    /// Forget every key (what [`reset_all`](crate::pacing::reset_all) does to the default
+    /// store).
+    ///
+    /// ```
+    /// let s = surefoot::pacing::MemoryStore::new();
+    /// s.pause_now("k", std::time::Duration::from_secs(2), None);
+    /// s.clear();
+    /// assert_eq!(s.paused_now("k"), None);
+    /// ```
+    pub fn clear(&self) {
+        lock(&self.keys).clear();
+    }
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        MemoryStore::new()
+    }
+}
+
+impl fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryStore")
+            .field("keys", &lock(&self.keys).len())
+            .finish()
+    }
+}
+
+impl PacingStore for MemoryStore {
+    fn name(&self) -> String {
+        "memory".to_owned()
+    }
+
+    fn reserve<'a>(
+        &'a self,
+        key: &'a str,
+        limit: &'a RateLimit,
+        max_wait: Option<Duration>,
+    ) -> StoreFuture<'a, Reservation> {
+        Box::pin(ready(self.reserve_now(key, limit, max_wait)))
+    }
+
+    fn pause<'a>(
+        &'a self,
+        key: &'a str,
+        duration: Duration,
+        cause: Option<PauseCause>,
+    ) -> StoreFuture<'a, ()> {
+        self.pause_now(key, duration, cause);
+        Box::pin(ready(()))
+    }
+
+    fn paused<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Pause>> {
+        Box::pin(ready(self.paused_now(key)))
+    }
+
+    fn learned<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<RateLimit>> {
+        let now = self.now_ns();
+        let mut keys = lock(&self.keys);
+        let out = match keys.get_mut(key) {
+            Some(state) => match state.learned {
+                Some((l, until)) if until > now => Some(l),
+                Some(_) => {
+                    state.learned = None;
+                    None
+                }
+                None => None,
+            },
+            None => None,
+        };
+        Box::pin(ready(out))
+    }
+
+    fn set_learned<'a>(
+        &'a self,
+        key: &'a str,
+        limit: Option<RateLimit>,
+        ttl: Duration,
+    ) -> StoreFuture<'a, ()> {
+        let until = self.now_ns().saturating_add(nanos(ttl));
+        lock(&self.keys).entry(key.to_owned()).or_default().learned = limit.map(|l| (l, until));
+        Box::pin(ready(()))
+    }
+
+    fn acquire_slot<'a>(
+        &'a self,
+        key: &'a str,
+        max: usize,
+        lease: Duration,
+    ) -> StoreFuture<'a, Option<String>> {
+        let now = self.now_ns();
+        let mut keys = lock(&self.keys);
+        let state = keys.entry(key.to_owned()).or_default();
+        state.slots.retain(|_, expiry| *expiry > now);
+        let out = (state.slots.len() < max).then(|| {
+            let n = self
+                .next_slot
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let id = format!("slot-{n}");
+            state
+                .slots
+                .insert(id.clone(), now.saturating_add(nanos(lease)));
+            id
+        });
+        Box::pin(ready(out))
+    }
+
+    fn renew_slot<'a>(
+        &'a self,
+        key: &'a str,
+        slot: &'a str,
+        lease: Duration,
+    ) -> StoreFuture<'a, bool> {
+        let now = self.now_ns();
+        let mut keys = lock(&self.keys);
+        let renewed = match keys.get_mut(key).and_then(|s| s.slots.get_mut(slot)) {
+            Some(expiry) if *expiry > now => {
+                *expiry = now.saturating_add(nanos(lease));
+                true
+            }
+            _ => false,
+        };
+        Box::pin(ready(renewed))
+    }
+
+    fn release_slot<'a>(&'a self, key: &'a str, slot: &'a str) -> StoreFuture<'a, ()> {
+        if let Some(state) = lock(&self.keys).get_mut(key) {
+            state.slots.remove(slot);
+        }
+        Box::pin(ready(()))
+    }
+
+    fn slots_in_use<'a>(&'a self, key: &'a str) -> StoreFuture<'a, usize> {
+        let now = self.now_ns();
+        let n = lock(&self.keys)
+            .get(key)
+            .map_or(0, |s| s.slots.values().filter(|e| **e > now).count());
+        Box::pin(ready(n))
+    }
+
+    fn reset<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
+        lock(&self.keys).remove(key);
+        Box::pin(ready(()))
+    }
+}
+
+/// The process-wide in-memory store every client uses unless given another.
+///
+/// ```
+/// let a = surefoot::pacing::default_store();
+/// let b = surefoot::pacing::default_store();
+/// assert!(std::sync::Arc::ptr_eq(&a, &b));
+/// ```
+pub fn default_store() -> Arc<MemoryStore> {
+    static STORE: OnceLock<Arc<MemoryStore>> = OnceLock::new();
+    STORE.get_or_init(|| Arc::new(MemoryStore::new())).clone()
+}

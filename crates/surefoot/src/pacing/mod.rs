@@ -1,0 +1,47 @@
+//! Client-side pacing, so a bulk job stays under the server's per-key limits instead of
+//! bouncing off them. One file per part: [`RateLimit`] and its `"500/min"` syntax
+//! (`rate_limit`), the async [`PacingStore`] interface for every piece of shared state
+//! (`store`) with its in-process [`MemoryStore`] (`memory`), the GCRA limiter [`Pacer`]
+//! that pauses every waiter after a 429 and learns limits (`pacer`), rate-limit header
+//! parsing (`headers`), the [`ConcurrencyLimiter`] for realtime sessions (`concurrency`),
+//! and the process-wide registries keyed by API key + base URL + surface (`registry`).
+//! Time comes from `tokio::time`, so tests can run on a paused (virtual) clock. API keys
+//! are hashed before they become map keys or store keys.
+
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+mod concurrency;
+mod headers;
+mod memory;
+mod pacer;
+mod rate_limit;
+mod registry;
+mod store;
+
+pub use concurrency::{ConcurrencyLimiter, ConcurrencyPermit};
+pub use memory::{default_store, MemoryStore};
+pub use pacer::{Pacer, PacingState, Refusal};
+pub use rate_limit::RateLimit;
+pub use registry::{
+    key_name, reset_all, shared_concurrency_limiter, shared_pacer, shared_pacer_in,
+};
+pub use store::{PacingStore, Pause, PauseCause, Reservation, StoreFuture};
+
+/// How long every waiter pauses after a 429 that carried no `Retry-After`.
+pub const DEFAULT_429_PAUSE: Duration = Duration::from_secs(1);
+/// The pacer spaces requests this fraction further apart than the limit strictly allows
+/// (2 %: 20/s is paced at one request per 51 ms) and keeps one slot of a burst in reserve,
+/// so jitter between the client's send and the server's count does not turn a request sent
+/// exactly on time into a 429.
+/// Change it per pacer with [`Pacer::set_safety_margin`].
+pub const SAFETY_MARGIN: f64 = 0.02;
+/// A limit learned from 429s is forgotten after this long without another 429.
+pub const LEARNED_LIMIT_TTL: Duration = Duration::from_secs(600);
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,203 @@
+//! The storage interface behind pacing: [`PacingStore`], every piece of pacing state that
+//! several clients — in one process, or in many processes and hosts — must share for one
+//! API key: GCRA slots, pauses with the server answer that set them, learned limits and
+//! concurrency leases. Methods are async (a shared store answers over the network) and
+//! infallible: a store that loses its backend decides locally instead of failing a call.
+//! Times cross the interface as durations from "now" on the store's own clock, so hosts
+//! need not agree on the time.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use crate::error::{Error, ErrorKind};
+use crate::pacing::RateLimit;
+
+/// The future a [`PacingStore`] method returns (boxed, so the trait is object-safe).
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Why a key is paused: the parts of the server answer that set the pause, so a call
+/// refused without sending reports the same code, kind, status and message.
+///
+/// ```
+/// use surefoot::pacing::PauseCause;
+/// let body = br#"{"error": {"code": "daily_cap_exceeded", "message": "Daily cap reached."}}"#;
+/// let e = surefoot::Error::from_response(429, &http::HeaderMap::new(), body, false);
+/// let cause = PauseCause::from_error(&e);
+/// assert_eq!((cause.code.as_str(), cause.status), ("daily_cap_exceeded", Some(429)));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PauseCause {
+    /// The HTTP status of the answer (none for a pause read from rate-limit headers of a
+    /// successful answer).
+    pub status: Option<u16>,
+    /// Its stable code (`rate_limit_exceeded`, `daily_cap_exceeded`, …).
+    pub code: String,
+    /// Its kind.
+    pub kind: ErrorKind,
+    /// Its message (already free of the API key).
+    pub message: String,
+    /// Its request id, if the server gave one.
+    pub request_id: Option<String>,
+}
+
+impl PauseCause {
+    /// The cause a failed attempt's error gives a pause.
+    ///
+    /// ```
+    /// let e = surefoot::Error::from_response(429, &http::HeaderMap::new(), b"", false);
+    /// assert_eq!(surefoot::pacing::PauseCause::from_error(&e).code, "rate_limit_exceeded");
+    /// ```
+    pub fn from_error(err: &Error) -> PauseCause {
+        PauseCause {
+            status: err.status(),
+            code: err.code().to_owned(),
+            kind: err.kind(),
+            message: err.message().to_owned(),
+            request_id: err.request_id().map(str::to_owned),
+        }
+    }
+
+    /// The cause of a pause read from rate-limit headers that said no request remains
+    /// until the reset.
+    ///
+    /// ```
+    /// let c = surefoot::pacing::PauseCause::quota_used_up(Some("req_1".into()));
+    /// assert_eq!((c.code.as_str(), c.status), ("rate_limit_exceeded", None));
+    /// ```
+    pub fn quota_used_up(request_id: Option<String>) -> PauseCause {
+        PauseCause {
+            status: None,
+            code: "rate_limit_exceeded".to_owned(),
+            kind: ErrorKind::RateLimited,
+            message: "the server's rate-limit headers said no request remains until the reset"
+                .to_owned(),
+            request_id,
+        }
+    }
+}
+
+/// A pause in force on a key.
+///
+/// ```
+/// use std::time::Duration;
+/// let p = surefoot::pacing::Pause { remaining: Duration::from_secs(3), cause: None };
+/// assert_eq!(p.remaining.as_secs(), 3);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pause {
+    /// How long it still lasts (more than zero).
+    pub remaining: Duration,
+    /// The answer that set it, when the store knows it.
+    pub cause: Option<PauseCause>,
+}
+
+/// The answer to [`PacingStore::reserve`].
+///
+/// ```
+/// use std::time::Duration;
+/// use surefoot::pacing::Reservation;
+/// assert_ne!(Reservation::Go(Duration::ZERO), Reservation::TooLong(Duration::from_secs(1)));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reservation {
+    /// A slot is reserved: send after this wait (zero = now).
+    Go(Duration),
+    /// The slot would need this wait, longer than the maximum given: nothing reserved.
+    TooLong(Duration),
+    /// The key is paused: nothing reserved; ask again when the pause ends.
+    Paused(Pause),
+}
+
+/// Where pacing state lives. [`MemoryStore`](crate::pacing::MemoryStore) (the default)
+/// keeps it in the process; a shared store (Redis) lets many processes and hosts pace one
+/// key together. `key` is an opaque id that never contains an API key in clear (see
+/// [`key_name`](crate::pacing::key_name)).
+///
+/// Every method is infallible: a shared store that cannot reach its backend answers from
+/// a local fallback (and says so in its logs), because pacing trouble must never fail a
+/// call.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// use std::time::Duration;
+/// use surefoot::pacing::{MemoryStore, PacingStore, Reservation};
+/// use surefoot::RateLimit;
+/// let store = MemoryStore::new();
+/// let l = RateLimit::per_second(10);
+/// assert_eq!(store.reserve("k", &l, None).await, Reservation::Go(Duration::ZERO));
+/// assert_eq!(store.reserve("k", &l, None).await, Reservation::Go(Duration::from_millis(100)));
+/// store.pause("k", Duration::from_secs(5), None).await;
+/// assert!(matches!(store.reserve("k", &l, None).await, Reservation::Paused(_)));
+/// # }
+/// ```
+pub trait PacingStore: Send + Sync + 'static {
+    /// A name for logs and registries (`memory`, `redis://host:6379/0`), never a password.
+    fn name(&self) -> String;
+
+    /// Whether other processes may share this store's state (concurrency slots are then
+    /// taken as leases in the store, not only in the process).
+    fn is_shared(&self) -> bool {
+        false
+    }
+
+    /// One pacing decision, atomically: if `key` is paused, [`Reservation::Paused`];
+    /// else reserve the next GCRA slot under `limit` and answer the wait, unless the wait
+    /// exceeds `max_wait` ([`Reservation::TooLong`], nothing reserved).
+    fn reserve<'a>(
+        &'a self,
+        key: &'a str,
+        limit: &'a RateLimit,
+        max_wait: Option<Duration>,
+    ) -> StoreFuture<'a, Reservation>;
+
+    /// Pause `key` for `duration` from now because of `cause`. Keeps the later of the
+    /// existing and the new pause (and the cause of the one kept).
+    fn pause<'a>(
+        &'a self,
+        key: &'a str,
+        duration: Duration,
+        cause: Option<PauseCause>,
+    ) -> StoreFuture<'a, ()>;
+
+    /// The pause in force on `key`, if any.
+    fn paused<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Pause>>;
+
+    /// The limit learned for `key` (from 429s or headers), if one is in force.
+    fn learned<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<RateLimit>>;
+
+    /// Record (`Some`) or forget (`None`) the learned limit of `key`; a recorded one is
+    /// forgotten after `ttl` unless recorded again.
+    fn set_learned<'a>(
+        &'a self,
+        key: &'a str,
+        limit: Option<RateLimit>,
+        ttl: Duration,
+    ) -> StoreFuture<'a, ()>;
+
+    /// Take one of `max` concurrency slots of `key` as a lease for `lease`: the slot's id,
+    /// or `None` when all are held. A lease not renewed in time frees its slot.
+    fn acquire_slot<'a>(
+        &'a self,
+        key: &'a str,
+        max: usize,
+        lease: Duration,
+    ) -> StoreFuture<'a, Option<String>>;
+
+    /// Extend a held slot's lease; `false` if it had already expired (or was released).
+    fn renew_slot<'a>(
+        &'a self,
+        key: &'a str,
+        slot: &'a str,
+        lease: Duration,
+    ) -> StoreFuture<'a, bool>;
+
+    /// Give a slot back.
+    fn release_slot<'a>(&'a self, key: &'a str, slot: &'a str) -> StoreFuture<'a, ()>;
+
+    /// Slots of `key` currently held (expired leases not counted).
+    fn slots_in_use<'a>(&'a self, key: &'a str) -> StoreFuture<'a, usize>;
+
+    /// Forget everything about `key`: schedule, pause, learned limit, slots.
+    fn reset<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()>;
+}
