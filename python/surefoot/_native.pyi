@@ -39,7 +39,9 @@ __all__ = [
     "CreatedKey",
     "Job",
     "Emulator",
+    "PacingState",
     "mask_key",
+    "reset_all_pacing",
     "conformance_check",
 ]
 
@@ -127,6 +129,36 @@ class RateLimit:
     __hash__: ClassVar[None]  # type: ignore[assignment]
 
 @final
+class PacingState:
+    """What a client's pacing knows for one surface of its key (``client.pacing_state()``)."""
+
+    @property
+    def surface(self) -> str:
+        """``data`` / ``management`` (Specala), ``default`` / ``realtime`` (PyAI, generic)."""
+    @property
+    def limit(self) -> RateLimit | None:
+        """The configured limit (yours, or the API's documented one)."""
+    @property
+    def learned(self) -> RateLimit | None:
+        """The limit learned from the server, when none is configured."""
+    @property
+    def paused_for(self) -> float | None:
+        """Seconds the pause in force still lasts."""
+    @property
+    def pause_code(self) -> str | None:
+        """The stable code of the answer that set the pause (``daily_cap_exceeded``, …)."""
+    @property
+    def pause_status(self) -> int | None: ...
+    @property
+    def pause_message(self) -> str | None: ...
+    @property
+    def pause_request_id(self) -> str | None: ...
+
+def reset_all_pacing() -> None:
+    """Forgets every pause, schedule and learned limit of this process (configured limits
+    stay). Use ``surefoot.testing.reset_pacing`` or its pytest fixture."""
+
+@final
 class Response:
     """A successful response, fully read."""
 
@@ -207,6 +239,10 @@ class Client:
     def paginate(
         self, path: str, *, params: _Params | None = None, limit: int | None = None
     ) -> Paginator[dict[str, Any]]: ...
+    def pacing_state(self) -> list[PacingState]:
+        """What pacing knows for each surface of this client's key."""
+    def reset_pacing(self) -> None:
+        """Lifts every pause and forgets learned limits of this client's key."""
     def close(self) -> None: ...
     def __enter__(self) -> Self: ...
     def __exit__(self, *_exc: object) -> None: ...
@@ -248,6 +284,10 @@ class AsyncClient:
     def paginate(
         self, path: str, *, params: _Params | None = None, limit: int | None = None
     ) -> AsyncPaginator[dict[str, Any]]: ...
+    def pacing_state(self) -> Awaitable[list[PacingState]]:
+        """What pacing knows for each surface of this client's key."""
+    def reset_pacing(self) -> Awaitable[None]:
+        """Lifts every pause and forgets learned limits of this client's key."""
     def close(self) -> Awaitable[None]: ...
     def __aenter__(self) -> Awaitable[Self]: ...
     def __aexit__(self, *_exc: object) -> Awaitable[None]: ...
@@ -339,6 +379,10 @@ class Specala:
     def transcriptions(self) -> Transcriptions: ...
     @property
     def keys(self) -> Keys: ...
+    def pacing_state(self) -> list[PacingState]:
+        """What pacing knows for each surface of this client's key."""
+    def reset_pacing(self) -> None:
+        """Lifts every pause and forgets learned limits of this client's key."""
     def close(self) -> None: ...
     def __enter__(self) -> Self: ...
     def __exit__(self, *_exc: object) -> None: ...
@@ -376,6 +420,10 @@ class AsyncSpecala:
     def transcriptions(self) -> AsyncTranscriptions: ...
     @property
     def keys(self) -> AsyncKeys: ...
+    def pacing_state(self) -> Awaitable[list[PacingState]]:
+        """What pacing knows for each surface of this client's key."""
+    def reset_pacing(self) -> Awaitable[None]:
+        """Lifts every pause and forgets learned limits of this client's key."""
     def close(self) -> Awaitable[None]: ...
     def __aenter__(self) -> Awaitable[Self]: ...
     def __aexit__(self, *_exc: object) -> Awaitable[None]: ...
@@ -453,6 +501,10 @@ class PyAI:
     def jobs(self) -> Jobs: ...
     @property
     def realtime(self) -> Realtime: ...
+    def pacing_state(self) -> list[PacingState]:
+        """What pacing knows for each surface of this client's key."""
+    def reset_pacing(self) -> None:
+        """Lifts every pause and forgets learned limits of this client's key."""
     def close(self) -> None: ...
     def __enter__(self) -> Self: ...
     def __exit__(self, *_exc: object) -> None: ...
@@ -514,6 +566,10 @@ class AsyncPyAI:
     def jobs(self) -> AsyncJobs: ...
     @property
     def realtime(self) -> AsyncRealtime: ...
+    def pacing_state(self) -> Awaitable[list[PacingState]]:
+        """What pacing knows for each surface of this client's key."""
+    def reset_pacing(self) -> Awaitable[None]:
+        """Lifts every pause and forgets learned limits of this client's key."""
     def close(self) -> Awaitable[None]: ...
     def __aenter__(self) -> Awaitable[Self]: ...
     def __aexit__(self, *_exc: object) -> Awaitable[None]: ...

@@ -1,4 +1,4 @@
-"""Offline testing: the emulator of Specala and PyAI, in-process.
+"""Offline testing: the emulator of Specala and PyAI, in-process, and pacing isolation.
 
 ``Emulator(api="pyai", **config)`` starts surefoot's Rust emulator on loopback (a free port
 by default) with the APIs' documented keys, limits and error shapes, and stops it on
@@ -25,8 +25,48 @@ workspace), ``spk_alpha_free_0003`` (no API access). PyAI: ``pyai_sk_full_0001``
 ``pyai_sk_readonly_0002``, ``pyai_pk_web_0003`` (publishable, origin-bound, 100/day),
 ``pyai_sk_sandbox_0004`` (20/day), ``pyai_sk_budget_0005`` (3 jobs), ``pyai_sk_broke_0006``
 (no credit), ``pyai_sk_quota_0007`` (quota used up). ``Emulator.keys`` lists them.
+
+Pacing state is process-wide: every client on one key shares one pause, so a test that
+hits a daily cap (``Retry-After: 3600``) would fail every later test on that key for an
+hour. ``reset_pacing()`` forgets every pause, schedule and learned limit of the process
+(configured limits stay); the ``surefoot_isolated_pacing`` pytest fixture calls it before
+and after a test. Use it in a ``conftest.py``::
+
+    from surefoot.testing import surefoot_isolated_pacing  # noqa: F401  (the fixture)
+
+    @pytest.fixture(autouse=True)
+    def _isolated(surefoot_isolated_pacing):
+        yield
+
+or per test (``def test_x(surefoot_isolated_pacing): ...``). One client's state is reset
+with ``client.reset_pacing()`` and read with ``client.pacing_state()``.
 """
 
-from surefoot._native import Emulator
+from typing import Iterator
 
-__all__ = ["Emulator"]
+from surefoot._native import Emulator, reset_all_pacing
+
+__all__ = ["Emulator", "reset_pacing", "surefoot_isolated_pacing"]
+
+
+def reset_pacing() -> None:
+    """Forgets every pause, schedule and learned limit of this process (configured limits
+    stay). State in a shared pacing store (Redis) is left alone: reset it per client with
+    ``client.reset_pacing()``."""
+    reset_all_pacing()
+
+
+def _isolated() -> Iterator[None]:
+    reset_pacing()
+    yield
+    reset_pacing()
+
+
+try:
+    import pytest as _pytest
+except ImportError:  # pytest is optional: the fixture exists only where pytest does.
+    pass
+else:
+    surefoot_isolated_pacing = _pytest.fixture(_isolated, name="surefoot_isolated_pacing")
+    """A pytest fixture: the test runs with the process's pacing state forgotten before
+    and after it."""

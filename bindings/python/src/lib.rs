@@ -28,6 +28,7 @@ mod errors;
 mod logging;
 mod models;
 mod options;
+mod pacing;
 mod pagination;
 mod pyai;
 mod ratelimit;
@@ -65,7 +66,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<models::CreatedKey>()?;
     m.add_class::<models::Job>()?;
     m.add_class::<emulator::Emulator>()?;
+    m.add_class::<pacing::PacingState>()?;
     m.add_function(wrap_pyfunction!(mask_key, m)?)?;
+    m.add_function(wrap_pyfunction!(pacing::reset_all_pacing, m)?)?;
     m.add_function(wrap_pyfunction!(conformance::conformance_check, m)?)?;
     Ok(())
 }

@@ -136,6 +136,30 @@ macro_rules! client_class {
 
             $($items)*
 
+            /// What pacing knows for each surface of this client's key: a list of
+            /// `PacingState` (limit, learned limit, the pause in force and its cause).
+            fn pacing_state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                let client = self.core.client(py)?;
+                $crate::twins::$flavour::run(py, async move {
+                    Ok(client
+                        .pacing()
+                        .await
+                        .into_iter()
+                        .map($crate::pacing::PacingState)
+                        .collect::<Vec<_>>())
+                })
+            }
+
+            /// Lifts every pause and forgets the learned limits of this client's key (all
+            /// its surfaces, in whatever store holds them); configured limits stay.
+            fn reset_pacing<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                let client = self.core.client(py)?;
+                $crate::twins::$flavour::run(py, async move {
+                    client.reset_pacing().await;
+                    Ok($crate::bridge::PyNone)
+                })
+            }
+
             /// Closes the client (drops its connections); later calls raise
             /// `InvalidRequestError`.
             fn close<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
