@@ -298,6 +298,38 @@ sf_result sf_client_request(const sf_client *client,
                             sf_error **err_out);
 
 /**
+ * What pacing knows for each surface of the client's key, as JSON: an array of
+ * `{"surface", "limit", "learned"` (`"20/s burst 5"` or null), `"paused_for_ms"` (null
+ * when not paused), `"pause"`: null or `{"code", "kind", "status", "message",
+ * "request_id"}` — the answer that set the pause}`.
+ *
+ * On `SF_OK`, `*json_out` receives a NUL-terminated string owned by the caller (free it
+ * with `sf_string_free`). `SF_NULL_PARAMETER` when `client` or `json_out` is NULL (then
+ * `*err_out`, when `err_out` is not NULL, receives an error owned by the caller).
+ *
+ * # Safety
+ * `client` is NULL or a live client; `json_out` and `err_out` are NULL or writable.
+ */
+sf_result sf_client_pacing_state_json(const sf_client *client, char **json_out, sf_error **err_out);
+
+/**
+ * Lifts every pause and forgets the learned limits of the client's key (all its
+ * surfaces, in whatever store holds them) — after a plan upgrade, or between tests.
+ * Configured limits stay. `SF_NULL_PARAMETER` when `client` is NULL.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `err_out` is NULL or writable.
+ */
+sf_result sf_client_reset_pacing(const sf_client *client, sf_error **err_out);
+
+/**
+ * Forgets every pause, schedule and learned limit of the process's in-memory pacing
+ * (configured limits stay; a shared store is left alone): for test suites, where one test
+ * hitting a daily cap must not fail the next.
+ */
+void sf_pacing_reset_all(void);
+
+/**
  * Runs one conformance vector, or a whole vector file (an object with a `vectors`
  * array), through the core and compares what it observes with each vector's `expected`
  * (the format is documented in `tests/vectors/README.md`). Meant for test runners: every

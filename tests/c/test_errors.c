@@ -257,3 +257,44 @@ void test_long_retry_after_fails_fast(void) {
     sf_error_free(err);
     sf_client_free(client);
 }
+
+/* After the hour-long daily cap above, the next call on the key is not sent and keeps the
+ * cap's code and status; the state tells the pause and its cause; a reset lifts it. */
+void test_paused_key_refusal_keeps_cause(void) {
+    sf_client *client = sf_t_client(SF_API_PYAI, PYAI_QUOTA, 3, 2000);
+    struct want w = {SF_API_ERROR, 429, "daily_cap_exceeded", SF_KIND_RATE_LIMITED, 0};
+    sf_response *resp = NULL;
+    sf_error *err;
+    char *json = NULL;
+    emu_reset(pyai_url());
+    err = get_error(client, "/v1/transcription/jobs", w);
+    CHECK(sf_t_contains(sf_error_message(err), "not sent"));
+    CHECK(sf_t_contains(sf_error_message(err), "Daily cap reached."));
+    CHECK(sf_error_retry_after_ms(err) > 3500000 && sf_error_retry_after_ms(err) <= 3600000);
+    CHECK_INT(emu_count(pyai_url(), "GET /v1/transcription/jobs", "429"), 0);
+    sf_error_free(err);
+    err = NULL;
+
+    CHECK_RESULT(sf_client_pacing_state_json(client, &json, &err), SF_OK, err);
+    CHECK(sf_t_contains(json, "\"surface\":\"default\""));
+    CHECK(sf_t_contains(json, "\"code\":\"daily_cap_exceeded\""));
+    CHECK(sf_t_contains(json, "\"status\":429"));
+    sf_string_free(json);
+    json = NULL;
+
+    CHECK_RESULT(sf_client_reset_pacing(client, &err), SF_OK, err);
+    CHECK_RESULT(sf_client_pacing_state_json(client, &json, &err), SF_OK, err);
+    CHECK(sf_t_contains(json, "\"pause\":null"));
+    CHECK(!sf_t_contains(json, "daily_cap_exceeded"));
+    sf_string_free(json);
+    /* The quota key's own daily cap may answer now, but the call is sent again. */
+    (void)sf_client_request(client, "GET", "/v1/transcription/jobs", NULL, 0, NULL, &resp, &err);
+    CHECK(resp != NULL || (err != NULL && sf_error_attempts(err) >= 1));
+    sf_response_free(resp);
+    sf_error_free(err);
+    err = NULL;
+    CHECK_RESULT(sf_client_pacing_state_json(NULL, &json, &err), SF_NULL_PARAMETER, err);
+    sf_error_free(err);
+    sf_pacing_reset_all();
+    sf_client_free(client);
+}

@@ -8,7 +8,7 @@ use std::ffi::c_char;
 use http::Method;
 
 use crate::error::{sf_error, sf_result, Failure};
-use crate::ffi::{arg_bytes, arg_ref, arg_str, free_box, into_handle, opt_str, Out};
+use crate::ffi::{arg_bytes, arg_ref, arg_str, free_box, into_handle, opt_str, to_cstring, Out};
 use crate::options::sf_client_options;
 use crate::panic::{call, guard};
 use crate::response::sf_response;
@@ -119,4 +119,60 @@ pub unsafe extern "C" fn sf_client_request(
         unsafe { out.write(into_handle(sf_response::new(response))) };
         Ok(sf_result::SF_OK)
     })
+}
+
+/// What pacing knows for each surface of the client's key, as JSON: an array of
+/// `{"surface", "limit", "learned"` (`"20/s burst 5"` or null), `"paused_for_ms"` (null
+/// when not paused), `"pause"`: null or `{"code", "kind", "status", "message",
+/// "request_id"}` — the answer that set the pause}`.
+///
+/// On `SF_OK`, `*json_out` receives a NUL-terminated string owned by the caller (free it
+/// with `sf_string_free`). `SF_NULL_PARAMETER` when `client` or `json_out` is NULL (then
+/// `*err_out`, when `err_out` is not NULL, receives an error owned by the caller).
+///
+/// # Safety
+/// `client` is NULL or a live client; `json_out` and `err_out` are NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn sf_client_pacing_state_json(
+    client: *const sf_client,
+    json_out: *mut *mut c_char,
+    err_out: *mut *mut sf_error,
+) -> sf_result {
+    call(err_out, || {
+        let client = unsafe { arg_ref(client, "client") }?;
+        let out = Out::new(json_out, "json_out")?;
+        let states = surefoot::runtime::block_on(async { Ok(client.inner.pacing().await) })?;
+        let json = serde_json::Value::Array(states.iter().map(|s| s.to_json()).collect());
+        unsafe { out.write(to_cstring(&json.to_string()).into_raw()) };
+        Ok(sf_result::SF_OK)
+    })
+}
+
+/// Lifts every pause and forgets the learned limits of the client's key (all its
+/// surfaces, in whatever store holds them) — after a plan upgrade, or between tests.
+/// Configured limits stay. `SF_NULL_PARAMETER` when `client` is NULL.
+///
+/// # Safety
+/// `client` is NULL or a live client; `err_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn sf_client_reset_pacing(
+    client: *const sf_client,
+    err_out: *mut *mut sf_error,
+) -> sf_result {
+    call(err_out, || {
+        let client = unsafe { arg_ref(client, "client") }?;
+        surefoot::runtime::block_on(async {
+            client.inner.reset_pacing().await;
+            Ok(())
+        })?;
+        Ok(sf_result::SF_OK)
+    })
+}
+
+/// Forgets every pause, schedule and learned limit of the process's in-memory pacing
+/// (configured limits stay; a shared store is left alone): for test suites, where one test
+/// hitting a daily cap must not fail the next.
+#[no_mangle]
+pub extern "C" fn sf_pacing_reset_all() {
+    guard((), surefoot::pacing::reset_all)
 }

@@ -113,6 +113,36 @@ pub struct PacingState {
     pub pause: Option<Pause>,
 }
 
+impl PacingState {
+    /// The state as JSON, the form the C API hands out: `{"surface", "limit", "learned"
+    /// (`"20/s burst 5"` or null), "paused_for_ms" (null when not paused), "pause": null or
+    /// {"code", "kind", "status", "message", "request_id"}}`.
+    ///
+    /// ```
+    /// use surefoot::{pacing::PacingState, RateLimit};
+    /// let s = PacingState { surface: "data".into(), limit: Some(RateLimit::per_minute(500)), learned: None, pause: None };
+    /// assert_eq!(s.to_json()["limit"], "500/min");
+    /// assert!(s.to_json()["pause"].is_null());
+    /// ```
+    pub fn to_json(&self) -> serde_json::Value {
+        let show = |l: Option<RateLimit>| l.map(|l| l.to_string());
+        let cause = self.pause.as_ref().and_then(|p| p.cause.as_ref());
+        serde_json::json!({
+            "surface": self.surface,
+            "limit": show(self.limit),
+            "learned": show(self.learned),
+            "paused_for_ms": self.pause.as_ref().map(|p| u64::try_from(p.remaining.as_millis()).unwrap_or(u64::MAX)),
+            "pause": cause.map(|c| serde_json::json!({
+                "code": c.code,
+                "kind": c.kind.as_str(),
+                "status": c.status,
+                "message": c.message,
+                "request_id": c.request_id,
+            })),
+        })
+    }
+}
+
 /// The client-side limiter for one API key + base URL + surface: cheap to clone (an
 /// `Arc` inside), shared by every client using the same triple (see
 /// [`shared_pacer`](crate::pacing::shared_pacer)).
