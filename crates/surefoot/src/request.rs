@@ -401,6 +401,7 @@ impl Prepared {
         let status = resp.status();
         let headers = std::mem::take(resp.headers_mut());
         if let Some(pacer) = &self.pacer {
+            pacer.on_answer(status.as_u16());
             pacer.observe_headers(&headers).await;
         }
         let cap = if status.is_success() {

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 mod concurrency;
 mod headers;
+mod learner;
 mod memory;
 mod pacer;
 mod rate_limit;
@@ -20,6 +21,7 @@ mod registry;
 mod store;
 
 pub use concurrency::{ConcurrencyLimiter, ConcurrencyPermit};
+pub use learner::{CUBIC_BETA, CUBIC_C, SETTLE};
 pub use memory::{default_store, MemoryStore};
 pub use pacer::{Pacer, PacingState, Refusal};
 pub use rate_limit::RateLimit;

@@ -5,7 +5,6 @@
 //! the pause's cause — a wait longer than the caller allows. Its shared state lives in a
 //! [`PacingStore`]; what it learned locally is mirrored there.
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -13,17 +12,13 @@ use std::time::{Duration, SystemTime};
 use tokio::time::{sleep, Instant};
 
 use super::headers::RateLimitHeaders;
+use super::learner::Learner;
 use super::rate_limit::with_margin;
 use super::store::{PacingStore, Pause, PauseCause, Reservation};
 use super::{lock, RateLimit, DEFAULT_429_PAUSE, LEARNED_LIMIT_TTL, SAFETY_MARGIN};
 use crate::error::Error;
 use crate::retry::MAX_RETRY_AFTER;
 
-/// The slowest rate learning will ever settle on: one request per minute.
-const SLOWEST_LEARNED_INTERVAL: Duration = Duration::from_secs(60);
-/// Sends remembered for estimating the observed rate (only when learning).
-const SEND_WINDOW: Duration = Duration::from_secs(60);
-const MAX_SENDS_REMEMBERED: usize = 4096;
 /// How long a learned limit read from the store is trusted before it is read again.
 const LEARNED_REFRESH: Duration = Duration::from_secs(1);
 
@@ -31,33 +26,50 @@ const LEARNED_REFRESH: Duration = Duration::from_secs(1);
 struct PacerState {
     margin: f64,
     configured: Option<RateLimit>,
-    learned: Option<RateLimit>,
-    /// When `learned` was last read from (or written to) the store.
+    /// A limit the server's rate-limit headers announced, and when it was last seen.
+    announced: Option<(RateLimit, Instant)>,
+    /// What 429s taught (when nothing is configured or announced).
+    learner: Learner,
+    /// When the learned limit was last read from the store, and what this process last
+    /// wrote there.
     learned_synced: Option<Instant>,
-    last_429: Option<Instant>,
-    sends: VecDeque<Instant>,
+    learned_written: Option<RateLimit>,
 }
 
 impl PacerState {
+    /// The limit learned from the server: announced by headers, else taught by 429s.
+    fn learned(&mut self, now: Instant) -> Option<RateLimit> {
+        if self
+            .announced
+            .is_some_and(|(_, at)| now.saturating_duration_since(at) >= LEARNED_LIMIT_TTL)
+        {
+            self.announced = None;
+        }
+        if self
+            .learner
+            .last_event()
+            .is_some_and(|at| now.saturating_duration_since(at) >= LEARNED_LIMIT_TTL)
+        {
+            tracing::debug!(target: "surefoot::pacing", "forgetting learned rate limit after a quiet period");
+            self.learner.forget();
+        }
+        self.announced
+            .map(|(l, _)| l)
+            .or_else(|| self.learner.limit(now))
+    }
+
     fn effective(&mut self, now: Instant) -> Option<RateLimit> {
         if self.configured.is_some() {
             return self.configured;
         }
-        if let (Some(_), Some(at)) = (self.learned, self.last_429) {
-            if now.saturating_duration_since(at) >= LEARNED_LIMIT_TTL {
-                tracing::debug!(target: "surefoot::pacing", "forgetting learned rate limit after a quiet period");
-                self.learned = None;
-                self.last_429 = None;
-            }
-        }
-        self.learned
+        self.learned(now)
     }
 
     fn forget(&mut self) {
-        self.learned = None;
+        self.announced = None;
+        self.learner.forget();
         self.learned_synced = None;
-        self.last_429 = None;
-        self.sends.clear();
+        self.learned_written = None;
     }
 }
 
@@ -370,13 +382,22 @@ impl Pacer {
         if stale {
             let from_store = self.inner.store.learned(&self.inner.id).await;
             let mut st = lock(&self.inner.state);
-            st.learned_synced = Some(Instant::now());
-            if from_store.is_some() {
-                st.learned = from_store;
-                st.last_429.get_or_insert(Instant::now());
+            let now = Instant::now();
+            st.learned_synced = Some(now);
+            if let Some(theirs) = from_store.filter(|l| Some(*l) != st.learned_written) {
+                st.learner.adopt(theirs, now);
             }
         }
-        lock(&self.inner.state).effective(Instant::now())
+        lock(&self.inner.state).learned(Instant::now())
+    }
+
+    /// Record what this process learned in the store, for the other processes on the key.
+    async fn publish_learned(&self, limit: RateLimit) {
+        lock(&self.inner.state).learned_written = Some(limit);
+        self.inner
+            .store
+            .set_learned(&self.inner.id, Some(limit), LEARNED_LIMIT_TTL)
+            .await;
     }
 
     /// Wait until a request may be sent: first any pause (after a 429), then the GCRA
@@ -479,18 +500,28 @@ impl Pacer {
 
     fn record_send(&self) {
         let mut st = lock(&self.inner.state);
-        if st.configured.is_some() {
+        if st.configured.is_none() {
+            st.learner.on_send(Instant::now());
+        }
+    }
+
+    /// The server answered an attempt with `status`: with no configured limit, every
+    /// answer but a 429 counts towards the accepted rate that learning measures (the
+    /// client calls it for every answer).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let p = surefoot::pacing::Pacer::new("x".into(), None, Arc::new(surefoot::pacing::MemoryStore::new()));
+    /// p.on_answer(200);
+    /// assert_eq!(p.limit(), None); // nothing is learned before a 429
+    /// ```
+    pub fn on_answer(&self, status: u16) {
+        if status == 429 {
             return;
         }
-        let now = Instant::now();
-        st.sends.push_back(now);
-        while st.sends.len() > MAX_SENDS_REMEMBERED
-            || st
-                .sends
-                .front()
-                .is_some_and(|&t| now.saturating_duration_since(t) > SEND_WINDOW)
-        {
-            st.sends.pop_front();
+        let mut st = lock(&self.inner.state);
+        if st.configured.is_none() {
+            st.learner.on_accepted(Instant::now());
         }
     }
 
@@ -517,55 +548,18 @@ impl Pacer {
             .min(MAX_RETRY_AFTER);
         let store = &self.inner.store;
         store.pause(&self.inner.id, d, cause).await;
-        if let Some(learned) = self.learn_from_429(d) {
-            store
-                .set_learned(&self.inner.id, Some(learned), LEARNED_LIMIT_TTL)
-                .await;
-        }
-    }
-
-    /// The limit to learn from a 429 whose pause is `d`, if one is learned.
-    fn learn_from_429(&self, d: Duration) -> Option<RateLimit> {
-        let mut st = lock(&self.inner.state);
-        let now = Instant::now();
-        let previous = st.last_429.replace(now);
-        if st.configured.is_some() {
-            return None;
-        }
-        // 429s answering requests that were already in flight when the first one came back
-        // are one event, not many: learn (halve) at most once per pause.
-        let same_event =
-            previous.is_some_and(|p| now.saturating_duration_since(p) < d.max(DEFAULT_429_PAUSE));
-        if same_event && st.learned.is_some() {
-            return None;
-        }
-        let observed = {
-            let recent: Vec<Instant> = st
-                .sends
-                .iter()
-                .copied()
-                .filter(|&t| now.saturating_duration_since(t) <= SEND_WINDOW)
-                .collect();
-            (recent.len() >= 2).then(|| {
-                let span = now
-                    .saturating_duration_since(recent[0])
-                    .max(Duration::from_secs(1));
-                span / u32::try_from(recent.len()).unwrap_or(u32::MAX)
-            })
+        let learned = {
+            let mut st = lock(&self.inner.state);
+            if st.configured.is_some() || st.announced.is_some() {
+                None
+            } else {
+                st.learner
+                    .on_throttled(Instant::now(), d.max(DEFAULT_429_PAUSE))
+            }
         };
-        let base = match (st.learned, observed) {
-            (Some(l), Some(o)) => Some(l.emission_interval().max(o)),
-            (Some(l), None) => Some(l.emission_interval()),
-            (None, o) => o,
-        };
-        let interval = base?;
-        let halved = interval.saturating_mul(2).min(SLOWEST_LEARNED_INTERVAL);
-        let learned = RateLimit::new(1, halved);
-        tracing::debug!(target: "surefoot::pacing", pacer = %self.inner.id, limit = %learned, "learned a rate limit from a 429");
-        st.learned = Some(learned);
-        st.learned_synced = Some(now);
-        st.sends.clear();
-        Some(learned)
+        if let Some(learned) = learned {
+            self.publish_learned(learned).await;
+        }
     }
 
     /// Feed a failed attempt's error: for a 429 of kind rate-limited other than
@@ -642,27 +636,22 @@ impl Pacer {
             }
         }
         if let (Some(q), Some(w)) = (info.limit, info.window) {
-            let learned = {
+            let announced = {
                 let mut st = lock(&self.inner.state);
                 if st.configured.is_some() || q == 0 || w.is_zero() {
                     return;
                 }
                 let from_policy = RateLimit::new(q, w);
-                let keep_learned = st
-                    .learned
-                    .is_some_and(|l| l.emission_interval() > from_policy.emission_interval());
-                if keep_learned || st.learned == Some(from_policy) {
+                let now = Instant::now();
+                let known = st.announced.map(|(l, _)| l);
+                st.announced = Some((from_policy, now));
+                if known == Some(from_policy) {
                     return;
                 }
                 tracing::debug!(target: "surefoot::pacing", pacer = %self.inner.id, limit = %from_policy, "learned a rate limit from headers");
-                st.learned = Some(from_policy);
-                st.learned_synced = Some(Instant::now());
-                st.last_429.get_or_insert(Instant::now());
                 from_policy
             };
-            store
-                .set_learned(&self.inner.id, Some(learned), LEARNED_LIMIT_TTL)
-                .await;
+            self.publish_learned(announced).await;
         }
     }
 }

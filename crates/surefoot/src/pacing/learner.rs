@@ -1,0 +1,200 @@
+//! Learning a rate limit nobody configured, so it converges instead of only falling:
+//! [`Learner`] measures the rate the server accepted just before a 429 (under overload,
+//! that is the server's limit), drops to β = 0.7 of it, and climbs back along a CUBIC curve
+//! (the one AWS adaptive retry and TCP use: concave up to the last limit, then probing
+//! beyond it) while no 429 comes — so the learned rate settles just under the server's and
+//! rises again when the server's limit does. Before the first 429 nothing is limited;
+//! after the first one the rate doubles every second from the measured rate until the next
+//! 429 (slow start), because a first burst says little about the sustained limit. A limit
+//! quiet for [`LEARNED_LIMIT_TTL`](super::LEARNED_LIMIT_TTL) is forgotten.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::RateLimit;
+
+/// The multiplicative decrease after a 429 (AWS adaptive retry's β).
+pub const CUBIC_BETA: f64 = 0.7;
+/// CUBIC's scale constant (requests/s per s³), as AWS adaptive retry uses.
+pub const CUBIC_C: f64 = 0.4;
+/// After a 429, the rate settles at this fraction of the rate the server was measured to
+/// accept (just under its limit).
+pub const SETTLE: f64 = 0.9;
+/// Answers needed in the window to trust the measured accepted rate.
+const RELIABLE_ANSWERS: usize = 8;
+/// The window over which accepted answers (and sends) are counted.
+const WINDOW: Duration = Duration::from_secs(1);
+/// The shortest span a rate is measured over (so a burst of 3 in 1 ms is not 3,000/s,
+/// and one answer before a first 429 means 2/s).
+const MIN_SPAN: Duration = Duration::from_millis(500);
+/// The slowest rate learning settles on: one request a minute.
+const MIN_RATE: f64 = 1.0 / 60.0;
+/// Remembered timestamps at most (per list).
+const MAX_REMEMBERED: usize = 8192;
+
+/// The learning state of one pacer (no configured limit).
+#[derive(Debug, Default)]
+pub(crate) struct Learner {
+    /// The rate in force (requests/s) at `since`; `None` until the first 429.
+    rate: Option<f64>,
+    /// The accepted rate measured at the last 429 (CUBIC's W_max).
+    w_max: f64,
+    /// The rate right after the last decrease.
+    floor: f64,
+    /// When the last decrease (or slow-start start) happened.
+    since: Option<Instant>,
+    slow_start: bool,
+    last_event: Option<Instant>,
+    first_send: Option<Instant>,
+    sends: VecDeque<Instant>,
+    accepted: VecDeque<Instant>,
+}
+
+fn trim(q: &mut VecDeque<Instant>, now: Instant) {
+    while q.len() > MAX_REMEMBERED
+        || q.front()
+            .is_some_and(|&t| now.saturating_duration_since(t) > WINDOW)
+    {
+        q.pop_front();
+    }
+}
+
+impl Learner {
+    /// A request went out.
+    pub(crate) fn on_send(&mut self, now: Instant) {
+        self.first_send.get_or_insert(now);
+        self.sends.push_back(now);
+        trim(&mut self.sends, now);
+    }
+
+    /// The server answered something other than a 429.
+    pub(crate) fn on_accepted(&mut self, now: Instant) {
+        self.accepted.push_back(now);
+        trim(&mut self.accepted, now);
+    }
+
+    /// The rate the server accepted over the last window, and whether enough answers
+    /// came back over a long enough span to trust it.
+    fn accepted_rate(&self, now: Instant) -> (f64, bool) {
+        let rate = self.measured(&self.accepted, now).max(MIN_RATE);
+        let n = self
+            .accepted
+            .iter()
+            .filter(|&&t| now.saturating_duration_since(t) <= WINDOW)
+            .count();
+        let span = self
+            .first_send
+            .map_or(Duration::ZERO, |f| now.saturating_duration_since(f));
+        (rate, n >= RELIABLE_ANSWERS && span >= WINDOW / 2)
+    }
+
+    fn measured(&self, q: &VecDeque<Instant>, now: Instant) -> f64 {
+        let n = q
+            .iter()
+            .filter(|&&t| now.saturating_duration_since(t) <= WINDOW)
+            .count();
+        let since_start = self
+            .first_send
+            .map_or(WINDOW, |f| now.saturating_duration_since(f));
+        let span = since_start.clamp(MIN_SPAN, WINDOW);
+        n as f64 / span.as_secs_f64()
+    }
+
+    /// The rate in force now (requests/s), if one was learned.
+    pub(crate) fn rate(&self, now: Instant) -> Option<f64> {
+        let rate = self.rate?;
+        let t = now
+            .saturating_duration_since(self.since.unwrap_or(now))
+            .as_secs_f64();
+        let grown = if self.slow_start {
+            rate * 2f64.powf(t)
+        } else {
+            // CUBIC: W(t) = C (t - K)³ + W_max, K the time to climb back from the floor.
+            let drop = (self.w_max - self.floor).max(0.0);
+            let k = (drop / CUBIC_C).cbrt();
+            (CUBIC_C * (t - k).powi(3) + self.w_max).max(self.floor)
+        };
+        // Never run far ahead of the demand: a rate nobody used proves nothing.
+        let demand = self.measured(&self.sends, now);
+        let cap = (2.0 * demand).max(self.w_max).max(rate);
+        Some(grown.min(cap).max(MIN_RATE))
+    }
+
+    /// The rate in force now as a limit (evenly spaced).
+    pub(crate) fn limit(&self, now: Instant) -> Option<RateLimit> {
+        self.rate(now).map(as_limit)
+    }
+
+    /// A 429 came back. Answers in flight when the first came back belong to the same
+    /// event: at most one decrease per `pause` (the event's Retry-After). Returns the new
+    /// limit when it changed.
+    pub(crate) fn on_throttled(&mut self, now: Instant, pause: Duration) -> Option<RateLimit> {
+        if self
+            .last_event
+            .is_some_and(|at| now.saturating_duration_since(at) < pause)
+            && self.rate.is_some()
+        {
+            return None;
+        }
+        self.last_event = Some(now);
+        let (accepted, reliable) = self.accepted_rate(now);
+        let (rate, w_max, slow_start) = match self.rate(now) {
+            // The first 429: a burst's count says little; start from it and double.
+            None => (accepted, accepted, true),
+            // Under overload the server accepts its limit: settle just under what it
+            // accepted. Without enough answers to measure, fall back to β of the rate.
+            Some(current) if reliable => (
+                current.min(SETTLE * accepted),
+                accepted.max(MIN_RATE),
+                false,
+            ),
+            Some(current) => (current * CUBIC_BETA, current, false),
+        };
+        self.rate = Some(rate.max(MIN_RATE));
+        self.floor = rate.max(MIN_RATE);
+        self.w_max = w_max.max(MIN_RATE);
+        self.slow_start = slow_start;
+        // Time spent paused is not time spent probing.
+        self.since = Some(now + pause);
+        self.accepted.clear();
+        tracing::debug!(target: "surefoot::pacing", rate = rate, w_max = w_max, slow_start, "learned a rate from a 429");
+        self.limit(now + pause)
+    }
+
+    /// Another process (through the store) learned `limit`: adopt it when it is slower
+    /// than ours, as if this process had met the 429.
+    pub(crate) fn adopt(&mut self, limit: RateLimit, now: Instant) {
+        let theirs = rate_of(limit);
+        if self.rate(now).map_or(true, |r| r > theirs * 1.0001) {
+            self.rate = Some(theirs);
+            self.floor = theirs;
+            self.w_max = theirs / CUBIC_BETA;
+            self.slow_start = false;
+            self.since = Some(now);
+            self.last_event = Some(now);
+        }
+    }
+
+    /// When the last 429 event was.
+    pub(crate) fn last_event(&self) -> Option<Instant> {
+        self.last_event
+    }
+
+    /// Forget everything learned.
+    pub(crate) fn forget(&mut self) {
+        *self = Learner::default();
+    }
+}
+
+/// Requests per second as an evenly spaced limit.
+pub(crate) fn as_limit(rate: f64) -> RateLimit {
+    let interval = Duration::from_secs_f64((1.0 / rate.max(MIN_RATE)).min(60.0));
+    RateLimit::new(1, interval.max(Duration::from_micros(10)))
+}
+
+/// A limit's sustained rate in requests per second.
+pub(crate) fn rate_of(limit: RateLimit) -> f64 {
+    limit.requests() as f64 / limit.per().as_secs_f64()
+}
