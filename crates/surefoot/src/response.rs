@@ -39,9 +39,16 @@ impl Response {
         &self.headers
     }
 
-    /// One header as text (`None` when absent or not valid text).
+    /// One header as text (`None` when absent or not valid text); the name is matched
+    /// case-insensitively, the first value of a repeated header is given.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
+        // Compared with the stored (lower-case) names instead of `HeaderMap::get(&str)`,
+        // which parses `name` into a scratch buffer that valgrind reports as read
+        // uninitialised in optimised builds (see `error::header_str`).
+        self.headers
+            .iter()
+            .find(|(n, _)| n.as_str().eq_ignore_ascii_case(name))
+            .and_then(|(_, v)| v.to_str().ok())
     }
 
     /// The server's request id (`x-request-id`), for support tickets and logs.
