@@ -191,6 +191,21 @@ void test_rate_limited_retry_after() {
     }
 }
 
+// A success answer with rate-limit headers (read by the pacer) and its headers through C++.
+void test_rate_limit_headers_read() {
+    std::string url = env("SF_TEST_PYAI_URL");
+    emulator_fault(url,
+                   R"({"route": "GET /v1/transcription/jobs", "count": 1, "action": {"kind": "status",)"
+                   R"( "status": 200, "content_type": "application/json", "headers": [["x-ratelimit-remaining", "50"],)"
+                   R"( ["x-ratelimit-limit", "100"], ["ratelimit-policy", "100;w=1"]],)"
+                   R"( "body": "{\"data\": [], \"next_cursor\": null}"}})");
+    surefoot::Client client(options(SF_API_PYAI, "pyai_sk_full_0001", 0));
+    surefoot::Response resp = client.request("GET", "/v1/transcription/jobs");
+    CHECK_EQ(resp.status(), 200);
+    CHECK_EQ(resp.header("X-RateLimit-Remaining").value_or(""), "50");
+    CHECK_EQ(resp.body(), R"({"data": [], "next_cursor": null})");
+}
+
 void test_job_and_replay() {
     surefoot::Client client(options(SF_API_PYAI, "pyai_sk_full_0001", 3));
     surefoot::Job job = client.pyai_create_job("https://example.com/cpp.wav", "en", R"({"from": "c++"})");
@@ -272,6 +287,7 @@ int main() {
         {"successful_request", test_successful_request},
         {"error_statuses_thrown", test_error_statuses_thrown},
         {"rate_limited_retry_after", test_rate_limited_retry_after},
+        {"rate_limit_headers_read", test_rate_limit_headers_read},
         {"job_and_replay", test_job_and_replay},
         {"pager_and_bulk_export", test_pager_and_bulk_export},
         {"realtime_session", test_realtime_session},
