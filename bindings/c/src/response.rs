@@ -34,7 +34,9 @@ impl sf_response {
         self.headers.get_or_init(|| {
             let mut headers: Vec<(String, CString)> = Vec::new();
             for name in self.inner.headers().keys() {
-                if let Some(value) = self.inner.header(name.as_str()) {
+                // By `HeaderName` (no parse of the name; see the core's `error::header_str`).
+                let value = self.inner.headers().get(name).and_then(|v| v.to_str().ok());
+                if let Some(value) = value {
                     headers.push((name.as_str().to_string(), to_cstring(value)));
                 }
             }

@@ -342,7 +342,7 @@ impl Error {
         body: &[u8],
         body_truncated: bool,
     ) -> Error {
-        let content_type = header_str(headers, http::header::CONTENT_TYPE.as_str())
+        let content_type = header_str(headers, &http::header::CONTENT_TYPE)
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty());
         let parsed = parse_body(status, content_type.as_deref(), body, body_truncated);
@@ -354,7 +354,7 @@ impl Error {
         let kind = kind_for(&code, status);
         let retryable = retryable_for(&code, status);
 
-        let request_id = ["x-request-id", "request-id", "x-amzn-requestid"]
+        let request_id = REQUEST_ID_HEADERS
             .iter()
             .find_map(|name| header_str(headers, name))
             .map(str::trim)
@@ -754,7 +754,17 @@ fn valid_request_id(id: &str) -> bool {
         && !id.chars().any(char::is_control)
 }
 
-fn header_str<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
+/// The headers a server may name its request id in, in order of preference.
+const REQUEST_ID_HEADERS: [http::HeaderName; 3] = [
+    http::HeaderName::from_static("x-request-id"),
+    http::HeaderName::from_static("request-id"),
+    http::HeaderName::from_static("x-amzn-requestid"),
+];
+
+/// One header as text. By `HeaderName`, never by `&str`: a `&str` lookup parses the name
+/// into a scratch buffer first, which valgrind reports as a jump on uninitialised bytes in
+/// optimised builds (the release library C users link), once per error answer.
+fn header_str<'a>(headers: &'a http::HeaderMap, name: &http::HeaderName) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 

@@ -39,9 +39,16 @@ impl Response {
         &self.headers
     }
 
-    /// One header as text (`None` when absent or not valid text).
+    /// One header as text (`None` when absent or not valid text); the name is matched
+    /// case-insensitively, the first value of a repeated header is given.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
+        // Compared with the stored (lower-case) names instead of `HeaderMap::get(&str)`,
+        // which parses `name` into a scratch buffer that valgrind reports as read
+        // uninitialised in optimised builds (see `error::header_str`).
+        self.headers
+            .iter()
+            .find(|(n, _)| n.as_str().eq_ignore_ascii_case(name))
+            .and_then(|(_, v)| v.to_str().ok())
     }
 
     /// The server's request id (`x-request-id`), for support tickets and logs.
@@ -126,4 +133,49 @@ pub(crate) fn request_id_from_headers(headers: &HeaderMap) -> Option<&str> {
     NAMES
         .iter()
         .find_map(|name| headers.get(name).and_then(|v| v.to_str().ok()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(headers: &[(&'static str, &'static str)]) -> Response {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.append(*name, http::HeaderValue::from_static(value));
+        }
+        Response {
+            status: StatusCode::OK,
+            headers: map,
+            body: Bytes::new(),
+            attempts: 1,
+            waited: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn header_is_case_insensitive_and_gives_the_first_value() {
+        let r = response(&[
+            ("content-type", "application/json"),
+            ("x-thing", "one"),
+            ("x-thing", "two"),
+            ("x-request-id", "req_1"),
+        ]);
+        assert_eq!(r.header("Content-Type"), Some("application/json"));
+        assert_eq!(r.header("X-THING"), Some("one"));
+        assert_eq!(r.header("x-not-sent"), None);
+        assert_eq!(r.header(""), None);
+        assert_eq!(r.header("bad name"), None);
+        assert_eq!(r.request_id(), Some("req_1"));
+    }
+
+    #[test]
+    fn header_that_is_not_text_reads_as_none() {
+        let mut r = response(&[]);
+        r.headers.insert(
+            "x-bin",
+            http::HeaderValue::from_bytes(b"\xff\xfe").expect("opaque bytes are a valid value"),
+        );
+        assert_eq!(r.header("x-bin"), None);
+    }
 }

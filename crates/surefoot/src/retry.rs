@@ -60,8 +60,10 @@ pub const MIN_RETRY_AFTER: Duration = Duration::from_millis(1);
 /// assert_eq!(parse_retry_after(&h, SystemTime::now()), Some(Duration::from_millis(250)));
 /// ```
 pub fn parse_retry_after(headers: &http::HeaderMap, now: SystemTime) -> Option<Duration> {
+    // By `HeaderName`, not `&str` (see `error::header_str`): no parse of the name per answer.
+    const RETRY_AFTER_MS: http::HeaderName = http::HeaderName::from_static("retry-after-ms");
     let ms = headers
-        .get_all("retry-after-ms")
+        .get_all(RETRY_AFTER_MS)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find_map(|v| parse_number(v).and_then(|ms| secs_to_duration(ms / 1000.0)));
