@@ -594,7 +594,9 @@ impl Pacer {
     /// OpenAI names and the IETF draft `ratelimit-*`, `RateLimit: r=..;t=..` and
     /// `RateLimit-Policy: q;w=..` forms). Remaining 0 pauses every waiter until the reset
     /// (delta seconds, Unix epoch seconds, or `6m0s`-style durations; at most 24 h). A
-    /// policy with a window, when no limit was configured, becomes the learned limit.
+    /// policy with a window, when no limit was configured, becomes the learned limit (it
+    /// overrides what 429s taught): the quota may be spent as the window allows — all of
+    /// it at once — not evenly spaced, and remaining 0 pauses until the reset.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
@@ -641,7 +643,9 @@ impl Pacer {
                 if st.configured.is_some() || q == 0 || w.is_zero() {
                     return;
                 }
-                let from_policy = RateLimit::new(q, w);
+                // A quota per window is spent as the window allows (a burst of the whole
+                // quota), not evenly spaced; remaining 0 pauses until the reset (above).
+                let from_policy = RateLimit::new(q, w).burst(q);
                 let now = Instant::now();
                 let known = st.announced.map(|(l, _)| l);
                 st.announced = Some((from_policy, now));

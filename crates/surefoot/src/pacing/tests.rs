@@ -569,22 +569,28 @@ async fn observe_headers_pause_and_policy() {
     let p = pacer(None);
     p.observe_headers(&hm(&[("ratelimit-policy", "100;w=60")]))
         .await;
+    // A quota per window: the whole quota may go at once (no even spacing).
     assert_eq!(
         p.limit(),
-        Some(RateLimit::new(100, Duration::from_secs(60)))
+        Some(RateLimit::new(100, Duration::from_secs(60)).burst(100))
     );
+    let t = Instant::now();
+    for _ in 0..100 {
+        p.acquire().await;
+    }
+    assert_eq!(t.elapsed(), Duration::ZERO, "100 sent at once");
     let p = pacer(None);
     p.observe_headers(&hm(&[
         ("ratelimit-policy", "\"default\";q=20;w=1"),
         ("ratelimit", "\"default\";r=0;t=4"),
     ]))
     .await;
-    assert_eq!(p.limit(), Some(RateLimit::per_second(20)));
+    assert_eq!(p.limit(), Some(RateLimit::per_second(20).burst(20)));
     assert_eq!(p.paused_for().await, Some(Duration::from_secs(4)));
     let p = pacer(None);
     p.observe_headers(&hm(&[("x-ratelimit-limit", "100, 100;w=60")]))
         .await;
-    assert_eq!(p.limit(), Some(RateLimit::per_minute(100)));
+    assert_eq!(p.limit(), Some(RateLimit::per_minute(100).burst(100)));
     // Configured limits are not overridden.
     let p = pacer(Some(RateLimit::per_second(5)));
     p.observe_headers(&hm(&[("ratelimit-policy", "100;w=60")]))
