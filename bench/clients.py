@@ -175,10 +175,10 @@ def make_sync_call(spec: dict[str, Any], client: str, pool: int, kind: str) -> C
     def idem(method: str) -> dict[str, str]:
         return {**auth, "Idempotency-Key": str(uuid.uuid4())} if method == "POST" else auth
 
-    if client == "surefoot":
+    if client in ("surefoot", "surefoot-learn"):
         import surefoot
 
-        rate = spec.get("rate")
+        rate = spec.get("rate") if client == "surefoot" else None
         opts: dict[str, Any] = {}
         if rate:
             opts["rate_limit"] = surefoot.RateLimit(rate["requests"], rate["per"], rate["burst"])

@@ -243,6 +243,10 @@ def bench_goodput(cfg: dict[str, Any]) -> list[dict[str, Any]]:
             ("surefoot (Python)", "python", "surefoot"),
             ("surefoot (Rust)", "rust", "surefoot"),
         ]
+        if api == "pyai":
+            # No limit given: the pacer learns the server's from its 429s (the generic
+            # client's default, and PyAI's when the plan is unknown).
+            clients.append(("surefoot (Python), learning: no limit given", "python", "surefoot-learn"))
         print(f"goodput {api}: {n} requests, {workers} workers, limit {r[0]}/{r[1]:g}s burst {r[2]}")
         for label, lang, client in clients:
             rec = run_one("goodput", label, lang, {**base, "client": client}, emu_args)
