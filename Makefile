@@ -13,6 +13,8 @@ EXTRA_TESTS :=
 -include bindings/python/rules.mk
 # `make bench` (never part of `make test`): side-by-side benchmarks, bench/RESULTS.md.
 -include bench/rules.mk
+# `make fuzz` (never part of `make test`, which replays the corpus): fuzz/rules.mk.
+-include fuzz/rules.mk
 
 demo:
 	$(CARGO) run --quiet --release -p surefoot-cli -- demo
