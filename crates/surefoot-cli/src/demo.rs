@@ -277,7 +277,10 @@ pub async fn run(args: &DemoArgs, ui: Ui) -> Result<Exit, CliError> {
     if let Ok(emu) = Arc::try_unwrap(pyai) {
         emu.shutdown().await;
     }
-    let urls: HashSet<&str> = jobs.iter().map(|j| j.audio_url.as_str()).collect();
+    let urls: HashSet<&str> = jobs
+        .iter()
+        .map(|j| j.audio_url().unwrap_or_default())
+        .collect();
     let lines = args.jobs as usize;
     let duplicate_jobs = jobs.len().saturating_sub(urls.len());
     let missing_jobs = lines.saturating_sub(urls.len());

@@ -184,8 +184,8 @@ fn export_of_2500_is_complete_byte_exact_and_a_rerun_skips() {
         .unwrap();
     assert_eq!(docs.len(), 2500);
     for doc in &docs {
-        let file = std::fs::read(out_dir.join(format!("{}.md", doc.id))).unwrap();
-        assert_eq!(file, doc.content.as_bytes(), "{} differs", doc.id);
+        let file = std::fs::read(out_dir.join(format!("{}.md", doc.id()))).unwrap();
+        assert_eq!(file, doc.content().as_bytes(), "{} differs", doc.id());
     }
 
     // A re-run lists again but fetches nothing; a removed file is fetched again.
@@ -202,7 +202,7 @@ fn export_of_2500_is_complete_byte_exact_and_a_rerun_skips() {
     assert_eq!(stats.route_total("POST /v1/transcriptions/export"), 1);
     assert_eq!(
         std::fs::read(out_dir.join("tr_alpha_001234.md")).unwrap(),
-        docs[1234].content.as_bytes()
+        docs[1234].content().as_bytes()
     );
 }
 
@@ -301,7 +301,7 @@ fn submit_killed_halfway_and_rerun_creates_exactly_one_job_per_line() {
     assert_eq!(jobs_on_server.len(), LINES);
     let urls: HashSet<&str> = jobs_on_server
         .iter()
-        .map(|j| j.audio_url.as_str())
+        .map(|j| j.audio_url().unwrap())
         .collect();
     assert_eq!(urls.len(), LINES, "no audio submitted twice");
     let ok: HashSet<String> = result_lines(&results)
@@ -413,12 +413,13 @@ fn bad_keys_give_the_documented_message_and_exit_code() {
     )
     .unwrap();
     let created = admin.keys_create("ci").unwrap();
-    admin.keys_revoke(&created.id).unwrap();
+    admin.keys_revoke(created.id()).unwrap();
+    let secret = created.key().unwrap();
     expect_failure(
-        specala_cmd(&emu, &created.key).args(["transcriptions", "list"]),
+        specala_cmd(&emu, secret).args(["transcriptions", "list"]),
         3,
         &["revoked", "create a fresh key"],
-        &created.key,
+        secret,
     );
     // A key with a trailing space: refused before sending → 13.
     let before = emu.stats().total_requests;
