@@ -598,3 +598,109 @@ fn demo_runs_clean_on_a_small_scale() {
         "{stdout}"
     );
 }
+
+/// A PyAI server answering the minimal form: a created job is `id`, `status`, `created_at`
+/// as Unix seconds and an unknown member — a success, reported with the server's job.
+#[test]
+fn submit_against_numeric_created_at_reports_every_line_done_with_its_job() {
+    const N: usize = 20;
+    let emu = start_blocking(Config::pyai().minimal(true)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let jobs = dir.path().join("jobs.jsonl");
+    let results = dir.path().join("results.jsonl");
+    write_jobs(&jobs, N);
+    let out = run(pyai_cmd(&emu, PYAI_KEY).args([
+        "submit",
+        jobs.to_str().unwrap(),
+        "--out",
+        results.to_str().unwrap(),
+    ]));
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let summary = text(&out.stdout);
+    assert!(
+        summary.contains(&format!(
+            "{N} done now · 0 already done (skipped) · 0 failed"
+        )),
+        "{summary}"
+    );
+    assert_eq!(emu.stats().jobs_created as usize, N);
+    let lines = result_lines(&results);
+    assert_eq!(lines.len(), N);
+    let mut ids = HashSet::new();
+    for r in &lines {
+        assert_eq!(r["ok"], Value::Bool(true), "{r}");
+        let job = &r["job"];
+        assert!(job["created_at"].is_f64(), "the server's own JSON: {job}");
+        assert_eq!(
+            job["object"], "transcription.job",
+            "unknown members kept: {job}"
+        );
+        assert_eq!(job["status"], "queued");
+        assert!(job.get("audio_url").is_none(), "nothing invented: {job}");
+        ids.insert(job["id"].as_str().unwrap().to_string());
+    }
+    assert_eq!(ids.len(), N, "one job per line");
+    let listed = all_jobs(&emu);
+    assert_eq!(listed.len(), N);
+    assert!(listed
+        .iter()
+        .all(|j| j.audio_url().is_none() && j.status().is_some()));
+}
+
+/// A Specala server whose list items are only `id` and `title` (and whose last page has no
+/// `next_cursor`): every transcription is exported.
+#[test]
+fn export_against_items_of_only_id_and_title_exports_everything() {
+    let emu = start_blocking(
+        Config::specala()
+            .transcriptions_per_workspace(250)
+            .no_rate_limits()
+            .minimal(true),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let out = run(specala_cmd(&emu, SPECALA_KEY).args([
+        "export",
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--format",
+        "txt",
+    ]));
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let summary = text(&out.stdout);
+    assert!(summary.contains("250 written"), "{summary}");
+    let mut names: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 250);
+    assert_eq!(names[0], "tr_alpha_000000.txt");
+    assert_eq!(names[249], "tr_alpha_000249.txt");
+    let doc = std::fs::read_to_string(out_dir.join("tr_alpha_000007.txt")).unwrap();
+    assert!(!doc.is_empty());
+    let reference = surefoot::blocking::specala::Client::from_builder(
+        surefoot::specala::Client::builder()
+            .base_url(emu.url())
+            .api_key(SPECALA_KEY),
+    )
+    .unwrap();
+    let expected = reference
+        .export("tr_alpha_000007", surefoot::specala::Format::Txt)
+        .unwrap();
+    assert_eq!(doc, expected, "byte-exact");
+    let stats = emu.stats();
+    assert_eq!(stats.route_total("POST /v1/transcriptions/export"), 3);
+
+    // `transcriptions list` shows what there is, and --json the server's own items.
+    let listed = run(specala_cmd(&emu, SPECALA_KEY).args(["transcriptions", "list", "--json"]));
+    assert_eq!(code(&listed), 0, "{}", text(&listed.stderr));
+    let items: Vec<Value> = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(items.len(), 250);
+    assert_eq!(
+        items[0],
+        serde_json::json!({"id": "tr_alpha_000249", "title": items[0]["title"].clone()})
+    );
+    assert!(items[0]["title"].is_string());
+}

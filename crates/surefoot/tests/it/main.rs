@@ -10,4 +10,5 @@ mod pagination;
 mod realtime;
 mod retries;
 mod security;
+mod tolerant;
 mod typed;
