@@ -109,6 +109,7 @@ class _EmulatorConfig(TypedDict, total=False):
     latency: float
     window_kind: Literal["sliding", "fixed"]
     record_accepted: bool
+    minimal: bool
 
 def mask_key(key: str) -> str:
     """Masks an API key for display (``sk-…f00d``), like every surefoot surface."""

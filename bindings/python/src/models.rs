@@ -114,8 +114,13 @@ fn model_repr(
 ) -> PyResult<String> {
     let dict = dict.cast::<PyDict>()?;
     let mut parts = Vec::new();
-    for (k, v) in dict.iter() {
-        let k: String = k.extract()?;
+    // The id first, then the other members in the dict's order.
+    let mut items: Vec<(String, Bound<'_, PyAny>)> = dict
+        .iter()
+        .map(|(k, v)| Ok((k.extract::<String>()?, v)))
+        .collect::<PyResult<_>>()?;
+    items.sort_by_key(|(k, _)| k != "id");
+    for (k, v) in items {
         if skip.contains(&k.as_str()) {
             continue;
         }
