@@ -280,7 +280,7 @@ impl Config {
         self
     }
 
-    /// Answer in the minimal form (see [`Config::minimal`]) instead of the brief's format.
+    /// Answer in the minimal form (see the field of that name) instead of the brief's format.
     ///
     /// ```
     /// let c = surefoot_emulator::Config::pyai().minimal(true);

@@ -1,4 +1,4 @@
-//! The minimal answer form ([`Config::minimal`](crate::Config::minimal)): the same API, the
+//! The minimal answer form (the `minimal` field of [`Config`](crate::Config)): the same API, the
 //! same ids and behaviour, but bodies shaped like a server that only promises ids — to
 //! prove clients do not depend on the brief's guessed wire format. Specala list items carry
 //! only `id` and `title`; a single transcription adds `created_at` as Unix seconds and an
