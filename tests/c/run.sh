@@ -11,6 +11,8 @@ set -euo pipefail
 
 emulator=$1
 shift
+# The first two emulators answer in the brief's format whatever the caller's environment.
+unset SUREFOOT_EMULATOR_MINIMAL
 work=$(mktemp -d)
 pids=()
 

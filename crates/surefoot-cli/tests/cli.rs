@@ -23,6 +23,7 @@ fn surefoot() -> Command {
         "SPECALA_BASE_URL",
         "PYAI_BASE_URL",
         "RUST_LOG",
+        "SUREFOOT_EMULATOR_MINIMAL",
     ] {
         c.env_remove(var);
     }
