@@ -435,6 +435,19 @@ const char *sf_error_message(const sf_error *err);
 const char *sf_error_request_id(const sf_error *err);
 
 /**
+ * The idempotency key the failed request was sent with (job creation always has one:
+ * the caller's or the generated UUID), or NULL when it had none. Sending the same request
+ * again with this key is safe: the server replays its first answer instead of acting
+ * twice — in particular after an `invalid_response` error, where the server answered 2xx
+ * (and may have created the job) but the answer could not be read. Borrowed from `err`
+ * (valid until `sf_error_free`).
+ *
+ * # Safety
+ * `err` is NULL or a live error from this library.
+ */
+const char *sf_error_idempotency_key(const sf_error *err);
+
+/**
  * How long the server asked to wait before trying again (`Retry-After`, or the wait that
  * was longer than the client accepts), in milliseconds; -1 when none or `err` is NULL.
  *
@@ -641,6 +654,23 @@ sf_result sf_client_options_add_header(sf_client_options *opts,
                                        const char *value);
 
 /**
+ * Maps an endpoint of the typed calls to another path, for servers whose paths differ
+ * from surefoot's guesses: e.g. `"pyai.jobs"` → `"/v2/audio/jobs"`, `"pyai.job"` →
+ * `"/v2/audio/jobs/{id}"`. The names and defaults are those of the Rust
+ * `surefoot::endpoints::ENDPOINTS` (`specala.transcriptions`, `specala.transcription`,
+ * `specala.transcription_export`, `specala.bulk_export`, `specala.keys`, `specala.key`,
+ * `pyai.jobs`, `pyai.job`, `pyai.realtime_sessions`, `pyai.realtime_session`). Both
+ * strings are copied; an unknown name or a template that does not start with `/` or lacks
+ * the default's `{id}` is refused by `sf_client_new` (`SF_INVALID_ARGUMENT`).
+ *
+ * # Safety
+ * `opts` is NULL or live options; `endpoint` and `path` are NULL or NUL-terminated strings.
+ */
+sf_result sf_client_options_set_path(sf_client_options *opts,
+                                     const char *endpoint,
+                                     const char *path);
+
+/**
  * Sets the `User-Agent` (default `surefoot/<version>`). The string is copied.
  *
  * # Safety
@@ -826,8 +856,9 @@ sf_result sf_pyai_create_job(const sf_client *client,
 const char *sf_job_id(const sf_job *job);
 
 /**
- * The job status when created: `"queued"`, `"running"`, `"succeeded"` or `"failed"`;
- * borrowed from `job` (NULL when `job` is NULL).
+ * The job status when created: `"queued"`, `"running"`, `"succeeded"` or `"failed"` (or
+ * whatever string the server sent); borrowed from `job`. NULL when `job` is NULL or the
+ * server sent no status string (the model is tolerant: only the id is required).
  *
  * # Safety
  * `job` is NULL or a live job.
@@ -835,8 +866,19 @@ const char *sf_job_id(const sf_job *job);
 const char *sf_job_status(const sf_job *job);
 
 /**
- * The whole job as JSON text (`{"id", "status", "audio_url", "language", "metadata",
- * "created_at"}`); borrowed from `job` (NULL when `job` is NULL).
+ * The job's creation time in milliseconds since the Unix epoch, read from an RFC 3339
+ * string or Unix seconds (integer or float); `-1` when `job` is NULL or the server sent
+ * no readable `created_at` (its raw value is in `sf_job_json`).
+ *
+ * # Safety
+ * `job` is NULL or a live job.
+ */
+int64_t sf_job_created_at_ms(const sf_job *job);
+
+/**
+ * The job exactly as the server sent it, as JSON text: every member, the ones surefoot
+ * does not know included (e.g. `{"id": "job_1", "status": "queued", "created_at":
+ * 1767225600, ...}`); borrowed from `job` (NULL when `job` is NULL).
  *
  * # Safety
  * `job` is NULL or a live job.
@@ -902,6 +944,16 @@ const char *sf_exports_id(const sf_exports *exports, size_t index);
  * `exports` is NULL or live exports.
  */
 const char *sf_exports_content(const sf_exports *exports, size_t index);
+
+/**
+ * Document `index` exactly as the server sent it in the bulk export answer, as JSON text
+ * (`{"id", "format", "content", ...}` with every member, unknown ones included); borrowed
+ * from `exports`. NULL when `exports` is NULL or `index` is out of range.
+ *
+ * # Safety
+ * `exports` is NULL or live exports.
+ */
+const char *sf_exports_json(const sf_exports *exports, size_t index);
 
 /**
  * Frees the documents. NULL is accepted and ignored.

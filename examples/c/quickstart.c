@@ -64,7 +64,7 @@ int main(void) {
         sf_client_free(client);
         return fail("sf_pyai_create_job", err);
     }
-    printf("created %s (%s)\n", sf_job_id(job), sf_job_status(job));
+    printf("created %s (%s)\n", sf_job_id(job), sf_job_status(job) ? sf_job_status(job) : "no status");
     sf_job_free(job);
 
     r = sf_client_paginate(client, "/v1/transcription/jobs", 50, &pager, &err);

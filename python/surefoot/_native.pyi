@@ -6,6 +6,7 @@ implementation detail. Times are seconds (``float``). Errors are the classes of
 """
 
 from collections.abc import Awaitable, Generator, Mapping, Sequence
+from datetime import datetime
 from types import GenericAlias
 from typing import Any, ClassVar, Generic, Literal, TypeVar, final
 
@@ -86,6 +87,13 @@ class _ClientOptions(TypedDict, total=False):
     """The largest response body kept in memory (default 64 MiB)."""
     prefetch: bool
     """Fetch the next page of a list while the current one is consumed."""
+    paths: Mapping[str, str] | None
+    """Per-endpoint path overrides for servers whose paths differ from surefoot's guesses,
+    e.g. ``{"pyai.jobs": "/v2/jobs", "pyai.job": "/v2/jobs/{id}"}``. Names:
+    ``specala.transcriptions``, ``specala.transcription``, ``specala.transcription_export``,
+    ``specala.bulk_export``, ``specala.keys``, ``specala.key``, ``pyai.jobs``, ``pyai.job``,
+    ``pyai.realtime_sessions``, ``pyai.realtime_session``; a path starts with ``/`` and has
+    ``{id}`` where the default does (else ``InvalidRequestError``)."""
 
 class _EmulatorConfig(TypedDict, total=False):
     port: int
@@ -103,6 +111,7 @@ class _EmulatorConfig(TypedDict, total=False):
     latency: float
     window_kind: Literal["sliding", "fixed"]
     record_accepted: bool
+    minimal: bool
 
 def mask_key(key: str) -> str:
     """Masks an API key for display (``sk-…f00d``), like every surefoot surface."""
@@ -296,21 +305,28 @@ class AsyncClient:
 
 @final
 class Transcription:
-    """A Specala transcription."""
+    """A Specala transcription. Only ``id`` is required: every other attribute is ``None``
+    when the server sent it missing, ``null`` or of another type."""
 
     @property
     def id(self) -> str: ...
     @property
-    def title(self) -> str: ...
+    def title(self) -> str | None: ...
     @property
     def language(self) -> str | None: ...
     @property
     def duration_seconds(self) -> float | None: ...
     @property
-    def created_at(self) -> str: ...
+    def created_at(self) -> datetime | None:
+        """Parsed from an RFC 3339 string or Unix seconds, aware, in UTC; ``None`` when
+        missing or unreadable."""
+    @property
+    def created_at_raw(self) -> str | int | float | None:
+        """As the server sent it (``None`` when missing or ``null``)."""
     @property
     def text(self) -> str | None: ...
-    def to_dict(self) -> dict[str, Any]: ...
+    def to_dict(self) -> dict[str, Any]:
+        """Every member the server sent, unknown ones included."""
     def __eq__(self, other: object, /) -> bool: ...
     __hash__: ClassVar[None]  # type: ignore[assignment]
 
@@ -321,10 +337,16 @@ class KeyInfo:
     @property
     def id(self) -> str: ...
     @property
-    def name(self) -> str: ...
+    def name(self) -> str | None: ...
     @property
-    def created_at(self) -> str: ...
-    def to_dict(self) -> dict[str, Any]: ...
+    def created_at(self) -> datetime | None:
+        """Parsed from an RFC 3339 string or Unix seconds, aware, in UTC; ``None`` when
+        missing or unreadable."""
+    @property
+    def created_at_raw(self) -> str | int | float | None:
+        """As the server sent it (``None`` when missing or ``null``)."""
+    def to_dict(self) -> dict[str, Any]:
+        """Every member the server sent, unknown ones included."""
     def __eq__(self, other: object, /) -> bool: ...
     __hash__: ClassVar[None]  # type: ignore[assignment]
 
@@ -335,12 +357,18 @@ class CreatedKey:
     @property
     def id(self) -> str: ...
     @property
-    def name(self) -> str: ...
+    def name(self) -> str | None: ...
     @property
-    def key(self) -> str: ...
+    def key(self) -> str | None: ...
     @property
-    def created_at(self) -> str: ...
-    def to_dict(self) -> dict[str, Any]: ...
+    def created_at(self) -> datetime | None:
+        """Parsed from an RFC 3339 string or Unix seconds, aware, in UTC; ``None`` when
+        missing or unreadable."""
+    @property
+    def created_at_raw(self) -> str | int | float | None:
+        """As the server sent it (``None`` when missing or ``null``)."""
+    def to_dict(self) -> dict[str, Any]:
+        """Every member the server sent, the secret included."""
     def __eq__(self, other: object, /) -> bool: ...
     __hash__: ClassVar[None]  # type: ignore[assignment]
 
@@ -432,22 +460,29 @@ class AsyncSpecala:
 
 @final
 class Job:
-    """A PyAI transcription job."""
+    """A PyAI transcription job. Only ``id`` is required: every other attribute is ``None``
+    when the server sent it missing, ``null`` or of another type."""
 
     @property
     def id(self) -> str: ...
     @property
-    def status(self) -> str:
-        """``queued``, ``running``, ``succeeded`` or ``failed``."""
+    def status(self) -> str | None:
+        """``queued``, ``running``, ``succeeded`` or ``failed`` (or other text the server sent)."""
     @property
-    def audio_url(self) -> str: ...
+    def audio_url(self) -> str | None: ...
     @property
     def language(self) -> str | None: ...
     @property
     def metadata(self) -> Any: ...
     @property
-    def created_at(self) -> str: ...
-    def to_dict(self) -> dict[str, Any]: ...
+    def created_at(self) -> datetime | None:
+        """Parsed from an RFC 3339 string or Unix seconds, aware, in UTC; ``None`` when
+        missing or unreadable."""
+    @property
+    def created_at_raw(self) -> str | int | float | None:
+        """As the server sent it (``None`` when missing or ``null``)."""
+    def to_dict(self) -> dict[str, Any]:
+        """Every member the server sent, unknown ones included."""
     def __eq__(self, other: object, /) -> bool: ...
     __hash__: ClassVar[None]  # type: ignore[assignment]
 

@@ -64,6 +64,11 @@ class SurefootError(Exception):
     """The HTTP status, if an answer arrived."""
     request_id: Optional[str]
     """The server's request id, for support tickets."""
+    idempotency_key: Optional[str]
+    """The idempotency key the failed request was sent with (job creation always has one),
+    or ``None``. Sending the same request again with this key is safe: the server replays
+    its first answer instead of acting twice — notably after ``invalid_response``, where
+    the server answered 2xx (and may have created the job) but the answer was unreadable."""
     retry_after: Optional[float]
     """Seconds the server asked to wait (or the wait that was refused as too long)."""
     attempts: int
@@ -84,6 +89,7 @@ class SurefootError(Exception):
         kind: str = "",
         status_code: Optional[int] = None,
         request_id: Optional[str] = None,
+        idempotency_key: Optional[str] = None,
         retry_after: Optional[float] = None,
         attempts: int = 0,
         waited: float = 0.0,
@@ -97,6 +103,7 @@ class SurefootError(Exception):
         self.kind = kind
         self.status_code = status_code
         self.request_id = request_id
+        self.idempotency_key = idempotency_key
         self.retry_after = retry_after
         self.attempts = attempts
         self.waited = waited
@@ -122,6 +129,7 @@ class SurefootError(Exception):
             "kind": self.kind,
             "status_code": self.status_code,
             "request_id": self.request_id,
+            "idempotency_key": self.idempotency_key,
             "retry_after": self.retry_after,
             "attempts": self.attempts,
             "waited": self.waited,

@@ -18,7 +18,10 @@ per second; ``None`` disables it) with ``burst``, ``data_limit`` / ``management_
 (Specala: ``"500/min"``; ``None`` disables), ``no_rate_limits``, ``realtime_concurrency``,
 ``concurrency_retry_after``, ``retry_after_on_429``, ``transcriptions_per_workspace``,
 ``job_timeline`` (``(queued, running)`` seconds), ``latency``, ``window_kind``
-(``"sliding"`` / ``"fixed"``), ``record_accepted``.
+(``"sliding"`` / ``"fixed"``), ``record_accepted``, ``minimal`` (answer in the minimal
+form: only ids sure, Specala items ``id`` and ``title``, PyAI list items ``id`` and
+``status``, Unix-second ``created_at``, unknown members, no ``next_cursor`` on the last
+page).
 
 Default keys — Specala: ``spk_alpha_pro_0001``, ``spk_beta_pro_0002`` (another
 workspace), ``spk_alpha_free_0003`` (no API access). PyAI: ``pyai_sk_full_0001``,

@@ -62,6 +62,8 @@ static const char *env_url(const char *name) {
 
 const char *specala_url(void) { return env_url("SF_TEST_SPECALA_URL"); }
 const char *pyai_url(void) { return env_url("SF_TEST_PYAI_URL"); }
+const char *specala_minimal_url(void) { return env_url("SF_TEST_SPECALA_MINIMAL_URL"); }
+const char *pyai_minimal_url(void) { return env_url("SF_TEST_PYAI_MINIMAL_URL"); }
 
 sf_client *sf_t_client(sf_api api, const char *key, uint32_t max_retries,
                        int64_t max_retry_wait_ms) {

@@ -46,7 +46,11 @@
     X(pagination_limits)                                                                  \
     X(bulk_export_250_ids)                                                                \
     X(bulk_export_nothing)                                                                \
-    X(eight_threads_share_one_client)
+    X(eight_threads_share_one_client)                                                     \
+    X(tolerant_job_from_a_minimal_server)                                                 \
+    X(tolerant_list_and_bulk_export_from_a_minimal_server)                                \
+    X(unreadable_2xx_create_names_the_idempotency_key)                                    \
+    X(overridden_paths)
 
 #define SF_DECLARE_TEST(name) void test_##name(void);
 SF_TESTS(SF_DECLARE_TEST)
@@ -96,6 +100,9 @@ double sf_t_now_ms(void);
 
 const char *specala_url(void);
 const char *pyai_url(void);
+/* The same emulators in their minimal answer form (`--minimal`). */
+const char *specala_minimal_url(void);
+const char *pyai_minimal_url(void);
 
 /* Default keys of the emulator (see crates/surefoot-emulator docs). */
 #define SPK_ALPHA "spk_alpha_pro_0001"

@@ -266,7 +266,7 @@ async fn main() {
                 match items.try_next().await {
                     Ok(Some(t)) => {
                         count += 1;
-                        chars += t.title.len();
+                        chars += t.title().map_or(0, str::len);
                     }
                     Ok(None) => break,
                     Err(e) => {
@@ -290,7 +290,7 @@ async fn main() {
             if mode == "bulk" {
                 match c.transcriptions().bulk_export(&all, Format::Md).await {
                     Ok(docs) => {
-                        bytes = docs.iter().map(|d| d.content.len()).sum();
+                        bytes = docs.iter().map(|d| d.content().len()).sum();
                         (ok, failed) = (docs.len() as u64, 0);
                     }
                     Err(e) => {

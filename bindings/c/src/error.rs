@@ -195,6 +195,7 @@ pub struct sf_error {
     code: CString,
     message: CString,
     request_id: Option<CString>,
+    idempotency_key: Option<CString>,
 }
 
 impl sf_error {
@@ -206,6 +207,7 @@ impl sf_error {
             code: to_cstring(error.code()),
             message: to_cstring(error.message()),
             request_id: error.request_id().map(to_cstring),
+            idempotency_key: error.idempotency_key().map(to_cstring),
             error,
         }
     }
@@ -332,6 +334,25 @@ pub unsafe extern "C" fn sf_error_message(err: *const sf_error) -> *const c_char
 pub unsafe extern "C" fn sf_error_request_id(err: *const sf_error) -> *const c_char {
     guard(std::ptr::null(), || {
         match unsafe { err.as_ref() }.and_then(|e| e.request_id.as_ref()) {
+            Some(s) => s.as_ptr(),
+            None => std::ptr::null(),
+        }
+    })
+}
+
+/// The idempotency key the failed request was sent with (job creation always has one:
+/// the caller's or the generated UUID), or NULL when it had none. Sending the same request
+/// again with this key is safe: the server replays its first answer instead of acting
+/// twice — in particular after an `invalid_response` error, where the server answered 2xx
+/// (and may have created the job) but the answer could not be read. Borrowed from `err`
+/// (valid until `sf_error_free`).
+///
+/// # Safety
+/// `err` is NULL or a live error from this library.
+#[no_mangle]
+pub unsafe extern "C" fn sf_error_idempotency_key(err: *const sf_error) -> *const c_char {
+    guard(std::ptr::null(), || {
+        match unsafe { err.as_ref() }.and_then(|e| e.idempotency_key.as_ref()) {
             Some(s) => s.as_ptr(),
             None => std::ptr::null(),
         }

@@ -45,6 +45,7 @@ pub struct sf_client_options {
     max_concurrent_sessions: Option<usize>,
     allow_insecure_http: bool,
     headers: Vec<(String, String)>,
+    paths: Vec<(String, String)>,
     user_agent: Option<String>,
     max_response_bytes: Option<usize>,
     prefetch: bool,
@@ -92,6 +93,9 @@ impl sf_client_options {
         b = b.allow_insecure_http(self.allow_insecure_http);
         for (name, value) in &self.headers {
             b = b.header(name.clone(), value.clone());
+        }
+        for (endpoint, template) in &self.paths {
+            b = b.path(endpoint.clone(), template.clone());
         }
         if let Some(ua) = &self.user_agent {
             b = b.user_agent(ua.clone());
@@ -414,6 +418,31 @@ pub unsafe extern "C" fn sf_client_options_add_header(
         let name = unsafe { arg_str(name, "name") }?.to_string();
         let value = unsafe { arg_str(value, "value") }?.to_string();
         o.headers.push((name, value));
+        Ok(())
+    })
+}
+
+/// Maps an endpoint of the typed calls to another path, for servers whose paths differ
+/// from surefoot's guesses: e.g. `"pyai.jobs"` → `"/v2/audio/jobs"`, `"pyai.job"` →
+/// `"/v2/audio/jobs/{id}"`. The names and defaults are those of the Rust
+/// `surefoot::endpoints::ENDPOINTS` (`specala.transcriptions`, `specala.transcription`,
+/// `specala.transcription_export`, `specala.bulk_export`, `specala.keys`, `specala.key`,
+/// `pyai.jobs`, `pyai.job`, `pyai.realtime_sessions`, `pyai.realtime_session`). Both
+/// strings are copied; an unknown name or a template that does not start with `/` or lacks
+/// the default's `{id}` is refused by `sf_client_new` (`SF_INVALID_ARGUMENT`).
+///
+/// # Safety
+/// `opts` is NULL or live options; `endpoint` and `path` are NULL or NUL-terminated strings.
+#[no_mangle]
+pub unsafe extern "C" fn sf_client_options_set_path(
+    opts: *mut sf_client_options,
+    endpoint: *const c_char,
+    path: *const c_char,
+) -> sf_result {
+    set(opts, |o| {
+        let endpoint = unsafe { arg_str(endpoint, "endpoint") }?.to_string();
+        let path = unsafe { arg_str(path, "path") }?.to_string();
+        o.paths.push((endpoint, path));
         Ok(())
     })
 }

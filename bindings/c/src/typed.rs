@@ -25,13 +25,22 @@ fn check_api(client: &sf_client, wanted: Api, call_name: &str) -> Result<(), Fai
     Ok(())
 }
 
+/// Milliseconds since the Unix epoch (negative before it), saturating.
+fn unix_ms(t: std::time::SystemTime) -> i64 {
+    match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+        Err(e) => i64::try_from(e.duration().as_millis()).map_or(i64::MIN, |ms| -ms),
+    }
+}
+
 // ----- PyAI jobs ----------------------------------------------------------------------
 
 /// A PyAI transcription job. Created by `sf_pyai_create_job`, owned by the caller, freed
 /// with `sf_job_free`; the strings its accessors return are borrowed from it. Immutable.
 pub struct sf_job {
     id: CString,
-    status: CString,
+    status: Option<CString>,
+    created_at_ms: i64,
     json: CString,
 }
 
@@ -86,12 +95,11 @@ pub unsafe extern "C" fn sf_pyai_create_job(
         }
         let pyai = surefoot::pyai::Client::from_client(client.inner.clone());
         let job = surefoot::runtime::block_on(pyai.jobs().create(params))?;
-        let json = serde_json::to_string(&job)
-            .map_err(|e| Failure::invalid(format!("job cannot be serialised: {e}")))?;
         let job = sf_job {
-            id: to_cstring(&job.id),
-            status: to_cstring(&job.status),
-            json: to_cstring(&json),
+            id: to_cstring(job.id()),
+            status: job.status().map(to_cstring),
+            created_at_ms: job.created_at().map_or(-1, unix_ms),
+            json: to_cstring(&job.raw().to_string()),
         };
         unsafe { out.write(into_handle(job)) };
         Ok(sf_result::SF_OK)
@@ -109,20 +117,37 @@ pub unsafe extern "C" fn sf_job_id(job: *const sf_job) -> *const c_char {
     })
 }
 
-/// The job status when created: `"queued"`, `"running"`, `"succeeded"` or `"failed"`;
-/// borrowed from `job` (NULL when `job` is NULL).
+/// The job status when created: `"queued"`, `"running"`, `"succeeded"` or `"failed"` (or
+/// whatever string the server sent); borrowed from `job`. NULL when `job` is NULL or the
+/// server sent no status string (the model is tolerant: only the id is required).
 ///
 /// # Safety
 /// `job` is NULL or a live job.
 #[no_mangle]
 pub unsafe extern "C" fn sf_job_status(job: *const sf_job) -> *const c_char {
     guard(std::ptr::null(), || {
-        unsafe { job.as_ref() }.map_or(std::ptr::null(), |j| j.status.as_ptr())
+        unsafe { job.as_ref() }
+            .and_then(|j| j.status.as_ref())
+            .map_or(std::ptr::null(), |s| s.as_ptr())
     })
 }
 
-/// The whole job as JSON text (`{"id", "status", "audio_url", "language", "metadata",
-/// "created_at"}`); borrowed from `job` (NULL when `job` is NULL).
+/// The job's creation time in milliseconds since the Unix epoch, read from an RFC 3339
+/// string or Unix seconds (integer or float); `-1` when `job` is NULL or the server sent
+/// no readable `created_at` (its raw value is in `sf_job_json`).
+///
+/// # Safety
+/// `job` is NULL or a live job.
+#[no_mangle]
+pub unsafe extern "C" fn sf_job_created_at_ms(job: *const sf_job) -> i64 {
+    guard(-1, || {
+        unsafe { job.as_ref() }.map_or(-1, |j| j.created_at_ms)
+    })
+}
+
+/// The job exactly as the server sent it, as JSON text: every member, the ones surefoot
+/// does not know included (e.g. `{"id": "job_1", "status": "queued", "created_at":
+/// 1767225600, ...}`); borrowed from `job` (NULL when `job` is NULL).
 ///
 /// # Safety
 /// `job` is NULL or a live job.
@@ -148,7 +173,8 @@ pub unsafe extern "C" fn sf_job_free(job: *mut sf_job) {
 /// `sf_specala_bulk_export`, owned by the caller, freed with `sf_exports_free`; the
 /// strings its accessors return are borrowed from it. Immutable.
 pub struct sf_exports {
-    items: Vec<(CString, CString)>,
+    /// id, content, and the item's JSON as the server sent it.
+    items: Vec<(CString, CString, CString)>,
 }
 
 /// Exports any number of Specala transcriptions as documents. The core sends bulk requests
@@ -202,7 +228,13 @@ pub unsafe extern "C" fn sf_specala_bulk_export(
         let docs = surefoot::runtime::block_on(specala.transcriptions().bulk_export(&ids, format))?;
         let items = docs
             .iter()
-            .map(|d| (to_cstring(&d.id), to_cstring(&d.content)))
+            .map(|d| {
+                (
+                    to_cstring(d.id()),
+                    to_cstring(d.content()),
+                    to_cstring(&d.raw().to_string()),
+                )
+            })
             .collect();
         unsafe { out.write(into_handle(sf_exports { items })) };
         Ok(sf_result::SF_OK)
@@ -230,7 +262,7 @@ pub unsafe extern "C" fn sf_exports_id(exports: *const sf_exports, index: usize)
     guard(std::ptr::null(), || {
         unsafe { exports.as_ref() }
             .and_then(|e| e.items.get(index))
-            .map_or(std::ptr::null(), |(id, _)| id.as_ptr())
+            .map_or(std::ptr::null(), |(id, _, _)| id.as_ptr())
     })
 }
 
@@ -247,7 +279,25 @@ pub unsafe extern "C" fn sf_exports_content(
     guard(std::ptr::null(), || {
         unsafe { exports.as_ref() }
             .and_then(|e| e.items.get(index))
-            .map_or(std::ptr::null(), |(_, content)| content.as_ptr())
+            .map_or(std::ptr::null(), |(_, content, _)| content.as_ptr())
+    })
+}
+
+/// Document `index` exactly as the server sent it in the bulk export answer, as JSON text
+/// (`{"id", "format", "content", ...}` with every member, unknown ones included); borrowed
+/// from `exports`. NULL when `exports` is NULL or `index` is out of range.
+///
+/// # Safety
+/// `exports` is NULL or live exports.
+#[no_mangle]
+pub unsafe extern "C" fn sf_exports_json(
+    exports: *const sf_exports,
+    index: usize,
+) -> *const c_char {
+    guard(std::ptr::null(), || {
+        unsafe { exports.as_ref() }
+            .and_then(|e| e.items.get(index))
+            .map_or(std::ptr::null(), |(_, _, json)| json.as_ptr())
     })
 }
 

@@ -31,6 +31,7 @@ const CONFIG_NAMES: &[&str] = &[
     "latency",
     "window_kind",
     "record_accepted",
+    "minimal",
 ];
 
 fn secs_arg(name: &str, v: &Bound<'_, PyAny>) -> PyResult<Duration> {
@@ -110,6 +111,7 @@ fn config_from(api: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<Confi
                 })
             }
             "record_accepted" => c = c.record_accepted(v.extract()?),
+            "minimal" => c = c.minimal(v.extract()?),
             other => {
                 return Err(PyTypeError::new_err(format!(
                     "unexpected emulator option {other:?}; the options are: {}",

@@ -63,6 +63,7 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
     kwargs.set_item("kind", e.kind().as_str())?;
     kwargs.set_item("status_code", e.status())?;
     kwargs.set_item("request_id", e.request_id())?;
+    kwargs.set_item("idempotency_key", e.idempotency_key())?;
     kwargs.set_item("retry_after", e.retry_after().map(|d| d.as_secs_f64()))?;
     kwargs.set_item("attempts", e.attempts())?;
     kwargs.set_item("waited", e.waited().as_secs_f64())?;

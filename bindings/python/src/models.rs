@@ -1,48 +1,93 @@
-//! Typed results of the Specala and PyAI clients: the core's structs behind read-only
-//! attributes, with `to_dict()`, a readable `repr` (a created key's secret masked) and `==`.
+//! Typed results of the Specala and PyAI clients: the core's tolerant models behind
+//! read-only attributes (`None` when the server sent a field missing, `null` or of another
+//! type), with `to_dict()` (the server's whole JSON object), `created_at` parsed to an aware
+//! `datetime` next to `created_at_raw` as sent, a readable `repr` (a created key's secret
+//! masked) and `==`.
 //! Each model is a list of its fields; the class around them is written once, in
 //! `model_class!`.
 
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString};
 use surefoot::{pyai, specala};
 
-use crate::convert::{from_value, serde_to_py};
+use crate::convert::from_value;
 
-/// How a getter hands out a field of the core's struct: text borrowed, numbers copied, JSON
-/// converted (`None` when absent).
-trait Attr {
-    type Out<'a>
-    where
-        Self: 'a;
-    fn attr(&self) -> Self::Out<'_>;
+/// How a getter hands out a field the core's model read: text borrowed, numbers copied,
+/// JSON converted, `None` when the server sent nothing usable.
+trait Attr<'a> {
+    type Out;
+    fn attr(self) -> Self::Out;
 }
 
-impl Attr for String {
-    type Out<'a> = &'a str;
-    fn attr(&self) -> &str {
+impl<'a> Attr<'a> for &'a str {
+    type Out = &'a str;
+    fn attr(self) -> &'a str {
         self
     }
 }
 
-impl Attr for Option<String> {
-    type Out<'a> = Option<&'a str>;
-    fn attr(&self) -> Option<&str> {
-        self.as_deref()
+impl<'a> Attr<'a> for Option<&'a str> {
+    type Out = Option<&'a str>;
+    fn attr(self) -> Option<&'a str> {
+        self
     }
 }
 
-impl Attr for Option<f64> {
-    type Out<'a> = Option<f64>;
-    fn attr(&self) -> Option<f64> {
-        *self
+impl<'a> Attr<'a> for Option<f64> {
+    type Out = Option<f64>;
+    fn attr(self) -> Option<f64> {
+        self
     }
 }
 
-impl Attr for Option<serde_json::Value> {
-    type Out<'a> = Option<Json<'a>>;
-    fn attr(&self) -> Option<Json<'_>> {
-        self.as_ref().map(Json)
+impl<'a> Attr<'a> for Option<&'a serde_json::Value> {
+    type Out = Option<Json<'a>>;
+    fn attr(self) -> Option<Json<'a>> {
+        self.map(Json)
+    }
+}
+
+impl<'a> Attr<'a> for Option<std::time::SystemTime> {
+    type Out = Option<DateTime>;
+    fn attr(self) -> Option<DateTime> {
+        self.map(DateTime)
+    }
+}
+
+/// A parsed time, handed to Python as an aware `datetime.datetime` in UTC.
+struct DateTime(std::time::SystemTime);
+
+impl<'py> IntoPyObject<'py> for DateTime {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        static EPOCH: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+        static TIMEDELTA: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+        let epoch = EPOCH.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+            let dt = py.import("datetime")?;
+            let utc = dt.getattr("timezone")?.getattr("utc")?;
+            Ok(dt
+                .getattr("datetime")?
+                .call1((1970, 1, 1, 0, 0, 0, 0, utc))?
+                .unbind())
+        })?;
+        let timedelta = TIMEDELTA.import(py, "datetime", "timedelta")?;
+        // Whole seconds and microseconds apart: exact for any time from year 1 to 9999.
+        let (secs, micros) = match self.0.duration_since(std::time::UNIX_EPOCH) {
+            Ok(d) => (d.as_secs() as i64, i64::from(d.subsec_micros())),
+            Err(e) => {
+                let d = e.duration();
+                (-(d.as_secs() as i64), -i64::from(d.subsec_micros()))
+            }
+        };
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("seconds", secs)?;
+        kwargs.set_item("microseconds", micros)?;
+        let delta = timedelta.call((), Some(&kwargs))?;
+        epoch.bind(py).call_method1("__add__", (delta,))
     }
 }
 
@@ -69,16 +114,22 @@ fn model_repr(
 ) -> PyResult<String> {
     let dict = dict.cast::<PyDict>()?;
     let mut parts = Vec::new();
-    for (k, v) in dict.iter() {
-        let k: String = k.extract()?;
+    // The id first, then the other members in the dict's order.
+    let mut items: Vec<(String, Bound<'_, PyAny>)> = dict
+        .iter()
+        .map(|(k, v)| Ok((k.extract::<String>()?, v)))
+        .collect::<PyResult<_>>()?;
+    items.sort_by_key(|(k, _)| k != "id");
+    for (k, v) in items {
         if skip.contains(&k.as_str()) {
             continue;
         }
-        let v = if mask.contains(&k.as_str()) {
-            let masked = surefoot::security::mask_key(&v.extract::<String>()?);
-            PyString::new(dict.py(), &masked).into_any()
-        } else {
-            v
+        let v = match v.extract::<String>() {
+            Ok(secret) if mask.contains(&k.as_str()) => {
+                let masked = surefoot::security::mask_key(&secret);
+                PyString::new(dict.py(), &masked).into_any()
+            }
+            _ => v,
         };
         parts.push(format!("{k}={}", v.repr()?.to_cow()?));
     }
@@ -119,13 +170,14 @@ macro_rules! model_class {
                 $(#[$field_attr])*
                 #[getter]
                 fn $field(&self) -> $ty {
-                    self.0.$field.attr()
+                    self.0.$field().attr()
                 }
             )*
 
-            /// The fields as a `dict` (all of them, even those `repr` leaves out or masks).
+            /// The object exactly as the server sent it, as a `dict`: every member, the ones
+            /// without an attribute included (and those `repr` leaves out or masks).
             fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                serde_to_py(py, &self.0)
+                from_value(py, self.0.raw())
             }
 
             fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -141,13 +193,17 @@ macro_rules! model_class {
 }
 
 model_class! {
-    /// A Specala transcription.
+    /// A Specala transcription. Only `id` is required: every other attribute is `None`
+    /// when the server sent it missing, `null` or of another type; `to_dict()` has it all.
     Transcription(specala::Transcription), repr skips ["text"] {
         id: &str,
-        title: &str,
+        title: Option<&str>,
         language: Option<&str>,
         duration_seconds: Option<f64>,
-        created_at: &str,
+        /// As the server sent it: an RFC 3339 string or Unix seconds (or `None`).
+        created_at_raw: Option<Json<'_>>,
+        /// Parsed from an RFC 3339 string or Unix seconds, in UTC (`None` if unreadable).
+        created_at: Option<DateTime>,
         text: Option<&str>,
     }
 }
@@ -156,8 +212,9 @@ model_class! {
     /// A Specala API key as listed (no secret).
     KeyInfo(specala::KeyInfo) {
         id: &str,
-        name: &str,
-        created_at: &str,
+        name: Option<&str>,
+        created_at_raw: Option<Json<'_>>,
+        created_at: Option<DateTime>,
     }
 }
 
@@ -165,21 +222,24 @@ model_class! {
     /// A newly created Specala key: `key` is the secret, shown once (masked in `repr`).
     CreatedKey(specala::CreatedKey), repr masks ["key"] {
         id: &str,
-        name: &str,
-        key: &str,
-        created_at: &str,
+        name: Option<&str>,
+        key: Option<&str>,
+        created_at_raw: Option<Json<'_>>,
+        created_at: Option<DateTime>,
     }
 }
 
 model_class! {
-    /// A PyAI transcription job.
+    /// A PyAI transcription job. Only `id` is required: every other attribute is `None`
+    /// when the server sent it missing, `null` or of another type; `to_dict()` has it all.
     Job(pyai::Job) {
         id: &str,
-        /// `queued`, `running`, `succeeded` or `failed`.
-        status: &str,
-        audio_url: &str,
+        /// `queued`, `running`, `succeeded` or `failed` (or whatever text the server sent).
+        status: Option<&str>,
+        audio_url: Option<&str>,
         language: Option<&str>,
         metadata: Option<Json<'_>>,
-        created_at: &str,
+        created_at_raw: Option<Json<'_>>,
+        created_at: Option<DateTime>,
     }
 }

@@ -29,6 +29,7 @@ pub(crate) const OPTION_NAMES: &[&str] = &[
     "user_agent",
     "max_response_bytes",
     "prefetch",
+    "paths",
 ];
 
 /// The built core client of one Python client object (and of its resources).
@@ -175,6 +176,16 @@ fn apply(
         "max_response_bytes" if value.is_none() => b,
         "max_response_bytes" => b.max_response_bytes(value.extract()?),
         "prefetch" => b.prefetch(value.extract()?),
+        "paths" if value.is_none() => b,
+        "paths" => {
+            let pairs: Vec<(String, String)> = value
+                .call_method0("items")
+                .and_then(|items| items.try_iter()?.map(|kv| kv?.extract()).collect())
+                .map_err(|_| {
+                    PyTypeError::new_err("paths must be a mapping of endpoint name to path")
+                })?;
+            pairs.into_iter().fold(b, |b, (k, v)| b.path(k, v))
+        }
         other => {
             return Err(PyTypeError::new_err(format!(
                 "unexpected client option {other:?}; the options are: {}",

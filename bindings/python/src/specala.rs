@@ -53,7 +53,9 @@ async fn bulk_export_op(
 ) -> surefoot::Result<StrMap> {
     let docs = c.transcriptions().bulk_export(&ids, format).await?;
     Ok(StrMap(
-        docs.into_iter().map(|d| (d.id, d.content)).collect(),
+        docs.into_iter()
+            .map(|d| (d.id().to_string(), d.into_content()))
+            .collect(),
     ))
 }
 

@@ -288,6 +288,10 @@ pub struct EmulatorArgs {
     /// Port to listen on (0 picks a free one).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
+    /// Answer in the minimal form (only ids sure, Specala items id and title, PyAI list items
+    /// id and status, Unix-second timestamps, unknown members) instead of the brief's format.
+    #[arg(long, env = "SUREFOOT_EMULATOR_MINIMAL", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true", default_value = "false")]
+    pub minimal: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -304,4 +308,8 @@ pub struct DemoArgs {
     /// Jobs to submit.
     #[arg(long, value_name = "N", default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub jobs: u32,
+    /// Run the emulators in their minimal answer form (only ids sure, Specala items id and
+    /// title, PyAI list items id and status, Unix-second timestamps, unknown members).
+    #[arg(long, env = "SUREFOOT_EMULATOR_MINIMAL", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true", default_value = "false")]
+    pub minimal: bool,
 }

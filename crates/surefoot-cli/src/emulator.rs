@@ -30,7 +30,7 @@ pub async fn run(args: &EmulatorArgs) -> Result<Exit, CliError> {
         ApiArg::Specala => (Api::Specala, "SPECALA_API_KEY", "SPECALA_BASE_URL"),
         ApiArg::Pyai => (Api::Pyai, "PYAI_API_KEY", "PYAI_BASE_URL"),
     };
-    let handle = Emulator::start(Config::for_api(api).port(args.port))
+    let handle = Emulator::start(Config::for_api(api).port(args.port).minimal(args.minimal))
         .await
         .map_err(|e| CliError::io(format!("cannot listen on port {}", args.port), &e))?;
     {

@@ -283,6 +283,13 @@ pub fn explain(err: &Error, ctx: &Context) -> (String, String) {
             format!("the server refused a parameter ({status}: {msg})"),
             "fix the parameter named in the message".into(),
         ),
+        (ErrorKind::Server, "invalid_response") if err.idempotency_key().is_some() => (
+            format!("the server's answer could not be read: {msg}"),
+            format!(
+                "re-run: the server may have done the work, and the same idempotency key replays it instead of doing it twice; if it keeps failing, check that {} points at the {} API",
+                ctx.base_url_env, ctx.api
+            ),
+        ),
         (ErrorKind::Server, "invalid_response") => (
             format!("the server's answer made no sense: {msg}"),
             format!("check that {} points at the {} API", ctx.base_url_env, ctx.api),

@@ -130,8 +130,8 @@ pub async fn run(
         page_count += 1;
         listing.inc(page.items.len() as u64);
         for t in page.items {
-            if seen.insert(t.id.clone()) {
-                ids.push(t.id);
+            if seen.insert(t.id().to_string()) {
+                ids.push(t.id().to_string());
             }
         }
     }
@@ -234,8 +234,8 @@ async fn export_chunk(
 
 fn write_all(dir: &Path, docs: &[Export], format: Format) -> Result<usize, CliError> {
     for doc in docs {
-        let name = file_name(&doc.id, format);
-        write_atomic(dir, &name, doc.content.as_bytes())
+        let name = file_name(doc.id(), format);
+        write_atomic(dir, &name, doc.content().as_bytes())
             .map_err(|e| CliError::io(format!("cannot write {}", dir.join(&name).display()), &e))?;
     }
     Ok(docs.len())

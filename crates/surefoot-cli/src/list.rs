@@ -63,6 +63,16 @@ fn print_out(text: &str) -> Result<(), CliError> {
     }
 }
 
+/// A field as the server sent it, for a table cell (text as is, other JSON as JSON,
+/// nothing when absent).
+fn shown(value: Option<&serde_json::Value>) -> String {
+    match value {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+        None => String::new(),
+    }
+}
+
 fn print_json<T: Serialize>(items: &[T]) -> Result<(), CliError> {
     let mut text = serde_json::to_string_pretty(items).expect("items serialise");
     text.push('\n');
@@ -84,13 +94,13 @@ pub async fn transcriptions(
         .iter()
         .map(|t| {
             vec![
-                t.id.clone(),
-                t.created_at.clone(),
-                t.language.clone().unwrap_or_default(),
-                t.duration_seconds
+                t.id().to_string(),
+                shown(t.created_at_raw()),
+                t.language().unwrap_or_default().to_string(),
+                t.duration_seconds()
                     .map(|d| format!("{d:.1}s"))
                     .unwrap_or_default(),
-                t.title.clone(),
+                t.title().unwrap_or_default().to_string(),
             ]
         })
         .collect();
@@ -115,11 +125,11 @@ pub async fn jobs(
         .iter()
         .map(|j| {
             vec![
-                j.id.clone(),
-                j.status.clone(),
-                j.created_at.clone(),
-                j.language.clone().unwrap_or_default(),
-                j.audio_url.clone(),
+                j.id().to_string(),
+                j.status().unwrap_or_default().to_string(),
+                shown(j.created_at_raw()),
+                j.language().unwrap_or_default().to_string(),
+                j.audio_url().unwrap_or_default().to_string(),
             ]
         })
         .collect();

@@ -23,6 +23,7 @@ fn surefoot() -> Command {
         "SPECALA_BASE_URL",
         "PYAI_BASE_URL",
         "RUST_LOG",
+        "SUREFOOT_EMULATOR_MINIMAL",
     ] {
         c.env_remove(var);
     }
@@ -184,8 +185,8 @@ fn export_of_2500_is_complete_byte_exact_and_a_rerun_skips() {
         .unwrap();
     assert_eq!(docs.len(), 2500);
     for doc in &docs {
-        let file = std::fs::read(out_dir.join(format!("{}.md", doc.id))).unwrap();
-        assert_eq!(file, doc.content.as_bytes(), "{} differs", doc.id);
+        let file = std::fs::read(out_dir.join(format!("{}.md", doc.id()))).unwrap();
+        assert_eq!(file, doc.content().as_bytes(), "{} differs", doc.id());
     }
 
     // A re-run lists again but fetches nothing; a removed file is fetched again.
@@ -202,7 +203,7 @@ fn export_of_2500_is_complete_byte_exact_and_a_rerun_skips() {
     assert_eq!(stats.route_total("POST /v1/transcriptions/export"), 1);
     assert_eq!(
         std::fs::read(out_dir.join("tr_alpha_001234.md")).unwrap(),
-        docs[1234].content.as_bytes()
+        docs[1234].content().as_bytes()
     );
 }
 
@@ -301,7 +302,7 @@ fn submit_killed_halfway_and_rerun_creates_exactly_one_job_per_line() {
     assert_eq!(jobs_on_server.len(), LINES);
     let urls: HashSet<&str> = jobs_on_server
         .iter()
-        .map(|j| j.audio_url.as_str())
+        .map(|j| j.audio_url().unwrap())
         .collect();
     assert_eq!(urls.len(), LINES, "no audio submitted twice");
     let ok: HashSet<String> = result_lines(&results)
@@ -413,12 +414,13 @@ fn bad_keys_give_the_documented_message_and_exit_code() {
     )
     .unwrap();
     let created = admin.keys_create("ci").unwrap();
-    admin.keys_revoke(&created.id).unwrap();
+    admin.keys_revoke(created.id()).unwrap();
+    let secret = created.key().unwrap();
     expect_failure(
-        specala_cmd(&emu, &created.key).args(["transcriptions", "list"]),
+        specala_cmd(&emu, secret).args(["transcriptions", "list"]),
         3,
         &["revoked", "create a fresh key"],
-        &created.key,
+        secret,
     );
     // A key with a trailing space: refused before sending → 13.
     let before = emu.stats().total_requests;
@@ -596,4 +598,110 @@ fn demo_runs_clean_on_a_small_scale() {
         stdout.contains("OK: every item done exactly once"),
         "{stdout}"
     );
+}
+
+/// A PyAI server answering the minimal form: a created job is `id`, `status`, `created_at`
+/// as Unix seconds and an unknown member — a success, reported with the server's job.
+#[test]
+fn submit_against_numeric_created_at_reports_every_line_done_with_its_job() {
+    const N: usize = 20;
+    let emu = start_blocking(Config::pyai().minimal(true)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let jobs = dir.path().join("jobs.jsonl");
+    let results = dir.path().join("results.jsonl");
+    write_jobs(&jobs, N);
+    let out = run(pyai_cmd(&emu, PYAI_KEY).args([
+        "submit",
+        jobs.to_str().unwrap(),
+        "--out",
+        results.to_str().unwrap(),
+    ]));
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let summary = text(&out.stdout);
+    assert!(
+        summary.contains(&format!(
+            "{N} done now · 0 already done (skipped) · 0 failed"
+        )),
+        "{summary}"
+    );
+    assert_eq!(emu.stats().jobs_created as usize, N);
+    let lines = result_lines(&results);
+    assert_eq!(lines.len(), N);
+    let mut ids = HashSet::new();
+    for r in &lines {
+        assert_eq!(r["ok"], Value::Bool(true), "{r}");
+        let job = &r["job"];
+        assert!(job["created_at"].is_f64(), "the server's own JSON: {job}");
+        assert_eq!(
+            job["object"], "transcription.job",
+            "unknown members kept: {job}"
+        );
+        assert_eq!(job["status"], "queued");
+        assert!(job.get("audio_url").is_none(), "nothing invented: {job}");
+        ids.insert(job["id"].as_str().unwrap().to_string());
+    }
+    assert_eq!(ids.len(), N, "one job per line");
+    let listed = all_jobs(&emu);
+    assert_eq!(listed.len(), N);
+    assert!(listed
+        .iter()
+        .all(|j| j.audio_url().is_none() && j.status().is_some()));
+}
+
+/// A Specala server whose list items are only `id` and `title` (and whose last page has no
+/// `next_cursor`): every transcription is exported.
+#[test]
+fn export_against_items_of_only_id_and_title_exports_everything() {
+    let emu = start_blocking(
+        Config::specala()
+            .transcriptions_per_workspace(250)
+            .no_rate_limits()
+            .minimal(true),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let out = run(specala_cmd(&emu, SPECALA_KEY).args([
+        "export",
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--format",
+        "txt",
+    ]));
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let summary = text(&out.stdout);
+    assert!(summary.contains("250 written"), "{summary}");
+    let mut names: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 250);
+    assert_eq!(names[0], "tr_alpha_000000.txt");
+    assert_eq!(names[249], "tr_alpha_000249.txt");
+    let doc = std::fs::read_to_string(out_dir.join("tr_alpha_000007.txt")).unwrap();
+    assert!(!doc.is_empty());
+    let reference = surefoot::blocking::specala::Client::from_builder(
+        surefoot::specala::Client::builder()
+            .base_url(emu.url())
+            .api_key(SPECALA_KEY),
+    )
+    .unwrap();
+    let expected = reference
+        .export("tr_alpha_000007", surefoot::specala::Format::Txt)
+        .unwrap();
+    assert_eq!(doc, expected, "byte-exact");
+    let stats = emu.stats();
+    assert_eq!(stats.route_total("POST /v1/transcriptions/export"), 3);
+
+    // `transcriptions list` shows what there is, and --json the server's own items.
+    let listed = run(specala_cmd(&emu, SPECALA_KEY).args(["transcriptions", "list", "--json"]));
+    assert_eq!(code(&listed), 0, "{}", text(&listed.stderr));
+    let items: Vec<Value> = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(items.len(), 250);
+    assert_eq!(
+        items[0],
+        serde_json::json!({"id": "tr_alpha_000249", "title": items[0]["title"].clone()})
+    );
+    assert!(items[0]["title"].is_string());
 }

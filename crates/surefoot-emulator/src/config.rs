@@ -108,6 +108,11 @@ pub struct Config {
     pub latency: Duration,
     /// Record the timestamp of every accepted request in the stats (default true).
     pub record_accepted: bool,
+    /// Answer in the minimal form (default false: the brief's format): only ids required,
+    /// Specala items `id` + `title`, PyAI list items `id` + `status`, numeric `created_at`,
+    /// unknown members, list envelopes with extra members and no `next_cursor` on the last
+    /// page. Same ids, limits and behaviour.
+    pub minimal: bool,
 }
 
 impl Config {
@@ -168,6 +173,7 @@ impl Config {
             job_timeline: (Duration::from_secs(1), Duration::from_secs(2)),
             latency: Duration::ZERO,
             record_accepted: true,
+            minimal: false,
         }
     }
 
@@ -271,6 +277,17 @@ impl Config {
     /// Whether stats record each accepted request's timestamp (turn off for very long runs).
     pub fn record_accepted(mut self, on: bool) -> Self {
         self.record_accepted = on;
+        self
+    }
+
+    /// Answer in the minimal form (see the field of that name) instead of the brief's format.
+    ///
+    /// ```
+    /// let c = surefoot_emulator::Config::pyai().minimal(true);
+    /// assert!(c.minimal);
+    /// ```
+    pub fn minimal(mut self, on: bool) -> Self {
+        self.minimal = on;
         self
     }
 }

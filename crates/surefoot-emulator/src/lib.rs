@@ -132,6 +132,7 @@ mod corpus;
 mod faults;
 mod keys;
 mod limits;
+mod minimal;
 mod pyai;
 mod responses;
 mod server;

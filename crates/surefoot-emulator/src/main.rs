@@ -67,6 +67,11 @@ struct Args {
     /// Latency added to every API request, in milliseconds.
     #[arg(long, value_name = "MS")]
     latency_ms: Option<u64>,
+    /// Answer in the minimal form instead of the brief's format: only ids are sure, Specala
+    /// items are id + title, PyAI list items id + status, `created_at` is Unix seconds,
+    /// unknown members appear and the last list page has no `next_cursor`.
+    #[arg(long, env = "SUREFOOT_EMULATOR_MINIMAL", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true", default_value = "false")]
+    minimal: bool,
 }
 
 fn config(args: &Args) -> Result<Config, String> {
@@ -113,6 +118,7 @@ fn config(args: &Args) -> Result<Config, String> {
     if args.retry_after {
         c = c.retry_after_on_429(true);
     }
+    c = c.minimal(args.minimal);
     if let Some(ms) = args.latency_ms {
         c = c.latency(Duration::from_millis(ms));
     }

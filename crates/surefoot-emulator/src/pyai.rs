@@ -26,6 +26,7 @@ use crate::clock::{now_rfc3339, retry_after_secs, secs_to_utc_midnight, utc_day}
 use crate::config::Config;
 use crate::keys::{KeyConfig, KeyKind, SCOPE_JOBS_READ, SCOPE_JOBS_WRITE, SCOPE_REALTIME};
 use crate::limits::Gcra;
+use crate::minimal;
 use crate::responses::{
     decode_cursor, empty, encode_cursor, envelope, json, problem, problem_with, retry_after,
     with_body, RequestId,
@@ -335,14 +336,19 @@ fn job_json(job: &Job, config: &Config, now: Instant) -> Value {
     } else {
         "succeeded"
     };
-    json!({
+    let full = json!({
         "id": job.id,
         "status": status,
         "audio_url": job.audio_url,
         "language": job.language,
         "metadata": job.metadata,
         "created_at": job.created_at,
-    })
+    });
+    if config.minimal {
+        minimal::job(full)
+    } else {
+        full
+    }
 }
 
 /// The `Idempotency-Key` header, validated; `Ok(None)` when absent.
@@ -538,8 +544,18 @@ async fn list_jobs(
         .iter()
         .rev()
         .map(|j| job_json(j, &s.config, now))
+        .map(|j| {
+            if s.config.minimal {
+                minimal::job_item(j)
+            } else {
+                j
+            }
+        })
         .collect();
     let next = (end > 0).then(|| encode_cursor(&format!("after:{}", org.jobs[end].id)));
+    if s.config.minimal {
+        return json(StatusCode::OK, &minimal::list(data, next));
+    }
     json(
         StatusCode::OK,
         &json!({ "data": data, "next_cursor": next }),
@@ -615,10 +631,13 @@ async fn create_session(
     *w.pyai.open_per_key.entry(key.id.clone()).or_default() += 1;
     lock(&s.stats).session_opened(&key.id);
     drop(w);
-    json(
-        StatusCode::CREATED,
-        &json!({ "id": id, "agent_id": agent_id, "created_at": now_rfc3339() }),
-    )
+    let body = json!({ "id": id, "agent_id": agent_id, "created_at": now_rfc3339() });
+    let body = if s.config.minimal {
+        minimal::session(body)
+    } else {
+        body
+    };
+    json(StatusCode::CREATED, &body)
 }
 
 /// `DELETE /v1/realtime/sessions/{id}` → 204, freeing a concurrency slot.

@@ -24,6 +24,7 @@ use crate::clock::retry_after_secs;
 use crate::corpus::{self, Format};
 use crate::keys::KeyConfig;
 use crate::limits::WindowLimiter;
+use crate::minimal;
 use crate::responses::{
     decode_cursor, detail, detail_code, empty, encode_cursor, json, retry_after, validation,
     validation_item, with_body,
@@ -192,11 +193,22 @@ async fn list(State(s): State<Arc<Shared>>, headers: HeaderMap, uri: Uri) -> Res
         return validation(errors);
     }
     let end = start.saturating_sub(limit);
+    let minimal = s.config.minimal;
     let data: Vec<Value> = (end..start)
         .rev()
         .map(|i| corpus::transcription(ws, i))
+        .map(|t| {
+            if minimal {
+                minimal::transcription_item(t)
+            } else {
+                t
+            }
+        })
         .collect();
     let next = (end > 0).then(|| encode_cursor(&format!("{ws}:{}", end - 1)));
+    if minimal {
+        return json(StatusCode::OK, &minimal::list(data, next));
+    }
     json(
         StatusCode::OK,
         &json!({ "data": data, "next_cursor": next }),
@@ -215,7 +227,15 @@ async fn get_one(
         Err(r) => return r,
     };
     match corpus::parse_id(&key.workspace, &id, s.config.transcriptions_per_workspace) {
-        Some(i) => json(StatusCode::OK, &corpus::transcription(&key.workspace, i)),
+        Some(i) => {
+            let t = corpus::transcription(&key.workspace, i);
+            let t = if s.config.minimal {
+                minimal::transcription(t)
+            } else {
+                t
+            };
+            json(StatusCode::OK, &t)
+        }
         None => detail(StatusCode::NOT_FOUND, NOT_FOUND),
     }
 }
@@ -347,11 +367,19 @@ async fn bulk_export(
         let Some(i) = corpus::parse_id(&key.workspace, id, count) else {
             return detail(StatusCode::NOT_FOUND, &format!("{NOT_FOUND}: {id}"));
         };
-        data.push(json!({
+        let item = json!({
             "id": id,
             "format": format.as_str(),
             "content": corpus::export(&key.workspace, i, format),
-        }));
+        });
+        data.push(if s.config.minimal {
+            minimal::export_item(item)
+        } else {
+            item
+        });
+    }
+    if s.config.minimal {
+        return json(StatusCode::OK, &json!({ "object": "list", "data": data }));
     }
     json(StatusCode::OK, &json!({ "data": data }))
 }
@@ -367,7 +395,11 @@ async fn list_keys(State(s): State<Arc<Shared>>, headers: HeaderMap, uri: Uri) -
         .in_workspace(&key.workspace)
         .into_iter()
         .map(|k| json!({ "id": k.id, "name": k.name, "created_at": k.created_at }))
+        .map(|k| if s.config.minimal { minimal::key(k) } else { k })
         .collect();
+    if s.config.minimal {
+        return json(StatusCode::OK, &minimal::list(data, None));
+    }
     json(
         StatusCode::OK,
         &json!({ "data": data, "next_cursor": null }),
@@ -427,15 +459,18 @@ async fn create_key(
     };
     let created = lock(&s.world).keys.create(&key, &name);
     lock(&s.stats).stats_mut().keys_created += 1;
-    json(
-        StatusCode::CREATED,
-        &json!({
-            "id": created.id,
-            "name": created.name,
-            "key": created.value,
-            "created_at": created.created_at,
-        }),
-    )
+    let body = json!({
+        "id": created.id,
+        "name": created.name,
+        "key": created.value,
+        "created_at": created.created_at,
+    });
+    let body = if s.config.minimal {
+        minimal::created_key(body)
+    } else {
+        body
+    };
+    json(StatusCode::CREATED, &body)
 }
 
 /// `DELETE /v1/keys/{id}` → 204; the key answers 401 from then on.

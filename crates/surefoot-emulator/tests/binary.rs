@@ -21,6 +21,7 @@ impl Drop for Child {
 fn spawn(args: &[&str]) -> (Child, String, Vec<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_surefoot-emulator"))
         .args(args)
+        .env_remove("SUREFOOT_EMULATOR_MINIMAL")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -130,4 +131,47 @@ fn bad_flags_exit_with_an_error() {
         .output()
         .unwrap();
     assert!(!out.status.success(), "--api is required");
+}
+
+#[tokio::test]
+async fn minimal_flag_and_variable_switch_the_answer_form() {
+    let (_child, url, _) = spawn(&["--api", "pyai", "--port", "0", "--minimal"]);
+    let list = send(
+        client()
+            .get(format!("{url}/v1/transcription/jobs"))
+            .bearer_auth("pyai_sk_full_0001"),
+    )
+    .await
+    .expect(200)
+    .json();
+    assert_eq!(
+        list,
+        json!({"object": "list", "has_more": false, "data": []})
+    );
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_surefoot-emulator"))
+        .args(["--api", "specala", "--port", "0", "--transcriptions", "1"])
+        .env("SUREFOOT_EMULATOR_MINIMAL", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _child = Child(child);
+    // Kept open (and read to the end of the key lines) while the emulator serves.
+    let mut lines = BufReader::new(stdout).lines();
+    let url = lines.next().unwrap().unwrap();
+    for _ in 0..3 {
+        lines.next().unwrap().unwrap();
+    }
+    let list = send(
+        client()
+            .get(format!("{url}/v1/transcriptions"))
+            .bearer_auth("spk_alpha_pro_0001"),
+    )
+    .await
+    .expect(200)
+    .json();
+    assert_eq!(list["data"][0].as_object().unwrap().len(), 2, "{list}");
+    assert!(list.get("next_cursor").is_none(), "{list}");
 }

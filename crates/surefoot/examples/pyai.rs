@@ -37,23 +37,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .create(CreateJob::new("https://example.com/interview.wav").language("en"))
         .await?;
     println!(
-        "created {} ({}) despite a dropped connection",
-        job.id, job.status
+        "created {} ({:?}) despite a dropped connection",
+        job.id(),
+        job.status()
     );
 
     // Your own key makes a re-run safe: the same key and body replay the original job.
     let params = CreateJob::new("https://example.com/b.wav").idempotency_key("batch-1-line-2");
     let a = client.jobs().create(params.clone()).await?;
     let b = client.jobs().create(params).await?;
-    println!("same key twice: {} == {}", a.id, b.id);
+    println!("same key twice: {} == {}", a.id(), b.id());
 
     let jobs: Vec<_> = client.jobs().list().limit(10).try_collect().await?;
     println!(
         "{} jobs, newest first: {:?}",
         jobs.len(),
-        jobs.iter().map(|j| &j.id).collect::<Vec<_>>()
+        jobs.iter().map(|j| j.id()).collect::<Vec<_>>()
     );
-    println!("{:?}", client.jobs().get(&job.id).await?);
+    println!("{:?}", client.jobs().get(job.id()).await?);
 
     // A realtime session holds a concurrency slot until closed (or dropped).
     let session = client.realtime().open("agent-42").await?;

@@ -37,19 +37,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "{} transcriptions; newest: {:?}",
         all.len(),
-        all.first().map(|t| &t.title)
+        all.first().and_then(|t| t.title())
     );
 
     // One transcription, and one export.
-    let first = client.transcriptions().get(&all[0].id).await?;
+    let first = client.transcriptions().get(all[0].id()).await?;
     let md = client
         .transcriptions()
-        .export(&first.id, Format::Md)
+        .export(first.id(), Format::Md)
         .await?;
-    println!("{} exported as {} bytes of markdown", first.id, md.len());
+    println!("{} exported as {} bytes of markdown", first.id(), md.len());
 
     // Bulk export: one request per 100 ids, never one per transcription.
-    let ids: Vec<String> = all.iter().map(|t| t.id.clone()).collect();
+    let ids: Vec<String> = all.iter().map(|t| t.id().to_string()).collect();
     let docs = client
         .transcriptions()
         .bulk_export(&ids, Format::Txt)
@@ -66,7 +66,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let key = client.keys().create("example").await?;
     println!("created {key:?}");
     println!("{} keys", client.keys().list().await?.len());
-    client.keys().revoke(&key.id).await?;
-    println!("revoked {}", key.id);
+    client.keys().revoke(key.id()).await?;
+    println!("revoked {}", key.id());
     Ok(())
 }

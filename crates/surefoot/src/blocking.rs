@@ -228,7 +228,7 @@ pub mod specala {
     /// ```no_run
     /// let client = surefoot::blocking::specala::Client::new("spk_live_0123456789")?;
     /// for t in client.transcriptions_list().limit(100) {
-    ///     println!("{}", t?.title);
+    ///     println!("{:?}", t?.title());
     /// }
     /// # Ok::<(), surefoot::Error>(())
     /// ```

@@ -141,6 +141,7 @@ pub struct ClientBuilder {
     user_agent: Option<String>,
     max_response_bytes: usize,
     prefetch: bool,
+    paths: Vec<(String, String)>,
 }
 
 impl Default for ClientBuilder {
@@ -164,6 +165,7 @@ impl Default for ClientBuilder {
             user_agent: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             prefetch: false,
+            paths: Vec::new(),
         }
     }
 }
@@ -283,6 +285,31 @@ impl ClientBuilder {
         self
     }
 
+    /// Maps an endpoint of the typed clients to another path, for servers whose paths
+    /// differ from the ones surefoot guessed (see [`crate::endpoints::ENDPOINTS`] for the
+    /// names and defaults). The template starts with `/` and holds `{id}` where the default
+    /// does; an unknown name or a bad template fails [`build`](Self::build).
+    ///
+    /// ```
+    /// let client = surefoot::pyai::Client::builder()
+    ///     .api_key("pyai_sk_test_0123456789")
+    ///     .path("pyai.jobs", "/v2/audio/jobs")
+    ///     .path("pyai.job", "/v2/audio/jobs/{id}")
+    ///     .build_pyai()?;
+    /// # let _ = client;
+    /// let e = surefoot::Client::builder()
+    ///     .base_url("http://127.0.0.1:9")
+    ///     .path("pyai.job", "/v2/audio/jobs")
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert_eq!(e.message(), "path for pyai.job must contain {id} once (got \"/v2/audio/jobs\")");
+    /// # Ok::<(), surefoot::Error>(())
+    /// ```
+    pub fn path(mut self, endpoint: impl Into<String>, template: impl Into<String>) -> Self {
+        self.paths.push((endpoint.into(), template.into()));
+        self
+    }
+
     /// Checks every setting and builds the client. Nothing is sent.
     ///
     /// Errors (code `invalid_request`): a missing or malformed base URL, plain HTTP to a
@@ -319,6 +346,7 @@ impl ClientBuilder {
             return Err(Error::invalid_request("deadline must be greater than zero"));
         }
 
+        let paths = crate::endpoints::Paths::new(&self.paths)?;
         let headers = crate::request::header_map(&self.headers)?;
         let user_agent = self
             .user_agent
@@ -365,6 +393,7 @@ impl ClientBuilder {
                 api_key,
                 authorization,
                 config: self,
+                paths,
                 policy,
                 metrics: Arc::default(),
                 pacers: Default::default(),
@@ -396,6 +425,7 @@ pub(crate) struct Inner {
     pub(crate) base_url: Url,
     pub(crate) api_key: Option<ApiKey>,
     pub(crate) config: ClientBuilder,
+    pub(crate) paths: crate::endpoints::Paths,
     pub(crate) policy: RetryPolicy,
     pub(crate) metrics: Arc<crate::metrics::Recorder>,
     /// `Bearer <key>`, marked sensitive (`Some(None)` if the key is not a valid header value).
@@ -500,6 +530,11 @@ impl Client {
         self.pacer_for(path).and_then(|p| p.limit())
     }
 
+    /// The endpoint paths of the typed clients (defaults and overrides).
+    pub(crate) fn paths(&self) -> &crate::endpoints::Paths {
+        &self.inner.paths
+    }
+
     pub(crate) fn api_key(&self) -> Option<&str> {
         self.inner.api_key.as_ref().map(ApiKey::expose)
     }
@@ -534,7 +569,9 @@ impl Client {
 
     /// The shared pacer of the surface `path` belongs to (`None` when pacing is off).
     pub(crate) fn pacer_for(&self, path: &str) -> Option<Pacer> {
-        let (surface, _) = self.inner.config.api.surface(path);
+        // A path overridden per client is judged as the documented path it replaces.
+        let path = self.inner.paths.surface_path(path);
+        let (surface, _) = self.inner.config.api.surface(&path);
         self.pacer_for_surface(surface)
     }
 

@@ -149,6 +149,7 @@ struct Inner {
     body_truncated: bool,
     content_type: Option<String>,
     reached_server: bool,
+    idempotency_key: Option<String>,
     source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
@@ -192,6 +193,7 @@ impl Error {
             body_truncated: false,
             content_type: None,
             reached_server: true,
+            idempotency_key: None,
             source: None,
         }))
     }
@@ -247,8 +249,12 @@ impl Error {
         e
     }
 
-    /// A success response whose body could not be decoded. Code `invalid_response`, kind
-    /// [`ErrorKind::Server`], not retryable; the body is kept.
+    /// A success response whose body could not be read (not JSON, no `id`…). Code
+    /// `invalid_response`, kind [`ErrorKind::Server`], not retryable; the body is kept.
+    /// The server did answer 2xx: for a create, what it did may have happened, so the
+    /// typed clients attach the idempotency key that was used
+    /// ([`Error::idempotency_key`]) — retrying with that key is safe and returns the
+    /// original result instead of acting twice.
     ///
     /// ```
     /// let e = surefoot::Error::decode("expected `data` array", 200, b"{}");
@@ -434,6 +440,31 @@ impl Error {
         self
     }
 
+    /// Record the idempotency key the failed request was sent with. On an
+    /// `invalid_response` error (the server answered 2xx, so it may have acted), the
+    /// message says that retrying with this key is safe: the server replays its first
+    /// answer instead of acting twice.
+    ///
+    /// ```
+    /// let e = surefoot::Error::decode("job has no `id`", 201, b"{}").with_idempotency_key("batch-7");
+    /// assert_eq!(e.idempotency_key(), Some("batch-7"));
+    /// assert_eq!(
+    ///     e.message(),
+    ///     "job has no `id`; the server answered 2xx and may have acted: retrying with idempotency key batch-7 is safe"
+    /// );
+    /// ```
+    pub fn with_idempotency_key(mut self, key: impl Into<String>) -> Self {
+        let key = key.into();
+        if self.0.code == "invalid_response" && self.0.idempotency_key.is_none() {
+            self.0.message = clean_message(&format!(
+                "{}; the server answered 2xx and may have acted: retrying with idempotency key {key} is safe",
+                self.0.message
+            ));
+        }
+        self.0.idempotency_key = Some(key);
+        self
+    }
+
     /// Replace the message (e.g. to add context); control characters become spaces.
     ///
     /// ```
@@ -604,6 +635,19 @@ impl Error {
         self.0.reached_server
     }
 
+    /// The idempotency key the failed request was sent with, when it had one (job creation
+    /// always does). Sending the same request again with this key is safe: the server
+    /// replays its first answer instead of acting twice.
+    ///
+    /// ```
+    /// assert_eq!(surefoot::Error::timeout("t").idempotency_key(), None);
+    /// let e = surefoot::Error::timeout("t").with_idempotency_key("k-1");
+    /// assert_eq!(e.idempotency_key(), Some("k-1"));
+    /// ```
+    pub fn idempotency_key(&self) -> Option<&str> {
+        self.0.idempotency_key.as_deref()
+    }
+
     /// Whether the server said "slow down" (kind [`ErrorKind::RateLimited`]).
     ///
     /// ```
@@ -656,6 +700,7 @@ impl fmt::Debug for Error {
             .field("waited", &i.waited)
             .field("retryable", &i.retryable)
             .field("reached_server", &i.reached_server)
+            .field("idempotency_key", &i.idempotency_key)
             .field("content_type", &i.content_type)
             .field("body_len", &i.body.as_ref().map(|b| b.len()))
             .field("body_truncated", &i.body_truncated);

@@ -32,7 +32,7 @@
 //!     .transcriptions()
 //!     .list()
 //!     .limit(100)
-//!     .map_ok(|t| t.id)
+//!     .map_ok(|t| t.id().to_string())
 //!     .try_collect()
 //!     .await?;
 //! // One request per 100 ids, paced under the key's 500/min, results in order.
@@ -46,7 +46,7 @@
 //! ```no_run
 //! # async fn run(client: surefoot::pyai::Client) {
 //! match client.jobs().get("job_123").await {
-//!     Ok(job) => println!("{}", job.status),
+//!     Ok(job) => println!("{}", job.status().unwrap_or("unknown")),
 //!     Err(e) if e.code() == "not_found" => println!("no such job"),
 //!     Err(e) if e.kind() == surefoot::ErrorKind::RateLimited => {
 //!         println!("try again in {:?}", e.retry_after())
@@ -59,8 +59,10 @@
 pub mod blocking;
 mod client;
 pub mod conformance;
+pub mod endpoints;
 pub mod error;
 pub mod metrics;
+pub mod model;
 pub mod pacing;
 pub mod pagination;
 pub mod pyai;

@@ -1,18 +1,19 @@
 //! The typed PyAI client: transcription jobs (created exactly once through retries thanks to
 //! an automatic `Idempotency-Key`), job lists, and realtime sessions held as guards that own
-//! a concurrency slot and end the session when closed or dropped.
+//! a concurrency slot and end the session when closed or dropped. Paths beyond the jobs
+//! endpoint are surefoot's guesses, overridable per client with [`ClientBuilder::path`];
+//! models are tolerant (see [`crate::model`]): only ids are required.
 
 use std::fmt;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::client::{Api, ClientBuilder};
 use crate::error::{Error, Result};
 use crate::pacing::{self, ConcurrencyPermit};
 use crate::pagination::Paginate;
-use crate::request::path_segment;
 
 /// Parameters of a new transcription job.
 ///
@@ -63,23 +64,90 @@ impl CreateJob {
     }
 }
 
-/// A transcription job.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Job {
-    /// Job id.
-    pub id: String,
-    /// `queued`, `running`, `succeeded` or `failed`.
-    pub status: String,
-    /// The audio.
-    pub audio_url: String,
-    /// Language hint.
-    #[serde(default)]
-    pub language: Option<String>,
-    /// Metadata.
-    #[serde(default)]
-    pub metadata: Option<Value>,
-    /// Creation time.
-    pub created_at: String,
+crate::model::model! {
+    /// A transcription job as the server sent it. Only the id is required; every other
+    /// field reads `None` when missing or of another type, and [`raw`](Job::raw) keeps the
+    /// whole object (unknown fields included).
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// let job = surefoot::pyai::Job::from_value(json!({
+    ///     "id": "job_1", "status": "queued", "created_at": 1767225600, "priority": 3
+    /// })).unwrap();
+    /// assert_eq!((job.id(), job.status()), ("job_1", Some("queued")));
+    /// assert_eq!(job.audio_url(), None);
+    /// assert_eq!(job.created_at_raw(), Some(&json!(1767225600)));
+    /// assert!(job.created_at().is_some());
+    /// assert_eq!(job.get("priority"), Some(&json!(3)));
+    /// ```
+    Job, "a job", "surefoot::pyai::Job", r#"{"id": "job_1", "status": "queued"}"#
+}
+
+impl Job {
+    /// `queued`, `running`, `succeeded` or `failed` (or whatever string the server sends);
+    /// `None` when missing or not a string.
+    ///
+    /// ```
+    /// let job = surefoot::pyai::Job::from_value(serde_json::json!({"id": "j", "status": 2})).unwrap();
+    /// assert_eq!(job.status(), None);
+    /// ```
+    pub fn status(&self) -> Option<&str> {
+        crate::model::str_field(&self.raw, "status")
+    }
+
+    /// The audio URL (`None` when missing or not a string).
+    ///
+    /// ```
+    /// let job = surefoot::pyai::Job::from_value(serde_json::json!({"id": "j", "audio_url": "https://a/b.wav"})).unwrap();
+    /// assert_eq!(job.audio_url(), Some("https://a/b.wav"));
+    /// ```
+    pub fn audio_url(&self) -> Option<&str> {
+        crate::model::str_field(&self.raw, "audio_url")
+    }
+
+    /// The language hint (`None` when missing or not a string).
+    ///
+    /// ```
+    /// let job = surefoot::pyai::Job::from_value(serde_json::json!({"id": "j", "language": null})).unwrap();
+    /// assert_eq!(job.language(), None);
+    /// ```
+    pub fn language(&self) -> Option<&str> {
+        crate::model::str_field(&self.raw, "language")
+    }
+
+    /// The metadata, any JSON value but `null` (`None` when missing or `null`).
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// let job = surefoot::pyai::Job::from_value(json!({"id": "j", "metadata": {"batch": 7}})).unwrap();
+    /// assert_eq!(job.metadata(), Some(&json!({"batch": 7})));
+    /// ```
+    pub fn metadata(&self) -> Option<&Value> {
+        crate::model::value_field(&self.raw, "metadata")
+    }
+
+    /// The creation time, parsed from an RFC 3339 string or Unix seconds (see
+    /// [`parse_timestamp`](crate::model::parse_timestamp)); `None` when missing or unreadable.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// let job = surefoot::pyai::Job::from_value(serde_json::json!({"id": "j", "created_at": "2026-01-01T00:00:00Z"})).unwrap();
+    /// assert_eq!(job.created_at(), Some(UNIX_EPOCH + Duration::from_secs(1_767_225_600)));
+    /// ```
+    pub fn created_at(&self) -> Option<std::time::SystemTime> {
+        self.created_at_raw()
+            .and_then(crate::model::parse_timestamp)
+    }
+
+    /// The creation time as the server sent it (`None` when missing or `null`).
+    ///
+    /// ```
+    /// let job = surefoot::pyai::Job::from_value(serde_json::json!({"id": "j", "created_at": 1.5})).unwrap();
+    /// assert_eq!(job.created_at_raw(), Some(&serde_json::json!(1.5)));
+    /// ```
+    pub fn created_at_raw(&self) -> Option<&Value> {
+        crate::model::value_field(&self.raw, "created_at")
+    }
 }
 
 /// The PyAI client.
@@ -170,25 +238,28 @@ impl Jobs<'_> {
             .idempotency_key
             .clone()
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        self.client
-            .inner
-            .post("/v1/transcription/jobs")
+        let client = &self.client.inner;
+        let resp = client
+            .post(client.paths().path("pyai.jobs"))
             .json(&params)
-            .idempotency_key(key)
+            .idempotency_key(key.clone())
             .send()
-            .await?
-            .json()
+            .await
+            .map_err(|e| e.with_idempotency_key(key.clone()))?;
+        resp.json::<Job>().map_err(|e| e.with_idempotency_key(key))
     }
 
     /// One job.
     pub async fn get(&self, id: &str) -> Result<Job> {
-        let path = format!("/v1/transcription/jobs/{}", path_segment(id)?);
-        self.client.inner.get(path).send().await?.json()
+        let client = &self.client.inner;
+        let path = client.paths().path_with_id("pyai.job", id)?;
+        client.get(path).send().await?.json()
     }
 
     /// Every job, newest first, fetched lazily page by page.
     pub fn list(&self) -> Paginate<Job> {
-        self.client.inner.paginate("/v1/transcription/jobs")
+        let client = &self.client.inner;
+        client.paginate(client.paths().path("pyai.jobs"))
     }
 }
 
@@ -196,13 +267,6 @@ impl Jobs<'_> {
 #[derive(Debug, Clone, Copy)]
 pub struct Realtime<'a> {
     client: &'a Client,
-}
-
-#[derive(Deserialize)]
-struct SessionBody {
-    id: String,
-    #[serde(default)]
-    agent_id: Option<String>,
 }
 
 impl Realtime<'_> {
@@ -238,14 +302,21 @@ impl Realtime<'_> {
             None => None,
         };
         let resp = client
-            .post("/v1/realtime/sessions")
+            .post(client.paths().path("pyai.realtime_sessions"))
             .json(&serde_json::json!({"agent_id": agent_id}))
             .send()
             .await?;
-        let body: SessionBody = resp.json()?;
+        let value: Value = resp.json()?;
+        let (id, raw) = crate::model::object_of(value, "a realtime session").map_err(|why| {
+            Error::decode(why, resp.status().as_u16(), resp.bytes())
+                .with_request_id(resp.request_id().map(str::to_string))
+                .with_attempts(resp.attempts())
+        })?;
+        let server_agent = crate::model::str_field(&raw, "agent_id").map(str::to_string);
         Ok(RealtimeSession {
-            id: body.id,
-            agent_id: body.agent_id.unwrap_or_else(|| agent_id.to_string()),
+            id,
+            agent_id: server_agent.unwrap_or_else(|| agent_id.to_string()),
+            raw,
             client: client.clone(),
             permit,
             open: true,
@@ -261,6 +332,7 @@ pub struct RealtimeSession {
     client: crate::Client,
     permit: Option<ConcurrencyPermit>,
     open: bool,
+    raw: Value,
 }
 
 impl fmt::Debug for RealtimeSession {
@@ -284,6 +356,11 @@ impl RealtimeSession {
         &self.agent_id
     }
 
+    /// The server's whole JSON answer to the open call, unknown fields included.
+    pub fn raw(&self) -> &Value {
+        &self.raw
+    }
+
     /// Ends the session and frees its slot.
     pub async fn close(mut self) -> Result<()> {
         self.open = false;
@@ -295,7 +372,7 @@ impl RealtimeSession {
 }
 
 async fn end_session(client: &crate::Client, id: &str) -> Result<()> {
-    let path = format!("/v1/realtime/sessions/{}", path_segment(id)?);
+    let path = client.paths().path_with_id("pyai.realtime_session", id)?;
     match client
         .delete(path)
         .deadline(Duration::from_secs(30))

@@ -46,7 +46,7 @@ fn blocking_clients_work_from_many_threads() {
     let ids: Vec<String> = sc
         .transcriptions_list()
         .limit(100)
-        .map(|t| t.unwrap().id)
+        .map(|t| t.unwrap().id().to_string())
         .collect();
     assert_eq!(ids.len(), 120);
     let docs = sc

@@ -19,14 +19,14 @@ async fn job_created_through_a_dropped_connection_exists_once() {
         .create(CreateJob::new("https://example.com/once.wav").language("en"))
         .await
         .unwrap();
-    assert_eq!(job.audio_url, "https://example.com/once.wav");
+    assert_eq!(job.audio_url(), Some("https://example.com/once.wav"));
     assert_eq!(stat(&emu, "jobs_created"), 1);
     assert_eq!(stat(&emu, "idempotent_replays"), 1);
     let listed: Vec<_> = futures::TryStreamExt::try_collect::<Vec<_>>(client.jobs().list())
         .await
         .unwrap();
     assert_eq!(listed.len(), 1);
-    assert_eq!(listed[0].id, job.id);
+    assert_eq!(listed[0].id(), job.id());
 }
 
 #[tokio::test]
@@ -36,7 +36,7 @@ async fn same_key_same_body_replays_and_different_body_conflicts() {
     let params = CreateJob::new("https://example.com/a.wav").idempotency_key("line-1");
     let first = client.jobs().create(params.clone()).await.unwrap();
     let again = client.jobs().create(params).await.unwrap();
-    assert_eq!(first.id, again.id);
+    assert_eq!(first.id(), again.id());
     assert_eq!(stat(&emu, "jobs_created"), 1);
 
     let err = client
@@ -66,7 +66,7 @@ async fn each_create_without_a_key_gets_a_fresh_one() {
         .create(CreateJob::new("https://example.com/a.wav"))
         .await
         .unwrap();
-    assert_ne!(a.id, b.id, "two logical operations, two jobs");
+    assert_ne!(a.id(), b.id(), "two logical operations, two jobs");
     assert_eq!(stat(&emu, "jobs_created"), 2);
 }
 

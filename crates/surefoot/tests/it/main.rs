@@ -11,4 +11,5 @@ mod pagination;
 mod realtime;
 mod retries;
 mod security;
+mod tolerant;
 mod typed;

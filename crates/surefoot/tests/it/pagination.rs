@@ -19,8 +19,10 @@ async fn walks_every_transcription_newest_first() {
             .await
             .unwrap();
         assert_eq!(all.len(), 250);
-        let mut ids: Vec<_> = all.iter().map(|t| t.id.clone()).collect();
-        assert!(all.windows(2).all(|w| w[0].created_at >= w[1].created_at));
+        let mut ids: Vec<_> = all.iter().map(|t| t.id().to_string()).collect();
+        assert!(all
+            .windows(2)
+            .all(|w| w[0].created_at() >= w[1].created_at()));
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), 250, "no duplicates");
@@ -143,7 +145,8 @@ async fn jobs_list_pages_lazily() {
         "only one page fetched"
     );
     assert_eq!(
-        first_two[0].audio_url, "https://example.com/44.wav",
+        first_two[0].audio_url(),
+        Some("https://example.com/44.wav"),
         "newest first"
     );
     let all: Vec<_> = client.jobs().list().try_collect().await.unwrap();

@@ -12,7 +12,7 @@ async fn single_and_bulk_exports_agree_and_keep_order() {
         futures::TryStreamExt::try_collect::<Vec<_>>(client.transcriptions().list().limit(100))
             .await
             .unwrap();
-    let mut ids: Vec<String> = listed.iter().map(|t| t.id.clone()).collect();
+    let mut ids: Vec<String> = listed.iter().map(|t| t.id().to_string()).collect();
     ids.reverse();
     let before = requests_on(&emu, "POST /v1/transcriptions/export");
     let docs = client
@@ -21,7 +21,7 @@ async fn single_and_bulk_exports_agree_and_keep_order() {
         .await
         .unwrap();
     assert_eq!(docs.len(), 250);
-    assert!(docs.iter().zip(&ids).all(|(d, id)| &d.id == id));
+    assert!(docs.iter().zip(&ids).all(|(d, id)| d.id() == id));
     assert_eq!(
         requests_on(&emu, "POST /v1/transcriptions/export") - before,
         3,
@@ -30,10 +30,10 @@ async fn single_and_bulk_exports_agree_and_keep_order() {
     for (doc, format) in [(&docs[0], Format::Md), (&docs[7], Format::Md)] {
         let single = client
             .transcriptions()
-            .export(&doc.id, format)
+            .export(doc.id(), format)
             .await
             .unwrap();
-        assert_eq!(single, doc.content);
+        assert_eq!(single, doc.content());
     }
     let txt = client
         .transcriptions()
@@ -41,7 +41,7 @@ async fn single_and_bulk_exports_agree_and_keep_order() {
         .await
         .unwrap();
     let t = client.transcriptions().get(&ids[3]).await.unwrap();
-    assert!(txt.contains(t.text.as_deref().unwrap()));
+    assert!(txt.contains(t.text().unwrap()));
     assert!(client
         .transcriptions()
         .bulk_export::<&str>(&[], Format::Md)
@@ -56,15 +56,17 @@ async fn keys_can_be_created_listed_and_revoked() {
     let client = specala_client(&emu, SPECALA_KEY);
     let created = client.keys().create("ci").await.unwrap();
     assert!(
-        !format!("{created:?}").contains(&created.key),
+        !format!("{created:?}").contains(created.key().unwrap()),
         "Debug masks the secret"
     );
     let listed = client.keys().list().await.unwrap();
-    assert!(listed.iter().any(|k| k.id == created.id && k.name == "ci"));
+    assert!(listed
+        .iter()
+        .any(|k| k.id() == created.id() && k.name() == Some("ci")));
 
-    let fresh = specala_client(&emu, &created.key);
+    let fresh = specala_client(&emu, created.key().unwrap());
     fresh.transcriptions().get("tr_alpha_000001").await.unwrap();
-    client.keys().revoke(&created.id).await.unwrap();
+    client.keys().revoke(created.id()).await.unwrap();
     let err = fresh
         .transcriptions()
         .get("tr_alpha_000001")
