@@ -3,7 +3,8 @@
 Every failure is a :class:`SurefootError` carrying the core's error model: a stable
 ``code`` (the same string in Rust, C and Python — branch on it), ``kind``,
 ``message``, ``status_code``, ``request_id``, ``retry_after`` (seconds), ``attempts``,
-``waited`` (seconds), ``retryable`` and the raw ``body``. The class follows the kind::
+``waited`` (seconds), ``retryable``, the raw ``body`` and ``idempotency_key`` (the key a job
+creation was sent with: after ``invalid_response``, retrying with it is safe). The class follows the kind::
 
     SurefootError
     ├── APIError

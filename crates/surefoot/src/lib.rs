@@ -16,6 +16,10 @@
 //!   prefetch;
 //! - **pacing** ([`pacing`]) — a GCRA limiter per key, base URL and surface, shared by every
 //!   client in the process, learning from 429s, plus a concurrency limiter for sessions;
+//! - **tolerant models** ([`model`]) — typed results require only their id; every other
+//!   field reads `None` when missing or of another type, timestamps are RFC 3339 or Unix
+//!   seconds, and `raw()` keeps the server's whole JSON; the endpoint paths surefoot guessed
+//!   are overridable per client ([`endpoints`], [`ClientBuilder::path`]);
 //! - **security** ([`security`]) — keys checked before use, only ever in the `Authorization`
 //!   header, masked in `Debug` and absent from every error and log line.
 //!
