@@ -671,6 +671,24 @@ sf_result sf_client_options_set_path(sf_client_options *opts,
                                      const char *path);
 
 /**
+ * Says the server calls the JSON member surefoot reads as `field` `server_name` instead
+ * (e.g. `"created_at"` → `"created"`, the list envelope's `"data"` → `"items"`): the
+ * member is then read under surefoot's name too, at the top level of every answer and in
+ * the objects of its `data` array. The names are those of the Rust
+ * `surefoot::fields::FIELDS` (`id`, `data`, `next_cursor`, `title`, `language`,
+ * `duration_seconds`, `created_at`, `text`, `status`, `audio_url`, `metadata`, `name`,
+ * `key`, `format`, `content`, `agent_id`). Both strings are copied; an unknown field or an
+ * empty name is refused by `sf_client_new` (`SF_INVALID_ARGUMENT`).
+ *
+ * # Safety
+ * `opts` is NULL or live options; `field` and `server_name` are NULL or NUL-terminated
+ * strings.
+ */
+sf_result sf_client_options_set_field(sf_client_options *opts,
+                                      const char *field,
+                                      const char *server_name);
+
+/**
  * Sets the `User-Agent` (default `surefoot/<version>`). The string is copied.
  *
  * # Safety

@@ -94,6 +94,13 @@ class _ClientOptions(TypedDict, total=False):
     ``specala.bulk_export``, ``specala.keys``, ``specala.key``, ``pyai.jobs``, ``pyai.job``,
     ``pyai.realtime_sessions``, ``pyai.realtime_session``; a path starts with ``/`` and has
     ``{id}`` where the default does (else ``InvalidRequestError``)."""
+    fields: Mapping[str, str] | None
+    """The server's names for the JSON members surefoot reads, e.g. ``{"created_at":
+    "created", "data": "items"}``: read under surefoot's names too, at the top level of an
+    answer and in its ``data`` items. Names: ``id``, ``data``, ``next_cursor``, ``title``,
+    ``language``, ``duration_seconds``, ``created_at``, ``text``, ``status``, ``audio_url``,
+    ``metadata``, ``name``, ``key``, ``format``, ``content``, ``agent_id`` (else
+    ``InvalidRequestError``)."""
 
 class _EmulatorConfig(TypedDict, total=False):
     port: int

@@ -50,7 +50,8 @@
     X(tolerant_job_from_a_minimal_server)                                                 \
     X(tolerant_list_and_bulk_export_from_a_minimal_server)                                \
     X(unreadable_2xx_create_names_the_idempotency_key)                                    \
-    X(overridden_paths)
+    X(overridden_paths)                                                                   \
+    X(renamed_fields)
 
 #define SF_DECLARE_TEST(name) void test_##name(void);
 SF_TESTS(SF_DECLARE_TEST)

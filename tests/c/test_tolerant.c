@@ -161,3 +161,39 @@ void test_overridden_paths(void) {
     sf_error_free(err);
     sf_client_free(client);
 }
+
+/* A member the server names otherwise is read under surefoot's name too; an unknown field
+ * name is refused with a message. (The minimal PyAI form sends no `audio_url`; here the
+ * client is told that the server calls it `object`.) */
+void test_renamed_fields(void) {
+    sf_client_options *opts = sf_client_options_new();
+    sf_client *client = NULL;
+    sf_job *job = NULL;
+    sf_error *err = NULL;
+    CHECK_RESULT(sf_client_options_set_api(opts, SF_API_PYAI), SF_OK, NULL);
+    CHECK_RESULT(sf_client_options_set_base_url(opts, pyai_minimal_url()), SF_OK, NULL);
+    CHECK_RESULT(sf_client_options_set_api_key(opts, PYAI_FULL), SF_OK, NULL);
+    CHECK_RESULT(sf_client_options_set_field(opts, "createdAt", "created"), SF_OK, NULL);
+    CHECK_RESULT(sf_client_new(opts, &client, &err), SF_INVALID_ARGUMENT, err);
+    CHECK(sf_t_contains(sf_error_message(err), "unknown field \"createdAt\""));
+    CHECK(client == NULL);
+    sf_error_free(err);
+    err = NULL;
+    sf_client_options_free(opts);
+
+    opts = sf_client_options_new();
+    CHECK_RESULT(sf_client_options_set_api(opts, SF_API_PYAI), SF_OK, NULL);
+    CHECK_RESULT(sf_client_options_set_base_url(opts, pyai_minimal_url()), SF_OK, NULL);
+    CHECK_RESULT(sf_client_options_set_api_key(opts, PYAI_FULL), SF_OK, NULL);
+    CHECK_RESULT(sf_client_options_set_field(opts, "audio_url", "object"), SF_OK, NULL);
+    CHECK_RESULT(sf_client_options_set_field(opts, NULL, "x"), SF_NULL_PARAMETER, NULL);
+    CHECK_RESULT(sf_client_new(opts, &client, &err), SF_OK, err);
+    sf_client_options_free(opts);
+    CHECK_RESULT(sf_pyai_create_job(client, "https://example.com/renamed.wav", NULL, NULL, NULL, &job, &err),
+                 SF_OK, err);
+    CHECK(sf_t_contains(sf_job_json(job), "\"audio_url\":\"transcription.job\""));
+    CHECK(sf_t_contains(sf_job_json(job), "\"object\":\"transcription.job\""));
+    sf_job_free(job);
+    sf_error_free(err);
+    sf_client_free(client);
+}

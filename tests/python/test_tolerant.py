@@ -209,6 +209,33 @@ def test_paths_are_overridable_per_client(serve: Callable[[Route], Server]) -> N
         surefoot.PyAI(PYAI_KEY, base_url=server.url, paths={"pyai.nope": "/x"})
 
 
+def test_fields_are_renamable_per_client(serve: Callable[[Route], Server]) -> None:
+    def route(method: str, path: str, q: Any, h: Any, b: bytes) -> Answer:
+        if (method, path) == ("POST", "/v1/transcription/jobs"):
+            return js(201, {"id": "j1", "state": "queued", "created": 1767225600})
+        if (method, path) == ("GET", "/v1/transcription/jobs"):
+            if "cursor" not in q:
+                return js(200, {"items": [{"id": "j2", "state": "running"}], "next": "n2"})
+            return js(200, {"items": [{"id": "j1", "state": "queued"}], "next": None})
+        return js(404, {"error": {"message": "unknown path", "code": "not_found"}})
+
+    server = serve(route)
+    names = {"status": "state", "created_at": "created", "data": "items", "next_cursor": "next"}
+    client = surefoot.PyAI(PYAI_KEY, base_url=server.url, fields=names, **OPTS)
+    job = client.jobs.create("https://example.com/a.wav")
+    assert (job.status, job.created_at) == (
+        "queued",
+        datetime(2026, 1, 1, tzinfo=timezone.utc),
+    )
+    assert job.to_dict()["state"] == "queued"
+    assert [(j.id, j.status) for j in client.jobs.list()] == [("j2", "running"), ("j1", "queued")]
+
+    with pytest.raises(surefoot.InvalidRequestError, match='unknown field "createdAt"'):
+        surefoot.PyAI(PYAI_KEY, base_url=server.url, fields={"createdAt": "created"})
+    with pytest.raises(TypeError, match="fields must be a mapping"):
+        surefoot.PyAI(PYAI_KEY, base_url=server.url, fields=["status"])  # type: ignore[typeddict-item]
+
+
 def test_the_minimal_emulator_form_reads() -> None:
     with emulator("pyai", minimal=True) as emu:
         client = surefoot.PyAI(PYAI_KEY, base_url=emu.url, **OPTS)

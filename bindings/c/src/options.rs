@@ -46,6 +46,7 @@ pub struct sf_client_options {
     allow_insecure_http: bool,
     headers: Vec<(String, String)>,
     paths: Vec<(String, String)>,
+    fields: Vec<(String, String)>,
     user_agent: Option<String>,
     max_response_bytes: Option<usize>,
     prefetch: bool,
@@ -96,6 +97,9 @@ impl sf_client_options {
         }
         for (endpoint, template) in &self.paths {
             b = b.path(endpoint.clone(), template.clone());
+        }
+        for (field, name) in &self.fields {
+            b = b.field(field.clone(), name.clone());
         }
         if let Some(ua) = &self.user_agent {
             b = b.user_agent(ua.clone());
@@ -443,6 +447,32 @@ pub unsafe extern "C" fn sf_client_options_set_path(
         let endpoint = unsafe { arg_str(endpoint, "endpoint") }?.to_string();
         let path = unsafe { arg_str(path, "path") }?.to_string();
         o.paths.push((endpoint, path));
+        Ok(())
+    })
+}
+
+/// Says the server calls the JSON member surefoot reads as `field` `server_name` instead
+/// (e.g. `"created_at"` → `"created"`, the list envelope's `"data"` → `"items"`): the
+/// member is then read under surefoot's name too, at the top level of every answer and in
+/// the objects of its `data` array. The names are those of the Rust
+/// `surefoot::fields::FIELDS` (`id`, `data`, `next_cursor`, `title`, `language`,
+/// `duration_seconds`, `created_at`, `text`, `status`, `audio_url`, `metadata`, `name`,
+/// `key`, `format`, `content`, `agent_id`). Both strings are copied; an unknown field or an
+/// empty name is refused by `sf_client_new` (`SF_INVALID_ARGUMENT`).
+///
+/// # Safety
+/// `opts` is NULL or live options; `field` and `server_name` are NULL or NUL-terminated
+/// strings.
+#[no_mangle]
+pub unsafe extern "C" fn sf_client_options_set_field(
+    opts: *mut sf_client_options,
+    field: *const c_char,
+    server_name: *const c_char,
+) -> sf_result {
+    set(opts, |o| {
+        let field = unsafe { arg_str(field, "field") }?.to_string();
+        let name = unsafe { arg_str(server_name, "server_name") }?.to_string();
+        o.fields.push((field, name));
         Ok(())
     })
 }

@@ -30,6 +30,7 @@ pub(crate) const OPTION_NAMES: &[&str] = &[
     "max_response_bytes",
     "prefetch",
     "paths",
+    "fields",
 ];
 
 /// The built core client of one Python client object (and of its resources).
@@ -185,6 +186,18 @@ fn apply(
                     PyTypeError::new_err("paths must be a mapping of endpoint name to path")
                 })?;
             pairs.into_iter().fold(b, |b, (k, v)| b.path(k, v))
+        }
+        "fields" if value.is_none() => b,
+        "fields" => {
+            let pairs: Vec<(String, String)> = value
+                .call_method0("items")
+                .and_then(|items| items.try_iter()?.map(|kv| kv?.extract()).collect())
+                .map_err(|_| {
+                    PyTypeError::new_err(
+                        "fields must be a mapping of field name to the server's name",
+                    )
+                })?;
+            pairs.into_iter().fold(b, |b, (k, v)| b.field(k, v))
         }
         other => {
             return Err(PyTypeError::new_err(format!(

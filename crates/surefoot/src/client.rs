@@ -142,6 +142,7 @@ pub struct ClientBuilder {
     max_response_bytes: usize,
     prefetch: bool,
     paths: Vec<(String, String)>,
+    fields: Vec<(String, String)>,
 }
 
 impl Default for ClientBuilder {
@@ -166,6 +167,7 @@ impl Default for ClientBuilder {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             prefetch: false,
             paths: Vec::new(),
+            fields: Vec::new(),
         }
     }
 }
@@ -310,6 +312,32 @@ impl ClientBuilder {
         self
     }
 
+    /// Says the server calls the member surefoot reads as `field` (see
+    /// [`crate::fields::FIELDS`]) `server_name` instead: `created` for `created_at`, `items`
+    /// for the list envelope's `data`. Applies to the top level of every JSON answer and to
+    /// the objects of its `data` array; an unknown `field` or an empty name fails
+    /// [`build`](Self::build).
+    ///
+    /// ```
+    /// let client = surefoot::pyai::Client::builder()
+    ///     .api_key("pyai_sk_test_0123456789")
+    ///     .field("created_at", "created")
+    ///     .field("data", "items")
+    ///     .build_pyai()?;
+    /// # let _ = client;
+    /// let e = surefoot::Client::builder()
+    ///     .base_url("http://127.0.0.1:9")
+    ///     .field("createdAt", "created")
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(e.message().starts_with("unknown field \"createdAt\""));
+    /// # Ok::<(), surefoot::Error>(())
+    /// ```
+    pub fn field(mut self, field: impl Into<String>, server_name: impl Into<String>) -> Self {
+        self.fields.push((field.into(), server_name.into()));
+        self
+    }
+
     /// Checks every setting and builds the client. Nothing is sent.
     ///
     /// Errors (code `invalid_request`): a missing or malformed base URL, plain HTTP to a
@@ -347,6 +375,8 @@ impl ClientBuilder {
         }
 
         let paths = crate::endpoints::Paths::new(&self.paths)?;
+        let fields = crate::fields::FieldNames::new(&self.fields)?;
+        let fields = (!fields.is_empty()).then(|| Arc::new(fields));
         let headers = crate::request::header_map(&self.headers)?;
         let user_agent = self
             .user_agent
@@ -394,6 +424,7 @@ impl ClientBuilder {
                 authorization,
                 config: self,
                 paths,
+                fields,
                 policy,
                 metrics: Arc::default(),
                 pacers: Default::default(),
@@ -426,6 +457,8 @@ pub(crate) struct Inner {
     pub(crate) api_key: Option<ApiKey>,
     pub(crate) config: ClientBuilder,
     pub(crate) paths: crate::endpoints::Paths,
+    /// The member renames answers are read with (`None`: none).
+    pub(crate) fields: Option<Arc<crate::fields::FieldNames>>,
     pub(crate) policy: RetryPolicy,
     pub(crate) metrics: Arc<crate::metrics::Recorder>,
     /// `Bearer <key>`, marked sensitive (`Some(None)` if the key is not a valid header value).

@@ -65,6 +65,7 @@ mod client;
 pub mod conformance;
 pub mod endpoints;
 pub mod error;
+pub mod fields;
 pub mod metrics;
 pub mod model;
 pub mod pacing;

@@ -442,6 +442,7 @@ impl Prepared {
                 body: Bytes::from(body),
                 attempts: 0,
                 waited: Duration::ZERO,
+                fields: client.inner.fields.clone(),
             });
         }
         let err = Error::from_response(status.as_u16(), &headers, &body, truncated);

@@ -26,6 +26,8 @@ pub struct Response {
     pub(crate) body: Bytes,
     pub(crate) attempts: u32,
     pub(crate) waited: Duration,
+    /// The client's member renames, applied by [`Response::json`].
+    pub(crate) fields: Option<std::sync::Arc<crate::fields::FieldNames>>,
 }
 
 impl Response {
@@ -77,8 +79,19 @@ impl Response {
 
     /// Decodes the body as JSON. A body that does not match `T` is an error with code
     /// `invalid_response` (the raw body is kept in it).
+    /// With member renames on the client ([`ClientBuilder::field`](crate::ClientBuilder::field)),
+    /// renamed members are readable under surefoot's names too.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
-        serde_json::from_slice(&self.body).map_err(|e| {
+        let decoded = match &self.fields {
+            None => serde_json::from_slice(&self.body),
+            Some(fields) => {
+                serde_json::from_slice::<serde_json::Value>(&self.body).and_then(|mut v| {
+                    fields.apply(&mut v);
+                    serde_json::from_value(v)
+                })
+            }
+        };
+        decoded.map_err(|e| {
             Error::decode(
                 format!("response body is not the expected JSON: {e}"),
                 self.status.as_u16(),
@@ -150,6 +163,7 @@ mod tests {
             body: Bytes::new(),
             attempts: 1,
             waited: Duration::ZERO,
+            fields: None,
         }
     }
 

@@ -485,3 +485,72 @@ async fn overridden_paths_are_the_ones_requested() {
         ]
     );
 }
+
+#[tokio::test]
+async fn renamed_members_are_read_under_the_names_the_client_was_given() {
+    // A server with its own names: `items` / `next` for the envelope, `state` and
+    // `created` in jobs (and a `created` inside metadata that stays as sent).
+    let server = Server::start(|req| match (req.method.as_str(), req.path()) {
+        ("POST", "/v1/transcription/jobs") => reply_json(
+            201,
+            json!({"id": "job_9", "state": "queued", "created": 1_767_225_600,
+                   "metadata": {"created": "by hand"}}),
+        ),
+        ("GET", "/v1/transcription/jobs") => match req.query("cursor").as_deref() {
+            None => reply_json(
+                200,
+                json!({"items": [{"id": "job_2", "state": "running"}], "next": "n2"}),
+            ),
+            _ => reply_json(
+                200,
+                json!({"items": [{"id": "job_1", "state": "succeeded"}], "next": null}),
+            ),
+        },
+        _ => reply_json(
+            404,
+            json!({"error": {"code": "not_found", "message": "no"}}),
+        ),
+    })
+    .await;
+    let client = pyai(&server)
+        .field("status", "state")
+        .field("created_at", "created")
+        .field("data", "items")
+        .field("next_cursor", "next")
+        .build_pyai()
+        .unwrap();
+    let job = client
+        .jobs()
+        .create(CreateJob::new("https://example.com/a.wav"))
+        .await
+        .unwrap();
+    assert_eq!(job.status(), Some("queued"));
+    assert_eq!(
+        job.created_at(),
+        Some(UNIX_EPOCH + Duration::from_secs(1_767_225_600))
+    );
+    assert_eq!(job.raw()["state"], "queued", "the server's member stays");
+    assert_eq!(job.raw()["metadata"], json!({"created": "by hand"}));
+    let listed: Vec<surefoot::pyai::Job> = client.jobs().list().try_collect().await.unwrap();
+    let statuses: Vec<_> = listed.iter().map(|j| (j.id(), j.status())).collect();
+    assert_eq!(
+        statuses,
+        [("job_2", Some("running")), ("job_1", Some("succeeded"))]
+    );
+    assert_eq!(server.seen()[2].query("cursor").as_deref(), Some("n2"));
+
+    // Without the renames the same server's list is not a list.
+    let plain = pyai(&server).build_pyai().unwrap();
+    let err = plain
+        .jobs()
+        .list()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_response");
+    assert!(
+        err.message().contains("has no `data` array"),
+        "{}",
+        err.message()
+    );
+}
