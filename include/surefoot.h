@@ -617,6 +617,24 @@ sf_result sf_client_options_set_rate_limit(sf_client_options *opts,
                                            uint32_t burst);
 
 /**
+ * Paces the requests whose path starts with `prefix` (`"*"`: every path no other surface
+ * claims) together, with one limiter per key, under `requests` per `per_ms` milliseconds
+ * with bursts of `burst` — whatever `sf_client_options_set_rate_limit` says. `requests ==
+ * 0` means no configured limit on that surface (learned from the server's 429s). Replaces
+ * the API profile's surface of the same prefix (e.g. `"/v1/keys"`); call it once per
+ * surface. A prefix not starting with `/` (other than `"*"`) is refused by `sf_client_new`;
+ * `per_ms <= 0` with `requests > 0` is `SF_INVALID_ARGUMENT` here.
+ *
+ * # Safety
+ * `opts` is NULL or live options; `prefix` is NULL or a NUL-terminated string.
+ */
+sf_result sf_client_options_add_surface(sf_client_options *opts,
+                                        const char *prefix,
+                                        uint32_t requests,
+                                        int64_t per_ms,
+                                        uint32_t burst);
+
+/**
  * Turns client-side pacing on (default) or off entirely (429s are still retried).
  *
  * # Safety

@@ -94,6 +94,11 @@ class _ClientOptions(TypedDict, total=False):
     ``specala.bulk_export``, ``specala.keys``, ``specala.key``, ``pyai.jobs``, ``pyai.job``,
     ``pyai.realtime_sessions``, ``pyai.realtime_session``; a path starts with ``/`` and has
     ``{id}`` where the default does (else ``InvalidRequestError``)."""
+    surfaces: Mapping[str, str | RateLimit | None] | None
+    """Rate-limit surfaces by path prefix, each paced by its own limiter per key whatever
+    ``rate_limit`` says, e.g. ``{"/v1/keys": "180/min", "*": "500/min"}`` (``"*"``: every
+    other path; ``None``: learned from the server). Replaces the API profile's surface of
+    the same prefix."""
     fields: Mapping[str, str] | None
     """The server's names for the JSON members surefoot reads, e.g. ``{"created_at":
     "created", "data": "items"}``: read under surefoot's names too, at the top level of an

@@ -33,6 +33,7 @@
     X(rate_limited_error_carries_retry_after)                                             \
     X(long_retry_after_fails_fast)                                                        \
     X(paused_key_refusal_keeps_cause)                                                     \
+    X(surfaces_given_per_client)                                                          \
     X(retried_503)                                                                        \
     X(retries_exhausted)                                                                  \
     X(retry_after_honoured_on_429)                                                        \

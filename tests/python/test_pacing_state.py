@@ -117,3 +117,26 @@ def test_the_fixture_isolates_pacing_between_tests(surefoot_isolated_pacing: Non
         reset_pacing()  # what the fixture does after the test
         assert all(s.paused_for is None for s in client.pacing_state())
         assert isinstance(list(client.jobs.list()), list)  # sent again, no refusal
+
+
+def test_a_generic_client_given_surfaces_paces_each_apart() -> None:
+    with emulator("specala", transcriptions_per_workspace=10, data_limit="10/0.5s",
+                  management_limit="3/s") as emu:
+        client = surefoot.Client(
+            emu.url,
+            "spk_alpha_pro_0001",
+            surfaces={"/v1/keys": "3/s", "*": surefoot.RateLimit(10, 0.5)},
+        )
+        assert [(s.surface, s.limit) for s in client.pacing_state()] == [
+            ("default", surefoot.RateLimit(10, 0.5)),
+            ("/v1/keys", surefoot.RateLimit.parse("3/s")),
+        ]
+        for _ in range(4):
+            client.get("/v1/keys")
+        for _ in range(15):
+            client.get("/v1/transcriptions/tr_alpha_000001")
+        assert emu.stats()["rate_limited"] == 0
+        with pytest.raises(surefoot.InvalidRequestError, match="must be a path starting with `/`"):
+            surefoot.Client(emu.url, "spk_alpha_pro_0001", surfaces={"v1": "1/s"})
+        with pytest.raises(TypeError, match="surfaces must be a mapping"):
+            surefoot.Client(emu.url, "spk_alpha_pro_0001", surfaces=["/v1"])  # type: ignore[arg-type]

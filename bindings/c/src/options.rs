@@ -47,6 +47,7 @@ pub struct sf_client_options {
     headers: Vec<(String, String)>,
     paths: Vec<(String, String)>,
     fields: Vec<(String, String)>,
+    surfaces: Vec<(String, Option<RateLimit>)>,
     user_agent: Option<String>,
     max_response_bytes: Option<usize>,
     prefetch: bool,
@@ -100,6 +101,9 @@ impl sf_client_options {
         }
         for (field, name) in &self.fields {
             b = b.field(field.clone(), name.clone());
+        }
+        for (prefix, limit) in &self.surfaces {
+            b = b.surface(prefix.clone(), *limit);
         }
         if let Some(ua) = &self.user_agent {
             b = b.user_agent(ua.clone());
@@ -357,6 +361,40 @@ pub unsafe extern "C" fn sf_client_options_set_rate_limit(
         }
         let per = Duration::from_millis(per_ms as u64);
         o.rate_limit = Some(RateLimit::new(requests, per).burst(burst));
+        Ok(())
+    })
+}
+
+/// Paces the requests whose path starts with `prefix` (`"*"`: every path no other surface
+/// claims) together, with one limiter per key, under `requests` per `per_ms` milliseconds
+/// with bursts of `burst` — whatever `sf_client_options_set_rate_limit` says. `requests ==
+/// 0` means no configured limit on that surface (learned from the server's 429s). Replaces
+/// the API profile's surface of the same prefix (e.g. `"/v1/keys"`); call it once per
+/// surface. A prefix not starting with `/` (other than `"*"`) is refused by `sf_client_new`;
+/// `per_ms <= 0` with `requests > 0` is `SF_INVALID_ARGUMENT` here.
+///
+/// # Safety
+/// `opts` is NULL or live options; `prefix` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn sf_client_options_add_surface(
+    opts: *mut sf_client_options,
+    prefix: *const c_char,
+    requests: u32,
+    per_ms: i64,
+    burst: u32,
+) -> sf_result {
+    set(opts, |o| {
+        let prefix = unsafe { arg_str(prefix, "prefix") }?.to_string();
+        let limit = if requests == 0 {
+            None
+        } else if per_ms <= 0 {
+            return Err(Failure::invalid(format!(
+                "`per_ms` must be greater than zero (got {per_ms})"
+            )));
+        } else {
+            Some(RateLimit::new(requests, Duration::from_millis(per_ms as u64)).burst(burst))
+        };
+        o.surfaces.push((prefix, limit));
         Ok(())
     })
 }

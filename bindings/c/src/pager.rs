@@ -6,7 +6,6 @@
 use std::ffi::{c_char, CString};
 
 use serde_json::Value;
-use surefoot::pagination::LIMIT_RANGE;
 
 use crate::client::sf_client;
 use crate::error::{sf_error, sf_result, Failure};
@@ -50,10 +49,13 @@ pub unsafe extern "C" fn sf_client_paginate(
         let mut items =
             surefoot::blocking::Client::from(client.inner.clone()).paginate::<Value>(path);
         if limit != -1 {
-            let ok = u32::try_from(limit).is_ok_and(|l| LIMIT_RANGE.contains(&l));
+            let range = client.inner.profile().list_limit();
+            let ok = u32::try_from(limit).is_ok_and(|l| range.contains(&l));
             if !ok {
                 return Err(Failure::invalid(format!(
-                    "limit must be between 1 and 100, or -1 for the server's default (got {limit})"
+                    "limit must be between {} and {}, or -1 for the server's default (got {limit})",
+                    range.start(),
+                    range.end()
                 )));
             }
             items = items.limit(limit as u32);

@@ -31,6 +31,7 @@ pub(crate) const OPTION_NAMES: &[&str] = &[
     "prefetch",
     "paths",
     "fields",
+    "surfaces",
 ];
 
 /// The built core client of one Python client object (and of its resources).
@@ -59,7 +60,7 @@ impl Core {
     ) -> PyResult<Arc<Core>> {
         let api_key = api_key.or_else(|| {
             api.key_env_var()
-                .and_then(|var| std::env::var(var).ok())
+                .and_then(|var| std::env::var(&var).ok())
                 .filter(|k| !k.is_empty())
         });
         let mut builder = surefoot::Client::builder().api(api);
@@ -186,6 +187,22 @@ fn apply(
                     PyTypeError::new_err("paths must be a mapping of endpoint name to path")
                 })?;
             pairs.into_iter().fold(b, |b, (k, v)| b.path(k, v))
+        }
+        "surfaces" if value.is_none() => b,
+        "surfaces" => {
+            let pairs: Vec<(String, Bound<'_, PyAny>)> = value
+                .call_method0("items")
+                .and_then(|items| items.try_iter()?.map(|kv| kv?.extract()).collect())
+                .map_err(|_| {
+                    PyTypeError::new_err(
+                        "surfaces must be a mapping of path prefix to a rate limit (\"500/min\", a RateLimit, or None)",
+                    )
+                })?;
+            let mut b = b;
+            for (prefix, limit) in pairs {
+                b = b.surface(prefix, rate_limit_from(py, &limit)?);
+            }
+            b
         }
         "fields" if value.is_none() => b,
         "fields" => {

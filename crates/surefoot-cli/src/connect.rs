@@ -39,7 +39,7 @@ fn context(api: surefoot::Api, conn: &Conn) -> Context {
         base_url: conn
             .base_url
             .clone()
-            .or_else(|| api.default_base_url().map(str::to_string))
+            .or_else(|| api.default_base_url())
             .unwrap_or_default(),
     }
 }

@@ -14,6 +14,7 @@ use url::Url;
 use crate::error::{Error, Result};
 use crate::pacing::{self, Pacer, PacingState, PacingStore, RateLimit};
 use crate::pagination::Paginate;
+use crate::profile::Profile;
 use crate::request::RequestBuilder;
 use crate::retry::{RetryPolicy, DEFAULT_MAX_RETRIES};
 use crate::security::{self, ApiKey};
@@ -44,51 +45,34 @@ pub enum Api {
 }
 
 impl Api {
-    /// The default base URL of the API (`None` for [`Api::Generic`]).
-    pub fn default_base_url(self) -> Option<&'static str> {
-        match self {
-            Api::Generic => None,
-            Api::Specala => Some("https://api.specala.ai"),
-            Api::Pyai => Some("https://api.pyai.com"),
-        }
+    /// The default base URL of the API (`None` for [`Api::Generic`]), from its profile.
+    ///
+    /// ```
+    /// assert_eq!(surefoot::Api::Pyai.default_base_url().as_deref(), Some("https://api.pyai.com"));
+    /// ```
+    pub fn default_base_url(self) -> Option<String> {
+        self.profile().base_url().map(str::to_owned)
     }
 
-    /// The environment variable the typed clients read the key from.
-    pub fn key_env_var(self) -> Option<&'static str> {
-        match self {
-            Api::Generic => None,
-            Api::Specala => Some("SPECALA_API_KEY"),
-            Api::Pyai => Some("PYAI_API_KEY"),
-        }
+    /// The environment variable the typed clients read the key from, from its profile.
+    ///
+    /// ```
+    /// assert_eq!(surefoot::Api::Specala.key_env_var().as_deref(), Some("SPECALA_API_KEY"));
+    /// ```
+    pub fn key_env_var(self) -> Option<String> {
+        self.profile().key_env().map(str::to_owned)
     }
 
-    /// The rate-limit surface a request belongs to, and the documented limit of that surface.
-    pub(crate) fn surface(self, path: &str) -> (&'static str, Option<RateLimit>) {
+    /// The profile of this API: its base URL, key variable, surfaces and list limits.
+    ///
+    /// ```
+    /// assert_eq!(surefoot::Api::Specala.profile(), surefoot::specala::profile());
+    /// ```
+    pub fn profile(self) -> Profile {
         match self {
-            Api::Specala if path.starts_with("/v1/keys") => {
-                ("management", Some(RateLimit::per_minute(180)))
-            }
-            Api::Specala => ("data", Some(RateLimit::per_minute(500))),
-            Api::Pyai if path.starts_with("/v1/realtime") => ("realtime", None),
-            Api::Pyai | Api::Generic => ("default", None),
-        }
-    }
-
-    /// Every surface [`Api::surface`] can answer for this API.
-    fn surfaces(self) -> &'static [&'static str] {
-        match self {
-            Api::Specala => &["data", "management"],
-            Api::Pyai => &["default", "realtime"],
-            Api::Generic => &["default"],
-        }
-    }
-
-    /// The documented limit of `surface`.
-    fn documented_limit(self, surface: &str) -> Option<RateLimit> {
-        match (self, surface) {
-            (Api::Specala, "management") => Some(RateLimit::per_minute(180)),
-            (Api::Specala, _) => Some(RateLimit::per_minute(500)),
-            _ => None,
+            Api::Generic => Profile::generic(),
+            Api::Specala => crate::specala::profile(),
+            Api::Pyai => crate::pyai::profile(),
         }
     }
 }
@@ -123,6 +107,8 @@ impl fmt::Debug for StoreHandle {
 #[must_use]
 pub struct ClientBuilder {
     api: Api,
+    profile: Option<Profile>,
+    surfaces: Vec<(String, Option<RateLimit>)>,
     base_url: Option<String>,
     /// The key, checked when given (a bad key is reported by `build`).
     api_key: Option<Result<ApiKey>>,
@@ -149,6 +135,8 @@ impl Default for ClientBuilder {
     fn default() -> Self {
         ClientBuilder {
             api: Api::Generic,
+            profile: None,
+            surfaces: Vec::new(),
             base_url: None,
             api_key: None,
             max_retries: DEFAULT_MAX_RETRIES,
@@ -176,6 +164,44 @@ impl ClientBuilder {
     /// Which API profile to use (documented limits, default base URL). Default: generic.
     pub fn api(mut self, api: Api) -> Self {
         self.api = api;
+        self.profile = None;
+        self
+    }
+    /// Uses `profile` for what the client knows of the API (default base URL, key
+    /// variable, rate-limit surfaces, list limits) instead of a built-in one.
+    ///
+    /// ```
+    /// use surefoot::{profile::Profile, RateLimit};
+    /// let profile = Profile::builder("acme")
+    ///     .base_url("https://api.acme.example")
+    ///     .fixed_surface("admin", "/v1/admin", Some(RateLimit::per_minute(60)))
+    ///     .build()?;
+    /// let client = surefoot::Client::builder().profile(profile).build()?;
+    /// assert_eq!(client.rate_limit_for("/v1/admin/users"), Some(RateLimit::per_minute(60)));
+    /// # Ok::<(), surefoot::Error>(())
+    /// ```
+    pub fn profile(mut self, profile: Profile) -> Self {
+        self.profile = Some(profile);
+        self
+    }
+    /// Paces the requests whose path starts with `prefix` (`"*"`: every path no other
+    /// surface claims) together under `limit` (`None`: learned from the server), with one
+    /// limiter per key, whatever the client's `rate_limit` is. Replaces the profile's
+    /// surface of the same prefix. Python: `surfaces={"/v1/keys": "180/min", "*": "500/min"}`.
+    ///
+    /// ```
+    /// use surefoot::RateLimit;
+    /// let client = surefoot::Client::builder()
+    ///     .base_url("http://127.0.0.1:9")
+    ///     .surface("/v1/keys", Some(RateLimit::per_minute(180)))
+    ///     .surface("*", Some(RateLimit::per_minute(500)))
+    ///     .build()?;
+    /// assert_eq!(client.rate_limit_for("/v1/keys/k1"), Some(RateLimit::per_minute(180)));
+    /// assert_eq!(client.rate_limit_for("/v1/things"), Some(RateLimit::per_minute(500)));
+    /// # Ok::<(), surefoot::Error>(())
+    /// ```
+    pub fn surface(mut self, prefix: impl Into<String>, limit: Option<RateLimit>) -> Self {
+        self.surfaces.push((prefix.into(), limit));
         self
     }
     /// The API's base URL, e.g. `https://api.example.com` (a path prefix is kept).
@@ -344,7 +370,11 @@ impl ClientBuilder {
     /// non-loopback host, a key that is empty or has whitespace or control characters, a key
     /// inside the URL, a malformed header.
     pub fn build(self) -> Result<Client> {
-        let raw_url = match (&self.base_url, self.api.default_base_url()) {
+        let mut profile = self.profile.clone().unwrap_or_else(|| self.api.profile());
+        for (prefix, limit) in &self.surfaces {
+            profile = profile.with_surface(prefix, *limit)?;
+        }
+        let raw_url = match (&self.base_url, profile.base_url()) {
             (Some(u), _) => u.clone(),
             (None, Some(d)) => d.to_string(),
             (None, None) => return Err(Error::invalid_request("base URL is required")),
@@ -354,8 +384,7 @@ impl ClientBuilder {
             Some(Err(e)) => return Err(e.clone()),
             None => None,
         };
-        if api_key.is_none() && self.api != Api::Generic {
-            let var = self.api.key_env_var().unwrap_or("the API key variable");
+        if let (None, Some(var)) = (&api_key, profile.key_env()) {
             return Err(Error::invalid_request(format!(
                 "API key is missing: pass one or set {var}"
             )));
@@ -427,7 +456,8 @@ impl ClientBuilder {
                 fields,
                 policy,
                 metrics: Arc::default(),
-                pacers: Default::default(),
+                pacers: profile.surfaces().iter().map(|_| OnceLock::new()).collect(),
+                profile,
             }),
         })
     }
@@ -465,11 +495,10 @@ pub(crate) struct Inner {
     authorization: Option<Option<HeaderValue>>,
     /// The shared pacer of each surface, looked up in the process-wide registry on first
     /// use (see [`Client::pacer_for`]).
-    pacers: [OnceLock<Pacer>; SURFACES.len()],
+    pacers: Vec<OnceLock<Pacer>>,
+    /// What the client knows of the API (its surfaces, in the order of `pacers`).
+    pub(crate) profile: Profile,
 }
-
-/// Every surface [`Api::surface`] names.
-const SURFACES: [&str; 4] = ["default", "data", "management", "realtime"];
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -604,39 +633,50 @@ impl Client {
     pub(crate) fn pacer_for(&self, path: &str) -> Option<Pacer> {
         // A path overridden per client is judged as the documented path it replaces.
         let path = self.inner.paths.surface_path(path);
-        let (surface, _) = self.inner.config.api.surface(&path);
-        self.pacer_for_surface(surface)
+        self.pacer_for_surface(self.inner.profile.surface_index(&path))
     }
 
-    /// The shared pacer of `surface` (`None` when pacing is off).
-    fn pacer_for_surface(&self, surface: &'static str) -> Option<Pacer> {
+    /// The shared pacer of the profile's surface number `index` (`None` when pacing is off).
+    fn pacer_for_surface(&self, index: usize) -> Option<Pacer> {
         if !self.inner.config.pacing {
             return None;
         }
-        let api = self.inner.config.api;
-        let documented = api.documented_limit(surface);
-        let limit = match (surface, self.inner.config.rate_limit) {
-            ("management", _) => documented,
-            (_, Some(given)) => Some(given),
-            (_, None) => documented,
-        };
-        let shared = || {
-            let key = self.api_key().unwrap_or("");
-            let base = self.inner.base_url.as_str();
-            match &self.inner.config.pacing_store {
-                Some(StoreHandle(store)) => {
-                    pacing::shared_pacer_in(store, key, base, surface, limit)
-                }
-                None => pacing::shared_pacer(key, base, surface, limit),
-            }
+        let surface = &self.inner.profile.surfaces()[index];
+        let limit = match (surface.fixed, self.inner.config.rate_limit) {
+            (true, _) | (false, None) => surface.limit,
+            (false, Some(given)) => Some(given),
         };
         // The registry hands out the same pacer for the same key, base URL and surface
         // every time, and a second lookup with the same limit changes nothing: each
         // client looks each surface up once, not on every request.
-        Some(match SURFACES.iter().position(|s| *s == surface) {
-            Some(i) => self.inner.pacers[i].get_or_init(shared).clone(),
-            None => shared(),
-        })
+        let pacer = self.inner.pacers[index].get_or_init(|| {
+            let key = self.api_key().unwrap_or("");
+            let base = self.inner.base_url.as_str();
+            match &self.inner.config.pacing_store {
+                Some(StoreHandle(store)) => {
+                    pacing::shared_pacer_in(store, key, base, &surface.name, limit)
+                }
+                None => pacing::shared_pacer(key, base, &surface.name, limit),
+            }
+        });
+        Some(pacer.clone())
+    }
+
+    /// The profile's surfaces, the default (`*`) first.
+    fn surface_order(&self) -> impl Iterator<Item = usize> {
+        let n = self.inner.profile.surfaces().len();
+        std::iter::once(n - 1).chain(0..n - 1)
+    }
+
+    /// What the client knows of the API: base URL, key variable, surfaces, list limits.
+    ///
+    /// ```
+    /// let client = surefoot::Client::builder().base_url("http://127.0.0.1:9").build()?;
+    /// assert_eq!(client.profile().name(), "generic");
+    /// # Ok::<(), surefoot::Error>(())
+    /// ```
+    pub fn profile(&self) -> &Profile {
+        &self.inner.profile
     }
 
     /// What pacing knows for each surface of this client's key: the configured limit,
@@ -656,10 +696,10 @@ impl Client {
     /// ```
     pub async fn pacing(&self) -> Vec<PacingState> {
         let mut out = Vec::new();
-        for surface in self.inner.config.api.surfaces() {
-            if let Some(pacer) = self.pacer_for_surface(surface) {
+        for index in self.surface_order() {
+            if let Some(pacer) = self.pacer_for_surface(index) {
                 let mut state = pacer.state().await;
-                state.surface = (*surface).to_owned();
+                state.surface = self.inner.profile.surfaces()[index].name.clone();
                 out.push(state);
             }
         }
@@ -678,8 +718,8 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn reset_pacing(&self) {
-        for surface in self.inner.config.api.surfaces() {
-            if let Some(pacer) = self.pacer_for_surface(surface) {
+        for index in self.surface_order() {
+            if let Some(pacer) = self.pacer_for_surface(index) {
                 pacer.reset().await;
             }
         }

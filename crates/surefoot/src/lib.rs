@@ -70,6 +70,7 @@ pub mod metrics;
 pub mod model;
 pub mod pacing;
 pub mod pagination;
+pub mod profile;
 pub mod pyai;
 mod request;
 mod response;

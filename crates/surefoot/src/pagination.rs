@@ -168,9 +168,14 @@ where
     T: DeserializeOwned + Send + 'static,
 {
     if let Some(limit) = config.limit {
-        if !LIMIT_RANGE.contains(&limit) {
-            let err =
-                Error::invalid_request(format!("limit must be between 1 and 100 (got {limit})"));
+        // The range is the API profile's (1–100 for Specala, PyAI and the generic client).
+        let range = config.client.inner.profile.list_limit();
+        if !range.contains(&limit) {
+            let err = Error::invalid_request(format!(
+                "limit must be between {} and {} (got {limit})",
+                range.start(),
+                range.end()
+            ));
             return stream::once(async move { Err(err) }).boxed();
         }
     }

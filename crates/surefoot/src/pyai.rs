@@ -150,6 +150,28 @@ impl Job {
     }
 }
 
+/// PyAI's profile: base URL `https://api.pyai.com`, key from `PYAI_API_KEY` (base URL from
+/// `PYAI_BASE_URL`), realtime sessions (`/v1/realtime`) paced apart from everything else,
+/// and no documented rate: a per-key per-second limit whose size the plan sets, learned
+/// from the server unless given. Lists take `limit` 1–100.
+///
+/// ```
+/// let p = surefoot::pyai::profile();
+/// assert_eq!(p.surface_for("/v1/transcription/jobs").limit, None);
+/// assert_eq!(p.surface_for("/v1/realtime/sessions").name, "realtime");
+/// ```
+pub fn profile() -> crate::profile::Profile {
+    crate::profile::Profile::builder("pyai")
+        .base_url("https://api.pyai.com")
+        .key_env("PYAI_API_KEY")
+        .base_url_env("PYAI_BASE_URL")
+        .surface("realtime", "/v1/realtime", None)
+        .default_surface("default", None)
+        .list_limit(1, 100)
+        .build()
+        .expect("PyAI's profile is valid")
+}
+
 /// The PyAI client.
 ///
 /// ```no_run

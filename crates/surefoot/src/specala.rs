@@ -375,6 +375,30 @@ impl fmt::Debug for CreatedKey {
     }
 }
 
+/// Specala's profile: base URL `https://api.specala.ai`, key from `SPECALA_API_KEY` (base
+/// URL from `SPECALA_BASE_URL`), the documented per-key limits — key management
+/// (`/v1/keys`) 180 requests/min whatever the client's `rate_limit`, data endpoints
+/// 500/min — and list `limit` 1–100.
+///
+/// ```
+/// use surefoot::RateLimit;
+/// let p = surefoot::specala::profile();
+/// assert_eq!(p.surface_for("/v1/keys").limit, Some(RateLimit::per_minute(180)));
+/// assert_eq!(p.surface_for("/v1/transcriptions/t1").limit, Some(RateLimit::per_minute(500)));
+/// ```
+pub fn profile() -> crate::profile::Profile {
+    use crate::RateLimit;
+    crate::profile::Profile::builder("specala")
+        .base_url("https://api.specala.ai")
+        .key_env("SPECALA_API_KEY")
+        .base_url_env("SPECALA_BASE_URL")
+        .fixed_surface("management", "/v1/keys", Some(RateLimit::per_minute(180)))
+        .default_surface("data", Some(RateLimit::per_minute(500)))
+        .list_limit(1, 100)
+        .build()
+        .expect("Specala's profile is valid")
+}
+
 /// The Specala client.
 ///
 /// ```no_run

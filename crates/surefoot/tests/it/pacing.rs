@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use futures::TryStreamExt;
 use surefoot::RateLimit;
 use surefoot_emulator::Config;
 
@@ -195,4 +196,88 @@ async fn the_surface_is_judged_below_a_base_path_prefix() {
         "waited {:?}",
         second.waited()
     );
+}
+
+#[tokio::test]
+async fn a_generic_client_given_surfaces_paces_each_apart() {
+    // The Specala emulator counts key management (3/s) and data (10 per 500 ms) apart; a
+    // generic client that is only told the surfaces meets neither limit.
+    let emu = specala_with(
+        Config::specala()
+            .transcriptions_per_workspace(10)
+            .data_limit(10, Duration::from_millis(500))
+            .management_limit(3, Duration::from_secs(1)),
+    )
+    .await;
+    let client = builder(&emu, SPECALA_KEY)
+        .surface("/v1/keys", Some(RateLimit::new(3, Duration::from_secs(1))))
+        .surface("*", Some(RateLimit::new(10, Duration::from_millis(500))))
+        .build()
+        .unwrap();
+    let names: Vec<_> = client
+        .pacing()
+        .await
+        .into_iter()
+        .map(|s| (s.surface, s.limit))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            (
+                "default".to_string(),
+                Some(RateLimit::new(10, Duration::from_millis(500)))
+            ),
+            (
+                "/v1/keys".to_string(),
+                Some(RateLimit::new(3, Duration::from_secs(1)))
+            ),
+        ]
+    );
+    let keys = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            for _ in 0..4 {
+                client.get("/v1/keys").send().await.unwrap();
+            }
+        })
+    };
+    for _ in 0..30 {
+        client
+            .get("/v1/transcriptions/tr_alpha_000001")
+            .send()
+            .await
+            .unwrap();
+    }
+    keys.await.unwrap();
+    assert_eq!(
+        stat(&emu, "rate_limited"),
+        0,
+        "each surface kept under its limit"
+    );
+    let stats = serde_json::to_value(emu.stats()).unwrap();
+    let data: Vec<f64> =
+        serde_json::from_value(stats["accepted"]["key_alpha_pro"]["data"].clone()).unwrap();
+    let mgmt: Vec<f64> =
+        serde_json::from_value(stats["accepted"]["key_alpha_pro"]["management"].clone()).unwrap();
+    assert_eq!((data.len(), mgmt.len()), (30, 4));
+    assert!(max_in_window(mgmt, 1000.0) <= 3);
+    assert!(max_in_window(data, 500.0) <= 10);
+}
+
+#[tokio::test]
+async fn a_profile_sets_the_list_limit_range() {
+    let emu = specala().await;
+    let profile = surefoot::profile::Profile::builder("small-pages")
+        .list_limit(1, 20)
+        .build()
+        .unwrap();
+    let client = builder(&emu, SPECALA_KEY).profile(profile).build().unwrap();
+    let err = client
+        .paginate::<serde_json::Value>("/v1/transcriptions")
+        .limit(50)
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert_eq!(err.message(), "limit must be between 1 and 20 (got 50)");
+    assert_eq!(total_requests(&emu), 0, "refused before anything was sent");
 }
