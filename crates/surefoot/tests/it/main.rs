@@ -1,5 +1,6 @@
 //! Integration tests of the core against the emulator over loopback HTTP.
 
+mod abandoned;
 mod blocking;
 mod common;
 mod errors;
