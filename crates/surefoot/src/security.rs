@@ -321,6 +321,23 @@ impl ApiKey {
     }
 }
 
+/// The key's bytes are overwritten with zeros when it is dropped (every surface builds its
+/// clients from an `ApiKey`, so none keeps a copy of its own beyond the `Authorization`
+/// header value).
+impl Drop for ApiKey {
+    fn drop(&mut self) {
+        let bytes = std::mem::take(&mut self.0).into_bytes();
+        let mut bytes = std::mem::ManuallyDrop::new(bytes);
+        for b in bytes.iter_mut() {
+            // SAFETY: `b` is a valid, aligned, exclusive reference into the buffer.
+            unsafe { std::ptr::write_volatile(b, 0) };
+        }
+        std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
+        // SAFETY: the buffer is the `Vec` taken above, dropped exactly once here.
+        unsafe { std::mem::ManuallyDrop::drop(&mut bytes) };
+    }
+}
+
 impl fmt::Debug for ApiKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "ApiKey({})", self.masked())
