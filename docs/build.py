@@ -993,7 +993,7 @@ def build_rust(page: Page) -> None:
                  f'(<code>{esc(folder)}</code>)</p>')
         page.add(f"<p>{inline(first_paragraph(lib))}</p>")
         mods = re.findall(r"^pub mod (\w+);", lib.read_text(encoding="utf-8"), re.M)
-        reexports = re.findall(r"^pub use [\w:]+::\{?([\w, ]+)\}?;", lib.read_text(encoding="utf-8"), re.M)
+        reexports = re.findall(r"^pub use (\w+)::\{?([\w, ]+)\}?;", lib.read_text(encoding="utf-8"), re.M)
         rows = ["| Module | What it holds |", "|---|---|"]
         for mod in mods:
             f = ROOT / folder / "src" / f"{mod}.rs"
@@ -1003,20 +1003,29 @@ def build_rust(page: Page) -> None:
             rows.append(f"| [`{crate}::{mod}`](../doc/{crate}/{mod}/index.html) | {summary.replace('|', '/')} |")
         if mods:
             page.add(table_with_links(rows))
-        names = [n.strip() for group in reexports for n in group.split(",") if n.strip()]
+        names = [(m, n.strip()) for m, group in reexports for n in group.split(",") if n.strip()]
         if names and crate == "surefoot":
-            page.add("<p>At the crate root: " + ", ".join(
-                f'<a href="../doc/{crate}/{rust_item_file(crate, n)}"><code>{crate}::{n}</code></a>' for n in names) + ".</p>")
+            page.add("<p>Re-exported at the crate root: " + ", ".join(
+                f'<a href="../doc/{crate}/{rust_item_file(ROOT / folder / "src", mods, m, n)}"><code>{crate}::{n}</code></a>'
+                for m, n in names) + ".</p>")
     page.heading(2, "Examples", "examples")
     page.add("<p>The crate's examples (each starts an emulator when <code>PYAI_BASE_URL</code> / "
              "<code>SPECALA_BASE_URL</code> is not set):</p>")
     d_examples(page, ["crates/surefoot/examples", "*.rs"])
 
 
-def rust_item_file(crate: str, name: str) -> str:
-    """rustdoc's file for a re-exported item: struct.X.html, enum.X.html or type.X.html."""
-    kinds = {"Result": "type", "ErrorKind": "enum", "Api": "enum"}
-    return f"{kinds.get(name, 'struct')}.{name}.html"
+def rust_item_file(src: Path, pub_mods: List[str], module: str, name: str) -> str:
+    """rustdoc's file for an item re-exported at the crate root: documented where it is
+    defined when its module is public (`error/struct.Error.html`), inlined at the root
+    when the module is private (`struct.Client.html`). The kind is read from the source."""
+    kind = "struct"
+    for f in sorted(src.rglob("*.rs")):
+        m = re.search(r"^pub (struct|enum|type|trait|fn|const) " + re.escape(name) + r"\b", f.read_text(encoding="utf-8"), re.M)
+        if m:
+            kind = {"const": "constant"}.get(m.group(1), m.group(1))
+            break
+    where = f"{module}/" if module in pub_mods else ""
+    return f"{where}{kind}.{name}.html"
 
 
 def table_with_links(rows: List[str]) -> str:
