@@ -339,9 +339,12 @@ def md_section(path: str, heading: str) -> str:
         if m and m.group(2).strip() == heading:
             level = len(m.group(1))
             out = []
+            fenced = False
             for more in lines[n + 1 :]:
+                if more.strip().startswith("```"):
+                    fenced = not fenced
                 mm = re.match(r"^(#+)\s", more)
-                if mm and len(mm.group(1)) <= level:
+                if mm and not fenced and len(mm.group(1)) <= level:
                     break
                 out.append(more)
             return "\n".join(out)

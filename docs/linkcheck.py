@@ -108,7 +108,7 @@ def main(argv: List[str]) -> int:
     for f in failures:
         print(f"FAIL {f}")
     note = f", {skipped} rustdoc links skipped (run `make doc`)" if skipped else ""
-    print(f"docs: {len(pages)} pages, {checked} links checked ({external} external not followed{note})")
+    print(f"docs: {len(pages)} pages, {checked} links checked ({external} external or data: not followed{note})")
     passed = checked - sum(1 for f in failures if ": href=" in f or ": src=" in f)
     print(f"{max(passed, 0)} passed, {len(failures)} failed")
     return 1 if failures else 0
