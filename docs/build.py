@@ -121,7 +121,8 @@ def inline(text: str, link_files: bool = True) -> str:
         out.append(_inline_plain(text[pos : m.start()]))
         label, href = m.group(1), m.group(2)
         local = not re.match(r"^[a-z]+:", href) and not href.startswith("#")
-        if local and (not link_files or not re.match(r"^[\w\-]+\.html(#.*)?$", href)):
+        site_link = re.match(r"^[\w\-]+\.html(#.*)?$", href) or href.startswith("../doc/")
+        if local and (not link_files or not site_link):
             out.append(_inline_plain(label))
         else:
             out.append(f'<a href="{esc(href)}">{_inline_plain(label)}</a>')
@@ -1003,9 +1004,10 @@ def build_rust(page: Page) -> None:
             if not f.exists():
                 f = ROOT / folder / "src" / mod / "mod.rs"
             summary = first_paragraph(f) if f.exists() else ""
+            summary = re.split(r"(?<=[.:;])\s+(?=[A-Z])", summary)[0]  # its first sentence
             rows.append(f"| [`{crate}::{mod}`](../doc/{crate}/{mod}/index.html) | {summary.replace('|', '/')} |")
         if mods:
-            page.add(table_with_links(rows))
+            page.add(table(rows, link_files=True))
         names = [(m, n.strip()) for m, group in reexports for n in group.split(",") if n.strip()]
         if names and crate == "surefoot":
             page.add("<p>Re-exported at the crate root: " + ", ".join(
@@ -1029,12 +1031,6 @@ def rust_item_file(src: Path, pub_mods: List[str], module: str, name: str) -> st
             break
     where = f"{module}/" if module in pub_mods else ""
     return f"{where}{kind}.{name}.html"
-
-
-def table_with_links(rows: List[str]) -> str:
-    # Links into ../doc are kept (they leave the site on purpose; the link check follows them).
-    html_rows = table(rows, link_files=False)
-    return re.sub(r"<code>([\w:]+)</code>(?=</td>)", lambda m: m.group(0), html_rows)
 
 
 # ----- page shell --------------------------------------------------------------------------
