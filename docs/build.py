@@ -904,10 +904,12 @@ class PyDoc:
 
     def build(self) -> None:
         self.documented: set = set()
-        self.page.add('<p>Generated from the stubs <code>python/surefoot/_native.pyi</code> and the modules '
-                      '<code>exceptions.py</code>, <code>testing.py</code> and <code>pytest_plugin.py</code> '
-                      '(read with <code>ast</code>, not imported: the wheel need not be built). Every name is '
-                      'documented where it is imported from. Times are seconds as <code>float</code>.</p>')
+        present = [path for _, path in PY_MODULES if (ROOT / path).is_file()]
+        files = ", ".join(f"<code>{esc(p)}</code>" for p in present)
+        self.page.add(f'<p>Generated from the stubs <code>{NATIVE}</code> and {files} '
+                      '(read with <code>ast</code>, not imported: the wheel need not be built). Every public '
+                      'name is documented under the module it is imported from. Times are seconds as '
+                      '<code>float</code>.</p>')
         for modname, path in PY_MODULES:
             if (ROOT / path).is_file():
                 self.module(modname, path)
