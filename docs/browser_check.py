@@ -11,8 +11,9 @@ messages on file descriptors 3 and 4, no websocket needed). For each page it fai
   error (e.g. "Failed to load resource");
 - a request that failed (a missing stylesheet, image or script);
 - the stylesheet not applied (the header is not sticky);
-- a missing section: the h1 and h2 ids manifest.json lists, and on the reference pages an
-  element for every name the sources define, found here independently of docs/build.py —
+- a missing section: the h1 and h2 ids manifest.json lists, and, found here independently
+  of docs/build.py, the ids the guide's sources give their sections (`## Title {#id}` in
+  docs/guide/*.md) and on the reference pages an element for every name the sources define —
   every `sf_*` function, enum and opaque type of include/surefoot.h, and every name in the
   `__all__` of the Python modules.
 
@@ -205,7 +206,12 @@ def expected_from_sources() -> Dict[str, List[str]]:
         for node in tree.body:
             if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
                 py += [f"{mod}.{e.value}" for e in node.value.elts]  # type: ignore[attr-defined]
-    return {"c.html": c, "python.html": py}
+    out = {"c.html": c, "python.html": py}
+    # The guide's sources name their sections' ids (`## Title {#id}`).
+    for md in sorted((ROOT / "docs" / "guide").glob("*.md")):
+        ids = re.findall(r"^#{1,2}\s.*\{#([\w.\-]+)\}\s*$", md.read_text(encoding="utf-8"), re.M)
+        out[f"{md.stem}.html"] = ids
+    return out
 
 
 def main(argv: List[str]) -> int:
