@@ -92,6 +92,9 @@ class Site:
     def __init__(self) -> None:
         self.c_symbols: Dict[str, str] = {}  # name -> "c.html#name"
         self.py_names: Dict[str, str] = {}  # "surefoot.PyAI" -> "python.html#surefoot.PyAI"
+        # While the Python reference is written: bare class names its docstrings use
+        # (`RateLimit`, `Client`) -> their entry.
+        self.py_short: Dict[str, str] = {}
 
 
 SITE = Site()
@@ -109,6 +112,8 @@ def code_span(text: str) -> str:
         return f'<a class="ref" href="{SITE.c_symbols[bare]}">{inner}</a>'
     if "." in bare and bare in SITE.py_names:
         return f'<a class="ref" href="{SITE.py_names[bare]}">{inner}</a>'
+    if bare in SITE.py_short:
+        return f'<a class="ref" href="{SITE.py_short[bare]}">{inner}</a>'
     return inner
 
 
@@ -1106,8 +1111,20 @@ def build(out: Path) -> dict:
         pages.append(from_markdown(name, title))
     py = Page("python", "Python API")
     py.heading(1, "Python API reference", "python-api")
+    short: Dict[str, List[str]] = {}
+    for qual in SITE.py_names:
+        parts = qual.split(".")
+        if len(parts) == 2 or (len(parts) == 3 and parts[1] in ("exceptions", "testing", "_native")):
+            short.setdefault(parts[-1], []).append(qual)
+    def pick(quals: List[str]) -> Optional[str]:
+        # A class re-exported by `surefoot` is linked where it is defined.
+        defined = [q for q in quals if ".exceptions." in q or ".testing." in q] if len(quals) > 1 else quals
+        return defined[0] if len(defined) == 1 else None
+
+    SITE.py_short = {k: "#" + q for k, v in short.items() if k[:1].isupper() and (q := pick(v))}
     pydoc = PyDoc(py)
     pydoc.build()
+    SITE.py_short = {}
     pages.append(py)
     c = Page("c", "C API")
     c.heading(1, "C API reference", "c-api")
