@@ -95,6 +95,7 @@ class Site:
         # While the Python reference is written: bare class names its docstrings use
         # (`RateLimit`, `Client`) -> their entry.
         self.py_short: Dict[str, str] = {}
+        self.rust: Dict[str, str] = {}  # "surefoot::Error" -> "../doc/surefoot/error/struct.Error.html"
 
 
 SITE = Site()
@@ -112,6 +113,8 @@ def code_span(text: str) -> str:
         return f'<a class="ref" href="{SITE.c_symbols[bare]}">{inner}</a>'
     if "." in bare and bare in SITE.py_names:
         return f'<a class="ref" href="{SITE.py_names[bare]}">{inner}</a>'
+    if bare in SITE.rust:
+        return f'<a class="ref" href="{SITE.rust[bare]}">{inner}</a>'
     if bare in SITE.py_short:
         return f'<a class="ref" href="{SITE.py_short[bare]}">{inner}</a>'
     return inner
@@ -1040,6 +1043,39 @@ def rust_item_file(src: Path, pub_mods: List[str], module: str, name: str) -> st
     return f"{where}{kind}.{name}.html"
 
 
+RUST_CRATES = [("surefoot", "crates/surefoot"), ("surefoot_emulator", "crates/surefoot-emulator")]
+
+
+def rust_links() -> Dict[str, str]:
+    """rustdoc pages of the names the guide writes in code: each crate, its public modules,
+    the items defined at a module's top level (`surefoot::pyai::Client`) and the ones
+    re-exported at the crate root (`surefoot::Error`)."""
+    out: Dict[str, str] = {}
+    item_re = re.compile(r"^pub (struct|enum|type|trait|fn|const) (\w+)", re.M)
+    # `surefoot::Error` is also a class of the C++ header: such names are not linked to Rust
+    # (the guide links them by hand where it means Rust), nor is a bare crate name
+    # (`surefoot` is also the command and the Python package).
+    cpp = set(re.findall(r"^class (\w+)", read("include/surefoot.hpp"), re.M))
+    for crate, folder in RUST_CRATES:
+        src = ROOT / folder / "src"
+        lib = (src / "lib.rs").read_text(encoding="utf-8")
+        mods = re.findall(r"^pub mod (\w+);", lib, re.M)
+        for mod in mods:
+            out[f"{crate}::{mod}"] = f"../doc/{crate}/{mod}/index.html"
+            f = src / f"{mod}.rs"
+            if not f.exists():
+                f = src / mod / "mod.rs"
+            if f.exists():
+                for kind, name in item_re.findall(f.read_text(encoding="utf-8")):
+                    kind = {"const": "constant"}.get(kind, kind)
+                    out[f"{crate}::{mod}::{name}"] = f"../doc/{crate}/{mod}/{kind}.{name}.html"
+        for module, group in re.findall(r"^pub use (\w+)::\{?([\w, ]+)\}?;", lib, re.M):
+            for name in (n.strip() for n in group.split(",")):
+                if name:
+                    out[f"{crate}::{name}"] = f"../doc/{crate}/{rust_item_file(src, mods, module, name)}"
+    return {k: v for k, v in out.items() if not (k.startswith("surefoot::") and k.split("::", 1)[1] in cpp)}
+
+
 # ----- page shell --------------------------------------------------------------------------
 
 
@@ -1089,6 +1125,7 @@ def shell(page: Page, ver: str) -> str:
 def build(out: Path) -> dict:
     ver = version()
     SITE.c_symbols = {n: f"c.html#{n}" for n in c_symbols()}
+    SITE.rust = rust_links()
     SITE.py_names = py_names()
     if out.exists():
         shutil.rmtree(out)
