@@ -333,7 +333,8 @@ def d_include(page: Page, args: List[str]) -> None:
 def d_examples(page: Page, args: List[str]) -> None:
     """@examples DIR GLOB — every matching file of a directory, each as @include."""
     folder, pattern = args
-    files = sorted((ROOT / folder).glob(pattern))
+    # A quickstart comes first, the others in name order.
+    files = sorted((ROOT / folder).glob(pattern), key=lambda f: (not f.stem.startswith("quickstart"), f.name))
     if not files:
         raise SystemExit(f"{page.name}: @examples {folder} {pattern}: no files")
     d_include(page, [rel(p) for p in files])
