@@ -11,6 +11,8 @@ EXTRA_TESTS :=
 .DEFAULT_GOAL := demo
 -include bindings/c/rules.mk
 -include bindings/python/rules.mk
+# `make docs` (the site in target/docs); `make test` checks its links: docs/rules.mk.
+-include docs/rules.mk
 # `make bench` (never part of `make test`): side-by-side benchmarks, bench/RESULTS.md.
 -include bench/rules.mk
 # `make fuzz` (never part of `make test`, which replays the corpus): fuzz/rules.mk.
