@@ -141,6 +141,30 @@ pub trait PacingStore: Send + Sync + 'static {
         false
     }
 
+    /// How long a concurrency slot is leased for: a holder renews it (about every third
+    /// of this) while it holds it, so a process that dies without releasing its slots
+    /// frees them within this time.
+    ///
+    /// ```
+    /// use surefoot::pacing::{MemoryStore, PacingStore};
+    /// assert_eq!(MemoryStore::new().slot_lease().as_secs(), 30);
+    /// ```
+    fn slot_lease(&self) -> Duration {
+        Duration::from_secs(30)
+    }
+
+    /// Pacing decisions this store made locally because its backend did not answer in
+    /// time (always 0 for a store without a backend); see
+    /// [`Metrics::pacing_store_fallbacks`](crate::Metrics::pacing_store_fallbacks).
+    ///
+    /// ```
+    /// use surefoot::pacing::{MemoryStore, PacingStore};
+    /// assert_eq!(MemoryStore::new().fallback_decisions(), 0);
+    /// ```
+    fn fallback_decisions(&self) -> u64 {
+        0
+    }
+
     /// One pacing decision, atomically: if `key` is paused, [`Reservation::Paused`];
     /// else reserve the next GCRA slot under `limit` and answer the wait, unless the wait
     /// exceeds `max_wait` ([`Reservation::TooLong`], nothing reserved).
