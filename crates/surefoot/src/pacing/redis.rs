@@ -390,6 +390,9 @@ struct Shared {
     local: MemoryStore,
     /// Processes the store last saw active on each key (from the reserve script).
     processes: Mutex<HashMap<String, u32>>,
+    /// Where each key's last decision was made (true: Redis), so the first decision
+    /// after a switch gives no burst credit.
+    decided_on_redis: Mutex<HashMap<String, bool>>,
     /// This process's id on every key (with the pid appended, so a forked child is
     /// another process).
     process_id: String,
@@ -526,6 +529,7 @@ impl RedisStore {
                 started: AtomicBool::new(false),
                 local: MemoryStore::new(),
                 processes: Mutex::new(HashMap::new()),
+                decided_on_redis: Mutex::new(HashMap::new()),
                 process_id: uuid::Uuid::new_v4().simple().to_string(),
                 pid: std::sync::atomic::AtomicU32::new(std::process::id()),
                 next_slot: AtomicU64::new(1),
@@ -704,6 +708,23 @@ impl RedisStore {
         }
     }
 
+    /// Record that `key` is decided on Redis (`true`) or locally; whether that is a
+    /// switch from the other.
+    fn switched(&self, key: &str, on_redis: bool) -> bool {
+        let mut map = lock(&self.shared.decided_on_redis);
+        match map.get_mut(key) {
+            Some(v) if *v == on_redis => false,
+            Some(v) => {
+                *v = on_redis;
+                true
+            }
+            None => {
+                map.insert(key.to_owned(), on_redis);
+                false
+            }
+        }
+    }
+
     fn count_fallback(&self) {
         self.shared.fallbacks.fetch_add(1, Ordering::Relaxed);
     }
@@ -724,6 +745,12 @@ impl RedisStore {
             self.redis_key(key, "procs"),
         ];
         let pid = self.process_id();
+        let back = lock(&self.shared.decided_on_redis).get(key) == Some(&false);
+        let floor = if back {
+            micros(self.shared.local.schedule_ahead(key)).max(tau)
+        } else {
+            0
+        };
         let (verdict, us, cause, procs): (i64, i64, String, i64) = self
             .run(|mut c| async move {
                 scripts()
@@ -737,17 +764,25 @@ impl RedisStore {
                     .arg(max)
                     .arg(pid)
                     .arg(u64::try_from(ACTIVE_WINDOW.as_millis()).unwrap_or(10_000))
+                    .arg(floor)
                     .invoke_async(&mut c)
                     .await
             })
             .await?;
+        self.switched(key, true);
         lock(&self.shared.processes).insert(
             key.to_owned(),
             u32::try_from(procs.max(1)).unwrap_or(u32::MAX),
         );
         let d = Duration::from_micros(u64::try_from(us.max(0)).unwrap_or(0));
         Some(match verdict {
-            0 => Reservation::Go(d),
+            0 => {
+                // Mirrored locally, so an outage that starts now continues this schedule.
+                self.shared
+                    .local
+                    .follow(key, d + limit.emission_interval() + limit.restart_gap());
+                Reservation::Go(d)
+            }
             1 => Reservation::TooLong(d),
             _ => {
                 let cause = cause_from_json(&cause);
@@ -963,6 +998,9 @@ impl PacingStore for RedisStore {
                 if !self.shared.opts.fail_closed {
                     self.count_fallback();
                     let share = fair_share(*limit, self.processes_seen(key));
+                    if self.switched(key, false) {
+                        self.shared.local.spend_burst(key, &share);
+                    }
                     return self.shared.local.reserve_now(key, &share, max_wait);
                 }
                 let budget = max_wait.map(|m| m.saturating_sub(start.elapsed()));

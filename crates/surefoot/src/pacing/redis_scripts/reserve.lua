@@ -5,6 +5,9 @@
 -- ARGV[1] emission interval (us)   ARGV[2] burst tolerance tau (us)
 -- ARGV[3] restart gap (us)         ARGV[4] longest acceptable wait (us), -1 for none
 -- ARGV[5] this process's id        ARGV[6] how long a process counts as active (ms)
+-- ARGV[7] the least the schedule must stand ahead of now (us): after this process paced
+--         the key locally during an outage, its own schedule and no burst credit (the
+--         server's burst may be spent); 0 otherwise
 -- Returns {verdict, microseconds, cause, processes}: verdict 0 = go after the wait,
 -- 1 = the wait is too long (nothing reserved), 2 = paused for that long.
 if redis.replicate_commands then pcall(redis.replicate_commands) end
@@ -25,6 +28,10 @@ end
 local interval = tonumber(ARGV[1])
 local tau = tonumber(ARGV[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+local floor = now + tonumber(ARGV[7])
+if tat < floor then
+  tat = floor
+end
 local gap = 0
 if tat <= now then
   gap = tonumber(ARGV[3])
