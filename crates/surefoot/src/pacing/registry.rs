@@ -177,7 +177,7 @@ pub fn shared_concurrency_limiter_in(
 /// assert_eq!(s.name(), "memory");
 /// let r = surefoot::pacing::store_from_url("redis://:pw@127.0.0.1:6379/0")?;
 /// assert!(r.is_shared() && !r.name().contains("pw"));
-/// let e = surefoot::pacing::store_from_url("redis//oops").unwrap_err();
+/// let e = surefoot::pacing::store_from_url("redis//oops").err().unwrap();
 /// assert_eq!(e.code(), "invalid_request");
 /// # Ok::<(), surefoot::Error>(())
 /// ```
