@@ -23,6 +23,7 @@ fn surefoot() -> Command {
         "SPECALA_BASE_URL",
         "PYAI_BASE_URL",
         "RUST_LOG",
+        "SUREFOOT_PACING_STORE",
     ] {
         c.env_remove(var);
     }
@@ -596,4 +597,37 @@ fn demo_runs_clean_on_a_small_scale() {
         stdout.contains("OK: every item done exactly once"),
         "{stdout}"
     );
+}
+
+#[test]
+fn pacing_store_flag_and_variable() {
+    let emu = specala();
+    // A malformed URL: invalid_request (13), naming the problem, never the password.
+    let out = run(specala_cmd(&emu, SPECALA_KEY).args([
+        "transcriptions",
+        "list",
+        "--pacing-store",
+        "redis://:hunter2@127.0.0.1:6379/zero",
+    ]));
+    let stderr = text(&out.stderr);
+    assert_eq!(code(&out), 13, "{stderr}");
+    assert!(stderr.contains("pacing store URL"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    // The variable names a Redis that is not there: the listing still works (paced
+    // locally).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = run(specala_cmd(&emu, SPECALA_KEY)
+        .env(
+            "SUREFOOT_PACING_STORE",
+            format!("redis://:hunter2@127.0.0.1:{port}/0"),
+        )
+        .args(["transcriptions", "list", "--json", "--max", "3"]));
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("hunter2"));
+    let items: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(items.len(), 3);
 }

@@ -557,3 +557,36 @@ fn redis_down_from_the_start_paces_locally_with_one_warning() {
     assert_eq!(warnings, 1, "{stderr}");
     assert!(!stderr.contains("hunter2"), "{stderr}");
 }
+
+#[test]
+fn a_password_in_the_store_url_never_shows() {
+    let url = "redis://user:hunter2-secret@127.0.0.1:6390/1";
+    let builder = surefoot::Client::builder()
+        .base_url("http://127.0.0.1:9")
+        .pacing_store_url(url);
+    assert!(!format!("{builder:?}").contains("hunter2"), "{builder:?}");
+    let client = builder.build().unwrap();
+    let store = client.pacing_store();
+    assert_eq!(
+        store.name(),
+        "redis://user:***@127.0.0.1:6390/1 prefix=surefoot:"
+    );
+    assert!(!format!("{client:?}").contains("hunter2"));
+    let direct = RedisStore::connect(url).unwrap();
+    assert!(!format!("{direct:?}").contains("hunter2"));
+    for bad in [
+        "redis://user:hunter2-secret@127.0.0.1:6390/x",
+        "redis://user:hunter2-secret@127.0.0.1:99999/0",
+        "redis://user:hunter2-secret@127.0.0.1:6390/0?oops=hunter2-secret",
+        "rediz://user:hunter2-secret@127.0.0.1:6390/0",
+    ] {
+        let e = surefoot::Client::builder()
+            .base_url("http://127.0.0.1:9")
+            .pacing_store_url(bad)
+            .build()
+            .unwrap_err();
+        assert_eq!(e.code(), "invalid_request");
+        assert!(e.message().starts_with("pacing store"), "{}", e.message());
+        assert!(!format!("{e:?} {e}").contains("hunter2"), "{e:?}");
+    }
+}
