@@ -1042,6 +1042,10 @@ impl PacingStore for RedisStore {
         })
     }
 
+    fn known_pause<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Pause>> {
+        Box::pin(std::future::ready(self.shared.local.paused_now(key)))
+    }
+
     fn paused<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Pause>> {
         Box::pin(async move {
             let k = self.redis_key(key, "pause");

@@ -187,6 +187,24 @@ pub trait PacingStore: Send + Sync + 'static {
     /// The pause in force on `key`, if any.
     fn paused<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Pause>>;
 
+    /// The pause this process knows of on `key` without asking a backend: what the
+    /// pacer checks after sleeping until its reserved slot, so one pacing decision stays
+    /// one round trip. A shared store answers what it last saw (pauses set by this
+    /// process, and those its reserve and paused answers brought back from others);
+    /// the default asks [`paused`](PacingStore::paused).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use surefoot::pacing::{MemoryStore, PacingStore};
+    /// let s = MemoryStore::new();
+    /// s.pause("k", std::time::Duration::from_secs(1), None).await;
+    /// assert!(s.known_pause("k").await.is_some());
+    /// # }
+    /// ```
+    fn known_pause<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Pause>> {
+        self.paused(key)
+    }
+
     /// The limit learned for `key` (from 429s or headers), if one is in force.
     fn learned<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<RateLimit>>;
 
