@@ -434,6 +434,10 @@ impl ClientBuilder {
 
 /// The environment variable a client reads its pacing store URL from when none is
 /// given (`redis://host:6379/0`; see [`ClientBuilder::pacing_store_url`]).
+///
+/// ```
+/// assert_eq!(surefoot::PACING_STORE_ENV, "SUREFOOT_PACING_STORE");
+/// ```
 pub const PACING_STORE_ENV: &str = "SUREFOOT_PACING_STORE";
 
 /// A client for an HTTP API that follows surefoot's conventions (bearer keys, JSON errors,

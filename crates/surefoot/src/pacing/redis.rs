@@ -25,11 +25,30 @@ use super::RateLimit;
 use crate::error::{Error, ErrorKind, Result};
 
 /// The default prefix of every Redis key the store writes.
+///
+/// ```
+/// let s = surefoot::pacing::RedisStore::connect("redis://127.0.0.1/0")?;
+/// assert_eq!(s.prefix(), surefoot::pacing::DEFAULT_PREFIX);
+/// # Ok::<(), surefoot::Error>(())
+/// ```
 pub const DEFAULT_PREFIX: &str = "surefoot:";
 /// The default longest wait for Redis to answer one pacing decision before this process
 /// decides locally.
+///
+/// ```
+/// let s = surefoot::pacing::RedisStore::connect("redis://127.0.0.1/0")?;
+/// assert_eq!(s.decision_timeout(), surefoot::pacing::DEFAULT_DECISION_TIMEOUT);
+/// # Ok::<(), surefoot::Error>(())
+/// ```
 pub const DEFAULT_DECISION_TIMEOUT: Duration = Duration::from_millis(50);
 /// The default lease of a concurrency slot (renewed while held).
+///
+/// ```
+/// use surefoot::pacing::PacingStore;
+/// let s = surefoot::pacing::RedisStore::connect("redis://127.0.0.1/0")?;
+/// assert_eq!(s.slot_lease(), surefoot::pacing::DEFAULT_SLOT_LEASE);
+/// # Ok::<(), surefoot::Error>(())
+/// ```
 pub const DEFAULT_SLOT_LEASE: Duration = Duration::from_secs(15);
 /// How long a process counts as active on a key after its last decision there.
 const ACTIVE_WINDOW: Duration = Duration::from_secs(10);
