@@ -9,9 +9,9 @@ release emulator at its documented 50/s burst 10. Side by side, in one run:
 * ``pyrate``: PyrateLimiter's Redis bucket (50/s) + requests (urllib3 Retry).
 
 For each run: wall / ideal (ideal = (2,000 - burst) / 50 s), the emulator's 429s, failed
-calls, Redis round trips per request (the ``INFO commandstats`` delta, the driver's own
-commands left out). Then the latency the store adds per request (one process, one
-thread, no server limit: surefoot on Redis minus surefoot in memory, per request; for the
+calls, Redis round trips per request (commands clients sent, counted with `MONITOR`; not
+those scripts run inside Redis, nor connection set-up). Then the latency the store adds
+per request (one process, one thread, no server limit: surefoot on Redis minus surefoot in memory, per request; for the
 peers their limiter call alone), and one run per Redis client with Redis killed halfway
 (4 processes). Writes bench/many_results.json; bench/report.py puts the section into
 bench/RESULTS.md.
@@ -225,6 +225,55 @@ class Redis:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class Monitor:
+    """Counts the commands clients send (round trips) with `MONITOR`, leaving out the
+    commands scripts run inside Redis (`[… lua]` lines) and connection set-up."""
+
+    SETUP = {"info", "ping", "client", "select", "hello", "script", "flushall", "monitor"}
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.sock.sendall(b"MONITOR\r\n")
+        self.sent = 0
+        self.by_command: dict[str, int] = {}
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        buf = b""
+        try:
+            while True:
+                chunk = self.sock.recv(1 << 16)
+                if not chunk:
+                    return
+                buf += chunk
+                *lines, buf = buf.split(b"\r\n")
+                for line in lines:
+                    text = line.decode(errors="replace")
+                    if not text.startswith("+") or " lua]" in text or "[" not in text:
+                        continue
+                    try:
+                        cmd = text.split("] ", 1)[1].split(" ", 1)[0].strip('"').lower()
+                    except IndexError:
+                        continue
+                    if cmd in self.SETUP:
+                        continue
+                    self.sent += 1
+                    self.by_command[cmd] = self.by_command.get(cmd, 0) + 1
+        except OSError:
+            return
+
+    def stop(self) -> tuple[int, dict[str, int]]:
+        time.sleep(0.2)
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+        self.thread.join(timeout=5)
+        return self.sent, self.by_command
+
+
 class Emulator:
     def __init__(self, *args: str) -> None:
         self.proc = subprocess.Popen(
@@ -280,7 +329,7 @@ def run(
         if line != "ready":
             raise RuntimeError(f"{kind} worker: {line!r} {p.stderr.read() if p.stderr else ''}")
     emu.admin("POST", "stats/reset")
-    before = redis.calls()
+    monitor = Monitor(redis.port) if kill_at is None else None
     start = time.monotonic()
     for p in procs:
         assert p.stdin is not None
@@ -312,11 +361,8 @@ def run(
         "rate_limited": stats["rate_limited"],
         "lat": [x for o in outs for x in o["lat"]],
     }
-    if kill_at is None:
-        after = redis.calls()
-        ignored = {"info", "flushall", "ping", "client|setinfo", "select", "hello"}
-        result["redis_calls"] = sum(v - before.get(k, 0) for k, v in after.items() if k not in ignored)
-        result["redis_by_command"] = {k: v - before.get(k, 0) for k, v in after.items() if k not in ignored and v - before.get(k, 0) > 0}
+    if monitor is not None:
+        result["redis_calls"], result["redis_by_command"] = monitor.stop()
     else:
         assert at_kill is not None
         result["killed_at"] = kill_at

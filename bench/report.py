@@ -563,8 +563,9 @@ the release emulator at PyAI's documented {rate}/s burst {burst}; one redis-serv
 on loopback, flushed before each run. Ideal = ({n:,} − {burst}) ÷ {rate} = {ideal:.1f} s. Every client is given
 the key's limit (surefoot `rate_limit="{rate}/s burst {burst}"`; `limits` `"{rate}/second"`; PyrateLimiter
 `Rate({rate}, Duration.SECOND)`); the peers retry 429s with urllib3 `Retry` honouring `Retry-After`.
-Redis round trips per request: the `INFO commandstats` delta of the run (the driver's own
-commands left out) ÷ the requests the emulator saw. From bench/many.py, run on {data['date']}.
+Redis round trips per request: the commands the clients sent to Redis during the run
+(counted with `MONITOR`; commands that scripts run inside Redis and connection set-up left
+out) ÷ the requests the emulator saw. From bench/many.py, run on {data['date']}.
 
 {table(["client", "processes", "wall ÷ ideal", "429s", "429 share", "failed", "Redis calls / request"], rows)}
 
