@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: demo test test-rust lint doc emulator clean
+.PHONY: demo test test-rust lint doc emulator clean redis-available
 
 # Each binding adds its own rules and appends its test target to EXTRA_TESTS.
 EXTRA_TESTS :=
@@ -23,7 +23,14 @@ demo:
 
 test: lint test-rust doc $(EXTRA_TESTS)
 
-test-rust:
+# The pacing tests on Redis start redis-server themselves; CI machines start without it
+# (the CI user is root).
+redis-available:
+	@command -v redis-server >/dev/null 2>&1 || { \
+		echo "redis-server is missing: installing the redis-server package with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
+
+test-rust: redis-available
 	$(CARGO) test --workspace --all-targets
 	$(CARGO) test --workspace --doc
 

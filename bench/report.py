@@ -523,6 +523,68 @@ def headlines(res: dict[str, Any]) -> list[str]:
 # ----- the report -------------------------------------------------------------------------
 
 
+def many(data: dict[str, Any]) -> tuple[str, list[str]]:
+    """Section 6 from bench/many_results.json (bench/many.py): no plot, tables only."""
+    names = {
+        "surefoot-memory": "surefoot, in-process pacer",
+        "surefoot-redis": "surefoot, `pacing_store=\"redis://…\"`",
+        "limits": "`limits` moving window on Redis + requests",
+        "pyrate": "PyrateLimiter Redis bucket + requests",
+    }
+    n, rate, burst = data["n"], data["rate"], data["burst"]
+    ideal = (n - burst) / rate
+    rows = []
+    for r in data["runs"]:
+        per_req = r.get("redis_calls", 0) / max(r["requests"], 1)
+        rows.append([
+            names[r["kind"]], str(r["processes"]), f"{r['wall'] / ideal:.2f}", str(r["rate_limited"]),
+            f"{100 * r['rate_limited'] / max(r['requests'], 1):.1f} %", str(r["failed"]),
+            "–" if r["kind"] == "surefoot-memory" else f"{per_req:.2f}",
+        ])
+    lat = data["latency"]
+    base = lat["surefoot-memory"]
+    lat_rows = [
+        [names["surefoot-redis"], f"{lat['surefoot-redis']['p50'] - base['p50']:.3f}",
+         f"{lat['surefoot-redis']['p99'] - base['p99']:.3f}",
+         f"per call: {lat['surefoot-redis']['p50']:.3f} / {lat['surefoot-redis']['p99']:.3f} vs in-process "
+         f"{base['p50']:.3f} / {base['p99']:.3f}"],
+        [names["limits"], f"{lat['limits']['p50']:.3f}", f"{lat['limits']['p99']:.3f}", "the `hit()` call alone"],
+        [names["pyrate"], f"{lat['pyrate']['p50']:.3f}", f"{lat['pyrate']['p99']:.3f}", "the `try_acquire()` call alone"],
+    ]
+    out_rows = []
+    for r in data["outage"]:
+        away = max(r["away_requests"], 1)
+        out_rows.append([
+            names[r["kind"]], f"{r['wall'] / ideal:.2f}", str(r["failed"]), str(r["rate_limited"]),
+            f"{r['away_429']} of {r['away_requests']} ({100 * r['away_429'] / away:.1f} %)",
+        ])
+    body = f"""{n:,} GETs on one PyAI key, split over 1–8 client processes × {data['threads']} threads, against
+the release emulator at PyAI's documented {rate}/s burst {burst}; one redis-server ({data['redis'].split(' sha=')[0]})
+on loopback, flushed before each run. Ideal = ({n:,} − {burst}) ÷ {rate} = {ideal:.1f} s. Every client is given
+the key's limit (surefoot `rate_limit="{rate}/s burst {burst}"`; `limits` `"{rate}/second"`; PyrateLimiter
+`Rate({rate}, Duration.SECOND)`); the peers retry 429s with urllib3 `Retry` honouring `Retry-After`.
+Redis round trips per request: the commands the clients sent to Redis during the run
+(counted with `MONITOR`; commands that scripts run inside Redis and connection set-up left
+out) ÷ the requests the emulator saw. From bench/many.py, run on {data['date']}.
+
+{table(["client", "processes", "wall ÷ ideal", "429s", "429 share", "failed", "Redis calls / request"], rows)}
+
+**Latency the store adds** (one process, one thread, {lat['surefoot-redis']['n']} calls, no server limit, ms):
+
+{table(["client", "p50", "p99", "how"], lat_rows)}
+
+**Redis killed halfway** (4 processes; redis-server SIGKILLed at {ideal / 2:.0f} s and left down):
+
+{table(["client", "wall ÷ ideal", "failed", "429s", "429s among requests sent while Redis was away"], out_rows)}
+"""
+    gaps = []
+    for r in data["runs"]:
+        if r["kind"] == "surefoot-redis" and (r["wall"] / ideal > 1.05 or r["rate_limited"] > 0.005 * r["requests"]):
+            gaps.append(f"Many processes: surefoot on Redis with {r['processes']} processes took "
+                        f"{r['wall'] / ideal:.2f}× the ideal with {r['rate_limited']} 429s (target ≤ 1.05×, ≤ 0.5 %).")
+    return body, gaps
+
+
 def main() -> None:
     src = Path(sys.argv[1]) if len(sys.argv) > 1 else BENCH / "results.json"
     dst = Path(sys.argv[2]) if len(sys.argv) > 2 else BENCH / "RESULTS.md"
@@ -547,6 +609,11 @@ def main() -> None:
         secs = data.get("durations_s", {}).get(key)
         sections.append(f"## {title}\n\n{body}\n\n![{title}]({rel(plots / (png + '.png'))})\n"
                         + (f"\n_This benchmark took {secs:.0f} s._\n" if secs else ""))
+        all_gaps += gaps
+    many_src = src.with_name("many_results.json")
+    if many_src.exists():
+        body, gaps = many(json.loads(many_src.read_text()))
+        sections.append(f"## 6. Many processes, one key\n\n{body}\n")
         all_gaps += gaps
     v = m["versions"]
     total = sum(data.get("durations_s", {}).values())

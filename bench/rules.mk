@@ -21,11 +21,34 @@ BENCH_TARGET := $(CURDIR)/bench/target
 BENCH_PEERS  := "maturin>=1.9.4,<2" requests urllib3 httpx tenacity aiohttp matplotlib
 BENCH_CC     ?= cc
 
-.PHONY: bench bench-quick bench-report bench-build
+.PHONY: bench bench-quick bench-report bench-build bench-many bench-many-build
 
-bench: bench-build
+bench: bench-build bench-many-build
 	$(BENCH_PY) bench/run.py
+	$(BENCH_PY) bench/many.py
 	$(BENCH_PY) bench/report.py
+
+# "Many processes, one key" alone (bench/many.py): surefoot in-process vs surefoot on
+# Redis vs `limits` and PyrateLimiter on Redis, with a redis-server of its own.
+bench-many: bench-many-build
+	$(BENCH_PY) bench/many.py
+	$(BENCH_PY) bench/report.py
+
+# The Redis peers from PyPI, redis-server from apt, the release emulator and wheel.
+BENCH_MANY_PEERS := "maturin>=1.9.4,<2" requests redis "limits[redis]" pyrate-limiter matplotlib
+
+bench-many-build: redis-available
+	@$(BENCH_PYTHON) -c "import venv, ensurepip" 2>/dev/null || { \
+		echo "$(BENCH_PYTHON) cannot create venvs: installing python3-venv with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv >/dev/null; }
+	test -x $(BENCH_PY) || $(BENCH_PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_PY) -m pip install --quiet --disable-pip-version-check $(BENCH_MANY_PEERS)
+	CARGO_TARGET_DIR=$(BENCH_TARGET) $(CARGO) build --quiet --release -p surefoot-emulator
+	rm -rf $(BENCH_TARGET)/wheels
+	CARGO_TARGET_DIR=$(BENCH_TARGET) $(BENCH_VENV)/bin/maturin build --quiet --release --strip \
+		--interpreter $(BENCH_PY) --out $(BENCH_TARGET)/wheels
+	$(BENCH_PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps \
+		$(BENCH_TARGET)/wheels/surefoot-*.whl
 
 bench-quick: bench-build
 	$(BENCH_PY) bench/run.py --quick

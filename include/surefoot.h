@@ -643,6 +643,21 @@ sf_result sf_client_options_add_surface(sf_client_options *opts,
 sf_result sf_client_options_set_pacing(sf_client_options *opts, bool enabled);
 
 /**
+ * Keeps the client's pacing state in the store `url` names, so many processes and hosts
+ * on one key share one budget: `"redis://[:password@]host[:port][/db]"` (`rediss://` for
+ * TLS; options in the query: `prefix`, `timeout_ms`, `fail=closed`, `lease_ms`) or
+ * `"memory"` (in-process). NULL restores the default: the `SUREFOOT_PACING_STORE`
+ * environment variable, else in-process. The string is copied. A malformed URL returns
+ * `SF_INVALID_ARGUMENT` and is kept, so `sf_client_new` fails too, with an `sf_error`
+ * whose message names the problem (never the password). Clients of one process given
+ * the same URL share one connection.
+ *
+ * # Safety
+ * `opts` is NULL or live options; `url` is NULL or a NUL-terminated string.
+ */
+sf_result sf_client_options_set_pacing_store(sf_client_options *opts, const char *url);
+
+/**
  * Caps the concurrent realtime sessions this key may hold (PyAI): extra
  * `sf_pyai_realtime_open` calls wait for a slot instead of failing. 0 = no cap (default).
  *

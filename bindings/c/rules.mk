@@ -136,6 +136,8 @@ c-test-build: c-tools-available
 	$(CC) -std=c99 $(SF_C_WARN) -g $(SF_C_SANITIZE) $(SF_C_VECTORS_SRC) -o $(SF_C_OUT)/sf_vectors_asan \
 		$$($(SF_C_PKG) --cflags surefoot) $(SF_C_STAGE)/lib/libsurefoot.a \
 		$$($(SF_C_PKG) --static --libs-only-other --libs-only-l surefoot | sed 's/-lsurefoot//') -lpthread
+	$(CC) -std=c99 $(SF_C_WARN) -g tests/c/redis_fleet.c -o $(SF_C_OUT)/sf_redis_fleet \
+		$$($(SF_C_PKG) --cflags --libs surefoot) -Wl,-rpath,$(SF_C_STAGE)/lib
 	$(CC) -std=c99 $(SF_C_WARN) examples/c/quickstart.c -o $(SF_C_OUT)/quickstart \
 		$$($(SF_C_PKG) --cflags --libs surefoot) -Wl,-rpath,$(SF_C_STAGE)/lib
 	$(CXX) -std=c++17 $(SF_C_WARN) examples/cpp/quickstart.cpp -o $(SF_C_OUT)/quickstart_cpp \
@@ -165,9 +167,10 @@ c-cmake-examples: c-cmake-available
 		-DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS="$(SF_C_WARN)" -DCMAKE_CXX_FLAGS="$(SF_C_WARN)"
 	cmake --build $(SF_C_CMAKE_BUILD)
 
-c-test-run:
+c-test-run: redis-available
 	bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_OUT)/sf_tests
 	bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_OUT)/sf_cpp_tests
+	bash tests/c/with_redis.sh bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_OUT)/sf_redis_fleet
 	$(SF_C_OUT)/sf_vectors tests/vectors
 
 # LeakSanitizer on; suppressions cover only the Rust runtime's one-time allocations (see

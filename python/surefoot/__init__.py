@@ -13,6 +13,11 @@ clients::
     pyai = surefoot.PyAI(max_retry_wait=30.0)  # key from PYAI_API_KEY
     job = pyai.jobs.create("https://example.com/a.wav")   # exactly once, even if retried
 
+Many processes on one key (gunicorn or Celery workers, a ``multiprocessing`` pool, several
+hosts) share one budget through Redis: ``surefoot.PyAI(pacing_store="redis://host:6379/0")``
+on any constructor, or ``SUREFOOT_PACING_STORE=redis://host:6379/0`` in the environment.
+A Redis that does not answer never fails a call: each process paces locally at its share.
+
 Every method has an async twin on ``AsyncClient``, ``AsyncSpecala`` and ``AsyncPyAI``.
 Errors are :mod:`surefoot.exceptions`; branch on ``err.code``. Times are seconds
 (``float``). Log records go to the ``surefoot`` logger.

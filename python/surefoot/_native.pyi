@@ -75,6 +75,12 @@ class _ClientOptions(TypedDict, total=False):
     429s."""
     pacing: bool
     """Client-side pacing (default on; 429s are retried either way)."""
+    pacing_store: str | None
+    """Where pacing state lives, so many processes and hosts on one key share one budget:
+    ``"redis://host:6379/0"`` (``rediss://`` for TLS; options in the query: ``prefix``,
+    ``timeout_ms``, ``fail=closed``, ``lease_ms``) or ``"memory"``; default: the
+    ``SUREFOOT_PACING_STORE`` environment variable, else in-process. A malformed URL raises
+    ``InvalidRequestError`` naming the problem (never the password)."""
     max_concurrent_sessions: int | None
     """PyAI: cap on realtime sessions held at once; extra ``open()`` calls wait."""
     allow_insecure_http: bool

@@ -42,6 +42,7 @@ pub struct sf_client_options {
     backoff: Option<(Duration, Duration)>,
     rate_limit: Option<RateLimit>,
     disable_pacing: bool,
+    pacing_store: Option<String>,
     max_concurrent_sessions: Option<usize>,
     allow_insecure_http: bool,
     headers: Vec<(String, String)>,
@@ -88,6 +89,9 @@ impl sf_client_options {
         }
         if self.disable_pacing {
             b = b.disable_pacing();
+        }
+        if let Some(url) = &self.pacing_store {
+            b = b.pacing_store_url(url.clone());
         }
         if let Some(n) = self.max_concurrent_sessions {
             b = b.max_concurrent_sessions(n);
@@ -411,6 +415,34 @@ pub unsafe extern "C" fn sf_client_options_set_pacing(
     set(opts, |o| {
         o.disable_pacing = !enabled;
         Ok(())
+    })
+}
+
+/// Keeps the client's pacing state in the store `url` names, so many processes and hosts
+/// on one key share one budget: `"redis://[:password@]host[:port][/db]"` (`rediss://` for
+/// TLS; options in the query: `prefix`, `timeout_ms`, `fail=closed`, `lease_ms`) or
+/// `"memory"` (in-process). NULL restores the default: the `SUREFOOT_PACING_STORE`
+/// environment variable, else in-process. The string is copied. A malformed URL returns
+/// `SF_INVALID_ARGUMENT` and is kept, so `sf_client_new` fails too, with an `sf_error`
+/// whose message names the problem (never the password). Clients of one process given
+/// the same URL share one connection.
+///
+/// # Safety
+/// `opts` is NULL or live options; `url` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn sf_client_options_set_pacing_store(
+    opts: *mut sf_client_options,
+    url: *const c_char,
+) -> sf_result {
+    set(opts, |o| {
+        if url.is_null() {
+            o.pacing_store = None;
+            return Ok(());
+        }
+        let url = unsafe { arg_str(url, "url") }?.to_string();
+        let checked = surefoot::pacing::store_from_url(&url);
+        o.pacing_store = Some(url);
+        checked.map(drop).map_err(Failure::from)
     })
 }
 

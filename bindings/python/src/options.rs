@@ -23,6 +23,7 @@ pub(crate) const OPTION_NAMES: &[&str] = &[
     "backoff",
     "rate_limit",
     "pacing",
+    "pacing_store",
     "max_concurrent_sessions",
     "allow_insecure_http",
     "headers",
@@ -161,6 +162,8 @@ fn apply(
         },
         "pacing" if value.extract::<bool>()? => b,
         "pacing" => b.disable_pacing(),
+        "pacing_store" if value.is_none() => b,
+        "pacing_store" => b.pacing_store_url(value.extract::<String>()?),
         "max_concurrent_sessions" if value.is_none() => b,
         "max_concurrent_sessions" => {
             let n: usize = value.extract()?;

@@ -160,6 +160,11 @@ pub struct SpecalaConnection {
     /// Retries of one request after 429s, 5xx, dropped connections and timeouts.
     #[arg(long, global = true, value_name = "N", default_value_t = 5)]
     pub max_retries: u32,
+    /// Share the key's budget with every process and host using the same store:
+    /// redis://[:password@]host[:port][/db] (or rediss://). Without it the variable
+    /// SUREFOOT_PACING_STORE is read; without either, pacing stays in this process.
+    #[arg(long, global = true, value_name = "URL")]
+    pub pacing_store: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -248,6 +253,11 @@ pub struct PyaiConnection {
     /// Retries of one request after 429s, 5xx, dropped connections and timeouts.
     #[arg(long, global = true, value_name = "N", default_value_t = 5)]
     pub max_retries: u32,
+    /// Share the key's budget with every process and host using the same store:
+    /// redis://[:password@]host[:port][/db] (or rediss://). Without it the variable
+    /// SUREFOOT_PACING_STORE is read; without either, pacing stays in this process.
+    #[arg(long, global = true, value_name = "URL")]
+    pub pacing_store: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -13,6 +13,8 @@ pub struct Conn {
     pub base_url: Option<String>,
     pub rate_limit: Option<String>,
     pub max_retries: u32,
+    /// `--pacing-store` (the core reads `SUREFOOT_PACING_STORE` when it is absent).
+    pub pacing_store: Option<String>,
     /// The key came from `--api-key` rather than the environment variable.
     pub key_from_flag: bool,
 }
@@ -55,6 +57,9 @@ fn builder(api: surefoot::Api, conn: &Conn, ctx: &Context) -> Result<ClientBuild
     }
     if let Some(url) = &conn.base_url {
         b = b.base_url(url.clone());
+    }
+    if let Some(url) = &conn.pacing_store {
+        b = b.pacing_store_url(url.clone());
     }
     if let Some(spec) = &conn.rate_limit {
         let limit = RateLimit::parse(spec).map_err(|e| CliError::from_api(&e, ctx))?;

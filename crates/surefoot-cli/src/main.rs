@@ -54,6 +54,7 @@ fn specala_conn(c: &SpecalaConnection) -> Conn {
         base_url: c.base_url.clone(),
         rate_limit: c.rate_limit.clone(),
         max_retries: c.max_retries,
+        pacing_store: c.pacing_store.clone(),
         key_from_flag: key_from_flag(),
     }
 }
@@ -64,6 +65,7 @@ fn pyai_conn(c: &PyaiConnection) -> Conn {
         base_url: c.base_url.clone(),
         rate_limit: c.rate_limit.clone(),
         max_retries: c.max_retries,
+        pacing_store: c.pacing_store.clone(),
         key_from_flag: key_from_flag(),
     }
 }

@@ -24,6 +24,7 @@ fn surefoot() -> Command {
         "PYAI_BASE_URL",
         "RUST_LOG",
         "SUREFOOT_EMULATOR_MINIMAL",
+        "SUREFOOT_PACING_STORE",
     ] {
         c.env_remove(var);
     }
@@ -704,4 +705,37 @@ fn export_against_items_of_only_id_and_title_exports_everything() {
         serde_json::json!({"id": "tr_alpha_000249", "title": items[0]["title"].clone()})
     );
     assert!(items[0]["title"].is_string());
+}
+
+#[test]
+fn pacing_store_flag_and_variable() {
+    let emu = specala();
+    // A malformed URL: invalid_request (13), naming the problem, never the password.
+    let out = run(specala_cmd(&emu, SPECALA_KEY).args([
+        "transcriptions",
+        "list",
+        "--pacing-store",
+        "redis://:hunter2@127.0.0.1:6379/zero",
+    ]));
+    let stderr = text(&out.stderr);
+    assert_eq!(code(&out), 13, "{stderr}");
+    assert!(stderr.contains("pacing store URL"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    // The variable names a Redis that is not there: the listing still works (paced
+    // locally).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = run(specala_cmd(&emu, SPECALA_KEY)
+        .env(
+            "SUREFOOT_PACING_STORE",
+            format!("redis://:hunter2@127.0.0.1:{port}/0"),
+        )
+        .args(["transcriptions", "list", "--json", "--max", "3"]));
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("hunter2"));
+    let items: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(items.len(), 3);
 }

@@ -87,6 +87,16 @@ impl fmt::Debug for StoreHandle {
     }
 }
 
+/// A pacing store URL as given (shown in `Debug` without its password).
+#[derive(Clone)]
+struct StoreUrl(String);
+
+impl fmt::Debug for StoreUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&pacing::redacted_url(&self.0))
+    }
+}
+
 /// Builds a [`Client`]; every setting is checked in [`build`](ClientBuilder::build), before
 /// anything is sent.
 ///
@@ -121,6 +131,7 @@ pub struct ClientBuilder {
     rate_limit: Option<RateLimit>,
     pacing: bool,
     pacing_store: Option<StoreHandle>,
+    pacing_store_url: Option<StoreUrl>,
     max_concurrent_sessions: Option<usize>,
     allow_insecure_http: bool,
     headers: Vec<(String, String)>,
@@ -148,6 +159,7 @@ impl Default for ClientBuilder {
             rate_limit: None,
             pacing: true,
             pacing_store: None,
+            pacing_store_url: None,
             max_concurrent_sessions: None,
             allow_insecure_http: false,
             headers: Vec::new(),
@@ -280,6 +292,33 @@ impl ClientBuilder {
         self.pacing_store = Some(StoreHandle(store));
         self
     }
+    /// Keeps this client's pacing state in the store `url` names (checked by
+    /// [`build`](ClientBuilder::build)): `redis://[:password@]host[:port][/db]` or
+    /// `rediss://…` for Redis (options in the query: `prefix`, `timeout_ms`, `fail=closed`,
+    /// `lease_ms`; see [`RedisStoreBuilder`](crate::pacing::RedisStoreBuilder)), `memory`
+    /// for the in-process default. Clients of one process with the same URL share one
+    /// connection. Without this or [`pacing_store`](ClientBuilder::pacing_store), the
+    /// environment variable `SUREFOOT_PACING_STORE` is read (an empty one means none).
+    ///
+    /// ```
+    /// let client = surefoot::Client::builder()
+    ///     .base_url("http://127.0.0.1:9")
+    ///     .pacing_store_url("redis://127.0.0.1:6379/0")
+    ///     .build()?;
+    /// assert!(client.pacing_store().is_shared());
+    /// let e = surefoot::Client::builder()
+    ///     .base_url("http://127.0.0.1:9")
+    ///     .pacing_store_url("redis://:hunter2@127.0.0.1:6379/zero")
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert_eq!(e.code(), "invalid_request");
+    /// assert!(!e.message().contains("hunter2"));
+    /// # Ok::<(), surefoot::Error>(())
+    /// ```
+    pub fn pacing_store_url(mut self, url: impl Into<String>) -> Self {
+        self.pacing_store_url = Some(StoreUrl(url.into()));
+        self
+    }
     /// Caps the concurrent realtime sessions this key may hold (PyAI); extra `open` calls
     /// wait for a slot instead of failing.
     pub fn max_concurrent_sessions(mut self, n: usize) -> Self {
@@ -406,6 +445,7 @@ impl ClientBuilder {
         let paths = crate::endpoints::Paths::new(&self.paths)?;
         let fields = crate::fields::FieldNames::new(&self.fields)?;
         let fields = (!fields.is_empty()).then(|| Arc::new(fields));
+        let store = self.resolve_pacing_store()?;
         let headers = crate::request::header_map(&self.headers)?;
         let user_agent = self
             .user_agent
@@ -458,10 +498,37 @@ impl ClientBuilder {
                 metrics: Arc::default(),
                 pacers: profile.surfaces().iter().map(|_| OnceLock::new()).collect(),
                 profile,
+                store,
             }),
         })
     }
+
+    /// The store given, else the one the URL (given, else `SUREFOOT_PACING_STORE`)
+    /// names, else the process's in-memory one.
+    fn resolve_pacing_store(&self) -> Result<Arc<dyn PacingStore>> {
+        if let Some(StoreHandle(store)) = &self.pacing_store {
+            return Ok(store.clone());
+        }
+        let url = match &self.pacing_store_url {
+            Some(StoreUrl(u)) => Some(u.clone()),
+            None => std::env::var(PACING_STORE_ENV)
+                .ok()
+                .filter(|v| !v.trim().is_empty()),
+        };
+        match url {
+            Some(u) => pacing::store_from_url(&u),
+            None => Ok(pacing::default_store()),
+        }
+    }
 }
+
+/// The environment variable a client reads its pacing store URL from when none is
+/// given (`redis://host:6379/0`; see [`ClientBuilder::pacing_store_url`]).
+///
+/// ```
+/// assert_eq!(surefoot::PACING_STORE_ENV, "SUREFOOT_PACING_STORE");
+/// ```
+pub const PACING_STORE_ENV: &str = "SUREFOOT_PACING_STORE";
 
 /// A client for an HTTP API that follows surefoot's conventions (bearer keys, JSON errors,
 /// cursor lists). Cheap to clone; clones share connections and pacing.
@@ -498,6 +565,8 @@ pub(crate) struct Inner {
     pacers: Vec<OnceLock<Pacer>>,
     /// What the client knows of the API (its surfaces, in the order of `pacers`).
     pub(crate) profile: Profile,
+    /// Where the pacing state lives.
+    store: Arc<dyn PacingStore>,
 }
 
 impl fmt::Debug for Client {
@@ -571,7 +640,21 @@ impl Client {
     /// # Ok::<(), surefoot::Error>(())
     /// ```
     pub fn metrics(&self) -> crate::Metrics {
-        self.inner.metrics.snapshot()
+        let mut m = self.inner.metrics.snapshot();
+        m.pacing_store_fallbacks = self.inner.store.fallback_decisions();
+        m
+    }
+
+    /// The store this client keeps its pacing state in (the process's in-memory one
+    /// unless a shared store was given).
+    ///
+    /// ```
+    /// let client = surefoot::Client::builder().base_url("http://127.0.0.1:9").build()?;
+    /// assert_eq!(client.pacing_store().name(), "memory");
+    /// # Ok::<(), surefoot::Error>(())
+    /// ```
+    pub fn pacing_store(&self) -> &Arc<dyn PacingStore> {
+        &self.inner.store
     }
 
     /// The limit the client paces requests to `path` at right now: the one configured,
@@ -652,12 +735,7 @@ impl Client {
         let pacer = self.inner.pacers[index].get_or_init(|| {
             let key = self.api_key().unwrap_or("");
             let base = self.inner.base_url.as_str();
-            match &self.inner.config.pacing_store {
-                Some(StoreHandle(store)) => {
-                    pacing::shared_pacer_in(store, key, base, &surface.name, limit)
-                }
-                None => pacing::shared_pacer(key, base, &surface.name, limit),
-            }
+            pacing::shared_pacer_in(&self.inner.store, key, base, &surface.name, limit)
         });
         Some(pacer.clone())
     }

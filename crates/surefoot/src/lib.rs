@@ -79,7 +79,7 @@ pub mod runtime;
 pub mod security;
 pub mod specala;
 
-pub use client::{Api, Client, ClientBuilder};
+pub use client::{Api, Client, ClientBuilder, PACING_STORE_ENV};
 pub use error::{Error, ErrorKind, Result};
 pub use metrics::Metrics;
 pub use pacing::RateLimit;

@@ -51,6 +51,10 @@ pub struct Metrics {
     pub pacing_wait: Duration,
     /// Time slept between attempts (backoff and `Retry-After`).
     pub backoff_wait: Duration,
+    /// Pacing decisions made in this process because the shared pacing store (Redis) did
+    /// not answer within its decision timeout: counted by the store, so every client
+    /// using it sees the same number. Always 0 with the in-process store.
+    pub pacing_store_fallbacks: u64,
 }
 
 impl Metrics {
@@ -74,6 +78,9 @@ impl Metrics {
             replays: self.replays.saturating_sub(earlier.replays),
             pacing_wait: self.pacing_wait.saturating_sub(earlier.pacing_wait),
             backoff_wait: self.backoff_wait.saturating_sub(earlier.backoff_wait),
+            pacing_store_fallbacks: self
+                .pacing_store_fallbacks
+                .saturating_sub(earlier.pacing_store_fallbacks),
         }
     }
 
@@ -124,6 +131,7 @@ impl Recorder {
             replays: get(&self.replays),
             pacing_wait: Duration::from_micros(get(&self.pacing_wait_us)),
             backoff_wait: Duration::from_micros(get(&self.backoff_wait_us)),
+            pacing_store_fallbacks: 0,
         }
     }
 

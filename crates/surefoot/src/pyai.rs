@@ -303,7 +303,8 @@ impl Realtime<'_> {
         let client = &self.client.inner;
         let permit = match client.max_concurrent_sessions() {
             Some(max) => {
-                let limiter = pacing::shared_concurrency_limiter(
+                let limiter = pacing::shared_concurrency_limiter_in(
+                    client.pacing_store(),
                     client.api_key().unwrap_or(""),
                     client.base_url().as_str(),
                     "realtime",

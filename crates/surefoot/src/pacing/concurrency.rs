@@ -1,10 +1,23 @@
 //! [`ConcurrencyLimiter`]: a cap on concurrent things (realtime sessions) for one key +
-//! base URL, FIFO within the process.
+//! base URL, FIFO within the process; with a shared [`PacingStore`] (Redis) every slot is
+//! also a lease in the store, renewed in the background while held and given back when
+//! the permit drops, so the cap holds across processes and a dead process's slots return
+//! within the lease.
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
+
+use super::store::PacingStore;
+
+/// The slots of a limiter kept in a shared store.
+#[derive(Clone)]
+struct SharedSlots {
+    store: Arc<dyn PacingStore>,
+    key: String,
+}
 
 /// A cap on concurrent things (realtime sessions) for one key + base URL; cheap to clone,
 /// clones share the cap. A `max` of 0 is treated as 1.
@@ -23,6 +36,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 pub struct ConcurrencyLimiter {
     semaphore: Arc<Semaphore>,
     max: usize,
+    shared: Option<SharedSlots>,
 }
 
 /// A slot in a [`ConcurrencyLimiter`], released when dropped.
@@ -35,6 +49,8 @@ pub struct ConcurrencyLimiter {
 /// ```
 pub struct ConcurrencyPermit {
     _permit: OwnedSemaphorePermit,
+    /// Dropping it stops the lease's renewal and releases the slot in the store.
+    _lease: Option<oneshot::Sender<()>>,
 }
 
 impl fmt::Debug for ConcurrencyPermit {
@@ -48,6 +64,7 @@ impl fmt::Debug for ConcurrencyLimiter {
         f.debug_struct("ConcurrencyLimiter")
             .field("max", &self.max)
             .field("in_use", &self.in_use())
+            .field("store", &self.shared.as_ref().map(|s| s.store.name()))
             .finish()
     }
 }
@@ -63,7 +80,31 @@ impl ConcurrencyLimiter {
         ConcurrencyLimiter {
             semaphore: Arc::new(Semaphore::new(max)),
             max,
+            shared: None,
         }
+    }
+
+    /// A limiter allowing `max` concurrent permits of `key` (a
+    /// [`key_name`](crate::pacing::key_name)) across every process using `store`: when
+    /// the store [is shared](PacingStore::is_shared), each permit is also a lease in it,
+    /// renewed in the background while held and released when the permit drops. With an
+    /// in-process store it is [`ConcurrencyLimiter::new`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use std::sync::Arc;
+    /// use surefoot::pacing::{ConcurrencyLimiter, MemoryStore};
+    /// let l = ConcurrencyLimiter::in_store(2, Arc::new(MemoryStore::new()), "{k}".into());
+    /// let _p = l.acquire().await;
+    /// assert_eq!(l.in_use_everywhere().await, 1);
+    /// # }
+    /// ```
+    pub fn in_store(max: usize, store: Arc<dyn PacingStore>, key: String) -> Self {
+        let mut l = ConcurrencyLimiter::new(max);
+        if store.is_shared() {
+            l.shared = Some(SharedSlots { store, key });
+        }
+        l
     }
 
     /// Wait for a free slot (FIFO). Cancel-safe: a dropped wait takes no slot.
@@ -76,17 +117,76 @@ impl ConcurrencyLimiter {
     /// # drop(p);
     /// # }
     /// ```
+    ///
+    /// With a shared store, after the process's own slot it waits (polling, 20 ms growing
+    /// to 250 ms) for a lease in the store.
     pub async fn acquire(&self) -> ConcurrencyPermit {
-        loop {
+        let permit = loop {
             // The semaphore is never closed, so this only loops in theory.
             if let Ok(p) = self.semaphore.clone().acquire_owned().await {
-                return ConcurrencyPermit { _permit: p };
+                break p;
             }
             tokio::task::yield_now().await;
+        };
+        let lease = match &self.shared {
+            None => None,
+            Some(shared) => Some(self.lease(shared).await),
+        };
+        ConcurrencyPermit {
+            _permit: permit,
+            _lease: lease,
         }
     }
 
-    /// Take a free slot now, or `None` if all are in use.
+    /// Take a lease in the shared store, and renew it in the background until the
+    /// returned sender is dropped, then release it.
+    async fn lease(&self, shared: &SharedSlots) -> oneshot::Sender<()> {
+        let lease = shared.store.slot_lease();
+        let mut delay = Duration::from_millis(20);
+        let slot = loop {
+            if let Some(slot) = shared
+                .store
+                .acquire_slot(&shared.key, self.max, lease)
+                .await
+            {
+                break slot;
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_millis(250));
+        };
+        let (stop, mut stopped) = oneshot::channel::<()>();
+        let SharedSlots { store, key } = shared.clone();
+        let max = self.max;
+        // On the shared runtime, so the lease outlives the caller's runtime and task.
+        crate::runtime::handle().spawn(async move {
+            let mut slot = slot;
+            let mut warned = false;
+            loop {
+                tokio::select! {
+                    _ = &mut stopped => break,
+                    _ = tokio::time::sleep(lease / 3) => {}
+                }
+                if store.renew_slot(&key, &slot, lease).await {
+                    continue;
+                }
+                // The lease ran out (Redis away longer than it, or this process stalled):
+                // take a slot again as soon as one is free.
+                if !warned {
+                    tracing::warn!(target: "surefoot::pacing", "surefoot: a concurrency slot's lease expired while held; taking one again");
+                    warned = true;
+                }
+                if let Some(again) = store.acquire_slot(&key, max, lease).await {
+                    slot = again;
+                }
+            }
+            store.release_slot(&key, &slot).await;
+        });
+        stop
+    }
+
+    /// Take a free slot now, or `None` if all are in use. Only for a limiter without a
+    /// shared store (a lease in one needs a round trip): with one it answers `None`; use
+    /// [`acquire`](Self::acquire) there.
     ///
     /// ```
     /// let l = surefoot::pacing::ConcurrencyLimiter::new(1);
@@ -94,20 +194,41 @@ impl ConcurrencyLimiter {
     /// assert!(l.try_acquire().is_none());
     /// ```
     pub fn try_acquire(&self) -> Option<ConcurrencyPermit> {
+        if self.shared.is_some() {
+            return None;
+        }
         self.semaphore
             .clone()
             .try_acquire_owned()
             .ok()
-            .map(|p| ConcurrencyPermit { _permit: p })
+            .map(|p| ConcurrencyPermit {
+                _permit: p,
+                _lease: None,
+            })
     }
 
-    /// Slots currently held.
+    /// Slots currently held in this process.
     ///
     /// ```
     /// assert_eq!(surefoot::pacing::ConcurrencyLimiter::new(4).in_use(), 0);
     /// ```
     pub fn in_use(&self) -> usize {
         self.max.saturating_sub(self.semaphore.available_permits())
+    }
+
+    /// Slots currently held by every process sharing the store (expired leases not
+    /// counted); in this process only without a shared store.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// assert_eq!(surefoot::pacing::ConcurrencyLimiter::new(4).in_use_everywhere().await, 0);
+    /// # }
+    /// ```
+    pub async fn in_use_everywhere(&self) -> usize {
+        match &self.shared {
+            Some(s) => s.store.slots_in_use(&s.key).await,
+            None => self.in_use(),
+        }
     }
 
     /// The cap.

@@ -105,6 +105,35 @@ impl MemoryStore {
         Reservation::Go(wait)
     }
 
+    /// Take away any burst credit `key` has under `limit`: the next request goes now,
+    /// the one after waits a full interval. For a schedule that takes over from another
+    /// store (which may have spent the server's burst already).
+    pub(crate) fn spend_burst(&self, key: &str, limit: &RateLimit) {
+        let now = self.now_ns();
+        let t = nanos(limit.emission_interval());
+        let tau = t.saturating_mul(u64::from(limit.burst_size().saturating_sub(1)));
+        let mut keys = lock(&self.keys);
+        let state = keys.entry(key.to_owned()).or_default();
+        state.tat_ns = state.tat_ns.max(now.saturating_add(tau));
+    }
+
+    /// Move `key`'s schedule to at least `ahead` from now (a mirror of a schedule kept
+    /// elsewhere, so this store can take over where it stands).
+    pub(crate) fn follow(&self, key: &str, ahead: Duration) {
+        let at = self.now_ns().saturating_add(nanos(ahead));
+        let mut keys = lock(&self.keys);
+        let state = keys.entry(key.to_owned()).or_default();
+        state.tat_ns = state.tat_ns.max(at);
+    }
+
+    /// How far ahead of now `key`'s schedule stands (zero when idle).
+    pub(crate) fn schedule_ahead(&self, key: &str) -> Duration {
+        let now = self.now_ns();
+        lock(&self.keys).get(key).map_or(Duration::ZERO, |s| {
+            Duration::from_nanos(s.tat_ns.saturating_sub(now))
+        })
+    }
+
     /// The pause in force on `key`, read at once (no await).
     ///
     /// ```

@@ -4,7 +4,8 @@
 //! (`store`) with its in-process [`MemoryStore`] (`memory`), the GCRA limiter [`Pacer`]
 //! that pauses every waiter after a 429 and learns limits (`pacer`), rate-limit header
 //! parsing (`headers`), the [`ConcurrencyLimiter`] for realtime sessions (`concurrency`),
-//! and the process-wide registries keyed by API key + base URL + surface (`registry`).
+//! the process-wide registries keyed by API key + base URL + surface (`registry`), and
+//! [`RedisStore`], which shares all of it between processes and hosts (`redis`).
 //! Time comes from `tokio::time`, so tests can run on a paused (virtual) clock. API keys
 //! are hashed before they become map keys or store keys.
 
@@ -17,16 +18,22 @@ mod learner;
 mod memory;
 mod pacer;
 mod rate_limit;
+mod redis;
 mod registry;
 mod store;
 
+pub(crate) use self::redis::redact as redacted_url;
+pub use self::redis::{
+    RedisStore, RedisStoreBuilder, DEFAULT_DECISION_TIMEOUT, DEFAULT_PREFIX, DEFAULT_SLOT_LEASE,
+};
 pub use concurrency::{ConcurrencyLimiter, ConcurrencyPermit};
 pub use learner::{CUBIC_BETA, CUBIC_C, SETTLE};
 pub use memory::{default_store, MemoryStore};
 pub use pacer::{Pacer, PacingState, Refusal};
 pub use rate_limit::RateLimit;
 pub use registry::{
-    key_name, reset_all, shared_concurrency_limiter, shared_pacer, shared_pacer_in,
+    key_name, reset_all, shared_concurrency_limiter, shared_concurrency_limiter_in, shared_pacer,
+    shared_pacer_in, store_from_url,
 };
 pub use store::{PacingStore, Pause, PauseCause, Reservation, StoreFuture};
 

@@ -486,8 +486,9 @@ impl Pacer {
                 Reservation::Go(wait) => {
                     if !wait.is_zero() {
                         sleep(wait).await;
-                        // A pause that began while we waited for our slot still applies.
-                        if store.paused(id).await.is_some() {
+                        // A pause that began while we waited for our slot still applies
+                        // (as far as this process knows: no second round trip).
+                        if store.known_pause(id).await.is_some() {
                             continue;
                         }
                     }

@@ -257,3 +257,17 @@ pub(crate) fn with_margin(l: RateLimit, margin: f64) -> RateLimit {
         ..l
     }
 }
+
+/// One process's fair share of `l` when `processes` share it: the window `processes`
+/// times longer and the burst divided among them (at least 1). What a shared store
+/// enforces locally while its backend is away, so the fleet stays near the limit.
+pub(crate) fn fair_share(l: RateLimit, processes: u32) -> RateLimit {
+    if processes <= 1 {
+        return l;
+    }
+    RateLimit {
+        per: l.per.saturating_mul(processes),
+        burst: (l.burst / processes).max(1),
+        ..l
+    }
+}

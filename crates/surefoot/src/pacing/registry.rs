@@ -12,38 +12,48 @@ use super::pacer::Pacer;
 use super::store::PacingStore;
 use super::{lock, RateLimit};
 
-/// A stable, non-reversible-in-practice digest of an API key for use in map and store
-/// keys (two FNV-1a-64 passes with different offsets, hex). Stable across processes and
-/// Rust versions so a shared store sees the same id everywhere.
-fn key_digest(api_key: &str) -> String {
-    fn fnv(seed: u64, data: &[u8]) -> u64 {
-        let mut h = seed;
-        for &b in data {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        h
+/// The key of the HMAC that names pacing state. Not a secret: it separates surefoot's
+/// names from every other use of SHA-256 of the same inputs, and is the same in every
+/// process and host so they agree on a key's name. What makes the name impossible to
+/// reverse is the API key's own entropy behind a cryptographic hash (HMAC-SHA256), unlike
+/// a fast non-cryptographic digest whose inputs can be searched or solved for.
+const KEY_NAME_HMAC_KEY: &[u8] = b"surefoot pacing key name v1";
+
+/// `{<32 hex digits>}`: HMAC-SHA256 of API key, base URL (trimmed, without trailing `/`)
+/// and surface, each length-prefixed so no two triples give one input; 128 bits of it.
+fn digest(api_key: &str, base_url: &str, surface: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(KEY_NAME_HMAC_KEY)
+        .expect("HMAC takes a key of any length");
+    for part in [api_key, base_url.trim().trim_end_matches('/'), surface] {
+        mac.update(&(part.len() as u64).to_be_bytes());
+        mac.update(part.as_bytes());
     }
-    let a = fnv(0xcbf2_9ce4_8422_2325, api_key.as_bytes());
-    let b = fnv(0x84222325_cbf29ce4 ^ a.rotate_left(17), api_key.as_bytes());
-    format!("{a:016x}{b:016x}")
+    let out = mac.finalize().into_bytes();
+    let mut hex = String::with_capacity(34);
+    hex.push('{');
+    for b in &out[..16] {
+        hex.push_str(&format!("{b:02x}"));
+    }
+    hex.push('}');
+    hex
 }
 
 /// The id under which the pacing state of (`api_key`, `base_url`, `surface`) is stored:
-/// the same in every process and host, and never containing the API key.
+/// `{` + 32 hex digits of HMAC-SHA256 over the three + `}`, the same in every process
+/// and host. Neither the key nor the base URL appears in it, and it cannot be reversed
+/// short of guessing the key. The braces are a Redis Cluster hash tag: a shared store
+/// adds its prefix in front and a field name behind (`surefoot:{…}:tat`), so every piece
+/// of one key's state lands in one hash slot.
 ///
 /// ```
 /// let a = surefoot::pacing::key_name("sk-doc", "https://api.example.com/", "data");
 /// assert_eq!(a, surefoot::pacing::key_name("sk-doc", "https://api.example.com", "data"));
-/// assert!(!a.contains("sk-doc"));
+/// assert!(a.starts_with('{') && a.ends_with('}') && a.len() == 34);
+/// assert!(!a.contains("sk-doc") && !a.contains("example"));
 /// ```
 pub fn key_name(api_key: &str, base_url: &str, surface: &str) -> String {
-    format!(
-        "surefoot:{}:{}:{}",
-        key_digest(api_key),
-        base_url.trim().trim_end_matches('/'),
-        surface
-    )
+    digest(api_key, base_url, surface)
 }
 
 type PacerMap = Mutex<HashMap<(String, String), Pacer>>;
@@ -125,12 +135,58 @@ pub fn shared_concurrency_limiter(
     surface: &str,
     max: usize,
 ) -> ConcurrencyLimiter {
-    static LIMITERS: OnceLock<Mutex<HashMap<String, ConcurrencyLimiter>>> = OnceLock::new();
+    let store: Arc<dyn PacingStore> = default_store();
+    shared_concurrency_limiter_in(&store, api_key, base_url, surface, max)
+}
+
+/// Like [`shared_concurrency_limiter`], with the slots in `store`: with a shared store
+/// (Redis) the cap holds across every process using it, each slot a lease renewed while
+/// held (see [`ConcurrencyLimiter::in_store`]).
+///
+/// ```
+/// use std::sync::Arc;
+/// use surefoot::pacing::{shared_concurrency_limiter_in, MemoryStore, PacingStore};
+/// let store: Arc<dyn PacingStore> = Arc::new(MemoryStore::new());
+/// let l = shared_concurrency_limiter_in(&store, "sk-doc-key-4", "https://api.example.com", "realtime", 3);
+/// assert_eq!(l.max(), 3);
+/// ```
+pub fn shared_concurrency_limiter_in(
+    store: &Arc<dyn PacingStore>,
+    api_key: &str,
+    base_url: &str,
+    surface: &str,
+    max: usize,
+) -> ConcurrencyLimiter {
+    type LimiterMap = Mutex<HashMap<(String, String), ConcurrencyLimiter>>;
+    static LIMITERS: OnceLock<LimiterMap> = OnceLock::new();
     let id = key_name(api_key, base_url, surface);
     lock(LIMITERS.get_or_init(|| Mutex::new(HashMap::new())))
-        .entry(id)
-        .or_insert_with(|| ConcurrencyLimiter::new(max))
+        .entry((store.name(), id.clone()))
+        .or_insert_with(|| ConcurrencyLimiter::in_store(max, store.clone(), id))
         .clone()
+}
+
+/// The store a pacing-store URL names: `memory` (or an empty string) is the default
+/// in-process store; `redis://…` / `rediss://…` is the process-wide
+/// [`RedisStore::shared`](crate::pacing::RedisStore::shared) for that URL, so clients of
+/// one process given the same URL share one connection. Anything else is an
+/// `invalid_request` error naming the problem (never a password).
+///
+/// ```
+/// let s = surefoot::pacing::store_from_url("memory")?;
+/// assert_eq!(s.name(), "memory");
+/// let r = surefoot::pacing::store_from_url("redis://:pw@127.0.0.1:6379/0")?;
+/// assert!(r.is_shared() && !r.name().contains("pw"));
+/// let e = surefoot::pacing::store_from_url("redis//oops").err().unwrap();
+/// assert_eq!(e.code(), "invalid_request");
+/// # Ok::<(), surefoot::Error>(())
+/// ```
+pub fn store_from_url(url: &str) -> crate::Result<Arc<dyn PacingStore>> {
+    let trimmed = url.trim();
+    if trimmed.is_empty() || trimmed.eq_ignore_ascii_case("memory") {
+        return Ok(default_store());
+    }
+    Ok(super::redis::RedisStore::shared(trimmed)?)
 }
 
 /// Forget every pacing state of this process: every pause, schedule and learned limit in

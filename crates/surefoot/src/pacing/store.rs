@@ -141,6 +141,30 @@ pub trait PacingStore: Send + Sync + 'static {
         false
     }
 
+    /// How long a concurrency slot is leased for: a holder renews it (about every third
+    /// of this) while it holds it, so a process that dies without releasing its slots
+    /// frees them within this time.
+    ///
+    /// ```
+    /// use surefoot::pacing::{MemoryStore, PacingStore};
+    /// assert_eq!(MemoryStore::new().slot_lease().as_secs(), 30);
+    /// ```
+    fn slot_lease(&self) -> Duration {
+        Duration::from_secs(30)
+    }
+
+    /// Pacing decisions this store made locally because its backend did not answer in
+    /// time (always 0 for a store without a backend); see
+    /// [`Metrics::pacing_store_fallbacks`](crate::Metrics::pacing_store_fallbacks).
+    ///
+    /// ```
+    /// use surefoot::pacing::{MemoryStore, PacingStore};
+    /// assert_eq!(MemoryStore::new().fallback_decisions(), 0);
+    /// ```
+    fn fallback_decisions(&self) -> u64 {
+        0
+    }
+
     /// One pacing decision, atomically: if `key` is paused, [`Reservation::Paused`];
     /// else reserve the next GCRA slot under `limit` and answer the wait, unless the wait
     /// exceeds `max_wait` ([`Reservation::TooLong`], nothing reserved).
@@ -162,6 +186,24 @@ pub trait PacingStore: Send + Sync + 'static {
 
     /// The pause in force on `key`, if any.
     fn paused<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Pause>>;
+
+    /// The pause this process knows of on `key` without asking a backend: what the
+    /// pacer checks after sleeping until its reserved slot, so one pacing decision stays
+    /// one round trip. A shared store answers what it last saw (pauses set by this
+    /// process, and those its reserve and paused answers brought back from others);
+    /// the default asks [`paused`](PacingStore::paused).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use surefoot::pacing::{MemoryStore, PacingStore};
+    /// let s = MemoryStore::new();
+    /// s.pause("k", std::time::Duration::from_secs(1), None).await;
+    /// assert!(s.known_pause("k").await.is_some());
+    /// # }
+    /// ```
+    fn known_pause<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Pause>> {
+        self.paused(key)
+    }
 
     /// The limit learned for `key` (from 429s or headers), if one is in force.
     fn learned<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<RateLimit>>;

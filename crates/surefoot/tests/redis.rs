@@ -1,0 +1,592 @@
+//! Pacing on a real Redis shared by several processes: this test binary starts its own
+//! `redis-server` on 127.0.0.1 at a free port, an emulator, and copies of itself as the
+//! other processes (the `child` test, which does nothing unless `SUREFOOT_REDIS_CHILD`
+//! names a role). Needs `redis-server` on the PATH (`make test` installs it).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use surefoot::pacing::{PacingStore, RedisStore};
+use surefoot::RateLimit;
+use surefoot_emulator::{Config, Emulator, EmulatorHandle, Fault};
+
+const KEY: &str = "pyai_sk_full_0001";
+const JOBS: &str = "/v1/transcription/jobs";
+
+/// A `redis-server` of this test, stopped when dropped.
+struct RedisServer {
+    port: u16,
+    child: Option<Child>,
+    dir: std::path::PathBuf,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl RedisServer {
+    fn start() -> RedisServer {
+        let port = free_port();
+        let dir =
+            std::env::temp_dir().join(format!("surefoot-redis-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut s = RedisServer {
+            port,
+            child: None,
+            dir,
+        };
+        s.restart();
+        s
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    fn restart(&mut self) {
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "yes",
+            ])
+            .arg("--dir")
+            .arg(&self.dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server on the PATH (make test installs it)");
+        self.child = Some(child);
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            if self.command(&["PING"]).map(|r| r.starts_with("+PONG")) == Some(true) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("redis-server did not start on port {}", self.port);
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// One command over RESP; the raw first reply line (`None` if unreachable).
+    fn command(&self, args: &[&str]) -> Option<String> {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+        let mut req = format!("*{}\r\n", args.len());
+        for a in args {
+            req.push_str(&format!("${}\r\n{a}\r\n", a.len()));
+        }
+        s.write_all(req.as_bytes()).ok()?;
+        let mut line = String::new();
+        BufReader::new(s).read_line(&mut line).ok()?;
+        Some(line)
+    }
+
+    fn conn(&self) -> redis::Connection {
+        redis::Client::open(self.url())
+            .unwrap()
+            .get_connection()
+            .unwrap()
+    }
+
+    /// Every key and every value in the database, as text.
+    fn dump(&self) -> Vec<(String, String)> {
+        use redis::Commands;
+        let mut c = self.conn();
+        let keys: Vec<String> = c.scan::<String>().unwrap().collect();
+        let mut out = Vec::new();
+        for k in keys {
+            let kind: String = redis::cmd("TYPE").arg(&k).query(&mut c).unwrap();
+            let value = match kind.as_str() {
+                "string" => c.get::<_, String>(&k).unwrap(),
+                "hash" => format!("{:?}", c.hgetall::<_, Vec<(String, String)>>(&k).unwrap()),
+                "zset" => format!(
+                    "{:?}",
+                    c.zrange_withscores::<_, Vec<(String, f64)>>(&k, 0, -1)
+                        .unwrap()
+                ),
+                other => format!("<{other}>"),
+            };
+            out.push((k, value));
+        }
+        out
+    }
+
+    /// `INFO commandstats` calls of `cmd` (e.g. `evalsha`).
+    fn calls(&self, cmd: &str) -> u64 {
+        let info: String = redis::cmd("INFO")
+            .arg("commandstats")
+            .query(&mut self.conn())
+            .unwrap();
+        info.lines()
+            .find_map(|l| l.strip_prefix(&format!("cmdstat_{cmd}:calls=")))
+            .and_then(|rest| rest.split(',').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+async fn emulator(config: Config) -> EmulatorHandle {
+    Emulator::start(config).await.expect("emulator starts")
+}
+
+fn stats(emu: &EmulatorHandle) -> serde_json::Value {
+    serde_json::to_value(emu.stats()).unwrap()
+}
+
+/// Start this binary again as the process `role`, with `env`.
+fn spawn_child(role: &str, env: &[(&str, String)]) -> Child {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args(["--exact", "child", "--nocapture", "--test-threads=1"])
+        .env("SUREFOOT_REDIS_CHILD", role)
+        .env_remove("SUREFOOT_PACING_STORE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.spawn().unwrap()
+}
+
+/// The `RESULT {...}` line a child printed, and its stderr.
+fn finish(child: Child) -> (serde_json::Value, String) {
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("RESULT "))
+        .unwrap_or_else(|| panic!("child printed no result: {stdout}\n{stderr}"));
+    (serde_json::from_str(line).unwrap(), stderr)
+}
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_default()
+}
+
+fn pyai(emu_url: &str, store: &str, limit: &str) -> surefoot::pyai::Client {
+    let mut b = surefoot::pyai::Client::builder()
+        .base_url(emu_url)
+        .api_key(KEY)
+        .backoff(Duration::from_millis(20), Duration::from_millis(200))
+        .pacing_store_url(store);
+    if !limit.is_empty() {
+        b = b.rate_limit(RateLimit::parse(limit).unwrap());
+    }
+    b.build_pyai().unwrap()
+}
+
+/// `n` GETs from `tasks` tasks; (ok, failed).
+async fn work(client: &surefoot::pyai::Client, n: usize, tasks: usize) -> (u64, u64) {
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut handles = Vec::new();
+    for _ in 0..tasks {
+        let (c, next) = (client.clone(), next.clone());
+        handles.push(tokio::spawn(async move {
+            let (mut ok, mut failed) = (0, 0);
+            while next.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < n {
+                match c.client().get(JOBS).send().await {
+                    Ok(_) => ok += 1,
+                    Err(e) => {
+                        eprintln!("call failed: {} {}", e.code(), e.message());
+                        failed += 1
+                    }
+                }
+            }
+            (ok, failed)
+        }));
+    }
+    let mut total = (0, 0);
+    for h in handles {
+        let (o, f) = h.await.unwrap();
+        total.0 += o;
+        total.1 += f;
+    }
+    total
+}
+
+/// The other processes. Roles: `work` (N requests, print counts), `refused` (one call
+/// allowed to wait 200 ms, print how it ended), `sessions` (hold sessions until killed),
+/// `down` (work on a Redis that is not there, with logs on stderr).
+#[test]
+fn child() {
+    let role = env("SUREFOOT_REDIS_CHILD");
+    if role.is_empty() {
+        return;
+    }
+    if role == "down" {
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_env_filter("surefoot=warn")
+            .init();
+    }
+    let rt = runtime();
+    rt.block_on(async {
+        let client = pyai(&env("EMU_URL"), &env("STORE"), &env("LIMIT"));
+        let result = match role.as_str() {
+            "work" | "down" => {
+                let n: usize = env("N").parse().unwrap();
+                let (ok, failed) = work(&client, n, 4).await;
+                let m = client.client().metrics();
+                serde_json::json!({"ok": ok, "failed": failed, "429": m.rate_limited,
+                    "fallbacks": m.pacing_store_fallbacks})
+            }
+            "refused" => {
+                let r = client
+                    .client()
+                    .get(JOBS)
+                    .deadline(Duration::from_millis(200))
+                    .send()
+                    .await;
+                match r {
+                    Ok(_) => serde_json::json!({"ok": true}),
+                    Err(e) => serde_json::json!({"ok": false, "code": e.code(),
+                        "attempts": e.attempts(), "retry_after": e.retry_after().map(|d| d.as_secs_f64())}),
+                }
+            }
+            "sessions" => {
+                let client = surefoot::pyai::Client::builder()
+                    .base_url(env("EMU_URL"))
+                    .api_key(KEY)
+                    .pacing_store_url(env("STORE"))
+                    .max_concurrent_sessions(2)
+                    .build_pyai()
+                    .unwrap();
+                let a = client.realtime().open("agent-a").await.unwrap();
+                let b = client.realtime().open("agent-b").await.unwrap();
+                println!("\nHELD");
+                std::io::stdout().flush().unwrap();
+                tokio::time::sleep(Duration::from_secs(600)).await;
+                drop((a, b));
+                serde_json::json!({})
+            }
+            other => panic!("unknown role {other}"),
+        };
+        println!("\nRESULT {result}");
+    });
+}
+
+#[test]
+fn processes_on_one_key_share_one_budget() {
+    let redis = RedisServer::start();
+    let rt = runtime();
+    let emu = rt.block_on(emulator(Config::pyai().rate_limit(40.0, 5)));
+    let run = |store: &str, n: usize| {
+        let children: Vec<Child> = (0..3)
+            .map(|_| {
+                spawn_child(
+                    "work",
+                    &[
+                        ("EMU_URL", emu.url()),
+                        ("STORE", store.to_owned()),
+                        ("LIMIT", "40/s burst 5".into()),
+                        ("N", n.to_string()),
+                    ],
+                )
+            })
+            .collect();
+        children
+            .into_iter()
+            .map(|c| finish(c).0)
+            .collect::<Vec<_>>()
+    };
+    let before = redis.calls("evalsha");
+    let results = run(&redis.url(), 40);
+    let s = stats(&emu);
+    for r in &results {
+        assert_eq!(
+            (r["ok"].as_u64(), r["failed"].as_u64()),
+            (Some(40), Some(0)),
+            "{r}"
+        );
+        assert_eq!(r["fallbacks"], 0, "{r}");
+    }
+    assert_eq!(s["rate_limited"], 0, "{s}");
+    // One script call per pacing decision: one per request.
+    let calls = redis.calls("evalsha") - before;
+    assert!(
+        (120..=125).contains(&calls),
+        "{calls} EVALSHA for 120 requests"
+    );
+
+    // The same fleet, each process on its own: the server has to refuse some (the test
+    // can fail).
+    let results = run("memory", 20);
+    let s2 = stats(&emu);
+    assert!(s2["rate_limited"].as_u64().unwrap() > 0, "{s2}");
+    drop(results);
+
+    // Nothing that leads back to the key or the base URL is stored.
+    let dump = redis.dump();
+    assert!(!dump.is_empty());
+    let host = emu.url().trim_start_matches("http://").to_owned();
+    for (k, v) in &dump {
+        assert!(k.starts_with("surefoot:{") && k.contains("}:"), "{k}");
+        for secret in [
+            KEY,
+            &KEY[KEY.len() - 8..],
+            &KEY[..12],
+            &host,
+            "127.0.0.1",
+            "pyai_sk",
+        ] {
+            assert!(
+                !k.contains(secret) && !v.contains(secret),
+                "{k} = {v} holds {secret}"
+            );
+        }
+    }
+}
+
+#[test]
+fn one_429_in_one_process_pauses_the_others() {
+    let redis = RedisServer::start();
+    let rt = runtime();
+    let emu = rt.block_on(emulator(Config::pyai().no_rate_limits()));
+    emu.inject(Fault::status_with_headers(
+        &format!("GET {JOBS}"),
+        1,
+        429,
+        r#"{"error": {"message": "Slow down.", "type": "rate_limit_error", "code": "rate_limit_exceeded", "param": null}}"#,
+        &[("retry-after", "30")],
+    ));
+    let client = pyai(&emu.url(), &redis.url(), "");
+    let first = rt.block_on(
+        client
+            .client()
+            .get(JOBS)
+            .deadline(Duration::from_millis(100))
+            .send(),
+    );
+    assert_eq!(first.unwrap_err().status(), Some(429));
+    let sent = stats(&emu)["total_requests"].as_u64().unwrap();
+    let (r, err) = finish(spawn_child(
+        "refused",
+        &[("EMU_URL", emu.url()), ("STORE", redis.url())],
+    ));
+    assert_eq!(r["ok"], false, "{r} {err}");
+    assert_eq!(r["code"], "rate_limit_exceeded", "{r}");
+    assert_eq!(r["attempts"], 0, "{r}");
+    let left = r["retry_after"].as_f64().unwrap();
+    assert!(left > 25.0 && left <= 30.0, "{r}");
+    assert_eq!(
+        stats(&emu)["total_requests"].as_u64().unwrap(),
+        sent,
+        "nothing sent"
+    );
+
+    // The control: another store (another prefix) knows of no pause.
+    let (r, _) = finish(spawn_child(
+        "refused",
+        &[
+            ("EMU_URL", emu.url()),
+            ("STORE", format!("{}?prefix=other:", redis.url())),
+        ],
+    ));
+    assert_eq!(r["ok"], true, "{r}");
+}
+
+#[test]
+fn a_killed_process_gives_its_sessions_back_after_the_lease() {
+    let redis = RedisServer::start();
+    let rt = runtime();
+    let emu = rt.block_on(emulator(Config::pyai().realtime_concurrency(10)));
+    let store_url = format!("{}?lease_ms=1000", redis.url());
+    let mut child = spawn_child(
+        "sessions",
+        &[("EMU_URL", emu.url()), ("STORE", store_url.clone())],
+    );
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while line.trim() != "HELD" {
+        line.clear();
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "the child ended first"
+        );
+    }
+
+    let store: Arc<dyn PacingStore> = RedisStore::shared(&store_url).unwrap();
+    let limiter = surefoot::pacing::shared_concurrency_limiter_in(
+        &store,
+        KEY,
+        &format!("{}/", emu.url()),
+        "realtime",
+        2,
+    );
+    rt.block_on(async {
+        assert_eq!(limiter.in_use_everywhere().await, 2);
+        // Held past two lease times: renewed in the background.
+        tokio::time::sleep(Duration::from_millis(2200)).await;
+        assert_eq!(limiter.in_use_everywhere().await, 2);
+        assert!(
+            tokio::time::timeout(Duration::from_millis(300), limiter.acquire())
+                .await
+                .is_err()
+        );
+    });
+    // SIGKILL: no chance to release anything.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let killed = Instant::now();
+    rt.block_on(async {
+        let p = tokio::time::timeout(Duration::from_secs(3), limiter.acquire())
+            .await
+            .expect("a slot came back after the lease");
+        assert!(
+            killed.elapsed() <= Duration::from_millis(1500),
+            "{:?}",
+            killed.elapsed()
+        );
+        let q = tokio::time::timeout(Duration::from_secs(1), limiter.acquire())
+            .await
+            .expect("both slots came back");
+        assert_eq!(limiter.in_use_everywhere().await, 2);
+        drop((p, q));
+        // Released in the background when the permits drop.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(limiter.in_use_everywhere().await, 0);
+    });
+    let _ = child.stderr.take().map(|mut e| {
+        let mut s = String::new();
+        e.read_to_string(&mut s).ok();
+    });
+}
+
+#[test]
+fn redis_killed_and_restarted_mid_run_fails_no_call() {
+    let mut redis = RedisServer::start();
+    let rt = runtime();
+    let emu = rt.block_on(emulator(Config::pyai().rate_limit(40.0, 5)));
+    let store = Arc::new(RedisStore::connect(&redis.url()).unwrap());
+    let client = surefoot::pyai::Client::builder()
+        .base_url(emu.url())
+        .api_key(KEY)
+        .rate_limit(RateLimit::per_second(40).burst(5))
+        .pacing_store(store.clone())
+        .build_pyai()
+        .unwrap();
+    let handle = rt.spawn({
+        let client = client.clone();
+        async move { work(&client, 120, 4).await }
+    });
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(store.is_available());
+    redis.kill();
+    std::thread::sleep(Duration::from_millis(1000));
+    assert!(!store.is_available());
+    redis.restart();
+    let (ok, failed) = rt.block_on(handle).unwrap();
+    assert_eq!((ok, failed), (120, 0));
+    let m = client.client().metrics();
+    assert!(m.pacing_store_fallbacks > 0, "{m:?}");
+    assert_eq!(store.outages(), 1);
+    assert!(store.is_available(), "back on Redis");
+    // The switches each way continue the schedule without burst credit; the target is at
+    // most 5 % 429s among the requests sent while Redis was away (about 40 here).
+    let r429 = stats(&emu)["rate_limited"].as_u64().unwrap();
+    assert!(r429 <= 2, "{r429} 429s");
+    // Decisions after the restart went to Redis again: its schedule key is back.
+    assert!(
+        redis.dump().iter().any(|(k, _)| k.ends_with(":tat")),
+        "{:?}",
+        redis.dump()
+    );
+    let before = m.pacing_store_fallbacks;
+    rt.block_on(work(&client, 10, 2));
+    assert_eq!(client.client().metrics().pacing_store_fallbacks, before);
+}
+
+#[test]
+fn redis_down_from_the_start_paces_locally_with_one_warning() {
+    let rt = runtime();
+    let emu = rt.block_on(emulator(Config::pyai().rate_limit(40.0, 5)));
+    let url = format!("redis://:hunter2-secret@127.0.0.1:{}/0", free_port());
+    let (r, stderr) = finish(spawn_child(
+        "down",
+        &[
+            ("EMU_URL", emu.url()),
+            ("STORE", url),
+            ("LIMIT", "40/s burst 5".into()),
+            ("N", "60".into()),
+        ],
+    ));
+    assert_eq!(
+        (r["ok"].as_u64(), r["failed"].as_u64()),
+        (Some(60), Some(0)),
+        "{r} {stderr}"
+    );
+    assert!(r["fallbacks"].as_u64().unwrap() >= 60, "{r}");
+    assert_eq!(stats(&emu)["rate_limited"], 0);
+    let warnings = stderr
+        .lines()
+        .filter(|l| l.contains("pacing store unavailable"))
+        .count();
+    assert_eq!(warnings, 1, "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}
+
+#[test]
+fn a_password_in_the_store_url_never_shows() {
+    let url = "redis://user:hunter2-secret@127.0.0.1:6390/1";
+    let builder = surefoot::Client::builder()
+        .base_url("http://127.0.0.1:9")
+        .pacing_store_url(url);
+    assert!(!format!("{builder:?}").contains("hunter2"), "{builder:?}");
+    let client = builder.build().unwrap();
+    let store = client.pacing_store();
+    assert_eq!(
+        store.name(),
+        "redis://user:***@127.0.0.1:6390/1 prefix=surefoot:"
+    );
+    assert!(!format!("{client:?}").contains("hunter2"));
+    let direct = RedisStore::connect(url).unwrap();
+    assert!(!format!("{direct:?}").contains("hunter2"));
+    for bad in [
+        "redis://user:hunter2-secret@127.0.0.1:6390/x",
+        "redis://user:hunter2-secret@127.0.0.1:99999/0",
+        "redis://user:hunter2-secret@127.0.0.1:6390/0?oops=hunter2-secret",
+        "rediz://user:hunter2-secret@127.0.0.1:6390/0",
+    ] {
+        let e = surefoot::Client::builder()
+            .base_url("http://127.0.0.1:9")
+            .pacing_store_url(bad)
+            .build()
+            .unwrap_err();
+        assert_eq!(e.code(), "invalid_request");
+        assert!(e.message().starts_with("pacing store"), "{}", e.message());
+        assert!(!format!("{e:?} {e}").contains("hunter2"), "{e:?}");
+    }
+}
