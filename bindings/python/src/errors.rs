@@ -26,7 +26,9 @@ pub(crate) fn class_name(e: &Error) -> &'static str {
         ErrorKind::Authentication => "AuthenticationError",
         ErrorKind::Permission => "PermissionDeniedError",
         ErrorKind::NotFound => "NotFoundError",
-        ErrorKind::Conflict if e.code() == "idempotency_conflict" => "IdempotencyConflictError",
+        ErrorKind::Conflict if e.code() == surefoot::error::codes::IDEMPOTENCY_CONFLICT => {
+            "IdempotencyConflictError"
+        }
         ErrorKind::Conflict => "ConflictError",
         ErrorKind::PaymentRequired => "PaymentRequiredError",
         ErrorKind::RateLimited => "RateLimitError",

@@ -60,6 +60,7 @@ pub mod blocking;
 mod client;
 pub mod conformance;
 pub mod error;
+pub mod headers;
 pub mod metrics;
 pub mod pacing;
 pub mod pagination;

@@ -51,6 +51,14 @@ pub struct Metrics {
     pub pacing_wait: Duration,
     /// Time slept between attempts (backoff and `Retry-After`).
     pub backoff_wait: Duration,
+    /// Times a call was held because its host was in an outage (see
+    /// [`crate::retry::hold`]); each hold ends when the host recovers, the call's turn to
+    /// probe comes, or the call has waited as long as it may.
+    pub calls_held: u64,
+    /// Time calls spent held.
+    pub hold_wait: Duration,
+    /// Calls failed at once because the retry budget of their key and host was spent.
+    pub retry_budget_exhausted: u64,
 }
 
 impl Metrics {
@@ -74,16 +82,21 @@ impl Metrics {
             replays: self.replays.saturating_sub(earlier.replays),
             pacing_wait: self.pacing_wait.saturating_sub(earlier.pacing_wait),
             backoff_wait: self.backoff_wait.saturating_sub(earlier.backoff_wait),
+            calls_held: self.calls_held.saturating_sub(earlier.calls_held),
+            hold_wait: self.hold_wait.saturating_sub(earlier.hold_wait),
+            retry_budget_exhausted: self
+                .retry_budget_exhausted
+                .saturating_sub(earlier.retry_budget_exhausted),
         }
     }
 
-    /// `pacing_wait + backoff_wait`.
+    /// `pacing_wait + backoff_wait + hold_wait`.
     ///
     /// ```
     /// assert_eq!(surefoot::Metrics::default().total_wait(), std::time::Duration::ZERO);
     /// ```
     pub fn total_wait(&self) -> Duration {
-        self.pacing_wait + self.backoff_wait
+        self.pacing_wait + self.backoff_wait + self.hold_wait
     }
 }
 
@@ -100,6 +113,9 @@ pub(crate) struct Recorder {
     replays: AtomicU64,
     pacing_wait_us: AtomicU64,
     backoff_wait_us: AtomicU64,
+    calls_held: AtomicU64,
+    hold_wait_us: AtomicU64,
+    retry_budget_exhausted: AtomicU64,
 }
 
 fn add(counter: &AtomicU64, n: u64) {
@@ -124,6 +140,9 @@ impl Recorder {
             replays: get(&self.replays),
             pacing_wait: Duration::from_micros(get(&self.pacing_wait_us)),
             backoff_wait: Duration::from_micros(get(&self.backoff_wait_us)),
+            calls_held: get(&self.calls_held),
+            hold_wait: Duration::from_micros(get(&self.hold_wait_us)),
+            retry_budget_exhausted: get(&self.retry_budget_exhausted),
         }
     }
 
@@ -147,6 +166,15 @@ impl Recorder {
             }
             None => {}
         }
+    }
+
+    pub(crate) fn held(&self, waited: Duration) {
+        add(&self.calls_held, 1);
+        add(&self.hold_wait_us, micros(waited));
+    }
+
+    pub(crate) fn budget_exhausted(&self) {
+        add(&self.retry_budget_exhausted, 1);
     }
 
     pub(crate) fn retried(&self, after: Duration) {
