@@ -312,10 +312,22 @@ impl Prepared {
                 (t, r) => t.or(r),
             };
             metrics.sent();
-            let outcome = self
-                .attempt(timeout)
-                .instrument(tracing::debug_span!("surefoot.attempt", attempt))
-                .await;
+            let span = self.attempt_span(attempt);
+            let outcome = self.attempt(timeout).instrument(span.clone()).await;
+            match &outcome {
+                Ok(resp) => {
+                    span.record("http.response.status_code", resp.status.as_u16());
+                }
+                Err(e) => {
+                    if let Some(s) = e.status() {
+                        span.record("http.response.status_code", s);
+                        span.record("error.type", s.to_string());
+                    } else {
+                        span.record("error.type", e.code());
+                    }
+                }
+            }
+            drop(span);
             let err = match outcome {
                 Ok(mut resp) => {
                     inner.hold.record_success(probe);
@@ -429,6 +441,31 @@ impl Prepared {
                 }
             }
         }
+    }
+
+    /// The span of one attempt, in OpenTelemetry's HTTP client conventions, under the
+    /// call's span: method, server address and port, the URL with secrets masked
+    /// ([`crate::security::url_for_traces`], computed only when a subscriber records it),
+    /// and `http.request.resend_count` on every resend; the status code and `error.type`
+    /// are recorded when the attempt ends.
+    fn attempt_span(&self, attempt: u32) -> tracing::Span {
+        let span = tracing::info_span!(
+            "surefoot.attempt",
+            otel.kind = "client",
+            otel.name = %self.method,
+            attempt,
+            http.request.method = %self.method,
+            server.address = self.url.host_str().unwrap_or(""),
+            server.port = self.url.port_or_known_default().unwrap_or(0),
+            url.full = %TraceUrl(&self.url),
+            http.request.resend_count = tracing::field::Empty,
+            http.response.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        );
+        if attempt > 1 {
+            span.record("http.request.resend_count", attempt - 1);
+        }
+        span
     }
 
     /// Waits for the pacer, at most `max_retry_wait` and the remaining deadline; a longer
@@ -568,6 +605,15 @@ fn refused_error(refusal: &Refusal, limit: Option<RateLimit>) -> Error {
                 None,
             )
         }
+    }
+}
+
+/// A URL shown in traces: formatted (and masked) only when a subscriber records it.
+struct TraceUrl<'a>(&'a Url);
+
+impl std::fmt::Display for TraceUrl<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::security::url_for_traces(self.0))
     }
 }
 
