@@ -314,6 +314,21 @@ impl Classifiers {
         self.0.iter().map(|c| c.name()).collect()
     }
 
+    /// The first classifier with an opinion, and that opinion (`None` when none has one).
+    ///
+    /// ```
+    /// use surefoot::retry::{Classifiers, RetryAction, RetryContext};
+    /// let e = surefoot::Error::connection("refused", false);
+    /// let (name, action) = Classifiers::default().first_opinion(&RetryContext { error: &e, idempotent: false }).unwrap();
+    /// assert_eq!((name, action), ("transport", RetryAction::Retry));
+    /// ```
+    pub fn first_opinion(&self, ctx: &RetryContext<'_>) -> Option<(&'static str, RetryAction)> {
+        self.0
+            .iter()
+            .map(|c| (c.name(), c.classify(ctx)))
+            .find(|(_, a)| *a != RetryAction::NoOpinion)
+    }
+
     /// The first opinion, or "don't retry" when none has one.
     ///
     /// ```
@@ -323,11 +338,8 @@ impl Classifiers {
     ///     RetryAction::DontRetry(FailReason::NotRetryable));
     /// ```
     pub fn classify(&self, ctx: &RetryContext<'_>) -> RetryAction {
-        self.0
-            .iter()
-            .map(|c| c.classify(ctx))
-            .find(|a| *a != RetryAction::NoOpinion)
-            .unwrap_or(RetryAction::DontRetry(FailReason::NotRetryable))
+        self.first_opinion(ctx)
+            .map_or(RetryAction::DontRetry(FailReason::NotRetryable), |(_, a)| a)
     }
 }
 
@@ -352,8 +364,13 @@ impl fmt::Debug for Classifiers {
     }
 }
 
-/// The built-in chain, built once.
-pub(crate) fn default_classifiers() -> &'static Classifiers {
+/// The built-in chain, built once (what [`Error::is_retryable`] and
+/// [`RetryPolicy::decide`](crate::retry::RetryPolicy::decide) use).
+///
+/// ```
+/// assert_eq!(surefoot::retry::classify::default_classifiers().names().len(), 6);
+/// ```
+pub fn default_classifiers() -> &'static Classifiers {
     static DEFAULT: OnceLock<Classifiers> = OnceLock::new();
     DEFAULT.get_or_init(Classifiers::default)
 }
