@@ -279,13 +279,15 @@ impl Prepared {
         let mut tokens_taken: u32 = 0;
         // This call's last failed attempt (what a call held too long reports).
         let mut last_err: Option<Error> = None;
+        // When this call must stop being held: `max_retry_wait` after its first hold.
+        let mut hold_until: Option<Instant> = None;
         loop {
             let mut probe = None;
             if use_hold && inner.hold.in_outage() {
-                let mut max_hold = policy.max_retry_wait;
-                if let Some(at) = deadline_at {
-                    max_hold = max_hold.min(at.saturating_duration_since(Instant::now()));
-                }
+                let now = Instant::now();
+                let until = *hold_until.get_or_insert(now + policy.max_retry_wait);
+                let until = deadline_at.map_or(until, |d| d.min(until));
+                let max_hold = until.saturating_duration_since(now);
                 let (entry, held) = inner.hold.enter(max_hold).await;
                 waited += held;
                 metrics.held(held);

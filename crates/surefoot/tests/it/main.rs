@@ -10,5 +10,6 @@ mod pacing_state;
 mod pagination;
 mod realtime;
 mod retries;
+mod riding_out;
 mod security;
 mod typed;
