@@ -1,6 +1,8 @@
 //! Per-client counters of what the send loop did: requests put on the wire, retries, 429s
 //! and other failures received, idempotent replays (duplicates the server refused to
-//! create), and the time spent waiting on the client-side limiter and in backoff. Read a
+//! create), calls held while their host was in an outage, calls failed because the retry
+//! budget was spent, and the time spent waiting on the client-side limiter, in backoff
+//! and held. Read a
 //! [`Metrics`] snapshot with [`Client::metrics`](crate::Client::metrics); clones of a
 //! client share one set of counters, so a progress bar can watch many tasks at once.
 
