@@ -385,8 +385,10 @@ def outage(recs: list[dict[str, Any]], cfg: dict[str, Any], plots: Path,
             "\nsurefoot holds a host's calls once 3 different calls in a row failed on it without "
             "Retry-After, and sends one probe at a time (after 50 ms, then doubling up to 250 ms) until "
             "the first success releases everyone; a held call spends no retries and waits at most the "
-            "smaller of its deadline and `max_retry_wait` (60 s). Its count of requests into the outage "
-            f"includes the {cfg['clients']} first attempts, all sent before the first 503 came back.")
+            "smaller of its deadline and `max_retry_wait` (60 s). Each client's first attempt goes out "
+            "before any 503 is known, so up to " + str(cfg["clients"]) + " of its requests into the outage "
+            "are first attempts: the Rust tasks send all of theirs before the first answer comes back, "
+            "the Python threads start one after another and send fewer; the rest are the probes.")
     if before and before.get("records"):
         old = {r["label"]: r for r in before["records"]}
         brows = []
@@ -546,6 +548,16 @@ def headlines(res: dict[str, Any]) -> list[str]:
 # ----- the report -------------------------------------------------------------------------
 
 
+def reruns_note(data: dict[str, Any]) -> str:
+    """A line naming the benchmarks run again alone after the full run, and where."""
+    reruns = data.get("reruns") or {}
+    if not reruns:
+        return ""
+    parts = [f"{b} on {m['date']} (git {m['git']}; {m['nproc']} cores, {m['cpu']})" for b, m in reruns.items()]
+    return ("Run again alone since, with everything else as in the full run: " + "; ".join(parts)
+            + ". Peers in a re-run section were re-run with it.\n")
+
+
 def main() -> None:
     src = Path(sys.argv[1]) if len(sys.argv) > 1 else BENCH / "results.json"
     dst = Path(sys.argv[2]) if len(sys.argv) > 2 else BENCH / "RESULTS.md"
@@ -586,7 +598,7 @@ numbers move with the machine and its load. No number here is asserted by any te
 **Machine:** {m['nproc']} cores ({m['cpu']}), {m['memory_gib']} GiB, {m['os']} (Linux {m['kernel']});
 {m['rustc']}; Python {m['python']}; {m['cc']}; libcurl {m['libcurl'].replace('libcurl ', '')}.
 The emulator and the client share the 2 cores.
-
+{reruns_note(data)}
 **Clients:** surefoot {v['surefoot']} (Rust core in release mode; the Python wheel built by
 maturin `--release`; the C library linked statically), reqwest {m['reqwest']}, requests
 {v['requests']}, urllib3 {v['urllib3']}, httpx {v['httpx']}, tenacity {v['tenacity']}, aiohttp
