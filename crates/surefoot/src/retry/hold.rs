@@ -11,7 +11,7 @@
 //! N calls held".
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
@@ -125,6 +125,9 @@ struct State {
 pub(crate) struct HostHold {
     host: String,
     state: Mutex<State>,
+    /// Whether `state` holds anything (failing calls or an outage): a success on a
+    /// healthy host then costs one atomic load, not a lock.
+    troubled: AtomicBool,
     changed: Notify,
 }
 
@@ -203,6 +206,7 @@ impl HostHold {
         HostHold {
             host: host.to_owned(),
             state: Mutex::new(State::default()),
+            troubled: AtomicBool::new(false),
             changed: Notify::new(),
         }
     }
@@ -295,14 +299,18 @@ impl HostHold {
 
     /// Record a successful answer from the host: it is not (or no longer) in an outage.
     pub(crate) fn record_success(&self, probe: Option<ProbeGuard>) {
-        let ended = {
-            let mut st = lock(&self.state);
-            st.failing_calls.clear();
-            st.outage.take()
-        };
         if let Some(mut p) = probe {
             p.done = true;
         }
+        if !self.troubled.load(Ordering::Acquire) {
+            return;
+        }
+        let ended = {
+            let mut st = lock(&self.state);
+            st.failing_calls.clear();
+            self.troubled.store(false, Ordering::Release);
+            st.outage.take()
+        };
         if let Some(o) = ended {
             tracing::warn!(
                 target: "surefoot::retry",
@@ -333,8 +341,9 @@ impl HostHold {
         }
         let mut st = lock(&self.state);
         let counts = is_host_failure(error);
-        if counts {
+        if counts && st.outage.is_none() {
             st.failing_calls.insert(call);
+            self.troubled.store(true, Ordering::Release);
         }
         let now = Instant::now();
         let mut notify = probe.is_some();
@@ -365,6 +374,8 @@ impl HostHold {
                 o.last_error = error.clone();
             }
         } else if counts && st.failing_calls.len() >= OUTAGE_THRESHOLD {
+            let failing = st.failing_calls.len();
+            st.failing_calls.clear();
             st.epochs += 1;
             let since = SystemTime::now();
             st.outage = Some(Outage {
@@ -380,11 +391,11 @@ impl HostHold {
             tracing::warn!(
                 target: "surefoot::retry",
                 host = %self.host,
-                failing_calls = st.failing_calls.len(),
+                failing_calls = failing,
                 "surefoot: host {} in outage since {}, 0 calls held ({} calls in a row failed: {}); holding calls, one probe at a time",
                 self.host,
                 httpdate::fmt_http_date(since),
-                st.failing_calls.len(),
+                failing,
                 error.code()
             );
             notify = true;
