@@ -70,6 +70,7 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
     kwargs.set_item("waited", e.waited().as_secs_f64())?;
     kwargs.set_item("body", e.body().map(|b| PyBytes::new(py, b)))?;
     kwargs.set_item("retryable", e.is_retryable())?;
+    kwargs.set_item("stop_reason", e.stop_reason().map(|r| r.as_str()))?;
     let exc = class.call((e.to_string(),), Some(&kwargs))?;
     Ok(PyErr::from_value(exc))
 }
