@@ -193,7 +193,8 @@ impl ClientBuilder {
         self.api_key = Some(ApiKey::new(key));
         self
     }
-    /// Retries after the first attempt (default 3; 0 disables retries).
+    /// Retries after the first attempt (default 3; 0 disables retries, and with them the
+    /// outage hold: such a client fails fast instead of waiting for a host to recover).
     pub fn max_retries(mut self, n: u32) -> Self {
         self.max_retries = n;
         self
@@ -754,8 +755,8 @@ impl Client {
     }
 
     /// Lift every pause and forget every learned limit of this client's key (all its
-    /// surfaces), in whatever store holds them — after a plan upgrade, or between tests.
-    /// Configured limits stay.
+    /// surfaces), and refill the retry budget of its key and host, in whatever store holds
+    /// them — after a plan upgrade, or between tests. Configured limits stay.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> surefoot::Result<()> {
@@ -770,6 +771,7 @@ impl Client {
                 pacer.reset().await;
             }
         }
+        self.inner.store.reset(&self.inner.budget_key).await;
     }
 
     /// Resolves `path` against the base URL, refusing absolute URLs to other origins and keys

@@ -226,6 +226,9 @@ async fn the_retry_budget_is_per_key_and_host_and_fails_with_its_own_reason() {
     emu.clear_faults();
     client.get("/v1/transcription/jobs").send().await.unwrap();
     assert_eq!(client.retry_tokens().await, 1);
+    // Resetting the key's pacing refills its budget.
+    client.reset_pacing().await;
+    assert_eq!(client.retry_tokens().await, 10);
 
     // A retry after a timeout costs 10.
     let emu2 = pyai().await;
