@@ -289,8 +289,10 @@ impl Prepared {
                 let until = deadline_at.map_or(until, |d| d.min(until));
                 let max_hold = until.saturating_duration_since(now);
                 let (entry, held) = inner.hold.enter(max_hold).await;
-                waited += held;
-                metrics.held(held);
+                if !held.is_zero() {
+                    waited += held;
+                    metrics.held(held);
+                }
                 match entry {
                     Entry::Open => {}
                     Entry::Probe(p) => probe = Some(p),

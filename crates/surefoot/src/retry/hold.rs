@@ -228,7 +228,8 @@ impl HostHold {
 
     /// Whether the host is in an outage right now.
     pub(crate) fn in_outage(&self) -> bool {
-        lock(&self.state).outage.is_some()
+        // A healthy host (the usual case, on every request) costs one atomic load.
+        self.troubled.load(Ordering::Acquire) && lock(&self.state).outage.is_some()
     }
 
     /// Pass the hold: at once when there is no outage; else wait for the outage to end
