@@ -363,7 +363,8 @@ def bulk(recs: list[dict[str, Any]], cfg: dict[str, Any], plots: Path) -> tuple[
 # ----- 5. outage --------------------------------------------------------------------------
 
 
-def outage(recs: list[dict[str, Any]], cfg: dict[str, Any], plots: Path) -> tuple[str, list[str]]:
+def outage(recs: list[dict[str, Any]], cfg: dict[str, Any], plots: Path,
+           before: dict[str, Any] | None = None) -> tuple[str, list[str]]:
     gaps = []
     rows = []
     for r in recs:
@@ -379,6 +380,30 @@ def outage(recs: list[dict[str, Any]], cfg: dict[str, Any], plots: Path) -> tupl
           table(["client", f"requests during the {cfg['outage_s']:g}-s outage", "requests in all",
                  "calls failed", "time to drain (s)", "wall (s)"], rows)]
     sfs = [r for r in recs if "surefoot" in r["label"]]
+    if sfs:
+        md.append(
+            "\nsurefoot holds a host's calls once 3 different calls in a row failed on it without "
+            "Retry-After, and sends one probe at a time (after 50 ms, then doubling up to 250 ms) until "
+            "the first success releases everyone; a held call spends no retries and waits at most the "
+            "smaller of its deadline and `max_retry_wait` (60 s). Each client's first attempt goes out "
+            "before any 503 is known, so up to " + str(cfg["clients"]) + " of its requests into the outage "
+            "are first attempts: the Rust tasks send all of theirs before the first answer comes back, "
+            "the Python threads start one after another and send fewer; the rest are the probes.")
+    if before and before.get("records"):
+        old = {r["label"]: r for r in before["records"]}
+        brows = []
+        for r in sfs:
+            o = old.get(r["label"])
+            if not o:
+                continue
+            o_during = o["outage_stats"]["total_requests"]
+            o_drain = max(0.0, o["client"]["last_done"] - o["t_recovered"])
+            brows.append([r["label"], f"{o_during} → {r['_during']}", f"{o_drain:.2f} → {r['_drain']:.2f}",
+                          f"{o['client']['failed']} → {r['client']['failed']}"])
+        if brows:
+            md.append(f"\nBefore → after the outage hold and the retry budget ({before['note']}):\n")
+            md.append(table(["client", "requests during the outage", "time to drain (s)", "calls failed"],
+                            brows))
     for r in recs:
         if "surefoot" in r["label"]:
             continue
@@ -409,16 +434,16 @@ def outage(recs: list[dict[str, Any]], cfg: dict[str, Any], plots: Path) -> tupl
                 why = []
                 if faster:
                     why.append(
-                        "surefoot backs off `min(20 s, 1 s·2^n)` × a random factor in [0.5, 1] when a "
-                        "503 carries no Retry-After, so a client whose last sleep began just before the "
-                        "recovery sleeps up to 2–4 s into it"
+                        "surefoot notices the recovery with its next probe, at most 250 ms after it "
+                        "(one probe at a time while the other calls are held)"
                         + (f"; {r['label']} retries sooner (it sent {r['_during']} requests into the "
                            f"outage against surefoot's {sf['_during']})" if r["_during"] > sf["_during"] else "")
                         + (f", and {r['client']['failed']} of its calls failed outright"
                            if r["client"]["failed"] else "")
                     )
                 if fewer:
-                    why.append(f"{r['label']} waits longer between attempts"
+                    why.append(f"{r['label']} waits longer between attempts (surefoot's count includes its "
+                               f"{cfg['clients']} first attempts and a probe every 250 ms at most)"
                                + (f" and gave up on {r['client']['failed']} calls" if r["client"]["failed"]
                                   else ""))
                 gaps.append(f"Outage: {r['label']} " + " and ".join(what) + f" ({sf['label']}). Cause: "
@@ -585,6 +610,16 @@ out) ÷ the requests the emulator saw. From bench/many.py, run on {data['date']}
     return body, gaps
 
 
+def reruns_note(data: dict[str, Any]) -> str:
+    """A line naming the benchmarks run again alone after the full run, and where."""
+    reruns = data.get("reruns") or {}
+    if not reruns:
+        return ""
+    parts = [f"{b} on {m['date']} (git {m['git']}; {m['nproc']} cores, {m['cpu']})" for b, m in reruns.items()]
+    return ("Run again alone since, with everything else as in the full run: " + "; ".join(parts)
+            + ". Peers in a re-run section were re-run with it.\n")
+
+
 def main() -> None:
     src = Path(sys.argv[1]) if len(sys.argv) > 1 else BENCH / "results.json"
     dst = Path(sys.argv[2]) if len(sys.argv) > 2 else BENCH / "RESULTS.md"
@@ -599,7 +634,8 @@ def main() -> None:
         ("overhead", "2. Per-request overhead", lambda r: overhead(r, plots)),
         ("paginate", "3. Pagination", lambda r: paginate(r, cfg["paginate"], plots)),
         ("bulk", "4. Bulk export", lambda r: bulk(r, cfg["bulk"], plots)),
-        ("outage", "5. Outage recovery", lambda r: outage(r, cfg["outage"], plots)),
+        ("outage", "5. Outage recovery",
+         lambda r: outage(r, cfg["outage"], plots, res.get("outage_before"))),
     ):
         if key not in res:
             continue
@@ -629,7 +665,7 @@ numbers move with the machine and its load. No number here is asserted by any te
 **Machine:** {m['nproc']} cores ({m['cpu']}), {m['memory_gib']} GiB, {m['os']} (Linux {m['kernel']});
 {m['rustc']}; Python {m['python']}; {m['cc']}; libcurl {m['libcurl'].replace('libcurl ', '')}.
 The emulator and the client share the 2 cores.
-
+{reruns_note(data)}
 **Clients:** surefoot {v['surefoot']} (Rust core in release mode; the Python wheel built by
 maturin `--release`; the C library linked statically), reqwest {m['reqwest']}, requests
 {v['requests']}, urllib3 {v['urllib3']}, httpx {v['httpx']}, tenacity {v['tenacity']}, aiohttp

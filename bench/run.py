@@ -451,8 +451,18 @@ def main() -> None:
         results[b] = BENCHES[b](cfg[b])
         durations[b] = round(time.monotonic() - t, 1)
         print(f"  ({b}: {durations[b]:.0f} s)", flush=True)
+    # A run of only some benchmarks keeps the full run's machine and says, per benchmark,
+    # when and where it was run again (RESULTS.md names both).
+    reruns = dict(previous.get("reruns", {})) if previous else {}
+    here = machine()
+    for b in chosen:
+        if previous:
+            reruns[b] = here
+        else:
+            reruns.pop(b, None)
     data = {
-        "machine": machine(),
+        "machine": previous.get("machine", here) if previous else here,
+        "reruns": reruns,
         "quick": args.quick,
         "config": {b: cfg[b] for b in BENCHES},
         "durations_s": durations,

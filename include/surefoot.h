@@ -481,6 +481,19 @@ int64_t sf_error_waited_ms(const sf_error *err);
 bool sf_error_is_retryable(const sf_error *err);
 
 /**
+ * Why the client stopped retrying, as a stable name: `"not_retryable"`,
+ * `"retries_exhausted"`, `"not_idempotent"`, `"wait_exceeds_max_retry_wait"`,
+ * `"wait_exceeds_deadline"`, `"retry_budget_exhausted"` (too many calls to the host failed
+ * lately), `"held_too_long"` (the host stayed in an outage as long as the call could
+ * wait); NULL when the error did not come out of the retry loop (refused before sending)
+ * or `err` is NULL. A static string: never freed, valid for the life of the program.
+ *
+ * # Safety
+ * `err` is NULL or a live error from this library.
+ */
+const char *sf_error_stop_reason(const sf_error *err);
+
+/**
  * The raw body of the error answer (possibly capped at 64 KiB). On `SF_OK`, `*body_out`
  * points into `err` (valid until `sf_error_free`; not NUL-terminated) and `*len_out` is its
  * length. `SF_NO_VALUE` when no answer was received; `SF_NULL_PARAMETER` when any

@@ -3,8 +3,9 @@
 Every failure is a :class:`SurefootError` carrying the core's error model: a stable
 ``code`` (the same string in Rust, C and Python — branch on it), ``kind``,
 ``message``, ``status_code``, ``request_id``, ``retry_after`` (seconds), ``attempts``,
-``waited`` (seconds), ``retryable``, the raw ``body`` and ``idempotency_key`` (the key a job
-creation was sent with: after ``invalid_response``, retrying with it is safe). The class follows the kind::
+``waited`` (seconds), ``retryable``, ``stop_reason`` (why retrying stopped), the raw ``body``
+and ``idempotency_key`` (the key a job creation was sent with: after ``invalid_response``,
+retrying with it is safe). The class follows the kind::
 
     SurefootError
     ├── APIError
@@ -78,6 +79,11 @@ class SurefootError(Exception):
     """Seconds spent in backoff and pacing waits."""
     retryable: bool
     """Whether the failure is worth retrying later."""
+    stop_reason: Optional[str]
+    """Why the client stopped retrying: ``not_retryable``, ``retries_exhausted``,
+    ``not_idempotent``, ``wait_exceeds_max_retry_wait``, ``wait_exceeds_deadline``,
+    ``retry_budget_exhausted`` (too many calls to the host failed lately), ``held_too_long``
+    (the host stayed in an outage as long as the call could wait), or ``None``."""
     body: Optional[bytes]
     """The raw response body (capped)."""
 
@@ -96,6 +102,7 @@ class SurefootError(Exception):
         waited: float = 0.0,
         body: Optional[bytes] = None,
         retryable: bool = False,
+        stop_reason: Optional[str] = None,
     ) -> None:
         text = text or message or code
         super().__init__(text)
@@ -110,6 +117,7 @@ class SurefootError(Exception):
         self.waited = waited
         self.body = body
         self.retryable = retryable
+        self.stop_reason = stop_reason
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else self.code
@@ -136,6 +144,7 @@ class SurefootError(Exception):
             "waited": self.waited,
             "body": self.body,
             "retryable": self.retryable,
+            "stop_reason": self.stop_reason,
         }
 
 

@@ -305,6 +305,7 @@ void test_null_parameters(void) {
     CHECK_INT(sf_error_attempts(NULL), 0);
     CHECK_INT(sf_error_waited_ms(NULL), 0);
     CHECK(!sf_error_is_retryable(NULL));
+    CHECK(sf_error_stop_reason(NULL) == NULL);
     CHECK_INT(sf_error_result(NULL), SF_OK);
     CHECK_RESULT(sf_error_body(NULL, &bytes, &len), SF_NULL_PARAMETER, NULL);
 

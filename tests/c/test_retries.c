@@ -232,6 +232,7 @@ void test_connection_refused(void) {
     CHECK_STR(sf_error_code(err), "connection_error");
     CHECK_INT(sf_error_attempts(err), 2);
     CHECK(sf_error_is_retryable(err));
+    CHECK_STR(sf_error_stop_reason(err), "retries_exhausted");
     sf_error_free(err);
     sf_client_free(client);
 }

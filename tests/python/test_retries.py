@@ -56,6 +56,19 @@ def test_retry_after_longer_than_allowed_fails_at_once(pyai_emu: Emulator) -> No
     assert time.monotonic() - started < 10.0, "it slept instead of failing at once"
     assert info.value.retry_after == 3600.0
     assert info.value.attempts == 1
+    assert info.value.stop_reason == "wait_exceeds_max_retry_wait"
+
+
+def test_the_reason_retrying_stopped_is_told(pyai_emu: Emulator) -> None:
+    pyai_emu.inject("GET /v1/transcription/jobs", "status", status=503, count=5)
+    client = surefoot.Client(pyai_emu.url, PYAI_KEY, max_retries=1, **FAST)
+    with pytest.raises(surefoot.InternalServerError) as info:
+        client.get("/v1/transcription/jobs")
+    assert info.value.attempts == 2
+    assert info.value.stop_reason == "retries_exhausted"
+    with pytest.raises(surefoot.NotFoundError) as nf:
+        client.get("/v1/transcription/jobs/job_missing")
+    assert nf.value.stop_reason == "not_retryable"
 
 
 def test_job_created_exactly_once_through_a_dropped_connection(pyai_emu: Emulator) -> None:

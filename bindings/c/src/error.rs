@@ -406,6 +406,40 @@ pub unsafe extern "C" fn sf_error_is_retryable(err: *const sf_error) -> bool {
     })
 }
 
+/// Why the client stopped retrying, as a stable name: `"not_retryable"`,
+/// `"retries_exhausted"`, `"not_idempotent"`, `"wait_exceeds_max_retry_wait"`,
+/// `"wait_exceeds_deadline"`, `"retry_budget_exhausted"` (too many calls to the host failed
+/// lately), `"held_too_long"` (the host stayed in an outage as long as the call could
+/// wait); NULL when the error did not come out of the retry loop (refused before sending)
+/// or `err` is NULL. A static string: never freed, valid for the life of the program.
+///
+/// # Safety
+/// `err` is NULL or a live error from this library.
+#[no_mangle]
+pub unsafe extern "C" fn sf_error_stop_reason(err: *const sf_error) -> *const c_char {
+    guard(std::ptr::null(), || {
+        match unsafe { err.as_ref() }.and_then(|e| e.error.stop_reason()) {
+            Some(reason) => stop_reason_name(reason).as_ptr(),
+            None => std::ptr::null(),
+        }
+    })
+}
+
+fn stop_reason_name(reason: surefoot::retry::FailReason) -> &'static CStr {
+    use surefoot::retry::FailReason as R;
+    match reason {
+        R::NotRetryable => c"not_retryable",
+        R::RetriesExhausted => c"retries_exhausted",
+        R::NotIdempotent => c"not_idempotent",
+        R::WaitExceedsMaxRetryWait => c"wait_exceeds_max_retry_wait",
+        R::WaitExceedsDeadline => c"wait_exceeds_deadline",
+        R::RetryBudgetExhausted => c"retry_budget_exhausted",
+        R::HeldTooLong => c"held_too_long",
+        // A reason added to the core later still gets a name.
+        _ => c"other",
+    }
+}
+
 /// The raw body of the error answer (possibly capped at 64 KiB). On `SF_OK`, `*body_out`
 /// points into `err` (valid until `sf_error_free`; not NUL-terminated) and `*len_out` is its
 /// length. `SF_NO_VALUE` when no answer was received; `SF_NULL_PARAMETER` when any

@@ -40,8 +40,8 @@ pub use conformance::{sf_conformance_check, sf_string_free};
 pub use error::{
     sf_error, sf_error_attempts, sf_error_body, sf_error_code, sf_error_free,
     sf_error_is_retryable, sf_error_kind, sf_error_message, sf_error_request_id, sf_error_result,
-    sf_error_retry_after_ms, sf_error_status, sf_error_waited_ms, sf_kind, sf_kind_name, sf_result,
-    sf_result_name,
+    sf_error_retry_after_ms, sf_error_status, sf_error_stop_reason, sf_error_waited_ms, sf_kind,
+    sf_kind_name, sf_result, sf_result_name,
 };
 pub use options::*;
 pub use pager::{sf_client_paginate, sf_pager, sf_pager_free, sf_pager_next};

@@ -26,7 +26,9 @@ pub(crate) fn class_name(e: &Error) -> &'static str {
         ErrorKind::Authentication => "AuthenticationError",
         ErrorKind::Permission => "PermissionDeniedError",
         ErrorKind::NotFound => "NotFoundError",
-        ErrorKind::Conflict if e.code() == "idempotency_conflict" => "IdempotencyConflictError",
+        ErrorKind::Conflict if e.code() == surefoot::error::codes::IDEMPOTENCY_CONFLICT => {
+            "IdempotencyConflictError"
+        }
         ErrorKind::Conflict => "ConflictError",
         ErrorKind::PaymentRequired => "PaymentRequiredError",
         ErrorKind::RateLimited => "RateLimitError",
@@ -69,6 +71,7 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
     kwargs.set_item("waited", e.waited().as_secs_f64())?;
     kwargs.set_item("body", e.body().map(|b| PyBytes::new(py, b)))?;
     kwargs.set_item("retryable", e.is_retryable())?;
+    kwargs.set_item("stop_reason", e.stop_reason().map(|r| r.as_str()))?;
     let exc = class.call((e.to_string(),), Some(&kwargs))?;
     Ok(PyErr::from_value(exc))
 }

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::process::ExitCode;
 
+use surefoot::error::codes;
 use surefoot::{Error, ErrorKind};
 
 /// The exit codes, one per kind of failure. Documented in `--help` and the README.
@@ -88,33 +89,13 @@ impl Exit {
     }
 }
 
-/// What a bulk run does with an item's error once the core's retries are spent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    /// About the key or the service as a whole (revoked key, no access, no credit, daily
-    /// cap, server unreachable): every other item would fail the same way, so stop.
-    StopRun,
-    /// Transient (429, 5xx, dropped connection, timeout): try the item again in a later
-    /// round, with the same idempotency key.
-    TryLater,
-    /// About this item only (validation, conflict, not found): report it and go on.
-    ItemFailed,
-}
+/// What a bulk run does with an item's error once the core's retries are spent: the
+/// core's own verdict ([`surefoot::Error::verdict`]); the CLI never re-classifies.
+pub use surefoot::retry::Verdict;
 
 /// The verdict on an item's final error.
 pub fn verdict(e: &Error) -> Verdict {
-    match e.kind() {
-        ErrorKind::Authentication | ErrorKind::Permission | ErrorKind::PaymentRequired => {
-            Verdict::StopRun
-        }
-        _ if e.code() == "daily_cap_exceeded" => Verdict::StopRun,
-        // The client-side limiter refused to wait that long: the key is paused for a while.
-        ErrorKind::RateLimited if !e.is_retryable() => Verdict::StopRun,
-        // Could not even connect after every retry: the service is down or the URL wrong.
-        ErrorKind::Connection if !e.reached_server() => Verdict::StopRun,
-        _ if e.is_retryable() => Verdict::TryLater,
-        _ => Verdict::ItemFailed,
-    }
+    e.verdict()
 }
 
 /// Which API a failure came from, and where its key came from (for the message).
@@ -218,14 +199,14 @@ pub fn explain(err: &Error, ctx: &Context) -> (String, String) {
             ),
             "create a fresh key and copy it carefully".into(),
         ),
-        (_, "api_access_denied") => (
+        (_, codes::API_ACCESS_DENIED) => (
             format!(
                 "the plan of {} has no API access ({status})",
                 key_phrase(ctx)
             ),
             "upgrade to a plan with API & MCP access (Pro or Expert), or use a key of such a workspace".into(),
         ),
-        (_, "origin_not_allowed") => (
+        (_, codes::ORIGIN_NOT_ALLOWED) => (
             format!(
                 "{} is a publishable key, usable only from its allowed origins ({status})",
                 key_phrase(ctx)
@@ -247,7 +228,7 @@ pub fn explain(err: &Error, ctx: &Context) -> (String, String) {
             format!("not found ({status}: {msg})"),
             format!("check the id, and that {} belongs to the right organisation", key_phrase(ctx)),
         ),
-        (ErrorKind::Conflict, "idempotency_conflict") => (
+        (ErrorKind::Conflict, codes::IDEMPOTENCY_CONFLICT) => (
             "this line was submitted before with different content under the same idempotency key (409 idempotency_conflict)".into(),
             "give the changed line a new `id` (or restore its original content)".into(),
         ),
@@ -255,15 +236,15 @@ pub fn explain(err: &Error, ctx: &Context) -> (String, String) {
             format!("the server reports a conflict ({status}: {msg})"),
             "resolve the conflict named in the message, then re-run".into(),
         ),
-        (_, "credit_exhausted") => (
+        (_, codes::CREDIT_EXHAUSTED) => (
             format!("the organisation of {} is out of prepaid credit ({status})", key_phrase(ctx)),
             "add credit, then re-run (finished items are skipped)".into(),
         ),
-        (_, "key_budget_exceeded") => (
+        (_, codes::KEY_BUDGET_EXCEEDED) => (
             format!("{} reached its monthly budget ({status})", key_phrase(ctx)),
             "raise the key's budget or use another key, then re-run".into(),
         ),
-        (_, "insufficient_quota") => (
+        (_, codes::INSUFFICIENT_QUOTA) => (
             format!("the plan quota of {} is used up ({status})", key_phrase(ctx)),
             "upgrade the plan, then re-run".into(),
         ),
@@ -271,7 +252,7 @@ pub fn explain(err: &Error, ctx: &Context) -> (String, String) {
             format!("payment required ({status}: {msg})"),
             "add credit or upgrade the plan, then re-run".into(),
         ),
-        (_, "daily_cap_exceeded") => (
+        (_, codes::DAILY_CAP_EXCEEDED) => (
             format!("the daily request cap of {} is used up ({status}){wait}", key_phrase(ctx)),
             "wait for the reset at midnight UTC, or use a secret key without a daily cap".into(),
         ),
@@ -283,14 +264,14 @@ pub fn explain(err: &Error, ctx: &Context) -> (String, String) {
             format!("the server refused a parameter ({status}: {msg})"),
             "fix the parameter named in the message".into(),
         ),
-        (ErrorKind::Server, "invalid_response") if err.idempotency_key().is_some() => (
+        (ErrorKind::Server, codes::INVALID_RESPONSE) if err.idempotency_key().is_some() => (
             format!("the server's answer could not be read: {msg}"),
             format!(
                 "re-run: the server may have done the work, and the same idempotency key replays it instead of doing it twice; if it keeps failing, check that {} points at the {} API",
                 ctx.base_url_env, ctx.api
             ),
         ),
-        (ErrorKind::Server, "invalid_response") => (
+        (ErrorKind::Server, codes::INVALID_RESPONSE) => (
             format!("the server's answer made no sense: {msg}"),
             format!("check that {} points at the {} API", ctx.base_url_env, ctx.api),
         ),

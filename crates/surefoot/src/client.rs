@@ -16,7 +16,10 @@ use crate::pacing::{self, Pacer, PacingState, PacingStore, RateLimit};
 use crate::pagination::Paginate;
 use crate::profile::Profile;
 use crate::request::RequestBuilder;
-use crate::retry::{RetryPolicy, DEFAULT_MAX_RETRIES};
+use crate::retry::hold::{self, HostHold, OutageState};
+use crate::retry::{
+    BackoffStrategy, Classifiers, RetryBudget, RetryClassifier, RetryPolicy, DEFAULT_MAX_RETRIES,
+};
 use crate::security::{self, ApiKey};
 
 /// Default per-attempt timeout.
@@ -140,6 +143,9 @@ pub struct ClientBuilder {
     prefetch: bool,
     paths: Vec<(String, String)>,
     fields: Vec<(String, String)>,
+    classifiers: Vec<Arc<dyn RetryClassifier>>,
+    backoff_strategy: Option<Arc<dyn BackoffStrategy>>,
+    retry_budget: RetryBudget,
 }
 
 impl Default for ClientBuilder {
@@ -168,6 +174,9 @@ impl Default for ClientBuilder {
             prefetch: false,
             paths: Vec::new(),
             fields: Vec::new(),
+            classifiers: Vec::new(),
+            backoff_strategy: None,
+            retry_budget: RetryBudget::default(),
         }
     }
 }
@@ -226,7 +235,8 @@ impl ClientBuilder {
         self.api_key = Some(ApiKey::new(key));
         self
     }
-    /// Retries after the first attempt (default 3; 0 disables retries).
+    /// Retries after the first attempt (default 3; 0 disables retries, and with them the
+    /// outage hold: such a client fails fast instead of waiting for a host to recover).
     pub fn max_retries(mut self, n: u32) -> Self {
         self.max_retries = n;
         self
@@ -349,6 +359,70 @@ impl ClientBuilder {
     /// Fetch the next page of a list while the caller consumes the current one.
     pub fn prefetch(mut self, prefetch: bool) -> Self {
         self.prefetch = prefetch;
+        self
+    }
+    /// Adds a retry classifier that speaks before the built-in ones (see
+    /// [`crate::retry::classify`]); classifiers added later speak before those added
+    /// earlier. Its [`RetryAction::NoOpinion`](crate::retry::RetryAction::NoOpinion)
+    /// leaves the decision to the next one.
+    ///
+    /// ```
+    /// use surefoot::retry::{RetryAction, RetryClassifier, RetryContext};
+    /// #[derive(Debug)]
+    /// struct RetryLocked;
+    /// impl RetryClassifier for RetryLocked {
+    ///     fn name(&self) -> &'static str { "locked" }
+    ///     fn classify(&self, ctx: &RetryContext<'_>) -> RetryAction {
+    ///         if ctx.error.status() == Some(423) { RetryAction::Retry } else { RetryAction::NoOpinion }
+    ///     }
+    /// }
+    /// let client = surefoot::Client::builder()
+    ///     .base_url("http://127.0.0.1:9")
+    ///     .retry_classifier(RetryLocked)
+    ///     .build()?;
+    /// assert_eq!(client.retry_classifiers().names()[0], "locked");
+    /// # Ok::<(), surefoot::Error>(())
+    /// ```
+    pub fn retry_classifier(mut self, classifier: impl RetryClassifier) -> Self {
+        self.classifiers.push(Arc::new(classifier));
+        self
+    }
+    /// Replaces the backoff used when the server gives no `Retry-After` (default: the
+    /// exponential backoff of [`backoff`](ClientBuilder::backoff)). Its waits are still
+    /// bounded by `max_retry_wait` and the deadline.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// #[derive(Debug)]
+    /// struct Constant(Duration);
+    /// impl surefoot::retry::BackoffStrategy for Constant {
+    ///     fn delay(&self, _: u32, _: &surefoot::Error, _: f64) -> Duration { self.0 }
+    /// }
+    /// let client = surefoot::Client::builder()
+    ///     .base_url("http://127.0.0.1:9")
+    ///     .backoff_strategy(Constant(Duration::from_millis(250)))
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), surefoot::Error>(())
+    /// ```
+    pub fn backoff_strategy(mut self, strategy: impl BackoffStrategy) -> Self {
+        self.backoff_strategy = Some(Arc::new(strategy));
+        self
+    }
+    /// The size and prices of the retry budget of this client's key and host (default:
+    /// 500 tokens, 5 a retry, 10 a retry after a timeout, 1 back per success; see
+    /// [`crate::retry::budget`]). A `capacity` of 0 refuses every retry.
+    ///
+    /// ```
+    /// let client = surefoot::Client::builder()
+    ///     .base_url("http://127.0.0.1:9")
+    ///     .retry_budget(surefoot::retry::RetryBudget { capacity: 50, ..Default::default() })
+    ///     .build()?;
+    /// assert_eq!(client.retry_budget().capacity, 50);
+    /// # Ok::<(), surefoot::Error>(())
+    /// ```
+    pub fn retry_budget(mut self, budget: RetryBudget) -> Self {
+        self.retry_budget = budget;
         self
     }
 
@@ -485,6 +559,21 @@ impl ClientBuilder {
                     v
                 })
         });
+        let mut classifiers = Classifiers::default();
+        for c in &self.classifiers {
+            classifiers.push_front(c.clone());
+        }
+        let backoff: Arc<dyn BackoffStrategy> = match &self.backoff_strategy {
+            Some(b) => b.clone(),
+            None => Arc::new(policy.exponential_backoff()),
+        };
+        let origin = base_url.origin().ascii_serialization();
+        let budget_key = pacing::key_name(
+            api_key.as_ref().map(ApiKey::expose).unwrap_or(""),
+            &origin,
+            "retry_budget",
+        );
+        let hold = hold::for_host(&origin);
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -495,10 +584,14 @@ impl ClientBuilder {
                 paths,
                 fields,
                 policy,
+                classifiers,
+                backoff,
+                store,
+                budget_key,
+                hold,
                 metrics: Arc::default(),
                 pacers: profile.surfaces().iter().map(|_| OnceLock::new()).collect(),
                 profile,
-                store,
             }),
         })
     }
@@ -557,6 +650,14 @@ pub(crate) struct Inner {
     /// The member renames answers are read with (`None`: none).
     pub(crate) fields: Option<Arc<crate::fields::FieldNames>>,
     pub(crate) policy: RetryPolicy,
+    pub(crate) classifiers: Classifiers,
+    pub(crate) backoff: Arc<dyn BackoffStrategy>,
+    /// Where the pacing state and the retry budget live.
+    pub(crate) store: Arc<dyn PacingStore>,
+    /// The retry budget's id in the store: this key and host.
+    pub(crate) budget_key: String,
+    /// The outage state of this client's host.
+    pub(crate) hold: Arc<HostHold>,
     pub(crate) metrics: Arc<crate::metrics::Recorder>,
     /// `Bearer <key>`, marked sensitive (`Some(None)` if the key is not a valid header value).
     authorization: Option<Option<HeaderValue>>,
@@ -565,8 +666,6 @@ pub(crate) struct Inner {
     pacers: Vec<OnceLock<Pacer>>,
     /// What the client knows of the API (its surfaces, in the order of `pacers`).
     pub(crate) profile: Profile,
-    /// Where the pacing state lives.
-    store: Arc<dyn PacingStore>,
 }
 
 impl fmt::Debug for Client {
@@ -628,6 +727,58 @@ impl Client {
     /// The retry policy in force.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.policy
+    }
+
+    /// The retry classifiers in force, in the order they speak: the caller's own (see
+    /// [`ClientBuilder::retry_classifier`]), then the built-in ones.
+    ///
+    /// ```
+    /// let client = surefoot::Client::builder().base_url("http://127.0.0.1:9").build()?;
+    /// assert_eq!(client.retry_classifiers().names()[0], "payment_codes");
+    /// # Ok::<(), surefoot::Error>(())
+    /// ```
+    pub fn retry_classifiers(&self) -> &Classifiers {
+        &self.inner.classifiers
+    }
+
+    /// The retry budget's size and prices (see [`ClientBuilder::retry_budget`]).
+    ///
+    /// ```
+    /// let client = surefoot::Client::builder().base_url("http://127.0.0.1:9").build()?;
+    /// assert_eq!(client.retry_budget().capacity, 500);
+    /// # Ok::<(), surefoot::Error>(())
+    /// ```
+    pub fn retry_budget(&self) -> RetryBudget {
+        self.inner.config.retry_budget
+    }
+
+    /// The tokens left in the retry budget of this client's key and host (shared by every
+    /// client using the same key, host and pacing store).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> surefoot::Result<()> {
+    /// let client = surefoot::Client::builder().base_url("http://127.0.0.1:9").api_key("sk-doc-budget-01").build()?;
+    /// assert_eq!(client.retry_tokens().await, 500);
+    /// # Ok(()) }
+    /// ```
+    pub async fn retry_tokens(&self) -> u32 {
+        let capacity = self.inner.config.retry_budget.capacity;
+        self.inner
+            .store
+            .retry_tokens(&self.inner.budget_key, capacity)
+            .await
+    }
+
+    /// The outage this client's host is in, if any: since when, how many calls are held
+    /// (see [`crate::retry::hold`]).
+    ///
+    /// ```
+    /// let client = surefoot::Client::builder().base_url("http://127.0.0.1:9").build()?;
+    /// assert_eq!(client.outage(), None);
+    /// # Ok::<(), surefoot::Error>(())
+    /// ```
+    pub fn outage(&self) -> Option<OutageState> {
+        self.inner.hold.outage()
     }
 
     /// A snapshot of this client's counters (shared by its clones): requests sent,
@@ -785,8 +936,8 @@ impl Client {
     }
 
     /// Lift every pause and forget every learned limit of this client's key (all its
-    /// surfaces), in whatever store holds them — after a plan upgrade, or between tests.
-    /// Configured limits stay.
+    /// surfaces), and refill the retry budget of its key and host, in whatever store holds
+    /// them — after a plan upgrade, or between tests. Configured limits stay.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> surefoot::Result<()> {
@@ -801,6 +952,7 @@ impl Client {
                 pacer.reset().await;
             }
         }
+        self.inner.store.reset(&self.inner.budget_key).await;
     }
 
     /// Resolves `path` against the base URL, refusing absolute URLs to other origins and keys

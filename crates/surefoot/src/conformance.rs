@@ -11,7 +11,8 @@
 //!
 //! - `errors` → [`Error::from_response`];
 //! - `retry_after` → [`retry::parse_retry_after`] with the vector's fixed `now`;
-//! - `retry_decision` → [`retry::is_idempotent`] and [`RetryPolicy::decide`];
+//! - `retry_decision` → [`retry::is_idempotent`], [`RetryPolicy::decide`] (the built-in
+//!   classifiers, which one spoke) and the retry budget ([`retry::RetryBudget`]);
 //! - `pagination` → the [`crate::Paginate`] item stream of a real client, over HTTP, against
 //!   a responder on `127.0.0.1:0` that answers the vector's pages in order;
 //! - `security` → [`security::validate_api_key`], [`security::validate_base_url`] and
@@ -753,6 +754,7 @@ fn observe_decision(input: &Obj) -> Result<Value, String> {
             "deadline_left_ms",
             "jitter",
             "policy",
+            "retry_budget",
         ],
         "retry_decision input",
     )?;
@@ -768,7 +770,41 @@ fn observe_decision(input: &Obj) -> Result<Value, String> {
         Some(v) => v.as_f64().ok_or("`jitter` must be a number")?,
     };
     let policy = policy_of(input.get("policy"))?;
-    let decision = policy.decide(&error, retries_done, idempotent, remaining, jitter);
+    let mut decision = policy.decide(&error, retries_done, idempotent, remaining, jitter);
+    let classified_by = retry::classify::default_classifiers()
+        .first_opinion(&retry::RetryContext {
+            error: &error,
+            idempotent,
+        })
+        .map(|(name, _)| name);
+    // The retry budget: a bucket of `capacity` holding `tokens`, from which a retry takes
+    // its price (the send loop's rule, on the in-memory store).
+    let budget_tokens = match input.get("retry_budget") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(o)) => {
+            only(o, &["capacity", "tokens"], "retry_budget")?;
+            let budget = retry::RetryBudget {
+                capacity: u32_of(o, "capacity")?.unwrap_or(500),
+                ..retry::RetryBudget::default()
+            };
+            let tokens = u32_of(o, "tokens")?.unwrap_or(budget.capacity);
+            if tokens > budget.capacity {
+                return Err("`retry_budget.tokens` must not exceed its capacity".into());
+            }
+            let store = crate::pacing::MemoryStore::new();
+            store.take_retry_tokens_now("vector", budget.capacity - tokens, budget.capacity);
+            if decision.is_retry()
+                && !store.take_retry_tokens_now("vector", budget.cost(&error), budget.capacity)
+            {
+                decision = Decision::Fail {
+                    retry_after: error.retry_after(),
+                    reason: retry::FailReason::RetryBudgetExhausted,
+                };
+            }
+            Some(store.retry_tokens_now("vector", budget.capacity))
+        }
+        Some(_) => return Err("`retry_budget` must be an object".into()),
+    };
     let (name, after, reason, retry_after) = match decision {
         Decision::Retry { after } => ("retry", Some(after), Value::Null, None),
         Decision::Fail {
@@ -783,6 +819,8 @@ fn observe_decision(input: &Obj) -> Result<Value, String> {
         "after_ms": ms_json(after),
         "reason": reason,
         "retry_after_ms": ms_json(retry_after),
+        "classified_by": classified_by,
+        "budget_tokens_left": budget_tokens,
     }))
 }
 

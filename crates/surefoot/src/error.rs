@@ -2,9 +2,12 @@
 //! [`Error`] (status, stable `code`, [`ErrorKind`], message, request id, `Retry-After`,
 //! attempts, time waited, raw body), the classification of any HTTP error response into
 //! that model ([`Error::from_response`]: OpenAI envelope, RFC 7807 problem+json, FastAPI
-//! `detail` in all its forms, HTML pages from proxies, empty and unparseable bodies), and
-//! the retryability of each failure. It never panics on any input and never sees an API
-//! key (the client masks keys before building messages; `Debug` shows no headers).
+//! `detail` in all its forms, HTML pages from proxies, empty and unparseable bodies), the
+//! stable code strings ([`codes`]) and why retrying stopped ([`FailReason`]). Whether a
+//! failure is worth retrying is not decided here but by the retry classifiers
+//! ([`crate::retry::classify`], which also answer [`Error::is_retryable`]), so this module
+//! depends on no retry code. It never panics on any input and never sees an API key (the
+//! client masks keys before building messages; `Debug` shows no headers).
 
 use std::fmt;
 use std::sync::Arc;
@@ -12,6 +15,8 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use serde_json::{Map, Value};
+
+pub mod codes;
 
 /// `Result` with surefoot's [`Error`] as the default error type.
 ///
@@ -35,20 +40,61 @@ const MAX_REQUEST_ID_CHARS: usize = 200;
 /// Most FastAPI validation items spelled out in a message.
 const MAX_DETAIL_ITEMS: usize = 10;
 
-/// Codes that mean "you are out of money/quota": never retried, even when sent with 429.
-const PAYMENT_CODES: &[&str] = &[
-    "insufficient_quota",
-    "credit_exhausted",
-    "key_budget_exceeded",
-];
-/// Codes that mean "slow down": retried (honouring `Retry-After`).
-const RATE_LIMIT_CODES: &[&str] = &[
-    "rate_limit_exceeded",
-    "concurrency_limit_exceeded",
-    "daily_cap_exceeded",
-];
-/// Codes that mean "this key may not do that".
-const PERMISSION_CODES: &[&str] = &["api_access_denied", "forbidden", "origin_not_allowed"];
+/// Why the retry decision returned an error instead of trying again (see
+/// [`crate::retry::Decision::Fail`] and [`Error::stop_reason`]).
+///
+/// ```
+/// assert_eq!(surefoot::retry::FailReason::NotIdempotent.as_str(), "not_idempotent");
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FailReason {
+    /// The error is not worth retrying (4xx, payment, conflict, decode…, or a daily cap
+    /// whose reset time is unknown).
+    NotRetryable,
+    /// `max_retries` retries were already made.
+    RetriesExhausted,
+    /// A non-idempotent request that may have reached the server (and was not a 429).
+    NotIdempotent,
+    /// The wait exceeds `max_retry_wait`.
+    WaitExceedsMaxRetryWait,
+    /// The wait would reach or pass the overall deadline.
+    WaitExceedsDeadline,
+    /// The retry budget of this key and host is spent: too many calls to it failed
+    /// lately, so this one fails now instead of adding load (see
+    /// [`crate::retry::budget`]).
+    RetryBudgetExhausted,
+    /// The host is in an outage and the call was held as long as it may wait
+    /// (the smaller of its deadline and `max_retry_wait`) without the host recovering.
+    HeldTooLong,
+}
+
+impl FailReason {
+    /// A stable snake_case name (for logs and bindings).
+    ///
+    /// ```
+    /// use surefoot::retry::FailReason;
+    /// assert_eq!(FailReason::WaitExceedsDeadline.as_str(), "wait_exceeds_deadline");
+    /// assert_eq!(FailReason::RetryBudgetExhausted.as_str(), "retry_budget_exhausted");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailReason::NotRetryable => "not_retryable",
+            FailReason::RetriesExhausted => "retries_exhausted",
+            FailReason::NotIdempotent => "not_idempotent",
+            FailReason::WaitExceedsMaxRetryWait => "wait_exceeds_max_retry_wait",
+            FailReason::WaitExceedsDeadline => "wait_exceeds_deadline",
+            FailReason::RetryBudgetExhausted => "retry_budget_exhausted",
+            FailReason::HeldTooLong => "held_too_long",
+        }
+    }
+}
+
+impl fmt::Display for FailReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// The broad category of a failure; the same eleven values in every language.
 ///
@@ -144,7 +190,7 @@ struct Inner {
     retry_after: Option<Duration>,
     attempts: u32,
     waited: Duration,
-    retryable: bool,
+    stop_reason: Option<FailReason>,
     body: Option<Bytes>,
     body_truncated: bool,
     content_type: Option<String>,
@@ -188,7 +234,7 @@ impl Error {
             retry_after: None,
             attempts: 1,
             waited: Duration::ZERO,
-            retryable: false,
+            stop_reason: None,
             body: None,
             body_truncated: false,
             content_type: None,
@@ -212,7 +258,11 @@ impl Error {
     /// assert_eq!(e.to_string(), "invalid_request: API key has trailing whitespace");
     /// ```
     pub fn invalid_request(message: impl Into<String>) -> Error {
-        let mut e = Error::base("invalid_request", ErrorKind::InvalidRequest, message.into());
+        let mut e = Error::base(
+            codes::INVALID_REQUEST,
+            ErrorKind::InvalidRequest,
+            message.into(),
+        );
         e.0.attempts = 0;
         e.0.reached_server = false;
         e
@@ -229,8 +279,11 @@ impl Error {
     /// assert!(e.is_retryable() && !e.reached_server());
     /// ```
     pub fn connection(message: impl Into<String>, reached_server: bool) -> Error {
-        let mut e = Error::base("connection_error", ErrorKind::Connection, message.into());
-        e.0.retryable = true;
+        let mut e = Error::base(
+            codes::CONNECTION_ERROR,
+            ErrorKind::Connection,
+            message.into(),
+        );
         e.0.reached_server = reached_server;
         e
     }
@@ -244,9 +297,7 @@ impl Error {
     /// assert!(e.is_retryable() && e.reached_server());
     /// ```
     pub fn timeout(message: impl Into<String>) -> Error {
-        let mut e = Error::base("timeout", ErrorKind::Timeout, message.into());
-        e.0.retryable = true;
-        e
+        Error::base(codes::TIMEOUT, ErrorKind::Timeout, message.into())
     }
 
     /// A success response whose body could not be read (not JSON, no `id`…). Code
@@ -262,7 +313,7 @@ impl Error {
     /// assert_eq!(e.body(), Some(&b"{}"[..]));
     /// ```
     pub fn decode(message: impl Into<String>, status: u16, body: &[u8]) -> Error {
-        let mut e = Error::base("invalid_response", ErrorKind::Server, message.into());
+        let mut e = Error::base(codes::INVALID_RESPONSE, ErrorKind::Server, message.into());
         e.0.status = Some(status);
         e.0.body = Some(Bytes::copy_from_slice(body));
         e
@@ -275,8 +326,8 @@ impl Error {
     ///
     /// ```
     /// use surefoot::{Error, ErrorKind};
-    /// let e = Error::not_sent(ErrorKind::RateLimited, "daily_cap_exceeded", Some(429), "not sent", None);
-    /// assert_eq!((e.code(), e.status(), e.attempts()), ("daily_cap_exceeded", Some(429), 0));
+    /// let e = Error::not_sent(ErrorKind::RateLimited, "rate_limit_exceeded", Some(429), "not sent", None);
+    /// assert_eq!((e.code(), e.status(), e.attempts()), ("rate_limit_exceeded", Some(429), 0));
     /// assert!(!e.reached_server() && e.is_retryable());
     /// ```
     pub fn not_sent(
@@ -288,7 +339,6 @@ impl Error {
     ) -> Error {
         let mut e = Error::base(code, kind, message.into());
         e.0.status = status;
-        e.0.retryable = status.is_some_and(|s| retryable_for(code, s));
         e.0.request_id = request_id;
         e.0.attempts = 0;
         e.0.reached_server = false;
@@ -307,7 +357,6 @@ impl Error {
     pub fn new(kind: ErrorKind, code: impl Into<String>, message: impl Into<String>) -> Error {
         let code = code.into();
         let mut e = Error::base(&code, kind, message.into());
-        e.0.retryable = matches!(kind, ErrorKind::Connection | ErrorKind::Timeout);
         if kind == ErrorKind::InvalidRequest {
             e.0.attempts = 0;
             e.0.reached_server = false;
@@ -358,7 +407,6 @@ impl Error {
             .filter(|c| valid_code(c))
             .unwrap_or_else(|| code_from_status(status));
         let kind = kind_for(&code, status);
-        let retryable = retryable_for(&code, status);
 
         let request_id = REQUEST_ID_HEADERS
             .iter()
@@ -370,9 +418,8 @@ impl Error {
 
         let mut e = Error::base(&code, kind, parsed.message);
         e.0.status = Some(status);
-        e.0.retryable = retryable;
         e.0.request_id = request_id;
-        e.0.retry_after = crate::retry::parse_retry_after(headers, SystemTime::now());
+        e.0.retry_after = crate::headers::parse_retry_after(headers, SystemTime::now());
         e.0.body = Some(Bytes::copy_from_slice(body));
         e.0.body_truncated = body_truncated;
         e.0.content_type = content_type;
@@ -413,6 +460,19 @@ impl Error {
     /// ```
     pub fn with_retry_after(mut self, d: Option<Duration>) -> Self {
         self.0.retry_after = d;
+        self
+    }
+
+    /// Record why retrying stopped (what [`Error::stop_reason`] answers); the send loop
+    /// sets it on every error it returns after a retry decision.
+    ///
+    /// ```
+    /// use surefoot::retry::FailReason;
+    /// let e = surefoot::Error::timeout("t").with_stop_reason(Some(FailReason::RetriesExhausted));
+    /// assert_eq!(e.stop_reason(), Some(FailReason::RetriesExhausted));
+    /// ```
+    pub fn with_stop_reason(mut self, reason: Option<FailReason>) -> Self {
+        self.0.stop_reason = reason;
         self
     }
 
@@ -579,17 +639,29 @@ impl Error {
         self.0.waited
     }
 
-    /// Whether this failure is worth retrying (the retry policy still applies its own
-    /// rules: idempotency, attempt budget, maximum wait, deadline).
+    /// Why the send loop stopped retrying and returned this error (`None` for errors
+    /// that did not come out of a call's send loop, e.g. ones built by hand, or refused
+    /// before sending).
     ///
     /// ```
-    /// let h = http::HeaderMap::new();
-    /// let quota = br#"{"error": {"message": "quota", "type": "insufficient_quota", "code": "insufficient_quota"}}"#;
-    /// assert!(!surefoot::Error::from_response(429, &h, quota, false).is_retryable());
-    /// assert!(surefoot::Error::from_response(503, &h, b"", false).is_retryable());
+    /// use surefoot::retry::FailReason;
+    /// let e = surefoot::Error::timeout("t");
+    /// assert_eq!(e.stop_reason(), None);
+    /// let e = e.with_stop_reason(Some(FailReason::RetryBudgetExhausted));
+    /// assert!(e.is_retry_budget_exhausted());
     /// ```
-    pub fn is_retryable(&self) -> bool {
-        self.0.retryable
+    pub fn stop_reason(&self) -> Option<FailReason> {
+        self.0.stop_reason
+    }
+
+    /// Whether the call failed now because the retry budget of its key and host was spent
+    /// (too many calls to that host failed lately), not because of its own retries.
+    ///
+    /// ```
+    /// assert!(!surefoot::Error::timeout("t").is_retry_budget_exhausted());
+    /// ```
+    pub fn is_retry_budget_exhausted(&self) -> bool {
+        self.0.stop_reason == Some(FailReason::RetryBudgetExhausted)
     }
 
     /// The raw response body (capped by the client; see [`Error::body_truncated`]).
@@ -698,7 +770,8 @@ impl fmt::Debug for Error {
             .field("retry_after", &i.retry_after)
             .field("attempts", &i.attempts)
             .field("waited", &i.waited)
-            .field("retryable", &i.retryable)
+            .field("retryable", &self.is_retryable())
+            .field("stop_reason", &i.stop_reason)
             .field("reached_server", &i.reached_server)
             .field("idempotency_key", &i.idempotency_key)
             .field("content_type", &i.content_type)
@@ -733,16 +806,16 @@ impl std::error::Error for Error {
 pub fn code_from_status(status: u16) -> String {
     let s = match status {
         400 => "bad_request",
-        401 => "unauthorized",
+        401 => codes::UNAUTHORIZED,
         402 => "payment_required",
-        403 => "forbidden",
+        403 => codes::FORBIDDEN,
         404 => "not_found",
         405 => "method_not_allowed",
         408 => "request_timeout",
         409 => "conflict",
         413 => "payload_too_large",
         422 => "validation_error",
-        429 => "rate_limit_exceeded",
+        429 => codes::RATE_LIMIT_EXCEEDED,
         500..=599 => "server_error",
         _ => return format!("http_{status}"),
     };
@@ -751,19 +824,19 @@ pub fn code_from_status(status: u16) -> String {
 
 /// The kind for a code and status: known codes first, then the status.
 fn kind_for(code: &str, status: u16) -> ErrorKind {
-    if PAYMENT_CODES.contains(&code) {
+    if codes::is_payment(code) {
         return ErrorKind::PaymentRequired;
     }
-    if code == "idempotency_conflict" {
+    if code == codes::IDEMPOTENCY_CONFLICT {
         return ErrorKind::Conflict;
     }
-    if RATE_LIMIT_CODES.contains(&code) {
+    if codes::RATE_LIMIT.contains(&code) {
         return ErrorKind::RateLimited;
     }
-    if PERMISSION_CODES.contains(&code) {
+    if codes::PERMISSION.contains(&code) {
         return ErrorKind::Permission;
     }
-    if code == "unauthorized" {
+    if code == codes::UNAUTHORIZED {
         return ErrorKind::Authentication;
     }
     match status {
@@ -777,14 +850,6 @@ fn kind_for(code: &str, status: u16) -> ErrorKind {
         400..=499 => ErrorKind::Validation,
         _ => ErrorKind::Server,
     }
-}
-
-/// Whether an HTTP error with this code and status is worth retrying.
-fn retryable_for(code: &str, status: u16) -> bool {
-    if PAYMENT_CODES.contains(&code) || code == "idempotency_conflict" {
-        return false;
-    }
-    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
 }
 
 fn valid_code(code: &str) -> bool {

@@ -9,7 +9,9 @@
 //! - **retries** ([`retry`]) on 408, 429, 5xx, connection failures and timeouts, with jittered
 //!   exponential backoff that `Retry-After` / `retry-after-ms` override, never an instant retry
 //!   after a 429, and a failure at once (with `retry_after` set) when the wait exceeds
-//!   `max_retry_wait` or the one total deadline;
+//!   `max_retry_wait` or the one total deadline; ordered classifiers a caller can extend, a
+//!   retry budget per key and host, and a host in an outage ridden out with one probe at a
+//!   time while the other calls are held;
 //! - **idempotency** — job creation carries an `Idempotency-Key`, the body is serialised once,
 //!   and the same bytes and key go out on every retry;
 //! - **pagination** ([`pagination`]) — lazy, bounded, `limit` checked, loop-safe, optional
@@ -66,6 +68,7 @@ pub mod conformance;
 pub mod endpoints;
 pub mod error;
 pub mod fields;
+pub mod headers;
 pub mod metrics;
 pub mod model;
 pub mod pacing;

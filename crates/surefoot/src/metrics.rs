@@ -1,6 +1,8 @@
 //! Per-client counters of what the send loop did: requests put on the wire, retries, 429s
 //! and other failures received, idempotent replays (duplicates the server refused to
-//! create), and the time spent waiting on the client-side limiter and in backoff. Read a
+//! create), calls held while their host was in an outage, calls failed because the retry
+//! budget was spent, and the time spent waiting on the client-side limiter, in backoff
+//! and held. Read a
 //! [`Metrics`] snapshot with [`Client::metrics`](crate::Client::metrics); clones of a
 //! client share one set of counters, so a progress bar can watch many tasks at once.
 
@@ -55,6 +57,14 @@ pub struct Metrics {
     /// not answer within its decision timeout: counted by the store, so every client
     /// using it sees the same number. Always 0 with the in-process store.
     pub pacing_store_fallbacks: u64,
+    /// Times a call was held because its host was in an outage (see
+    /// [`crate::retry::hold`]); each hold ends when the host recovers, the call's turn to
+    /// probe comes, or the call has waited as long as it may.
+    pub calls_held: u64,
+    /// Time calls spent held.
+    pub hold_wait: Duration,
+    /// Calls failed at once because the retry budget of their key and host was spent.
+    pub retry_budget_exhausted: u64,
 }
 
 impl Metrics {
@@ -81,16 +91,21 @@ impl Metrics {
             pacing_store_fallbacks: self
                 .pacing_store_fallbacks
                 .saturating_sub(earlier.pacing_store_fallbacks),
+            calls_held: self.calls_held.saturating_sub(earlier.calls_held),
+            hold_wait: self.hold_wait.saturating_sub(earlier.hold_wait),
+            retry_budget_exhausted: self
+                .retry_budget_exhausted
+                .saturating_sub(earlier.retry_budget_exhausted),
         }
     }
 
-    /// `pacing_wait + backoff_wait`.
+    /// `pacing_wait + backoff_wait + hold_wait`.
     ///
     /// ```
     /// assert_eq!(surefoot::Metrics::default().total_wait(), std::time::Duration::ZERO);
     /// ```
     pub fn total_wait(&self) -> Duration {
-        self.pacing_wait + self.backoff_wait
+        self.pacing_wait + self.backoff_wait + self.hold_wait
     }
 }
 
@@ -107,6 +122,9 @@ pub(crate) struct Recorder {
     replays: AtomicU64,
     pacing_wait_us: AtomicU64,
     backoff_wait_us: AtomicU64,
+    calls_held: AtomicU64,
+    hold_wait_us: AtomicU64,
+    retry_budget_exhausted: AtomicU64,
 }
 
 fn add(counter: &AtomicU64, n: u64) {
@@ -132,6 +150,9 @@ impl Recorder {
             pacing_wait: Duration::from_micros(get(&self.pacing_wait_us)),
             backoff_wait: Duration::from_micros(get(&self.backoff_wait_us)),
             pacing_store_fallbacks: 0,
+            calls_held: get(&self.calls_held),
+            hold_wait: Duration::from_micros(get(&self.hold_wait_us)),
+            retry_budget_exhausted: get(&self.retry_budget_exhausted),
         }
     }
 
@@ -155,6 +176,15 @@ impl Recorder {
             }
             None => {}
         }
+    }
+
+    pub(crate) fn held(&self, waited: Duration) {
+        add(&self.calls_held, 1);
+        add(&self.hold_wait_us, micros(waited));
+    }
+
+    pub(crate) fn budget_exhausted(&self) {
+        add(&self.retry_budget_exhausted, 1);
     }
 
     pub(crate) fn retried(&self, after: Duration) {

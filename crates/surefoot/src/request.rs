@@ -1,6 +1,7 @@
 //! One logical call: the request builder, the checks made before any byte is sent, and the
-//! send loop that runs attempts under one deadline — pacing before each attempt, the retry
-//! decision ([`crate::retry::RetryPolicy::decide`]) after each failure, backoff or
+//! send loop that runs attempts under one deadline — the host's outage hold and pacing
+//! before each attempt, the retry decision ([`crate::retry::decide`], with the client's
+//! classifiers and backoff) and the retry budget after each failure, backoff or
 //! `Retry-After` sleeps in between, and the same body bytes and idempotency key on every
 //! attempt.
 
@@ -17,7 +18,8 @@ use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::pacing::{Pacer, RateLimit, Refusal};
 use crate::response::Response;
-use crate::retry::{self, Decision};
+use crate::retry::hold::{self, Entry, OutageState};
+use crate::retry::{self, budget, Attempt, Decision, FailReason, RetryContext};
 
 /// Largest error body kept for [`Error::body`]; the rest is read and dropped.
 pub(crate) const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
@@ -262,13 +264,45 @@ impl Prepared {
     }
 
     async fn send_loop(self) -> Result<Response> {
-        let metrics = self.client.inner.metrics.clone();
+        let inner = &self.client.inner;
+        let metrics = inner.metrics.clone();
         let started = Instant::now();
         let deadline_at = self.deadline.map(|d| started + d);
-        let policy = self.client.retry_policy().clone();
+        let policy = &inner.policy;
+        let budget = self.client.retry_budget();
+        // A client that does not retry fails fast: it is never held.
+        let use_hold = policy.max_retries > 0;
+        let call = hold::call_id();
         let mut waited = Duration::ZERO;
         let mut attempt: u32 = 0;
+        let mut retries_done: u32 = 0;
+        let mut tokens_taken: u32 = 0;
+        // This call's last failed attempt (what a call held too long reports).
+        let mut last_err: Option<Error> = None;
+        // When this call must stop being held: `max_retry_wait` after its first hold.
+        let mut hold_until: Option<Instant> = None;
         loop {
+            let mut probe = None;
+            if use_hold && inner.hold.in_outage() {
+                let now = Instant::now();
+                let until = *hold_until.get_or_insert(now + policy.max_retry_wait);
+                let until = deadline_at.map_or(until, |d| d.min(until));
+                let max_hold = until.saturating_duration_since(now);
+                let (entry, held) = inner.hold.enter(max_hold).await;
+                if !held.is_zero() {
+                    waited += held;
+                    metrics.held(held);
+                }
+                match entry {
+                    Entry::Open => {}
+                    Entry::Probe(p) => probe = Some(p),
+                    Entry::TooLong { last_error, outage } => {
+                        return Err(held_too_long(last_err.take(), &last_error, &outage, held)
+                            .with_attempts(attempt)
+                            .with_waited(waited));
+                    }
+                }
+            }
             attempt += 1;
             if let Some(pacer) = &self.pacer {
                 waited += self.pace(pacer, deadline_at, attempt, waited).await?;
@@ -282,12 +316,28 @@ impl Prepared {
                 (t, r) => t.or(r),
             };
             metrics.sent();
-            let outcome = self
-                .attempt(timeout)
-                .instrument(tracing::debug_span!("surefoot.attempt", attempt))
-                .await;
+            let span = self.attempt_span(attempt);
+            let outcome = self.attempt(timeout).instrument(span.clone()).await;
+            match &outcome {
+                Ok(resp) => {
+                    span.record("http.response.status_code", resp.status.as_u16());
+                }
+                Err(e) => {
+                    if let Some(s) = e.status() {
+                        span.record("http.response.status_code", s);
+                        span.record("error.type", s.to_string());
+                    } else {
+                        span.record("error.type", e.code());
+                    }
+                }
+            }
+            drop(span);
             let err = match outcome {
                 Ok(mut resp) => {
+                    inner.hold.record_success(probe);
+                    budget
+                        .on_success(inner.store.as_ref(), &inner.budget_key, tokens_taken)
+                        .await;
                     resp.attempts = attempt;
                     resp.waited = waited;
                     let span = tracing::Span::current();
@@ -302,26 +352,68 @@ impl Prepared {
             if let Some(pacer) = &self.pacer {
                 pacer.on_error(&err).await;
             }
+            let was_probe = probe.is_some();
+            let in_outage = use_hold && inner.hold.record_failure(call, &err, probe);
+            let ctx = RetryContext {
+                error: &err,
+                idempotent: self.idempotent,
+            };
+            if was_probe
+                && in_outage
+                && hold::is_host_failure(&err)
+                && inner.classifiers.classify(&ctx).is_retry()
+            {
+                // A failed probe spends no retry: the call goes back to being held.
+                tracing::debug!(attempt, code = err.code(), "surefoot: probe failed");
+                last_err = Some(err);
+                continue;
+            }
             let remaining = deadline_at.map(|d| d.saturating_duration_since(Instant::now()));
-            let decision = policy.decide(
-                &err,
-                attempt - 1,
-                self.idempotent,
-                remaining,
-                retry::jitter(),
+            let mut decision = retry::decide(
+                policy,
+                &inner.classifiers,
+                inner.backoff.as_ref(),
+                &Attempt {
+                    error: &err,
+                    retries_done,
+                    idempotent: self.idempotent,
+                    remaining,
+                    jitter: retry::jitter(),
+                },
             );
+            if decision.is_retry() {
+                if budget
+                    .take(inner.store.as_ref(), &inner.budget_key, &err)
+                    .await
+                {
+                    tokens_taken = tokens_taken.saturating_add(budget.cost(&err));
+                } else {
+                    decision = Decision::Fail {
+                        retry_after: err.retry_after(),
+                        reason: FailReason::RetryBudgetExhausted,
+                    };
+                }
+            }
             match decision {
                 Decision::Retry { after } => {
+                    retries_done += 1;
+                    // In an outage the hold replaces the backoff: the call waits for the
+                    // host's recovery (or its turn to probe) instead of a blind sleep.
+                    let sleep = if in_outage { Duration::ZERO } else { after };
                     tracing::warn!(
                         attempt,
                         status = err.status(),
                         code = err.code(),
-                        wait_ms = after.as_millis() as u64,
+                        wait_ms = sleep.as_millis() as u64,
+                        held = in_outage,
                         "surefoot: retrying"
                     );
-                    metrics.retried(after);
-                    tokio::time::sleep(after).await;
-                    waited += after;
+                    metrics.retried(sleep);
+                    if !sleep.is_zero() {
+                        tokio::time::sleep(sleep).await;
+                        waited += sleep;
+                    }
+                    last_err = Some(err);
                 }
                 Decision::Fail {
                     retry_after,
@@ -334,13 +426,50 @@ impl Prepared {
                     }
                     span.record("attempts", attempt);
                     let retry_after = retry_after.or(err.retry_after());
+                    let err = if reason == FailReason::RetryBudgetExhausted {
+                        metrics.budget_exhausted();
+                        tracing::warn!(
+                            code = err.code(),
+                            "surefoot: retry budget exhausted for this key and host; not retried"
+                        );
+                        let message = budget::exhausted_message(&err);
+                        err.with_message(message)
+                    } else {
+                        err
+                    };
                     return Err(err
                         .with_attempts(attempt)
                         .with_retry_after(retry_after)
-                        .with_waited(waited));
+                        .with_waited(waited)
+                        .with_stop_reason(Some(reason)));
                 }
             }
         }
+    }
+
+    /// The span of one attempt, in OpenTelemetry's HTTP client conventions, under the
+    /// call's span: method, server address and port, the URL with secrets masked
+    /// ([`crate::security::url_for_traces`], computed only when a subscriber records it),
+    /// and `http.request.resend_count` on every resend; the status code and `error.type`
+    /// are recorded when the attempt ends.
+    fn attempt_span(&self, attempt: u32) -> tracing::Span {
+        let span = tracing::info_span!(
+            "surefoot.attempt",
+            otel.kind = "client",
+            otel.name = %self.method,
+            attempt,
+            http.request.method = %self.method,
+            server.address = self.url.host_str().unwrap_or(""),
+            server.port = self.url.port_or_known_default().unwrap_or(0),
+            url.full = %TraceUrl(&self.url),
+            http.request.resend_count = tracing::field::Empty,
+            http.response.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        );
+        if attempt > 1 {
+            span.record("http.request.resend_count", attempt - 1);
+        }
+        span
     }
 
     /// Waits for the pacer, at most `max_retry_wait` and the remaining deadline; a longer
@@ -474,7 +603,7 @@ fn refused_error(refusal: &Refusal, limit: Option<RateLimit>) -> Error {
             let limit = limit.map(|l| format!(" ({l})")).unwrap_or_default();
             Error::not_sent(
                 crate::ErrorKind::RateLimited,
-                "client_rate_limited",
+                crate::error::codes::CLIENT_RATE_LIMITED,
                 None,
                 format!(
                     "not sent: the client-side rate limiter{limit} needs {wait:.1}s before the next request on this key, longer than this call may wait"
@@ -483,6 +612,47 @@ fn refused_error(refusal: &Refusal, limit: Option<RateLimit>) -> Error {
             )
         }
     }
+}
+
+/// A URL shown in traces: formatted (and masked) only when a subscriber records it.
+struct TraceUrl<'a>(&'a Url);
+
+impl std::fmt::Display for TraceUrl<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::security::url_for_traces(self.0))
+    }
+}
+
+/// The error of a call held as long as it may wait while its host was in an outage: its
+/// own last failure when it had sent before, else "not sent" with the code, kind and
+/// status of the host's last failure.
+fn held_too_long(
+    own: Option<Error>,
+    host_last: &Error,
+    outage: &OutageState,
+    held: Duration,
+) -> Error {
+    let tail = format!(
+        "{outage}; held {:.1}s, as long as this call may wait (the smaller of its deadline and max_retry_wait)",
+        held.as_secs_f64()
+    );
+    let e = match own {
+        Some(e) => {
+            let message = format!("{} ({tail})", e.message());
+            e.with_message(message)
+        }
+        None => Error::not_sent(
+            host_last.kind(),
+            host_last.code(),
+            host_last.status(),
+            format!(
+                "not sent: {tail}; the host's last answer: {}",
+                host_last.message()
+            ),
+            host_last.request_id().map(str::to_owned),
+        ),
+    };
+    e.with_stop_reason(Some(FailReason::HeldTooLong))
 }
 
 /// Maps a transport failure to the error model: a failed connect never reached the server;

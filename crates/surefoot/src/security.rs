@@ -212,6 +212,89 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Query parameter names whose values are masked in traces (compared case-insensitively,
+/// also as a suffix after `_` or `-`, so `x_api_key` and `X-Amz-Signature` match).
+const SECRET_QUERY_NAMES: &[&str] = &[
+    "key",
+    "apikey",
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "pwd",
+    "signature",
+    "sig",
+    "auth",
+    "authorization",
+    "credential",
+    "credentials",
+    "session",
+    "code",
+];
+
+/// Whether a query value looks like a secret even under an innocent name: a known key
+/// prefix, or a long run of letters and digits mixed (20 characters or more).
+fn looks_secret(value: &str) -> bool {
+    const PREFIXES: &[&str] = &["sk-", "sk_", "spk_", "pyai_sk", "bearer ", "ghp_", "xox"];
+    let lower = value.to_ascii_lowercase();
+    if PREFIXES.iter().any(|p| lower.starts_with(p)) {
+        return true;
+    }
+    value.len() >= 20
+        && value.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'+' | b'/' | b'=')
+        })
+        && value.bytes().any(|b| b.is_ascii_digit())
+        && value.bytes().any(|b| b.is_ascii_alphabetic())
+}
+
+fn secret_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let last = lower.rsplit(['_', '-', '.']).next().unwrap_or(&lower);
+    SECRET_QUERY_NAMES.contains(&lower.as_str())
+        || SECRET_QUERY_NAMES.contains(&last)
+        || KEY_QUERY_PARAMS
+            .iter()
+            .any(|k| lower.eq_ignore_ascii_case(k))
+}
+
+/// The URL as traces may show it (OpenTelemetry's `url.full`): no user or password, and
+/// every query value whose name or look says "secret" replaced by `REDACTED`. The API
+/// key is never in a URL to begin with ([`check_url_has_no_key`]).
+///
+/// ```
+/// let url: url::Url = "https://user:pw@api.example.com/v1/x?limit=5&token=abc&q=sk-live-0123456789ab".parse().unwrap();
+/// assert_eq!(
+///     surefoot::security::url_for_traces(&url),
+///     "https://api.example.com/v1/x?limit=5&token=REDACTED&q=REDACTED"
+/// );
+/// ```
+pub fn url_for_traces(url: &url::Url) -> String {
+    let mut out = url.clone();
+    let _ = out.set_username("");
+    let _ = out.set_password(None);
+    out.set_fragment(None);
+    if url.query().is_some() {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                // Pagination and format parameters are opaque but never secret.
+                let plain = ["cursor", "limit", "format", "page", "order", "sort"]
+                    .iter()
+                    .any(|p| k.eq_ignore_ascii_case(p));
+                let v = if !v.is_empty() && (secret_name(&k) || (!plain && looks_secret(&v))) {
+                    "REDACTED".to_owned()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        out.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    out.to_string()
+}
+
 /// Mask a key for display: `sk-…f00d` (first 3 and last 4 characters) for keys of 12 or
 /// more characters; `…` plus the last 2 characters for keys of 6–11; just `…` for shorter
 /// ones. Never reveals more than 7 characters.

@@ -107,7 +107,9 @@ fn pyai_codes_table() {
             ErrorKind::RateLimited,
             true,
         ),
-        (429, "daily_cap_exceeded", ErrorKind::RateLimited, true),
+        // Without the time to its reset a daily cap is not worth retrying (the retry
+        // classifiers say so; with `Retry-After` it is, see `retry::classify`).
+        (429, "daily_cap_exceeded", ErrorKind::RateLimited, false),
         (429, "some_new_code", ErrorKind::RateLimited, true),
         (403, "api_access_denied", ErrorKind::Permission, false),
         (503, "overloaded", ErrorKind::Server, true),

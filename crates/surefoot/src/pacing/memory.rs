@@ -23,6 +23,8 @@ struct KeyState {
     learned: Option<(RateLimit, u64)>,
     /// Held concurrency slots: id → lease expiry (ns).
     slots: HashMap<String, u64>,
+    /// Retry-budget tokens (`None`: never taken from, so full).
+    retry_tokens: Option<u32>,
 }
 
 /// The default in-process store: a mutex-protected map, with a monotonic clock
@@ -165,6 +167,59 @@ impl MemoryStore {
             state.paused_until_ns = until;
             state.cause = cause;
         }
+    }
+
+    /// Take `cost` tokens from the retry budget of `key` at once (no await); see
+    /// [`PacingStore::take_retry_tokens`].
+    ///
+    /// ```
+    /// let s = surefoot::pacing::MemoryStore::new();
+    /// assert!(s.take_retry_tokens_now("k", 5, 10));
+    /// assert!(s.take_retry_tokens_now("k", 5, 10));
+    /// assert!(!s.take_retry_tokens_now("k", 5, 10));
+    /// s.refund_retry_tokens_now("k", 1, 10);
+    /// assert_eq!(s.retry_tokens_now("k", 10), 1);
+    /// ```
+    pub fn take_retry_tokens_now(&self, key: &str, cost: u32, capacity: u32) -> bool {
+        let mut keys = lock(&self.keys);
+        let state = keys.entry(key.to_owned()).or_default();
+        let have = state.retry_tokens.unwrap_or(capacity).min(capacity);
+        if have < cost {
+            state.retry_tokens = Some(have);
+            return false;
+        }
+        state.retry_tokens = Some(have - cost);
+        true
+    }
+
+    /// Give `n` tokens back to the retry budget of `key` at once (no await); see
+    /// [`PacingStore::refund_retry_tokens`].
+    ///
+    /// ```
+    /// let s = surefoot::pacing::MemoryStore::new();
+    /// s.refund_retry_tokens_now("k", 7, 10);
+    /// assert_eq!(s.retry_tokens_now("k", 10), 10);
+    /// ```
+    pub fn refund_retry_tokens_now(&self, key: &str, n: u32, capacity: u32) {
+        let mut keys = lock(&self.keys);
+        if let Some(state) = keys.get_mut(key) {
+            if let Some(t) = state.retry_tokens {
+                state.retry_tokens = Some(t.min(capacity).saturating_add(n).min(capacity));
+            }
+        }
+    }
+
+    /// The tokens in the retry budget of `key`, read at once (no await).
+    ///
+    /// ```
+    /// assert_eq!(surefoot::pacing::MemoryStore::new().retry_tokens_now("k", 500), 500);
+    /// ```
+    pub fn retry_tokens_now(&self, key: &str, capacity: u32) -> u32 {
+        lock(&self.keys)
+            .get(key)
+            .and_then(|s| s.retry_tokens)
+            .unwrap_or(capacity)
+            .min(capacity)
     }
 
     /// Forget every key (what [`reset_all`](crate::pacing::reset_all) does to the default
@@ -310,6 +365,29 @@ impl PacingStore for MemoryStore {
     fn reset<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
         lock(&self.keys).remove(key);
         Box::pin(ready(()))
+    }
+
+    fn take_retry_tokens<'a>(
+        &'a self,
+        key: &'a str,
+        cost: u32,
+        capacity: u32,
+    ) -> StoreFuture<'a, bool> {
+        Box::pin(ready(self.take_retry_tokens_now(key, cost, capacity)))
+    }
+
+    fn refund_retry_tokens<'a>(
+        &'a self,
+        key: &'a str,
+        n: u32,
+        capacity: u32,
+    ) -> StoreFuture<'a, ()> {
+        self.refund_retry_tokens_now(key, n, capacity);
+        Box::pin(ready(()))
+    }
+
+    fn retry_tokens<'a>(&'a self, key: &'a str, capacity: u32) -> StoreFuture<'a, u32> {
+        Box::pin(ready(self.retry_tokens_now(key, capacity)))
     }
 }
 

@@ -2,10 +2,11 @@
 //! bouncing off them. One file per part: [`RateLimit`] and its `"500/min"` syntax
 //! (`rate_limit`), the async [`PacingStore`] interface for every piece of shared state
 //! (`store`) with its in-process [`MemoryStore`] (`memory`), the GCRA limiter [`Pacer`]
-//! that pauses every waiter after a 429 and learns limits (`pacer`), rate-limit header
-//! parsing (`headers`), the [`ConcurrencyLimiter`] for realtime sessions (`concurrency`),
-//! the process-wide registries keyed by API key + base URL + surface (`registry`), and
-//! [`RedisStore`], which shares all of it between processes and hosts (`redis`).
+//! that pauses every waiter after a 429 and learns limits (`pacer`, `learner`) from 429s
+//! and the rate-limit headers [`crate::headers`] reads, the [`ConcurrencyLimiter`] for
+//! realtime sessions (`concurrency`), the process-wide registries keyed by API key + base
+//! URL + surface (`registry`), and [`RedisStore`], which shares all of it between processes
+//! and hosts (`redis`).
 //! Time comes from `tokio::time`, so tests can run on a paused (virtual) clock. API keys
 //! are hashed before they become map keys or store keys.
 
@@ -13,7 +14,6 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 mod concurrency;
-mod headers;
 mod learner;
 mod memory;
 mod pacer;

@@ -11,13 +11,12 @@ use std::time::{Duration, SystemTime};
 
 use tokio::time::{sleep, Instant};
 
-use super::headers::RateLimitHeaders;
 use super::learner::Learner;
 use super::rate_limit::with_margin;
 use super::store::{PacingStore, Pause, PauseCause, Reservation};
 use super::{lock, RateLimit, DEFAULT_429_PAUSE, LEARNED_LIMIT_TTL, SAFETY_MARGIN};
 use crate::error::Error;
-use crate::retry::MAX_RETRY_AFTER;
+use crate::headers::{RateLimitHeaders, MAX_RETRY_AFTER};
 
 /// How long a learned limit read from the store is trusted before it is read again.
 const LEARNED_REFRESH: Duration = Duration::from_secs(1);
@@ -583,7 +582,7 @@ impl Pacer {
     pub async fn on_error(&self, err: &Error) {
         if err.status() == Some(429)
             && err.is_rate_limited()
-            && err.code() != "concurrency_limit_exceeded"
+            && err.code() != crate::error::codes::CONCURRENCY_LIMIT_EXCEEDED
         {
             self.on_rate_limited(err.retry_after(), Some(PauseCause::from_error(err)))
                 .await;

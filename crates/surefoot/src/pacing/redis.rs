@@ -52,6 +52,8 @@ pub const DEFAULT_DECISION_TIMEOUT: Duration = Duration::from_millis(50);
 pub const DEFAULT_SLOT_LEASE: Duration = Duration::from_secs(15);
 /// How long a process counts as active on a key after its last decision there.
 const ACTIVE_WINDOW: Duration = Duration::from_secs(10);
+/// How long an untouched retry budget is kept in Redis (it then starts full again).
+const BUDGET_TTL: Duration = Duration::from_secs(3600);
 /// How often an unreachable Redis is tried again in the background.
 const PROBE_INTERVAL: Duration = Duration::from_millis(250);
 /// The timeout of one connection attempt or probe.
@@ -70,6 +72,7 @@ fn scripts() -> &'static Scripts {
         acquire_slot: redis::Script::new(include_str!("redis_scripts/acquire_slot.lua")),
         renew_slot: redis::Script::new(include_str!("redis_scripts/renew_slot.lua")),
         slots_in_use: redis::Script::new(include_str!("redis_scripts/slots_in_use.lua")),
+        retry_tokens: redis::Script::new(include_str!("redis_scripts/retry_tokens.lua")),
     })
 }
 
@@ -80,6 +83,7 @@ struct Scripts {
     acquire_slot: redis::Script,
     renew_slot: redis::Script,
     slots_in_use: redis::Script,
+    retry_tokens: redis::Script,
 }
 
 /// The options of a [`RedisStore`], parsed from its URL and set with [`RedisStoreBuilder`].
@@ -748,6 +752,25 @@ impl RedisStore {
         self.shared.fallbacks.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// One step on the retry budget of `key` in Redis (`None`: Redis did not answer).
+    async fn retry_tokens_redis(&self, key: &str, op: &str, n: u32, capacity: u32) -> Option<i64> {
+        let k = self.redis_key(key, "budget");
+        let ttl = u64::try_from(BUDGET_TTL.as_millis()).unwrap_or(u64::MAX);
+        let op = op.to_owned();
+        self.run(|mut c| async move {
+            scripts()
+                .retry_tokens
+                .key(k)
+                .arg(op)
+                .arg(n)
+                .arg(capacity)
+                .arg(ttl)
+                .invoke_async(&mut c)
+                .await
+        })
+        .await
+    }
+
     async fn reserve_redis(
         &self,
         key: &str,
@@ -1235,13 +1258,62 @@ impl PacingStore for RedisStore {
     fn reset<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             self.shared.local.reset(key).await;
-            let keys: Vec<String> = ["tat", "pause", "learned", "slots", "procs"]
+            let keys: Vec<String> = ["tat", "pause", "learned", "slots", "procs", "budget"]
                 .iter()
                 .map(|f| self.redis_key(key, f))
                 .collect();
             let _: Option<i64> = self
                 .run(|mut c| async move { redis::cmd("DEL").arg(keys).query_async(&mut c).await })
                 .await;
+        })
+    }
+
+    fn take_retry_tokens<'a>(
+        &'a self,
+        key: &'a str,
+        cost: u32,
+        capacity: u32,
+    ) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            match self.retry_tokens_redis(key, "take", cost, capacity).await {
+                Some(taken) => taken == 1,
+                None => {
+                    self.count_fallback();
+                    self.shared
+                        .local
+                        .take_retry_tokens(key, cost, capacity)
+                        .await
+                }
+            }
+        })
+    }
+
+    fn refund_retry_tokens<'a>(
+        &'a self,
+        key: &'a str,
+        n: u32,
+        capacity: u32,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            if self
+                .retry_tokens_redis(key, "refund", n, capacity)
+                .await
+                .is_none()
+            {
+                self.shared
+                    .local
+                    .refund_retry_tokens(key, n, capacity)
+                    .await;
+            }
+        })
+    }
+
+    fn retry_tokens<'a>(&'a self, key: &'a str, capacity: u32) -> StoreFuture<'a, u32> {
+        Box::pin(async move {
+            match self.retry_tokens_redis(key, "read", 0, capacity).await {
+                Some(n) => u32::try_from(n).unwrap_or(0),
+                None => self.shared.local.retry_tokens(key, capacity).await,
+            }
         })
     }
 }

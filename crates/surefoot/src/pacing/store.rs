@@ -1,7 +1,7 @@
 //! The storage interface behind pacing: [`PacingStore`], every piece of pacing state that
 //! several clients — in one process, or in many processes and hosts — must share for one
-//! API key: GCRA slots, pauses with the server answer that set them, learned limits and
-//! concurrency leases. Methods are async (a shared store answers over the network) and
+//! API key: GCRA slots, pauses with the server answer that set them, learned limits,
+//! concurrency leases and retry budgets. Methods are async (a shared store answers over the network) and
 //! infallible: a store that loses its backend decides locally instead of failing a call.
 //! Times cross the interface as durations from "now" on the store's own clock, so hosts
 //! need not agree on the time.
@@ -68,7 +68,7 @@ impl PauseCause {
     pub fn quota_used_up(request_id: Option<String>) -> PauseCause {
         PauseCause {
             status: None,
-            code: "rate_limit_exceeded".to_owned(),
+            code: crate::error::codes::RATE_LIMIT_EXCEEDED.to_owned(),
             kind: ErrorKind::RateLimited,
             message: "the server's rate-limit headers said no request remains until the reset"
                 .to_owned(),
@@ -240,6 +240,34 @@ pub trait PacingStore: Send + Sync + 'static {
     /// Slots of `key` currently held (expired leases not counted).
     fn slots_in_use<'a>(&'a self, key: &'a str) -> StoreFuture<'a, usize>;
 
-    /// Forget everything about `key`: schedule, pause, learned limit, slots.
+    /// Forget everything about `key`: schedule, pause, learned limit, slots, retry tokens.
     fn reset<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()>;
+
+    /// The retry budget of `key` (a token bucket; see [`crate::retry::budget`]), in one
+    /// atomic step: a bucket never seen before (or forgotten) holds `capacity` tokens; if
+    /// it holds at least `cost`, take `cost` and answer `true`; else take nothing and
+    /// answer `false`. `cost` 0 always answers `true`. A bucket holding more than
+    /// `capacity` (the capacity was lowered) is first cut to `capacity`. Buckets do not
+    /// refill with time, only through [`refund_retry_tokens`](PacingStore::refund_retry_tokens);
+    /// a shared store may forget a bucket untouched for a long while (it then starts full
+    /// again). A store that cannot reach its backend answers from a local bucket.
+    fn take_retry_tokens<'a>(
+        &'a self,
+        key: &'a str,
+        cost: u32,
+        capacity: u32,
+    ) -> StoreFuture<'a, bool>;
+
+    /// Give `n` tokens back to the retry budget of `key`, in one atomic step: the bucket
+    /// (`capacity` when never seen) grows by `n`, never beyond `capacity`.
+    fn refund_retry_tokens<'a>(
+        &'a self,
+        key: &'a str,
+        n: u32,
+        capacity: u32,
+    ) -> StoreFuture<'a, ()>;
+
+    /// The tokens in the retry budget of `key` (`capacity` when never seen; never more
+    /// than `capacity`), for reports and tests.
+    fn retry_tokens<'a>(&'a self, key: &'a str, capacity: u32) -> StoreFuture<'a, u32>;
 }

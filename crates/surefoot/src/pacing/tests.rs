@@ -1,8 +1,8 @@
 //! Unit tests of `pacing`.
 
-use super::headers::parse_reset;
 use super::*;
 use crate::error::Error;
+use crate::headers::parse_reset;
 use crate::retry::MAX_RETRY_AFTER;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -11,6 +11,7 @@ mod pacing_state;
 mod pagination;
 mod realtime;
 mod retries;
+mod riding_out;
 mod security;
 mod tolerant;
 mod typed;

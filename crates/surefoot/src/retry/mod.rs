@@ -1,14 +1,31 @@
-//! The retry policy: the single place where surefoot decides whether and when a failed
-//! attempt is tried again. This module owns the parsing and sanitising of `Retry-After`
-//! and `retry-after-ms` ([`parse_retry_after`]), exponential backoff with jitter
-//! ([`RetryPolicy::backoff`]), which methods are idempotent ([`is_idempotent`]), and the
-//! decision itself ([`RetryPolicy::decide`]), which weighs the error's retryability, the
-//! retry budget, idempotency, the server's requested wait, `max_retry_wait` and the
-//! remaining deadline. It performs no I/O and never sleeps.
+//! The retry policy, in small parts: [`classify`] (the ordered classifiers that answer
+//! retry / don't / retry after), [`backoff`] (the wait when the server gives none),
+//! [`budget`] (a token bucket per key and host, in the pacing store, that stops retry
+//! storms), [`decision`] (the classifiers' answer weighed against the policy, the wait,
+//! `max_retry_wait` and the deadline) and [`hold`] (riding out a host's outage: calls
+//! held, one probe at a time). This module holds the numbers ([`RetryPolicy`]), which
+//! methods are idempotent ([`is_idempotent`]), and re-exports the parts. `Retry-After`
+//! and rate-limit headers are read by [`crate::headers`]. Nothing here sleeps except the
+//! hold, which only waits for the host.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use crate::error::Error;
+
+pub mod backoff;
+pub mod budget;
+pub mod classify;
+pub mod decision;
+pub mod hold;
+
+pub use crate::error::FailReason;
+pub use crate::headers::{
+    parse_retry_after, parse_retry_after_value, MAX_RETRY_AFTER, MIN_RETRY_AFTER,
+};
+pub use backoff::{jitter, BackoffStrategy, ExponentialBackoff};
+pub use budget::RetryBudget;
+pub use classify::{Classifiers, RetryAction, RetryClassifier, RetryContext};
+pub use decision::{decide, Attempt, Decision, Verdict};
 
 /// Retries after the first attempt unless configured otherwise (so 4 attempts in all).
 ///
@@ -16,124 +33,6 @@ use crate::error::Error;
 /// assert_eq!(surefoot::retry::RetryPolicy::default().max_retries, surefoot::retry::DEFAULT_MAX_RETRIES);
 /// ```
 pub const DEFAULT_MAX_RETRIES: u32 = 3;
-
-/// The longest `Retry-After` we believe; larger values (35-digit numbers, dates years
-/// ahead) are clamped to 24 hours.
-///
-/// ```
-/// use std::time::{Duration, SystemTime};
-/// let d = surefoot::retry::parse_retry_after_value("99999999999999999999999999999999999", SystemTime::now());
-/// assert_eq!(d, Some(surefoot::retry::MAX_RETRY_AFTER));
-/// assert_eq!(surefoot::retry::MAX_RETRY_AFTER, Duration::from_secs(86_400));
-/// ```
-pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
-
-/// The shortest `Retry-After` we honour. A shorter one (`retry-after-ms: 0.4`) would be an
-/// instant retry, which a 429 must never get, and cannot be told in whole milliseconds
-/// (the C API's unit), so it is ignored like `0` and the backoff applies.
-///
-/// ```
-/// use std::time::SystemTime;
-/// let mut h = http::HeaderMap::new();
-/// h.insert("retry-after-ms", "0.4".parse().unwrap());
-/// assert_eq!(surefoot::retry::parse_retry_after(&h, SystemTime::now()), None);
-/// assert_eq!(surefoot::retry::MIN_RETRY_AFTER, std::time::Duration::from_millis(1));
-/// ```
-pub const MIN_RETRY_AFTER: Duration = Duration::from_millis(1);
-
-/// Read the server's requested wait from `retry-after-ms` (takes priority; milliseconds,
-/// fractions allowed) then `Retry-After` (integer or fractional seconds, or an HTTP-date
-/// relative to `now`). Header names are case-insensitive.
-///
-/// Returns `None` ("ignore it") when missing, empty, unparseable, negative, NaN, infinite,
-/// zero or under [`MIN_RETRY_AFTER`], or a date in the past; values over
-/// [`MAX_RETRY_AFTER`] are clamped to it. An unusable `retry-after-ms` falls back to
-/// `Retry-After`.
-///
-/// ```
-/// use std::time::{Duration, SystemTime};
-/// use surefoot::retry::parse_retry_after;
-/// let mut h = http::HeaderMap::new();
-/// h.insert("Retry-After", "1.5".parse().unwrap());
-/// assert_eq!(parse_retry_after(&h, SystemTime::now()), Some(Duration::from_millis(1500)));
-/// h.insert("retry-after-ms", "250".parse().unwrap());
-/// assert_eq!(parse_retry_after(&h, SystemTime::now()), Some(Duration::from_millis(250)));
-/// ```
-pub fn parse_retry_after(headers: &http::HeaderMap, now: SystemTime) -> Option<Duration> {
-    // By `HeaderName`, not `&str` (see `error::header_str`): no parse of the name per answer.
-    const RETRY_AFTER_MS: http::HeaderName = http::HeaderName::from_static("retry-after-ms");
-    let ms = headers
-        .get_all(RETRY_AFTER_MS)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| parse_number(v).and_then(|ms| secs_to_duration(ms / 1000.0)));
-    if ms.is_some() {
-        return ms;
-    }
-    headers
-        .get_all(http::header::RETRY_AFTER)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| parse_retry_after_value(v, now))
-}
-
-/// Parse one `Retry-After` value: (fractional) seconds or an HTTP-date relative to `now`.
-/// Same sanitising as [`parse_retry_after`].
-///
-/// ```
-/// use std::time::{Duration, SystemTime};
-/// use surefoot::retry::parse_retry_after_value;
-/// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_480); // Wed, 21 Oct 2015 07:28:00 GMT
-/// assert_eq!(parse_retry_after_value("Wed, 21 Oct 2015 07:28:30 GMT", now), Some(Duration::from_secs(30)));
-/// assert_eq!(parse_retry_after_value("120", now), Some(Duration::from_secs(120)));
-/// assert_eq!(parse_retry_after_value("-5", now), None);
-/// assert_eq!(parse_retry_after_value("NaN", now), None);
-/// assert_eq!(parse_retry_after_value("0", now), None);
-/// ```
-pub fn parse_retry_after_value(value: &str, now: SystemTime) -> Option<Duration> {
-    let v = value.trim();
-    if v.is_empty() {
-        return None;
-    }
-    if let Some(secs) = parse_number(v) {
-        return secs_to_duration(secs);
-    }
-    let at = httpdate::parse_http_date(v).ok()?;
-    let d = at.duration_since(now).ok()?;
-    if d.is_zero() {
-        None
-    } else {
-        Some(d.min(MAX_RETRY_AFTER))
-    }
-}
-
-/// A decimal number (digits, optional sign, fraction, exponent). `None` for anything else,
-/// including `inf` / `NaN` spelled out (those fall through to the date parser and fail).
-fn parse_number(v: &str) -> Option<f64> {
-    let v = v.trim();
-    if v.is_empty()
-        || !v
-            .bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'+' | b'-' | b'e' | b'E'))
-        || !v.bytes().any(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    v.parse::<f64>().ok()
-}
-
-/// Finite seconds of at least [`MIN_RETRY_AFTER`] → Duration (clamped to
-/// [`MAX_RETRY_AFTER`]); else `None`.
-fn secs_to_duration(secs: f64) -> Option<Duration> {
-    if !secs.is_finite() || secs <= 0.0 {
-        return None;
-    }
-    if secs >= MAX_RETRY_AFTER.as_secs_f64() {
-        return Some(MAX_RETRY_AFTER);
-    }
-    let d = Duration::from_secs_f64(secs);
-    (d >= MIN_RETRY_AFTER).then_some(d)
-}
 
 /// How retries are paced and bounded.
 ///
@@ -168,86 +67,6 @@ impl Default for RetryPolicy {
     }
 }
 
-/// What to do after a failed attempt.
-///
-/// ```
-/// use std::time::Duration;
-/// use surefoot::retry::Decision;
-/// let d = Decision::Retry { after: Duration::from_secs(1) };
-/// assert!(d.is_retry());
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-pub enum Decision {
-    /// Sleep `after`, then send again.
-    Retry {
-        /// How long to wait before the next attempt.
-        after: Duration,
-    },
-    /// Give up and return the error; `retry_after` is what to put on it (the server's
-    /// requested wait, or the wait we refused to make).
-    Fail {
-        /// The wait to report on the returned error.
-        retry_after: Option<Duration>,
-        /// Why retrying stopped.
-        reason: FailReason,
-    },
-}
-
-impl Decision {
-    /// Whether this is [`Decision::Retry`].
-    ///
-    /// ```
-    /// use surefoot::retry::{Decision, FailReason};
-    /// assert!(!Decision::Fail { retry_after: None, reason: FailReason::NotRetryable }.is_retry());
-    /// ```
-    pub fn is_retry(&self) -> bool {
-        matches!(self, Decision::Retry { .. })
-    }
-}
-
-/// Why [`RetryPolicy::decide`] said [`Decision::Fail`].
-///
-/// ```
-/// assert_eq!(surefoot::retry::FailReason::NotIdempotent.as_str(), "not_idempotent");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FailReason {
-    /// The error is not worth retrying (4xx, payment, conflict, decode…, or a daily cap
-    /// whose reset time is unknown).
-    NotRetryable,
-    /// `max_retries` retries were already made.
-    RetriesExhausted,
-    /// A non-idempotent request that may have reached the server (and was not a 429).
-    NotIdempotent,
-    /// The wait exceeds `max_retry_wait`.
-    WaitExceedsMaxRetryWait,
-    /// The wait would reach or pass the overall deadline.
-    WaitExceedsDeadline,
-}
-
-impl FailReason {
-    /// A stable snake_case name (for logs and bindings).
-    ///
-    /// ```
-    /// assert_eq!(surefoot::retry::FailReason::WaitExceedsDeadline.as_str(), "wait_exceeds_deadline");
-    /// ```
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FailReason::NotRetryable => "not_retryable",
-            FailReason::RetriesExhausted => "retries_exhausted",
-            FailReason::NotIdempotent => "not_idempotent",
-            FailReason::WaitExceedsMaxRetryWait => "wait_exceeds_max_retry_wait",
-            FailReason::WaitExceedsDeadline => "wait_exceeds_deadline",
-        }
-    }
-}
-
-impl std::fmt::Display for FailReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 impl RetryPolicy {
     /// A policy that never retries.
     ///
@@ -258,6 +77,19 @@ impl RetryPolicy {
         RetryPolicy {
             max_retries: 0,
             ..RetryPolicy::default()
+        }
+    }
+
+    /// The policy's [`ExponentialBackoff`] (its `base` and `cap`).
+    ///
+    /// ```
+    /// let b = surefoot::retry::RetryPolicy::default().exponential_backoff();
+    /// assert_eq!(b, surefoot::retry::ExponentialBackoff::default());
+    /// ```
+    pub fn exponential_backoff(&self) -> ExponentialBackoff {
+        ExponentialBackoff {
+            base: self.base,
+            cap: self.cap,
         }
     }
 
@@ -273,30 +105,13 @@ impl RetryPolicy {
     /// assert_eq!(p.backoff(30, 1.0), Duration::from_secs(20));
     /// ```
     pub fn backoff(&self, retry: u32, jitter: f64) -> Duration {
-        let jitter = if jitter.is_nan() {
-            1.0
-        } else {
-            jitter.clamp(0.5, 1.0)
-        };
-        let factor = 1u32.checked_shl(retry.min(31)).unwrap_or(u32::MAX);
-        let raw = self.base.checked_mul(factor).unwrap_or(Duration::MAX);
-        // Clamp before the float multiply so absurd configurations cannot overflow it.
-        raw.min(self.cap)
-            .min(Duration::from_secs(u64::from(u32::MAX)))
-            .mul_f64(jitter)
+        self.exponential_backoff().delay_for(retry, jitter)
     }
 
     /// Decide what to do after `error`, given `retries_done` retries already made,
     /// whether the request is idempotent, the time `remaining` before the overall deadline
-    /// (if any), and a `jitter` factor (see [`jitter`]).
-    ///
-    /// Rules, in order: not retryable → fail; a `daily_cap_exceeded` without the server's
-    /// time to its reset → fail (the cap lifts only at the reset, which a short backoff
-    /// cannot reach); retry budget spent → fail; non-idempotent
-    /// and possibly reached the server (and not a 429) → fail; the wait is the server's
-    /// `retry_after` if given, else the backoff (so a 429 is never retried instantly);
-    /// a wait above `max_retry_wait` or reaching the deadline fails at once with
-    /// `retry_after` set to that wait.
+    /// (if any), and a `jitter` factor (see [`jitter`]), with the built-in classifiers and
+    /// this policy's exponential backoff — see [`decide`] for the rules.
     ///
     /// ```
     /// use std::time::Duration;
@@ -318,34 +133,18 @@ impl RetryPolicy {
         remaining: Option<Duration>,
         jitter: f64,
     ) -> Decision {
-        let fail = |retry_after, reason| Decision::Fail {
-            retry_after,
-            reason,
-        };
-        if !error.is_retryable() {
-            return fail(error.retry_after(), FailReason::NotRetryable);
-        }
-        if error.code() == "daily_cap_exceeded" && error.retry_after().is_none() {
-            return fail(None, FailReason::NotRetryable);
-        }
-        if retries_done >= self.max_retries {
-            return fail(error.retry_after(), FailReason::RetriesExhausted);
-        }
-        if !idempotent && error.reached_server() && error.status() != Some(429) {
-            return fail(error.retry_after(), FailReason::NotIdempotent);
-        }
-        let wait = error
-            .retry_after()
-            .unwrap_or_else(|| self.backoff(retries_done, jitter));
-        if wait > self.max_retry_wait {
-            return fail(Some(wait), FailReason::WaitExceedsMaxRetryWait);
-        }
-        if let Some(r) = remaining {
-            if wait >= r {
-                return fail(Some(wait), FailReason::WaitExceedsDeadline);
-            }
-        }
-        Decision::Retry { after: wait }
+        decide(
+            self,
+            classify::default_classifiers(),
+            &self.exponential_backoff(),
+            &Attempt {
+                error,
+                retries_done,
+                idempotent,
+                remaining,
+                jitter,
+            },
+        )
     }
 }
 
@@ -371,20 +170,11 @@ pub fn is_idempotent(method: &http::Method, has_idempotency_key: bool) -> bool {
         )
 }
 
-/// A random jitter factor in [0.5, 1.0].
-///
-/// ```
-/// let j = surefoot::retry::jitter();
-/// assert!((0.5..=1.0).contains(&j));
-/// ```
-pub fn jitter() -> f64 {
-    0.5 + fastrand::f64() * 0.5
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use http::HeaderMap;
+    use std::time::SystemTime;
 
     fn now() -> SystemTime {
         SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000)

@@ -1,0 +1,526 @@
+//! Riding out a host's outage. When [`OUTAGE_THRESHOLD`] different calls in a row fail
+//! on one host without `Retry-After` (500, 502, 503, 504, connection failures), the host
+//! is taken to be in an outage: calls to it are held before sending, and one probe at a
+//! time goes out — the first after [`PROBE_BASE`], then doubling up to [`PROBE_CAP`] —
+//! while the others wait. The first answer that is not such a failure ends the outage
+//! and releases every held call at once. A held call waits at most the smaller of its
+//! deadline and `max_retry_wait`, and does not spend its retries while held (a failed
+//! probe does not count as a retry); errors that are not worth retrying still fail at
+//! once. The state lives in the process, one per host (scheme, host and port), shared by
+//! every client of the process; logs and [`OutageState`] say "host in outage since …,
+//! N calls held".
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use crate::error::{Error, ErrorKind};
+
+/// How many different calls in a row must fail on a host before it is held.
+///
+/// ```
+/// assert_eq!(surefoot::retry::hold::OUTAGE_THRESHOLD, 3);
+/// ```
+pub const OUTAGE_THRESHOLD: usize = 3;
+/// The wait before the first probe of an outage.
+///
+/// ```
+/// assert_eq!(surefoot::retry::hold::PROBE_BASE, std::time::Duration::from_millis(50));
+/// ```
+pub const PROBE_BASE: Duration = Duration::from_millis(50);
+/// The longest wait between two probes (also the longest a recovery goes unnoticed).
+///
+/// ```
+/// assert_eq!(surefoot::retry::hold::PROBE_CAP, std::time::Duration::from_millis(250));
+/// ```
+pub const PROBE_CAP: Duration = Duration::from_millis(250);
+
+/// What is known about a host in an outage (see
+/// [`Client::outage`](crate::Client::outage)).
+///
+/// ```
+/// let s = surefoot::retry::hold::OutageState {
+///     host: "https://api.example.com".into(),
+///     since: std::time::SystemTime::UNIX_EPOCH,
+///     held: 3,
+///     probes_failed: 2,
+/// };
+/// assert_eq!(s.to_string(), "host https://api.example.com in outage since Thu, 01 Jan 1970 00:00:00 GMT, 3 calls held, 2 probes failed");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutageState {
+    /// The host (`scheme://host:port`).
+    pub host: String,
+    /// When the outage began (the failure that crossed the threshold).
+    pub since: SystemTime,
+    /// Calls held right now.
+    pub held: usize,
+    /// Probes that failed since the outage began.
+    pub probes_failed: u32,
+}
+
+impl std::fmt::Display for OutageState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "host {} in outage since {}, {} calls held, {} probes failed",
+            self.host,
+            httpdate::fmt_http_date(self.since),
+            self.held,
+            self.probes_failed
+        )
+    }
+}
+
+/// Whether `error` is the kind of failure that counts toward an outage: 500, 502, 503 or
+/// 504 without `Retry-After`, or a connection failure.
+///
+/// ```
+/// use surefoot::{retry::hold::is_host_failure, Error};
+/// assert!(is_host_failure(&Error::from_response(503, &http::HeaderMap::new(), b"", false)));
+/// assert!(is_host_failure(&Error::connection("refused", false)));
+/// assert!(!is_host_failure(&Error::from_response(404, &http::HeaderMap::new(), b"", false)));
+/// assert!(!is_host_failure(&Error::timeout("t")));
+/// ```
+pub fn is_host_failure(error: &Error) -> bool {
+    if error.retry_after().is_some() {
+        return false;
+    }
+    match error.status() {
+        Some(s) => matches!(s, 500 | 502 | 503 | 504),
+        None => error.kind() == ErrorKind::Connection,
+    }
+}
+
+/// Whether `error` proves the host answers (any HTTP status outside the outage
+/// statuses, or a 5xx that says when to come back).
+fn proves_alive(error: &Error) -> bool {
+    error.status().is_some() && !is_host_failure(error)
+}
+
+struct Outage {
+    epoch: u64,
+    since: SystemTime,
+    started: Instant,
+    probe_out: bool,
+    probes_failed: u32,
+    next_probe_at: Instant,
+    held: usize,
+    last_error: Error,
+}
+
+#[derive(Default)]
+struct State {
+    /// Calls that failed on this host since its last success.
+    failing_calls: HashSet<u64>,
+    outage: Option<Outage>,
+    epochs: u64,
+}
+
+/// The outage state of one host, shared by every client of the process.
+pub(crate) struct HostHold {
+    host: String,
+    state: Mutex<State>,
+    /// Whether `state` holds anything (failing calls or an outage): a success on a
+    /// healthy host then costs one atomic load, not a lock.
+    troubled: AtomicBool,
+    changed: Notify,
+}
+
+/// How a call passes the hold.
+pub(crate) enum Entry {
+    /// No outage: send.
+    Open,
+    /// Send as the outage's probe; report the outcome with [`HostHold::record`].
+    Probe(ProbeGuard),
+    /// Held as long as the call may wait; the host's last failure and its outage.
+    TooLong {
+        last_error: Error,
+        outage: OutageState,
+    },
+}
+
+/// The probe's turn; dropped without an outcome (the call was cancelled), it lets the
+/// next held call probe at once.
+pub(crate) struct ProbeGuard {
+    hold: Arc<HostHold>,
+    epoch: u64,
+    done: bool,
+}
+
+impl Drop for ProbeGuard {
+    fn drop(&mut self) {
+        if !self.done {
+            let mut st = lock(&self.hold.state);
+            if let Some(o) = st.outage.as_mut().filter(|o| o.epoch == self.epoch) {
+                o.probe_out = false;
+                o.next_probe_at = Instant::now();
+            }
+            drop(st);
+            self.hold.changed.notify_waiters();
+        }
+    }
+}
+
+/// A call counted as held; uncounted when it leaves (or is cancelled).
+struct HeldMark<'a> {
+    hold: &'a HostHold,
+    epoch: u64,
+}
+
+impl Drop for HeldMark<'_> {
+    fn drop(&mut self) {
+        let mut st = lock(&self.hold.state);
+        if let Some(o) = st.outage.as_mut().filter(|o| o.epoch == self.epoch) {
+            o.held = o.held.saturating_sub(1);
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A fresh id for one logical call (what "different calls" counts).
+pub(crate) fn call_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The process-wide hold of `host` (`scheme://host:port`).
+pub(crate) fn for_host(host: &str) -> Arc<HostHold> {
+    static HOLDS: OnceLock<Mutex<HashMap<String, Arc<HostHold>>>> = OnceLock::new();
+    let holds = HOLDS.get_or_init(Default::default);
+    lock(holds)
+        .entry(host.to_owned())
+        .or_insert_with(|| Arc::new(HostHold::new(host)))
+        .clone()
+}
+
+impl HostHold {
+    pub(crate) fn new(host: &str) -> Self {
+        HostHold {
+            host: host.to_owned(),
+            state: Mutex::new(State::default()),
+            troubled: AtomicBool::new(false),
+            changed: Notify::new(),
+        }
+    }
+
+    fn snapshot(&self, o: &Outage) -> OutageState {
+        OutageState {
+            host: self.host.clone(),
+            since: o.since,
+            held: o.held,
+            probes_failed: o.probes_failed,
+        }
+    }
+
+    /// The outage in force, if any.
+    pub(crate) fn outage(&self) -> Option<OutageState> {
+        let st = lock(&self.state);
+        st.outage.as_ref().map(|o| self.snapshot(o))
+    }
+
+    /// Whether the host is in an outage right now.
+    pub(crate) fn in_outage(&self) -> bool {
+        // A healthy host (the usual case, on every request) costs one atomic load.
+        self.troubled.load(Ordering::Acquire) && lock(&self.state).outage.is_some()
+    }
+
+    /// Pass the hold: at once when there is no outage; else wait for the outage to end
+    /// or for this call's turn to probe, at most `max_hold`. Returns how it passed and
+    /// the time held.
+    pub(crate) async fn enter(self: &Arc<Self>, max_hold: Duration) -> (Entry, Duration) {
+        let start = Instant::now();
+        let give_up_at = start + max_hold;
+        let mut mark: Option<HeldMark<'_>> = None;
+        loop {
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            let wake_at = {
+                let mut st = lock(&self.state);
+                let now = Instant::now();
+                let Some(o) = st.outage.as_mut() else {
+                    // The outage that counted this call is over: nothing to uncount.
+                    if let Some(m) = mark.take() {
+                        std::mem::forget(m);
+                    }
+                    drop(st);
+                    return (Entry::Open, start.elapsed());
+                };
+                if let Some(m) = mark.take() {
+                    // Uncounted here, under the lock (its drop would take the lock again);
+                    // counted again below if the call goes on waiting.
+                    if m.epoch == o.epoch {
+                        o.held = o.held.saturating_sub(1);
+                    }
+                    std::mem::forget(m);
+                }
+                if !o.probe_out && now >= o.next_probe_at {
+                    o.probe_out = true;
+                    let epoch = o.epoch;
+                    let held = now.saturating_duration_since(start);
+                    drop(st);
+                    let guard = ProbeGuard {
+                        hold: self.clone(),
+                        epoch,
+                        done: false,
+                    };
+                    return (Entry::Probe(guard), held);
+                }
+                if now >= give_up_at {
+                    let outage = self.snapshot(o);
+                    let last_error = o.last_error.clone();
+                    drop(st);
+                    return (Entry::TooLong { last_error, outage }, start.elapsed());
+                }
+                o.held += 1;
+                mark = Some(HeldMark {
+                    hold: self,
+                    epoch: o.epoch,
+                });
+                if o.probe_out {
+                    give_up_at
+                } else {
+                    o.next_probe_at.min(give_up_at)
+                }
+            };
+            tokio::select! {
+                _ = &mut changed => {}
+                _ = tokio::time::sleep_until(wake_at) => {}
+            }
+        }
+    }
+
+    /// Record a successful answer from the host: it is not (or no longer) in an outage.
+    pub(crate) fn record_success(&self, probe: Option<ProbeGuard>) {
+        if let Some(mut p) = probe {
+            p.done = true;
+        }
+        if !self.troubled.load(Ordering::Acquire) {
+            return;
+        }
+        let ended = {
+            let mut st = lock(&self.state);
+            st.failing_calls.clear();
+            self.troubled.store(false, Ordering::Release);
+            st.outage.take()
+        };
+        if let Some(o) = ended {
+            tracing::warn!(
+                target: "surefoot::retry",
+                host = %self.host,
+                outage_ms = o.started.elapsed().as_millis() as u64,
+                released = o.held,
+                probes_failed = o.probes_failed,
+                "surefoot: host {} recovered after {:.1}s in outage, {} calls released",
+                self.host,
+                o.started.elapsed().as_secs_f64(),
+                o.held
+            );
+            self.changed.notify_waiters();
+        }
+    }
+
+    /// Record a failed attempt of call `call` (a probe when `probe` is given). Returns
+    /// whether the host is in an outage after it.
+    pub(crate) fn record_failure(
+        &self,
+        call: u64,
+        error: &Error,
+        probe: Option<ProbeGuard>,
+    ) -> bool {
+        if proves_alive(error) {
+            self.record_success(probe);
+            return false;
+        }
+        let mut st = lock(&self.state);
+        let counts = is_host_failure(error);
+        if counts && st.outage.is_none() {
+            st.failing_calls.insert(call);
+            self.troubled.store(true, Ordering::Release);
+        }
+        let now = Instant::now();
+        let mut notify = probe.is_some();
+        if let Some(mut p) = probe {
+            p.done = true;
+            if let Some(o) = st.outage.as_mut().filter(|o| o.epoch == p.epoch) {
+                o.probe_out = false;
+                o.probes_failed = o.probes_failed.saturating_add(1);
+                let factor = 1u32 << o.probes_failed.min(16);
+                o.next_probe_at = now + PROBE_BASE.saturating_mul(factor).min(PROBE_CAP);
+                if counts {
+                    o.last_error = error.clone();
+                }
+                tracing::info!(
+                    target: "surefoot::retry",
+                    host = %self.host,
+                    held = o.held,
+                    probes_failed = o.probes_failed,
+                    "surefoot: host {} in outage since {}, {} calls held (probe failed: {})",
+                    self.host,
+                    httpdate::fmt_http_date(o.since),
+                    o.held,
+                    error.code()
+                );
+            }
+        } else if let Some(o) = st.outage.as_mut() {
+            if counts {
+                o.last_error = error.clone();
+            }
+        } else if counts && st.failing_calls.len() >= OUTAGE_THRESHOLD {
+            let failing = st.failing_calls.len();
+            st.failing_calls.clear();
+            st.epochs += 1;
+            let since = SystemTime::now();
+            st.outage = Some(Outage {
+                epoch: st.epochs,
+                since,
+                started: now,
+                probe_out: false,
+                probes_failed: 0,
+                next_probe_at: now + PROBE_BASE,
+                held: 0,
+                last_error: error.clone(),
+            });
+            tracing::warn!(
+                target: "surefoot::retry",
+                host = %self.host,
+                failing_calls = failing,
+                "surefoot: host {} in outage since {}, 0 calls held ({} calls in a row failed: {}); holding calls, one probe at a time",
+                self.host,
+                httpdate::fmt_http_date(since),
+                failing,
+                error.code()
+            );
+            notify = true;
+        }
+        let in_outage = st.outage.is_some();
+        drop(st);
+        if notify {
+            self.changed.notify_waiters();
+        }
+        in_outage
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e503() -> Error {
+        Error::from_response(503, &http::HeaderMap::new(), b"", false)
+    }
+
+    #[test]
+    fn several_calls_not_one_call_several_times() {
+        let h = HostHold::new("http://h:1");
+        for _ in 0..10 {
+            assert!(!h.record_failure(1, &e503(), None));
+        }
+        assert!(!h.record_failure(2, &e503(), None));
+        assert!(h.record_failure(3, &e503(), None));
+        assert_eq!(h.outage().unwrap().held, 0);
+        h.record_success(None);
+        assert!(!h.in_outage());
+    }
+
+    #[test]
+    fn what_counts() {
+        let h = HostHold::new("http://h:1");
+        let mut ra = http::HeaderMap::new();
+        ra.insert("retry-after", "2".parse().unwrap());
+        let with_retry_after = Error::from_response(503, &ra, b"", false);
+        for call in 1..=5 {
+            assert!(!h.record_failure(call, &with_retry_after, None));
+            assert!(!h.record_failure(call, &Error::timeout("t"), None));
+        }
+        assert!(!h.record_failure(10, &Error::connection("refused", false), None));
+        assert!(!h.record_failure(11, &e503(), None));
+        // A 404 proves the host answers: the count starts again.
+        let nf = Error::from_response(404, &http::HeaderMap::new(), b"", false);
+        assert!(!h.record_failure(12, &nf, None));
+        assert!(!h.record_failure(13, &e503(), None));
+        assert!(!h.record_failure(14, &e503(), None));
+        assert!(h.record_failure(15, &e503(), None));
+    }
+
+    #[tokio::test(flavor = "current_thread", start_paused = true)]
+    async fn one_probe_at_a_time_and_the_first_success_releases_everyone() {
+        use std::sync::atomic::AtomicUsize;
+        let h = Arc::new(HostHold::new("http://h:2"));
+        for call in 1..=3 {
+            h.record_failure(call, &e503(), None);
+        }
+        let probes = Arc::new(AtomicUsize::new(0));
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let t0 = Instant::now();
+        let mut waiters = Vec::new();
+        for call in 10..15 {
+            let (h, probes, in_flight) = (h.clone(), probes.clone(), in_flight.clone());
+            waiters.push(tokio::spawn(async move {
+                loop {
+                    match h.enter(Duration::from_secs(60)).await.0 {
+                        Entry::Open => return,
+                        Entry::Probe(p) => {
+                            assert_eq!(
+                                in_flight.fetch_add(1, Ordering::SeqCst),
+                                0,
+                                "one probe at a time"
+                            );
+                            tokio::time::sleep(Duration::from_millis(1)).await;
+                            in_flight.fetch_sub(1, Ordering::SeqCst);
+                            if probes.fetch_add(1, Ordering::SeqCst) < 2 {
+                                h.record_failure(call, &e503(), Some(p));
+                            } else {
+                                h.record_success(Some(p));
+                            }
+                        }
+                        Entry::TooLong { .. } => panic!("held too long"),
+                    }
+                }
+            }));
+        }
+        tokio::time::sleep(Duration::from_micros(50_500)).await;
+        assert_eq!(h.outage().unwrap().held, 4, "four held while one probes");
+        for w in waiters {
+            w.await.unwrap();
+        }
+        assert_eq!(probes.load(Ordering::SeqCst), 3);
+        assert!(!h.in_outage());
+        // Probes after 50 ms, then 100 ms and 200 ms after each failure (plus 1 ms each).
+        assert_eq!(t0.elapsed(), Duration::from_millis(353));
+    }
+
+    #[tokio::test(flavor = "current_thread", start_paused = true)]
+    async fn a_held_call_waits_at_most_its_allowance() {
+        let h = Arc::new(HostHold::new("http://h:3"));
+        for call in 1..=3 {
+            h.record_failure(call, &e503(), None);
+        }
+        // Someone else holds the probe and never reports back in time.
+        let (probe, _) = h.enter(Duration::from_secs(60)).await;
+        assert!(matches!(probe, Entry::Probe(_)));
+        let (entry, held) = h.enter(Duration::from_secs(2)).await;
+        match entry {
+            Entry::TooLong { last_error, outage } => {
+                assert_eq!(last_error.status(), Some(503));
+                assert_eq!(outage.host, "http://h:3");
+            }
+            _ => panic!("expected to be held too long"),
+        }
+        assert_eq!(held, Duration::from_secs(2));
+        assert_eq!(h.outage().unwrap().held, 0, "no longer counted");
+        // A cancelled probe lets the next call probe at once.
+        drop(probe);
+        let (entry, held) = h.enter(Duration::from_secs(2)).await;
+        assert!(matches!(entry, Entry::Probe(_)));
+        assert_eq!(held, Duration::ZERO);
+    }
+}
