@@ -11,8 +11,8 @@ release emulator at its documented 50/s burst 10. Side by side, in one run:
 For each run: wall / ideal (ideal = (2,000 - burst) / 50 s), the emulator's 429s, failed
 calls, Redis round trips per request (commands clients sent, counted with `MONITOR`; not
 those scripts run inside Redis, nor connection set-up). Then the latency the store adds
-per request (one process, one thread, no server limit: surefoot on Redis minus surefoot in memory, per request; for the
-peers their limiter call alone), and one run per Redis client with Redis killed halfway
+per request (one process, one thread, no server limit: surefoot on Redis minus surefoot
+in memory, per request; for the peers their limiter call alone), and one run per Redis client with Redis killed halfway
 (4 processes). Writes bench/many_results.json; bench/report.py puts the section into
 bench/RESULTS.md.
 

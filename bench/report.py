@@ -601,6 +601,16 @@ out) ÷ the requests the emulator saw. From bench/many.py, run on {data['date']}
 **Redis killed halfway** (4 processes; redis-server SIGKILLed at {ideal / 2:.0f} s and left down):
 
 {table(["client", "wall ÷ ideal", "failed", "429s", "429s among requests sent while Redis was away"], out_rows)}
+
+Reading it: surefoot on Redis keeps one GCRA schedule for the whole fleet (Redis `TIME`, one
+`EVALSHA` per request), so the server never sees more than its burst. The in-process pacer
+is right for one process and overshoots by the number of processes. `limits` and
+PyrateLimiter count a window of 50 per second: they let 50 requests go at once into a
+server whose burst is 10, then urllib3 retries the 429s (those retries skip the limiter,
+which is why their Redis calls per request fall below 1), and calls that run out of
+retries fail. With Redis gone, their limiter raises on every call (the calls fail, which
+is also why those runs end "early"); surefoot's processes pace locally at a quarter of the
+limit each (the 4 processes Redis last saw on the key) and fail nothing.
 """
     gaps = []
     for r in data["runs"]:
