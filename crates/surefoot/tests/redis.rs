@@ -590,3 +590,57 @@ fn a_password_in_the_store_url_never_shows() {
         assert!(!format!("{e:?} {e}").contains("hunter2"), "{e:?}");
     }
 }
+
+#[test]
+fn the_retry_budget_is_shared_through_redis() {
+    use surefoot::pacing::{PacingStore, RedisStore};
+    let redis = RedisServer::start();
+    let rt = runtime();
+    rt.block_on(async {
+        // Two stores on one Redis stand for two processes.
+        let a = RedisStore::builder(redis.url())
+            .prefix("budget-a:")
+            .build()
+            .unwrap();
+        let b = RedisStore::builder(redis.url())
+            .prefix("budget-a:")
+            .build()
+            .unwrap();
+        assert!(a.wait_available(Duration::from_secs(5)).await);
+        assert!(b.wait_available(Duration::from_secs(5)).await);
+        let key = surefoot::pacing::key_name(
+            "sk-budget-0123456789",
+            "http://127.0.0.1:1",
+            "retry_budget",
+        );
+        assert_eq!(a.retry_tokens(&key, 20).await, 20, "a new bucket is full");
+        assert!(a.take_retry_tokens(&key, 5, 20).await);
+        assert!(b.take_retry_tokens(&key, 10, 20).await);
+        assert_eq!(b.retry_tokens(&key, 20).await, 5, "one bucket for both");
+        assert!(
+            !a.take_retry_tokens(&key, 10, 20).await,
+            "not enough: nothing taken"
+        );
+        assert_eq!(a.retry_tokens(&key, 20).await, 5);
+        b.refund_retry_tokens(&key, 100, 20).await;
+        assert_eq!(
+            a.retry_tokens(&key, 20).await,
+            20,
+            "never beyond the capacity"
+        );
+        assert_eq!(
+            a.retry_tokens(&key, 8).await,
+            8,
+            "a lowered capacity cuts it"
+        );
+        assert!(a.take_retry_tokens(&key, 0, 20).await);
+        a.reset(&key).await;
+        b.take_retry_tokens(&key, 5, 20).await;
+        assert_eq!(
+            a.retry_tokens(&key, 20).await,
+            15,
+            "reset started it full again"
+        );
+        assert_eq!(a.fallback_decisions(), 0, "every step answered by Redis");
+    });
+}
