@@ -31,6 +31,8 @@ const WINDOW: Duration = Duration::from_secs(1);
 const MIN_SPAN: Duration = Duration::from_millis(500);
 /// The slowest rate learning settles on: one request a minute.
 const MIN_RATE: f64 = 1.0 / 60.0;
+/// The fastest rate learning reaches (a million requests a second: no limit in practice).
+const MAX_RATE: f64 = 1e6;
 /// Remembered timestamps at most (per list).
 const MAX_REMEMBERED: usize = 8192;
 
@@ -48,6 +50,8 @@ pub(crate) struct Learner {
     slow_start: bool,
     last_event: Option<Instant>,
     first_send: Option<Instant>,
+    /// The last time a send had to wait for its slot (callers wanted more than the rate).
+    last_limited: Option<Instant>,
     sends: VecDeque<Instant>,
     accepted: VecDeque<Instant>,
 }
@@ -62,9 +66,12 @@ fn trim(q: &mut VecDeque<Instant>, now: Instant) {
 }
 
 impl Learner {
-    /// A request went out.
-    pub(crate) fn on_send(&mut self, now: Instant) {
+    /// A request went out; `limited` when it had to wait for its slot first.
+    pub(crate) fn on_send(&mut self, now: Instant, limited: bool) {
         self.first_send.get_or_insert(now);
+        if limited {
+            self.last_limited = Some(now);
+        }
         self.sends.push_back(now);
         trim(&mut self.sends, now);
     }
@@ -116,10 +123,22 @@ impl Learner {
             let k = (drop / CUBIC_C).cbrt();
             (CUBIC_C * (t - k).powi(3) + self.w_max).max(self.floor)
         };
-        // Never run far ahead of the demand: a rate nobody used proves nothing.
-        let demand = self.measured(&self.sends, now);
-        let cap = (2.0 * demand).max(self.w_max).max(rate);
-        Some(grown.min(cap).max(MIN_RATE))
+        // Never run far ahead of the demand: a rate nobody used proves nothing (twice the
+        // sends of the last second). Below a few a second that window holds too few sends
+        // to tell: there, callers kept waiting for their slots are the demand the rate did
+        // not serve, and nothing caps the climb.
+        let interval = Duration::from_secs_f64((2.0 / rate.max(MIN_RATE)).min(120.0));
+        let limited = rate < 2.0 / WINDOW.as_secs_f64()
+            && self
+                .last_limited
+                .is_some_and(|t| now.saturating_duration_since(t) <= WINDOW.max(interval));
+        let cap = if limited {
+            MAX_RATE
+        } else {
+            let demand = self.measured(&self.sends, now);
+            (2.0 * demand).max(self.w_max).max(rate)
+        };
+        Some(grown.min(cap).clamp(MIN_RATE, MAX_RATE))
     }
 
     /// The rate in force now as a limit (evenly spaced).
@@ -141,8 +160,16 @@ impl Learner {
         self.last_event = Some(now);
         let (accepted, reliable) = self.accepted_rate(now);
         let (rate, w_max, slow_start) = match self.rate(now) {
-            // The first 429: a burst's count says little; start from it and double.
-            None => (accepted, accepted, true),
+            // The first 429: a burst's count says little; start from it (at least one a
+            // second when too few answers came back to measure) and double.
+            None => {
+                let start = if reliable {
+                    accepted
+                } else {
+                    accepted.max(1.0)
+                };
+                (start, start, true)
+            }
             // Under overload the server accepts its limit: settle just under what it
             // accepted. Without enough answers to measure, fall back to β of the rate.
             Some(current) if reliable => (

@@ -493,15 +493,16 @@ impl Pacer {
                     }
                 }
             }
-            self.record_send();
-            return Ok(start.elapsed());
+            let waited = start.elapsed();
+            self.record_send(waited >= Duration::from_millis(1));
+            return Ok(waited);
         }
     }
 
-    fn record_send(&self) {
+    fn record_send(&self, limited: bool) {
         let mut st = lock(&self.inner.state);
         if st.configured.is_none() {
-            st.learner.on_send(Instant::now());
+            st.learner.on_send(Instant::now(), limited);
         }
     }
 

@@ -807,3 +807,21 @@ async fn a_burst_of_429s_is_learnt_once() {
     }
     assert_eq!(p.limit(), once, "not halved fifteen more times");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_first_answer_that_is_a_429_does_not_stall_learning() {
+    // Nothing accepted before the 429 (there was nothing to measure): the learner starts
+    // from one request a second and climbs, instead of settling at one a minute.
+    let p = Pacer::new("stall".into(), None, Arc::new(MemoryStore::new()));
+    p.acquire().await;
+    p.on_rate_limited(Some(Duration::from_secs(1)), None).await;
+    let start = Instant::now();
+    for _ in 0..40 {
+        p.acquire().await;
+        p.on_answer(200);
+    }
+    let took = start.elapsed();
+    assert!(took < Duration::from_secs(12), "40 requests took {took:?}");
+    let rate = 1.0 / p.limit().unwrap().emission_interval().as_secs_f64();
+    assert!(rate > 4.0, "still at {rate:.2}/s");
+}
