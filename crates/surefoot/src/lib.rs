@@ -61,6 +61,7 @@
 //! ```
 
 pub mod blocking;
+pub mod bulk;
 mod client;
 pub mod conformance;
 pub mod endpoints;

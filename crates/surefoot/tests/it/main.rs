@@ -1,6 +1,7 @@
 //! Integration tests of the core against the emulator over loopback HTTP.
 
 mod blocking;
+mod bulk;
 mod common;
 mod errors;
 mod idempotency;
