@@ -425,3 +425,58 @@ impl ExportSink for DirSink {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_stay_in_the_directory() {
+        assert_eq!(
+            file_name("tr_alpha_000001", Format::Md),
+            "tr_alpha_000001.md"
+        );
+        assert_eq!(file_name("a.b", Format::Txt), "a.b.txt");
+        assert_eq!(
+            file_name("../etc/passwd", Format::Md),
+            "%2E.%2Fetc%2Fpasswd.md"
+        );
+        assert_eq!(file_name(".hidden", Format::Md), "%2Ehidden.md");
+        assert_eq!(file_name("a b/c", Format::Md), "a%20b%2Fc.md");
+    }
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        write_atomic(dir.path(), "x.md", b"one").unwrap();
+        write_atomic(dir.path(), "x.md", b"two").unwrap();
+        assert_eq!(fs::read(dir.path().join("x.md")).unwrap(), b"two");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn the_journal_survives_a_cut_line_and_a_truncated_file_is_fetched_again() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("docs");
+        let mut sink = DirSink::open(&dir, Format::Md).unwrap();
+        sink.write("a", "alpha").unwrap();
+        sink.write("b", "beta").unwrap();
+        let journal = sink.journal_path().to_path_buf();
+        assert_eq!(journal, root.path().join("docs.surefoot-journal.jsonl"));
+        drop(sink);
+        // A killed run: a temporary left behind, a journal line cut, a file cut by hand.
+        fs::write(dir.join(format!("{TMP_PREFIX}1-c.md")), "cut").unwrap();
+        let mut j = OpenOptions::new().append(true).open(&journal).unwrap();
+        j.write_all(b"{\"id\": \"c\", \"fi").unwrap();
+        fs::write(dir.join("b.md"), "be").unwrap();
+        let mut sink = DirSink::open(&dir, Format::Md).unwrap();
+        assert!(sink.has("a"));
+        assert!(!sink.has("b"), "size differs from the journal");
+        assert!(!sink.has("c"));
+        sink.write("c", "gamma").unwrap();
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 3, "no temporaries");
+        let text = fs::read_to_string(&journal).unwrap();
+        let last: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+        assert_eq!(last["id"], "c");
+    }
+}
