@@ -280,7 +280,8 @@ impl<'a> CreateMany<'a> {
         let mut exhausted = false;
         // key → (leader index, body, follower indexes)
         let mut leaders: HashMap<String, (usize, Value, Vec<usize>)> = HashMap::new();
-        let mut requeue: VecDeque<(usize, CreateJob, String, u32)> = VecDeque::new();
+        let mut requeue: VecDeque<(usize, CreateJob, String, u32, Option<Duration>)> =
+            VecDeque::new();
         let mut in_flight = FuturesUnordered::new();
         let mut in_flight_keys: Vec<(usize, String, u32)> = Vec::new();
         let mut summary = Summary::default();
@@ -296,7 +297,7 @@ impl<'a> CreateMany<'a> {
                     match items.next() {
                         Some((index, job)) => {
                             pulled += 1;
-                            Some((index, job, None, 1))
+                            Some((index, job, None, 1, None))
                         }
                         None => {
                             exhausted = true;
@@ -307,9 +308,9 @@ impl<'a> CreateMany<'a> {
                 } else {
                     requeue
                         .pop_front()
-                        .map(|(i, job, key, round)| (i, job, Some(key), round))
+                        .map(|(i, job, key, round, delay)| (i, job, Some(key), round, delay))
                 };
-                let Some((index, job, key, round)) = next else {
+                let Some((index, job, key, round, delay)) = next else {
                     break;
                 };
                 let key = key.unwrap_or_else(|| key_for(&job));
@@ -346,6 +347,9 @@ impl<'a> CreateMany<'a> {
                 in_flight_keys.push((index, key.clone(), round));
                 let send = job.clone().idempotency_key(key.clone());
                 in_flight.push(async move {
+                    if let Some(d) = delay {
+                        tokio::time::sleep(d).await;
+                    }
                     let result = jobs.create(send).await;
                     (index, job, key, round, result)
                 });
@@ -380,9 +384,13 @@ impl<'a> CreateMany<'a> {
                     );
                     break;
                 }
-                Err(e) if e.is_retryable() && verdict(&e) == Verdict::Requeue && round < rounds => {
+                Err(e) if verdict(&e) == Verdict::Requeue && round < rounds => {
                     out.progress.requeued += 1;
-                    requeue.push_back((index, job, key, round + 1));
+                    // Refused by this client's own limiter: wait until it has room.
+                    let delay = (e.code() == "client_rate_limited")
+                        .then(|| e.retry_after())
+                        .flatten();
+                    requeue.push_back((index, job, key, round + 1, delay));
                     continue;
                 }
                 Err(e) => JobOutcome::Failed(e),
@@ -424,7 +432,7 @@ impl<'a> CreateMany<'a> {
             let o = not_done(&key, true);
             finish(&mut out, &mut leaders, index, key, round, o, &mut on_result);
         }
-        for (index, _, key, round) in std::mem::take(&mut requeue) {
+        for (index, _, key, round, _) in std::mem::take(&mut requeue) {
             let o = not_done(&key, true);
             finish(
                 &mut out,

@@ -139,6 +139,8 @@ pub enum Verdict {
 /// assert_eq!(verdict(&Error::from_response(503, &h, b"", false)), Verdict::Requeue);
 /// assert_eq!(verdict(&Error::from_response(401, &h, b"", false)), Verdict::Stop);
 /// assert_eq!(verdict(&Error::from_response(422, &h, b"", false)), Verdict::Final);
+/// let queued = Error::new(surefoot::ErrorKind::RateLimited, "client_rate_limited", "not sent");
+/// assert_eq!(verdict(&queued), Verdict::Requeue);
 /// ```
 pub fn verdict(e: &Error) -> Verdict {
     match e.kind() {
@@ -146,6 +148,9 @@ pub fn verdict(e: &Error) -> Verdict {
             Verdict::Stop
         }
         _ if e.code() == "daily_cap_exceeded" => Verdict::Stop,
+        // This client's own limiter had too many calls queued to wait for this one: it was
+        // not sent, and goes again once the queue has drained.
+        _ if e.code() == "client_rate_limited" => Verdict::Requeue,
         // The client-side limiter refused to wait that long: the key is paused for a while.
         ErrorKind::RateLimited if !e.is_retryable() => Verdict::Stop,
         // Could not even connect after every retry: the service is down or the URL wrong.
