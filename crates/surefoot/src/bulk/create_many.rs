@@ -264,6 +264,7 @@ impl<'a> CreateMany<'a> {
         } else {
             futures::future::select_all(signals).map(|_| ()).boxed()
         };
+        let max_wait = jobs.owner().client().retry_policy().max_retry_wait;
         let should_stop = |e: &Error| match &stop_when {
             Some(f) => f(e),
             None => verdict(e) == Verdict::Stop,
@@ -386,10 +387,13 @@ impl<'a> CreateMany<'a> {
                 }
                 Err(e) if verdict(&e) == Verdict::Requeue && round < rounds => {
                     out.progress.requeued += 1;
-                    // Refused by this client's own limiter: wait until it has room.
+                    // Refused by this client's own limiter: wait until it has room, but
+                    // never longer than the client's `max_retry_wait` (the rounds stay
+                    // bounded in time too).
                     let delay = (e.code() == "client_rate_limited")
                         .then(|| e.retry_after())
-                        .flatten();
+                        .flatten()
+                        .map(|d| d.min(max_wait));
                     requeue.push_back((index, job, key, round + 1, delay));
                     continue;
                 }
