@@ -208,6 +208,58 @@ typedef struct sf_realtime_session sf_realtime_session;
 typedef struct sf_response sf_response;
 
 /**
+ * One item of `sf_pyai_create_jobs`. Every string is NULL or NUL-terminated and read
+ * during the call only.
+ */
+typedef struct {
+  /**
+   * Required: where the audio is, e.g. `"https://example.com/a.wav"`.
+   */
+  const char *audio_url;
+  /**
+   * NULL or a language hint such as `"en"`.
+   */
+  const char *language;
+  /**
+   * NULL or a JSON object kept with the job, e.g. `"{\"batch\": 7}"`.
+   */
+  const char *metadata_json;
+  /**
+   * NULL, or the idempotency key to use as is.
+   */
+  const char *idempotency_key;
+  /**
+   * NULL, or the item's own stable id (an order number, a line id): the key is then
+   * derived from it (`sf-<UUID v5>`), the same in every run, process and language.
+   * With both NULL, the key is derived from the item's content.
+   */
+  const char *stable_id;
+} sf_job_params;
+
+/**
+ * Called once per item of `sf_pyai_create_jobs`, on the calling thread: `index` (0-based),
+ * the job when it exists (created or replayed) or else the error (code `not_done` when the
+ * run stopped first: safe to resubmit with the same key), and the idempotency key used.
+ * `job`, `error` and `idempotency_key` are borrowed for the duration of the call only.
+ */
+typedef void (*sf_job_result_cb)(void *user_data,
+                                 size_t index,
+                                 const sf_job *job,
+                                 const sf_error *error,
+                                 const char *idempotency_key);
+
+/**
+ * Called as an export advances: transcriptions listed so far, documents written by this
+ * run, documents already in the directory (not fetched), and documents to fetch (known
+ * once the listing is complete).
+ */
+typedef void (*sf_export_progress_cb)(void *user_data,
+                                      size_t listed,
+                                      size_t written,
+                                      size_t skipped,
+                                      size_t to_fetch);
+
+/**
  * Which API a client talks to (selects documented limits, default base URL and the
  * rate-limit surface of each path): one of `SF_API_GENERIC`, `SF_API_SPECALA`,
  * `SF_API_PYAI`.
@@ -238,6 +290,55 @@ extern "C" {
  * Compare it with `SF_VERSION_MAJOR`/`_MINOR`/`_PATCH` to catch a header/library mismatch.
  */
 const char *sf_version(void);
+
+/**
+ * Creates one PyAI job per item, each exactly once (the core's `create_many`): a stable
+ * idempotency key per item, at most `concurrency` creations in flight (0 means 16) on
+ * the client's pacing, transient trouble beyond the client's retries requeued with the
+ * same key, results in input order through `callback`. Running the same items again
+ * creates nothing new: the server replays each job.
+ *
+ * Returns `SF_OK` when the run went through every item (some may have failed: see the
+ * callbacks). When an error about the key or the service stopped the run (401, 402, the
+ * daily cap, an unreachable server), every item still gets its callback and that error is
+ * returned (through `*err_out` when not NULL). An unusable item (NULL `audio_url`, bad
+ * JSON) is refused before anything is sent.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `items` is NULL (only when `n` is 0) or points to
+ * `n` items; `callback` is NULL or callable with `user_data`; `err_out` is NULL or
+ * writable.
+ */
+sf_result sf_pyai_create_jobs(const sf_client *client,
+                              const sf_job_params *items,
+                              size_t n,
+                              size_t concurrency,
+                              sf_job_result_cb callback,
+                              void *user_data,
+                              sf_error **err_out);
+
+/**
+ * Exports every Specala transcription into `dir` (the core's resumable export): listed
+ * page by page, the documents not yet in `dir` fetched with bulk requests of at most 100
+ * ids, each written atomically as `dir/<id>.<ext>` and recorded in a journal beside the
+ * directory (`<dir>.surefoot-journal.jsonl`), so a re-run after an interruption fetches
+ * only what is missing. `format` is `"md"` or `"txt"` (NULL: `"md"`); `progress` (NULL
+ * or a callback, called on the calling thread) follows the run; `written_out` and
+ * `skipped_out` (NULL or writable) receive the counts on `SF_OK`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `dir` and `format` are NULL or NUL-terminated;
+ * `progress` is NULL or callable with `user_data`; the out-parameters are NULL or
+ * writable.
+ */
+sf_result sf_specala_export_all(const sf_client *client,
+                                const char *dir,
+                                const char *format,
+                                sf_export_progress_cb progress,
+                                void *user_data,
+                                size_t *written_out,
+                                size_t *skipped_out,
+                                sf_error **err_out);
 
 /**
  * Builds a client from `opts`, checking every setting before anything is sent (a

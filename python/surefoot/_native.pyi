@@ -5,10 +5,11 @@ implementation detail. Times are seconds (``float``). Errors are the classes of
 :mod:`surefoot.exceptions`.
 """
 
-from collections.abc import Awaitable, Generator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping, Sequence
 from datetime import datetime
+from os import PathLike
 from types import GenericAlias
-from typing import Any, ClassVar, Generic, Literal, TypeVar, final
+from typing import Any, ClassVar, Generic, Literal, TypeVar, final, overload
 
 from typing_extensions import Self, TypedDict, Unpack
 
@@ -39,6 +40,7 @@ __all__ = [
     "KeyInfo",
     "CreatedKey",
     "Job",
+    "JobResult",
     "Emulator",
     "PacingState",
     "mask_key",
@@ -402,6 +404,24 @@ class Transcriptions:
     def export(self, id: str, format: _Format = "md") -> str: ...
     def bulk_export(self, ids: Sequence[str], format: _Format = "md") -> dict[str, str]:
         """Any number of ids, in bulk requests of at most 100; ``{id: document}`` in order."""
+    @overload
+    def export_all(
+        self,
+        directory: None = None,
+        format: _Format = "md",
+        progress: Callable[[dict[str, Any]], object] | None = None,
+    ) -> Paginator[tuple[str, str]]:
+        """Every transcription as ``(id, document)``, lazily, in bulk requests of ≤ 100 ids;
+        ``progress`` gets ``{"listed", "listing_done", "skipped", "to_fetch", "written"}``."""
+    @overload
+    def export_all(
+        self,
+        directory: str | PathLike[str],
+        format: _Format = "md",
+        progress: Callable[[dict[str, Any]], object] | None = None,
+    ) -> _ExportReport:
+        """Every transcription into ``directory`` (atomic files and a journal beside it); a
+        re-run fetches only what is missing."""
 
 @final
 class Keys:
@@ -443,6 +463,20 @@ class AsyncTranscriptions:
     def bulk_export(
         self, ids: Sequence[str], format: _Format = "md"
     ) -> Awaitable[dict[str, str]]: ...
+    @overload
+    def export_all(
+        self,
+        directory: None = None,
+        format: _Format = "md",
+        progress: Callable[[dict[str, Any]], object] | None = None,
+    ) -> AsyncPaginator[tuple[str, str]]: ...
+    @overload
+    def export_all(
+        self,
+        directory: str | PathLike[str],
+        format: _Format = "md",
+        progress: Callable[[dict[str, Any]], object] | None = None,
+    ) -> Awaitable[_ExportReport]: ...
 
 @final
 class AsyncKeys:
@@ -504,6 +538,48 @@ class Job:
     def __eq__(self, other: object, /) -> bool: ...
     __hash__: ClassVar[None]  # type: ignore[assignment]
 
+class _JobItem(TypedDict, total=False):
+    audio_url: str
+    language: str | None
+    metadata: Mapping[str, Any] | None
+    idempotency_key: str | None
+
+_Item = str | _JobItem | Mapping[str, Any]
+_Key = str | Callable[[Any], str | int] | None
+
+class _ExportReport(TypedDict):
+    listed: int
+    written: int
+    skipped: int
+    pages: int
+    chunks: int
+    requeued: int
+    directory: str
+    journal: str
+
+@final
+class JobResult:
+    """The result of one item of ``jobs.create_many``: ``job`` when it exists (created or
+    replayed), else ``error`` (the exception it failed with, or a ``not_done`` error when the
+    run ended first — safe to resubmit with the same ``idempotency_key``)."""
+
+    @property
+    def index(self) -> int: ...
+    @property
+    def idempotency_key(self) -> str: ...
+    @property
+    def job(self) -> Job | None: ...
+    @property
+    def error(self) -> Exception | None: ...
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def rounds(self) -> int: ...
+    @property
+    def same_as(self) -> int | None: ...
+    @property
+    def sent(self) -> bool: ...
+
 @final
 class Jobs:
     """``PyAI.jobs``."""
@@ -517,6 +593,20 @@ class Jobs:
         metadata: Mapping[str, Any] | None = None,
     ) -> Job:
         """Creates a job exactly once (one idempotency key, generated unless given)."""
+    def create_many(
+        self,
+        items: Iterable[_Item],
+        concurrency: int = 16,
+        key: _Key = None,
+        ordered: bool = True,
+        progress: Callable[[dict[str, Any]], object] | None = None,
+    ) -> list[JobResult]:
+        """One job per item (a URL or ``{"audio_url", "language"?, "metadata"?}``), each
+        exactly once: a stable idempotency key per item (from ``key`` — a field name or a
+        callable giving the item's stable id — else from its content), at most
+        ``concurrency`` at a time, transient trouble requeued with the same key.
+        ``progress`` gets ``{"total", "done", "failed", "not_done", "requeued",
+        "submitted"}`` after each result."""
     def get(self, id: str) -> Job: ...
     def list(self, limit: int | None = None) -> Paginator[Job]: ...
 
@@ -602,6 +692,14 @@ class AsyncJobs:
         language: str | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> Awaitable[Job]: ...
+    def create_many(
+        self,
+        items: Iterable[_Item],
+        concurrency: int = 16,
+        key: _Key = None,
+        ordered: bool = True,
+        progress: Callable[[dict[str, Any]], object] | None = None,
+    ) -> Awaitable[list[JobResult]]: ...
     def get(self, id: str) -> Awaitable[Job]: ...
     def list(self, limit: int | None = None) -> AsyncPaginator[Job]: ...
 

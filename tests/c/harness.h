@@ -52,7 +52,10 @@
     X(tolerant_list_and_bulk_export_from_a_minimal_server)                                \
     X(unreadable_2xx_create_names_the_idempotency_key)                                    \
     X(overridden_paths)                                                                   \
-    X(renamed_fields)
+    X(renamed_fields)                                                                     \
+    X(create_jobs_exactly_once)                                                           \
+    X(create_jobs_stopped_then_resubmitted)                                               \
+    X(export_all_resumed)
 
 #define SF_DECLARE_TEST(name) void test_##name(void);
 SF_TESTS(SF_DECLARE_TEST)

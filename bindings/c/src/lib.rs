@@ -13,8 +13,8 @@
 //!
 //! Layout: `ffi` (handle casting, strings, out-parameters), `panic` (the boundary),
 //! `error` (`sf_result`, `sf_error`), `options`, `client`, `response`, `pager`, `typed`
-//! (PyAI jobs and sessions, Specala bulk export), `conformance` (the shared test vectors,
-//! owned strings) and the version here.
+//! (PyAI jobs and sessions, Specala bulk export), `bulk` (`create_many`, `export_all`),
+//! `conformance` (the shared test vectors, owned strings) and the version here.
 
 #![allow(non_camel_case_types)]
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -23,6 +23,7 @@
 // `surefoot` (the name of `libsurefoot.so`); every file refers to it as `surefoot::`.
 extern crate surefoot_core as surefoot;
 
+mod bulk;
 mod client;
 mod conformance;
 mod error;

@@ -15,7 +15,7 @@ use crate::ffi::{arg_ref, arg_str, free_box, into_handle, opt_str, to_cstring, O
 use crate::panic::{call, guard};
 
 /// Refuses a typed call on a client built for the other API.
-fn check_api(client: &sf_client, wanted: Api, call_name: &str) -> Result<(), Failure> {
+pub(crate) fn check_api(client: &sf_client, wanted: Api, call_name: &str) -> Result<(), Failure> {
     let api = client.inner.api();
     if api != wanted && api != Api::Generic {
         return Err(Failure::invalid(format!(
@@ -42,6 +42,18 @@ pub struct sf_job {
     status: Option<CString>,
     created_at_ms: i64,
     json: CString,
+}
+
+impl sf_job {
+    /// The C copy of a core job.
+    pub(crate) fn from_core(job: &surefoot::pyai::Job) -> sf_job {
+        sf_job {
+            id: to_cstring(job.id()),
+            status: job.status().map(to_cstring),
+            created_at_ms: job.created_at().map_or(-1, unix_ms),
+            json: to_cstring(&job.raw().to_string()),
+        }
+    }
 }
 
 /// Creates a PyAI transcription job exactly once: the core sends the body with an
@@ -95,13 +107,7 @@ pub unsafe extern "C" fn sf_pyai_create_job(
         }
         let pyai = surefoot::pyai::Client::from_client(client.inner.clone());
         let job = surefoot::runtime::block_on(pyai.jobs().create(params))?;
-        let job = sf_job {
-            id: to_cstring(job.id()),
-            status: job.status().map(to_cstring),
-            created_at_ms: job.created_at().map_or(-1, unix_ms),
-            json: to_cstring(&job.raw().to_string()),
-        };
-        unsafe { out.write(into_handle(job)) };
+        unsafe { out.write(into_handle(sf_job::from_core(&job))) };
         Ok(sf_result::SF_OK)
     })
 }

@@ -13,13 +13,15 @@
 //!   `logging` (tracing events → the `surefoot` logger), `twins` (the sync and async
 //!   flavours, and the macros that write a sync class and its async twin once);
 //! - objects: `client` (`Client`, `AsyncClient`, `Response`), `pagination` (item
-//!   iterators), `specala`, `pyai`, `models`, `ratelimit`, `emulator`
+//!   iterators), `specala`, `pyai`, `bulk` (`create_many`, `export_all`), `models`,
+//!   `ratelimit`, `emulator`
 //!   (`surefoot.testing.Emulator`), `conformance` (the shared test vectors, for the
 //!   conformance runner in tests/python).
 
 use pyo3::prelude::*;
 
 mod bridge;
+mod bulk;
 mod client;
 mod conformance;
 mod convert;
@@ -65,6 +67,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<models::KeyInfo>()?;
     m.add_class::<models::CreatedKey>()?;
     m.add_class::<models::Job>()?;
+    m.add_class::<bulk::JobResult>()?;
     m.add_class::<emulator::Emulator>()?;
     m.add_class::<pacing::PacingState>()?;
     m.add_function(wrap_pyfunction!(mask_key, m)?)?;

@@ -25,6 +25,8 @@ pub(crate) enum Item {
     Json(Value),
     Transcription(specala::Transcription),
     Job(pyai::Job),
+    /// An exported document: `(id, document)`.
+    Document(String, String),
 }
 
 impl<'py> IntoPyObject<'py> for Item {
@@ -37,6 +39,7 @@ impl<'py> IntoPyObject<'py> for Item {
             Item::Json(v) => from_value(py, &v)?,
             Item::Transcription(t) => Bound::new(py, models::Transcription(t))?.into_any(),
             Item::Job(j) => Bound::new(py, models::Job(j))?.into_any(),
+            Item::Document(id, doc) => (id, doc).into_pyobject(py)?.into_any(),
         })
     }
 }

@@ -12,6 +12,7 @@ use surefoot::pyai::{self, CreateJob};
 use surefoot::Api;
 
 use crate::bridge::{spawn, wait, PyNone};
+use crate::bulk;
 use crate::convert::to_value;
 use crate::models::Job;
 use crate::options::Core;
@@ -129,6 +130,23 @@ macro_rules! pyai_classes {
             ) -> PyResult<Bound<'py, PyAny>> {
                 let params = create_params(py, audio_url, idempotency_key, language, metadata)?;
                 twins::$flavour::run(py, create_op(client(py, &self.core)?, params))
+            }
+
+            /// Creates one job per item, each exactly once (the core's `create_many`): at
+            /// most `concurrency` at a time on this client's pacing, transient trouble
+            /// requeued with the same key; returns a `JobResult` per item.
+            #[pyo3(signature = (items, concurrency = 16, key = None, ordered = true, progress = None))]
+            fn create_many<'py>(
+                &self,
+                py: Python<'py>,
+                items: &Bound<'py, PyAny>,
+                concurrency: i64,
+                key: Option<&Bound<'py, PyAny>>,
+                ordered: bool,
+                progress: Option<Py<PyAny>>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let args = bulk::create_many_args(py, items, concurrency, key, ordered, progress)?;
+                twins::$flavour::run(py, bulk::create_many_op(client(py, &self.core)?, args))
             }
 
             /// One job.

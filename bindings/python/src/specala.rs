@@ -13,6 +13,7 @@ use surefoot::specala::{self, Format};
 use surefoot::Api;
 
 use crate::bridge::PyNone;
+use crate::bulk;
 use crate::convert::StrMap;
 use crate::errors::to_pyerr;
 use crate::models::{CreatedKey, KeyInfo, Transcription};
@@ -127,6 +128,33 @@ macro_rules! specala_classes {
             ) -> PyResult<Bound<'py, PyAny>> {
                 let f = self::format(py, format)?;
                 twins::$flavour::run(py, export_op(client(py, &self.core)?, id, f))
+            }
+
+            /// Every transcription as a document (the core's resumable export, in bulk
+            /// requests of at most 100 ids): without `directory`, a lazy iterator of
+            /// `(id, document)`; with it, atomic files `DIR/<id>.<ext>` and a journal, so a
+            /// re-run fetches only what is missing, and a report `dict`.
+            #[pyo3(signature = (directory = None, format = "md", progress = None))]
+            fn export_all<'py>(
+                &self,
+                py: Python<'py>,
+                directory: Option<std::path::PathBuf>,
+                format: &str,
+                progress: Option<Py<PyAny>>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let f = self::format(py, format)?;
+                let c = client(py, &self.core)?;
+                match directory {
+                    None => Ok(Bound::new(
+                        py,
+                        twins::$flavour::Pages::new(bulk::export_items(c, f, progress)),
+                    )?
+                    .into_any()),
+                    Some(dir) => {
+                        let sink = bulk::open_dir(&dir, f)?;
+                        twins::$flavour::run(py, bulk::export_dir_op(c, f, sink, progress))
+                    }
+                }
             }
 
             /// Exports any number of transcriptions in bulk requests of at most 100 ids;

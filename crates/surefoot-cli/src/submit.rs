@@ -1,34 +1,31 @@
-//! `surefoot pyai submit`: one transcription job per line of a JSONL file, exactly once.
+//! `surefoot pyai submit`: one transcription job per line of a JSONL file, exactly once,
+//! by the core's [`create_many`](surefoot::pyai::Jobs::create_many).
 //!
-//! Each line's idempotency key is derived from its `id` field, or else from its canonical
-//! content (a UUID v5), so the same line always carries the same key: a re-run after a
-//! crash, `kill -9` or Ctrl-C gets the server's replay of the job it already created
-//! instead of a duplicate. Results are appended to RESULTS.jsonl as they arrive, one
+//! Each line's idempotency key is the core's: derived from its `id` field
+//! ([`surefoot::bulk::key_from_id`]), or else from its canonical content
+//! ([`surefoot::bulk::key_from_body`]), so the same line always carries the same key: a
+//! re-run after a crash, `kill -9` or Ctrl-C gets the server's replay of the job it already
+//! created instead of a duplicate. The core bounds the concurrency and requeues transient
+//! trouble; this module parses lines, groups those sharing a key, and keeps the files. Results are appended to RESULTS.jsonl as they arrive, one
 //! complete line per write; lines already `ok` there are skipped on a re-run. A line that
 //! fails for good is reported with its code and the run goes on; a problem with the key
 //! itself stops the run.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
-use futures::stream::FuturesUnordered;
-use futures::StreamExt;
 use serde_json::{json, Map, Value};
+use surefoot::bulk::{self, CancelToken, JobOutcome};
 use surefoot::pyai::{Client, CreateJob};
 use surefoot::Error;
-use uuid::Uuid;
 
 use crate::exit::{explain, verdict, CliError, Context, Verdict};
 use crate::progress::{Progress, Ui};
 
-/// Namespace of the UUID v5 idempotency keys (a fixed, random UUID).
-const KEY_NAMESPACE: Uuid = Uuid::from_u128(0x6b1f_3c2e_9a4d_4e71_b0c5_2d8f_7e19_a3c4);
-/// Rounds a line gets when transient trouble outlasts the core's retries.
-const ROUNDS: u32 = 3;
 /// Fields a line may have.
 const FIELDS: [&str; 4] = ["id", "audio_url", "language", "metadata"];
 
@@ -110,48 +107,12 @@ pub fn parse_line(number: usize, text: &str) -> Result<JobLine, String> {
     })
 }
 
-/// The idempotency key of a line: from its `id` when it has one, else from its canonical
-/// content (keys sorted, no whitespace), as `sf-<uuid v5>`.
+/// The idempotency key of a line: the core's key of its `id` when it has one, else of its
+/// canonical content.
 pub fn idempotency_key(id: Option<&str>, body: &Map<String, Value>) -> String {
-    let name = match id {
-        Some(id) => format!("id:{id}"),
-        None => {
-            let mut s = String::from("body:");
-            canonical(&Value::Object(body.clone()), &mut s);
-            s
-        }
-    };
-    format!("sf-{}", Uuid::new_v5(&KEY_NAMESPACE, name.as_bytes()))
-}
-
-/// JSON with object keys sorted and no whitespace.
-fn canonical(v: &Value, out: &mut String) {
-    match v {
-        Value::Object(m) => {
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, k) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                canonical(&m[k.as_str()], out);
-            }
-            out.push('}');
-        }
-        Value::Array(a) => {
-            out.push('[');
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                canonical(x, out);
-            }
-            out.push(']');
-        }
-        other => out.push_str(&other.to_string()),
+    match id {
+        Some(id) => bulk::key_from_id(id),
+        None => bulk::key_from_body(&Value::Object(body.clone())),
     }
 }
 
@@ -246,12 +207,8 @@ fn error_json(e: &Error) -> Value {
     })
 }
 
-/// Creates the job of one line.
-async fn create(
-    client: &Client,
-    line: JobLine,
-    round: u32,
-) -> (JobLine, u32, surefoot::Result<surefoot::pyai::Job>) {
+/// The job of one line, with its key.
+fn params(line: &JobLine) -> CreateJob {
     let mut params = CreateJob::new(line.body["audio_url"].as_str().unwrap_or_default())
         .idempotency_key(line.key.clone());
     if let Some(l) = line.body.get("language").and_then(Value::as_str) {
@@ -260,8 +217,7 @@ async fn create(
     if let Some(m) = line.body.get("metadata") {
         params = params.metadata(m.clone());
     }
-    let result = client.jobs().create(params).await;
-    (line, round, result)
+    params
 }
 
 /// Runs the submit until the end, a run-stopping error, or `interrupt` resolving.
@@ -342,91 +298,90 @@ pub async fn run(
         }
     }
 
-    // Submit one creation per distinct key, `concurrency` at a time; record as they come.
-    // A line that meets transient trouble beyond the core's retries goes back in the queue
-    // for a later round, with the same key.
+    // One creation per distinct key, by the core: `concurrency` at a time, transient
+    // trouble beyond the client's retries requeued for a later round with the same key,
+    // results recorded as they complete. A local write failure cancels the run.
     report.submitted = order.len();
     let bar = Progress::bar(ui, order.len() as u64, "submit", generic);
-    let mut queue: VecDeque<(JobLine, u32)> =
-        order.iter().map(|k| (groups[k][0].clone(), 1)).collect();
-    let mut in_flight = FuturesUnordered::new();
-    let mut interrupt = interrupt;
-    let mut stop: Option<CliError> = None;
-    loop {
-        while in_flight.len() < opts.concurrency.max(1) {
-            match queue.pop_front() {
-                Some((line, round)) => in_flight.push(create(client, line, round)),
-                None => break,
+    let cancel = CancelToken::new();
+    let mut write_error: Option<CliError> = None;
+    let jobs: Vec<CreateJob> = order.iter().map(|k| params(&groups[k][0])).collect();
+    let summary = client
+        .jobs()
+        .create_many(jobs)
+        .concurrency(opts.concurrency)
+        .ordered(false)
+        .stop_when(|e| verdict(e) == Verdict::StopRun)
+        .cancel_token(cancel.clone())
+        .interrupt_on(interrupt)
+        .for_each(|r| {
+            if write_error.is_some() {
+                return;
             }
-        }
-        let next = tokio::select! {
-            biased;
-            _ = &mut interrupt => {
-                report.interrupted = true;
-                break;
-            }
-            next = in_flight.next() => next,
-        };
-        let Some((first, round, result)) = next else {
-            break;
-        };
-        let key = first.key;
-        let lines = &groups[&key];
-        let e = match result {
-            Ok(job) => {
-                for (i, line) in lines.iter().enumerate() {
-                    let mut record = json!({
-                        "line": line.number,
-                        "idempotency_key": key,
-                        "ok": true,
-                        "job": job,
-                    });
-                    if let Some(id) = &line.id {
-                        record["id"] = json!(id);
+            let lines = &groups[&order[r.index]];
+            let key = &r.idempotency_key;
+            let mut records = Vec::new();
+            match &r.outcome {
+                JobOutcome::Created(job) => {
+                    for (i, line) in lines.iter().enumerate() {
+                        let mut record = json!({
+                            "line": line.number,
+                            "idempotency_key": key,
+                            "ok": true,
+                            "job": job,
+                        });
+                        if let Some(id) = &line.id {
+                            record["id"] = json!(id);
+                        }
+                        if i > 0 {
+                            record["same_as_line"] = json!(lines[0].number);
+                        }
+                        records.push(record);
                     }
-                    if i > 0 {
-                        record["same_as_line"] = json!(lines[0].number);
-                    }
-                    append(&mut out, &record).map_err(io_err)?;
+                    report.done += lines.len();
+                    report.answered += 1;
+                    bar.inc(1);
                 }
-                report.done += lines.len();
-                report.answered += 1;
-                bar.inc(1);
-                continue;
-            }
-            Err(e) => e,
-        };
-        match verdict(&e) {
-            Verdict::StopRun => {
-                stop = Some(CliError::from_api(&e, ctx));
-                break;
-            }
-            Verdict::TryLater if round < ROUNDS => {
-                report.requeued += 1;
-                queue.push_back((lines[0].clone(), round + 1));
-            }
-            Verdict::TryLater | Verdict::ItemFailed => {
-                let (_, fix) = explain(&e, ctx);
-                for line in lines {
-                    let mut record = json!({
-                        "line": line.number,
-                        "idempotency_key": key,
-                        "ok": false,
-                        "error": error_json(&e),
-                    });
-                    if let Some(id) = &line.id {
-                        record["id"] = json!(id);
+                // The error that stops the run is reported once, as the run's error.
+                JobOutcome::Failed(e) if verdict(e) == Verdict::StopRun => {}
+                JobOutcome::Failed(e) => {
+                    let (_, fix) = explain(e, ctx);
+                    for line in lines {
+                        let mut record = json!({
+                            "line": line.number,
+                            "idempotency_key": key,
+                            "ok": false,
+                            "error": error_json(e),
+                        });
+                        if let Some(id) = &line.id {
+                            record["id"] = json!(id);
+                        }
+                        records.push(record);
+                        bar.report(&format!("line {}: failed: {e} — fix: {fix}", line.number));
+                        report.failed.push((line.number, e.code().to_string()));
                     }
-                    append(&mut out, &record).map_err(io_err)?;
-                    bar.report(&format!("line {}: failed: {e} — fix: {fix}", line.number));
-                    report.failed.push((line.number, e.code().to_string()));
+                    report.answered += 1;
+                    bar.inc(1);
                 }
-                report.answered += 1;
-                bar.inc(1);
+                // Interrupted or stopped first: a re-run resubmits it with the same key.
+                JobOutcome::NotDone { .. } => {}
             }
-        }
+            for record in records {
+                if let Err(e) = append(&mut out, &record) {
+                    write_error = Some(io_err(e));
+                    cancel.cancel();
+                    return;
+                }
+            }
+        })
+        .await;
+    if let Some(e) = write_error {
+        bar.finish();
+        return Err(e);
     }
-    drop(in_flight);
+    report.requeued = summary.progress.requeued;
+    report.interrupted = summary.interrupted && summary.stopped.is_none();
+    let stop = summary.stopped.as_ref().map(|e| CliError::from_api(e, ctx));
     bar.finish();
     report.failed.sort();
     report.metrics = generic.metrics().since(&before);

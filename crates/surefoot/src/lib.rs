@@ -63,6 +63,7 @@
 //! ```
 
 pub mod blocking;
+pub mod bulk;
 mod client;
 pub mod conformance;
 pub mod endpoints;

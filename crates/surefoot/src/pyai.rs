@@ -248,6 +248,13 @@ pub struct Jobs<'a> {
     client: &'a Client,
 }
 
+impl<'a> Jobs<'a> {
+    /// The client these endpoints use.
+    pub(crate) fn owner(&self) -> &'a Client {
+        self.client
+    }
+}
+
 impl Jobs<'_> {
     /// Creates a job exactly once: the body is serialised once and sent with the same
     /// `Idempotency-Key` (generated unless given) on every retry, so a retry after a dropped

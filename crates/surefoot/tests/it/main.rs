@@ -2,6 +2,7 @@
 
 mod abandoned;
 mod blocking;
+mod bulk;
 mod common;
 mod errors;
 mod idempotency;
