@@ -16,9 +16,10 @@ use futures::stream::FuturesUnordered;
 use futures::{FutureExt, StreamExt};
 use serde_json::Value;
 
-use super::{key_for, verdict, CancelToken, Verdict, DEFAULT_CONCURRENCY, DEFAULT_ROUNDS};
+use super::{key_for, CancelToken, DEFAULT_CONCURRENCY, DEFAULT_ROUNDS};
 use crate::error::{Error, ErrorKind};
 use crate::pyai::{CreateJob, Job, Jobs};
+use crate::retry::Verdict;
 
 /// What became of one item.
 #[derive(Debug, Clone)]
@@ -105,7 +106,7 @@ pub struct Progress {
 pub struct Summary {
     /// The final counters.
     pub progress: Progress,
-    /// The error that stopped the run (see [`Verdict::Stop`]), if one did.
+    /// The error that stopped the run (see [`Verdict::StopRun`]), if one did.
     pub stopped: Option<Error>,
     /// Whether a cancel, the interrupting future or the deadline ended the run.
     pub interrupted: bool,
@@ -196,8 +197,8 @@ impl<'a> CreateMany<'a> {
         self
     }
 
-    /// Which errors stop the whole run (default: [`verdict`] says
-    /// [`Verdict::Stop`]).
+    /// Which errors stop the whole run (default: [`Error::verdict`](crate::Error::verdict) says
+    /// [`Verdict::StopRun`]).
     pub fn stop_when(mut self, f: impl Fn(&Error) -> bool + Send + Sync + 'a) -> Self {
         self.stop_when = Some(Box::new(f));
         self
@@ -267,7 +268,7 @@ impl<'a> CreateMany<'a> {
         let max_wait = jobs.owner().client().retry_policy().max_retry_wait;
         let should_stop = |e: &Error| match &stop_when {
             Some(f) => f(e),
-            None => verdict(e) == Verdict::Stop,
+            None => e.verdict() == Verdict::StopRun,
         };
 
         let mut out = Delivery {
@@ -385,12 +386,12 @@ impl<'a> CreateMany<'a> {
                     );
                     break;
                 }
-                Err(e) if verdict(&e) == Verdict::Requeue && round < rounds => {
+                Err(e) if e.verdict() == Verdict::TryLater && round < rounds => {
                     out.progress.requeued += 1;
                     // Refused by this client's own limiter: wait until it has room, but
                     // never longer than the client's `max_retry_wait` (the rounds stay
                     // bounded in time too).
-                    let delay = (e.code() == "client_rate_limited")
+                    let delay = (e.code() == crate::error::codes::CLIENT_RATE_LIMITED)
                         .then(|| e.retry_after())
                         .flatten()
                         .map(|d| d.min(max_wait));

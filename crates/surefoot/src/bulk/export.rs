@@ -17,8 +17,9 @@ use futures::stream::FuturesUnordered;
 use futures::{StreamExt, TryStreamExt};
 use serde_json::{json, Value};
 
-use super::{verdict, Verdict, DEFAULT_ROUNDS};
+use super::DEFAULT_ROUNDS;
 use crate::error::Error;
+use crate::retry::Verdict;
 use crate::specala::{Format, Transcriptions, BULK_EXPORT_MAX_IDS};
 
 /// Prefix of the temporary files a [`DirSink`] writes before renaming them.
@@ -252,7 +253,7 @@ impl<'a> ExportAll<'a> {
                     }
                     tell(&p);
                 }
-                Err(e) if verdict(&e) == Verdict::Requeue && round < rounds => {
+                Err(e) if e.verdict() == Verdict::TryLater && round < rounds => {
                     report.requeued += 1;
                     queue.push_back((chunk, round + 1));
                 }

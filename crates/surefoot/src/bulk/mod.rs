@@ -16,8 +16,6 @@ use serde_json::Value;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use crate::error::{Error, ErrorKind};
-
 pub use create_many::{CreateMany, JobOutcome, JobResult, Progress, Summary};
 pub use export::{
     file_name, write_atomic, DirSink, ExportAll, ExportError, ExportProgress, ExportReport,
@@ -112,51 +110,6 @@ fn canonical(v: &Value, out: &mut String) {
             out.push(']');
         }
         other => out.push_str(&other.to_string()),
-    }
-}
-
-/// What a bulk run does with an item's error once the client's own retries are spent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    /// About the key or the service as a whole (revoked key, no access, no credit, the
-    /// daily cap, a server that cannot be reached): every other item would fail the same
-    /// way, so the run stops.
-    Stop,
-    /// Transient (429, 5xx, a dropped connection, a timeout): the item goes back in the
-    /// queue for a later round, with the same idempotency key.
-    Requeue,
-    /// About this item only (validation, conflict, not found): final for the item; the
-    /// run goes on.
-    Final,
-}
-
-/// The verdict on an item's error after the client's retries.
-///
-/// ```
-/// use surefoot::bulk::{verdict, Verdict};
-/// use surefoot::Error;
-/// let h = Default::default();
-/// assert_eq!(verdict(&Error::from_response(503, &h, b"", false)), Verdict::Requeue);
-/// assert_eq!(verdict(&Error::from_response(401, &h, b"", false)), Verdict::Stop);
-/// assert_eq!(verdict(&Error::from_response(422, &h, b"", false)), Verdict::Final);
-/// let queued = Error::new(surefoot::ErrorKind::RateLimited, "client_rate_limited", "not sent");
-/// assert_eq!(verdict(&queued), Verdict::Requeue);
-/// ```
-pub fn verdict(e: &Error) -> Verdict {
-    match e.kind() {
-        ErrorKind::Authentication | ErrorKind::Permission | ErrorKind::PaymentRequired => {
-            Verdict::Stop
-        }
-        _ if e.code() == "daily_cap_exceeded" => Verdict::Stop,
-        // This client's own limiter had too many calls queued to wait for this one: it was
-        // not sent, and goes again once the queue has drained.
-        _ if e.code() == "client_rate_limited" => Verdict::Requeue,
-        // The client-side limiter refused to wait that long: the key is paused for a while.
-        ErrorKind::RateLimited if !e.is_retryable() => Verdict::Stop,
-        // Could not even connect after every retry: the service is down or the URL wrong.
-        ErrorKind::Connection if !e.reached_server() => Verdict::Stop,
-        _ if e.is_retryable() => Verdict::Requeue,
-        _ => Verdict::Final,
     }
 }
 

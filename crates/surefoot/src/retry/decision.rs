@@ -191,9 +191,14 @@ impl Error {
             // The host stayed in an outage for as long as a call may wait.
             return Verdict::StopRun;
         }
+        if self.code() == codes::CLIENT_RATE_LIMITED {
+            // This client's own limiter had more calls queued than this one may wait for:
+            // it was not sent, and goes again once the queue has drained.
+            return Verdict::TryLater;
+        }
         let retryable = self.is_retryable();
         match self.kind() {
-            // The client-side limiter refused to wait that long: the key is paused a while.
+            // A server's pause longer than the call may wait: the key is paused a while.
             ErrorKind::RateLimited if !retryable => Verdict::StopRun,
             // Could not even connect after every retry: the service is down or the URL wrong.
             ErrorKind::Connection if !self.reached_server() => Verdict::StopRun,
