@@ -416,6 +416,10 @@ struct Shared {
     /// Where each key's last decision was made (true: Redis), so the first decision
     /// after a switch gives no burst credit.
     decided_on_redis: Mutex<HashMap<String, bool>>,
+    /// Retry tokens this process took from each shared bucket and has not given back: a
+    /// process refunds at most what it took, so calls that never retried cost no round
+    /// trip (a full bucket stays full without being told).
+    retry_debt: Mutex<HashMap<String, u32>>,
     /// This process's id on every key (with the pid appended, so a forked child is
     /// another process).
     process_id: String,
@@ -553,6 +557,7 @@ impl RedisStore {
                 local: MemoryStore::new(),
                 processes: Mutex::new(HashMap::new()),
                 decided_on_redis: Mutex::new(HashMap::new()),
+                retry_debt: Mutex::new(HashMap::new()),
                 process_id: uuid::Uuid::new_v4().simple().to_string(),
                 pid: std::sync::atomic::AtomicU32::new(std::process::id()),
                 next_slot: AtomicU64::new(1),
@@ -1258,6 +1263,7 @@ impl PacingStore for RedisStore {
     fn reset<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             self.shared.local.reset(key).await;
+            lock(&self.shared.retry_debt).remove(key);
             let keys: Vec<String> = ["tat", "pause", "learned", "slots", "procs", "budget"]
                 .iter()
                 .map(|f| self.redis_key(key, f))
@@ -1276,7 +1282,14 @@ impl PacingStore for RedisStore {
     ) -> StoreFuture<'a, bool> {
         Box::pin(async move {
             match self.retry_tokens_redis(key, "take", cost, capacity).await {
-                Some(taken) => taken == 1,
+                Some(taken) => {
+                    if taken == 1 && cost > 0 {
+                        let mut debt = lock(&self.shared.retry_debt);
+                        let d = debt.entry(key.to_owned()).or_insert(0);
+                        *d = d.saturating_add(cost);
+                    }
+                    taken == 1
+                }
                 None => {
                     self.count_fallback();
                     self.shared
@@ -1295,16 +1308,33 @@ impl PacingStore for RedisStore {
         capacity: u32,
     ) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            if self
-                .retry_tokens_redis(key, "refund", n, capacity)
-                .await
-                .is_none()
+            // At most what this process took from the shared bucket (none: no round trip).
+            let owed = {
+                let mut debt = lock(&self.shared.retry_debt);
+                match debt.get_mut(key) {
+                    Some(d) => {
+                        let m = n.min(*d);
+                        *d -= m;
+                        if *d == 0 {
+                            debt.remove(key);
+                        }
+                        m
+                    }
+                    None => 0,
+                }
+            };
+            if owed > 0
+                && self
+                    .retry_tokens_redis(key, "refund", owed, capacity)
+                    .await
+                    .is_some()
             {
-                self.shared
-                    .local
-                    .refund_retry_tokens(key, n, capacity)
-                    .await;
+                return;
             }
+            self.shared
+                .local
+                .refund_retry_tokens(key, n, capacity)
+                .await;
         })
     }
 

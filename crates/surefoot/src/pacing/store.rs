@@ -259,7 +259,9 @@ pub trait PacingStore: Send + Sync + 'static {
     ) -> StoreFuture<'a, bool>;
 
     /// Give `n` tokens back to the retry budget of `key`, in one atomic step: the bucket
-    /// (`capacity` when never seen) grows by `n`, never beyond `capacity`.
+    /// (`capacity` when never seen) grows by `n`, never beyond `capacity`. A shared store
+    /// may give back at most what this process took from the bucket and has not returned
+    /// (so a call that never retried costs no round trip; [`RedisStore`](crate::pacing::RedisStore) does).
     fn refund_retry_tokens<'a>(
         &'a self,
         key: &'a str,
