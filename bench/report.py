@@ -479,13 +479,19 @@ def headlines(res: dict[str, Any]) -> list[str]:
             if not rs:
                 continue
             ideal = rs[0]["ideal_s"]
-            sf = [r for r in rs if "surefoot" in r["label"]]
+            sf = [r for r in rs if "surefoot" in r["label"] and "learning" not in r["label"]]
+            learn = [r for r in rs if "learning" in r["label"]]
             peers = [r for r in rs if "surefoot" not in r["label"]]
+            learned = "".join(
+                f" (learning with no limit given: {r['client']['wall_s'] / ideal:.2f} × with "
+                f"{r['server']['rate_limited']} 429s and {r['client']['failed']} failed)"
+                for r in learn
+            )
             out.append(
                 f"**Goodput, {name}:** surefoot finishes at "
                 + " / ".join(f"{r['client']['wall_s'] / ideal:.2f}" for r in sf)
                 + f" × the ideal (Python / Rust) with {sum(r['server']['rate_limited'] for r in sf)} 429s "
-                f"and {sum(r['client']['failed'] for r in sf)} failed requests; the peers take "
+                f"and {sum(r['client']['failed'] for r in sf)} failed requests{learned}; the peers take "
                 f"{min(r['client']['wall_s'] for r in peers) / ideal:.2f}–"
                 f"{max(r['client']['wall_s'] for r in peers) / ideal:.2f} × the ideal, receive "
                 f"{min(r['server']['rate_limited'] for r in peers):,}–{max(r['server']['rate_limited'] for r in peers):,} "
