@@ -579,7 +579,7 @@ DIRECTIVES = {
 # ----- the C reference ---------------------------------------------------------------------
 
 C_GROUPS = [
-    ("version", "Version and library", ["sf_version", "sf_result_name", "sf_kind_name", "sf_string_free", "sf_conformance_check", "sf_pacing_reset_all"]),
+    ("version", "Version and library", ["sf_version", "sf_result_name", "sf_kind_name", "sf_string_free", "sf_pacing_reset_all"]),
     ("client", "Clients", ["sf_client_new", "sf_client_free", "sf_client_request", "sf_client_paginate", "sf_client_pacing_state_json", "sf_client_reset_pacing"]),
     ("options", "Client options", ["sf_client_options_"]),
     ("errors", "Errors", ["sf_error_"]),

@@ -431,45 +431,6 @@ sf_result sf_client_reset_pacing(const sf_client *client, sf_error **err_out);
 void sf_pacing_reset_all(void);
 
 /**
- * Runs one conformance vector, or a whole vector file (an object with a `vectors`
- * array), through the core and compares what it observes with each vector's `expected`
- * (the format is documented in `tests/vectors/README.md`). Meant for test runners: every
- * language runs the same vectors through the same comparison.
- *
- * - `vector_json`: the vector or file as NUL-terminated UTF-8 JSON text, read during the
- *   call only.
- * - On `SF_OK` (the vectors were run, whether or not they matched): `*all_ok_out` is true
- *   when every vector matched and false when any differed (a vector that cannot be run
- *   at all, e.g. malformed JSON or an unknown family, counts as differing), and
- *   `*verdict_out` receives the verdict JSON, a NUL-terminated string owned by the caller
- *   (free it with `sf_string_free`). For one vector the verdict is `{"ok", "name",
- *   "observed", "diff"}`; for a file it is `{"ok", "total", "passed", "failed",
- *   "results", "report"}`, where `report` has one line `name: diff` per differing vector.
- * - `SF_NULL_PARAMETER` when `vector_json`, `all_ok_out` or `verdict_out` is NULL,
- *   `SF_INVALID_ARGUMENT` when `vector_json` is not UTF-8, `SF_PANIC` on a bug; then
- *   neither out-parameter is written and, when `err_out` is not NULL, `*err_out`
- *   receives an error owned by the caller (free it with `sf_error_free`).
- *
- * # Safety
- * `vector_json` is NULL or a NUL-terminated string; `all_ok_out`, `verdict_out` and
- * `err_out` are NULL or writable.
- */
-sf_result sf_conformance_check(const char *vector_json,
-                               bool *all_ok_out,
-                               char **verdict_out,
-                               sf_error **err_out);
-
-/**
- * Frees a string this library handed over as owned (`char *`, e.g. the verdict of
- * `sf_conformance_check`). NULL is accepted and ignored. Never pass it a borrowed
- * `const char *` (those belong to their object), nor a string from `malloc`.
- *
- * # Safety
- * `s` is NULL or an owned string from this library not yet freed.
- */
-void sf_string_free(char *s);
-
-/**
  * The name of a result code (an `sf_result` value), e.g. `"SF_API_ERROR"`: a static
  * string, never freed. An unknown number gives `"SF_UNKNOWN"`.
  */
@@ -983,6 +944,24 @@ bool sf_response_is_replay(const sf_response *resp);
  * `resp` is NULL or a response from this library not yet freed.
  */
 void sf_response_free(sf_response *resp);
+
+/**
+ * Frees a string this library handed over as owned (`char *`, e.g. the JSON of
+ * `sf_client_pacing_state_json`). NULL is accepted and ignored. Never pass it a borrowed
+ * `const char *` (those belong to their object), nor a string from `malloc`.
+ *
+ * ```c
+ * char *json = NULL;
+ * if (sf_client_pacing_state_json(client, &json, NULL) == SF_OK) {
+ *     puts(json);
+ *     sf_string_free(json);
+ * }
+ * ```
+ *
+ * # Safety
+ * `s` is NULL or an owned string from this library not yet freed.
+ */
+void sf_string_free(char *s);
 
 /**
  * Creates a PyAI transcription job exactly once: the core sends the body with an

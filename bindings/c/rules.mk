@@ -50,9 +50,13 @@ SF_C_STAGE_RELEASE := $(SF_C_OUT)/prefix-release
 SF_C_STAGE_MOVED := $(SF_C_OUT)/prefix-moved
 SF_C_CMAKE_BUILD := $(SF_C_OUT)/cmake-examples
 SF_C_EMULATOR := $(SF_C_TARGET)/debug/surefoot-emulator
+# The conformance vectors' scripted server (tests/c/with_replay.sh starts it).
+SF_C_REPLAY := $(SF_C_TARGET)/debug/surefoot-replay
 SF_C_WARN := -Wall -Wextra -Wpedantic -Werror
-# The conformance vectors' runner has its own main and needs no emulator: built apart.
+# The conformance vectors' runner has its own main and reads the vectors with cJSON
+# (libcjson-dev, test code only; never linked into the library): built apart.
 SF_C_VECTORS_SRC := tests/c/test_vectors.c
+SF_C_CJSON = $$(pkg-config --cflags --libs libcjson) -lm
 SF_C_TEST_SRC := $(filter-out $(SF_C_VECTORS_SRC),$(wildcard tests/c/test_*.c)) tests/c/harness.c
 SF_C_PKG := PKG_CONFIG_PATH=$(SF_C_STAGE)/lib/pkgconfig pkg-config
 SF_C_PKG_RELEASE := PKG_CONFIG_PATH=$(SF_C_STAGE_RELEASE)/lib/pkgconfig pkg-config
@@ -66,7 +70,7 @@ EXTRA_TESTS += test-c
 
 .PHONY: c-lib c-header c-header-check c-header-compile install test-c c-test-build \
 	c-test-run c-test-asan c-test-valgrind c-test-valgrind-release c-examples \
-	c-valgrind-available c-tools-available c-cmake-available c-cmake-examples
+	c-valgrind-available c-tools-available c-cmake-available c-cmake-examples c-cjson-available
 
 # A debug build of cbindgen: 20 s to build instead of 2 min, the same header.
 $(SF_C_CBINDGEN):
@@ -121,8 +125,8 @@ install: c-lib
 
 # Builds the tests and examples against staged installs (debug, and release for the
 # second valgrind pass), through pkg-config; then the examples through CMake.
-c-test-build: c-tools-available
-	$(CARGO) build -p surefoot-emulator --bin surefoot-emulator
+c-test-build: c-tools-available c-cjson-available
+	$(CARGO) build -p surefoot-emulator --bin surefoot-emulator --bin surefoot-replay
 	$(MAKE) --no-print-directory install PREFIX=$(SF_C_STAGE) SF_C_PROFILE=debug
 	$(MAKE) --no-print-directory install PREFIX=$(SF_C_STAGE_RELEASE) SF_C_PROFILE=release
 	@mkdir -p $(SF_C_OUT)
@@ -132,10 +136,10 @@ c-test-build: c-tools-available
 		$$($(SF_C_PKG) --cflags surefoot) $(SF_C_STAGE)/lib/libsurefoot.a \
 		$$($(SF_C_PKG) --static --libs-only-other --libs-only-l surefoot | sed 's/-lsurefoot//') -lpthread
 	$(CC) -std=c99 $(SF_C_WARN) -g $(SF_C_VECTORS_SRC) -o $(SF_C_OUT)/sf_vectors \
-		$$($(SF_C_PKG) --cflags --libs surefoot) -Wl,-rpath,$(SF_C_STAGE)/lib
+		$$($(SF_C_PKG) --cflags --libs surefoot) -Wl,-rpath,$(SF_C_STAGE)/lib $(SF_C_CJSON)
 	$(CC) -std=c99 $(SF_C_WARN) -g $(SF_C_SANITIZE) $(SF_C_VECTORS_SRC) -o $(SF_C_OUT)/sf_vectors_asan \
 		$$($(SF_C_PKG) --cflags surefoot) $(SF_C_STAGE)/lib/libsurefoot.a \
-		$$($(SF_C_PKG) --static --libs-only-other --libs-only-l surefoot | sed 's/-lsurefoot//') -lpthread
+		$$($(SF_C_PKG) --static --libs-only-other --libs-only-l surefoot | sed 's/-lsurefoot//') -lpthread $(SF_C_CJSON)
 	$(CC) -std=c99 $(SF_C_WARN) -g tests/c/redis_fleet.c -o $(SF_C_OUT)/sf_redis_fleet \
 		$$($(SF_C_PKG) --cflags --libs surefoot) -Wl,-rpath,$(SF_C_STAGE)/lib
 	$(CC) -std=c99 $(SF_C_WARN) examples/c/quickstart.c -o $(SF_C_OUT)/quickstart \
@@ -150,7 +154,7 @@ c-test-build: c-tools-available
 	$(CC) -std=c99 $(SF_C_WARN) -g $(SF_C_TEST_SRC) -o $(SF_C_OUT)/sf_tests_release \
 		$$($(SF_C_PKG_RELEASE) --cflags --libs surefoot) -Wl,-rpath,$(SF_C_STAGE_RELEASE)/lib -lpthread
 	$(CC) -std=c99 $(SF_C_WARN) -g $(SF_C_VECTORS_SRC) -o $(SF_C_OUT)/sf_vectors_release \
-		$$($(SF_C_PKG_RELEASE) --cflags --libs surefoot) -Wl,-rpath,$(SF_C_STAGE_RELEASE)/lib
+		$$($(SF_C_PKG_RELEASE) --cflags --libs surefoot) -Wl,-rpath,$(SF_C_STAGE_RELEASE)/lib $(SF_C_CJSON)
 	$(CXX) -std=c++17 $(SF_C_WARN) -g $(SF_C_CPP_TEST_SRC) -o $(SF_C_OUT)/sf_cpp_tests_release \
 		$$($(SF_C_PKG_RELEASE) --cflags --libs surefoot) -Wl,-rpath,$(SF_C_STAGE_RELEASE)/lib
 	$(MAKE) --no-print-directory c-cmake-examples
@@ -171,7 +175,8 @@ c-test-run: redis-available
 	bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_OUT)/sf_tests
 	bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_OUT)/sf_cpp_tests
 	bash tests/c/with_redis.sh bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_OUT)/sf_redis_fleet
-	$(SF_C_OUT)/sf_vectors tests/vectors
+	bash tests/c/run.sh $(SF_C_EMULATOR) bash tests/c/with_replay.sh $(SF_C_REPLAY) \
+		$(SF_C_OUT)/sf_vectors tests/vectors
 
 # LeakSanitizer on; suppressions cover only the Rust runtime's one-time allocations (see
 # tests/c/lsan.supp).
@@ -182,7 +187,8 @@ SF_C_ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
 c-test-asan:
 	$(SF_C_ASAN_ENV) bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_OUT)/sf_tests_asan
 	$(SF_C_ASAN_ENV) bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_OUT)/sf_cpp_tests_asan
-	$(SF_C_ASAN_ENV) $(SF_C_OUT)/sf_vectors_asan tests/vectors
+	$(SF_C_ASAN_ENV) bash tests/c/run.sh $(SF_C_EMULATOR) bash tests/c/with_replay.sh $(SF_C_REPLAY) \
+		$(SF_C_OUT)/sf_vectors_asan tests/vectors
 
 # Installs a Debian package when its command is missing (CI machines start with only the
 # toolchains; the CI user is root).
@@ -203,16 +209,24 @@ c-valgrind-available:
 c-cmake-available:
 	$(call sf_c_need,cmake,cmake)
 
+# cJSON for the vectors' runner (test code only).
+c-cjson-available:
+	@pkg-config --exists libcjson 2>/dev/null || { \
+		echo "libcjson is missing: installing the libcjson-dev package with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libcjson-dev; }
+
 c-test-valgrind: c-valgrind-available
 	bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_VALGRIND) $(SF_C_OUT)/sf_tests
-	$(SF_C_VALGRIND) $(SF_C_OUT)/sf_vectors tests/vectors
+	bash tests/c/run.sh $(SF_C_EMULATOR) bash tests/c/with_replay.sh $(SF_C_REPLAY) \
+		$(SF_C_VALGRIND) $(SF_C_OUT)/sf_vectors tests/vectors
 
 # The same against the release library as `make install` lays it out: what C users link
 # and run their own valgrind on (optimised code that the debug pass does not see).
 c-test-valgrind-release: c-valgrind-available
 	bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_VALGRIND) $(SF_C_OUT)/sf_tests_release
 	bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_VALGRIND) $(SF_C_OUT)/sf_cpp_tests_release
-	$(SF_C_VALGRIND) $(SF_C_OUT)/sf_vectors_release tests/vectors
+	bash tests/c/run.sh $(SF_C_EMULATOR) bash tests/c/with_replay.sh $(SF_C_REPLAY) \
+		$(SF_C_VALGRIND) $(SF_C_OUT)/sf_vectors_release tests/vectors
 
 c-examples:
 	bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_OUT)/quickstart

@@ -45,7 +45,7 @@ __all__ = [
     "PacingState",
     "mask_key",
     "reset_all_pacing",
-    "conformance_check",
+    "Replay",
 ]
 
 __version__: str
@@ -136,9 +136,17 @@ class _EmulatorConfig(TypedDict, total=False):
 def mask_key(key: str) -> str:
     """Masks an API key for display (``sk-…f00d``), like every surefoot surface."""
 
-def conformance_check(json: str) -> str:
-    """Runs one conformance vector, or a whole vector file, through the core (see
-    ``tests/vectors/README.md``); returns the verdict JSON (``ok``, ``observed``, ``diff``…)."""
+@final
+class Replay:
+    """The conformance vectors' scripted server (``tests/vectors/README.md``), in-process
+    on loopback: ``url + "/v/<file stem>/<index>/<session>"`` serves one vector's script."""
+
+    def __new__(cls, dir: str | PathLike[str]) -> Self: ...
+    @property
+    def url(self) -> str: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *_exc: object) -> None: ...
 
 @final
 class RateLimit:

@@ -14,7 +14,7 @@
 //! Layout: `ffi` (handle casting, strings, out-parameters), `panic` (the boundary),
 //! `error` (`sf_result`, `sf_error`), `options`, `client`, `response`, `pager`, `typed`
 //! (PyAI jobs and sessions, Specala bulk export), `bulk` (`create_many`, `export_all`),
-//! `conformance` (the shared test vectors, owned strings) and the version here.
+//! `strings` (owned strings) and the version here.
 
 #![allow(non_camel_case_types)]
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -25,19 +25,18 @@ extern crate surefoot_core as surefoot;
 
 mod bulk;
 mod client;
-mod conformance;
 mod error;
 mod ffi;
 mod options;
 mod pager;
 mod panic;
 mod response;
+mod strings;
 mod typed;
 
 use std::ffi::c_char;
 
 pub use client::{sf_client, sf_client_free, sf_client_new, sf_client_request};
-pub use conformance::{sf_conformance_check, sf_string_free};
 pub use error::{
     sf_error, sf_error_attempts, sf_error_body, sf_error_code, sf_error_free,
     sf_error_is_retryable, sf_error_kind, sf_error_message, sf_error_request_id, sf_error_result,
@@ -47,6 +46,7 @@ pub use error::{
 pub use options::*;
 pub use pager::{sf_client_paginate, sf_pager, sf_pager_free, sf_pager_next};
 pub use response::*;
+pub use strings::sf_string_free;
 pub use typed::*;
 
 /// Major version of the library this header belongs to (matches `Cargo.toml`).

@@ -15,15 +15,14 @@
 //! - objects: `client` (`Client`, `AsyncClient`, `Response`), `pagination` (item
 //!   iterators), `specala`, `pyai`, `bulk` (`create_many`, `export_all`), `models`,
 //!   `ratelimit`, `emulator`
-//!   (`surefoot.testing.Emulator`), `conformance` (the shared test vectors, for the
-//!   conformance runner in tests/python).
+//!   (`surefoot.testing.Emulator`), `replay` (the conformance vectors' scripted server,
+//!   for the vector runner in tests/python).
 
 use pyo3::prelude::*;
 
 mod bridge;
 mod bulk;
 mod client;
-mod conformance;
 mod convert;
 mod emulator;
 mod errors;
@@ -34,6 +33,7 @@ mod pacing;
 mod pagination;
 mod pyai;
 mod ratelimit;
+mod replay;
 mod specala;
 mod twins;
 
@@ -70,9 +70,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<bulk::JobResult>()?;
     m.add_class::<emulator::Emulator>()?;
     m.add_class::<pacing::PacingState>()?;
+    m.add_class::<replay::Replay>()?;
     m.add_function(wrap_pyfunction!(mask_key, m)?)?;
     m.add_function(wrap_pyfunction!(pacing::reset_all_pacing, m)?)?;
-    m.add_function(wrap_pyfunction!(conformance::conformance_check, m)?)?;
     Ok(())
 }
 

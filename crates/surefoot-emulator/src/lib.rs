@@ -134,6 +134,7 @@ mod keys;
 mod limits;
 mod minimal;
 mod pyai;
+pub mod replay;
 mod responses;
 mod server;
 mod specala;

@@ -65,7 +65,6 @@
 pub mod blocking;
 pub mod bulk;
 mod client;
-pub mod conformance;
 pub mod endpoints;
 pub mod error;
 pub mod fields;

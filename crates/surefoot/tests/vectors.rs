@@ -1,66 +1,139 @@
-//! The shared conformance vectors (`tests/vectors/*.json`) run through
-//! `surefoot::conformance::check`, the entry point the C and Python runners wrap too, and
-//! the README's "Behaviour" section, generated from what those vectors observe.
+//! The shared conformance vectors (`tests/vectors/*.json`) through Rust's own public API,
+//! compared with each vector's `expected` here, in Rust (the C and Python runners do the
+//! same through their surfaces): `errors`, `retry_after`, `pagination` and `security` over
+//! loopback against the replay server (`surefoot_emulator::replay`), `idempotency` against
+//! the PyAI emulator, `retry_decision` through the retry policy, `pacing` through the pacer
+//! on a virtual clock (see `vectors/observe.rs`). `options` vectors have runners of their
+//! own and are only rendered into the README here.
 //!
 //! Every `*.json` file in `tests/vectors/` is picked up: adding a file needs no change here.
-//! Regenerate the README section with:
+//! The README's "Behaviour" section is generated from the vectors; regenerate it with:
 //!
 //! ```sh
 //! UPDATE_BEHAVIOUR=1 cargo test -p surefoot --test vectors
 //! ```
 
+#[path = "vectors/compare.rs"]
+mod compare;
+#[path = "vectors/decision.rs"]
+mod decision;
+#[path = "vectors/idempotency.rs"]
+mod idempotency;
+#[path = "vectors/observe.rs"]
+mod observe;
+#[path = "vectors/pacing.rs"]
+mod pacing;
+#[path = "vectors/readme.rs"]
+mod readme;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde_json::Value;
-use surefoot::conformance;
 
 const MIN_VECTORS: usize = 150;
 const START: &str = "<!-- behaviour:start -->";
 const END: &str = "<!-- behaviour:end -->";
-const REGENERATE: &str = "UPDATE_BEHAVIOUR=1 cargo test -p surefoot --test vectors";
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Every vector file, sorted by name, as (file name, text).
-fn vector_files() -> Vec<(String, String)> {
-    let dir = repo_root().join("tests/vectors");
-    let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .map(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            let text = std::fs::read_to_string(&p)
-                .unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()));
-            (name, text)
-        })
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no vector files in {}", dir.display());
-    files
+fn vectors_dir() -> PathBuf {
+    repo_root().join("tests/vectors")
 }
 
-/// Every vector, in file order, as (file name, vector).
-fn vectors() -> Vec<(String, Value)> {
+/// One vector with where it comes from and, unless it is an `options` vector, what the
+/// Rust surface showed of it.
+struct Run {
+    file: String,
+    vector: Value,
+    observed: Option<Value>,
+}
+
+/// Every vector, sorted by file name then in file order, as (file name, stem, index, vector).
+fn vectors() -> Vec<(String, String, usize, Value)> {
+    let dir = vectors_dir();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    paths.sort();
+    assert!(!paths.is_empty(), "no vector files in {}", dir.display());
     let mut out = Vec::new();
-    for (file, text) in vector_files() {
-        let doc: Value =
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: not valid JSON: {e}"));
-        let vectors = doc["vectors"]
-            .as_array()
-            .unwrap_or_else(|| panic!("{file}: no `vectors` array"));
+    for p in paths {
+        let file = p.file_name().unwrap().to_string_lossy().into_owned();
+        let stem = p.file_stem().unwrap().to_string_lossy().into_owned();
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap())
+            .unwrap_or_else(|e| panic!("{file}: not valid JSON: {e}"));
         assert!(
             doc["description"].is_string(),
             "{file}: no `description` string"
         );
-        for v in vectors {
-            out.push((file.clone(), v.clone()));
+        let list = doc["vectors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{file}: no `vectors` array"));
+        for (i, v) in list.iter().enumerate() {
+            out.push((file.clone(), stem.clone(), i, v.clone()));
         }
     }
     out
+}
+
+/// Every vector run once (on a runtime of its own), shared by the tests below.
+fn runs() -> &'static [Run] {
+    static RUNS: OnceLock<Vec<Run>> = OnceLock::new();
+    RUNS.get_or_init(|| {
+        std::thread::spawn(|| {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                let replay = surefoot_emulator::replay::Replay::start(
+                    vectors_dir(),
+                    [127, 0, 0, 1].into(),
+                    0,
+                )
+                .await
+                .unwrap_or_else(|e| panic!("the replay server refuses the vectors: {e}"));
+                let mut out = Vec::new();
+                for (file, stem, index, vector) in vectors() {
+                    let observed = if vector["family"] == "options" {
+                        None
+                    } else {
+                        let ctx = observe::Ctx {
+                            replay: replay.url(),
+                            file: stem,
+                            index,
+                            session: "rust".into(),
+                        };
+                        let run = observe::observe(&ctx, &vector);
+                        Some(
+                            match tokio::time::timeout(std::time::Duration::from_secs(60), run)
+                                .await
+                            {
+                                Ok(o) => o,
+                                Err(_) => serde_json::json!({"error": "no result within 60 s"}),
+                            },
+                        )
+                    };
+                    out.push(Run {
+                        file,
+                        vector,
+                        observed,
+                    });
+                }
+                replay.shutdown().await;
+                out
+            })
+        })
+        .join()
+        .expect("the vectors run")
+    })
 }
 
 fn name_of(v: &Value) -> &str {
@@ -68,49 +141,50 @@ fn name_of(v: &Value) -> &str {
 }
 
 #[test]
-fn every_vector_matches_the_core() {
-    let all = vectors();
+fn every_vector_matches_what_the_rust_surface_shows() {
     let mut failures = Vec::new();
-    for (file, v) in &all {
-        let (ok, verdict) = conformance::check(&v.to_string());
-        if !ok {
-            let verdict: Value = serde_json::from_str(&verdict).expect("verdict is JSON");
+    let mut run = 0;
+    for r in runs() {
+        let Some(observed) = &r.observed else {
+            continue;
+        };
+        run += 1;
+        if let Err(diff) = compare::compare(&r.vector["expected"], observed) {
             failures.push(format!(
-                "{file}: {}: {}\n    observed: {}",
-                name_of(v),
-                verdict["diff"].as_str().unwrap_or("?"),
-                verdict["observed"]
+                "{}: {}: {diff}\n    observed: {}",
+                r.file,
+                name_of(&r.vector),
+                compare::show(observed)
             ));
         }
     }
     assert!(
         failures.is_empty(),
-        "{} of {} vectors differ from the core:\n{}",
+        "{} of {run} vectors differ:\n{}",
         failures.len(),
-        all.len(),
         failures.join("\n")
     );
 }
 
 #[test]
-fn whole_files_check_like_single_vectors() {
-    // The C runner hands over whole files; the verdict must agree with vector-by-vector runs.
-    for (file, text) in vector_files() {
-        let (ok, verdict) = conformance::check(&text);
-        let verdict: Value = serde_json::from_str(&verdict).expect("verdict is JSON");
-        let doc: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(
-            verdict["total"].as_u64(),
-            Some(doc["vectors"].as_array().unwrap().len() as u64),
-            "{file}"
-        );
-        assert!(ok, "{file}:\n{}", verdict["report"].as_str().unwrap_or("?"));
-    }
+fn a_differing_vector_is_reported() {
+    // The runner can fail: a wrong expectation for a real observation is a difference.
+    let r = runs()
+        .iter()
+        .find(|r| r.vector["family"] == "retry_after")
+        .expect("a retry_after vector");
+    let observed = r.observed.as_ref().unwrap();
+    let wrong = serde_json::json!({"wait_ms": 123456789});
+    let diff = compare::compare(&wrong, observed).unwrap_err();
+    assert!(
+        diff.starts_with("wait_ms: expected 123456789, observed "),
+        "{diff}"
+    );
 }
 
 #[test]
 fn there_are_at_least_150_vectors() {
-    let n = vectors().len();
+    let n = runs().iter().filter(|r| r.observed.is_some()).count();
     assert!(
         n >= MIN_VECTORS,
         "only {n} vectors, want at least {MIN_VECTORS}"
@@ -121,171 +195,74 @@ fn there_are_at_least_150_vectors() {
 fn every_family_is_covered_and_every_name_is_unique() {
     let mut per_family: BTreeMap<String, usize> = BTreeMap::new();
     let mut seen: HashMap<String, String> = HashMap::new();
-    for (file, v) in vectors() {
+    for r in runs() {
+        let v = &r.vector;
         let family = v["family"]
             .as_str()
-            .unwrap_or_else(|| panic!("{file}: {}: no family", name_of(&v)));
+            .unwrap_or_else(|| panic!("{}: {}: no family", r.file, name_of(v)));
         assert!(
-            conformance::FAMILIES.contains(&family),
-            "{file}: {}: unknown family {family}",
-            name_of(&v)
+            observe::FAMILIES.contains(&family) || family == "options",
+            "{}: {}: unknown family {family}",
+            r.file,
+            name_of(v)
         );
         *per_family.entry(family.to_owned()).or_default() += 1;
         let name = v["name"]
             .as_str()
-            .unwrap_or_else(|| panic!("{file}: a vector has no name"));
-        if let Some(other) = seen.insert(name.to_owned(), file.clone()) {
-            panic!("vector name {name:?} is used twice ({other} and {file})");
+            .unwrap_or_else(|| panic!("{}: a vector has no name", r.file));
+        if let Some(other) = seen.insert(name.to_owned(), r.file.clone()) {
+            panic!(
+                "vector name {name:?} is used twice ({other} and {})",
+                r.file
+            );
         }
         assert!(
             v["expected"].as_object().is_some_and(|e| !e.is_empty()),
-            "{file}: {name}: `expected` must be a non-empty object"
+            "{}: {name}: `expected` must be a non-empty object",
+            r.file
         );
     }
-    for family in conformance::FAMILIES {
+    for family in observe::FAMILIES {
         assert!(per_family.contains_key(family), "no vector for {family}");
     }
 }
 
-// ----- the README's Behaviour section -------------------------------------------------------
-
-fn observed(v: &Value) -> Value {
-    serde_json::from_str(&conformance::run_vector(&v.to_string())).expect("observed is JSON")
-}
-
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
-}
-
-fn human_ms(v: &Value) -> String {
-    let Some(ms) = v.as_f64() else {
-        return "–".to_owned();
-    };
-    let secs = ms / 1000.0;
-    let mut s = format!("{secs:.4}");
-    s = s.trim_end_matches('0').trim_end_matches('.').to_owned();
-    if secs >= 3600.0 && (secs / 3600.0).fract() == 0.0 {
-        format!("{s} s ({} h)", secs / 3600.0)
-    } else {
-        format!("{s} s")
-    }
-}
-
-fn behaviour_section() -> String {
-    let all = vectors();
-    let labelled = |family: &str| -> Vec<(String, Value)> {
-        all.iter()
-            .filter(|(_, v)| v["family"] == family)
-            .filter_map(|(_, v)| Some((v["readme"].as_str()?.to_owned(), observed(v))))
-            .collect()
-    };
-    let mut out = String::new();
-    out.push_str("#### Behaviour\n\n");
-    out.push_str(&format!(
-        "Generated from the conformance vectors in `tests/vectors/` that the Rust, C and Python \
-         suites all run (the vectors marked `readme`; the files hold every case). Regenerate \
-         with `{REGENERATE}`. A retryable error is retried within the policy of the third \
-         table.\n\n"
-    ));
-
-    out.push_str("| The server answers | `code` | `kind` | Retryable? | `retry_after` |\n");
-    out.push_str("|---|---|---|---|---|\n");
-    for (label, o) in labelled("errors") {
-        out.push_str(&format!(
-            "| {} | `{}` | {} | {} | {} |\n",
-            cell(&label),
-            o["code"].as_str().unwrap_or("?"),
-            o["kind"].as_str().unwrap_or("?"),
-            if o["retryable"] == true { "yes" } else { "no" },
-            human_ms(&o["retry_after_ms"]),
-        ));
-    }
-
-    out.push_str("\n| Header | Wait before the retry |\n|---|---|\n");
-    for (label, o) in labelled("retry_after") {
-        let wait = match &o["wait_ms"] {
-            Value::String(_) => "ignored (the backoff applies)".to_owned(),
-            v => human_ms(v),
-        };
-        out.push_str(&format!("| {} | {wait} |\n", cell(&label)));
-    }
-
-    out.push_str("\n| After a failed attempt (default policy) | Decision |\n|---|---|\n");
-    for (label, o) in labelled("retry_decision") {
-        let decision = if o["decision"] == "retry" {
-            format!("retry after {}", human_ms(&o["after_ms"]))
-        } else {
-            let mut d = format!("fail now: `{}`", o["reason"].as_str().unwrap_or("?"));
-            if !o["retry_after_ms"].is_null() {
-                d.push_str(&format!(
-                    ", `retry_after` {}",
-                    human_ms(&o["retry_after_ms"])
-                ));
-            }
-            d
-        };
-        out.push_str(&format!("| {} | {decision} |\n", cell(&label)));
-    }
-
-    out.push_str("\n| While paginating | Outcome |\n|---|---|\n");
-    for (label, o) in labelled("pagination") {
-        let items = match o["items"].as_array().map_or(0, Vec::len) {
-            1 => "1 item".to_owned(),
-            n => format!("{n} items"),
-        };
-        let outcome = if o["stopped"] == "end" {
-            format!("{items}, then the end")
-        } else {
-            format!(
-                "{items}, then `{}`: {}",
-                o["error_code"].as_str().unwrap_or("?"),
-                cell(o["error_message"].as_str().unwrap_or("?"))
-            )
-        };
-        out.push_str(&format!("| {} | {outcome} |\n", cell(&label)));
-    }
-
-    out.push_str("\n| Checked before sending | Result |\n|---|---|\n");
-    for (label, o) in labelled("security") {
-        let result = if o["accepted"] == true {
-            "accepted".to_owned()
-        } else {
-            format!(
-                "`{}`: {}",
-                o["code"].as_str().unwrap_or("?"),
-                cell(o["message"].as_str().unwrap_or("?"))
-            )
-        };
-        out.push_str(&format!("| {} | {result} |\n", cell(&label)));
-    }
-    out
-}
-
 #[test]
 fn readme_behaviour_section_is_generated_from_the_vectors() {
+    let rows: Vec<readme::Row<'_>> = runs()
+        .iter()
+        .map(|r| readme::Row {
+            vector: &r.vector,
+            observed: r.observed.as_ref(),
+        })
+        .collect();
     let path = repo_root().join("README.md");
-    let readme = std::fs::read_to_string(&path).expect("README.md");
-    let (Some(start), Some(end)) = (readme.find(START), readme.find(END)) else {
+    let text = std::fs::read_to_string(&path).expect("README.md");
+    let (Some(start), Some(end)) = (text.find(START), text.find(END)) else {
         panic!("README.md has no {START} … {END} markers");
     };
     assert!(start < end, "README.md markers are out of order");
-    let current = &readme[start + START.len()..end];
-    let wanted = format!("\n{}", behaviour_section());
+    let current = &text[start + START.len()..end];
+    let wanted = format!("\n{}", readme::section(&rows));
     if current == wanted {
         return;
     }
     if std::env::var_os("UPDATE_BEHAVIOUR").is_some() {
-        let updated = format!("{}{START}{wanted}{}", &readme[..start], &readme[end..]);
-        std::fs::write(&path, updated).expect("write README.md");
+        std::fs::write(
+            &path,
+            format!("{}{START}{wanted}{}", &text[..start], &text[end..]),
+        )
+        .expect("write README.md");
         return;
     }
-    let first_difference = current
+    let first = current
         .lines()
         .zip(wanted.lines())
         .find(|(a, b)| a != b)
         .map(|(a, b)| format!("README: {a}\nvectors: {b}"))
         .unwrap_or_else(|| "(one is a prefix of the other)".to_owned());
     panic!(
-        "README.md's Behaviour section differs from what the vectors observe; regenerate it with\n  {REGENERATE}\nfirst difference:\n{first_difference}"
+        "README.md's Behaviour section differs from the vectors; regenerate it with\n  {}\nfirst difference:\n{first}",
+        readme::REGENERATE
     );
 }
