@@ -7,6 +7,9 @@
  *   errors, retry_after  sf_client_request against the replay server (SF_TEST_REPLAY_URL),
  *                        read through sf_error_status / _code / _kind / _is_retryable /
  *                        _retry_after_ms / _message / _request_id;
+ *   retries              sf_client_request against scripted answers: the attempts the replay
+ *                        server logged, sf_response_attempts / sf_error_attempts,
+ *                        sf_error_stop_reason, and whether every attempt sent the same key;
  *   pagination           sf_client_paginate + sf_pager_next, the requests' cursor and limit
  *                        from the replay server's log;
  *   security             sf_client_new (keys, base URLs) and sf_client_request (a request
@@ -416,6 +419,66 @@ static cJSON *observe_security(const where *w, const cJSON *input) {
     return out;
 }
 
+#define VECTOR_KEY "vector-key-0001" /* the idempotency key a `retries` vector may ask for */
+
+/* Whether every logged request carries the same Idempotency-Key: null when none does. */
+static cJSON *same_key(const cJSON *requests) {
+    const char *first = NULL;
+    bool any = false, same = true;
+    for (const cJSON *q = requests ? requests->child : NULL; q != NULL; q = q->next) {
+        const char *key = NULL;
+        for (const cJSON *h = cJSON_GetObjectItemCaseSensitive(q, "headers")->child; h != NULL; h = h->next) {
+            const char *name = cJSON_GetStringValue(cJSON_GetArrayItem(h, 0));
+            if (name != NULL && strcmp(name, "idempotency-key") == 0) key = cJSON_GetStringValue(cJSON_GetArrayItem(h, 1));
+        }
+        if (key != NULL) any = true;
+        if (q == requests->child) first = key;
+        if (key == NULL || first == NULL || strcmp(key, first) != 0) same = false;
+    }
+    return any ? cJSON_CreateBool(same) : cJSON_CreateNull();
+}
+
+static cJSON *observe_retries(const where *w, const cJSON *input) {
+    const char *method = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(input, "method"));
+    const cJSON *retries = cJSON_GetObjectItemCaseSensitive(input, "max_retries");
+    const cJSON *max_wait = cJSON_GetObjectItemCaseSensitive(input, "max_retry_wait_ms");
+    sf_client_options *opts = plain_options(w->base, cJSON_IsNumber(retries) ? (uint32_t)retries->valueint : 3);
+    if (opts == NULL) return failure("a setter refused");
+    if (cJSON_IsNumber(max_wait)) sf_client_options_set_max_retry_wait_ms(opts, (int64_t)max_wait->valuedouble);
+    sf_client *client = NULL;
+    sf_result r = sf_client_new(opts, &client, NULL);
+    sf_client_options_free(opts);
+    if (r != SF_OK) return failure("cannot build the client");
+    sf_response *resp = NULL;
+    sf_error *err = NULL;
+    const char *key = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(input, "idempotency_key")) ? VECTOR_KEY : NULL;
+    r = sf_client_request(client, method ? method : "GET", "/call", NULL, 0, key, &resp, &err);
+    sf_client_free(client);
+    cJSON *log = call_json(replay_url, "GET", w->log, NULL);
+    const cJSON *requests = cJSON_GetObjectItemCaseSensitive(log, "requests");
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddNumberToObject(out, "attempts", cJSON_GetArraySize(requests));
+    cJSON_AddItemToObject(out, "same_idempotency_key", same_key(requests));
+    cJSON_Delete(log);
+    if (r == SF_OK) {
+        cJSON_AddStringToObject(out, "outcome", "ok");
+        cJSON_AddNumberToObject(out, "status", sf_response_status(resp));
+        cJSON_AddNumberToObject(out, "client_attempts", sf_response_attempts(resp));
+    } else {
+        cJSON_AddStringToObject(out, "outcome", "error");
+        uint16_t status = sf_error_status(err);
+        cJSON_AddItemToObject(out, "status", status ? cJSON_CreateNumber(status) : cJSON_CreateNull());
+        cJSON_AddNumberToObject(out, "client_attempts", sf_error_attempts(err));
+        cJSON_AddItemToObject(out, "error_code", string_or_null(sf_error_code(err)));
+        cJSON_AddItemToObject(out, "stop_reason", string_or_null(sf_error_stop_reason(err)));
+        int64_t ra = sf_error_retry_after_ms(err);
+        cJSON_AddItemToObject(out, "retry_after_ms", ra >= 0 ? cJSON_CreateNumber((double)ra) : cJSON_CreateNull());
+    }
+    sf_response_free(resp);
+    sf_error_free(err);
+    return out;
+}
+
 #define PYAI_KEY "pyai_sk_full_0001" /* the emulator's default key (its README lists it) */
 #define JOBS_ROUTE "POST /v1/transcription/jobs"
 
@@ -507,6 +570,7 @@ static cJSON *observe(const char *stem, int index, const cJSON *v) {
     if (strcmp(family, "errors") == 0) return observe_call(&w, false);
     if (strcmp(family, "retry_after") == 0) return observe_call(&w, true);
     if (strcmp(family, "pagination") == 0) return observe_pagination(&w, input);
+    if (strcmp(family, "retries") == 0) return observe_retries(&w, input);
     if (strcmp(family, "security") == 0) return observe_security(&w, input);
     if (strcmp(family, "idempotency") == 0) return observe_idempotency(input);
     return failure("unknown family %s", family);

@@ -6,6 +6,9 @@ per vector of every file (adding a file or a vector needs no change here), run t
 - ``errors``, ``retry_after``: ``Client.get`` against the replay server, the raised
   ``surefoot`` exception's ``status_code``, ``code``, ``kind``, ``retryable``,
   ``retry_after`` (seconds, compared as milliseconds), ``message`` and ``request_id``;
+- ``retries``: ``Client.request`` against scripted answers: the attempts the replay server
+  logged, the ``attempts`` of the response or exception, its ``stop_reason``, and whether
+  every attempt sent the same idempotency key;
 - ``pagination``: ``Client.paginate``, the requests' cursor and limit from the replay log;
 - ``security``: ``Client(...)`` (keys, base URLs) and ``Client.get`` (a request URL carrying
   the key);
@@ -32,9 +35,10 @@ VECTORS_DIR = Path(__file__).resolve().parent.parent / "vectors"
 MIN_VECTORS = 150
 NUMBER_TOLERANCE = 0.001
 #: Families Python runs; the others are documented in tests/vectors/README.md.
-FAMILIES = ("errors", "retry_after", "pagination", "security", "idempotency")
+FAMILIES = ("errors", "retry_after", "retries", "pagination", "security", "idempotency")
 PYAI_KEY = "pyai_sk_full_0001"  # the emulator's default key (its README lists it)
 JOBS_ROUTE = "POST /v1/transcription/jobs"
+VECTOR_KEY = "vector-key-0001"  # the idempotency key a `retries` vector may ask for
 
 
 def load_vectors() -> List[Tuple[str, str, int, Dict[str, Any]]]:
@@ -145,6 +149,34 @@ def observe_call(base: str, retry_after: bool) -> Dict[str, Any]:
     return {"status": response.status_code, "succeeded": True}
 
 
+def observe_retries(base: str, log_url: str, inp: Dict[str, Any]) -> Dict[str, Any]:
+    options: Dict[str, Any] = {}
+    if "max_retry_wait_ms" in inp:
+        options["max_retry_wait"] = inp["max_retry_wait_ms"] / 1000.0
+    out: Dict[str, Any] = {}
+    with plain_client(base, inp.get("max_retries", 3), **options) as client:
+        key = VECTOR_KEY if inp.get("idempotency_key") else None
+        try:
+            response = client.request(inp.get("method", "GET"), "/call", idempotency_key=key)
+            out.update(outcome="ok", status=response.status_code, client_attempts=response.attempts)
+        except surefoot.SurefootError as e:
+            out.update(
+                outcome="error",
+                status=e.status_code,
+                client_attempts=e.attempts,
+                error_code=e.code,
+                stop_reason=e.stop_reason,
+                retry_after_ms=_ms(e.retry_after),
+            )
+    log = read_log(log_url)
+    keys = [next((v for n, v in r["headers"] if n.lower() == "idempotency-key"), None) for r in log]
+    out["attempts"] = len(log)
+    out["same_idempotency_key"] = (
+        None if all(k is None for k in keys) else all(k is not None and k == keys[0] for k in keys)
+    )
+    return out
+
+
 def observe_pagination(base: str, log_url: str, inp: Dict[str, Any]) -> Dict[str, Any]:
     items: List[Any] = []
     failure: Optional[surefoot.SurefootError] = None
@@ -233,6 +265,8 @@ def observe(replay: Replay, stem: str, index: int, vector: Dict[str, Any], sessi
         return observe_call(base, retry_after=False)
     if family == "retry_after":
         return observe_call(base, retry_after=True)
+    if family == "retries":
+        return observe_retries(base, log_url, inp)
     if family == "pagination":
         return observe_pagination(base, log_url, inp)
     if family == "security":

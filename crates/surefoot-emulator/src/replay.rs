@@ -15,7 +15,8 @@
 //! Scripts by family: `errors` → the input response; `retry_after` → a 429 with the input
 //! headers, HTTP-dates in `Retry-After` moved by the real clock minus the vector's `now`
 //! (so the wait they give is the vector's, to the second); `retry_decision` → the outcome's
-//! response then `200 {}`; `pagination` → the pages; `security` → `200 {}`. Other families
+//! response then `200 {}`; `retries` → the responses in order; `pagination` → the pages;
+//! `security` → `200 {}`. Other families
 //! (`idempotency`, `pacing`, `options`) have no script here.
 //!
 //! ```no_run
@@ -355,6 +356,19 @@ fn script_of(v: &Value) -> Result<Option<Vec<Scripted>>, String> {
                     .as_object()
                     .ok_or(format!("pages[{i}] must be an object"))?;
                 response(o, Some(200)).map_err(|e| format!("pages[{i}]: {e}"))
+            })
+            .collect::<Result<Vec<_>, String>>()?,
+        "retries" => input?
+            .get("responses")
+            .and_then(Value::as_array)
+            .ok_or("`responses` must be an array")?
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let o = p
+                    .as_object()
+                    .ok_or(format!("responses[{i}] must be an object"))?;
+                response(o, None).map_err(|e| format!("responses[{i}]: {e}"))
             })
             .collect::<Result<Vec<_>, String>>()?,
         "security" => vec![ok()],

@@ -57,10 +57,11 @@ impl Ctx {
     }
 }
 
-pub const FAMILIES: [&str; 7] = [
+pub const FAMILIES: [&str; 8] = [
     "errors",
     "retry_after",
     "retry_decision",
+    "retries",
     "pagination",
     "security",
     "idempotency",
@@ -90,6 +91,7 @@ async fn observe_inner(ctx: &Ctx, v: &Value) -> Result<Value, String> {
         Some("errors") => errors(ctx, input).await,
         Some("retry_after") => retry_after(ctx, input).await,
         Some("retry_decision") => super::decision::observe(input),
+        Some("retries") => retries(ctx, input).await,
         Some("pagination") => pagination(ctx, input).await,
         Some("security") => security(ctx, input).await,
         Some("idempotency") => super::idempotency::observe(input).await,
@@ -172,6 +174,84 @@ async fn retry_after(ctx: &Ctx, input: &Obj) -> Result<Value, String> {
         Err(e) => json!({ "error": format!("the 429 came back as {e}") }),
         Ok(r) => json!({ "error": format!("the 429 came back as {}", r.status()) }),
     })
+}
+
+/// The idempotency key the runner sends when a `retries` vector asks for one.
+pub const VECTOR_KEY: &str = "vector-key-0001";
+
+async fn retries(ctx: &Ctx, input: &Obj) -> Result<Value, String> {
+    only(
+        input,
+        &[
+            "method",
+            "idempotency_key",
+            "max_retries",
+            "max_retry_wait_ms",
+            "responses",
+        ],
+        "retries input",
+    )?;
+    let mut b = Client::builder()
+        .base_url(ctx.base())
+        .backoff(Duration::from_millis(1), Duration::from_millis(1))
+        .disable_pacing();
+    if let Some(n) = input.get("max_retries").and_then(Value::as_u64) {
+        b = b.max_retries(n as u32);
+    }
+    if let Some(ms) = input.get("max_retry_wait_ms").and_then(Value::as_u64) {
+        b = b.max_retry_wait(Duration::from_millis(ms));
+    }
+    let client = b
+        .build()
+        .map_err(|e| format!("cannot build the client: {e}"))?;
+    let method = input.get("method").and_then(Value::as_str).unwrap_or("GET");
+    let method = http::Method::from_bytes(method.as_bytes())
+        .map_err(|_| format!("bad method {method:?}"))?;
+    let mut request = client.request(method, "/call");
+    if input
+        .get("idempotency_key")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+    {
+        request = request.idempotency_key(VECTOR_KEY);
+    }
+    let result = request.send().await;
+    let log = ctx.log().await?;
+    let keys: Vec<Option<String>> = log
+        .iter()
+        .map(|r| {
+            r["headers"].as_array().and_then(|h| {
+                h.iter()
+                    .find(|p| {
+                        p[0].as_str()
+                            .is_some_and(|n| n.eq_ignore_ascii_case("idempotency-key"))
+                    })
+                    .and_then(|p| p[1].as_str().map(str::to_owned))
+            })
+        })
+        .collect();
+    let same_key = if keys.iter().all(Option::is_none) {
+        Value::Null
+    } else {
+        json!(keys.iter().all(|k| k.is_some() && *k == keys[0]))
+    };
+    let mut out = json!({ "attempts": log.len(), "same_idempotency_key": same_key });
+    match result {
+        Ok(r) => {
+            out["outcome"] = json!("ok");
+            out["status"] = json!(r.status().as_u16());
+            out["client_attempts"] = json!(r.attempts());
+        }
+        Err(e) => {
+            out["outcome"] = json!("error");
+            out["status"] = json!(e.status());
+            out["client_attempts"] = json!(e.attempts());
+            out["error_code"] = json!(e.code());
+            out["stop_reason"] = json!(e.stop_reason().map(|r| r.as_str()));
+            out["retry_after_ms"] = ms(e.retry_after());
+        }
+    }
+    Ok(out)
 }
 
 async fn pagination(ctx: &Ctx, input: &Obj) -> Result<Value, String> {

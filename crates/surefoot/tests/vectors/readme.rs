@@ -112,6 +112,34 @@ pub fn section(rows: &[Row<'_>]) -> String {
         out.push_str(&format!("| {} | {decision} |\n", cell(&label)));
     }
 
+    let wire = labelled(rows, "retries");
+    if !wire.is_empty() {
+        out.push_str("\n| A real call meets | Attempts | Result |\n|---|---|---|\n");
+        for (label, o) in wire {
+            let result = if o["outcome"] == "ok" {
+                format!("{}", o["status"])
+            } else {
+                let mut r = format!(
+                    "`{}`, `{}`",
+                    o["error_code"].as_str().unwrap_or("?"),
+                    o["stop_reason"].as_str().unwrap_or("?")
+                );
+                if !o["retry_after_ms"].is_null() {
+                    r.push_str(&format!(
+                        ", `retry_after` {}",
+                        human_ms(&o["retry_after_ms"])
+                    ));
+                }
+                r
+            };
+            out.push_str(&format!(
+                "| {} | {} | {result} |\n",
+                cell(&label),
+                o["attempts"]
+            ));
+        }
+    }
+
     out.push_str("\n| While paginating | Outcome |\n|---|---|\n");
     for (label, o) in labelled(rows, "pagination") {
         let items = match o["items"].as_array().map_or(0, Vec::len) {
