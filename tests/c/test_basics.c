@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
@@ -159,7 +160,6 @@ void test_client_side_refusals(void) {
     CHECK(!sf_t_contains(sf_error_message(err), "pyai_sk_full"));
     sf_error_free(err);
     err = NULL;
-    expect_refused(opts, "API key is missing", NULL);
     sf_client_options_set_api_key(opts, PYAI_FULL, NULL);
     sf_client_options_set_base_url(opts, "http://api.example.com", NULL);
     expect_refused(opts, "plain http is only allowed to loopback hosts", NULL);
@@ -167,10 +167,30 @@ void test_client_side_refusals(void) {
     expect_refused(opts, "URL", NULL);
     sf_client_options_free(opts);
 
+    /* Without a key, sf_client_new reads PYAI_API_KEY (tests/c/run.sh sets it), as Rust's
+     * from_env and the Python constructors do; without that either, the key is missing. */
     opts = sf_client_options_new();
     sf_client_options_set_api(opts, SF_API_PYAI, NULL);
     sf_client_options_set_base_url(opts, pyai_url(), NULL);
-    expect_refused(opts, "API key is missing", NULL);
+    {
+        const char *env = getenv("PYAI_API_KEY");
+        char *saved = env != NULL ? strdup(env) : NULL;
+        char *text = NULL;
+        CHECK(saved != NULL);
+        setenv("PYAI_API_KEY", "pyai_sk_from_env_0001", 1);
+        CHECK_RESULT(sf_client_new(opts, &client, &err), SF_OK, err);
+        CHECK_RESULT(sf_client_describe_option(client, "api_key", &text, &err), SF_OK, err);
+        CHECK_STR(text, "pya\xe2\x80\xa6" "0001");
+        sf_string_free(text);
+        sf_client_free(client);
+        client = NULL;
+        setenv("PYAI_API_KEY", "  ", 1); /* blank counts as not set */
+        expect_refused(opts, "API key is missing: pass one or set PYAI_API_KEY", NULL);
+        unsetenv("PYAI_API_KEY");
+        expect_refused(opts, "API key is missing", NULL);
+        if (saved != NULL) setenv("PYAI_API_KEY", saved, 1);
+        free(saved);
+    }
     sf_client_options_free(opts);
 
     /* A key in the request URL is refused before anything is sent. */
@@ -230,7 +250,7 @@ void test_null_parameters(void) {
     CHECK_RESULT(sf_client_options_set_rate_limit(NULL, 1, 1000, 1, NULL), SF_NULL_PARAMETER, NULL);
     CHECK_RESULT(sf_client_options_add_header(opts, "X-A", NULL, NULL), SF_NULL_PARAMETER, NULL);
     CHECK_RESULT(sf_client_options_add_header(opts, NULL, "a", NULL), SF_NULL_PARAMETER, NULL);
-    CHECK_RESULT(sf_client_options_set_user_agent(opts, NULL, NULL), SF_NULL_PARAMETER, NULL);
+    CHECK_RESULT(sf_client_options_set_user_agent(opts, NULL, NULL), SF_OK, NULL); /* the default */
 
     CHECK_RESULT(sf_client_new(NULL, &other, &err), SF_NULL_PARAMETER, err);
     CHECK(other == NULL);
