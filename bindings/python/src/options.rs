@@ -78,8 +78,9 @@ enum State {
 
 impl Core {
     /// Builds a client for `api` from the constructor's arguments; every setting is checked
-    /// by the core before anything is sent. A typed client without `api_key` reads the API's
-    /// environment variable (`SPECALA_API_KEY`, `PYAI_API_KEY`).
+    /// by the core before anything is sent. A typed client without `api_key` or `base_url`
+    /// reads them from the environment by the core's `ClientBuilder::from_env`
+    /// (`SPECALA_API_KEY`, `PYAI_API_KEY`, `SPECALA_BASE_URL`, `PYAI_BASE_URL`).
     pub(crate) fn build(
         py: Python<'_>,
         api: Api,
