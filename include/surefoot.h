@@ -341,10 +341,13 @@ sf_result sf_specala_export_all(const sf_client *client,
                                 sf_error **err_out);
 
 /**
- * Builds a client from `opts`, checking every setting before anything is sent (a
- * missing or malformed base URL, plain HTTP to a remote host, a key with whitespace or
- * control characters, a key inside the URL...: `SF_INVALID_ARGUMENT` with an `sf_error`
- * naming the problem, never showing the key).
+ * Builds a client from `opts`, checking what needs every setting at once before anything
+ * is sent (a missing or malformed base URL, plain HTTP to a remote host, a key inside the
+ * URL...: `SF_INVALID_ARGUMENT` with an `sf_error` naming the problem, never showing the
+ * key). What `opts` does not give is read from the environment as in Rust and Python
+ * (`surefoot::ClientBuilder::from_env`): a typed API's key (`SPECALA_API_KEY`,
+ * `PYAI_API_KEY`) and base URL (`SPECALA_BASE_URL`, `PYAI_BASE_URL`), and the pacing store
+ * (`SUREFOOT_PACING_STORE`); unset, empty or blank variables count as not set.
  *
  * On `SF_OK`, `*client_out` receives a new client owned by the caller (free it with
  * `sf_client_free`). `opts` stays owned by the caller and may be freed right away. On
@@ -397,6 +400,26 @@ sf_result sf_client_request(const sf_client *client,
                             const char *idempotency_key,
                             sf_response **response_out,
                             sf_error **err_out);
+
+/**
+ * The value in force for the option `name` of `client`, as text (the same text as the
+ * Rust `Client::describe_option` and Python `client.describe_option`): option names are
+ * the Python keywords (`"timeout"`, `"max_concurrent_sessions"`, `"rate_limit"`, ...);
+ * durations read `"2.5 s"` or `"none"`, the key is masked. An unknown name is
+ * `SF_INVALID_ARGUMENT`.
+ *
+ * On `SF_OK`, `*text_out` receives a NUL-terminated string owned by the caller (free it
+ * with `sf_string_free`); on failure it is untouched and `*err_out` (when not NULL)
+ * receives an error owned by the caller.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `name` is NULL or NUL-terminated; `text_out` and
+ * `err_out` are NULL or writable.
+ */
+sf_result sf_client_describe_option(const sf_client *client,
+                                    const char *name,
+                                    char **text_out,
+                                    sf_error **err_out);
 
 /**
  * What pacing knows for each surface of the client's key, as JSON: an array of
@@ -591,78 +614,105 @@ sf_client_options *sf_client_options_new(void);
 void sf_client_options_free(sf_client_options *opts);
 
 /**
+ * Every setter below: returns `SF_OK`, or on a refused value `SF_INVALID_ARGUMENT` (a NULL
+ * `opts` or string: `SF_NULL_PARAMETER`) with, when `err_out` is not NULL, `*err_out`
+ * receiving an error owned by the caller (free it with `sf_error_free`) whose message is
+ * the same as the Rust builder's and the Python constructor's for the same value. A
+ * refused value leaves the options unchanged. Durations are milliseconds, at most 365
+ * days; `-1` means none where a setter says so.
+ *
  * Selects the API profile: `SF_API_GENERIC` (default), `SF_API_SPECALA` or `SF_API_PYAI`.
- * Another number is `SF_INVALID_ARGUMENT`.
+ * Another number is refused.
  *
  * # Safety
- * `opts` is NULL or live options.
+ * `opts` is NULL or live options; `err_out` is NULL or writable.
  */
-sf_result sf_client_options_set_api(sf_client_options *opts, sf_api api);
+sf_result sf_client_options_set_api(sf_client_options *opts, sf_api api, sf_error **err_out);
 
 /**
  * Sets the base URL, e.g. `"https://api.example.com"` (required for `SF_API_GENERIC`;
  * plain `http://` only to loopback unless `sf_client_options_set_allow_insecure_http`).
- * The string is copied. Checked by `sf_client_new`.
+ * The string is copied. The URL itself is checked by `sf_client_new`. Without one, a
+ * typed API reads `SPECALA_BASE_URL` / `PYAI_BASE_URL` there, as Rust and Python do.
  *
  * # Safety
- * `opts` is NULL or live options; `base_url` is NULL or a NUL-terminated string.
+ * `opts` is NULL or live options; `base_url` is NULL or a NUL-terminated string;
+ * `err_out` is NULL or writable.
  */
-sf_result sf_client_options_set_base_url(sf_client_options *opts, const char *base_url);
+sf_result sf_client_options_set_base_url(sf_client_options *opts,
+                                         const char *base_url,
+                                         sf_error **err_out);
 
 /**
  * Sets the API key, sent only as `Authorization: Bearer <key>` and never printed. The
- * string is copied (the caller may wipe its own copy right away). A key with whitespace
- * or control characters is refused by `sf_client_new`.
+ * string is copied (the caller may wipe its own copy right away; the copy is zeroed when
+ * the options are freed). An empty key, or one with whitespace or control characters, is
+ * refused (the message never shows it). Without one, a typed API reads `SPECALA_API_KEY`
+ * / `PYAI_API_KEY` in `sf_client_new`, as Rust and Python do.
  *
  * # Safety
- * `opts` is NULL or live options; `api_key` is NULL or a NUL-terminated string.
+ * `opts` is NULL or live options; `api_key` is NULL or a NUL-terminated string;
+ * `err_out` is NULL or writable.
  */
-sf_result sf_client_options_set_api_key(sf_client_options *opts, const char *api_key);
+sf_result sf_client_options_set_api_key(sf_client_options *opts,
+                                        const char *api_key,
+                                        sf_error **err_out);
 
 /**
- * Retries after the first attempt (default 3; 0 disables retries).
+ * Retries after the first attempt (default 3; 0 disables retries; 0 to 4294967295).
  *
  * # Safety
- * `opts` is NULL or live options.
+ * `opts` is NULL or live options; `err_out` is NULL or writable.
  */
-sf_result sf_client_options_set_max_retries(sf_client_options *opts, uint32_t max_retries);
+sf_result sf_client_options_set_max_retries(sf_client_options *opts,
+                                            int64_t max_retries,
+                                            sf_error **err_out);
 
 /**
  * Timeout of one attempt in milliseconds (default 60000); -1 for none. 0 or another
- * negative number is `SF_INVALID_ARGUMENT`.
+ * negative number is refused.
  *
  * # Safety
- * `opts` is NULL or live options.
+ * `opts` is NULL or live options; `err_out` is NULL or writable.
  */
-sf_result sf_client_options_set_timeout_ms(sf_client_options *opts, int64_t timeout_ms);
+sf_result sf_client_options_set_timeout_ms(sf_client_options *opts,
+                                           int64_t timeout_ms,
+                                           sf_error **err_out);
 
 /**
- * Timeout of establishing one connection in milliseconds (default 10000); must be > 0.
+ * Timeout of establishing one connection in milliseconds (default 10000); must be > 0
+ * (-1, none, is refused).
  *
  * # Safety
- * `opts` is NULL or live options.
+ * `opts` is NULL or live options; `err_out` is NULL or writable.
  */
-sf_result sf_client_options_set_connect_timeout_ms(sf_client_options *opts, int64_t timeout_ms);
+sf_result sf_client_options_set_connect_timeout_ms(sf_client_options *opts,
+                                                   int64_t timeout_ms,
+                                                   sf_error **err_out);
 
 /**
  * One total deadline for a call in milliseconds: every attempt, backoff and pacing wait
- * together. -1 (the default) for none; 0 or another negative number is
- * `SF_INVALID_ARGUMENT`.
+ * together. -1 (the default) for none; 0 or another negative number is refused.
  *
  * # Safety
- * `opts` is NULL or live options.
+ * `opts` is NULL or live options; `err_out` is NULL or writable.
  */
-sf_result sf_client_options_set_deadline_ms(sf_client_options *opts, int64_t deadline_ms);
+sf_result sf_client_options_set_deadline_ms(sf_client_options *opts,
+                                            int64_t deadline_ms,
+                                            sf_error **err_out);
 
 /**
  * The longest single wait (backoff or `Retry-After`) a call accepts, in milliseconds
- * (default 60000; 0 allowed). A server asking for more makes the call fail at once with
- * `sf_error_retry_after_ms` set. Negative is `SF_INVALID_ARGUMENT`.
+ * (default 60000; 0 allowed: every wait fails at once). A server asking for more makes the
+ * call fail at once with `sf_error_retry_after_ms` set. Negative (-1, none, included) is
+ * refused.
  *
  * # Safety
- * `opts` is NULL or live options.
+ * `opts` is NULL or live options; `err_out` is NULL or writable.
  */
-sf_result sf_client_options_set_max_retry_wait_ms(sf_client_options *opts, int64_t max_wait_ms);
+sf_result sf_client_options_set_max_retry_wait_ms(sf_client_options *opts,
+                                                  int64_t max_wait_ms,
+                                                  sf_error **err_out);
 
 /**
  * The backoff between retries when the server gives no `Retry-After`:
@@ -670,96 +720,109 @@ sf_result sf_client_options_set_max_retry_wait_ms(sf_client_options *opts, int64
  * 1000 and 20000). Both must be > 0 with `base_ms <= cap_ms`.
  *
  * # Safety
- * `opts` is NULL or live options.
+ * `opts` is NULL or live options; `err_out` is NULL or writable.
  */
 sf_result sf_client_options_set_backoff_ms(sf_client_options *opts,
                                            int64_t base_ms,
-                                           int64_t cap_ms);
+                                           int64_t cap_ms,
+                                           sf_error **err_out);
 
 /**
  * The key's rate limit: `requests` per `per_ms` milliseconds with bursts of up to `burst`
- * (0 or 1 = evenly spaced), e.g. `(500, 60000, 1)` or `(20, 1000, 5)`. Requests are paced
+ * (1 = evenly spaced), e.g. `(500, 60000, 1)` or `(20, 1000, 5)`. Requests are paced
  * client-side by a limiter shared by every client of the process with the same key and
- * base URL. `requests == 0` restores the default (the API's documented limits, or
- * learning from 429s). `per_ms <= 0` is `SF_INVALID_ARGUMENT`.
+ * base URL. `requests == -1` restores the default (the API's documented limits, or
+ * learning from 429s). `requests` and `burst` must be at least 1, `per_ms` greater than
+ * zero.
  *
  * # Safety
- * `opts` is NULL or live options.
+ * `opts` is NULL or live options; `err_out` is NULL or writable.
  */
 sf_result sf_client_options_set_rate_limit(sf_client_options *opts,
-                                           uint32_t requests,
+                                           int64_t requests,
                                            int64_t per_ms,
-                                           uint32_t burst);
+                                           int64_t burst,
+                                           sf_error **err_out);
 
 /**
  * Paces the requests whose path starts with `prefix` (`"*"`: every path no other surface
  * claims) together, with one limiter per key, under `requests` per `per_ms` milliseconds
  * with bursts of `burst` — whatever `sf_client_options_set_rate_limit` says. `requests ==
- * 0` means no configured limit on that surface (learned from the server's 429s). Replaces
+ * -1` means no configured limit on that surface (learned from the server's 429s). Replaces
  * the API profile's surface of the same prefix (e.g. `"/v1/keys"`); call it once per
- * surface. A prefix not starting with `/` (other than `"*"`) is refused by `sf_client_new`;
- * `per_ms <= 0` with `requests > 0` is `SF_INVALID_ARGUMENT` here.
+ * surface. A prefix not starting with `/` (other than `"*"`) is refused, and the limit by
+ * the rules of `sf_client_options_set_rate_limit`.
  *
  * # Safety
- * `opts` is NULL or live options; `prefix` is NULL or a NUL-terminated string.
+ * `opts` is NULL or live options; `prefix` is NULL or a NUL-terminated string; `err_out`
+ * is NULL or writable.
  */
 sf_result sf_client_options_add_surface(sf_client_options *opts,
                                         const char *prefix,
-                                        uint32_t requests,
+                                        int64_t requests,
                                         int64_t per_ms,
-                                        uint32_t burst);
+                                        int64_t burst,
+                                        sf_error **err_out);
 
 /**
  * Turns client-side pacing on (default) or off entirely (429s are still retried).
  *
  * # Safety
- * `opts` is NULL or live options.
+ * `opts` is NULL or live options; `err_out` is NULL or writable.
  */
-sf_result sf_client_options_set_pacing(sf_client_options *opts, bool enabled);
+sf_result sf_client_options_set_pacing(sf_client_options *opts, bool enabled, sf_error **err_out);
 
 /**
  * Keeps the client's pacing state in the store `url` names, so many processes and hosts
  * on one key share one budget: `"redis://[:password@]host[:port][/db]"` (`rediss://` for
  * TLS; options in the query: `prefix`, `timeout_ms`, `fail=closed`, `lease_ms`) or
- * `"memory"` (in-process). NULL restores the default: the `SUREFOOT_PACING_STORE`
- * environment variable, else in-process. The string is copied. A malformed URL returns
- * `SF_INVALID_ARGUMENT` and is kept, so `sf_client_new` fails too, with an `sf_error`
- * whose message names the problem (never the password). Clients of one process given
- * the same URL share one connection.
+ * `"memory"` or `""` (in-process). NULL restores the default: the
+ * `SUREFOOT_PACING_STORE` environment variable, else in-process. The string is copied. A
+ * malformed URL is refused with a message that names the problem (never the password).
+ * Clients of one process given the same URL share one connection.
  *
  * # Safety
- * `opts` is NULL or live options; `url` is NULL or a NUL-terminated string.
+ * `opts` is NULL or live options; `url` is NULL or a NUL-terminated string; `err_out` is
+ * NULL or writable.
  */
-sf_result sf_client_options_set_pacing_store(sf_client_options *opts, const char *url);
+sf_result sf_client_options_set_pacing_store(sf_client_options *opts,
+                                             const char *url,
+                                             sf_error **err_out);
 
 /**
  * Caps the concurrent realtime sessions this key may hold (PyAI): extra
- * `sf_pyai_realtime_open` calls wait for a slot instead of failing. 0 = no cap (default).
+ * `sf_pyai_realtime_open` calls wait for a slot instead of failing. -1 = no cap (default);
+ * 0 is refused (no session could ever open).
  *
  * # Safety
- * `opts` is NULL or live options.
+ * `opts` is NULL or live options; `err_out` is NULL or writable.
  */
 sf_result sf_client_options_set_max_concurrent_sessions(sf_client_options *opts,
-                                                        uint32_t max_sessions);
+                                                        int64_t max_sessions,
+                                                        sf_error **err_out);
 
 /**
  * Allows plain `http://` to hosts other than loopback (off by default).
  *
  * # Safety
- * `opts` is NULL or live options.
+ * `opts` is NULL or live options; `err_out` is NULL or writable.
  */
-sf_result sf_client_options_set_allow_insecure_http(sf_client_options *opts, bool allow);
+sf_result sf_client_options_set_allow_insecure_http(sf_client_options *opts,
+                                                    bool allow,
+                                                    sf_error **err_out);
 
 /**
- * Adds a header sent with every request (both strings are copied; checked by
- * `sf_client_new`; `Authorization` is refused there: use `sf_client_options_set_api_key`).
+ * Adds a header sent with every request (both strings are copied). A malformed name or
+ * value is refused, and so is `Authorization` (use `sf_client_options_set_api_key`).
  *
  * # Safety
- * `opts` is NULL or live options; `name` and `value` are NULL or NUL-terminated strings.
+ * `opts` is NULL or live options; `name` and `value` are NULL or NUL-terminated strings;
+ * `err_out` is NULL or writable.
  */
 sf_result sf_client_options_add_header(sf_client_options *opts,
                                        const char *name,
-                                       const char *value);
+                                       const char *value,
+                                       sf_error **err_out);
 
 /**
  * Maps an endpoint of the typed calls to another path, for servers whose paths differ
@@ -769,14 +832,16 @@ sf_result sf_client_options_add_header(sf_client_options *opts,
  * `specala.transcription_export`, `specala.bulk_export`, `specala.keys`, `specala.key`,
  * `pyai.jobs`, `pyai.job`, `pyai.realtime_sessions`, `pyai.realtime_session`). Both
  * strings are copied; an unknown name or a template that does not start with `/` or lacks
- * the default's `{id}` is refused by `sf_client_new` (`SF_INVALID_ARGUMENT`).
+ * the default's `{id}` is refused.
  *
  * # Safety
- * `opts` is NULL or live options; `endpoint` and `path` are NULL or NUL-terminated strings.
+ * `opts` is NULL or live options; `endpoint` and `path` are NULL or NUL-terminated strings;
+ * `err_out` is NULL or writable.
  */
 sf_result sf_client_options_set_path(sf_client_options *opts,
                                      const char *endpoint,
-                                     const char *path);
+                                     const char *path,
+                                     sf_error **err_out);
 
 /**
  * Says the server calls the JSON member surefoot reads as `field` `server_name` instead
@@ -786,41 +851,50 @@ sf_result sf_client_options_set_path(sf_client_options *opts,
  * `surefoot::fields::FIELDS` (`id`, `data`, `next_cursor`, `title`, `language`,
  * `duration_seconds`, `created_at`, `text`, `status`, `audio_url`, `metadata`, `name`,
  * `key`, `format`, `content`, `agent_id`). Both strings are copied; an unknown field or an
- * empty name is refused by `sf_client_new` (`SF_INVALID_ARGUMENT`).
+ * empty name is refused.
  *
  * # Safety
  * `opts` is NULL or live options; `field` and `server_name` are NULL or NUL-terminated
- * strings.
+ * strings; `err_out` is NULL or writable.
  */
 sf_result sf_client_options_set_field(sf_client_options *opts,
                                       const char *field,
-                                      const char *server_name);
+                                      const char *server_name,
+                                      sf_error **err_out);
 
 /**
- * Sets the `User-Agent` (default `surefoot/<version>`). The string is copied.
+ * Sets the `User-Agent` (default `surefoot/<version>`; NULL restores it). The string is
+ * copied; an empty or blank one, or one with control characters, is refused.
  *
  * # Safety
- * `opts` is NULL or live options; `user_agent` is NULL or a NUL-terminated string.
+ * `opts` is NULL or live options; `user_agent` is NULL or a NUL-terminated string;
+ * `err_out` is NULL or writable.
  */
-sf_result sf_client_options_set_user_agent(sf_client_options *opts, const char *user_agent);
+sf_result sf_client_options_set_user_agent(sf_client_options *opts,
+                                           const char *user_agent,
+                                           sf_error **err_out);
 
 /**
  * The largest response body kept in memory (default 64 MiB); larger answers fail with
- * code `response_too_large`. 0 is `SF_INVALID_ARGUMENT`.
+ * code `response_too_large`. Must be at least 1.
  *
  * # Safety
- * `opts` is NULL or live options.
+ * `opts` is NULL or live options; `err_out` is NULL or writable.
  */
-sf_result sf_client_options_set_max_response_bytes(sf_client_options *opts, size_t max_bytes);
+sf_result sf_client_options_set_max_response_bytes(sf_client_options *opts,
+                                                   int64_t max_bytes,
+                                                   sf_error **err_out);
 
 /**
  * Fetch the next page of a list in the background while the caller consumes the current
  * one (default off).
  *
  * # Safety
- * `opts` is NULL or live options.
+ * `opts` is NULL or live options; `err_out` is NULL or writable.
  */
-sf_result sf_client_options_set_prefetch(sf_client_options *opts, bool prefetch);
+sf_result sf_client_options_set_prefetch(sf_client_options *opts,
+                                         bool prefetch,
+                                         sf_error **err_out);
 
 /**
  * Starts a lazy walk over the list at `path` (relative to the base URL; may carry extra
@@ -828,9 +902,10 @@ sf_result sf_client_options_set_prefetch(sf_client_options *opts, bool prefetch)
  * Nothing is sent until the first `sf_pager_next`.
  *
  * On `SF_OK`, `*pager_out` receives a pager owned by the caller (free it with
- * `sf_pager_free`). A `limit` outside 1-100 (other than -1) is `SF_INVALID_ARGUMENT`; on
- * failure `*pager_out` is untouched and `*err_out` (when not NULL) receives an error owned
- * by the caller.
+ * `sf_pager_free`); a `limit` outside 1-100 (other than -1) makes the first
+ * `sf_pager_next` fail with `SF_INVALID_ARGUMENT` (the core's message, as in Rust and
+ * Python), before anything is sent. On failure `*pager_out` is untouched and `*err_out`
+ * (when not NULL) receives an error owned by the caller.
  *
  * # Safety
  * `client` is NULL or a live client; `path` is NULL or NUL-terminated; `pager_out` and

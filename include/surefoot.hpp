@@ -190,93 +190,112 @@ public:
 
     /// `SF_API_GENERIC` (default), `SF_API_SPECALA` or `SF_API_PYAI`.
     ClientOptions &api(sf_api api) {
-        detail::check(sf_client_options_set_api(get(), api), nullptr, "sf_client_options_set_api");
+        sf_error *e = nullptr;
+        detail::check(sf_client_options_set_api(get(), api, &e), &e, "sf_client_options_set_api");
         return *this;
     }
     ClientOptions &base_url(std::string_view url) {
-        detail::check(sf_client_options_set_base_url(get(), detail::c_str(url, "base_url").c_str()),
-                      nullptr, "sf_client_options_set_base_url");
+        sf_error *e = nullptr;
+        detail::check(sf_client_options_set_base_url(get(), detail::c_str(url, "base_url").c_str(), &e),
+                      &e, "sf_client_options_set_base_url");
         return *this;
     }
     /// Sent only as `Authorization: Bearer <key>`, never printed.
     ClientOptions &api_key(std::string_view key) {
-        detail::check(sf_client_options_set_api_key(get(), detail::c_str(key, "api_key").c_str()),
-                      nullptr, "sf_client_options_set_api_key");
+        sf_error *e = nullptr;
+        detail::check(sf_client_options_set_api_key(get(), detail::c_str(key, "api_key").c_str(), &e),
+                      &e, "sf_client_options_set_api_key");
         return *this;
     }
-    ClientOptions &max_retries(uint32_t n) {
-        detail::check(sf_client_options_set_max_retries(get(), n), nullptr,
+    ClientOptions &max_retries(int64_t n) {
+        sf_error *e = nullptr;
+        detail::check(sf_client_options_set_max_retries(get(), n, &e), &e,
                       "sf_client_options_set_max_retries");
         return *this;
     }
     /// Timeout of one attempt; std::nullopt for none.
     ClientOptions &timeout(std::optional<std::chrono::milliseconds> t) {
-        detail::check(sf_client_options_set_timeout_ms(get(), detail::ms(t)), nullptr,
+        sf_error *e = nullptr;
+        detail::check(sf_client_options_set_timeout_ms(get(), detail::ms(t), &e), &e,
                       "sf_client_options_set_timeout_ms");
         return *this;
     }
     ClientOptions &connect_timeout(std::chrono::milliseconds t) {
-        detail::check(sf_client_options_set_connect_timeout_ms(get(), detail::ms(t)), nullptr,
+        sf_error *e = nullptr;
+        detail::check(sf_client_options_set_connect_timeout_ms(get(), detail::ms(t), &e), &e,
                       "sf_client_options_set_connect_timeout_ms");
         return *this;
     }
     /// One deadline over every attempt and wait of a call; std::nullopt for none.
     ClientOptions &deadline(std::optional<std::chrono::milliseconds> d) {
-        detail::check(sf_client_options_set_deadline_ms(get(), detail::ms(d)), nullptr,
+        sf_error *e = nullptr;
+        detail::check(sf_client_options_set_deadline_ms(get(), detail::ms(d), &e), &e,
                       "sf_client_options_set_deadline_ms");
         return *this;
     }
     /// The longest single wait (backoff or Retry-After) a call accepts.
     ClientOptions &max_retry_wait(std::chrono::milliseconds w) {
-        detail::check(sf_client_options_set_max_retry_wait_ms(get(), detail::ms(w)), nullptr,
+        sf_error *e = nullptr;
+        detail::check(sf_client_options_set_max_retry_wait_ms(get(), detail::ms(w), &e), &e,
                       "sf_client_options_set_max_retry_wait_ms");
         return *this;
     }
     ClientOptions &backoff(std::chrono::milliseconds base, std::chrono::milliseconds cap) {
-        detail::check(sf_client_options_set_backoff_ms(get(), detail::ms(base), detail::ms(cap)),
-                      nullptr, "sf_client_options_set_backoff_ms");
+        sf_error *e = nullptr;
+        detail::check(sf_client_options_set_backoff_ms(get(), detail::ms(base), detail::ms(cap), &e),
+                      &e, "sf_client_options_set_backoff_ms");
         return *this;
     }
-    /// `requests` per `per` with bursts of up to `burst`; `requests == 0` restores the default.
-    ClientOptions &rate_limit(uint32_t requests, std::chrono::milliseconds per, uint32_t burst = 1) {
-        detail::check(sf_client_options_set_rate_limit(get(), requests, detail::ms(per), burst),
-                      nullptr, "sf_client_options_set_rate_limit");
+    /// `requests` per `per` with bursts of up to `burst`; `requests == -1` restores the
+    /// default (0 requests, a burst of 0 or a window of 0 throw `invalid_request`).
+    ClientOptions &rate_limit(int64_t requests, std::chrono::milliseconds per, int64_t burst = 1) {
+        sf_error *e = nullptr;
+        detail::check(sf_client_options_set_rate_limit(get(), requests, detail::ms(per), burst, &e),
+                      &e, "sf_client_options_set_rate_limit");
         return *this;
     }
     ClientOptions &pacing(bool enabled) {
-        detail::check(sf_client_options_set_pacing(get(), enabled), nullptr,
+        sf_error *e = nullptr;
+        detail::check(sf_client_options_set_pacing(get(), enabled, &e), &e,
                       "sf_client_options_set_pacing");
         return *this;
     }
-    ClientOptions &max_concurrent_sessions(uint32_t n) {
-        detail::check(sf_client_options_set_max_concurrent_sessions(get(), n), nullptr,
+    /// Realtime sessions held at once (PyAI); -1 for no cap (the default), 0 throws.
+    ClientOptions &max_concurrent_sessions(int64_t n) {
+        sf_error *e = nullptr;
+        detail::check(sf_client_options_set_max_concurrent_sessions(get(), n, &e), &e,
                       "sf_client_options_set_max_concurrent_sessions");
         return *this;
     }
     ClientOptions &allow_insecure_http(bool allow) {
-        detail::check(sf_client_options_set_allow_insecure_http(get(), allow), nullptr,
+        sf_error *e = nullptr;
+        detail::check(sf_client_options_set_allow_insecure_http(get(), allow, &e), &e,
                       "sf_client_options_set_allow_insecure_http");
         return *this;
     }
-    /// A header sent with every request (checked when the client is built).
+    /// A header sent with every request (a malformed one, or `Authorization`, throws).
     ClientOptions &header(std::string_view name, std::string_view value) {
+        sf_error *e = nullptr;
         detail::check(sf_client_options_add_header(get(), detail::c_str(name, "header name").c_str(),
-                                                   detail::c_str(value, "header value").c_str()),
-                      nullptr, "sf_client_options_add_header");
+                                                   detail::c_str(value, "header value").c_str(), &e),
+                      &e, "sf_client_options_add_header");
         return *this;
     }
     ClientOptions &user_agent(std::string_view ua) {
-        detail::check(sf_client_options_set_user_agent(get(), detail::c_str(ua, "user_agent").c_str()),
-                      nullptr, "sf_client_options_set_user_agent");
+        sf_error *e = nullptr;
+        detail::check(sf_client_options_set_user_agent(get(), detail::c_str(ua, "user_agent").c_str(), &e),
+                      &e, "sf_client_options_set_user_agent");
         return *this;
     }
-    ClientOptions &max_response_bytes(size_t n) {
-        detail::check(sf_client_options_set_max_response_bytes(get(), n), nullptr,
+    ClientOptions &max_response_bytes(int64_t n) {
+        sf_error *e = nullptr;
+        detail::check(sf_client_options_set_max_response_bytes(get(), n, &e), &e,
                       "sf_client_options_set_max_response_bytes");
         return *this;
     }
     ClientOptions &prefetch(bool enabled) {
-        detail::check(sf_client_options_set_prefetch(get(), enabled), nullptr,
+        sf_error *e = nullptr;
+        detail::check(sf_client_options_set_prefetch(get(), enabled, &e), &e,
                       "sf_client_options_set_prefetch");
         return *this;
     }

@@ -157,9 +157,9 @@ int main(int argc, char **argv) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if (strcmp(g_client, "surefoot") == 0) {
         sf_client_options *opts = sf_client_options_new();
-        sf_client_options_set_api(opts, SF_API_PYAI);
-        sf_client_options_set_base_url(opts, g_url);
-        sf_client_options_set_api_key(opts, g_key);
+        sf_client_options_set_api(opts, SF_API_PYAI, NULL);
+        sf_client_options_set_base_url(opts, g_url, NULL);
+        sf_client_options_set_api_key(opts, g_key, NULL);
         sf_error *err = NULL;
         if (sf_client_new(opts, &g_sf, &err) != SF_OK) {
             fprintf(stderr, "%s: %s\n", sf_error_code(err), sf_error_message(err));

@@ -11,6 +11,7 @@
 #   make install PREFIX=/opt/sf  install headers, libraries, surefoot.pc and
 #                                lib/cmake/surefoot (release build)
 #   make test-c                  everything above, against the emulator
+#   make c-options               the options vectors through the C setters (no server)
 #
 # CI needs only the Rust toolchain, a C/C++ compiler, make and pkg-config; cbindgen is
 # installed from crates.io into target/tools on first use, and valgrind and cmake through
@@ -57,7 +58,10 @@ SF_C_WARN := -Wall -Wextra -Wpedantic -Werror
 # (libcjson-dev, test code only; never linked into the library): built apart.
 SF_C_VECTORS_SRC := tests/c/test_vectors.c
 SF_C_CJSON = $$(pkg-config --cflags --libs libcjson) -lm
-SF_C_TEST_SRC := $(filter-out $(SF_C_VECTORS_SRC),$(wildcard tests/c/test_*.c)) tests/c/harness.c
+# The options vectors' runner too: its table is generated from tests/vectors/options.json.
+SF_C_OPTIONS_SRC := tests/c/test_options.c
+SF_C_OPTIONS_H := $(SF_C_OUT)/gen/options_vectors.h
+SF_C_TEST_SRC := $(filter-out $(SF_C_VECTORS_SRC) $(SF_C_OPTIONS_SRC),$(wildcard tests/c/test_*.c)) tests/c/harness.c
 SF_C_PKG := PKG_CONFIG_PATH=$(SF_C_STAGE)/lib/pkgconfig pkg-config
 SF_C_PKG_RELEASE := PKG_CONFIG_PATH=$(SF_C_STAGE_RELEASE)/lib/pkgconfig pkg-config
 SF_C_CPP_TEST_SRC := tests/c/test_cpp.cpp
@@ -68,6 +72,7 @@ SF_C_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined -f
 
 EXTRA_TESTS += test-c
 
+.PHONY: c-options c-options-build
 .PHONY: c-lib c-header c-header-check c-header-compile install test-c c-test-build \
 	c-test-run c-test-asan c-test-valgrind c-test-valgrind-release c-examples \
 	c-valgrind-available c-tools-available c-cmake-available c-cmake-examples c-cjson-available
@@ -140,6 +145,7 @@ c-test-build: c-tools-available c-cjson-available
 	$(CC) -std=c99 $(SF_C_WARN) -g $(SF_C_SANITIZE) $(SF_C_VECTORS_SRC) -o $(SF_C_OUT)/sf_vectors_asan \
 		$$($(SF_C_PKG) --cflags surefoot) $(SF_C_STAGE)/lib/libsurefoot.a \
 		$$($(SF_C_PKG) --static --libs-only-other --libs-only-l surefoot | sed 's/-lsurefoot//') -lpthread $(SF_C_CJSON)
+	$(MAKE) --no-print-directory c-options-build
 	$(CC) -std=c99 $(SF_C_WARN) -g tests/c/redis_fleet.c -o $(SF_C_OUT)/sf_redis_fleet \
 		$$($(SF_C_PKG) --cflags --libs surefoot) -Wl,-rpath,$(SF_C_STAGE)/lib
 	$(CC) -std=c99 $(SF_C_WARN) examples/c/quickstart.c -o $(SF_C_OUT)/quickstart \
@@ -177,6 +183,7 @@ c-test-run: redis-available
 	bash tests/c/with_redis.sh bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_OUT)/sf_redis_fleet
 	bash tests/c/run.sh $(SF_C_EMULATOR) bash tests/c/with_replay.sh $(SF_C_REPLAY) \
 		$(SF_C_OUT)/sf_vectors tests/vectors
+	$(SF_C_OUT)/sf_options
 
 # LeakSanitizer on; suppressions cover only the Rust runtime's one-time allocations (see
 # tests/c/lsan.supp).
@@ -189,6 +196,7 @@ c-test-asan:
 	$(SF_C_ASAN_ENV) bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_OUT)/sf_cpp_tests_asan
 	$(SF_C_ASAN_ENV) bash tests/c/run.sh $(SF_C_EMULATOR) bash tests/c/with_replay.sh $(SF_C_REPLAY) \
 		$(SF_C_OUT)/sf_vectors_asan tests/vectors
+	$(SF_C_ASAN_ENV) $(SF_C_OUT)/sf_options_asan
 
 # Installs a Debian package when its command is missing (CI machines start with only the
 # toolchains; the CI user is root).
@@ -219,6 +227,7 @@ c-test-valgrind: c-valgrind-available
 	bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_VALGRIND) $(SF_C_OUT)/sf_tests
 	bash tests/c/run.sh $(SF_C_EMULATOR) bash tests/c/with_replay.sh $(SF_C_REPLAY) \
 		$(SF_C_VALGRIND) $(SF_C_OUT)/sf_vectors tests/vectors
+	$(SF_C_VALGRIND) $(SF_C_OUT)/sf_options
 
 # The same against the release library as `make install` lays it out: what C users link
 # and run their own valgrind on (optimised code that the debug pass does not see).
@@ -227,6 +236,24 @@ c-test-valgrind-release: c-valgrind-available
 	bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_VALGRIND) $(SF_C_OUT)/sf_cpp_tests_release
 	bash tests/c/run.sh $(SF_C_EMULATOR) bash tests/c/with_replay.sh $(SF_C_REPLAY) \
 		$(SF_C_VALGRIND) $(SF_C_OUT)/sf_vectors_release tests/vectors
+
+# The options vectors' runner (`make c-options` builds and runs it against the debug stage):
+# the table is generated from the JSON by a small script, so no JSON library is needed.
+$(SF_C_OPTIONS_H): tests/vectors/options.json tests/c/options_vectors.py
+	@mkdir -p $(dir $@)
+	python3 tests/c/options_vectors.py tests/vectors/options.json $@
+
+c-options-build: $(SF_C_OPTIONS_H)
+	$(CC) -std=c99 $(SF_C_WARN) -g -I$(dir $(SF_C_OPTIONS_H)) $(SF_C_OPTIONS_SRC) -o $(SF_C_OUT)/sf_options \
+		$$($(SF_C_PKG) --cflags --libs surefoot) -Wl,-rpath,$(SF_C_STAGE)/lib -lm
+	$(CC) -std=c99 $(SF_C_WARN) -g $(SF_C_SANITIZE) -I$(dir $(SF_C_OPTIONS_H)) $(SF_C_OPTIONS_SRC) \
+		-o $(SF_C_OUT)/sf_options_asan $$($(SF_C_PKG) --cflags surefoot) $(SF_C_STAGE)/lib/libsurefoot.a \
+		$$($(SF_C_PKG) --static --libs-only-other --libs-only-l surefoot | sed 's/-lsurefoot//') -lpthread -lm
+
+c-options: c-tools-available
+	$(MAKE) --no-print-directory install PREFIX=$(SF_C_STAGE) SF_C_PROFILE=debug
+	$(MAKE) --no-print-directory c-options-build
+	$(SF_C_OUT)/sf_options
 
 c-examples:
 	bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_OUT)/quickstart

@@ -42,11 +42,11 @@ int main(void) {
     printf("surefoot %s\n", sf_version());
 
     opts = sf_client_options_new();
-    sf_client_options_set_api(opts, SF_API_PYAI);
-    if (base_url != NULL) sf_client_options_set_base_url(opts, base_url);
-    sf_client_options_set_api_key(opts, api_key);
-    sf_client_options_set_deadline_ms(opts, 30000);        /* all attempts and waits */
-    sf_client_options_set_rate_limit(opts, 20, 1000, 5);   /* 20 requests/s, bursts of 5 */
+    sf_client_options_set_api(opts, SF_API_PYAI, NULL);
+    if (base_url != NULL) sf_client_options_set_base_url(opts, base_url, NULL);
+    sf_client_options_set_api_key(opts, api_key, NULL);
+    sf_client_options_set_deadline_ms(opts, 30000, NULL);        /* all attempts and waits */
+    sf_client_options_set_rate_limit(opts, 20, 1000, 5, NULL);   /* 20 requests/s, bursts of 5 */
     r = sf_client_new(opts, &client, &err);
     sf_client_options_free(opts);
     if (r != SF_OK) return fail("sf_client_new", err);

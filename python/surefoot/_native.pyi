@@ -56,19 +56,23 @@ _QueryValue = str | int | float | bool
 _Params = Mapping[str, _QueryValue | Sequence[_QueryValue] | None]
 
 class _ClientOptions(TypedDict, total=False):
-    """Keyword options of every client constructor."""
+    """Keyword options of every client constructor, each checked by the core's rule for it
+    (the same ``InvalidRequestError`` message as Rust and C, wrong types and unknown names
+    included; see ``tests/vectors/options.json``)."""
 
     max_retries: int
-    """Retries after the first attempt (default 3; 0 disables retries)."""
+    """Retries after the first attempt (default 3; 0 disables retries; 0 to 4294967295)."""
     timeout: float | None
-    """Timeout of one attempt in seconds (default 60; ``None``: no per-attempt timeout)."""
+    """Timeout of one attempt in seconds (default 60; ``None``: no per-attempt timeout; 0,
+    negative, NaN, infinite or over 365 days raise ``InvalidRequestError``)."""
     connect_timeout: float
-    """Timeout of establishing a connection (default 10)."""
+    """Timeout of establishing a connection (default 10; more than 0; ``None`` raises)."""
     deadline: float | None
-    """One total deadline per call: every attempt, backoff and pacing wait together."""
+    """One total deadline per call: every attempt, backoff and pacing wait together
+    (default ``None``: none; more than 0)."""
     max_retry_wait: float
-    """The longest single wait accepted (default 60); a longer ``Retry-After`` fails at once
-    with ``retry_after`` set."""
+    """The longest single wait accepted (default 60; 0: every wait fails at once); a longer
+    ``Retry-After`` fails at once with ``retry_after`` set."""
     backoff: tuple[float, float] | None
     """``(base, cap)`` of the exponential backoff without ``Retry-After`` (default 1, 20)."""
     rate_limit: str | RateLimit | None
@@ -84,15 +88,16 @@ class _ClientOptions(TypedDict, total=False):
     ``SUREFOOT_PACING_STORE`` environment variable, else in-process. A malformed URL raises
     ``InvalidRequestError`` naming the problem (never the password)."""
     max_concurrent_sessions: int | None
-    """PyAI: cap on realtime sessions held at once; extra ``open()`` calls wait."""
+    """PyAI: cap on realtime sessions held at once; extra ``open()`` calls wait (default
+    ``None``: no cap; 0 raises ``InvalidRequestError``)."""
     allow_insecure_http: bool
     """Allow plain ``http://`` to hosts other than loopback."""
     headers: Mapping[str, str] | None
     """Headers sent with every request."""
     user_agent: str | None
-    """The ``User-Agent`` (default ``surefoot/<version>``)."""
-    max_response_bytes: int | None
-    """The largest response body kept in memory (default 64 MiB)."""
+    """The ``User-Agent`` (default ``surefoot/<version>``; empty or blank raises)."""
+    max_response_bytes: int
+    """The largest response body kept in memory (default 64 MiB; at least 1)."""
     prefetch: bool
     """Fetch the next page of a list while the current one is consumed."""
     paths: Mapping[str, str] | None
@@ -278,6 +283,9 @@ class Client:
     ) -> Paginator[dict[str, Any]]: ...
     def pacing_state(self) -> list[PacingState]:
         """What pacing knows for each surface of this client's key."""
+    def describe_option(self, name: str) -> str:
+        """The value in force for option ``name`` as text (``"2.5 s"``, ``"no cap"``, the key
+        masked), the same as Rust and C; ``InvalidRequestError`` for an unknown name."""
     def reset_pacing(self) -> None:
         """Lifts every pause and forgets learned limits of this client's key."""
     def close(self) -> None: ...
@@ -323,6 +331,9 @@ class AsyncClient:
     ) -> AsyncPaginator[dict[str, Any]]: ...
     def pacing_state(self) -> Awaitable[list[PacingState]]:
         """What pacing knows for each surface of this client's key."""
+    def describe_option(self, name: str) -> str:
+        """The value in force for option ``name`` as text (``"2.5 s"``, ``"no cap"``, the key
+        masked), the same as Rust and C; ``InvalidRequestError`` for an unknown name."""
     def reset_pacing(self) -> Awaitable[None]:
         """Lifts every pause and forgets learned limits of this client's key."""
     def close(self) -> Awaitable[None]: ...
@@ -455,6 +466,9 @@ class Specala:
     def keys(self) -> Keys: ...
     def pacing_state(self) -> list[PacingState]:
         """What pacing knows for each surface of this client's key."""
+    def describe_option(self, name: str) -> str:
+        """The value in force for option ``name`` as text (``"2.5 s"``, ``"no cap"``, the key
+        masked), the same as Rust and C; ``InvalidRequestError`` for an unknown name."""
     def reset_pacing(self) -> None:
         """Lifts every pause and forgets learned limits of this client's key."""
     def close(self) -> None: ...
@@ -510,6 +524,9 @@ class AsyncSpecala:
     def keys(self) -> AsyncKeys: ...
     def pacing_state(self) -> Awaitable[list[PacingState]]:
         """What pacing knows for each surface of this client's key."""
+    def describe_option(self, name: str) -> str:
+        """The value in force for option ``name`` as text (``"2.5 s"``, ``"no cap"``, the key
+        masked), the same as Rust and C; ``InvalidRequestError`` for an unknown name."""
     def reset_pacing(self) -> Awaitable[None]:
         """Lifts every pause and forgets learned limits of this client's key."""
     def close(self) -> Awaitable[None]: ...
@@ -654,6 +671,9 @@ class PyAI:
     def realtime(self) -> Realtime: ...
     def pacing_state(self) -> list[PacingState]:
         """What pacing knows for each surface of this client's key."""
+    def describe_option(self, name: str) -> str:
+        """The value in force for option ``name`` as text (``"2.5 s"``, ``"no cap"``, the key
+        masked), the same as Rust and C; ``InvalidRequestError`` for an unknown name."""
     def reset_pacing(self) -> None:
         """Lifts every pause and forgets learned limits of this client's key."""
     def close(self) -> None: ...
@@ -727,6 +747,9 @@ class AsyncPyAI:
     def realtime(self) -> AsyncRealtime: ...
     def pacing_state(self) -> Awaitable[list[PacingState]]:
         """What pacing knows for each surface of this client's key."""
+    def describe_option(self, name: str) -> str:
+        """The value in force for option ``name`` as text (``"2.5 s"``, ``"no cap"``, the key
+        masked), the same as Rust and C; ``InvalidRequestError`` for an unknown name."""
     def reset_pacing(self) -> Awaitable[None]:
         """Lifts every pause and forgets learned limits of this client's key."""
     def close(self) -> Awaitable[None]: ...

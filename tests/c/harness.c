@@ -72,13 +72,13 @@ sf_client *sf_t_client(sf_api api, const char *key, uint32_t max_retries,
     sf_error *err = NULL;
     const char *url = api == SF_API_SPECALA ? specala_url() : pyai_url();
     CHECK(opts != NULL);
-    CHECK_RESULT(sf_client_options_set_api(opts, api), SF_OK, NULL);
-    CHECK_RESULT(sf_client_options_set_base_url(opts, url), SF_OK, NULL);
-    CHECK_RESULT(sf_client_options_set_api_key(opts, key), SF_OK, NULL);
-    CHECK_RESULT(sf_client_options_set_max_retries(opts, max_retries), SF_OK, NULL);
-    CHECK_RESULT(sf_client_options_set_backoff_ms(opts, 20, 100), SF_OK, NULL);
+    CHECK_RESULT(sf_client_options_set_api(opts, api, NULL), SF_OK, NULL);
+    CHECK_RESULT(sf_client_options_set_base_url(opts, url, NULL), SF_OK, NULL);
+    CHECK_RESULT(sf_client_options_set_api_key(opts, key, NULL), SF_OK, NULL);
+    CHECK_RESULT(sf_client_options_set_max_retries(opts, max_retries, NULL), SF_OK, NULL);
+    CHECK_RESULT(sf_client_options_set_backoff_ms(opts, 20, 100, NULL), SF_OK, NULL);
     if (max_retry_wait_ms >= 0)
-        CHECK_RESULT(sf_client_options_set_max_retry_wait_ms(opts, max_retry_wait_ms), SF_OK,
+        CHECK_RESULT(sf_client_options_set_max_retry_wait_ms(opts, max_retry_wait_ms, NULL), SF_OK,
                      NULL);
     CHECK_RESULT(sf_client_new(opts, &client, &err), SF_OK, err);
     sf_error_free(err);
@@ -91,9 +91,9 @@ static sf_client *admin_client(const char *url) {
     if (admin_clients[i] == NULL) {
         sf_client_options *opts = sf_client_options_new();
         sf_error *err = NULL;
-        sf_client_options_set_base_url(opts, url);
-        sf_client_options_set_max_retries(opts, 0);
-        sf_client_options_set_pacing(opts, false);
+        sf_client_options_set_base_url(opts, url, NULL);
+        sf_client_options_set_max_retries(opts, 0, NULL);
+        sf_client_options_set_pacing(opts, false, NULL);
         CHECK_RESULT(sf_client_new(opts, &admin_clients[i], &err), SF_OK, err);
         sf_error_free(err);
         sf_client_options_free(opts);

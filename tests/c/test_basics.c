@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
@@ -91,28 +92,32 @@ void test_successful_call(void) {
 void test_options_out_of_range(void) {
     sf_client_options *opts = sf_client_options_new();
     CHECK(opts != NULL);
-    CHECK_RESULT(sf_client_options_set_api(opts, 99), SF_INVALID_ARGUMENT, NULL);
-    CHECK_RESULT(sf_client_options_set_api(opts, SF_API_PYAI), SF_OK, NULL);
-    CHECK_RESULT(sf_client_options_set_timeout_ms(opts, 0), SF_INVALID_ARGUMENT, NULL);
-    CHECK_RESULT(sf_client_options_set_timeout_ms(opts, -2), SF_INVALID_ARGUMENT, NULL);
-    CHECK_RESULT(sf_client_options_set_timeout_ms(opts, -1), SF_OK, NULL);
-    CHECK_RESULT(sf_client_options_set_timeout_ms(opts, 5000), SF_OK, NULL);
-    CHECK_RESULT(sf_client_options_set_connect_timeout_ms(opts, -1), SF_INVALID_ARGUMENT, NULL);
-    CHECK_RESULT(sf_client_options_set_deadline_ms(opts, 0), SF_INVALID_ARGUMENT, NULL);
-    CHECK_RESULT(sf_client_options_set_deadline_ms(opts, 30000), SF_OK, NULL);
-    CHECK_RESULT(sf_client_options_set_deadline_ms(opts, -1), SF_OK, NULL);
-    CHECK_RESULT(sf_client_options_set_max_retry_wait_ms(opts, -1), SF_INVALID_ARGUMENT, NULL);
-    CHECK_RESULT(sf_client_options_set_max_retry_wait_ms(opts, 0), SF_OK, NULL);
-    CHECK_RESULT(sf_client_options_set_backoff_ms(opts, 200, 100), SF_INVALID_ARGUMENT, NULL);
-    CHECK_RESULT(sf_client_options_set_backoff_ms(opts, 0, 100), SF_INVALID_ARGUMENT, NULL);
-    CHECK_RESULT(sf_client_options_set_rate_limit(opts, 20, 0, 5), SF_INVALID_ARGUMENT, NULL);
-    CHECK_RESULT(sf_client_options_set_rate_limit(opts, 20, 1000, 5), SF_OK, NULL);
-    CHECK_RESULT(sf_client_options_set_rate_limit(opts, 0, 0, 0), SF_OK, NULL);
-    CHECK_RESULT(sf_client_options_set_max_response_bytes(opts, 0), SF_INVALID_ARGUMENT, NULL);
-    CHECK_RESULT(sf_client_options_set_max_concurrent_sessions(opts, 2), SF_OK, NULL);
-    CHECK_RESULT(sf_client_options_set_prefetch(opts, true), SF_OK, NULL);
-    CHECK_RESULT(sf_client_options_set_user_agent(opts, "c-tests/1.0"), SF_OK, NULL);
-    CHECK_RESULT(sf_client_options_add_header(opts, "X-Test", "yes"), SF_OK, NULL);
+    CHECK_RESULT(sf_client_options_set_api(opts, 99, NULL), SF_INVALID_ARGUMENT, NULL);
+    CHECK_RESULT(sf_client_options_set_api(opts, SF_API_PYAI, NULL), SF_OK, NULL);
+    CHECK_RESULT(sf_client_options_set_timeout_ms(opts, 0, NULL), SF_INVALID_ARGUMENT, NULL);
+    CHECK_RESULT(sf_client_options_set_timeout_ms(opts, -2, NULL), SF_INVALID_ARGUMENT, NULL);
+    CHECK_RESULT(sf_client_options_set_timeout_ms(opts, -1, NULL), SF_OK, NULL);
+    CHECK_RESULT(sf_client_options_set_timeout_ms(opts, 5000, NULL), SF_OK, NULL);
+    CHECK_RESULT(sf_client_options_set_connect_timeout_ms(opts, -1, NULL), SF_INVALID_ARGUMENT, NULL);
+    CHECK_RESULT(sf_client_options_set_deadline_ms(opts, 0, NULL), SF_INVALID_ARGUMENT, NULL);
+    CHECK_RESULT(sf_client_options_set_deadline_ms(opts, 30000, NULL), SF_OK, NULL);
+    CHECK_RESULT(sf_client_options_set_deadline_ms(opts, -1, NULL), SF_OK, NULL);
+    CHECK_RESULT(sf_client_options_set_max_retry_wait_ms(opts, -1, NULL), SF_INVALID_ARGUMENT, NULL);
+    CHECK_RESULT(sf_client_options_set_max_retry_wait_ms(opts, 0, NULL), SF_OK, NULL);
+    CHECK_RESULT(sf_client_options_set_backoff_ms(opts, 200, 100, NULL), SF_INVALID_ARGUMENT, NULL);
+    CHECK_RESULT(sf_client_options_set_backoff_ms(opts, 0, 100, NULL), SF_INVALID_ARGUMENT, NULL);
+    CHECK_RESULT(sf_client_options_set_rate_limit(opts, 20, 0, 5, NULL), SF_INVALID_ARGUMENT, NULL);
+    CHECK_RESULT(sf_client_options_set_rate_limit(opts, 20, 1000, 5, NULL), SF_OK, NULL);
+    CHECK_RESULT(sf_client_options_set_rate_limit(opts, 0, 1000, 1, NULL), SF_INVALID_ARGUMENT, NULL);
+    CHECK_RESULT(sf_client_options_set_rate_limit(opts, 20, 1000, 0, NULL), SF_INVALID_ARGUMENT, NULL);
+    CHECK_RESULT(sf_client_options_set_rate_limit(opts, -1, 0, 0, NULL), SF_OK, NULL);
+    CHECK_RESULT(sf_client_options_set_max_concurrent_sessions(opts, 0, NULL), SF_INVALID_ARGUMENT, NULL);
+    CHECK_RESULT(sf_client_options_set_max_concurrent_sessions(opts, -1, NULL), SF_OK, NULL);
+    CHECK_RESULT(sf_client_options_set_max_response_bytes(opts, 0, NULL), SF_INVALID_ARGUMENT, NULL);
+    CHECK_RESULT(sf_client_options_set_max_concurrent_sessions(opts, 2, NULL), SF_OK, NULL);
+    CHECK_RESULT(sf_client_options_set_prefetch(opts, true, NULL), SF_OK, NULL);
+    CHECK_RESULT(sf_client_options_set_user_agent(opts, "c-tests/1.0", NULL), SF_OK, NULL);
+    CHECK_RESULT(sf_client_options_add_header(opts, "X-Test", "yes", NULL), SF_OK, NULL);
     sf_client_options_free(opts);
 }
 
@@ -142,23 +147,50 @@ void test_client_side_refusals(void) {
     sf_response *resp = NULL;
     sf_error *err = NULL;
 
-    sf_client_options_set_api(opts, SF_API_PYAI);
-    sf_client_options_set_base_url(opts, pyai_url());
-    sf_client_options_set_api_key(opts, "pyai_sk_full_0001 ");
-    expect_refused(opts, "API key has trailing whitespace", "pyai_sk_full_0001");
-    sf_client_options_set_api_key(opts, "pyai_sk_full\r\n0001");
-    expect_refused(opts, "API key", "pyai_sk_full");
-    sf_client_options_set_api_key(opts, PYAI_FULL);
-    sf_client_options_set_base_url(opts, "http://api.example.com");
+    sf_client_options_set_api(opts, SF_API_PYAI, NULL);
+    sf_client_options_set_base_url(opts, pyai_url(), NULL);
+    /* A bad key is refused by the setter, with the core's message (never the key). */
+    CHECK_RESULT(sf_client_options_set_api_key(opts, "pyai_sk_full_0001 ", &err), SF_INVALID_ARGUMENT, err);
+    CHECK_STR(sf_error_message(err), "API key has trailing whitespace");
+    CHECK(!sf_t_contains(sf_error_message(err), "pyai_sk_full_0001"));
+    sf_error_free(err);
+    err = NULL;
+    CHECK_RESULT(sf_client_options_set_api_key(opts, "pyai_sk_full\r\n0001", &err), SF_INVALID_ARGUMENT, err);
+    CHECK(sf_t_contains(sf_error_message(err), "API key"));
+    CHECK(!sf_t_contains(sf_error_message(err), "pyai_sk_full"));
+    sf_error_free(err);
+    err = NULL;
+    sf_client_options_set_api_key(opts, PYAI_FULL, NULL);
+    sf_client_options_set_base_url(opts, "http://api.example.com", NULL);
     expect_refused(opts, "plain http is only allowed to loopback hosts", NULL);
-    sf_client_options_set_base_url(opts, "not a url");
+    sf_client_options_set_base_url(opts, "not a url", NULL);
     expect_refused(opts, "URL", NULL);
     sf_client_options_free(opts);
 
+    /* Without a key, sf_client_new reads PYAI_API_KEY (tests/c/run.sh sets it), as Rust's
+     * from_env and the Python constructors do; without that either, the key is missing. */
     opts = sf_client_options_new();
-    sf_client_options_set_api(opts, SF_API_PYAI);
-    sf_client_options_set_base_url(opts, pyai_url());
-    expect_refused(opts, "API key is missing", NULL);
+    sf_client_options_set_api(opts, SF_API_PYAI, NULL);
+    sf_client_options_set_base_url(opts, pyai_url(), NULL);
+    {
+        const char *env = getenv("PYAI_API_KEY");
+        char *saved = env != NULL ? strdup(env) : NULL;
+        char *text = NULL;
+        CHECK(saved != NULL);
+        setenv("PYAI_API_KEY", "pyai_sk_from_env_0001", 1);
+        CHECK_RESULT(sf_client_new(opts, &client, &err), SF_OK, err);
+        CHECK_RESULT(sf_client_describe_option(client, "api_key", &text, &err), SF_OK, err);
+        CHECK_STR(text, "pya\xe2\x80\xa6" "0001");
+        sf_string_free(text);
+        sf_client_free(client);
+        client = NULL;
+        setenv("PYAI_API_KEY", "  ", 1); /* blank counts as not set */
+        expect_refused(opts, "API key is missing: pass one or set PYAI_API_KEY", NULL);
+        unsetenv("PYAI_API_KEY");
+        expect_refused(opts, "API key is missing", NULL);
+        if (saved != NULL) setenv("PYAI_API_KEY", saved, 1);
+        free(saved);
+    }
     sf_client_options_free(opts);
 
     /* A key in the request URL is refused before anything is sent. */
@@ -210,15 +242,15 @@ void test_null_parameters(void) {
     const uint8_t *bytes = NULL;
     size_t len = 12345;
 
-    CHECK_RESULT(sf_client_options_set_api(NULL, SF_API_PYAI), SF_NULL_PARAMETER, NULL);
-    CHECK_RESULT(sf_client_options_set_base_url(NULL, "http://127.0.0.1:1"), SF_NULL_PARAMETER, NULL);
-    CHECK_RESULT(sf_client_options_set_base_url(opts, NULL), SF_NULL_PARAMETER, NULL);
-    CHECK_RESULT(sf_client_options_set_api_key(opts, NULL), SF_NULL_PARAMETER, NULL);
-    CHECK_RESULT(sf_client_options_set_timeout_ms(NULL, 10), SF_NULL_PARAMETER, NULL);
-    CHECK_RESULT(sf_client_options_set_rate_limit(NULL, 1, 1000, 1), SF_NULL_PARAMETER, NULL);
-    CHECK_RESULT(sf_client_options_add_header(opts, "X-A", NULL), SF_NULL_PARAMETER, NULL);
-    CHECK_RESULT(sf_client_options_add_header(opts, NULL, "a"), SF_NULL_PARAMETER, NULL);
-    CHECK_RESULT(sf_client_options_set_user_agent(opts, NULL), SF_NULL_PARAMETER, NULL);
+    CHECK_RESULT(sf_client_options_set_api(NULL, SF_API_PYAI, NULL), SF_NULL_PARAMETER, NULL);
+    CHECK_RESULT(sf_client_options_set_base_url(NULL, "http://127.0.0.1:1", NULL), SF_NULL_PARAMETER, NULL);
+    CHECK_RESULT(sf_client_options_set_base_url(opts, NULL, NULL), SF_NULL_PARAMETER, NULL);
+    CHECK_RESULT(sf_client_options_set_api_key(opts, NULL, NULL), SF_NULL_PARAMETER, NULL);
+    CHECK_RESULT(sf_client_options_set_timeout_ms(NULL, 10, NULL), SF_NULL_PARAMETER, NULL);
+    CHECK_RESULT(sf_client_options_set_rate_limit(NULL, 1, 1000, 1, NULL), SF_NULL_PARAMETER, NULL);
+    CHECK_RESULT(sf_client_options_add_header(opts, "X-A", NULL, NULL), SF_NULL_PARAMETER, NULL);
+    CHECK_RESULT(sf_client_options_add_header(opts, NULL, "a", NULL), SF_NULL_PARAMETER, NULL);
+    CHECK_RESULT(sf_client_options_set_user_agent(opts, NULL, NULL), SF_OK, NULL); /* the default */
 
     CHECK_RESULT(sf_client_new(NULL, &other, &err), SF_NULL_PARAMETER, err);
     CHECK(other == NULL);
@@ -336,10 +368,10 @@ void test_bad_utf8(void) {
     const char *value = "untouched";
 
     emu_reset(pyai_url());
-    CHECK_RESULT(sf_client_options_set_base_url(opts, "http://127.0.0.1:1/\xc3\x28"), SF_INVALID_ARGUMENT, NULL);
-    CHECK_RESULT(sf_client_options_set_api_key(opts, "sk-\xff-key"), SF_INVALID_ARGUMENT, NULL);
-    CHECK_RESULT(sf_client_options_set_user_agent(opts, "\x80"), SF_INVALID_ARGUMENT, NULL);
-    CHECK_RESULT(sf_client_options_add_header(opts, "X-\xff", "v"), SF_INVALID_ARGUMENT, NULL);
+    CHECK_RESULT(sf_client_options_set_base_url(opts, "http://127.0.0.1:1/\xc3\x28", NULL), SF_INVALID_ARGUMENT, NULL);
+    CHECK_RESULT(sf_client_options_set_api_key(opts, "sk-\xff-key", NULL), SF_INVALID_ARGUMENT, NULL);
+    CHECK_RESULT(sf_client_options_set_user_agent(opts, "\x80", NULL), SF_INVALID_ARGUMENT, NULL);
+    CHECK_RESULT(sf_client_options_add_header(opts, "X-\xff", "v", NULL), SF_INVALID_ARGUMENT, NULL);
 
     CHECK_RESULT(sf_client_request(client, "GET", bad, NULL, 0, NULL, &resp, &err), SF_INVALID_ARGUMENT, err);
     CHECK(resp == NULL);

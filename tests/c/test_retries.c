@@ -194,11 +194,11 @@ void test_timeout(void) {
     sf_client *client = NULL;
     sf_response *resp = NULL;
     sf_error *err = NULL;
-    sf_client_options_set_api(opts, SF_API_PYAI);
-    sf_client_options_set_base_url(opts, pyai_url());
-    sf_client_options_set_api_key(opts, PYAI_FULL);
-    sf_client_options_set_max_retries(opts, 0);
-    sf_client_options_set_timeout_ms(opts, 200);
+    sf_client_options_set_api(opts, SF_API_PYAI, NULL);
+    sf_client_options_set_base_url(opts, pyai_url(), NULL);
+    sf_client_options_set_api_key(opts, PYAI_FULL, NULL);
+    sf_client_options_set_max_retries(opts, 0, NULL);
+    sf_client_options_set_timeout_ms(opts, 200, NULL);
     CHECK_RESULT(sf_client_new(opts, &client, &err), SF_OK, err);
     sf_client_options_free(opts);
     emu_reset(pyai_url());
@@ -220,9 +220,9 @@ void test_connection_refused(void) {
     sf_client *client = NULL;
     sf_response *resp = NULL;
     sf_error *err = NULL;
-    sf_client_options_set_base_url(opts, "http://127.0.0.1:9");
-    sf_client_options_set_max_retries(opts, 1);
-    sf_client_options_set_backoff_ms(opts, 10, 20);
+    sf_client_options_set_base_url(opts, "http://127.0.0.1:9", NULL);
+    sf_client_options_set_max_retries(opts, 1, NULL);
+    sf_client_options_set_backoff_ms(opts, 10, 20, NULL);
     CHECK_RESULT(sf_client_new(opts, &client, &err), SF_OK, err);
     sf_client_options_free(opts);
     CHECK_RESULT(sf_client_request(client, "POST", "/v1/things", NULL, 0, NULL, &resp, &err),

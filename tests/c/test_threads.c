@@ -60,11 +60,11 @@ void test_eight_threads_share_one_client(void) {
     int i, ok = 0, matched = 0;
 
     /* A second Specala workspace key, paced at 40/s with bursts of 8. */
-    sf_client_options_set_api(opts, SF_API_SPECALA);
-    sf_client_options_set_base_url(opts, specala_url());
-    sf_client_options_set_api_key(opts, "spk_beta_pro_0002");
-    sf_client_options_set_rate_limit(opts, 40, 1000, 8);
-    sf_client_options_set_deadline_ms(opts, 60000);
+    sf_client_options_set_api(opts, SF_API_SPECALA, NULL);
+    sf_client_options_set_base_url(opts, specala_url(), NULL);
+    sf_client_options_set_api_key(opts, "spk_beta_pro_0002", NULL);
+    sf_client_options_set_rate_limit(opts, 40, 1000, 8, NULL);
+    sf_client_options_set_deadline_ms(opts, 60000, NULL);
     CHECK_RESULT(sf_client_new(opts, &client, &err), SF_OK, err);
     sf_client_options_free(opts);
     if (client == NULL) return;

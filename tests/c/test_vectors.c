@@ -216,9 +216,10 @@ static cJSON *error_json(const sf_error *e) {
 /* Options for `base` with no retries and no pacing; NULL when a setter refuses. */
 static sf_client_options *plain_options(const char *base, uint32_t max_retries) {
     sf_client_options *opts = sf_client_options_new();
-    if (opts == NULL || sf_client_options_set_base_url(opts, base) != SF_OK ||
-        sf_client_options_set_max_retries(opts, max_retries) != SF_OK ||
-        sf_client_options_set_backoff_ms(opts, 1, 1) != SF_OK || sf_client_options_set_pacing(opts, false) != SF_OK) {
+    if (opts == NULL || sf_client_options_set_base_url(opts, base, NULL) != SF_OK ||
+        sf_client_options_set_max_retries(opts, max_retries, NULL) != SF_OK ||
+        sf_client_options_set_backoff_ms(opts, 1, 1, NULL) != SF_OK ||
+        sf_client_options_set_pacing(opts, false, NULL) != SF_OK) {
         sf_client_options_free(opts);
         return NULL;
     }
@@ -292,7 +293,7 @@ static cJSON *observe_pagination(const where *w, const cJSON *input) {
     const cJSON *retries = cJSON_GetObjectItemCaseSensitive(input, "max_retries");
     sf_client_options *opts = plain_options(w->base, cJSON_IsNumber(retries) ? (uint32_t)retries->valueint : 0);
     if (opts == NULL) return failure("a setter refused");
-    if (cJSON_IsTrue(prefetch)) sf_client_options_set_prefetch(opts, true);
+    if (cJSON_IsTrue(prefetch)) sf_client_options_set_prefetch(opts, true, NULL);
     sf_client *client = NULL;
     sf_result r = sf_client_new(opts, &client, NULL);
     sf_client_options_free(opts);
@@ -360,18 +361,19 @@ static cJSON *observe_security(const where *w, const cJSON *input) {
     sf_client *client = NULL;
     sf_error *err = NULL;
     sf_result r;
+    /* A refused value is refused by its setter, with the core's message. */
     if (strcmp(check, "base_url") == 0) {
         if (url == NULL) return failure("a base_url check needs `url`");
-        sf_client_options_set_base_url(opts, url);
-        sf_client_options_set_allow_insecure_http(
-            opts, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(input, "allow_insecure_http")));
+        r = sf_client_options_set_allow_insecure_http(
+            opts, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(input, "allow_insecure_http")), &err);
+        if (r == SF_OK) r = sf_client_options_set_base_url(opts, url, &err);
     } else {
-        sf_client_options_set_base_url(opts, w->base);
-        sf_client_options_set_max_retries(opts, 0);
-        sf_client_options_set_pacing(opts, false);
-        if (key != NULL) sf_client_options_set_api_key(opts, key);
+        r = sf_client_options_set_base_url(opts, w->base, &err);
+        if (r == SF_OK) r = sf_client_options_set_max_retries(opts, 0, &err);
+        if (r == SF_OK) r = sf_client_options_set_pacing(opts, false, &err);
+        if (r == SF_OK && key != NULL) r = sf_client_options_set_api_key(opts, key, &err);
     }
-    r = sf_client_new(opts, &client, &err);
+    if (r == SF_OK) r = sf_client_new(opts, &client, &err);
     sf_client_options_free(opts);
     if (r == SF_OK && strcmp(check, "base_url") == 0) {
         /* The C surface does not give the parsed base URL back: not observed here. */
@@ -444,7 +446,7 @@ static cJSON *observe_retries(const where *w, const cJSON *input) {
     const cJSON *max_wait = cJSON_GetObjectItemCaseSensitive(input, "max_retry_wait_ms");
     sf_client_options *opts = plain_options(w->base, cJSON_IsNumber(retries) ? (uint32_t)retries->valueint : 3);
     if (opts == NULL) return failure("a setter refused");
-    if (cJSON_IsNumber(max_wait)) sf_client_options_set_max_retry_wait_ms(opts, (int64_t)max_wait->valuedouble);
+    if (cJSON_IsNumber(max_wait)) sf_client_options_set_max_retry_wait_ms(opts, (int64_t)max_wait->valuedouble, NULL);
     sf_client *client = NULL;
     sf_result r = sf_client_new(opts, &client, NULL);
     sf_client_options_free(opts);
@@ -498,10 +500,10 @@ static cJSON *observe_idempotency(const cJSON *input) {
     cJSON_Delete(added);
 
     sf_client_options *opts = sf_client_options_new();
-    sf_client_options_set_api(opts, SF_API_PYAI);
-    sf_client_options_set_base_url(opts, pyai_url);
-    sf_client_options_set_api_key(opts, PYAI_KEY);
-    sf_client_options_set_backoff_ms(opts, 1, 5);
+    sf_client_options_set_api(opts, SF_API_PYAI, NULL);
+    sf_client_options_set_base_url(opts, pyai_url, NULL);
+    sf_client_options_set_api_key(opts, PYAI_KEY, NULL);
+    sf_client_options_set_backoff_ms(opts, 1, 5, NULL);
     sf_client *client = NULL;
     sf_result r = sf_client_new(opts, &client, NULL);
     sf_client_options_free(opts);

@@ -83,8 +83,9 @@ def test_options(pyai_emu: Emulator) -> None:
     invalid(lambda: surefoot.Client(url, PYAI_KEY, backoff=(0.0, 1.0)), "backoff")
     invalid(lambda: surefoot.RateLimit(requests=0), "requests")
     invalid(lambda: surefoot.Client(url, PYAI_KEY, headers={"Authorization": "Bearer x"}))
-    with pytest.raises(TypeError, match='unexpected client option "retries"'):
-        surefoot.Client(url, PYAI_KEY, retries=3)  # type: ignore[call-arg]
+    # Checked by the core's rules, as in Rust and C: an unknown name too.
+    invalid(lambda: surefoot.Client(url, PYAI_KEY, retries=3), 'unknown option "retries"')  # type: ignore[call-arg]
+    invalid(lambda: surefoot.Client(url, PYAI_KEY, max_concurrent_sessions=0), "max_concurrent_sessions")
 
 
 def test_request_level_checks(pyai_emu: Emulator) -> None:

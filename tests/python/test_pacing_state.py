@@ -138,5 +138,5 @@ def test_a_generic_client_given_surfaces_paces_each_apart() -> None:
         assert emu.stats()["rate_limited"] == 0
         with pytest.raises(surefoot.InvalidRequestError, match="must be a path starting with `/`"):
             surefoot.Client(emu.url, "spk_alpha_pro_0001", surfaces={"v1": "1/s"})
-        with pytest.raises(TypeError, match="surfaces must be a mapping"):
+        with pytest.raises(surefoot.InvalidRequestError, match="surfaces must be a mapping"):
             surefoot.Client(emu.url, "spk_alpha_pro_0001", surfaces=["/v1"])  # type: ignore[arg-type]

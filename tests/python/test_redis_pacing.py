@@ -145,5 +145,5 @@ def test_a_malformed_url_is_refused_without_the_password() -> None:
             surefoot.Client("http://127.0.0.1:9", pacing_store=url)
         assert problem in str(info.value)
         assert "hunter2" not in str(info.value) and "hunter2" not in repr(info.value)
-    with pytest.raises(TypeError):
+    with pytest.raises(surefoot.InvalidRequestError, match="pacing_store must be a string"):
         surefoot.Client("http://127.0.0.1:9", pacing_store=6379)  # type: ignore[arg-type]

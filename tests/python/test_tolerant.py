@@ -232,7 +232,7 @@ def test_fields_are_renamable_per_client(serve: Callable[[Route], Server]) -> No
 
     with pytest.raises(surefoot.InvalidRequestError, match='unknown field "createdAt"'):
         surefoot.PyAI(PYAI_KEY, base_url=server.url, fields={"createdAt": "created"})
-    with pytest.raises(TypeError, match="fields must be a mapping"):
+    with pytest.raises(surefoot.InvalidRequestError, match="fields must be a mapping"):
         surefoot.PyAI(PYAI_KEY, base_url=server.url, fields=["status"])  # type: ignore[arg-type]
 
 

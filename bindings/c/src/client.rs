@@ -20,10 +20,13 @@ pub struct sf_client {
     pub(crate) inner: surefoot::Client,
 }
 
-/// Builds a client from `opts`, checking every setting before anything is sent (a
-/// missing or malformed base URL, plain HTTP to a remote host, a key with whitespace or
-/// control characters, a key inside the URL...: `SF_INVALID_ARGUMENT` with an `sf_error`
-/// naming the problem, never showing the key).
+/// Builds a client from `opts`, checking what needs every setting at once before anything
+/// is sent (a missing or malformed base URL, plain HTTP to a remote host, a key inside the
+/// URL...: `SF_INVALID_ARGUMENT` with an `sf_error` naming the problem, never showing the
+/// key). What `opts` does not give is read from the environment as in Rust and Python
+/// (`surefoot::ClientBuilder::from_env`): a typed API's key (`SPECALA_API_KEY`,
+/// `PYAI_API_KEY`) and base URL (`SPECALA_BASE_URL`, `PYAI_BASE_URL`), and the pacing store
+/// (`SUREFOOT_PACING_STORE`); unset, empty or blank variables count as not set.
 ///
 /// On `SF_OK`, `*client_out` receives a new client owned by the caller (free it with
 /// `sf_client_free`). `opts` stays owned by the caller and may be freed right away. On
@@ -42,7 +45,7 @@ pub unsafe extern "C" fn sf_client_new(
     call(err_out, || {
         let opts = unsafe { arg_ref(opts, "opts") }?;
         let out = Out::new(client_out, "client_out")?;
-        let inner = opts.to_builder().build()?;
+        let inner = opts.builder.clone().from_env().build()?;
         unsafe { out.write(into_handle(sf_client { inner })) };
         Ok(sf_result::SF_OK)
     })
@@ -117,6 +120,42 @@ pub unsafe extern "C" fn sf_client_request(
         }
         let response = surefoot::runtime::block_on(request.send())?;
         unsafe { out.write(into_handle(sf_response::new(response))) };
+        Ok(sf_result::SF_OK)
+    })
+}
+
+/// The value in force for the option `name` of `client`, as text (the same text as the
+/// Rust `Client::describe_option` and Python `client.describe_option`): option names are
+/// the Python keywords (`"timeout"`, `"max_concurrent_sessions"`, `"rate_limit"`, ...);
+/// durations read `"2.5 s"` or `"none"`, the key is masked. An unknown name is
+/// `SF_INVALID_ARGUMENT`.
+///
+/// On `SF_OK`, `*text_out` receives a NUL-terminated string owned by the caller (free it
+/// with `sf_string_free`); on failure it is untouched and `*err_out` (when not NULL)
+/// receives an error owned by the caller.
+///
+/// # Safety
+/// `client` is NULL or a live client; `name` is NULL or NUL-terminated; `text_out` and
+/// `err_out` are NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn sf_client_describe_option(
+    client: *const sf_client,
+    name: *const c_char,
+    text_out: *mut *mut c_char,
+    err_out: *mut *mut sf_error,
+) -> sf_result {
+    call(err_out, || {
+        let client = unsafe { arg_ref(client, "client") }?;
+        let name = unsafe { arg_str(name, "name") }?;
+        let out = Out::new(text_out, "text_out")?;
+        let text = client.inner.describe_option(name).ok_or_else(|| {
+            let shown: String = name.chars().take(64).collect();
+            Failure::invalid(format!(
+                "unknown option {shown:?}; the options are: {}",
+                surefoot::options::OPTIONS.join(", ")
+            ))
+        })?;
+        unsafe { out.write(to_cstring(&text).into_raw()) };
         Ok(sf_result::SF_OK)
     })
 }

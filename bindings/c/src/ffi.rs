@@ -119,21 +119,6 @@ pub(crate) fn clamp_ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
-/// A C duration in milliseconds: `-1` is `None`; other negative values, and 0 when
-/// `zero_ok` is false, are refused naming `name`.
-pub(crate) fn duration_ms(ms: i64, name: &str, zero_ok: bool) -> Result<Option<Duration>, Failure> {
-    match ms {
-        -1 => Ok(None),
-        0 if !zero_ok => Err(Failure::invalid(format!(
-            "`{name}` must be greater than zero (or -1 for none)"
-        ))),
-        n if n < 0 => Err(Failure::invalid(format!(
-            "`{name}` must be a number of milliseconds, or -1 for none (got {n})"
-        ))),
-        n => Ok(Some(Duration::from_millis(n as u64))),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,14 +140,6 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(duration_ms(-1, "t", false).ok(), Some(None));
-        assert_eq!(
-            duration_ms(250, "t", false).ok(),
-            Some(Some(Duration::from_millis(250)))
-        );
-        assert!(duration_ms(0, "t", false).is_err());
-        assert_eq!(duration_ms(0, "t", true).ok(), Some(Some(Duration::ZERO)));
-        assert!(duration_ms(-2, "t", true).is_err());
         assert_eq!(clamp_ms(Duration::from_secs(u64::MAX)), i64::MAX);
     }
 

@@ -8,7 +8,7 @@ use std::ffi::{c_char, CString};
 use serde_json::Value;
 
 use crate::client::sf_client;
-use crate::error::{sf_error, sf_result, Failure};
+use crate::error::{sf_error, sf_result};
 use crate::ffi::{arg_mut, arg_ref, arg_str, free_box, into_handle, to_cstring, Out};
 use crate::panic::{call, guard};
 
@@ -27,9 +27,10 @@ pub struct sf_pager {
 /// Nothing is sent until the first `sf_pager_next`.
 ///
 /// On `SF_OK`, `*pager_out` receives a pager owned by the caller (free it with
-/// `sf_pager_free`). A `limit` outside 1-100 (other than -1) is `SF_INVALID_ARGUMENT`; on
-/// failure `*pager_out` is untouched and `*err_out` (when not NULL) receives an error owned
-/// by the caller.
+/// `sf_pager_free`); a `limit` outside 1-100 (other than -1) makes the first
+/// `sf_pager_next` fail with `SF_INVALID_ARGUMENT` (the core's message, as in Rust and
+/// Python), before anything is sent. On failure `*pager_out` is untouched and `*err_out`
+/// (when not NULL) receives an error owned by the caller.
 ///
 /// # Safety
 /// `client` is NULL or a live client; `path` is NULL or NUL-terminated; `pager_out` and
@@ -49,16 +50,8 @@ pub unsafe extern "C" fn sf_client_paginate(
         let mut items =
             surefoot::blocking::Client::from(client.inner.clone()).paginate::<Value>(path);
         if limit != -1 {
-            let range = client.inner.profile().list_limit();
-            let ok = u32::try_from(limit).is_ok_and(|l| range.contains(&l));
-            if !ok {
-                return Err(Failure::invalid(format!(
-                    "limit must be between {} and {}, or -1 for the server's default (got {limit})",
-                    range.start(),
-                    range.end()
-                )));
-            }
-            items = items.limit(limit as u32);
+            // Checked by the core against the profile's range on the first item.
+            items = items.limit_i64(i64::from(limit));
         }
         let pager = sf_pager {
             items,

@@ -9,7 +9,7 @@ use surefoot::Api;
 use crate::convert::{header_pairs, json_dumps, json_loads, query_pairs, seconds, secs};
 use crate::errors::{invalid, to_pyerr};
 use crate::options::Core;
-use crate::pagination::{items, page_limit, Item};
+use crate::pagination::{items, Item};
 use crate::twins::{self, client_class};
 
 /// Everything `request()` takes, checked and turned into a core request builder.
@@ -62,8 +62,9 @@ fn paginate_items(
         .client(py)?
         .paginate::<serde_json::Value>(path)
         .query(&query_pairs(py, params)?);
-    if let Some(limit) = page_limit(py, limit)? {
-        walk = walk.limit(limit);
+    if let Some(limit) = limit {
+        // Checked by the core against the profile's range on the first item.
+        walk = walk.limit_i64(limit);
     }
     Ok(items(walk, Item::Json))
 }

@@ -1,39 +1,67 @@
 //! Client keyword options → the core's `ClientBuilder`, and [`Core`]: the built client shared
 //! by a Python client object and its resources, rebuilt in a child process after `fork()`
-//! (the parent's connections were driven by runtime threads the child does not have).
+//! (the parent's connections were driven by runtime threads the child does not have). Each
+//! keyword is converted to a `surefoot::options::OptionValue` and checked by the core's rule
+//! for it (`ClientBuilder::set`), the same as in Rust and C: no check of its own here.
 
 use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple};
+use surefoot::options::OptionValue;
 use surefoot::{Api, ClientBuilder};
 
-use crate::convert::{header_pairs, seconds};
 use crate::errors::{invalid, to_pyerr};
-use crate::ratelimit::rate_limit_from;
 
-/// The keyword options every client constructor accepts.
-pub(crate) const OPTION_NAMES: &[&str] = &[
-    "max_retries",
-    "timeout",
-    "connect_timeout",
-    "deadline",
-    "max_retry_wait",
-    "backoff",
-    "rate_limit",
-    "pacing",
-    "pacing_store",
-    "max_concurrent_sessions",
-    "allow_insecure_http",
-    "headers",
-    "user_agent",
-    "max_response_bytes",
-    "prefetch",
-    "paths",
-    "fields",
-    "surfaces",
-];
+/// A Python value as the core's option value: `None`, `bool`, `int`, `float`, `str`, a
+/// `RateLimit`, a mapping or a tuple/list (an int beyond 128 bits as a float, which the core
+/// refuses as out of range); another type cannot be converted and raises `TypeError`.
+pub(crate) fn option_value(value: &Bound<'_, PyAny>) -> PyResult<OptionValue> {
+    if value.is_none() {
+        return Ok(OptionValue::None);
+    }
+    if let Ok(b) = value.cast::<PyBool>() {
+        return Ok(OptionValue::Bool(b.is_true()));
+    }
+    if value.is_instance_of::<PyInt>() {
+        // Beyond 128 bits: as a float (the core refuses it as out of range or not whole).
+        return Ok(match value.extract::<i128>() {
+            Ok(n) => OptionValue::Int(n),
+            Err(_) => OptionValue::Float(value.extract::<f64>().unwrap_or(f64::INFINITY)),
+        });
+    }
+    if let Ok(f) = value.cast::<PyFloat>() {
+        return Ok(OptionValue::Float(f.value()));
+    }
+    if let Ok(s) = value.cast::<PyString>() {
+        return Ok(OptionValue::Text(s.to_cow()?.into_owned()));
+    }
+    if let Ok(r) = value.cast::<crate::ratelimit::RateLimit>() {
+        return Ok(OptionValue::Limit(r.get().0));
+    }
+    if value.is_instance_of::<PyTuple>() || value.is_instance_of::<PyList>() {
+        let items: PyResult<Vec<OptionValue>> =
+            value.try_iter()?.map(|v| option_value(&v?)).collect();
+        return Ok(OptionValue::List(items?));
+    }
+    if let Ok(m) = value.cast::<PyMapping>() {
+        let mut members = Vec::new();
+        for kv in m.items()?.try_iter()? {
+            let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = kv?.extract()?;
+            let key = match k.cast::<PyString>() {
+                Ok(s) => s.to_cow()?.into_owned(),
+                Err(_) => k.str()?.to_cow()?.into_owned(),
+            };
+            members.push((key, option_value(&v)?));
+        }
+        return Ok(OptionValue::Map(members));
+    }
+    Err(PyTypeError::new_err(format!(
+        "a {} cannot be an option value (None, bool, int, float, str, RateLimit, a mapping or a sequence)",
+        value.get_type().name()?
+    )))
+}
 
 /// The built core client of one Python client object (and of its resources).
 pub(crate) struct Core {
@@ -50,8 +78,9 @@ enum State {
 
 impl Core {
     /// Builds a client for `api` from the constructor's arguments; every setting is checked
-    /// by the core before anything is sent. A typed client without `api_key` reads the API's
-    /// environment variable (`SPECALA_API_KEY`, `PYAI_API_KEY`).
+    /// by the core before anything is sent. A typed client without `api_key` or `base_url`
+    /// reads them from the environment by the core's `ClientBuilder::from_env`
+    /// (`SPECALA_API_KEY`, `PYAI_API_KEY`, `SPECALA_BASE_URL`, `PYAI_BASE_URL`).
     pub(crate) fn build(
         py: Python<'_>,
         api: Api,
@@ -59,26 +88,26 @@ impl Core {
         api_key: Option<String>,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Arc<Core>> {
-        let api_key = api_key.or_else(|| {
-            api.key_env_var()
-                .and_then(|var| std::env::var(&var).ok())
-                .filter(|k| !k.is_empty())
-        });
         let mut builder = surefoot::Client::builder().api(api);
+        let set = |b: &mut ClientBuilder, name: &str, value: OptionValue| {
+            b.set(name, value).map_err(|e| to_pyerr(py, e))
+        };
         if let Some(url) = base_url {
-            builder = builder.base_url(url);
+            set(&mut builder, "base_url", OptionValue::Text(url))?;
         }
-        let masked_key = api_key.as_deref().map(surefoot::security::mask_key);
         if let Some(key) = api_key {
-            builder = builder.api_key(key);
+            set(&mut builder, "api_key", OptionValue::Text(key))?;
         }
         if let Some(options) = options {
             for (name, value) in options.iter() {
                 let name: String = name.extract()?;
-                builder = apply(py, builder, &name, &value)?;
+                set(&mut builder, &name, option_value(&value)?)?;
             }
         }
+        // The key and base URL not given come from the environment, as in Rust and C.
+        let builder = builder.from_env();
         let client = builder.clone().build().map_err(|e| to_pyerr(py, e))?;
+        let masked_key = client.describe_option("api_key").filter(|m| m != "none");
         Ok(Arc::new(Core {
             builder,
             base_url: client.base_url().to_string(),
@@ -130,100 +159,4 @@ impl Core {
             if closed { ", closed=True" } else { "" }
         )
     }
-}
-
-fn apply(
-    py: Python<'_>,
-    b: ClientBuilder,
-    name: &str,
-    value: &Bound<'_, PyAny>,
-) -> PyResult<ClientBuilder> {
-    let secs = |v: &Bound<'_, PyAny>| -> PyResult<std::time::Duration> {
-        seconds(py, name, v.extract::<f64>()?)
-    };
-    Ok(match name {
-        "max_retries" => b.max_retries(value.extract()?),
-        "timeout" if value.is_none() => b.no_timeout(),
-        "timeout" => b.timeout(secs(value)?),
-        "connect_timeout" => b.connect_timeout(secs(value)?),
-        "deadline" if value.is_none() => b,
-        "deadline" => b.deadline(secs(value)?),
-        "max_retry_wait" => b.max_retry_wait(secs(value)?),
-        "backoff" if value.is_none() => b,
-        "backoff" => {
-            let (base, cap): (f64, f64) = value.extract().map_err(|_| {
-                PyTypeError::new_err("backoff must be a (base, cap) pair of seconds")
-            })?;
-            b.backoff(seconds(py, "backoff", base)?, seconds(py, "backoff", cap)?)
-        }
-        "rate_limit" => match rate_limit_from(py, value)? {
-            Some(limit) => b.rate_limit(limit),
-            None => b,
-        },
-        "pacing" if value.extract::<bool>()? => b,
-        "pacing" => b.disable_pacing(),
-        "pacing_store" if value.is_none() => b,
-        "pacing_store" => b.pacing_store_url(value.extract::<String>()?),
-        "max_concurrent_sessions" if value.is_none() => b,
-        "max_concurrent_sessions" => {
-            let n: usize = value.extract()?;
-            if n == 0 {
-                return Err(invalid(py, "max_concurrent_sessions must be at least 1"));
-            }
-            b.max_concurrent_sessions(n)
-        }
-        "allow_insecure_http" => b.allow_insecure_http(value.extract()?),
-        "headers" => header_pairs(py, Some(value))?
-            .into_iter()
-            .fold(b, |b, (k, v)| b.header(k, v)),
-        "user_agent" if value.is_none() => b,
-        "user_agent" => b.user_agent(value.extract::<String>()?),
-        "max_response_bytes" if value.is_none() => b,
-        "max_response_bytes" => b.max_response_bytes(value.extract()?),
-        "prefetch" => b.prefetch(value.extract()?),
-        "paths" if value.is_none() => b,
-        "paths" => {
-            let pairs: Vec<(String, String)> = value
-                .call_method0("items")
-                .and_then(|items| items.try_iter()?.map(|kv| kv?.extract()).collect())
-                .map_err(|_| {
-                    PyTypeError::new_err("paths must be a mapping of endpoint name to path")
-                })?;
-            pairs.into_iter().fold(b, |b, (k, v)| b.path(k, v))
-        }
-        "surfaces" if value.is_none() => b,
-        "surfaces" => {
-            let pairs: Vec<(String, Bound<'_, PyAny>)> = value
-                .call_method0("items")
-                .and_then(|items| items.try_iter()?.map(|kv| kv?.extract()).collect())
-                .map_err(|_| {
-                    PyTypeError::new_err(
-                        "surfaces must be a mapping of path prefix to a rate limit (\"500/min\", a RateLimit, or None)",
-                    )
-                })?;
-            let mut b = b;
-            for (prefix, limit) in pairs {
-                b = b.surface(prefix, rate_limit_from(py, &limit)?);
-            }
-            b
-        }
-        "fields" if value.is_none() => b,
-        "fields" => {
-            let pairs: Vec<(String, String)> = value
-                .call_method0("items")
-                .and_then(|items| items.try_iter()?.map(|kv| kv?.extract()).collect())
-                .map_err(|_| {
-                    PyTypeError::new_err(
-                        "fields must be a mapping of field name to the server's name",
-                    )
-                })?;
-            pairs.into_iter().fold(b, |b, (k, v)| b.field(k, v))
-        }
-        other => {
-            return Err(PyTypeError::new_err(format!(
-                "unexpected client option {other:?}; the options are: {}",
-                OPTION_NAMES.join(", ")
-            )))
-        }
-    })
 }

@@ -17,7 +17,7 @@ use tokio::sync::Mutex;
 
 use crate::bridge::{ready, spawn, wait};
 use crate::convert::from_value;
-use crate::errors::{invalid, to_pyerr};
+use crate::errors::to_pyerr;
 use crate::models;
 
 /// One item of a list, converted to Python when it is handed over.
@@ -46,16 +46,6 @@ impl<'py> IntoPyObject<'py> for Item {
 
 pub(crate) type Items = BoxStream<'static, surefoot::Result<Item>>;
 type Shared = Arc<Mutex<Option<Items>>>;
-
-/// The page size argument: `None`, or checked by the core (1–100) on the first item.
-pub(crate) fn page_limit(py: Python<'_>, limit: Option<i64>) -> PyResult<Option<u32>> {
-    match limit {
-        None => Ok(None),
-        Some(n) => u32::try_from(n)
-            .map(Some)
-            .map_err(|_| invalid(py, format!("limit must be between 1 and 100 (got {n})"))),
-    }
-}
 
 /// A core list walk, with each item mapped to an [`Item`].
 pub(crate) fn items<T, S>(stream: S, wrap: fn(T) -> Item) -> Items

@@ -16,7 +16,7 @@ use crate::bulk;
 use crate::convert::to_value;
 use crate::models::Job;
 use crate::options::Core;
-use crate::pagination::{items, page_limit, Item, Items};
+use crate::pagination::{items, Item, Items};
 use crate::twins::{self, client_class, context_class};
 
 fn client(py: Python<'_>, core: &Core) -> PyResult<pyai::Client> {
@@ -55,8 +55,9 @@ async fn get_op(c: pyai::Client, id: String) -> surefoot::Result<Job> {
 
 fn list_items(py: Python<'_>, core: &Core, limit: Option<i64>) -> PyResult<Items> {
     let mut walk = client(py, core)?.jobs().list();
-    if let Some(limit) = page_limit(py, limit)? {
-        walk = walk.limit(limit);
+    if let Some(limit) = limit {
+        // Checked by the core against the profile's range on the first item.
+        walk = walk.limit_i64(limit);
     }
     Ok(items(walk, Item::Job))
 }

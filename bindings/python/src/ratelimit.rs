@@ -1,12 +1,13 @@
-//! `surefoot.RateLimit`: a client-side rate limit (the core's `RateLimit`), and the
-//! `rate_limit=` option: `"500/min"`, `"20/s"`, `"20/s burst 5"` (parsed by the core) or a
-//! `RateLimit(requests=20, per=1.0, burst=5)`.
+//! `surefoot.RateLimit`: a client-side rate limit (the core's `RateLimit`), made by
+//! `RateLimit(requests=20, per=1.0, burst=5)` or `RateLimit.parse("20/s burst 5")`, both
+//! checked by the core.
 
 use pyo3::prelude::*;
-use pyo3::types::PyString;
 
-use crate::convert::{seconds, secs};
-use crate::errors::{invalid, to_pyerr};
+use surefoot::options::OptionValue;
+
+use crate::convert::secs;
+use crate::errors::to_pyerr;
 
 /// `requests` per `per` seconds, with bursts of up to `burst` requests.
 #[pyclass(frozen, eq, module = "surefoot._native")]
@@ -15,22 +16,18 @@ pub(crate) struct RateLimit(pub(crate) surefoot::RateLimit);
 
 #[pymethods]
 impl RateLimit {
+    /// Checked by the core's rate-limit rule (the same messages as the `rate_limit` option
+    /// in Rust and C).
     #[new]
     #[pyo3(signature = (requests, per = 1.0, burst = 1))]
-    fn new(py: Python<'_>, requests: u32, per: f64, burst: u32) -> PyResult<Self> {
-        if requests == 0 {
-            return Err(invalid(py, "rate limit: requests must be at least 1"));
-        }
-        if burst == 0 {
-            return Err(invalid(py, "rate limit: burst must be at least 1"));
-        }
-        let window = seconds(py, "rate limit window (per)", per)?;
-        if window.is_zero() {
-            return Err(invalid(py, "rate limit: per must be greater than zero"));
-        }
-        Ok(RateLimit(
-            surefoot::RateLimit::new(requests, window).burst(burst),
-        ))
+    fn new(py: Python<'_>, requests: i128, per: f64, burst: i128) -> PyResult<Self> {
+        surefoot::options::rate_limit_from_parts(
+            OptionValue::Int(requests),
+            OptionValue::Float(per),
+            OptionValue::Int(burst),
+        )
+        .map(RateLimit)
+        .map_err(|e| to_pyerr(py, e))
     }
 
     /// Parses `"500/min"`, `"20/s"`, `"10/2s"`, `"20/s burst 5"`.
@@ -71,26 +68,4 @@ impl RateLimit {
     fn __str__(&self) -> String {
         self.0.to_string()
     }
-}
-
-/// The `rate_limit=` option: `None`, a string, or a `RateLimit`.
-pub(crate) fn rate_limit_from(
-    py: Python<'_>,
-    value: &Bound<'_, PyAny>,
-) -> PyResult<Option<surefoot::RateLimit>> {
-    if value.is_none() {
-        return Ok(None);
-    }
-    if let Ok(s) = value.cast::<PyString>() {
-        return surefoot::RateLimit::parse(&s.to_cow()?)
-            .map(Some)
-            .map_err(|e| to_pyerr(py, e));
-    }
-    if let Ok(r) = value.cast::<RateLimit>() {
-        return Ok(Some(r.get().0));
-    }
-    Err(invalid(
-        py,
-        "rate_limit must be a string such as \"500/min\" or \"20/s\", or a surefoot.RateLimit",
-    ))
 }

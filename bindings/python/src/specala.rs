@@ -18,7 +18,7 @@ use crate::convert::StrMap;
 use crate::errors::to_pyerr;
 use crate::models::{CreatedKey, KeyInfo, Transcription};
 use crate::options::Core;
-use crate::pagination::{items, page_limit, Item, Items};
+use crate::pagination::{items, Item, Items};
 use crate::twins::{self, client_class};
 
 fn client(py: Python<'_>, core: &Core) -> PyResult<specala::Client> {
@@ -33,8 +33,9 @@ fn format(py: Python<'_>, format: &str) -> PyResult<Format> {
 
 fn list_items(py: Python<'_>, core: &Core, limit: Option<i64>) -> PyResult<Items> {
     let mut walk = client(py, core)?.transcriptions().list();
-    if let Some(limit) = page_limit(py, limit)? {
-        walk = walk.limit(limit);
+    if let Some(limit) = limit {
+        // Checked by the core against the profile's range on the first item.
+        walk = walk.limit_i64(limit);
     }
     Ok(items(walk, Item::Transcription))
 }

@@ -150,6 +150,23 @@ macro_rules! client_class {
                 })
             }
 
+            /// The value in force for option `name` as text (`"2.5 s"`, `"no cap"`, the
+            /// key masked), the same text as Rust and C; `InvalidRequestError` for an
+            /// unknown name.
+            fn describe_option(&self, py: Python<'_>, name: &str) -> PyResult<String> {
+                let client = self.core.client(py)?;
+                client.describe_option(name).ok_or_else(|| {
+                    let shown: String = name.chars().take(64).collect();
+                    $crate::errors::invalid(
+                        py,
+                        format!(
+                            "unknown option {shown:?}; the options are: {}",
+                            surefoot::options::OPTIONS.join(", ")
+                        ),
+                    )
+                })
+            }
+
             /// Lifts every pause and forgets the learned limits of this client's key (all
             /// its surfaces, in whatever store holds them); configured limits stay.
             fn reset_pacing<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {

@@ -173,6 +173,10 @@ where
     pub fn limit(self, limit: u32) -> Self {
         self.map(|p| p.limit(limit))
     }
+    /// Page size as C and Python give it (see [`crate::Paginate::limit_i64`]).
+    pub fn limit_i64(self, limit: i64) -> Self {
+        self.map(|p| p.limit_i64(limit))
+    }
     /// Extra query parameters.
     pub fn query<K: AsRef<str>, V: ToString>(self, pairs: &[(K, V)]) -> Self {
         self.map(|p| p.query(pairs))

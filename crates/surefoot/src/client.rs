@@ -12,6 +12,7 @@ use http::{HeaderValue, Method};
 use url::Url;
 
 use crate::error::{Error, Result};
+use crate::options::OptionValue;
 use crate::pacing::{self, Pacer, PacingState, PacingStore, RateLimit};
 use crate::pagination::Paginate;
 use crate::profile::Profile;
@@ -82,7 +83,7 @@ impl Api {
 
 /// The store a client keeps its pacing state in (shown by name in `Debug`).
 #[derive(Clone)]
-struct StoreHandle(Arc<dyn PacingStore>);
+pub(crate) struct StoreHandle(Arc<dyn PacingStore>);
 
 impl fmt::Debug for StoreHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -92,7 +93,7 @@ impl fmt::Debug for StoreHandle {
 
 /// A pacing store URL as given (shown in `Debug` without its password).
 #[derive(Clone)]
-struct StoreUrl(String);
+pub(crate) struct StoreUrl(pub(crate) String);
 
 impl fmt::Debug for StoreUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -119,33 +120,35 @@ impl fmt::Debug for StoreUrl {
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct ClientBuilder {
-    api: Api,
-    profile: Option<Profile>,
-    surfaces: Vec<(String, Option<RateLimit>)>,
-    base_url: Option<String>,
-    /// The key, checked when given (a bad key is reported by `build`).
-    api_key: Option<Result<ApiKey>>,
-    max_retries: u32,
-    timeout: Option<Duration>,
-    connect_timeout: Duration,
-    deadline: Option<Duration>,
-    max_retry_wait: Duration,
-    backoff: Option<(Duration, Duration)>,
-    rate_limit: Option<RateLimit>,
-    pacing: bool,
-    pacing_store: Option<StoreHandle>,
-    pacing_store_url: Option<StoreUrl>,
-    max_concurrent_sessions: Option<usize>,
-    allow_insecure_http: bool,
-    headers: Vec<(String, String)>,
-    user_agent: Option<String>,
-    max_response_bytes: usize,
-    prefetch: bool,
-    paths: Vec<(String, String)>,
-    fields: Vec<(String, String)>,
-    classifiers: Vec<Arc<dyn RetryClassifier>>,
-    backoff_strategy: Option<Arc<dyn BackoffStrategy>>,
-    retry_budget: RetryBudget,
+    pub(crate) api: Api,
+    pub(crate) profile: Option<Profile>,
+    pub(crate) surfaces: Vec<(String, Option<RateLimit>)>,
+    pub(crate) base_url: Option<String>,
+    /// The key, checked when given.
+    pub(crate) api_key: Option<ApiKey>,
+    /// The first value refused by a chained setter, reported by `build`.
+    pub(crate) refused: Option<Error>,
+    pub(crate) max_retries: u32,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) deadline: Option<Duration>,
+    pub(crate) max_retry_wait: Duration,
+    pub(crate) backoff: Option<(Duration, Duration)>,
+    pub(crate) rate_limit: Option<RateLimit>,
+    pub(crate) pacing: bool,
+    pub(crate) pacing_store: Option<StoreHandle>,
+    pub(crate) pacing_store_url: Option<StoreUrl>,
+    pub(crate) max_concurrent_sessions: Option<usize>,
+    pub(crate) allow_insecure_http: bool,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) user_agent: Option<String>,
+    pub(crate) max_response_bytes: usize,
+    pub(crate) prefetch: bool,
+    pub(crate) paths: Vec<(String, String)>,
+    pub(crate) fields: Vec<(String, String)>,
+    pub(crate) classifiers: Vec<Arc<dyn RetryClassifier>>,
+    pub(crate) backoff_strategy: Option<Arc<dyn BackoffStrategy>>,
+    pub(crate) retry_budget: RetryBudget,
 }
 
 impl Default for ClientBuilder {
@@ -156,6 +159,7 @@ impl Default for ClientBuilder {
             surfaces: Vec::new(),
             base_url: None,
             api_key: None,
+            refused: None,
             max_retries: DEFAULT_MAX_RETRIES,
             timeout: Some(DEFAULT_TIMEOUT),
             connect_timeout: Duration::from_secs(10),
@@ -221,69 +225,64 @@ impl ClientBuilder {
     /// assert_eq!(client.rate_limit_for("/v1/things"), Some(RateLimit::per_minute(500)));
     /// # Ok::<(), surefoot::Error>(())
     /// ```
-    pub fn surface(mut self, prefix: impl Into<String>, limit: Option<RateLimit>) -> Self {
-        self.surfaces.push((prefix.into(), limit));
-        self
+    pub fn surface(self, prefix: impl Into<String>, limit: Option<RateLimit>) -> Self {
+        self.with_option(
+            "surfaces",
+            OptionValue::Map(vec![(prefix.into(), limit.into())]),
+        )
     }
     /// The API's base URL, e.g. `https://api.example.com` (a path prefix is kept).
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
-        self
+    pub fn base_url(self, url: impl Into<String>) -> Self {
+        self.with_option("base_url", url.into())
     }
     /// The API key, sent only as `Authorization: Bearer <key>`.
-    pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.api_key = Some(ApiKey::new(key));
-        self
+    pub fn api_key(self, key: impl Into<String>) -> Self {
+        self.with_option("api_key", key.into())
     }
     /// Retries after the first attempt (default 3; 0 disables retries, and with them the
     /// outage hold: such a client fails fast instead of waiting for a host to recover).
-    pub fn max_retries(mut self, n: u32) -> Self {
-        self.max_retries = n;
-        self
+    pub fn max_retries(self, n: u32) -> Self {
+        self.with_option("max_retries", n)
     }
-    /// Timeout of one attempt, from sending to the end of the body (default 60 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
+    /// Timeout of one attempt, from sending to the end of the body (default 60 s; more
+    /// than 0, at most 365 days).
+    pub fn timeout(self, timeout: Duration) -> Self {
+        self.with_option("timeout", timeout)
     }
     /// No per-attempt timeout (the deadline, if any, still applies).
-    pub fn no_timeout(mut self) -> Self {
-        self.timeout = None;
-        self
+    pub fn no_timeout(self) -> Self {
+        self.with_option("timeout", OptionValue::None)
     }
-    /// Timeout of establishing one connection (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
+    /// Timeout of establishing one connection (default 10 s; more than 0, at most 365
+    /// days; there is no "none").
+    pub fn connect_timeout(self, timeout: Duration) -> Self {
+        self.with_option("connect_timeout", timeout)
     }
-    /// One total deadline for a call: every attempt, backoff and pacing wait together.
-    pub fn deadline(mut self, deadline: Duration) -> Self {
-        self.deadline = Some(deadline);
-        self
+    /// One total deadline for a call: every attempt, backoff and pacing wait together
+    /// (default none; more than 0, at most 365 days).
+    pub fn deadline(self, deadline: Duration) -> Self {
+        self.with_option("deadline", deadline)
     }
     /// The longest single wait the client accepts (default 60 s). A server asking for more
     /// (say a daily cap's `Retry-After` of hours) fails the call at once, with
-    /// [`Error::retry_after`] set.
-    pub fn max_retry_wait(mut self, wait: Duration) -> Self {
-        self.max_retry_wait = wait;
-        self
+    /// [`Error::retry_after`] set. 0 makes every wait fail at once; at most 365 days.
+    pub fn max_retry_wait(self, wait: Duration) -> Self {
+        self.with_option("max_retry_wait", wait)
     }
     /// The backoff between retries when the server gives no `Retry-After`:
-    /// `min(cap, base · 2^n)` scaled by a random factor in [0.5, 1]. Default 1 s and 20 s.
-    pub fn backoff(mut self, base: Duration, cap: Duration) -> Self {
-        self.backoff = Some((base, cap));
-        self
+    /// `min(cap, base · 2^n)` scaled by a random factor in [0.5, 1]. Default 1 s and 20 s;
+    /// both more than 0 and at most 365 days, the base not above the cap.
+    pub fn backoff(self, base: Duration, cap: Duration) -> Self {
+        self.with_option("backoff", OptionValue::List(vec![base.into(), cap.into()]))
     }
     /// The key's rate limit on the main surface. Default: the API's documented limits
     /// (Specala) or learning from the server's 429s.
-    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
-        self.rate_limit = Some(limit);
-        self
+    pub fn rate_limit(self, limit: RateLimit) -> Self {
+        self.with_option("rate_limit", limit)
     }
     /// Turns client-side pacing off entirely (429s are still retried).
-    pub fn disable_pacing(mut self) -> Self {
-        self.pacing = false;
-        self
+    pub fn disable_pacing(self) -> Self {
+        self.with_option("pacing", false)
     }
     /// Keeps this client's pacing state in `store` instead of the process's in-memory one:
     /// every client, process and host using the same store and key then paces together.
@@ -325,41 +324,36 @@ impl ClientBuilder {
     /// assert!(!e.message().contains("hunter2"));
     /// # Ok::<(), surefoot::Error>(())
     /// ```
-    pub fn pacing_store_url(mut self, url: impl Into<String>) -> Self {
-        self.pacing_store_url = Some(StoreUrl(url.into()));
-        self
+    pub fn pacing_store_url(self, url: impl Into<String>) -> Self {
+        self.with_option("pacing_store", url.into())
     }
     /// Caps the concurrent realtime sessions this key may hold (PyAI); extra `open` calls
-    /// wait for a slot instead of failing.
-    pub fn max_concurrent_sessions(mut self, n: usize) -> Self {
-        self.max_concurrent_sessions = Some(n);
-        self
+    /// wait for a slot instead of failing. Default: no cap; 0 is refused (an SDK that
+    /// could never open a session is a mistake, not a setting).
+    pub fn max_concurrent_sessions(self, n: usize) -> Self {
+        self.with_option("max_concurrent_sessions", n)
     }
     /// Allows plain `http://` to hosts other than loopback (off by default).
-    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-        self.allow_insecure_http = allow;
-        self
+    pub fn allow_insecure_http(self, allow: bool) -> Self {
+        self.with_option("allow_insecure_http", allow)
     }
     /// A header sent with every request.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push((name.into(), value.into()));
-        self
+    pub fn header(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        let value = OptionValue::Text(value.into());
+        self.with_option("headers", OptionValue::Map(vec![(name.into(), value)]))
     }
-    /// The `User-Agent` (default `surefoot/<version>`).
-    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
-        self.user_agent = Some(ua.into());
-        self
+    /// The `User-Agent` (default `surefoot/<version>`; an empty or blank one is refused).
+    pub fn user_agent(self, ua: impl Into<String>) -> Self {
+        self.with_option("user_agent", ua.into())
     }
     /// The largest response body kept in memory (default 64 MiB); larger answers fail with
-    /// code `response_too_large`.
-    pub fn max_response_bytes(mut self, n: usize) -> Self {
-        self.max_response_bytes = n;
-        self
+    /// code `response_too_large`. 0 is refused.
+    pub fn max_response_bytes(self, n: usize) -> Self {
+        self.with_option("max_response_bytes", n)
     }
     /// Fetch the next page of a list while the caller consumes the current one.
-    pub fn prefetch(mut self, prefetch: bool) -> Self {
-        self.prefetch = prefetch;
-        self
+    pub fn prefetch(self, prefetch: bool) -> Self {
+        self.with_option("prefetch", prefetch)
     }
     /// Adds a retry classifier that speaks before the built-in ones (see
     /// [`crate::retry::classify`]); classifiers added later speak before those added
@@ -446,9 +440,9 @@ impl ClientBuilder {
     /// assert_eq!(e.message(), "path for pyai.job must contain {id} once (got \"/v2/audio/jobs\")");
     /// # Ok::<(), surefoot::Error>(())
     /// ```
-    pub fn path(mut self, endpoint: impl Into<String>, template: impl Into<String>) -> Self {
-        self.paths.push((endpoint.into(), template.into()));
-        self
+    pub fn path(self, endpoint: impl Into<String>, template: impl Into<String>) -> Self {
+        let template = OptionValue::Text(template.into());
+        self.with_option("paths", OptionValue::Map(vec![(endpoint.into(), template)]))
     }
 
     /// Says the server calls the member surefoot reads as `field` (see
@@ -472,9 +466,9 @@ impl ClientBuilder {
     /// assert!(e.message().starts_with("unknown field \"createdAt\""));
     /// # Ok::<(), surefoot::Error>(())
     /// ```
-    pub fn field(mut self, field: impl Into<String>, server_name: impl Into<String>) -> Self {
-        self.fields.push((field.into(), server_name.into()));
-        self
+    pub fn field(self, field: impl Into<String>, server_name: impl Into<String>) -> Self {
+        let name = OptionValue::Text(server_name.into());
+        self.with_option("fields", OptionValue::Map(vec![(field.into(), name)]))
     }
 
     /// Checks every setting and builds the client. Nothing is sent.
@@ -483,6 +477,9 @@ impl ClientBuilder {
     /// non-loopback host, a key that is empty or has whitespace or control characters, a key
     /// inside the URL, a malformed header.
     pub fn build(self) -> Result<Client> {
+        if let Some(e) = &self.refused {
+            return Err(e.clone());
+        }
         let mut profile = self.profile.clone().unwrap_or_else(|| self.api.profile());
         for (prefix, limit) in &self.surfaces {
             profile = profile.with_surface(prefix, *limit)?;
@@ -492,11 +489,7 @@ impl ClientBuilder {
             (None, Some(d)) => d.to_string(),
             (None, None) => return Err(Error::invalid_request("base URL is required")),
         };
-        let api_key = match &self.api_key {
-            Some(Ok(key)) => Some(key.clone()),
-            Some(Err(e)) => return Err(e.clone()),
-            None => None,
-        };
+        let api_key = self.api_key.clone();
         if let (None, Some(var)) = (&api_key, profile.key_env()) {
             return Err(Error::invalid_request(format!(
                 "API key is missing: pass one or set {var}"
@@ -504,17 +497,6 @@ impl ClientBuilder {
         }
         let base_url = security::validate_base_url(&raw_url, self.allow_insecure_http)?;
         security::check_url_has_no_key(&base_url, api_key.as_ref().map(ApiKey::expose))?;
-        if self.max_response_bytes == 0 {
-            return Err(Error::invalid_request(
-                "max_response_bytes must be at least 1",
-            ));
-        }
-        if self.timeout == Some(Duration::ZERO) {
-            return Err(Error::invalid_request("timeout must be greater than zero"));
-        }
-        if self.deadline == Some(Duration::ZERO) {
-            return Err(Error::invalid_request("deadline must be greater than zero"));
-        }
 
         let paths = crate::endpoints::Paths::new(&self.paths)?;
         let fields = crate::fields::FieldNames::new(&self.fields)?;
@@ -540,12 +522,8 @@ impl ClientBuilder {
             max_retry_wait: self.max_retry_wait,
             ..RetryPolicy::default()
         };
+        // Checked by the `backoff` rule (crate::options).
         if let Some((base, cap)) = self.backoff {
-            if base.is_zero() || cap < base {
-                return Err(Error::invalid_request(
-                    "backoff base must be greater than zero and not above the cap",
-                ));
-            }
             policy.base = base;
             policy.cap = cap;
         }

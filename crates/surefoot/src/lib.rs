@@ -71,6 +71,7 @@ pub mod fields;
 pub mod headers;
 pub mod metrics;
 pub mod model;
+pub mod options;
 pub mod pacing;
 pub mod pagination;
 pub mod profile;

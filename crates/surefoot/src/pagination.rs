@@ -56,7 +56,8 @@ struct Config {
     client: Client,
     path: String,
     query: Vec<(String, String)>,
-    limit: Option<u32>,
+    /// As given (a binding's negative or huge value included), checked on the first poll.
+    limit: Option<i64>,
     prefetch: bool,
     start_cursor: Option<String>,
 }
@@ -89,6 +90,24 @@ where
     /// Page size, 1–100 (the server's default when unset). Out of range fails on the first
     /// poll with an `invalid_request` error, before anything is sent.
     pub fn limit(mut self, limit: u32) -> Self {
+        self.config_mut().limit = Some(i64::from(limit));
+        self
+    }
+
+    /// [`limit`](Paginate::limit) for a page size as C and Python give it: a negative or
+    /// huge one fails on the first poll with the same `invalid_request` message as any
+    /// other out of the profile's range.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use futures::StreamExt;
+    /// let client = surefoot::Client::builder().base_url("http://127.0.0.1:9").build().unwrap();
+    /// let mut walk = client.paginate::<serde_json::Value>("/v1/things").limit_i64(-5);
+    /// let e = walk.next().await.unwrap().unwrap_err();
+    /// assert_eq!(e.message(), "limit must be between 1 and 100 (got -5)");
+    /// # }
+    /// ```
+    pub fn limit_i64(mut self, limit: i64) -> Self {
         self.config_mut().limit = Some(limit);
         self
     }
@@ -170,7 +189,7 @@ where
     if let Some(limit) = config.limit {
         // The range is the API profile's (1–100 for Specala, PyAI and the generic client).
         let range = config.client.inner.profile.list_limit();
-        if !range.contains(&limit) {
+        if !u32::try_from(limit).is_ok_and(|l| range.contains(&l)) {
             let err = Error::invalid_request(format!(
                 "limit must be between {} and {} (got {limit})",
                 range.start(),

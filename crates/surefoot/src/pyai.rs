@@ -196,15 +196,10 @@ impl Client {
 
     /// A client whose key comes from `PYAI_API_KEY` (and base URL from `PYAI_BASE_URL` when
     /// set).
+    /// Read by [`ClientBuilder::from_env`], as C and Python do (unset, empty or blank
+    /// variables count as not set).
     pub fn from_env() -> Result<Client> {
-        let mut b = Client::builder();
-        if let Ok(key) = std::env::var("PYAI_API_KEY") {
-            b = b.api_key(key);
-        }
-        if let Ok(url) = std::env::var("PYAI_BASE_URL") {
-            b = b.base_url(url);
-        }
-        b.build_pyai()
+        Client::builder().from_env().build_pyai()
     }
 
     /// A builder preset for PyAI; finish with [`ClientBuilder::build_pyai`].

@@ -363,9 +363,10 @@ impl ApiKey {
     /// assert!(surefoot::security::ApiKey::new("").is_err());
     /// ```
     pub fn new(key: impl Into<String>) -> Result<Self, Error> {
-        let key = key.into();
-        validate_api_key(&key)?;
-        Ok(ApiKey(key))
+        // Wrapped first, so a refused key is zeroed on drop like an accepted one.
+        let key = ApiKey(key.into());
+        validate_api_key(&key.0)?;
+        Ok(key)
     }
 
     /// The key in clear, for building the `Authorization` header only.

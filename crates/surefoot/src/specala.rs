@@ -425,15 +425,10 @@ impl Client {
 
     /// A client whose key comes from `SPECALA_API_KEY` (and base URL from `SPECALA_BASE_URL`
     /// when set).
+    /// Read by [`ClientBuilder::from_env`], as C and Python do (unset, empty or blank
+    /// variables count as not set).
     pub fn from_env() -> Result<Client> {
-        let mut b = Client::builder();
-        if let Ok(key) = std::env::var("SPECALA_API_KEY") {
-            b = b.api_key(key);
-        }
-        if let Ok(url) = std::env::var("SPECALA_BASE_URL") {
-            b = b.base_url(url);
-        }
-        b.build_specala()
+        Client::builder().from_env().build_specala()
     }
 
     /// A builder preset for Specala; finish with [`ClientBuilder::build_specala`].
