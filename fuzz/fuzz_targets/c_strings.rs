@@ -1,0 +1,8 @@
+#![no_main]
+// The C library (bindings/c), named `c` for the target's body.
+extern crate surefoot_c as c;
+
+#[path = "../src/c_strings.rs"]
+mod body;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| body::c_strings(data));
