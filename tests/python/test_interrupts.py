@@ -117,7 +117,7 @@ def _held(emu: Emulator, client: Any) -> threading.Thread:
     return thread
 
 
-HOLD = {"max_retries": 0, "backoff": (0.01, 0.01), "max_retry_wait": 30.0, "deadline": 30.0}
+HOLD: Dict[str, Any] = {"max_retries": 0, "backoff": (0.01, 0.01), "max_retry_wait": 30.0, "deadline": 30.0}
 
 
 def test_sigint_during_a_pacing_wait(pyai_emu: Emulator) -> None:

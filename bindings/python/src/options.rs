@@ -75,7 +75,8 @@ impl Core {
         if let Some(options) = options {
             for (name, value) in options.iter() {
                 let name: String = name.extract()?;
-                builder = apply(py, builder, &name, &value)?;
+                builder =
+                    apply(py, builder, &name, &value).map_err(|e| out_of_range(py, &name, e))?;
             }
         }
         let client = builder.clone().build().map_err(|e| to_pyerr(py, e))?;
@@ -129,6 +130,29 @@ impl Core {
             self.base_url,
             if closed { ", closed=True" } else { "" }
         )
+    }
+}
+
+/// A value of the right type that cannot be taken — an integer out of range (`-1` or
+/// `2**64` retries: `OverflowError`), a string that is not valid Unicode (a lone surrogate:
+/// `UnicodeEncodeError`) — is an `InvalidRequestError` naming the option, like every other
+/// refused setting; a value of the wrong type stays a `TypeError`.
+fn out_of_range(py: Python<'_>, name: &str, e: PyErr) -> PyErr {
+    use pyo3::exceptions::{PyOverflowError, PyUnicodeError};
+    if e.is_instance_of::<PyOverflowError>(py) || e.is_instance_of::<PyUnicodeError>(py) {
+        invalid(py, format!("{name}: {}", e.value(py)))
+    } else {
+        e
+    }
+}
+
+/// The error of a mapping option that could not be read: a `TypeError` with `message`,
+/// unless a string in it was not valid Unicode (then [`out_of_range`] names the option).
+fn keep_unicode_error(py: Python<'_>, e: PyErr, message: &str) -> PyErr {
+    if e.is_instance_of::<pyo3::exceptions::PyUnicodeError>(py) {
+        e
+    } else {
+        PyTypeError::new_err(message.to_string())
     }
 }
 
@@ -186,8 +210,8 @@ fn apply(
             let pairs: Vec<(String, String)> = value
                 .call_method0("items")
                 .and_then(|items| items.try_iter()?.map(|kv| kv?.extract()).collect())
-                .map_err(|_| {
-                    PyTypeError::new_err("paths must be a mapping of endpoint name to path")
+                .map_err(|e| {
+                    keep_unicode_error(py, e, "paths must be a mapping of endpoint name to path")
                 })?;
             pairs.into_iter().fold(b, |b, (k, v)| b.path(k, v))
         }
@@ -196,8 +220,8 @@ fn apply(
             let pairs: Vec<(String, Bound<'_, PyAny>)> = value
                 .call_method0("items")
                 .and_then(|items| items.try_iter()?.map(|kv| kv?.extract()).collect())
-                .map_err(|_| {
-                    PyTypeError::new_err(
+                .map_err(|e| {
+                    keep_unicode_error(py, e,
                         "surfaces must be a mapping of path prefix to a rate limit (\"500/min\", a RateLimit, or None)",
                     )
                 })?;
@@ -212,8 +236,10 @@ fn apply(
             let pairs: Vec<(String, String)> = value
                 .call_method0("items")
                 .and_then(|items| items.try_iter()?.map(|kv| kv?.extract()).collect())
-                .map_err(|_| {
-                    PyTypeError::new_err(
+                .map_err(|e| {
+                    keep_unicode_error(
+                        py,
+                        e,
                         "fields must be a mapping of field name to the server's name",
                     )
                 })?;
