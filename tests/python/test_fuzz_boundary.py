@@ -240,6 +240,30 @@ def test_any_server_answer_gives_a_result_or_a_surefoot_error(pyai: Emulator, an
         client.reset_pacing()
 
 
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"max_retries": -1},
+        {"max_retries": 2**64},
+        {"max_response_bytes": -1},
+        {"max_concurrent_sessions": -1},
+        {"user_agent": "\ud800"},
+        {"rate_limit": "20/s\ud800"},
+        {"pacing_store": "\udfff"},
+        {"paths": {"pyai.job": "/v1/\ud800/{id}"}},
+        {"fields": {"created_at": "\ud800"}},
+        {"surfaces": {"/v1/\ud800": "20/s"}},
+    ],
+    ids=lambda o: next(iter(o)),
+)
+def test_regression_options_out_of_range_are_invalid_request_errors(options: Dict[str, Any]) -> None:
+    """Found by the constructor test above: these raised OverflowError or
+    UnicodeEncodeError (or a TypeError saying the mapping was not one)."""
+    name = next(iter(options))
+    with pytest.raises(surefoot.InvalidRequestError, match=name):
+        surefoot.Client("http://127.0.0.1:1", PYAI_KEY, **options)
+
+
 @pytest.mark.xfail(strict=True, reason="not yet: pyo3 converts these arguments before surefoot sees them")
 @pytest.mark.parametrize(
     "call",
