@@ -7,7 +7,7 @@
 //!
 //! Included (with `#[path]`) by the cargo-fuzz binary `fuzz_targets/c_strings.rs` and by
 //! the stable corpus replay `bindings/c/tests/fuzz_corpus.rs`; each includer names the C
-//! library `c` at its crate root (`extern crate ... as c`). Requests go to a real loopback
+//! library `c` and the core `sf_core` at its crate root (`extern crate ... as c`). Requests go to a real loopback
 //! server started here once (it answers every request with one JSON document that suits
 //! every typed call), never to a host named by the input: the client built from the
 //! fuzzed base URL and pacing store is only constructed, and the one that sends uses the
@@ -20,7 +20,7 @@ use std::net::TcpListener;
 use std::ptr::{null, null_mut};
 use std::sync::OnceLock;
 
-use super::c;
+use super::{c, sf_core};
 use c::sf_result;
 
 /// A fixed, well-formed key: the second client falls back to it when the input's key is
@@ -106,9 +106,51 @@ fn text(p: *const c_char) -> String {
     unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
 }
 
+/// The key a call was given, and what its error messages may show that could hold the
+/// same text for another reason: the call's other string arguments (an unknown field or
+/// endpoint name is echoed) and the library's public vocabulary (the lists of endpoint and
+/// field names an error names).
+struct Key {
+    text: String,
+    others: Vec<String>,
+}
+
+impl Key {
+    fn new(text: &str, a: &Args) -> Key {
+        let mut others: Vec<String> =
+            a.0.iter()
+                .map(|s| s.to_string_lossy().into_owned())
+                .filter(|s| !s.is_empty() && s != text)
+                .chain(
+                    sf_core::endpoints::ENDPOINTS
+                        .iter()
+                        .map(|(n, _)| n.to_string()),
+                )
+                .chain(sf_core::fields::FIELDS.iter().map(|n| n.to_string()))
+                .collect();
+        others.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        Key {
+            text: text.to_string(),
+            others,
+        }
+    }
+
+    /// Whether `message` shows the key (a key shorter than 8 characters is not checked).
+    fn shown_in(&self, message: &str) -> bool {
+        if self.text.trim().len() < 8 {
+            return false;
+        }
+        let mut rest = message.to_string();
+        for other in &self.others {
+            rest = rest.replace(other.as_str(), "");
+        }
+        rest.contains(&self.text)
+    }
+}
+
 /// Checks one result: never a panic; an error has a code and a message without the key;
 /// frees the error.
-fn checked(r: sf_result, err: *mut c::sf_error, key: &str) -> sf_result {
+fn checked(r: sf_result, err: *mut c::sf_error, key: &Key) -> sf_result {
     assert_ne!(r, sf_result::SF_PANIC, "a panic at the C boundary");
     if r == sf_result::SF_OK || r == sf_result::SF_DONE {
         return r;
@@ -117,9 +159,10 @@ fn checked(r: sf_result, err: *mut c::sf_error, key: &str) -> sf_result {
         unsafe {
             assert!(!text(c::sf_error_code(err)).is_empty(), "an empty code");
             let message = text(c::sf_error_message(err));
-            if key.trim().len() >= 8 {
-                assert!(!message.contains(key), "the key in an error message");
-            }
+            assert!(
+                !key.shown_in(&message),
+                "the key in an error message: {message}"
+            );
             c::sf_error_free(err);
         }
     }
@@ -146,7 +189,7 @@ unsafe fn configure(opts: *mut c::sf_client_options, a: &Args, key: &CString) {
 }
 
 /// Builds a client from `opts`; `None` when refused (the refusal checked).
-unsafe fn build(opts: *mut c::sf_client_options, key: &str) -> Option<*mut c::sf_client> {
+unsafe fn build(opts: *mut c::sf_client_options, key: &Key) -> Option<*mut c::sf_client> {
     let mut client = null_mut();
     let mut err = null_mut();
     let r = unsafe { c::sf_client_new(opts, &mut client, &mut err) };
@@ -164,26 +207,27 @@ pub fn c_strings(data: &[u8]) {
             .map(|s| CString::new(s).expect("no NUL"))
             .collect(),
     );
-    let key_text = a.get(1).to_string_lossy().into_owned();
+    let key = Key::new(&a.get(1).to_string_lossy(), &a);
+    let none = Key::new("", &a);
     unsafe {
         // 1. Everything the input names, the base URL and pacing store included: built only.
         let opts = c::sf_client_options_new();
         assert!(!opts.is_null());
         let api = u32::from(flags % 4); // 3 is not an API: refused
-        let _ = checked(c::sf_client_options_set_api(opts, api), null_mut(), "");
+        let _ = checked(c::sf_client_options_set_api(opts, api), null_mut(), &none);
         let _ = checked(
             c::sf_client_options_set_base_url(opts, a.ptr(0)),
             null_mut(),
-            "",
+            &none,
         );
         configure(opts, &a, a.get(1));
         let _ = checked(
             c::sf_client_options_set_pacing_store(opts, a.opt(10)),
             null_mut(),
-            "",
+            &none,
         );
         c::sf_client_options_set_allow_insecure_http(opts, flags & 0x10 != 0);
-        if let Some(client) = build(opts, &key_text) {
+        if let Some(client) = build(opts, &key) {
             c::sf_client_free(client);
         }
         c::sf_client_options_free(opts);
@@ -192,7 +236,7 @@ pub fn c_strings(data: &[u8]) {
         let base = CString::new(server()).expect("no NUL");
         let fallback = CString::new(FALLBACK_KEY).expect("no NUL");
         let mut client = None;
-        for key in [a.get(1), &fallback] {
+        for given in [a.get(1), &fallback] {
             let opts = c::sf_client_options_new();
             c::sf_client_options_set_api(opts, u32::from(flags % 3));
             c::sf_client_options_set_base_url(opts, base.as_ptr());
@@ -200,15 +244,17 @@ pub fn c_strings(data: &[u8]) {
             c::sf_client_options_set_max_retries(opts, 0);
             c::sf_client_options_set_deadline_ms(opts, 5_000);
             c::sf_client_options_set_pacing(opts, false);
-            configure(opts, &a, key);
-            client = build(opts, &key.to_string_lossy());
+            configure(opts, &a, given);
+            let used = Key::new(&given.to_string_lossy(), &a);
+            client = build(opts, &used).map(|c| (c, used));
             c::sf_client_options_free(opts);
             if client.is_some() {
                 break;
             }
         }
-        let Some(client) = client else { return };
-        let key = &key_text;
+        // Checked against the key the client holds.
+        let Some((client, key)) = client else { return };
+        let key = &key;
 
         let body = a.get(13).as_bytes();
         let mut resp = null_mut();

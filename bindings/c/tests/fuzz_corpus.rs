@@ -7,8 +7,9 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 
-// This crate's library (the C ABI), named `c` for the target's body.
+// This crate's library (the C ABI) and the core, named `c` and `sf_core` for the body.
 extern crate surefoot as c;
+extern crate surefoot_core as sf_core;
 
 #[path = "../../../fuzz/src/c_strings.rs"]
 mod body;
