@@ -117,10 +117,14 @@ struct Key {
 
 impl Key {
     fn new(text: &str, a: &Args) -> Key {
+        // Every argument but the key's own (index 1), even one equal to the key: a field
+        // name that happens to be the key is echoed as a field name.
         let mut others: Vec<String> =
             a.0.iter()
-                .map(|s| s.to_string_lossy().into_owned())
-                .filter(|s| !s.is_empty() && s != text)
+                .enumerate()
+                .filter(|(i, _)| *i != 1)
+                .map(|(_, s)| s.to_string_lossy().into_owned())
+                .filter(|s| !s.is_empty())
                 .chain(
                     sf_core::endpoints::ENDPOINTS
                         .iter()
