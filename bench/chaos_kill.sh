@@ -16,5 +16,5 @@ mkdir -p bench/out
 log=bench/out/chaos-kill.log
 CARGO_TARGET_DIR="${BENCH_TARGET:-$PWD/bench/target}" nice "${CARGO:-cargo}" test --release \
     -p surefoot-cli --test kill -- --nocapture --test-threads 1 | tee "$log"
-sed -n 's/^kill-summary //p' "$log" > bench/out/chaos-kill.jsonl
+sed -n 's/.*kill-summary //p' "$log" > bench/out/chaos-kill.jsonl
 echo "chaos-kill: $(wc -l < bench/out/chaos-kill.jsonl) runs measured, bench/out/chaos-kill.jsonl"
