@@ -21,9 +21,9 @@ BENCH_TARGET := $(CURDIR)/bench/target
 BENCH_PEERS  := "maturin>=1.9.4,<2" requests urllib3 httpx tenacity aiohttp matplotlib
 BENCH_CC     ?= cc
 
-.PHONY: bench bench-quick bench-report bench-build bench-many bench-many-build
+.PHONY: bench bench-quick bench-report bench-build bench-many bench-many-build chaos-kill
 
-bench: bench-build bench-many-build
+bench: bench-build bench-many-build chaos-kill
 	$(BENCH_PY) bench/run.py
 	$(BENCH_PY) bench/many.py
 	$(BENCH_PY) bench/report.py
@@ -79,3 +79,10 @@ bench-build:
 	$(BENCH_CC) -O2 -std=c11 -Wall -Wextra -Werror -Iinclude bench/c/bench_c.c \
 		-o $(BENCH_TARGET)/bench_c $(BENCH_TARGET)/release/libsurefoot.a \
 		$$(curl-config --libs) -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+
+# Killed at any moment, full size (bench/chaos_kill.sh): `surefoot pyai submit` of 2,000
+# lines and `surefoot specala export` of 2,000 documents, each SIGKILLed at 20 random
+# points and re-run; the invariants are asserted, the measurements land in
+# bench/out/chaos-kill.jsonl. `make test` runs the same tests at 200 and 4.
+chaos-kill:
+	CARGO="$(CARGO)" BENCH_TARGET="$(BENCH_TARGET)" bench/chaos_kill.sh

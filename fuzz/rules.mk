@@ -11,7 +11,8 @@
 # input into the corpus so `make test` keeps checking it.
 
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= error_body retry_after rate_limit_headers rate_limit_str key_and_url
+FUZZ_TARGETS ?= error_body retry_after rate_limit_headers rate_limit_str key_and_url list_page \
+	c_strings
 
 .PHONY: fuzz fuzz-tools
 

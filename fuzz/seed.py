@@ -68,6 +68,26 @@ for headers in [
     [("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "1h2m3.5s")],
     [("ratelimit-policy", "0;w=0"), ("ratelimit-limit", "1e400")],
     [("ratelimit", "r=0;t=99999999999999999999")],
+    # IETF structured fields (draft-ietf-httpapi-ratelimit-headers): several policies,
+    # partition keys, quoted names with escapes, inner lists, parameters of every type.
+    [("ratelimit-policy", '"burst";q=100;w=60,"daily";q=1000;w=86400'),
+     ("ratelimit", '"burst";r=0;t=30,"daily";r=500;t=3600')],
+    [("ratelimit-policy", '"p";q=10;w=1;pk=:cHJvamVjdDEyMw==:'), ("ratelimit", '"p";r=0;t=1;pk=:cHJvamVjdDEyMw==:')],
+    [("ratelimit-policy", '"a\\"b";q=5;w=2'), ("ratelimit", '"a\\"b";r=0;t=2')],
+    [("ratelimit-policy", '("a" "b");q=5'), ("ratelimit", '("a");r=?0;t=?1')],
+    [("ratelimit-policy", '"q";q=-1;w=-60'), ("ratelimit", '"q";r=-1;t=-5')],
+    [("ratelimit-policy", '"q";q=0;w=0'), ("ratelimit", '"q";r=0;t=0')],
+    [("ratelimit-policy", '"q";q=4294967296;w=1e308'), ("ratelimit", '"q";r=18446744073709551616;t=inf')],
+    [("ratelimit-policy", '"q";q=10.5;w=0.001'), ("ratelimit", '"q";r=1.5;t=0.0001')],
+    [("ratelimit-policy", '"q";Q=10;W=1'), ("ratelimit", '"q";R=0;T=1')],
+    [("ratelimit-policy", '"q";q="10";w="60"'), ("ratelimit", '"q";r="0";t="nan"')],
+    [("ratelimit-policy", ';;;,,,=;=='), ("ratelimit", '=,=;r;t')],
+    [("ratelimit-policy", '"q";q=10;w=60;qu="requests";comment="x"'), ("ratelimit", '"q";r=0;t=5')],
+    [("ratelimit", "limit=10, remaining=0, reset=5")],
+    [("ratelimit-limit", "10"), ("ratelimit-remaining", "0"), ("ratelimit-reset", "5")],
+    [("ratelimit-limit", "10, 10;window=1, 50;window=60"), ("ratelimit-remaining", "0")],
+    [("x-ratelimit-policy", '"x";q=3;w=1')],
+    [("ratelimit-policy", '"a";q=1;w=1'), ("ratelimit-policy", '"b";q=2;w=2')],
 ]:
     write("rate_limit_headers", head(headers) + b"\n")
 
@@ -77,3 +97,69 @@ for f in ["security-keys.json", "security-urls.json"]:
         key = inp.get("key", "sk-fake-0123456789abcdef")
         url = inp.get("url", "https://api.example.com")
         write("key_and_url", bytes([min(len(key), 255)]) + key.encode() + url.encode())
+
+# List pages in every shape a server may send: the brief's envelope, the minimal form
+# (`object`, `has_more`, no `next_cursor` on the last page), wrong types, nesting, ids as
+# numbers, empty cursors, not an object.
+for page in [
+    {"data": [{"id": "a"}, {"id": "b"}], "next_cursor": "c1"},
+    {"data": [{"id": "a"}], "next_cursor": None},
+    {"data": [{"id": "a"}]},
+    {"object": "list", "data": [{"id": "job_1", "status": "queued"}], "has_more": True, "next_cursor": "c2"},
+    {"object": "list", "data": [{"id": "job_1", "status": "done"}], "has_more": False},
+    {"data": [], "has_more": True},
+    {"data": [], "next_cursor": ""},
+    {"data": [{"id": 7}, {"id": 1.5}, {"id": -0}, {"id": 1e300}], "next_cursor": "x"},
+    {"data": [{"id": ""}, {"id": None}, {"title": "no id"}]},
+    {"data": [1, "two", None, True, [], {}]},
+    {"data": {"id": "a"}},
+    {"data": None},
+    {"items": [{"id": "a"}], "next": "c"},
+    {"data": [{"id": "a"}], "next_cursor": 5},
+    {"data": [{"id": "a"}], "next_cursor": ["c"]},
+    {"data": [{"id": "a"}], "next_cursor": {"cursor": "c"}},
+    {"data": [{"id": "a"}], "next_cursor": True},
+    {"data": [{"id": "a"}], "next_cursor": "\u0000\n\r"},
+    {"data": [{"id": "t", "title": None, "language": 3, "duration_seconds": "12", "created_at": "2026-13-40T99:99:99Z", "text": {}}]},
+    {"data": [{"id": "t", "created_at": 1e20}, {"id": "u", "created_at": -1}, {"id": "v", "created_at": "1790000000.5"}]},
+    {"data": [{"id": "j", "status": ["queued"], "audio_url": 1, "metadata": "m", "created_at": 1790000000.123456789}]},
+    {"data": [{"id": "k", "name": "ci", "key": "sk-fake-0123456789abcdef", "created_at": None}]},
+    {"data": [{"id": "e", "content": "# hi", "format": "md"}, {"id": "f", "content": None}]},
+    {"data": [{"id": "a"}], "data_": [], "DATA": [], "next_cursor": "c", "has_more": "yes"},
+]:
+    write("list_page", json.dumps(page).encode())
+for raw in [b"", b"null", b"[]", b"[{\"id\": \"a\"}]", b"\"data\"", b"42", b"{",
+            b'{"data": [{"id": "a"}], "data": []}', b'{"data": [' + b'{"id": "x"},' * 50 + b'{"id": "y"}]}',
+            b'{"data": [[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]}', b'{"data": [{"id": "\xff"}]}']:
+    write("list_page", raw)
+
+# The C entry points' string arguments: a flags byte (API profile, insecure HTTP, page
+# limit), then NUL-separated strings in the order of fuzz/src/c_strings.rs: base URL, key,
+# surface prefix, endpoint, path template, field, server name, header name, header value,
+# user agent, pacing store URL, method, request path, body, idempotency key, audio URL,
+# language, metadata JSON, two export ids, export format, agent id.
+def c_args(flags: int, *strings: str) -> bytes:
+    return bytes([flags]) + b"\0".join(s.encode() for s in strings)
+
+for flags, args in [
+    (0x02, ["http://127.0.0.1:8080", "pyai_sk_full_0001", "/v1/transcription", "pyai.job", "/v2/jobs/{id}",
+            "created_at", "created", "x-trace", "1", "surefoot-fuzz/1", "memory", "GET", "/v1/transcription/jobs",
+            "", "idem-0001", "https://example.com/a.wav", "en", '{"batch": 7}', "t1", "t2", "md", "agent-1"]),
+    (0x01, ["https://api.specala.example", "spk_alpha_pro_0001", "/v1/keys", "specala.keys", "/v1/api-keys",
+            "data", "items", "accept", "application/json", "ua", "redis://127.0.0.1:1/0", "post", "/v1/things",
+            '{"a": 1}', "", "https://example.com/b.wav", "", "", "", "", "txt", ""]),
+    (0x10, ["http://api.pyai.com", "sk-fake-0123456789abcdef ", "", "", "", "", "", "Authorization", "Bearer x",
+            "", "", "", ""]),
+    (0x20, ["ftp://x", "sk-fake\nnewline", "*", "no.such.endpoint", "no-slash", "no_such_field", "x",
+            "bad header", "v\r\nx: y", "\x7f", "redis://", "GE T", "/v1/x?api_key=sk-fake-0123456789abcdef"]),
+    (0xff, ["http://[::1]:9", "sk-fake-0123456789abcdef", "/a", "pyai.job", "/v2/jobs", "id", "", "x", "y",
+            "", "rediss://user:sk-fake-0123456789abcdef@host/0", "DELETE", "http://other.example/x",
+            "not json", "key with space", "", "", "[1,2]", "", "", "html", "a\u00e9"]),
+    (0x43, ["", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""]),
+    (0x03, ["http://127.0.0.1:1", "sk-fake-0123456789abcdef", "/v1/", "pyai.jobs", "/v1/{id}/{id}", "next_cursor",
+            "next", "", "", "", "memory", "PATCH", "//evil.example/x", "", "\u00ff", "https://example.com/\u00e9.wav",
+            "en", "{", "../../etc", "%00", "md", "agent"]),
+]:
+    write("c_strings", c_args(flags, *args))
+write("c_strings", b"\x00" + b"\xff\xfe\x00" * 22)
+write("c_strings", b"\x02" + b"\x00" * 40)

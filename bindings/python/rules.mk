@@ -12,7 +12,10 @@
 PYTHON       ?= python3
 PY_VENV      ?= .venv-python
 PY_WHEELS    ?= target/python-wheels
-PY_TOOLS     ?= "maturin>=1.9.4,<2" "pytest>=7" "pytest-timeout>=2" "mypy>=1.10"
+# hypothesis: the fuzzed parsing boundary (tests/python/test_fuzz_boundary.py); gunicorn:
+# a client used before fork under `gunicorn --preload` (tests/python/test_fork.py).
+PY_TOOLS     ?= "maturin>=1.9.4,<2" "pytest>=7" "pytest-timeout>=2" "mypy>=1.10" "hypothesis>=6" \
+	"gunicorn>=21"
 
 # pyo3 builds the binding as an extension module (no libpython linked, so
 # `cargo build/test/clippy --workspace` work with any Python, even without libpython).

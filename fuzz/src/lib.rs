@@ -82,8 +82,9 @@ pub fn retry_after(data: &[u8]) {
     }
 }
 
-/// Rate-limit headers (`x-ratelimit-*`, IETF `RateLimit` / `RateLimit-Policy`) fed to a
-/// pacer: it never panics, and a pause it takes from them is at most a day.
+/// Rate-limit headers (`x-ratelimit-*`, IETF `RateLimit` / `RateLimit-Policy` structured
+/// fields) read as they are and fed to a pacer: nothing panics, a reset or window read is
+/// at most a day, and a pause the pacer takes from them is at most a day.
 pub fn rate_limit_headers(data: &[u8]) {
     use std::sync::{Arc, OnceLock};
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
@@ -94,6 +95,13 @@ pub fn rate_limit_headers(data: &[u8]) {
             .expect("a runtime")
     });
     let (headers, _) = headers_and_body(data);
+    let read = surefoot::headers::RateLimitHeaders::parse(&headers, now());
+    for d in [read.reset, read.window].into_iter().flatten() {
+        assert!(
+            d <= surefoot::retry::MAX_RETRY_AFTER,
+            "a window or reset of {d:?}"
+        );
+    }
     let pacer = surefoot::pacing::Pacer::new(
         "fuzz".into(),
         None,
@@ -161,6 +169,67 @@ pub fn key_and_url(data: &[u8]) {
                     assert!(!shown(&e).contains(key), "the key in a refusal");
                 }
             }
+        }
+    }
+}
+
+/// One list page as any server may send it (`data`, `next_cursor`, `has_more`, `object`,
+/// extra members, wrong types, not an object, not JSON), read as the generic client's
+/// `serde_json::Value` items and as each typed model (PyAI jobs, Specala transcriptions and
+/// keys). A page is either items plus a cursor that is never empty, one item per `data`
+/// element, or an `invalid_response` error keeping the status; the typed models' accessors
+/// never panic on what was accepted.
+pub fn list_page(data: &[u8]) {
+    use serde_json::Value;
+    use surefoot::pagination::parse_page;
+    let Ok(value) = serde_json::from_slice::<Value>(data) else {
+        return;
+    };
+    let expected = value.get("data").and_then(Value::as_array).map(Vec::len);
+    fn check<T>(r: &surefoot::Result<(Vec<T>, Option<String>)>, expected: Option<usize>) {
+        match r {
+            Ok((items, next)) => {
+                assert_eq!(Some(items.len()), expected, "items lost or invented");
+                assert!(next.as_deref() != Some(""), "an empty cursor kept");
+            }
+            Err(e) => {
+                assert_eq!(e.code(), "invalid_response", "{e}");
+                assert_eq!(e.status(), Some(200));
+                assert!(e.message().chars().count() < 2_000, "an unbounded message");
+            }
+        }
+    }
+    let raw = parse_page::<Value>(&value, 200, data);
+    check(&raw, expected);
+    let jobs = parse_page::<surefoot::pyai::Job>(&value, 200, data);
+    check(&jobs, expected);
+    for job in jobs.iter().flat_map(|(items, _)| items) {
+        assert!(!job.id().is_empty());
+        let _ = (
+            job.status(),
+            job.audio_url(),
+            job.language(),
+            job.metadata(),
+        );
+        let _ = (job.created_at(), job.created_at_raw(), format!("{job:?}"));
+    }
+    let transcriptions = parse_page::<surefoot::specala::Transcription>(&value, 200, data);
+    check(&transcriptions, expected);
+    for t in transcriptions.iter().flat_map(|(items, _)| items) {
+        assert!(!t.id().is_empty());
+        let _ = (t.title(), t.language(), t.duration_seconds(), t.text());
+        let _ = (t.created_at(), t.created_at_raw(), format!("{t:?}"));
+    }
+    let keys = parse_page::<surefoot::specala::KeyInfo>(&value, 200, data);
+    check(&keys, expected);
+    for k in keys.iter().flat_map(|(items, _)| items) {
+        let _ = (k.id(), k.name(), k.created_at(), format!("{k:?}"));
+    }
+    // An accepted page's items are the same ones whichever way they are read.
+    if let (Ok((raw, c1)), Ok((jobs, c2))) = (&raw, &jobs) {
+        assert_eq!(c1, c2);
+        for (r, j) in raw.iter().zip(jobs) {
+            assert_eq!(r, j.raw());
         }
     }
 }

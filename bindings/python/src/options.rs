@@ -101,7 +101,8 @@ impl Core {
         if let Some(options) = options {
             for (name, value) in options.iter() {
                 let name: String = name.extract()?;
-                set(&mut builder, &name, option_value(&value)?)?;
+                let value = option_value(&value).map_err(|e| not_unicode(py, &name, e))?;
+                set(&mut builder, &name, value)?;
             }
         }
         // The key and base URL not given come from the environment, as in Rust and C.
@@ -158,5 +159,16 @@ impl Core {
             self.base_url,
             if closed { ", closed=True" } else { "" }
         )
+    }
+}
+
+/// A string that is not valid Unicode (a lone surrogate: `UnicodeEncodeError`) is an
+/// `InvalidRequestError` naming the option, like every other refused setting; a value of a
+/// type no option takes stays a `TypeError`.
+fn not_unicode(py: Python<'_>, name: &str, e: PyErr) -> PyErr {
+    if e.is_instance_of::<pyo3::exceptions::PyUnicodeError>(py) {
+        invalid(py, format!("{name}: {}", e.value(py)))
+    } else {
+        e
     }
 }

@@ -264,14 +264,37 @@ async fn fetch_page<T: DeserializeOwned>(
     }
     let resp = req.send().await?;
     let value: Value = resp.json()?;
-    let bad = |what: &str| {
-        Error::decode(
-            format!("list response {what}"),
-            resp.status().as_u16(),
-            resp.bytes(),
-        )
-        .with_request_id(resp.request_id().map(str::to_string))
-    };
+    let (items, next_cursor) = parse_page(&value, resp.status().as_u16(), resp.bytes())
+        .map_err(|e| e.with_request_id(resp.request_id().map(str::to_string)))?;
+    Ok(Page {
+        items,
+        next_cursor,
+        request_id: resp.request_id().map(str::to_string),
+        attempts: resp.attempts(),
+    })
+}
+
+/// Reads one list page from the server's JSON (`body` is the raw answer, kept in an error):
+/// the items of its `data` array and its `next_cursor` (`None` when absent, `null` or empty;
+/// other envelope members such as `has_more` or `object` are ignored — the cursor alone
+/// decides whether another page follows). Anything else is an `invalid_response` error
+/// naming what is wrong. This is the parsing every walk uses, public so that it can be
+/// fuzzed (`fuzz/fuzz_targets/list_page.rs`).
+///
+/// ```
+/// use serde_json::{json, Value};
+/// let page = json!({"data": [{"id": "a"}], "next_cursor": "c1", "has_more": true});
+/// let (items, next) = surefoot::pagination::parse_page::<Value>(&page, 200, b"").unwrap();
+/// assert_eq!((items.len(), next.as_deref()), (1, Some("c1")));
+/// let err = surefoot::pagination::parse_page::<Value>(&json!({"items": []}), 200, b"").unwrap_err();
+/// assert_eq!(err.code(), "invalid_response");
+/// ```
+pub fn parse_page<T: DeserializeOwned>(
+    value: &Value,
+    status: u16,
+    body: &[u8],
+) -> Result<(Vec<T>, Option<String>)> {
+    let bad = |what: &str| Error::decode(format!("list response {what}"), status, body);
     let obj = value
         .as_object()
         .ok_or_else(|| bad("is not a JSON object"))?;
@@ -296,10 +319,5 @@ async fn fetch_page<T: DeserializeOwned>(
             })
         })
         .collect::<Result<Vec<T>>>()?;
-    Ok(Page {
-        items,
-        next_cursor,
-        request_id: resp.request_id().map(str::to_string),
-        attempts: resp.attempts(),
-    })
+    Ok((items, next_cursor))
 }

@@ -63,3 +63,8 @@ fn rate_limit_str() {
 fn key_and_url() {
     replay("key_and_url", targets::key_and_url);
 }
+
+#[test]
+fn list_page() {
+    replay("list_page", targets::list_page);
+}
