@@ -49,6 +49,8 @@ pub struct sf_client_options {
     paths: Vec<(String, String)>,
     fields: Vec<(String, String)>,
     surfaces: Vec<(String, Option<RateLimit>)>,
+    /// `(part, where)` hints of `sf_client_options_add_error_hint`.
+    error_hints: Vec<(String, String)>,
     user_agent: Option<String>,
     max_response_bytes: Option<usize>,
     prefetch: bool,
@@ -108,6 +110,15 @@ impl sf_client_options {
         }
         for (prefix, limit) in &self.surfaces {
             b = b.surface(prefix.clone(), *limit);
+        }
+        if !self.error_hints.is_empty() {
+            let shape = self
+                .error_hints
+                .iter()
+                .fold(surefoot::error::ErrorShape::new(), |s, (part, at)| {
+                    s.hint(part, at)
+                });
+            b = b.error_shape(shape);
         }
         if let Some(ua) = &self.user_agent {
             b = b.user_agent(ua.clone());
@@ -399,6 +410,34 @@ pub unsafe extern "C" fn sf_client_options_add_surface(
             Some(RateLimit::new(requests, Duration::from_millis(per_ms as u64)).burst(burst))
         };
         o.surfaces.push((prefix, limit));
+        Ok(())
+    })
+}
+
+/// Adds one error-shape hint: where this API's error bodies carry a part — `part` is
+/// `"code"`, `"message"` or `"request_id"` with a JSON Pointer into the body (e.g.
+/// `"/errors/0/reason"`; several hints of a part are tried in order), or
+/// `"request_id_header"` with a header name. The hints replace the profile's; the general
+/// decoding still fills in what they do not find. A bad part or pointer is reported by
+/// `sf_client_new`.
+///
+/// ```c
+/// sf_client_options_add_error_hint(opts, "code", "/errors/0/reason");
+/// sf_client_options_add_error_hint(opts, "message", "/errors/0/text");
+/// ```
+///
+/// # Safety
+/// `opts` is NULL or live options; `part` and `at` are NULL or NUL-terminated strings.
+#[no_mangle]
+pub unsafe extern "C" fn sf_client_options_add_error_hint(
+    opts: *mut sf_client_options,
+    part: *const c_char,
+    at: *const c_char,
+) -> sf_result {
+    set(opts, |o| {
+        let part = unsafe { arg_str(part, "part") }?.to_string();
+        let at = unsafe { arg_str(at, "at") }?.to_string();
+        o.error_hints.push((part, at));
         Ok(())
     })
 }

@@ -33,6 +33,7 @@ pub(crate) const OPTION_NAMES: &[&str] = &[
     "paths",
     "fields",
     "surfaces",
+    "error_shape",
 ];
 
 /// The built core client of one Python client object (and of its resources).
@@ -207,6 +208,24 @@ fn apply(
             }
             b
         }
+        "error_shape" if value.is_none() => b,
+        "error_shape" => {
+            let pairs: Vec<(String, Bound<'_, PyAny>)> = value
+                .call_method0("items")
+                .and_then(|items| items.try_iter()?.map(|kv| kv?.extract()).collect())
+                .map_err(|_| error_shape_type())?;
+            let mut shape = surefoot::error::ErrorShape::new();
+            for (part, at) in pairs {
+                let all: Vec<String> = match at.extract::<String>() {
+                    Ok(one) => vec![one],
+                    Err(_) => at.extract().map_err(|_| error_shape_type())?,
+                };
+                for at in all {
+                    shape = shape.hint(&part, &at);
+                }
+            }
+            b.error_shape(shape)
+        }
         "fields" if value.is_none() => b,
         "fields" => {
             let pairs: Vec<(String, String)> = value
@@ -226,4 +245,10 @@ fn apply(
             )))
         }
     })
+}
+
+fn error_shape_type() -> PyErr {
+    PyTypeError::new_err(
+        "error_shape must be a mapping of part (\"code\", \"message\", \"request_id\", \"request_id_header\") to a JSON Pointer or header name, or a list of them",
+    )
 }
