@@ -55,6 +55,8 @@
     X(renamed_fields)                                                                     \
     X(create_jobs_exactly_once)                                                           \
     X(create_jobs_stopped_then_resubmitted)                                               \
+    X(create_jobs_as_completed_with_progress)                                             \
+    X(error_hints_decode_a_third_apis_bodies)                                             \
     X(export_all_resumed)
 
 #define SF_DECLARE_TEST(name) void test_##name(void);

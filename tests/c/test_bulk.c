@@ -1,7 +1,7 @@
 /*
  * Bulk work through the C ABI: sf_pyai_create_jobs exactly once through dropped
  * connections and resets, and after a run stopped halfway (the emulator's job count is
- * the judge); sf_specala_export_all into a directory, resumed after an interruption
+ * the judge); sf_pyai_create_jobs_with delivering results as completed, with progress; sf_specala_export_all into a directory, resumed after an interruption
  * (every document once, complete, no temporaries).
  */
 #define _XOPEN_SOURCE 700
@@ -131,6 +131,74 @@ void test_create_jobs_stopped_then_resubmitted(void) {
     CHECK_INT(emu_stat(pyai_url(), "idempotent_replays"), 5);
     free(stopped);
     free(after);
+    sf_error_free(err);
+    sf_client_free(client);
+}
+
+/* What the progress callback of sf_pyai_create_jobs_with saw. */
+typedef struct {
+    seen_t seen;
+    size_t progress_calls;
+    int progress_monotonic; /* done + failed + not_done never went down */
+    sf_create_jobs_progress last;
+} run_t;
+
+static void on_run_result(void *user_data, size_t index, const sf_job *job, const sf_error *error,
+                          const char *idempotency_key) {
+    on_result(&((run_t *)user_data)->seen, index, job, error, idempotency_key);
+}
+
+static void on_jobs_progress(void *user_data, const sf_create_jobs_progress *p) {
+    run_t *run = (run_t *)user_data;
+    size_t before = run->last.done + run->last.failed + run->last.not_done;
+    if (p->done + p->failed + p->not_done < before) run->progress_monotonic = 0;
+    run->progress_calls++;
+    run->last = *p;
+}
+
+void test_create_jobs_as_completed_with_progress(void) {
+    sf_client *client = sf_t_client(SF_API_PYAI, PYAI_FULL, 3, -1);
+    sf_job_params items[N_JOBS];
+    char urls[N_JOBS][64];
+    sf_error *err = NULL;
+    run_t *run = calloc(1, sizeof *run), *ordered = calloc(1, sizeof *ordered);
+    sf_create_jobs_options o;
+    make_items(items, urls, "completed", 0);
+    run->seen.in_order = ordered->seen.in_order = 1;
+    run->progress_monotonic = ordered->progress_monotonic = 1;
+    emu_reset(pyai_url());
+    /* The first creation to arrive is held 600 ms: as completed, later items overtake it. */
+    emu_fault(pyai_url(), "{\"route\": \"POST " JOBS "\", \"count\": 1, \"action\": {\"kind\": \"delay\", \"ms\": 600}}");
+    emu_fault(pyai_url(), "{\"route\": \"POST " JOBS "\", \"count\": 2, \"action\": {\"kind\": \"drop_after_processing\"}}");
+    memset(&o, 0, sizeof o);
+    o.concurrency = 4;
+    o.as_completed = true;
+    o.progress = on_jobs_progress;
+    CHECK_RESULT(sf_pyai_create_jobs_with(client, items, N_JOBS, &o, on_run_result, run, &err), SF_OK, err);
+    CHECK(all_done(&run->seen));
+    CHECK(!run->seen.in_order);
+    CHECK_INT(run->seen.results, N_JOBS);
+    CHECK_INT(emu_stat(pyai_url(), "jobs_created"), N_JOBS);
+    CHECK_INT(run->progress_calls, N_JOBS);
+    CHECK(run->progress_monotonic);
+    CHECK_INT(run->last.total, N_JOBS);
+    CHECK_INT(run->last.done, N_JOBS);
+    CHECK_INT(run->last.failed + run->last.not_done, 0);
+    CHECK_INT(run->last.submitted, N_JOBS);
+
+    /* In input order with a progress callback (every job replayed), though one is held. */
+    o.as_completed = false;
+    emu_fault(pyai_url(), "{\"route\": \"POST " JOBS "\", \"count\": 1, \"action\": {\"kind\": \"delay\", \"ms\": 300}}");
+    CHECK_RESULT(sf_pyai_create_jobs_with(client, items, N_JOBS, &o, on_run_result, ordered, &err), SF_OK, err);
+    CHECK(all_done(&ordered->seen));
+    CHECK(ordered->seen.in_order);
+    CHECK_INT(ordered->last.done, N_JOBS);
+    CHECK_INT(emu_stat(pyai_url(), "jobs_created"), N_JOBS);
+    /* NULL options: the defaults, no progress. */
+    CHECK_RESULT(sf_pyai_create_jobs_with(client, items, 3, NULL, NULL, NULL, &err), SF_OK, err);
+    CHECK_INT(emu_stat(pyai_url(), "jobs_created"), N_JOBS);
+    free(run);
+    free(ordered);
     sf_error_free(err);
     sf_client_free(client);
 }
