@@ -507,6 +507,26 @@ def create_many(recs: list[dict[str, Any]], cfg: dict[str, Any], plots: Path) ->
         elif c["wall_s"] < ref["client"]["wall_s"]:
             gaps.append(f"Bulk job creation: {r['label']} finished in {c['wall_s']:.1f} s vs create_many "
                         f"{ref['client']['wall_s']:.1f} s ({c['wall_s'] / ref['client']['wall_s']:.2f}×).")
+    learn = next((r for r in recs if "learning" in r["label"]), None)
+    faster = [r for r in recs if "surefoot" not in r["label"] and learn
+              and r["client"]["wall_s"] < learn["client"]["wall_s"]]
+    if learn and faster:
+        gaps.append(
+            f"Bulk job creation: `create_many` with no limit given ({learn['client']['wall_s'] / ideal:.2f} × the "
+            f"ideal, {learn['server']['rate_limited']} 429s) is slower than "
+            + ", ".join(f"{r['label']} ({r['client']['wall_s'] / ideal:.2f} ×, {r['server']['rate_limited']} 429s, "
+                        f"{r['client']['failed']} failed items)" for r in faster)
+            + ". Cause: it learns the limit from its first 429s and climbs back to it (slow start, then "
+            "CUBIC) instead of sending into 429s; those peers are faster because they give up on items.")
+    failed_with_job = [(r["label"], r["client"]["failed"] - (n - r["distinct_items"])) for r in recs]
+    md.append("\nReading it: every client keeps its key across its own retries, so none makes a duplicate "
+              "within the run. What differs is what is left to do afterwards: a failed item must be "
+              "resubmitted, and a failed item whose job exists anyway (" + ", ".join(
+                  f"{label}: {k}" for label, k in failed_with_job if k > 0) + ") becomes a duplicate when "
+              "it is resubmitted under a new key, which a thread pool over per-call keys does. "
+              "`create_many` derives each item's key from its content, so a re-run replays instead. "
+              "The section's first run, before the pacing fix of commit 085b74f, had the learning row at "
+              "3.30 × the ideal (callers queued behind the first guess of 1/s kept slots booked 32 s out).")
     for r in recs:
         if "surefoot" in r["label"] and (r["duplicates"] or r["client"]["failed"]):
             gaps.append(f"Bulk job creation: {r['label']} made {r['duplicates']} duplicates and failed "
