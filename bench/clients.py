@@ -21,6 +21,7 @@ Clients (``spec["client"]``):
 - ``urllib3``           a bare urllib3 PoolManager (overhead only)
 - ``httpx``             bare httpx (overhead; ``httpx-async`` for asyncio)
 - ``aiohttp``           bare aiohttp (overhead, asyncio)
+- ``surefoot-create-many``  ``pyai.jobs.create_many`` (create_many; ``-learn``: no limit given)
 """
 
 from __future__ import annotations
@@ -449,6 +450,31 @@ def main() -> None:
         ok, failed, last = thread_pool(n, workers, call)
     elif bench == "goodput":
         call = make_sync_call(spec, client, workers, "job" if spec["api"] == "pyai" else "get_tr")
+        wait_for_go()
+        rss_before = rss_kb()
+        t0, c0 = time.monotonic(), cpu()
+        ok, failed, last = thread_pool(n, workers, call)
+    elif bench == "create_many" and client.startswith("surefoot-create-many"):
+        import surefoot
+
+        r = spec["rate"]
+        opts: dict[str, Any] = {}
+        if client == "surefoot-create-many":
+            opts["rate_limit"] = surefoot.RateLimit(r["requests"], r["per"], r["burst"])
+        pyai = surefoot.PyAI(api_key=spec["key"], base_url=spec["url"], **opts)
+        urls = [f"https://example.com/bench/{i}.wav" for i in range(n)]
+        wait_for_go()
+        rss_before = rss_kb()
+        t0, c0 = time.monotonic(), cpu()
+        results = pyai.jobs.create_many(urls, concurrency=workers)
+        ok = sum(1 for res in results if res.ok)
+        failed = n - ok
+        last = time.monotonic()
+        extra["rounds_max"] = max((res.rounds for res in results), default=0)
+        extra["errors"] = sorted({type(res.error).__name__ for res in results if res.error})
+    elif bench == "create_many":
+        # A thread pool over single creations, like goodput's PyAI run.
+        call = make_sync_call(spec, client, workers, "job")
         wait_for_go()
         rss_before = rss_kb()
         t0, c0 = time.monotonic(), cpu()

@@ -468,6 +468,86 @@ def outage(recs: list[dict[str, Any]], cfg: dict[str, Any], plots: Path,
     return "\n".join(md), gaps
 
 
+# ----- bulk job creation (create_many) ------------------------------------------------------
+
+
+def create_many(recs: list[dict[str, Any]], cfg: dict[str, Any], plots: Path) -> tuple[str, list[str]]:
+    gaps = []
+    n, workers, r_ = cfg["n"], cfg["workers"], cfg["rate"]
+    ideal = recs[0]["ideal_s"]
+    ref = next(r for r in recs if r["label"] == "surefoot (Python) jobs.create_many")
+    rows = []
+    for r in recs:
+        c, s = r["client"], r["server"]
+        dropped = sum(v.get("dropped", 0) for v in s["requests"].values())
+        rows.append([
+            r["label"], fmt(c["wall_s"]), f"{c['wall_s'] / ideal:.2f}", str(s["rate_limited"]),
+            str(s["total_requests"]), str(dropped), str(r["jobs"]), str(r["duplicates"]),
+            str(c["failed"]), str(n - r["distinct_items"]), ratio(c["wall_s"], ref["client"]["wall_s"]),
+        ])
+    md = [f"{n:,} PyAI job creations (one distinct `audio_url` per item) from {workers} workers at PyAI's "
+          f"{r_[0]}/s burst {r_[2]}, while the emulator drops the connection of one creation in "
+          f"{cfg['drop_one_in']} after processing it (the job exists, the client sees a reset; armed by count, "
+          f"so a slow client meets the same share as a fast one); ideal = items ÷ rate = {ideal:.0f} s. `create_many` runs with `concurrency={workers}`; the "
+          "others are a thread pool of as many threads over one creation per item. Every client sends an "
+          "`Idempotency-Key` per item and keeps it across its retries. Jobs, duplicates (jobs whose "
+          "`audio_url` another job already has) and items without a job are counted from the emulator's "
+          "job list after the run; 429s, requests and dropped connections from its stats.\n",
+          table(["client", "wall (s)", "wall ÷ ideal", "429s", "requests sent", "connections dropped",
+                 "jobs created", "duplicates", "failed items", "items without a job",
+                 "wall ÷ create_many"], rows)]
+    for r in recs:
+        c = r["client"]
+        if r is ref or "learning" in r["label"]:
+            continue
+        if c["wall_s"] < ref["client"]["wall_s"] and (c["failed"] or r["duplicates"]):
+            gaps.append(f"Bulk job creation: {r['label']} finished in {c['wall_s']:.1f} s vs create_many "
+                        f"{ref['client']['wall_s']:.1f} s, but failed {c['failed']} items (a thread that "
+                        f"gives up on an item moves on early) and made {r['duplicates']} duplicates.")
+        elif c["wall_s"] < ref["client"]["wall_s"]:
+            gaps.append(f"Bulk job creation: {r['label']} finished in {c['wall_s']:.1f} s vs create_many "
+                        f"{ref['client']['wall_s']:.1f} s ({c['wall_s'] / ref['client']['wall_s']:.2f}×).")
+    learn = next((r for r in recs if "learning" in r["label"]), None)
+    faster = [r for r in recs if "surefoot" not in r["label"] and learn
+              and r["client"]["wall_s"] < learn["client"]["wall_s"]]
+    if learn and faster:
+        gaps.append(
+            f"Bulk job creation: `create_many` with no limit given ({learn['client']['wall_s'] / ideal:.2f} × the "
+            f"ideal, {learn['server']['rate_limited']} 429s) is slower than "
+            + ", ".join(f"{r['label']} ({r['client']['wall_s'] / ideal:.2f} ×, {r['server']['rate_limited']} 429s, "
+                        f"{r['client']['failed']} failed items)" for r in faster)
+            + ". Cause: it learns the limit from its first 429s and climbs back to it (slow start, then "
+            "CUBIC) instead of sending into 429s; those peers are faster because they give up on items.")
+    failed_with_job = [(r["label"], r["client"]["failed"] - (n - r["distinct_items"])) for r in recs]
+    md.append("\nReading it: every client keeps its key across its own retries, so none makes a duplicate "
+              "within the run. What differs is what is left to do afterwards: a failed item must be "
+              "resubmitted, and a failed item whose job exists anyway (" + ", ".join(
+                  f"{label}: {k}" for label, k in failed_with_job if k > 0) + ") becomes a duplicate when "
+              "it is resubmitted under a new key, which a thread pool over per-call keys does. "
+              "`create_many` derives each item's key from its content, so a re-run replays instead. "
+              "The section's first run, before the pacing fix of commit 085b74f, had the learning row at "
+              "3.30 × the ideal (callers queued behind the first guess of 1/s kept slots booked 32 s out).")
+    for r in recs:
+        if "surefoot" in r["label"] and (r["duplicates"] or r["client"]["failed"]):
+            gaps.append(f"Bulk job creation: {r['label']} made {r['duplicates']} duplicates and failed "
+                        f"{r['client']['failed']} items.")
+    fig, ax = plt.subplots(figsize=(11, 4.2))
+    labels = [r["label"].replace(", thread pool", "\nthread pool").replace(" jobs.", "\njobs.")
+              .replace(", learning", "\nlearning") for r in recs]
+    vals = [r["client"]["wall_s"] / ideal for r in recs]
+    bars = ax.bar(range(len(recs)), vals, color=[color(r["label"]) for r in recs])
+    bar_labels(ax, bars, [f"{v:.2f}\n{r['server']['rate_limited']}×429\n{r['duplicates']} dup\n"
+                          f"{r['client']['failed']} failed" for v, r in zip(vals, recs)])
+    ax.axhline(1.0, color="black", lw=0.8, ls="--")
+    ax.set_xticks(range(len(recs)), labels, fontsize=7)
+    ax.set_ylabel("wall time ÷ ideal (lower is better)")
+    ax.set_ylim(0, max(vals) * 1.45)
+    fig.suptitle(f"7. Bulk job creation: {n:,} jobs at {r_[0]}/s burst {r_[2]}, one creation in "
+                 f"{cfg['drop_one_in']} dropped (labels: 429s, duplicates, failed items)", fontsize=10)
+    save(fig, plots / "create_many.png")
+    return "\n".join(md), gaps
+
+
 # ----- headlines ---------------------------------------------------------------------------
 
 
@@ -548,6 +628,27 @@ def headlines(res: dict[str, Any]) -> list[str]:
             + "; failed calls " + " / ".join(str(r["client"]["failed"]) for r in sf)
             + " against " + ", ".join(str(r["client"]["failed"]) for r in peers)
             + " (peers in the table's order).")
+    if "create_many" in res:
+        rs = res["create_many"]
+        ideal = rs[0]["ideal_s"]
+        by = {r["label"]: r for r in rs}
+        cm = by.get("surefoot (Python) jobs.create_many")
+        pool = by.get("surefoot (Python) jobs.create, thread pool")
+        peers = [r for r in rs if "surefoot" not in r["label"]]
+        if cm and pool and peers:
+            def rng(f: Any) -> str:
+                lo, hi = min(f(r) for r in peers), max(f(r) for r in peers)
+                return f"{lo:,}" if lo == hi else f"{lo:,}–{hi:,}"
+            out.append(
+                f"**Bulk job creation (create_many), PyAI 50/s burst 10, connections dropped:** `create_many` "
+                f"finishes at {cm['client']['wall_s'] / ideal:.2f} × the ideal with {cm['server']['rate_limited']} "
+                f"429s, {cm['duplicates']} duplicates and {cm['client']['failed']} failed items (a thread pool over "
+                f"`jobs.create`: {pool['client']['wall_s'] / ideal:.2f} ×, {pool['server']['rate_limited']} 429s, "
+                f"{pool['duplicates']} duplicates, {pool['client']['failed']} failed); the peers' loops take "
+                f"{min(r['client']['wall_s'] for r in peers) / ideal:.2f}–"
+                f"{max(r['client']['wall_s'] for r in peers) / ideal:.2f} ×, receive "
+                f"{rng(lambda r: r['server']['rate_limited'])} 429s, make {rng(lambda r: r['duplicates'])} "
+                f"duplicates and fail {rng(lambda r: r['client']['failed'])} items.")
     return out
 
 
@@ -662,11 +763,22 @@ def main() -> None:
         sections.append(f"## {title}\n\n{body}\n\n![{title}]({rel(plots / (png + '.png'))})\n"
                         + (f"\n_This benchmark took {secs:.0f} s._\n" if secs else ""))
         all_gaps += gaps
+    if "create_many" in res:
+        body, gaps = create_many(res["create_many"], cfg["create_many"], plots)
+        secs = data.get("durations_s", {}).get("create_many")
+        title = "7. Bulk job creation (create_many)"
+        cm_section = (f"## {title}\n\n{body}\n\n![{title}]({rel(plots / 'create_many.png')})\n"
+                      + (f"\n_This benchmark took {secs:.0f} s._\n" if secs else ""))
+        all_gaps += gaps
+    else:
+        cm_section = None
     many_src = src.with_name("many_results.json")
     if many_src.exists():
         body, gaps = many(json.loads(many_src.read_text()))
         sections.append(f"## 6. Many processes, one key\n\n{body}\n")
         all_gaps += gaps
+    if cm_section:
+        sections.append(cm_section)
     v = m["versions"]
     total = sum(data.get("durations_s", {}).values())
     head = f"""# surefoot benchmarks

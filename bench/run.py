@@ -11,6 +11,7 @@ and bench/plots/*.png.
     python bench/run.py               the full run (writes bench/results.json)
     python bench/run.py --quick       small counts for development (bench/out/)
     python bench/run.py --only goodput,outage
+    python bench/run.py --only create_many
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ import os
 import platform
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -51,6 +54,9 @@ FULL: dict[str, Any] = {
     # 20 s instead of 10 minutes.
     "bulk": {"n": 5000, "rate": (500, 2.0, 1)},
     "outage": {"clients": 64, "items": 5, "outage_s": 5.0},
+    # PyAI's documented 50/s burst 10, 1,000 job creations from 32 workers (ideal 20 s);
+    # one creation in 20 has its connection dropped after processing.
+    "create_many": {"n": 1000, "workers": 32, "rate": (50, 1.0, 10), "drop_one_in": 20},
 }
 QUICK: dict[str, Any] = {
     "goodput": {"n": 200, "workers": 32, "pyai_rate": (50, 1.0, 10), "specala_rate": (50, 1.0, 1)},
@@ -58,6 +64,7 @@ QUICK: dict[str, Any] = {
     "paginate": {"items": 5000, "latency_ms": 5},
     "bulk": {"n": 500, "rate": (100, 1.0, 1)},
     "outage": {"clients": 16, "items": 3, "outage_s": 2.0},
+    "create_many": {"n": 200, "workers": 32, "rate": (50, 1.0, 10), "drop_one_in": 20},
 }
 
 
@@ -140,6 +147,8 @@ def run_one(
     emulator_args: list[str],
     outage_s: float | None = None,
     timeout: float = 600,
+    during_run: Callable[[Emulator, threading.Event], None] | None = None,
+    after_run: Callable[[Emulator], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """One client run against a fresh emulator; returns the client's and the server's view."""
     emu = Emulator(*emulator_args)
@@ -184,12 +193,23 @@ def run_one(
             emu.admin("DELETE", "faults")
             during["t_recovered"] = time.monotonic()
             during["outage_stats"] = emu.stats()
+        injector = None
+        stop_injecting = threading.Event()
+        if during_run is not None:
+            injector = threading.Thread(target=during_run, args=(emu, stop_injecting), daemon=True)
+            injector.start()
         line = proc.stdout.readline()
+        if injector is not None:
+            stop_injecting.set()
+            injector.join()
+            emu.admin("DELETE", "faults")
         proc.wait(timeout=timeout)
         if not line.strip():
             raise RuntimeError(f"{label}: client printed no result (exit {proc.returncode})")
         result = json.loads(line)
         stats = emu.stats()
+        if after_run is not None:
+            during.update(after_run(emu))
     finally:
         emu.stop()
     record = {
@@ -203,6 +223,8 @@ def run_one(
             "total_requests": stats.get("total_requests", 0),
             "rate_limited": stats.get("rate_limited", 0),
             "faults_fired": stats.get("faults_fired", 0),
+            "jobs_created": stats.get("jobs_created", 0),
+            "idempotent_replays": stats.get("idempotent_replays", 0),
             "requests": stats.get("requests", {}),
         },
         **during,
@@ -351,12 +373,82 @@ def bench_outage(cfg: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def bench_create_many(cfg: dict[str, Any]) -> list[dict[str, Any]]:
+    """Job creation under PyAI's limit with dropped connections: the core's `create_many`
+    against thread pools over single creations (surefoot's and the peers'). Duplicates
+    are counted from the emulator's jobs after the run: jobs whose `audio_url` (one per
+    item) another job already has."""
+    out = []
+    n, workers, r = cfg["n"], cfg["workers"], cfg["rate"]
+    emu_args = ["--api", "pyai", "--rate-limit", f"{r[0]}/{r[1]:g}s", "--burst", str(r[2])]
+    every = cfg["drop_one_in"]
+
+    def drop_connections(emu: Emulator, stop: threading.Event) -> None:
+        # One creation in `every` is processed (the job exists) and its connection closed
+        # unanswered: whenever the creations seen pass the next multiple of `every` and no
+        # drop is pending, one more is armed. By count, not by time, so a slow client meets
+        # the same share of drops as a fast one (faults armed by time would pile up).
+        armed, next_at = 0, every
+        while not stop.wait(0.05):
+            st = emu.stats()
+            seen = sum(st["requests"].get("POST /v1/transcription/jobs", {}).values())
+            if seen >= next_at and armed == st.get("faults_fired", 0):
+                emu.admin("POST", "faults", {"route": "POST /v1/transcription/jobs", "count": 1,
+                                             "action": {"kind": "drop_after_processing"}})
+                armed += 1
+                next_at += every
+
+    def count_jobs(emu: Emulator) -> dict[str, Any]:
+        urls: list[str] = []
+        cursor = None
+        while True:
+            q = "limit=100" + (f"&cursor={cursor}" if cursor else "")
+            req = urllib.request.Request(
+                f"{emu.url}/v1/transcription/jobs?{q}",
+                headers={"authorization": f"Bearer {PYAI_KEY}"},
+            )
+            try:
+                with urllib.request.urlopen(req, timeout=30) as resp:
+                    page = json.loads(resp.read())
+            except urllib.error.HTTPError as e:
+                if e.code != 429:
+                    raise
+                time.sleep(float(e.headers.get("retry-after") or 1))
+                continue
+            urls += [j["audio_url"] for j in page["data"]]
+            cursor = page.get("next_cursor")
+            if not cursor:
+                break
+        return {"jobs": len(urls), "distinct_items": len(set(urls)),
+                "duplicates": len(urls) - len(set(urls))}
+
+    print(f"create_many: {n} PyAI jobs, {workers} workers, limit {r[0]}/{r[1]:g}s burst {r[2]},"
+          f" one creation in {every} dropped after processing")
+    for label, client in (
+        ("requests + urllib3 Retry, thread pool", "requests"),
+        ("httpx + tenacity, thread pool", "httpx-tenacity"),
+        ("openai-python-style (httpx), thread pool", "openai-style"),
+        ("surefoot (Python) jobs.create, thread pool", "surefoot"),
+        ("surefoot (Python) jobs.create_many", "surefoot-create-many"),
+        ("surefoot (Python) jobs.create_many, learning: no limit given", "surefoot-create-many-learn"),
+    ):
+        spec = {"client": client, "n": n, "concurrency": workers, "rate": rate(r)}
+        rec = run_one("create_many", label, "python", spec, emu_args,
+                      during_run=drop_connections, after_run=count_jobs)
+        rec["ideal_s"] = n / (r[0] / r[1])
+        print(f"    jobs {rec['jobs']} for {rec['distinct_items']} items: {rec['duplicates']} duplicates,"
+              f" {rec['server']['faults_fired']} connections dropped", flush=True)
+        out.append(rec)
+    return out
+
+
 BENCHES = {
     "goodput": bench_goodput,
     "overhead": bench_overhead,
     "paginate": bench_paginate,
     "bulk": bench_bulk,
     "outage": bench_outage,
+    "create_many": bench_create_many,
 }
 
 
@@ -436,7 +528,9 @@ def main() -> None:
     for b in chosen:
         if b not in BENCHES:
             raise SystemExit(f"unknown benchmark {b}; choose from {', '.join(BENCHES)}")
-    for path in (EMULATOR, RUST, C_BIN):
+    # create_many runs Python clients only: it needs the emulator alone.
+    needed = (EMULATOR,) if chosen == ["create_many"] else (EMULATOR, RUST, C_BIN)
+    for path in needed:
         if not path.exists():
             raise SystemExit(f"{path} is missing: run `make bench` (it builds everything first)")
 

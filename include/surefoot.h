@@ -249,6 +249,62 @@ typedef void (*sf_job_result_cb)(void *user_data,
                                  const char *idempotency_key);
 
 /**
+ * Counters of a `sf_pyai_create_jobs_with` run so far, handed to its progress callback
+ * after each result.
+ */
+typedef struct {
+  /**
+   * Items given (`n`).
+   */
+  size_t total;
+  /**
+   * Items done (created or replayed).
+   */
+  size_t done;
+  /**
+   * Items failed for good.
+   */
+  size_t failed;
+  /**
+   * Items not done (the run stopped first; safe to resubmit with the same key).
+   */
+  size_t not_done;
+  /**
+   * Requeues so far (an item requeued twice counts twice).
+   */
+  size_t requeued;
+  /**
+   * Creations sent (first rounds of distinct keys).
+   */
+  size_t submitted;
+} sf_create_jobs_progress;
+
+/**
+ * Called after each result of `sf_pyai_create_jobs_with`, on the calling thread, with the
+ * counters so far (borrowed for the duration of the call).
+ */
+typedef void (*sf_create_jobs_progress_cb)(void *user_data, const sf_create_jobs_progress *progress);
+
+/**
+ * Options of `sf_pyai_create_jobs_with`; a zeroed struct (or NULL) means the defaults.
+ */
+typedef struct {
+  /**
+   * At most this many creations in flight (0: 16).
+   */
+  size_t concurrency;
+  /**
+   * `false` (the default): results in input order; `true`: as each item completes.
+   */
+  bool as_completed;
+  /**
+   * NULL, or called after each result with the counters so far (same `user_data` as
+   * the result callback).
+   */
+  sf_create_jobs_progress_cb progress;
+} sf_create_jobs_options;
+
+/**
  * Called as an export advances: transcriptions listed so far, documents written by this
  * run, documents already in the directory (not fetched), and documents to fetch (known
  * once the listing is complete).
@@ -296,7 +352,8 @@ const char *sf_version(void);
  * idempotency key per item, at most `concurrency` creations in flight (0 means 16) on
  * the client's pacing, transient trouble beyond the client's retries requeued with the
  * same key, results in input order through `callback`. Running the same items again
- * creates nothing new: the server replays each job.
+ * creates nothing new: the server replays each job. (`sf_pyai_create_jobs_with` adds
+ * as-completed delivery and a progress callback.)
  *
  * Returns `SF_OK` when the run went through every item (some may have failed: see the
  * callbacks). When an error about the key or the service stopped the run (401, 402, the
@@ -316,6 +373,31 @@ sf_result sf_pyai_create_jobs(const sf_client *client,
                               sf_job_result_cb callback,
                               void *user_data,
                               sf_error **err_out);
+
+/**
+ * `sf_pyai_create_jobs` with options: `options->as_completed` hands each result to
+ * `callback` as soon as its item completes (any order; `index` says which item) instead of
+ * in input order, and `options->progress` is called after each result with the counters
+ * so far. `options` NULL means the defaults (16 in flight, input order, no progress).
+ *
+ * ```c
+ * sf_create_jobs_options o = {0};
+ * o.concurrency = 8;
+ * o.as_completed = true;
+ * o.progress = on_progress; // void on_progress(void *ud, const sf_create_jobs_progress *p)
+ * sf_result r = sf_pyai_create_jobs_with(client, items, n, &o, on_result, ud, &err);
+ * ```
+ *
+ * # Safety
+ * As `sf_pyai_create_jobs`; `options` is NULL or points to a valid struct.
+ */
+sf_result sf_pyai_create_jobs_with(const sf_client *client,
+                                   const sf_job_params *items,
+                                   size_t n,
+                                   const sf_create_jobs_options *options,
+                                   sf_job_result_cb callback,
+                                   void *user_data,
+                                   sf_error **err_out);
 
 /**
  * Exports every Specala transcription into `dir` (the core's resumable export): listed
@@ -763,6 +845,26 @@ sf_result sf_client_options_add_surface(sf_client_options *opts,
                                         int64_t per_ms,
                                         int64_t burst,
                                         sf_error **err_out);
+
+/**
+ * Adds one error-shape hint: where this API's error bodies carry a part — `part` is
+ * `"code"`, `"message"` or `"request_id"` with a JSON Pointer into the body (e.g.
+ * `"/errors/0/reason"`; several hints of a part are tried in order), or
+ * `"request_id_header"` with a header name. The hints replace the profile's; the general
+ * decoding still fills in what they do not find. A bad part or pointer is reported by
+ * `sf_client_new`.
+ *
+ * ```c
+ * sf_client_options_add_error_hint(opts, "code", "/errors/0/reason");
+ * sf_client_options_add_error_hint(opts, "message", "/errors/0/text");
+ * ```
+ *
+ * # Safety
+ * `opts` is NULL or live options; `part` and `at` are NULL or NUL-terminated strings.
+ */
+sf_result sf_client_options_add_error_hint(sf_client_options *opts,
+                                           const char *part,
+                                           const char *at);
 
 /**
  * Turns client-side pacing on (default) or off entirely (429s are still retried).

@@ -112,6 +112,12 @@ class _ClientOptions(TypedDict, total=False):
     ``rate_limit`` says, e.g. ``{"/v1/keys": "180/min", "*": "500/min"}`` (``"*"``: every
     other path; ``None``: learned from the server). Replaces the API profile's surface of
     the same prefix."""
+    error_shape: Mapping[str, str | Sequence[str]] | None
+    """Where this API's error bodies carry their parts, replacing the profile's hints:
+    ``{"code": "/errors/0/reason", "message": "/errors/0/text", "request_id": "/meta/trace",
+    "request_id_header": "x-trace-id"}`` — JSON Pointers into the body (a list: tried in
+    order) and a header name. What they do not find is decoded as usual; a bad part or
+    pointer raises ``InvalidRequestError``."""
     fields: Mapping[str, str] | None
     """The server's names for the JSON members surefoot reads, e.g. ``{"created_at":
     "created", "data": "items"}``: read under surefoot's names too, at the top level of an
@@ -625,13 +631,16 @@ class Jobs:
         key: _Key = None,
         ordered: bool = True,
         progress: Callable[[dict[str, Any]], object] | None = None,
+        on_result: Callable[[JobResult], object] | None = None,
     ) -> list[JobResult]:
         """One job per item (a URL or ``{"audio_url", "language"?, "metadata"?}``), each
         exactly once: a stable idempotency key per item (from ``key`` — a field name or a
         callable giving the item's stable id — else from its content), at most
         ``concurrency`` at a time, transient trouble requeued with the same key.
         ``progress`` gets ``{"total", "done", "failed", "not_done", "requeued",
-        "submitted"}`` after each result."""
+        "submitted"}`` after each result; ``on_result`` gets each ``JobResult`` as it is
+        delivered — in input order, or as each item completes with ``ordered=False`` (the
+        returned list is in that order too)."""
     def get(self, id: str) -> Job: ...
     def list(self, limit: int | None = None) -> Paginator[Job]: ...
 
@@ -727,6 +736,7 @@ class AsyncJobs:
         key: _Key = None,
         ordered: bool = True,
         progress: Callable[[dict[str, Any]], object] | None = None,
+        on_result: Callable[[JobResult], object] | None = None,
     ) -> Awaitable[list[JobResult]]: ...
     def get(self, id: str) -> Awaitable[Job]: ...
     def list(self, limit: int | None = None) -> AsyncPaginator[Job]: ...

@@ -180,6 +180,11 @@ static const struct {
 int main(void) {
     size_t i;
     int passed = 0, failed = 0;
+    /* A child process a test started (and may kill): run its part and exit. */
+    if (getenv("SF_T_CHILD")) {
+        current_test = getenv("SF_T_CHILD");
+        return sf_t_child_main(current_test);
+    }
     for (i = 0; i < sizeof tests / sizeof tests[0]; i++) {
         double started = sf_t_now_ms();
         current_test = tests[i].name;

@@ -55,6 +55,9 @@
     X(renamed_fields)                                                                     \
     X(create_jobs_exactly_once)                                                           \
     X(create_jobs_stopped_then_resubmitted)                                               \
+    X(create_jobs_as_completed_with_progress)                                             \
+    X(create_jobs_killed_then_rerun)                                                      \
+    X(error_hints_decode_a_third_apis_bodies)                                             \
     X(export_all_resumed)
 
 #define SF_DECLARE_TEST(name) void test_##name(void);
@@ -126,6 +129,10 @@ const char *pyai_minimal_url(void);
  */
 sf_client *sf_t_client(sf_api api, const char *key, uint32_t max_retries,
                        int64_t max_retry_wait_ms);
+
+/* The part of a child process a test started with SF_T_CHILD=`what` (the test binary run
+ * again; see test_bulk.c): returns its exit status. */
+int sf_t_child_main(const char *what);
 
 /* Admin API of an emulator, through a generic client without a key. */
 void emu_reset(const char *url);                      /* clear faults, zero stats */

@@ -1,15 +1,20 @@
 /*
  * Bulk work through the C ABI: sf_pyai_create_jobs exactly once through dropped
  * connections and resets, and after a run stopped halfway (the emulator's job count is
- * the judge); sf_specala_export_all into a directory, resumed after an interruption
+ * the judge), and in a child process SIGKILLed halfway then run again;
+ * sf_pyai_create_jobs_with delivering results as completed, with progress; sf_specala_export_all into a directory, resumed after an interruption
  * (every document once, complete, no temporaries).
  */
 #define _XOPEN_SOURCE 700
 
 #include <dirent.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -130,6 +135,136 @@ void test_create_jobs_stopped_then_resubmitted(void) {
     CHECK_INT(emu_stat(pyai_url(), "jobs_created"), N_JOBS - 5);
     CHECK_INT(emu_stat(pyai_url(), "idempotent_replays"), 5);
     free(stopped);
+    free(after);
+    sf_error_free(err);
+    sf_client_free(client);
+}
+
+/* What the progress callback of sf_pyai_create_jobs_with saw. */
+typedef struct {
+    seen_t seen;
+    size_t progress_calls;
+    int progress_monotonic; /* done + failed + not_done never went down */
+    sf_create_jobs_progress last;
+} run_t;
+
+static void on_run_result(void *user_data, size_t index, const sf_job *job, const sf_error *error,
+                          const char *idempotency_key) {
+    on_result(&((run_t *)user_data)->seen, index, job, error, idempotency_key);
+}
+
+static void on_jobs_progress(void *user_data, const sf_create_jobs_progress *p) {
+    run_t *run = (run_t *)user_data;
+    size_t before = run->last.done + run->last.failed + run->last.not_done;
+    if (p->done + p->failed + p->not_done < before) run->progress_monotonic = 0;
+    run->progress_calls++;
+    run->last = *p;
+}
+
+void test_create_jobs_as_completed_with_progress(void) {
+    sf_client *client = sf_t_client(SF_API_PYAI, PYAI_FULL, 3, -1);
+    sf_job_params items[N_JOBS];
+    char urls[N_JOBS][64];
+    sf_error *err = NULL;
+    run_t *run = calloc(1, sizeof *run), *ordered = calloc(1, sizeof *ordered);
+    sf_create_jobs_options o;
+    make_items(items, urls, "completed", 0);
+    run->seen.in_order = ordered->seen.in_order = 1;
+    run->progress_monotonic = ordered->progress_monotonic = 1;
+    emu_reset(pyai_url());
+    /* The first creation to arrive is held 600 ms: as completed, later items overtake it. */
+    emu_fault(pyai_url(), "{\"route\": \"POST " JOBS "\", \"count\": 1, \"action\": {\"kind\": \"delay\", \"ms\": 600}}");
+    emu_fault(pyai_url(), "{\"route\": \"POST " JOBS "\", \"count\": 2, \"action\": {\"kind\": \"drop_after_processing\"}}");
+    memset(&o, 0, sizeof o);
+    o.concurrency = 4;
+    o.as_completed = true;
+    o.progress = on_jobs_progress;
+    CHECK_RESULT(sf_pyai_create_jobs_with(client, items, N_JOBS, &o, on_run_result, run, &err), SF_OK, err);
+    CHECK(all_done(&run->seen));
+    CHECK(!run->seen.in_order);
+    CHECK_INT(run->seen.results, N_JOBS);
+    CHECK_INT(emu_stat(pyai_url(), "jobs_created"), N_JOBS);
+    CHECK_INT(run->progress_calls, N_JOBS);
+    CHECK(run->progress_monotonic);
+    CHECK_INT(run->last.total, N_JOBS);
+    CHECK_INT(run->last.done, N_JOBS);
+    CHECK_INT(run->last.failed + run->last.not_done, 0);
+    CHECK_INT(run->last.submitted, N_JOBS);
+
+    /* In input order with a progress callback (every job replayed), though one is held. */
+    o.as_completed = false;
+    emu_fault(pyai_url(), "{\"route\": \"POST " JOBS "\", \"count\": 1, \"action\": {\"kind\": \"delay\", \"ms\": 300}}");
+    CHECK_RESULT(sf_pyai_create_jobs_with(client, items, N_JOBS, &o, on_run_result, ordered, &err), SF_OK, err);
+    CHECK(all_done(&ordered->seen));
+    CHECK(ordered->seen.in_order);
+    CHECK_INT(ordered->last.done, N_JOBS);
+    CHECK_INT(emu_stat(pyai_url(), "jobs_created"), N_JOBS);
+    /* NULL options: the defaults, no progress. */
+    CHECK_RESULT(sf_pyai_create_jobs_with(client, items, 3, NULL, NULL, NULL, &err), SF_OK, err);
+    CHECK_INT(emu_stat(pyai_url(), "jobs_created"), N_JOBS);
+    free(run);
+    free(ordered);
+    sf_error_free(err);
+    sf_client_free(client);
+}
+
+extern char **environ;
+
+/* The child of test_create_jobs_killed_then_rerun: the items with stable ids, two at a time. */
+int sf_t_child_main(const char *what) {
+    sf_job_params items[N_JOBS];
+    char urls[N_JOBS][64];
+    sf_client *client;
+    sf_error *err = NULL;
+    sf_result r;
+    if (strcmp(what, "create_jobs_kill") != 0) return 2;
+    client = sf_t_client(SF_API_PYAI, PYAI_FULL, 3, -1);
+    if (!client) return 3;
+    make_items(items, urls, "kill", 1);
+    r = sf_pyai_create_jobs(client, items, N_JOBS, 2, NULL, NULL, &err);
+    sf_error_free(err);
+    sf_client_free(client);
+    return r == SF_OK ? 0 : 4;
+}
+
+void test_create_jobs_killed_then_rerun(void) {
+    sf_client *client = sf_t_client(SF_API_PYAI, PYAI_FULL, 3, -1);
+    sf_job_params items[N_JOBS];
+    char urls[N_JOBS][64];
+    sf_error *err = NULL;
+    seen_t *after = calloc(1, sizeof *after);
+    char **envp, child_env[] = "SF_T_CHILD=create_jobs_kill";
+    char *argv[] = {"sf_tests", NULL};
+    size_t n_env = 0, i;
+    pid_t pid;
+    int status = 0, polls;
+    long killed_at;
+    after->in_order = 1;
+    emu_reset(pyai_url());
+    /* Slow creations, so that the kill lands with the run under way. */
+    emu_fault(pyai_url(), "{\"route\": \"POST " JOBS "\", \"count\": 14, \"action\": {\"kind\": \"delay\", \"ms\": 150}}");
+    while (environ[n_env]) n_env++;
+    envp = calloc(n_env + 2, sizeof *envp);
+    for (i = 0; i < n_env; i++) envp[i] = environ[i];
+    envp[n_env] = child_env;
+    CHECK(posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv, envp) == 0);
+    free(envp);
+    for (polls = 0; polls < 3000 && emu_stat(pyai_url(), "jobs_created") < 3; polls++) {
+        struct timespec five_ms = {0, 5000000L};
+        nanosleep(&five_ms, NULL);
+    }
+    CHECK(kill(pid, SIGKILL) == 0); /* no chance to clean up */
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    killed_at = emu_stat(pyai_url(), "jobs_created");
+    CHECK(killed_at >= 3 && killed_at < N_JOBS);
+
+    /* The same items again (keys from their stable ids): exactly one job per item. */
+    make_items(items, urls, "kill", 1);
+    CHECK_RESULT(sf_pyai_create_jobs(client, items, N_JOBS, 4, on_result, after, &err), SF_OK, err);
+    CHECK(all_done(after));
+    CHECK_INT(emu_stat(pyai_url(), "jobs_created"), N_JOBS);
+    CHECK(emu_stat(pyai_url(), "idempotent_replays") >= 3);
     free(after);
     sf_error_free(err);
     sf_client_free(client);

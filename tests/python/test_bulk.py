@@ -98,6 +98,47 @@ def test_async_create_many_as_completed(pyai_emu: Emulator) -> None:
     assert pyai_emu.stats()["jobs_created"] == 12
 
 
+def test_results_as_completed_reach_on_result_while_the_run_goes_on(pyai_emu: Emulator) -> None:
+    """``ordered=False``: a creation the server holds is overtaken by later items, in the
+    callback and in the returned list; ``ordered=True`` keeps input order all the same."""
+    with surefoot.PyAI(PYAI_KEY, base_url=pyai_emu.url, **FAST) as client:
+        for ordered in (False, True):
+            pyai_emu.inject(JOBS, "delay", count=1, delay=0.5)
+            delivered: List[int] = []
+            progress: List[int] = []
+            results = client.jobs.create_many(
+                items(16),
+                concurrency=4,
+                ordered=ordered,
+                progress=lambda p: progress.append(p["done"]),
+                on_result=lambda r: delivered.append(r.index),
+            )
+            assert sorted(delivered) == list(range(16)), "every item once"
+            assert [r.index for r in results] == delivered
+            assert (delivered == sorted(delivered)) == ordered, (ordered, delivered)
+            assert progress == list(range(1, 17))
+            assert all(r.ok for r in results)
+    assert pyai_emu.stats()["jobs_created"] == 16, "the second run replays"
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_async_on_result_and_a_raising_callback(pyai_emu: Emulator) -> None:
+    seen: List[int] = []
+
+    def boom(r: surefoot.JobResult) -> None:
+        seen.append(r.index)
+        raise RuntimeError("the caller's bug")
+
+    async def main() -> None:
+        async with surefoot.AsyncPyAI(PYAI_KEY, base_url=pyai_emu.url, **FAST) as client:
+            results = await client.jobs.create_many(items(6), concurrency=2, on_result=boom)
+            assert [r.index for r in results] == list(range(6))
+            assert all(r.ok for r in results)
+
+    asyncio.run(main())
+    assert seen == list(range(6)), "the run goes on after the callback raised"
+
+
 def run_child(code: str, *args: str) -> "subprocess.Popen[bytes]":
     env = dict(os.environ)
     env.pop("SUREFOOT_EMULATOR_MINIMAL", None)

@@ -1,6 +1,7 @@
 //! Bulk work through the C ABI, on the core's `create_many` and `export_all`:
 //! `sf_pyai_create_jobs` takes an array of `sf_job_params` and calls back once per item
-//! (index, the job or the error, the idempotency key used), on the calling thread;
+//! (index, the job or the error, the idempotency key used), on the calling thread, in input
+//! order (`sf_pyai_create_jobs_with`: or as completed, with a progress callback);
 //! `sf_specala_export_all` writes every transcription into a directory (atomic files, a
 //! journal beside it, so a re-run fetches only what is missing) with a progress callback.
 
@@ -70,11 +71,49 @@ unsafe fn params(i: usize, p: &sf_job_params) -> Result<surefoot::pyai::CreateJo
     Ok(job)
 }
 
+/// Counters of a `sf_pyai_create_jobs_with` run so far, handed to its progress callback
+/// after each result.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct sf_create_jobs_progress {
+    /// Items given (`n`).
+    pub total: usize,
+    /// Items done (created or replayed).
+    pub done: usize,
+    /// Items failed for good.
+    pub failed: usize,
+    /// Items not done (the run stopped first; safe to resubmit with the same key).
+    pub not_done: usize,
+    /// Requeues so far (an item requeued twice counts twice).
+    pub requeued: usize,
+    /// Creations sent (first rounds of distinct keys).
+    pub submitted: usize,
+}
+
+/// Called after each result of `sf_pyai_create_jobs_with`, on the calling thread, with the
+/// counters so far (borrowed for the duration of the call).
+pub type sf_create_jobs_progress_cb =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, progress: *const sf_create_jobs_progress)>;
+
+/// Options of `sf_pyai_create_jobs_with`; a zeroed struct (or NULL) means the defaults.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct sf_create_jobs_options {
+    /// At most this many creations in flight (0: 16).
+    pub concurrency: usize,
+    /// `false` (the default): results in input order; `true`: as each item completes.
+    pub as_completed: bool,
+    /// NULL, or called after each result with the counters so far (same `user_data` as
+    /// the result callback).
+    pub progress: sf_create_jobs_progress_cb,
+}
+
 /// Creates one PyAI job per item, each exactly once (the core's `create_many`): a stable
 /// idempotency key per item, at most `concurrency` creations in flight (0 means 16) on
 /// the client's pacing, transient trouble beyond the client's retries requeued with the
 /// same key, results in input order through `callback`. Running the same items again
-/// creates nothing new: the server replays each job.
+/// creates nothing new: the server replays each job. (`sf_pyai_create_jobs_with` adds
+/// as-completed delivery and a progress callback.)
 ///
 /// Returns `SF_OK` when the run went through every item (some may have failed: see the
 /// callbacks). When an error about the key or the service stopped the run (401, 402, the
@@ -96,8 +135,50 @@ pub unsafe extern "C" fn sf_pyai_create_jobs(
     user_data: *mut c_void,
     err_out: *mut *mut sf_error,
 ) -> sf_result {
+    let options = sf_create_jobs_options {
+        concurrency,
+        as_completed: false,
+        progress: None,
+    };
+    unsafe { sf_pyai_create_jobs_with(client, items, n, &options, callback, user_data, err_out) }
+}
+
+/// `sf_pyai_create_jobs` with options: `options->as_completed` hands each result to
+/// `callback` as soon as its item completes (any order; `index` says which item) instead of
+/// in input order, and `options->progress` is called after each result with the counters
+/// so far. `options` NULL means the defaults (16 in flight, input order, no progress).
+///
+/// ```c
+/// sf_create_jobs_options o = {0};
+/// o.concurrency = 8;
+/// o.as_completed = true;
+/// o.progress = on_progress; // void on_progress(void *ud, const sf_create_jobs_progress *p)
+/// sf_result r = sf_pyai_create_jobs_with(client, items, n, &o, on_result, ud, &err);
+/// ```
+///
+/// # Safety
+/// As `sf_pyai_create_jobs`; `options` is NULL or points to a valid struct.
+#[no_mangle]
+pub unsafe extern "C" fn sf_pyai_create_jobs_with(
+    client: *const sf_client,
+    items: *const sf_job_params,
+    n: usize,
+    options: *const sf_create_jobs_options,
+    callback: sf_job_result_cb,
+    user_data: *mut c_void,
+    err_out: *mut *mut sf_error,
+) -> sf_result {
     call(err_out, || {
         let client = unsafe { arg_ref(client, "client") }?;
+        let options = if options.is_null() {
+            sf_create_jobs_options {
+                concurrency: 0,
+                as_completed: false,
+                progress: None,
+            }
+        } else {
+            unsafe { *options }
+        };
         let items: &[sf_job_params] = if n == 0 {
             &[]
         } else if items.is_null() {
@@ -113,10 +194,28 @@ pub unsafe extern "C" fn sf_pyai_create_jobs(
         check_api(client, Api::Pyai, "sf_pyai_create_jobs")?;
         let pyai = surefoot::pyai::Client::from_client(client.inner.clone());
         let user = user_data as usize; // handed back as given, on this thread
-        let run = pyai
+        let concurrency = match options.concurrency {
+            0 => surefoot::bulk::DEFAULT_CONCURRENCY,
+            c => c,
+        };
+        let mut run = pyai
             .jobs()
             .create_many(jobs)
-            .concurrency(if concurrency == 0 { 16 } else { concurrency });
+            .concurrency(concurrency)
+            .ordered(!options.as_completed);
+        if let Some(cb) = options.progress {
+            run = run.progress(move |p| {
+                let c = sf_create_jobs_progress {
+                    total: p.total.unwrap_or(n),
+                    done: p.done,
+                    failed: p.failed,
+                    not_done: p.not_done,
+                    requeued: p.requeued,
+                    submitted: p.submitted,
+                };
+                unsafe { cb(user as *mut c_void, &c) }
+            });
+        }
         let summary = surefoot::runtime::block_on(async move {
             Ok(run
                 .for_each(|r| {

@@ -334,6 +334,35 @@ pub unsafe extern "C" fn sf_client_options_add_surface(
     })
 }
 
+/// Adds one error-shape hint: where this API's error bodies carry a part — `part` is
+/// `"code"`, `"message"` or `"request_id"` with a JSON Pointer into the body (e.g.
+/// `"/errors/0/reason"`; several hints of a part are tried in order), or
+/// `"request_id_header"` with a header name. The hints replace the profile's; the general
+/// decoding still fills in what they do not find. A bad part or pointer is refused with
+/// the core's message.
+///
+/// ```c
+/// sf_client_options_add_error_hint(opts, "code", "/errors/0/reason", NULL);
+/// sf_client_options_add_error_hint(opts, "message", "/errors/0/text", NULL);
+/// ```
+///
+/// # Safety
+/// `opts` is NULL or live options; `part` and `at` are NULL or NUL-terminated strings;
+/// `err_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn sf_client_options_add_error_hint(
+    opts: *mut sf_client_options,
+    part: *const c_char,
+    at: *const c_char,
+    err_out: *mut *mut sf_error,
+) -> sf_result {
+    set(opts, err_out, "error_shape", || {
+        let part = unsafe { arg_str(part, "part") }?.to_owned();
+        let at = unsafe { arg_str(at, "at") }?.to_owned();
+        Ok(OptionValue::Map(vec![(part, OptionValue::Text(at))]))
+    })
+}
+
 /// Turns client-side pacing on (default) or off entirely (429s are still retried).
 ///
 /// # Safety

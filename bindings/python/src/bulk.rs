@@ -27,9 +27,11 @@ pub(crate) struct CreateManyArgs {
     concurrency: usize,
     ordered: bool,
     progress: Option<Py<PyAny>>,
+    on_result: Option<Py<PyAny>>,
 }
 
-/// Converts the arguments of `jobs.create_many(items, concurrency, key, ordered, progress)`.
+/// Converts the arguments of `jobs.create_many(items, concurrency, key, ordered, progress,
+/// on_result)`.
 pub(crate) fn create_many_args(
     py: Python<'_>,
     items: &Bound<'_, PyAny>,
@@ -37,6 +39,7 @@ pub(crate) fn create_many_args(
     key: Option<&Bound<'_, PyAny>>,
     ordered: bool,
     progress: Option<Py<PyAny>>,
+    on_result: Option<Py<PyAny>>,
 ) -> PyResult<CreateManyArgs> {
     if concurrency < 1 {
         return Err(invalid(
@@ -67,6 +70,7 @@ pub(crate) fn create_many_args(
         concurrency: concurrency as usize,
         ordered,
         progress,
+        on_result: on_result.filter(|f| !f.is_none(py)),
     })
 }
 
@@ -174,6 +178,7 @@ pub(crate) async fn create_many_op(
         concurrency,
         ordered,
         progress,
+        on_result,
     } = args;
     let mut run = client
         .jobs()
@@ -184,7 +189,19 @@ pub(crate) async fn create_many_op(
         run = run.progress(move |p| call_back(&cb, |py| progress_dict(py, p)));
     }
     let mut all = Vec::new();
-    run.for_each(|r| all.push(r)).await;
+    run.for_each(|r| {
+        if let Some(cb) = &on_result {
+            // The callback gets the result as it is delivered; an exception it raises is
+            // reported as unraisable (the run goes on).
+            Python::attach(|py| {
+                if let Err(e) = job_result(py, r.clone()).and_then(|jr| cb.call1(py, (jr,))) {
+                    e.write_unraisable(py, Some(cb.bind(py)));
+                }
+            });
+        }
+        all.push(r)
+    })
+    .await;
     Ok(Results(all))
 }
 
@@ -199,25 +216,33 @@ impl<'py> IntoPyObject<'py> for Results {
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
         let list = PyList::empty(py);
         for r in self.0 {
-            let (job, error, sent) = match r.outcome {
-                JobOutcome::Created(j) => (Some(Py::new(py, Job(j))?), None, true),
-                JobOutcome::Failed(e) => (None, Some(to_pyerr(py, e).into_value(py)), true),
-                JobOutcome::NotDone { sent, reason } => {
-                    (None, Some(to_pyerr(py, reason).into_value(py)), sent)
-                }
-            };
-            list.append(JobResult {
-                index: r.index,
-                idempotency_key: r.idempotency_key,
-                job,
-                error: error.map(|e| e.into_any()),
-                rounds: r.rounds,
-                same_as: r.same_as,
-                sent,
-            })?;
+            list.append(job_result(py, r)?)?;
         }
         Ok(list.into_any())
     }
+}
+
+/// One core result as a Python `JobResult`.
+fn job_result(py: Python<'_>, r: bulk::JobResult) -> PyResult<Py<JobResult>> {
+    let (job, error, sent) = match r.outcome {
+        JobOutcome::Created(j) => (Some(Py::new(py, Job(j))?), None, true),
+        JobOutcome::Failed(e) => (None, Some(to_pyerr(py, e).into_value(py)), true),
+        JobOutcome::NotDone { sent, reason } => {
+            (None, Some(to_pyerr(py, reason).into_value(py)), sent)
+        }
+    };
+    Py::new(
+        py,
+        JobResult {
+            index: r.index,
+            idempotency_key: r.idempotency_key,
+            job,
+            error: error.map(|e| e.into_any()),
+            rounds: r.rounds,
+            same_as: r.same_as,
+            sent,
+        },
+    )
 }
 
 /// The result of one item of `jobs.create_many`: `job` when it exists (created now or

@@ -135,8 +135,10 @@ macro_rules! pyai_classes {
 
             /// Creates one job per item, each exactly once (the core's `create_many`): at
             /// most `concurrency` at a time on this client's pacing, transient trouble
-            /// requeued with the same key; returns a `JobResult` per item.
-            #[pyo3(signature = (items, concurrency = 16, key = None, ordered = true, progress = None))]
+            /// requeued with the same key; returns a `JobResult` per item, and hands each to
+            /// `on_result` as it is delivered (in input order, or as completed).
+            #[pyo3(signature = (items, concurrency = 16, key = None, ordered = true, progress = None, on_result = None))]
+            #[allow(clippy::too_many_arguments)]
             fn create_many<'py>(
                 &self,
                 py: Python<'py>,
@@ -145,8 +147,11 @@ macro_rules! pyai_classes {
                 key: Option<&Bound<'py, PyAny>>,
                 ordered: bool,
                 progress: Option<Py<PyAny>>,
+                on_result: Option<Py<PyAny>>,
             ) -> PyResult<Bound<'py, PyAny>> {
-                let args = bulk::create_many_args(py, items, concurrency, key, ordered, progress)?;
+                let args = bulk::create_many_args(
+                    py, items, concurrency, key, ordered, progress, on_result,
+                )?;
                 twins::$flavour::run(py, bulk::create_many_op(client(py, &self.core)?, args))
             }
 

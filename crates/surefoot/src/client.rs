@@ -11,7 +11,7 @@ use std::time::Duration;
 use http::{HeaderValue, Method};
 use url::Url;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorShape, Result};
 use crate::options::OptionValue;
 use crate::pacing::{self, Pacer, PacingState, PacingStore, RateLimit};
 use crate::pagination::Paginate;
@@ -123,6 +123,7 @@ pub struct ClientBuilder {
     pub(crate) api: Api,
     pub(crate) profile: Option<Profile>,
     pub(crate) surfaces: Vec<(String, Option<RateLimit>)>,
+    pub(crate) error_shape: Option<ErrorShape>,
     pub(crate) base_url: Option<String>,
     /// The key, checked when given.
     pub(crate) api_key: Option<ApiKey>,
@@ -157,6 +158,7 @@ impl Default for ClientBuilder {
             api: Api::Generic,
             profile: None,
             surfaces: Vec::new(),
+            error_shape: None,
             base_url: None,
             api_key: None,
             refused: None,
@@ -230,6 +232,24 @@ impl ClientBuilder {
             "surfaces",
             OptionValue::Map(vec![(prefix.into(), limit.into())]),
         )
+    }
+    /// Where this API's error bodies carry the code, message and request id, replacing the
+    /// profile's hints (the generic profile has none; the general decoding still fills in
+    /// what a hint does not find). Python `error_shape={"code": "/errors/0/reason", ...}`,
+    /// C `sf_client_options_add_error_hint`.
+    ///
+    /// ```
+    /// use surefoot::error::ErrorShape;
+    /// let client = surefoot::Client::builder()
+    ///     .base_url("http://127.0.0.1:9")
+    ///     .error_shape(ErrorShape::new().code("/errors/0/reason").message("/errors/0/text"))
+    ///     .build()?;
+    /// assert!(!client.profile().error_shape().is_empty());
+    /// # Ok::<(), surefoot::Error>(())
+    /// ```
+    pub fn error_shape(mut self, shape: ErrorShape) -> Self {
+        self.error_shape = Some(shape);
+        self
     }
     /// The API's base URL, e.g. `https://api.example.com` (a path prefix is kept).
     pub fn base_url(self, url: impl Into<String>) -> Self {
@@ -483,6 +503,9 @@ impl ClientBuilder {
         let mut profile = self.profile.clone().unwrap_or_else(|| self.api.profile());
         for (prefix, limit) in &self.surfaces {
             profile = profile.with_surface(prefix, *limit)?;
+        }
+        if let Some(shape) = &self.error_shape {
+            profile = profile.with_error_shape(shape.clone())?;
         }
         let raw_url = match (&self.base_url, profile.base_url()) {
             (Some(u), _) => u.clone(),

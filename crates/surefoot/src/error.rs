@@ -3,7 +3,8 @@
 //! attempts, time waited, raw body), the classification of any HTTP error response into
 //! that model ([`Error::from_response`]: OpenAI envelope, RFC 7807 problem+json, FastAPI
 //! `detail` in all its forms, HTML pages from proxies, empty and unparseable bodies), the
-//! stable code strings ([`codes`]) and why retrying stopped ([`FailReason`]). Whether a
+//! stable code strings ([`codes`]), why retrying stopped ([`FailReason`]), and the hints
+//! an API profile gives about its own error bodies ([`shape`]). Whether a
 //! failure is worth retrying is not decided here but by the retry classifiers
 //! ([`crate::retry::classify`], which also answer [`Error::is_retryable`]), so this module
 //! depends on no retry code. It never panics on any input and never sees an API key (the
@@ -17,6 +18,9 @@ use bytes::Bytes;
 use serde_json::{Map, Value};
 
 pub mod codes;
+pub mod shape;
+
+pub use shape::ErrorShape;
 
 /// `Result` with surefoot's [`Error`] as the default error type.
 ///

@@ -58,6 +58,7 @@ pub const OPTIONS: &[&str] = &[
     "paths",
     "fields",
     "surfaces",
+    "error_shape",
 ];
 
 /// The longest duration any option accepts: 365 days.
@@ -548,6 +549,34 @@ impl ClientBuilder {
                 }
                 self.surfaces.extend(checked);
             }
+            "error_shape" => match value {
+                OptionValue::None => self.error_shape = None,
+                OptionValue::Map(parts) => {
+                    // Hints add up (C gives them one `sf_client_options_add_error_hint` at a
+                    // time); a part may name several places, tried in order.
+                    let mut shape = self.error_shape.take().unwrap_or_default();
+                    for (part, at) in parts {
+                        let places = match at {
+                            OptionValue::List(items) => items
+                                .into_iter()
+                                .map(|v| text(&format!("error_shape {part:?}"), v))
+                                .collect::<Result<Vec<_>>>()?,
+                            v => vec![text(&format!("error_shape {part:?}"), v)?],
+                        };
+                        for at in places {
+                            shape = shape.hint(&part, &at);
+                        }
+                    }
+                    shape.check()?;
+                    self.error_shape = Some(shape);
+                }
+                other => {
+                    return Err(invalid(format!(
+                        "error_shape must be a mapping of part (\"code\", \"message\", \"request_id\", \"request_id_header\") to a JSON Pointer or header name, or a list of them (got {})",
+                        other.kind()
+                    )))
+                }
+            },
             other => {
                 let shown: String = other.chars().take(64).collect();
                 return Err(invalid(format!(
@@ -681,6 +710,14 @@ impl Client {
             "prefetch" => c.prefetch.to_string(),
             "paths" => pairs(&c.paths),
             "fields" => pairs(&c.fields),
+            "error_shape" => {
+                let shape = self.profile().error_shape();
+                if shape.is_empty() {
+                    none()
+                } else {
+                    format!("{shape:?}")
+                }
+            }
             "surfaces" => {
                 if c.surfaces.is_empty() {
                     none()

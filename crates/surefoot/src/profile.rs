@@ -1,7 +1,8 @@
 //! API profiles: what the core knows of one API, in one value a client is built with — its
 //! default base URL, the environment variables its key and base URL come from, its
 //! rate-limit surfaces (path prefixes with their documented limits, each paced by its own
-//! limiter per key), and the range of its list `limit`. Specala and PyAI define theirs in
+//! limiter per key), the range of its list `limit`, and where its error bodies carry the
+//! code, message and request id ([`ErrorShape`]). Specala and PyAI define theirs in
 //! their own modules ([`crate::specala::profile`], [`crate::pyai::profile`]); the generic
 //! client starts from [`Profile::generic`], and any client can add surfaces of its own
 //! ([`ClientBuilder::surface`](crate::ClientBuilder::surface), Python `surfaces={...}`, C
@@ -9,7 +10,7 @@
 
 use std::ops::RangeInclusive;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorShape, Result};
 use crate::pacing::RateLimit;
 
 /// One rate-limit surface: the requests whose path starts with `prefix` (`"*"`: every other
@@ -71,6 +72,7 @@ pub struct Profile {
     /// Most specific first; the last one is the `"*"` default.
     surfaces: Vec<Surface>,
     list_limit: RangeInclusive<u32>,
+    error_shape: ErrorShape,
 }
 
 impl Profile {
@@ -104,6 +106,7 @@ impl Profile {
                 base_url_env: None,
                 surfaces: Vec::new(),
                 list_limit: 1..=100,
+                error_shape: ErrorShape::new(),
             },
             error: None,
         }
@@ -187,6 +190,27 @@ impl Profile {
     /// ```
     pub fn list_limit(&self) -> &RangeInclusive<u32> {
         &self.list_limit
+    }
+
+    /// Where the API's error bodies carry the code, message and request id (empty for the
+    /// generic profile: the general decoding alone).
+    ///
+    /// ```
+    /// let e = surefoot::pyai::profile().error_shape().decode(429, &http::HeaderMap::new(),
+    ///     br#"{"error": {"message": "Slow down.", "type": "rate_limit_error", "code": "rate_limit_exceeded"}}"#, false);
+    /// assert_eq!(e.code(), "rate_limit_exceeded");
+    /// assert!(surefoot::profile::Profile::generic().error_shape().is_empty());
+    /// ```
+    pub fn error_shape(&self) -> &ErrorShape {
+        &self.error_shape
+    }
+
+    /// The same profile with another error shape: what a client's
+    /// [`error_shape`](crate::ClientBuilder::error_shape) setting does.
+    pub(crate) fn with_error_shape(mut self, shape: ErrorShape) -> Result<Profile> {
+        shape.check()?;
+        self.error_shape = shape;
+        Ok(self)
     }
 
     /// Adds (or replaces, by prefix) a surface with a fixed limit: what a client's
@@ -311,12 +335,30 @@ impl ProfileBuilder {
         self
     }
 
+    /// Where the API's error bodies carry the code, message and request id.
+    ///
+    /// ```
+    /// use surefoot::{error::ErrorShape, profile::Profile};
+    /// let p = Profile::builder("acme")
+    ///     .error_shape(ErrorShape::new().code("/errors/0/reason").message("/errors/0/text"))
+    ///     .build()?;
+    /// let e = p.error_shape().decode(409, &http::HeaderMap::new(),
+    ///     br#"{"errors": [{"reason": "duplicate_name", "text": "Name taken."}]}"#, false);
+    /// assert_eq!((e.code(), e.message()), ("duplicate_name", "Name taken."));
+    /// # Ok::<(), surefoot::Error>(())
+    /// ```
+    pub fn error_shape(mut self, shape: ErrorShape) -> Self {
+        self.profile.error_shape = shape;
+        self
+    }
+
     /// Checks the profile: prefixes are paths, the list range is not empty and starts at
-    /// 1 or more, surface names are unique.
+    /// 1 or more, surface names are unique, the error shape's pointers are JSON Pointers.
     pub fn build(mut self) -> Result<Profile> {
         if let Some(e) = self.error {
             return Err(e);
         }
+        self.profile.error_shape.check()?;
         let p = &mut self.profile;
         let bad = |why: &str| Error::invalid_request(format!("profile {}: {why}", p.name));
         if *p.list_limit.start() == 0 || p.list_limit.is_empty() {

@@ -168,6 +168,20 @@ pub fn profile() -> crate::profile::Profile {
         .surface("realtime", "/v1/realtime", None)
         .default_surface("default", None)
         .list_limit(1, 100)
+        // The gateway's OpenAI envelope `{"error": {code, message, type}}`, the control
+        // plane's problem+json (`type` URI, `detail`, `title`, `request_id`).
+        .error_shape(
+            crate::error::ErrorShape::new()
+                .code("/error/code")
+                .code("/error/type")
+                .code("/type")
+                .message("/error/message")
+                .message("/detail")
+                .message("/title")
+                .request_id("/request_id")
+                .request_id("/error/request_id")
+                .request_id_header("x-request-id"),
+        )
         .build()
         .expect("PyAI's profile is valid")
 }

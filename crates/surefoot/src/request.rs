@@ -575,6 +575,8 @@ impl Prepared {
             });
         }
         let err = Error::from_response(status.as_u16(), &headers, &body, truncated);
+        // What the API's profile says of its error bodies refines the general decoding.
+        let err = client.inner.profile.error_shape().apply(err, &headers);
         // The message comes from the server, which may echo the key back.
         Err(match client.api_key() {
             Some(key) => err.redact_key(key),

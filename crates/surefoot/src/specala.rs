@@ -378,7 +378,8 @@ impl fmt::Debug for CreatedKey {
 /// Specala's profile: base URL `https://api.specala.ai`, key from `SPECALA_API_KEY` (base
 /// URL from `SPECALA_BASE_URL`), the documented per-key limits — key management
 /// (`/v1/keys`) 180 requests/min whatever the client's `rate_limit`, data endpoints
-/// 500/min — and list `limit` 1–100.
+/// 500/min — list `limit` 1–100, and its error bodies: `detail` as a string, as
+/// `{code, message}` or as a validation list.
 ///
 /// ```
 /// use surefoot::RateLimit;
@@ -395,6 +396,14 @@ pub fn profile() -> crate::profile::Profile {
         .fixed_surface("management", "/v1/keys", Some(RateLimit::per_minute(180)))
         .default_surface("data", Some(RateLimit::per_minute(500)))
         .list_limit(1, 100)
+        // `{"detail": "Invalid API key"}`, `{"detail": {"code", "message"}}`, or a
+        // validation list `{"detail": [{"loc", "msg"}]}`.
+        .error_shape(
+            crate::error::ErrorShape::new()
+                .code("/detail/code")
+                .message("/detail")
+                .request_id_header("x-request-id"),
+        )
         .build()
         .expect("Specala's profile is valid")
 }

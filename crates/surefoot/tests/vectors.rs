@@ -266,3 +266,46 @@ fn readme_behaviour_section_is_generated_from_the_vectors() {
         readme::REGENERATE
     );
 }
+
+/// Specala's and PyAI's profiles carry error-shape hints; on every error vector of their
+/// own API they decode exactly what the general decoding does (the hints name where the
+/// documented shapes put each part, so they never disagree with it).
+#[test]
+fn the_profiles_error_shapes_agree_with_the_vectors_of_their_api() {
+    let mut checked = 0;
+    for (file, profile) in [
+        ("errors-pyai.json", surefoot::pyai::profile()),
+        ("errors-specala.json", surefoot::specala::profile()),
+    ] {
+        let text = std::fs::read_to_string(repo_root().join("tests/vectors").join(file)).unwrap();
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        for v in doc["vectors"].as_array().unwrap() {
+            let input = &v["input"];
+            let status = input["status"].as_u64().unwrap() as u16;
+            let mut headers = http::HeaderMap::new();
+            for pair in input["headers"].as_array().into_iter().flatten() {
+                headers.append(
+                    http::HeaderName::from_bytes(pair[0].as_str().unwrap().as_bytes()).unwrap(),
+                    pair[1].as_str().unwrap().parse().unwrap(),
+                );
+            }
+            if let Some(ct) = input["content_type"].as_str() {
+                headers.insert("content-type", ct.parse().unwrap());
+            }
+            let body = match (&input["body_json"], &input["body"]) {
+                (Value::Null, Value::String(s)) => s.clone().into_bytes(),
+                (Value::Null, _) => Vec::new(),
+                (j, _) => serde_json::to_vec(j).unwrap(),
+            };
+            let general = surefoot::Error::from_response(status, &headers, &body, false);
+            let shaped = profile.error_shape().decode(status, &headers, &body, false);
+            let what = format!("{file}: {}", name_of(v));
+            assert_eq!(shaped.code(), general.code(), "{what}");
+            assert_eq!(shaped.kind(), general.kind(), "{what}");
+            assert_eq!(shaped.message(), general.message(), "{what}");
+            assert_eq!(shaped.request_id(), general.request_id(), "{what}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 40, "{checked} vectors");
+}

@@ -21,6 +21,12 @@ use crate::headers::{RateLimitHeaders, MAX_RETRY_AFTER};
 /// How long a learned limit read from the store is trusted before it is read again.
 const LEARNED_REFRESH: Duration = Duration::from_secs(1);
 
+/// Under a learned limit, slots are reserved at most this far ahead. A learned rate may
+/// rise within a second (slow start doubles it every second): callers queued behind a slow
+/// first guess must get the faster slots, not keep the ones booked at the old rate (32
+/// callers booked at a first guess of 1/s would otherwise hold the key at 1/s for 32 s).
+const LEARNED_HORIZON: Duration = Duration::from_secs(1);
+
 #[derive(Debug, Default)]
 struct PacerState {
     margin: f64,
@@ -452,13 +458,20 @@ impl Pacer {
         loop {
             let waited = start.elapsed();
             let budget = max_wait.map(|m| m.saturating_sub(waited));
-            let limit = {
+            let (limit, learned) = {
                 let learned = self.refresh_learned().await;
                 let st = lock(&self.inner.state);
-                st.configured.or(learned).map(|l| with_margin(l, st.margin))
+                let limit = st.configured.or(learned).map(|l| with_margin(l, st.margin));
+                (limit, st.configured.is_none())
+            };
+            // A learned limit books only slots due within the horizon (see LEARNED_HORIZON).
+            let horizon = match (learned, budget) {
+                (true, Some(b)) => Some(b.min(LEARNED_HORIZON)),
+                (true, None) => Some(LEARNED_HORIZON),
+                (false, b) => b,
             };
             let reservation = match &limit {
-                Some(limit) => store.reserve(id, limit, budget).await,
+                Some(limit) => store.reserve(id, limit, horizon).await,
                 None => match store.paused(id).await {
                     Some(p) => Reservation::Paused(p),
                     None => Reservation::Go(Duration::ZERO),
@@ -474,6 +487,16 @@ impl Pacer {
                     }
                     tracing::debug!(target: "surefoot::pacing", pacer = id, pause_ms = pause.remaining.as_millis() as u64, "paused after a 429");
                     sleep(pause.remaining).await;
+                    continue;
+                }
+                // Beyond the horizon but within the caller's budget: ask again once the
+                // next slot is within the horizon (or a horizon later), under the limit
+                // then in force.
+                Reservation::TooLong(wait)
+                    if learned && budget.map_or(true, |b| wait <= b) && wait > LEARNED_HORIZON =>
+                {
+                    let until_bookable = wait - LEARNED_HORIZON;
+                    sleep(until_bookable.clamp(Duration::from_millis(1), LEARNED_HORIZON)).await;
                     continue;
                 }
                 Reservation::TooLong(wait) => {

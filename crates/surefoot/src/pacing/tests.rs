@@ -825,3 +825,32 @@ async fn a_first_answer_that_is_a_429_does_not_stall_learning() {
     let rate = 1.0 / p.limit().unwrap().emission_interval().as_secs_f64();
     assert!(rate > 4.0, "still at {rate:.2}/s");
 }
+
+#[tokio::test(start_paused = true)]
+async fn callers_queued_behind_a_slow_first_guess_get_the_faster_slots() {
+    // A first 429 with nothing measured starts learning at 1/s, doubling every second. 32
+    // callers waiting then must not each book a slot at 1/s (the last one 32 s out): they
+    // book only slots due within a second, so they ride the climbing rate.
+    let p = pacer(None);
+    p.acquire().await;
+    p.on_rate_limited(Some(Duration::from_secs(1)), None).await;
+    assert!(p.limit().is_some(), "a rate was learned");
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..32)
+        .map(|_| {
+            let p = p.clone();
+            tokio::spawn(async move { p.acquire().await })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let took = start.elapsed();
+    // Booked at 1/s they would take 32 s; slow start serves them in a few seconds.
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    // A caller whose budget the queue exceeds is still refused at once.
+    p.on_rate_limited(Some(Duration::from_millis(10)), None)
+        .await;
+    let refused = p.acquire_within(Duration::from_millis(1)).await;
+    assert!(refused.is_err(), "{refused:?}");
+}

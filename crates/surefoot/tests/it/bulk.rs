@@ -305,3 +305,37 @@ async fn export_interrupted_then_resumed_writes_every_document_once() {
         .unwrap();
     assert_eq!(got.len(), 250);
 }
+
+/// `ordered(false)` hands results on as items complete: a creation held by the server is
+/// overtaken by later items; `ordered(true)` (the default) keeps input order regardless.
+#[tokio::test]
+async fn results_come_as_completed_when_asked_and_in_order_otherwise() {
+    let emu = pyai_with(Config::pyai().no_rate_limits()).await;
+    let client = pyai_client(&emu);
+    for ordered in [false, true] {
+        emu.inject(Fault::delay(JOBS, 1, 500));
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let progress = Arc::new(Mutex::new(Vec::new()));
+        let (o, p) = (order.clone(), progress.clone());
+        let summary = client
+            .jobs()
+            .create_many(items(20))
+            .concurrency(4)
+            .ordered(ordered)
+            .progress(move |pr| p.lock().unwrap().push(pr.done))
+            .for_each(|r| {
+                assert!(r.is_done(), "item {}: {:?}", r.index, r.error());
+                o.lock().unwrap().push(r.index)
+            })
+            .await;
+        let order = order.lock().unwrap().clone();
+        let mut sorted = order.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..20).collect::<Vec<_>>(), "every item once");
+        assert_eq!(order == sorted, ordered, "ordered={ordered}: {order:?}");
+        assert_eq!(summary.progress.done, 20);
+        assert_eq!(summary.progress.total, Some(20));
+        assert_eq!(*progress.lock().unwrap(), (1..=20).collect::<Vec<_>>());
+    }
+    assert_eq!(stat(&emu, "jobs_created"), 20, "the second run replays");
+}

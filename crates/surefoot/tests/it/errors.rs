@@ -307,3 +307,60 @@ async fn specala_429_has_no_retry_after_and_is_retried_with_backoff() {
     }
     assert!(stat(&emu, "rate_limited") >= 1, "the third call met a 429");
 }
+
+/// A third API's error bodies (neither Specala's `detail` nor PyAI's envelope or
+/// problem+json), served over loopback: with the shape given to the generic client they
+/// decode into that API's code, message and request id; without it, only the status's.
+#[tokio::test]
+async fn a_third_apis_error_shape_given_to_the_generic_client_decodes_its_bodies() {
+    use surefoot::error::ErrorShape;
+    let emu = pyai_with(Config::pyai().no_rate_limits()).await;
+    let quota = r#"{"errors": [{"reason": "quota_exceeded", "text": "Monthly quota used up."}],
+                    "meta": {"trace": "tr-77"}}"#;
+    let conflict = r#"{"fault": {"num": 1007, "faultstring": "Name already taken."}}"#;
+    let shape = ErrorShape::new()
+        .code("/errors/0/reason")
+        .code("/fault/num")
+        .message("/errors/0/text")
+        .message("/fault/faultstring")
+        .request_id("/meta/trace");
+    let shaped = builder(&emu, PYAI_KEY)
+        .max_retries(0)
+        .error_shape(shape)
+        .build()
+        .unwrap();
+    let plain = builder(&emu, PYAI_KEY).max_retries(0).build().unwrap();
+
+    emu.inject(Fault::status("*", 2, 402, quota));
+    let e = shaped.get("/v1/things/1").send().await.unwrap_err();
+    assert_eq!(e.status(), Some(402));
+    assert_eq!(e.code(), "quota_exceeded");
+    assert_eq!(e.kind(), ErrorKind::PaymentRequired);
+    assert_eq!(e.message(), "Monthly quota used up.");
+    assert_eq!(e.request_id(), Some("tr-77"));
+    let e = plain.get("/v1/things/1").send().await.unwrap_err();
+    assert_eq!(
+        e.code(),
+        "payment_required",
+        "without the shape: the status's code"
+    );
+    assert_ne!(e.message(), "Monthly quota used up.");
+    assert!(e.request_id().unwrap().starts_with("req_"));
+
+    emu.inject(Fault::status("*", 1, 409, conflict));
+    let e = shaped.get("/v1/things/2").send().await.unwrap_err();
+    assert_eq!((e.code(), e.kind()), ("1007", ErrorKind::Conflict));
+    assert_eq!(e.message(), "Name already taken.");
+    assert!(
+        e.request_id().unwrap().starts_with("req_"),
+        "no trace: the header's id"
+    );
+
+    // A hint that is not a JSON Pointer is refused when the client is built.
+    let bad = builder(&emu, PYAI_KEY)
+        .error_shape(ErrorShape::new().code("errors.0.reason"))
+        .build()
+        .unwrap_err();
+    assert_eq!(bad.code(), "invalid_request");
+    assert!(bad.message().contains("JSON Pointer"), "{}", bad.message());
+}
