@@ -66,7 +66,7 @@ EXTRA_TESTS += test-c
 
 .PHONY: c-lib c-header c-header-check c-header-compile install test-c c-test-build \
 	c-test-run c-test-asan c-test-valgrind c-test-valgrind-release c-examples \
-	c-valgrind-available c-tools-available c-cmake-available c-cmake-examples
+	c-valgrind-available c-tools-available c-cmake-available c-cmake-examples c-test-threads
 
 # A debug build of cbindgen: 20 s to build instead of 2 min, the same header.
 $(SF_C_CBINDGEN):
@@ -134,6 +134,11 @@ c-test-build: c-tools-available
 	$(CC) -std=c99 $(SF_C_WARN) -g $(SF_C_VECTORS_SRC) -o $(SF_C_OUT)/sf_vectors \
 		$$($(SF_C_PKG) --cflags --libs surefoot) -Wl,-rpath,$(SF_C_STAGE)/lib
 	$(CC) -std=c99 $(SF_C_WARN) -g $(SF_C_SANITIZE) $(SF_C_VECTORS_SRC) -o $(SF_C_OUT)/sf_vectors_asan \
+		$$($(SF_C_PKG) --cflags surefoot) $(SF_C_STAGE)/lib/libsurefoot.a \
+		$$($(SF_C_PKG) --static --libs-only-other --libs-only-l surefoot | sed 's/-lsurefoot//') -lpthread
+	$(CC) -std=c99 $(SF_C_WARN) -g tests/c/chaos_threads.c -o $(SF_C_OUT)/sf_chaos_threads \
+		$$($(SF_C_PKG) --cflags --libs surefoot) -Wl,-rpath,$(SF_C_STAGE)/lib -lpthread
+	$(CC) -std=c99 $(SF_C_WARN) -g $(SF_C_SANITIZE) tests/c/chaos_threads.c -o $(SF_C_OUT)/sf_chaos_threads_asan \
 		$$($(SF_C_PKG) --cflags surefoot) $(SF_C_STAGE)/lib/libsurefoot.a \
 		$$($(SF_C_PKG) --static --libs-only-other --libs-only-l surefoot | sed 's/-lsurefoot//') -lpthread
 	$(CC) -std=c99 $(SF_C_WARN) -g tests/c/redis_fleet.c -o $(SF_C_OUT)/sf_redis_fleet \
@@ -214,6 +219,18 @@ c-test-valgrind-release: c-valgrind-available
 	bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_VALGRIND) $(SF_C_OUT)/sf_cpp_tests_release
 	$(SF_C_VALGRIND) $(SF_C_OUT)/sf_vectors_release tests/vectors
 
+# Issue 17 item 4 at a small size: 16 threads sharing one client under the chaos soak's
+# seeded faults (bench/soak.py drives tests/c/chaos_threads.c against emulators of its
+# own and checks 0 duplicate jobs, 0 lost items, 0 wrong answers), with ASan+UBSan and
+# under valgrind's memcheck (`make c-threads-full` is the full size, in make bench).
+c-test-threads: c-valgrind-available
+	$(SF_C_ASAN_ENV) python3 bench/soak.py --small --phases c --c-threads 16 --items 1600 \
+		--target $(SF_C_TARGET) --c-worker $(SF_C_OUT)/sf_chaos_threads_asan \
+		--no-resource-check --out $(SF_C_OUT)/threads_asan.json
+	python3 bench/soak.py --small --phases c --c-threads 16 --items 160 --timeout-ms 3000 \
+		--target $(SF_C_TARGET) --wrap "$(SF_C_VALGRIND)" --c-worker $(SF_C_OUT)/sf_chaos_threads \
+		--no-resource-check --out $(SF_C_OUT)/threads_valgrind.json
+
 c-examples:
 	bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_OUT)/quickstart
 	bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_OUT)/quickstart_cpp
@@ -223,4 +240,4 @@ c-examples:
 
 test-c: c-header-check c-header-compile c-test-build
 	$(MAKE) --no-print-directory c-test-run c-test-asan c-test-valgrind \
-		c-test-valgrind-release c-examples
+		c-test-valgrind-release c-test-threads c-examples
