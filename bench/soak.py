@@ -178,6 +178,8 @@ def run_phase(name: str, cmd: list[str], args: argparse.Namespace, seed: int) ->
     chaos = {"seed": seed, "slow_ms": int(args.timeout_ms * 2.5)}
     if args.storm_ms is not None:
         chaos["storm_ms"] = args.storm_ms
+    if args.p_storm is not None:
+        chaos["p_storm"] = args.p_storm
     try:
         pyai.chaos(chaos)
         specala.chaos({**chaos, "seed": seed + 1})
@@ -302,7 +304,8 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=8, help="Rust tasks, Python threads/tasks")
     ap.add_argument("--wrap", default="", help="a command prefix for the C worker (valgrind ...)")
     ap.add_argument("--timeout-ms", type=int, default=1000, help="the workers' per-attempt timeout")
-    ap.add_argument("--storm-ms", type=int)
+    ap.add_argument("--storm-ms", type=int, help="how long a 429 storm lasts (default 1500)")
+    ap.add_argument("--p-storm", type=float, help="chance that a request starts a storm (0.002)")
     ap.add_argument("--seed", type=int, default=17)
     ap.add_argument("--no-limits", action="store_true", help="emulators without rate limiters")
     ap.add_argument("--no-resource-check", dest="check_resources", action="store_false")
@@ -353,7 +356,8 @@ def main() -> int:
                               capture_output=True, text=True).stdout.strip(),
         "config": {"seconds_per_phase": None if args.items else args.seconds, "items": args.items,
                    "c_threads": args.c_threads, "workers": args.workers, "wrap": args.wrap,
-                   "timeout_ms": args.timeout_ms, "seed": args.seed, "profile": profile},
+                   "timeout_ms": args.timeout_ms, "seed": args.seed, "profile": profile,
+                   "p_storm": args.p_storm, "storm_ms": args.storm_ms},
         "total_s": round(time.monotonic() - t0, 1),
         "phases": results,
         "ok": all(not r["problems"] for r in results),
