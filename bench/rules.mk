@@ -114,8 +114,8 @@ bench-soak: bench-soak-build
 	$(BENCH_PY) bench/report.py
 
 # Issue 17 item 4 at full size: 16 C threads sharing one client for 100,000 items under
-# faults with ASan+UBSan (LeakSanitizer on), then under valgrind's memcheck with 1,000
-# items (valgrind runs the threads one at a time: 100,000 would take hours). A 429 storm
+# faults with ASan+UBSan (LeakSanitizer on), then under valgrind's memcheck with 10,000
+# items (valgrind runs the threads one at a time: 100,000 would take most of an hour). A 429 storm
 # pauses every thread for its Retry-After, so storms start 10x less often here (0.02 %
 # of requests) than in the soak: the 100,000 items take minutes, not half an hour. Helgrind and
 # DRD are not used: neither understands Rust's futex-based locks and atomics, and a
@@ -134,7 +134,7 @@ c-threads-full: c-valgrind-available
 		--c-worker $(BENCH_TARGET)/soak/chaos_threads_asan \
 		--no-resource-check --out bench/soak_threads_asan.json
 	nice $(BENCH_PY) bench/soak.py --target $(BENCH_TARGET) --phases c --c-threads 16 \
-		--items 1000 --p-storm 0.0002 --timeout-ms 3000 --wrap "$(SOAK_VALGRIND)" \
+		--items 10000 --p-storm 0.0002 --timeout-ms 3000 --wrap "$(SOAK_VALGRIND)" \
 		--c-worker $(BENCH_TARGET)/soak/chaos_threads_release --no-resource-check \
 		--out bench/soak_threads_valgrind.json
 

@@ -77,6 +77,8 @@ class Books:
 
     def fail(self, op: str, err: BaseException) -> None:
         code = getattr(err, "code", None) or type(err).__name__
+        stop = getattr(err, "stop_reason", None)
+        code = f"{code}/{stop}" if stop else code  # why the client stopped retrying
         with self.lock:
             self.failed[code] += 1
             self.ops[op]["failed"] += 1

@@ -136,8 +136,8 @@ c-test-build: c-tools-available
 	$(CC) -std=c99 $(SF_C_WARN) -g $(SF_C_SANITIZE) $(SF_C_VECTORS_SRC) -o $(SF_C_OUT)/sf_vectors_asan \
 		$$($(SF_C_PKG) --cflags surefoot) $(SF_C_STAGE)/lib/libsurefoot.a \
 		$$($(SF_C_PKG) --static --libs-only-other --libs-only-l surefoot | sed 's/-lsurefoot//') -lpthread
-	$(CC) -std=c99 $(SF_C_WARN) -g tests/c/chaos_threads.c -o $(SF_C_OUT)/sf_chaos_threads \
-		$$($(SF_C_PKG) --cflags --libs surefoot) -Wl,-rpath,$(SF_C_STAGE)/lib -lpthread
+	$(CC) -std=c99 $(SF_C_WARN) -g tests/c/chaos_threads.c -o $(SF_C_OUT)/sf_chaos_threads_release \
+		$$($(SF_C_PKG_RELEASE) --cflags --libs surefoot) -Wl,-rpath,$(SF_C_STAGE_RELEASE)/lib -lpthread
 	$(CC) -std=c99 $(SF_C_WARN) -g $(SF_C_SANITIZE) tests/c/chaos_threads.c -o $(SF_C_OUT)/sf_chaos_threads_asan \
 		$$($(SF_C_PKG) --cflags surefoot) $(SF_C_STAGE)/lib/libsurefoot.a \
 		$$($(SF_C_PKG) --static --libs-only-other --libs-only-l surefoot | sed 's/-lsurefoot//') -lpthread
@@ -221,14 +221,15 @@ c-test-valgrind-release: c-valgrind-available
 
 # Issue 17 item 4 at a small size: 16 threads sharing one client under the chaos soak's
 # seeded faults (bench/soak.py drives tests/c/chaos_threads.c against emulators of its
-# own and checks 0 duplicate jobs, 0 lost items, 0 wrong answers), with ASan+UBSan and
-# under valgrind's memcheck (`make c-threads-full` is the full size, in make bench).
+# own and checks 0 duplicate jobs, 0 lost items, 0 wrong answers), with ASan+UBSan on the
+# debug library and under valgrind's memcheck on the release library as installed (the
+# debug one is several times slower under valgrind); `make c-threads-full` is the full size.
 c-test-threads: c-valgrind-available
 	$(SF_C_ASAN_ENV) python3 bench/soak.py --small --phases c --c-threads 16 --items 1600 \
 		--target $(SF_C_TARGET) --c-worker $(SF_C_OUT)/sf_chaos_threads_asan \
 		--no-resource-check --out $(SF_C_OUT)/threads_asan.json
-	python3 bench/soak.py --small --phases c --c-threads 16 --items 160 --timeout-ms 3000 \
-		--target $(SF_C_TARGET) --wrap "$(SF_C_VALGRIND)" --c-worker $(SF_C_OUT)/sf_chaos_threads \
+	python3 bench/soak.py --small --phases c --c-threads 16 --items 480 --timeout-ms 3000 \
+		--target $(SF_C_TARGET) --wrap "$(SF_C_VALGRIND)" --c-worker $(SF_C_OUT)/sf_chaos_threads_release \
 		--no-resource-check --out $(SF_C_OUT)/threads_valgrind.json
 
 c-examples:

@@ -78,9 +78,18 @@ static long claim(struct shared *s) {
     return i;
 }
 
+/* Counted by "code" or "code/stop_reason" (why the client stopped retrying). */
 static void count_failure(struct shared *s, int op, const sf_error *err) {
-    const char *code = err != NULL ? sf_error_code(err) : "unknown";
+    char code[64];
+    const char *stop = err != NULL ? sf_error_stop_reason(err) : NULL;
     int k;
+    if (stop != NULL && *stop != '\0')
+        snprintf(code, sizeof code, "%s/%s", sf_error_code(err), stop);
+    else
+        snprintf(code, sizeof code, "%s", err != NULL ? sf_error_code(err) : "unknown");
+    if (err != NULL)
+        fprintf(stderr, "chaos_threads: %s failed after %u attempts: %s: %s\n", OPS[op],
+                (unsigned)sf_error_attempts(err), code, sf_error_message(err));
     pthread_mutex_lock(&s->lock);
     s->failed_by_op[op]++;
     for (k = 0; k < s->n_codes; k++)

@@ -221,6 +221,18 @@ impl EmulatorHandle {
 
     /// Turns seeded random faults on (`Some`) or off (same as `POST`/`DELETE
     /// /__emulator/chaos`); either way the counters start again from zero.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() -> std::io::Result<()> {
+    /// use surefoot_emulator::{Chaos, Config, Emulator};
+    /// let emu = Emulator::start(Config::pyai()).await?;
+    /// emu.set_chaos(Some(Chaos { p_503: 1.0, p_storm: 0.0, ..Chaos::seeded(7) }));
+    /// let r = reqwest::Client::new().get(format!("{}/v1/transcription/jobs", emu.url()))
+    ///     .bearer_auth("pyai_sk_full_0001").send().await.unwrap();
+    /// assert_eq!(r.status(), 503);
+    /// assert_eq!(emu.chaos_report().injected["503"], 1);
+    /// # Ok(()) }
+    /// ```
     pub fn set_chaos(&self, chaos: Option<Chaos>) {
         chaos::set(&self.control.0, chaos);
     }

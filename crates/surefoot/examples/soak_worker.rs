@@ -81,7 +81,12 @@ impl Run {
 
     fn fail(&self, op: &'static str, e: &surefoot::Error) {
         let mut b = self.books();
-        *b.failed.entry(e.code().to_string()).or_default() += 1;
+        // By code and, when the client stopped retrying for a reason, that reason.
+        let key = match e.stop_reason() {
+            Some(r) => format!("{}/{}", e.code(), r.as_str()),
+            None => e.code().to_string(),
+        };
+        *b.failed.entry(key).or_default() += 1;
         b.ops.entry(op).or_default().1 += 1;
     }
 
