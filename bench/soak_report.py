@@ -104,6 +104,10 @@ def section(bench: Path) -> tuple[str, list[str], str] | None:
             _table([t["phases"][0] for t in threads],
                    lambda p: "valgrind memcheck" if "valgrind" in p["command"] else "ASan+UBSan"),
             "",
+            "RSS is not checked in these two runs: ASan's quarantine holds freed memory "
+            "(up to 256 MiB by default) and valgrind adds its own bookkeeping, so their growth "
+            "says nothing about surefoot; leaks are LeakSanitizer's and memcheck's to find "
+            "(`--errors-for-leak-kinds=definite,indirect`). "
             "ASan and valgrind reports: "
             + ", ".join(f"{'valgrind' if 'valgrind' in t['phases'][0]['command'] else 'ASan'} "
                         f"{'none' if not t['phases'][0]['stderr_marks'] else t['phases'][0]['stderr_marks']}"
