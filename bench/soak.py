@@ -13,8 +13,9 @@ turns chaos off and checks the invariants:
   item), hold at most one job per item; each creation the worker counted done is that job;
 - 0 lost: every item the worker started is done or failed with an error code;
 - 0 wrong answers (a get answering another job, a bulk export missing a document);
-- RSS growth < 5 MiB and fd growth < 10 after warm-up; exit status 0, no panic, no sanitizer
-  or valgrind report (the worker's own exit status and stderr).
+- RSS growth < 5 MiB and fd growth < 10 after warm-up (full size only: a run of seconds has
+  no flat stretch after its warm-up); exit status 0, no panic, no sanitizer or valgrind
+  report (the worker's own exit status and stderr).
 
     python bench/soak.py                  the full soak (~10 minutes), bench/soak_results.json
     python bench/soak.py --small          seconds per phase (make test), bench/out/soak_small.json
@@ -324,6 +325,11 @@ def main() -> int:
     args = ap.parse_args()
     if args.seconds is None:
         args.seconds = 6.0 if args.small else 150.0
+    if args.small:
+        # Seconds are too short for a warm-up and a flat stretch after it: connection pools
+        # still fill and drain (fds move by ±8 between runs), so RSS and fds are reported
+        # but only the full size checks them.
+        args.check_resources = False
     profile = args.profile or ("debug" if args.small else "release")
     tdir = Path(args.target) / profile
     args.emulator = args.emulator or str(tdir / "surefoot-emulator")

@@ -228,7 +228,7 @@ c-test-threads: c-valgrind-available
 	$(SF_C_ASAN_ENV) python3 bench/soak.py --small --phases c --c-threads 16 --items 1600 \
 		--target $(SF_C_TARGET) --c-worker $(SF_C_OUT)/sf_chaos_threads_asan \
 		--no-resource-check --out $(SF_C_OUT)/threads_asan.json
-	python3 bench/soak.py --small --phases c --c-threads 16 --items 480 --timeout-ms 3000 \
+	python3 bench/soak.py --small --phases c --c-threads 16 --items 1600 --timeout-ms 3000 \
 		--target $(SF_C_TARGET) --wrap "$(SF_C_VALGRIND)" --c-worker $(SF_C_OUT)/sf_chaos_threads_release \
 		--no-resource-check --out $(SF_C_OUT)/threads_valgrind.json
 
