@@ -3,9 +3,10 @@ PyAI and Specala clients, one of each shared by N threads (``--mode threads``) o
 asyncio tasks (``--mode asyncio``), taking items from one counter until ``--seconds``
 have passed or ``--items`` are taken. Each item is an idempotent job creation (its own
 idempotency key and ``metadata.item``; tried again up to 3 rounds with the same key while
-the error is retryable), a get of a job created earlier (a list walk while none is), a list walk of up to 3 pages,
-or a bulk export of 20-150 transcriptions. Prints ``{"ready": true}``, then one JSON line:
-items started, done, failed per error code, wrong answers, created (item, job id) pairs.
+the error is retryable), a get of a job created earlier (a list walk while none is), a
+list walk of up to 3 pages, or a bulk export of 20-150 transcriptions. Prints
+``{"ready": true}``, then one JSON line: items started, done, failed per error code (and
+stop reason), wrong answers, created (item, job id) pairs.
 The same mix and output as tests/c/chaos_threads.c and the Rust worker.
 """
 

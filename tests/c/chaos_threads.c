@@ -3,8 +3,8 @@
  * program only works and counts): N threads share one PyAI client and one Specala client
  * and take items from one counter, each item one of: an idempotent job creation (its own
  * idempotency key and `metadata.item`, tried again up to 3 rounds with the same key while
- * the error is retryable), a get of a job created earlier (the answer must carry its id; a list walk while
- * none is),
+ * the error is retryable), a get of a job created earlier (the answer must carry its id;
+ * a list walk while none is),
  * a list walk of up to 3 pages, or a bulk export of 20-150 transcriptions (every id asked
  * for must come back). It stops after --items items or --seconds seconds, and prints one
  * JSON line: items started, done, failed per error code, wrong answers, and every

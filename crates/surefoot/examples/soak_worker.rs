@@ -3,10 +3,11 @@
 //! counter until `--seconds` have passed or `--items` are taken. Each item is an
 //! idempotent job creation (its own idempotency key and `metadata.item`, tried again up to
 //! 3 rounds with the same key while `Error::verdict()` says try later), a get of a job
-//! created earlier (a list walk while none is), a list walk of up to 3 pages, or a bulk export of 20-150
-//! transcriptions. Prints `{"ready":true}`, then one JSON line: items started, done,
-//! failed per error code, wrong answers and the created (item, job id) pairs. The same mix
-//! and output as `tests/c/chaos_threads.c` and `bench/soak_worker.py`.
+//! created earlier (a list walk while none is), a list walk of up to 3 pages, or a bulk
+//! export of 20-150 transcriptions. Prints `{"ready":true}`, then one JSON line: items
+//! started, done, failed per error code (and stop reason), wrong answers and the created
+//! (item, job id) pairs. The same mix and output as `tests/c/chaos_threads.c` and
+//! `bench/soak_worker.py`.
 //!
 //! ```sh
 //! cargo run -p surefoot --example soak_worker -- --pyai URL --specala URL --seconds 10
