@@ -20,6 +20,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 
+import soak_report  # noqa: E402  (bench/soak_report.py, beside this file)
+
 BENCH = Path(__file__).resolve().parent
 SUREFOOT = "#d9480f"
 PEER = "#4c6ef5"
@@ -779,6 +781,11 @@ def main() -> None:
         all_gaps += gaps
     if cm_section:
         sections.append(cm_section)
+    # The chaos soak's section and headline (bench/soak_report.py, from bench/soak*.json).
+    soak = soak_report.section(src.parent)
+    if soak:
+        sections.append(f"## 8. Chaos soak\n\n{soak[0]}\n")
+        all_gaps += soak[1]
     v = m["versions"]
     total = sum(data.get("durations_s", {}).values())
     head = f"""# surefoot benchmarks
@@ -825,7 +832,7 @@ The benchmarks took {total / 60:.1f} minutes (builds excluded).
     for note in data.get("notes", []):
         head += f"\n**Note:** {note}\n"
     gaps_md = "\n".join(f"- {g}" for g in all_gaps) or "- none"
-    heads = "\n".join(f"- {h}" for h in headlines(res))
+    heads = "\n".join(f"- {h}" for h in headlines(res) + ([soak[2]] if soak else []))
     text = head + "\n## Headlines\n\n" + heads + "\n\n" + "\n".join(sections) + "\n## Gaps: where surefoot is not ahead, and why\n\n" + gaps_md + "\n"
     dst.write_text(text)
     print(f"wrote {dst} and {len(sections)} plots under {plots}")

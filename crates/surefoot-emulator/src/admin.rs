@@ -26,6 +26,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
             get(list_faults).post(add_fault).delete(clear_faults),
         )
         .route("/keys", get(keys))
+        .merge(crate::chaos::routes())
 }
 
 async fn health(State(s): State<Arc<Shared>>) -> Response {

@@ -116,6 +116,11 @@
 //!   0 means until cleared. → 201 `{"faults": [...]}`; 400 `{"error"}` if invalid.
 //! - `GET /__emulator/faults` → `{"faults": [...]}`; `DELETE /__emulator/faults` → 204
 //! - `GET /__emulator/keys` → `{"api": "pyai", "data": [KeyConfig...]}` (active keys)
+//! - `POST /__emulator/chaos` with a [`Chaos`] (`{"seed": 7}`, rates optional) turns on
+//!   seeded random faults for every request no explicit fault caught: 503s, resets,
+//!   drops after processing, truncated and stalled bodies, 429 storms → 201
+//!   [`ChaosReport`]; `GET` → the counts per fault so far; `DELETE` → 200 the last
+//!   report, chaos off. The binary's `--chaos-seed N` starts with the default rates on.
 //!
 //! Faults are checked in injection order, before authentication; the first matching one
 //! fires. Stats count requests per route template and status; connections closed without
@@ -126,6 +131,7 @@
 mod admin;
 mod auth;
 mod blocking;
+mod chaos;
 mod clock;
 mod config;
 mod corpus;
@@ -148,6 +154,10 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use blocking::{start_blocking, BlockingEmulator};
+pub use chaos::{
+    Chaos, ChaosReport, CHAOS_503, CHAOS_DROPPED, CHAOS_RESET, CHAOS_SLOW, CHAOS_STORMS,
+    CHAOS_STORM_429, CHAOS_TRUNCATED,
+};
 pub use config::{parse_rate, Api, Config, RateLimit, WindowKind, WindowLimit};
 pub use faults::{Fault, FaultAction};
 pub use keys::{KeyConfig, KeyKind, SCOPE_JOBS_READ, SCOPE_JOBS_WRITE, SCOPE_REALTIME};
@@ -208,6 +218,29 @@ impl EmulatorHandle {
     /// Removes every fault.
     pub fn clear_faults(&self) {
         self.control.clear_faults();
+    }
+
+    /// Turns seeded random faults on (`Some`) or off (same as `POST`/`DELETE
+    /// /__emulator/chaos`); either way the counters start again from zero.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() -> std::io::Result<()> {
+    /// use surefoot_emulator::{Chaos, Config, Emulator};
+    /// let emu = Emulator::start(Config::pyai()).await?;
+    /// emu.set_chaos(Some(Chaos { p_503: 1.0, p_storm: 0.0, ..Chaos::seeded(7) }));
+    /// let r = reqwest::Client::new().get(format!("{}/v1/transcription/jobs", emu.url()))
+    ///     .bearer_auth("pyai_sk_full_0001").send().await.unwrap();
+    /// assert_eq!(r.status(), 503);
+    /// assert_eq!(emu.chaos_report().injected["503"], 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn set_chaos(&self, chaos: Option<Chaos>) {
+        chaos::set(&self.control.0, chaos);
+    }
+
+    /// What chaos injected so far (same JSON as `GET /__emulator/chaos`).
+    pub fn chaos_report(&self) -> ChaosReport {
+        chaos::report_of(&self.control.0)
     }
 
     /// The active faults, in check order.

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use surefoot_emulator::{parse_rate, Api, Config, Emulator, WindowKind};
+use surefoot_emulator::{parse_rate, Api, Chaos, Config, Emulator, WindowKind};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum ApiArg {
@@ -72,6 +72,11 @@ struct Args {
     /// unknown members appear and the last list page has no `next_cursor`.
     #[arg(long, env = "SUREFOOT_EMULATOR_MINIMAL", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true", default_value = "false")]
     minimal: bool,
+    /// Seeded random faults from the start (5 % 503, 2 % resets, 1 % dropped after
+    /// processing, 1 % truncated, 1 % stalled bodies, 429 storms); tune them with
+    /// POST /__emulator/chaos.
+    #[arg(long, value_name = "SEED")]
+    chaos_seed: Option<u64>,
 }
 
 fn config(args: &Args) -> Result<Config, String> {
@@ -171,6 +176,9 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(seed) = args.chaos_seed {
+        handle.set_chaos(Some(Chaos::seeded(seed)));
+    }
     {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{}", handle.url());

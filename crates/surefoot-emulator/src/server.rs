@@ -240,7 +240,7 @@ async fn front(State(s): State<Arc<Shared>>, mut req: Request, next: Next) -> Re
     response
 }
 
-fn kill(label: &'static str) -> Response {
+pub(crate) fn kill(label: &'static str) -> Response {
     let mut r = Response::new(Body::empty());
     r.extensions_mut().insert(KillConnection(label));
     r
@@ -251,7 +251,7 @@ async fn api_request(s: &Shared, method: &str, path: &str, req: Request, next: N
         tokio::time::sleep(s.config.latency).await;
     }
     let Some(action) = lock(&s.faults).fire(method, path) else {
-        return next.run(req).await;
+        return crate::chaos::run(s, req, next).await;
     };
     lock(&s.stats).stats_mut().faults_fired += 1;
     tracing::debug!(method, path, ?action, "fault fired");
@@ -309,7 +309,7 @@ async fn api_request(s: &Shared, method: &str, path: &str, req: Request, next: N
 
 /// Re-sends `response` with a `Content-Length` of the full body but only half of it,
 /// then aborts the connection. A bodiless answer (204) is dropped instead.
-async fn truncate(response: Response) -> Response {
+pub(crate) async fn truncate(response: Response) -> Response {
     let (mut parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX)
         .await

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
+use crate::chaos::ChaosState;
 use crate::config::Config;
 use crate::faults::{Fault, FaultList};
 use crate::keys::{KeyConfig, KeyStore};
@@ -35,6 +36,8 @@ pub(crate) struct Shared {
     pub(crate) world: Mutex<World>,
     pub(crate) faults: Mutex<FaultList>,
     pub(crate) stats: Mutex<Recorder>,
+    /// Seeded random faults (off unless configured).
+    pub(crate) chaos: Mutex<ChaosState>,
 }
 
 /// Locks, ignoring poisoning (a panicking handler must not wedge the emulator).
@@ -54,6 +57,7 @@ impl Shared {
                 pyai: PyaiData::default(),
             }),
             faults: Mutex::new(FaultList::default()),
+            chaos: Mutex::new(ChaosState::default()),
             stats: Mutex::new(Recorder::new(
                 config.api.as_str(),
                 started,
