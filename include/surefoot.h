@@ -851,20 +851,22 @@ sf_result sf_client_options_add_surface(sf_client_options *opts,
  * `"code"`, `"message"` or `"request_id"` with a JSON Pointer into the body (e.g.
  * `"/errors/0/reason"`; several hints of a part are tried in order), or
  * `"request_id_header"` with a header name. The hints replace the profile's; the general
- * decoding still fills in what they do not find. A bad part or pointer is reported by
- * `sf_client_new`.
+ * decoding still fills in what they do not find. A bad part or pointer is refused with
+ * the core's message.
  *
  * ```c
- * sf_client_options_add_error_hint(opts, "code", "/errors/0/reason");
- * sf_client_options_add_error_hint(opts, "message", "/errors/0/text");
+ * sf_client_options_add_error_hint(opts, "code", "/errors/0/reason", NULL);
+ * sf_client_options_add_error_hint(opts, "message", "/errors/0/text", NULL);
  * ```
  *
  * # Safety
- * `opts` is NULL or live options; `part` and `at` are NULL or NUL-terminated strings.
+ * `opts` is NULL or live options; `part` and `at` are NULL or NUL-terminated strings;
+ * `err_out` is NULL or writable.
  */
 sf_result sf_client_options_add_error_hint(sf_client_options *opts,
                                            const char *part,
-                                           const char *at);
+                                           const char *at,
+                                           sf_error **err_out);
 
 /**
  * Turns client-side pacing on (default) or off entirely (429s are still retried).

@@ -119,8 +119,8 @@ where
     let target = (event_loop.unbind(), future.clone().unbind());
     let task = surefoot::runtime::handle().spawn(async move {
         let result = fut.await;
-        // `try_attach`: nothing to complete once the interpreter is shutting down.
-        Python::try_attach(|py| complete(py, target, result));
+        // Nothing to complete once the interpreter is shutting down (`shutdown`).
+        crate::shutdown::with_python(|py| complete(py, target, result));
     });
     future.call_method1(
         "add_done_callback",

@@ -161,7 +161,7 @@ fn call_back(
     cb: &Py<PyAny>,
     make: impl for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyDict>>,
 ) {
-    Python::attach(|py| {
+    crate::shutdown::with_python(|py| {
         if let Err(e) = make(py).and_then(|d| cb.call1(py, (d,))) {
             e.write_unraisable(py, Some(cb.bind(py)));
         }
@@ -193,7 +193,7 @@ pub(crate) async fn create_many_op(
         if let Some(cb) = &on_result {
             // The callback gets the result as it is delivered; an exception it raises is
             // reported as unraisable (the run goes on).
-            Python::attach(|py| {
+            crate::shutdown::with_python(|py| {
                 if let Err(e) = job_result(py, r.clone()).and_then(|jr| cb.call1(py, (jr,))) {
                     e.write_unraisable(py, Some(cb.bind(py)));
                 }

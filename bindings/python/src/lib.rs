@@ -11,7 +11,8 @@
 //!   classes of `surefoot.exceptions`), `convert` (JSON, seconds, query pairs),
 //!   `options` (client keyword options → `ClientBuilder`, the fork-aware `options::Core`),
 //!   `logging` (tracing events → the `surefoot` logger), `twins` (the sync and async
-//!   flavours, and the macros that write a sync class and its async twin once);
+//!   flavours, and the macros that write a sync class and its async twin once), `shutdown`
+//!   (no runtime thread enters Python once it exits);
 //! - objects: `client` (`Client`, `AsyncClient`, `Response`), `pagination` (item
 //!   iterators), `specala`, `pyai`, `bulk` (`create_many`, `export_all`), `models`,
 //!   `ratelimit`, `emulator`
@@ -34,6 +35,7 @@ mod pagination;
 mod pyai;
 mod ratelimit;
 mod replay;
+mod shutdown;
 mod specala;
 mod twins;
 
@@ -41,6 +43,7 @@ mod twins;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     logging::install(m.py())?;
+    shutdown::install(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<ratelimit::RateLimit>()?;
     m.add_class::<client::Client>()?;

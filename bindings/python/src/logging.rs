@@ -150,8 +150,8 @@ where
                 }
             }
         }
-        // `try_attach`: nothing is logged while the interpreter shuts down.
-        Python::try_attach(|py| {
+        // Nothing is logged while the interpreter shuts down (`shutdown`).
+        crate::shutdown::with_python(|py| {
             let _ = emit(py, python_level(meta.level()), meta, fields);
         });
     }
