@@ -146,8 +146,12 @@ c-test-build: c-tools-available c-cjson-available
 	$(CC) -std=c99 $(SF_C_WARN) -g $(SF_C_SANITIZE) $(SF_C_VECTORS_SRC) -o $(SF_C_OUT)/sf_vectors_asan \
 		$$($(SF_C_PKG) --cflags surefoot) $(SF_C_STAGE)/lib/libsurefoot.a \
 		$$($(SF_C_PKG) --static --libs-only-other --libs-only-l surefoot | sed 's/-lsurefoot//') -lpthread $(SF_C_CJSON)
-	$(MAKE) --no-print-directory c-options-build \
-	c-test-threads
+	$(MAKE) --no-print-directory c-options-build
+	$(CC) -std=c99 $(SF_C_WARN) -g tests/c/chaos_threads.c -o $(SF_C_OUT)/sf_chaos_threads_release \
+		$$($(SF_C_PKG_RELEASE) --cflags --libs surefoot) -Wl,-rpath,$(SF_C_STAGE_RELEASE)/lib -lpthread
+	$(CC) -std=c99 $(SF_C_WARN) -g $(SF_C_SANITIZE) tests/c/chaos_threads.c -o $(SF_C_OUT)/sf_chaos_threads_asan \
+		$$($(SF_C_PKG) --cflags surefoot) $(SF_C_STAGE)/lib/libsurefoot.a \
+		$$($(SF_C_PKG) --static --libs-only-other --libs-only-l surefoot | sed 's/-lsurefoot//') -lpthread
 	$(CC) -std=c99 $(SF_C_WARN) -g tests/c/redis_fleet.c -o $(SF_C_OUT)/sf_redis_fleet \
 		$$($(SF_C_PKG) --cflags --libs surefoot) -Wl,-rpath,$(SF_C_STAGE)/lib
 	$(CC) -std=c99 $(SF_C_WARN) examples/c/quickstart.c -o $(SF_C_OUT)/quickstart \

@@ -258,18 +258,27 @@ static void *work(void *arg) {
     return NULL;
 }
 
+/* A refused setting ends the worker with the core's message. */
+static void set_ok(sf_result r, sf_error *err, const char *what) {
+    if (r != SF_OK) {
+        fprintf(stderr, "chaos_threads: %s refused: %s\n", what, err ? sf_error_message(err) : "?");
+        exit(2);
+    }
+}
+
 static sf_client *client(int api, const char *url, const char *key, long timeout_ms) {
     sf_client_options *o = sf_client_options_new();
     sf_client *c = NULL;
     sf_error *err = NULL;
-    sf_client_options_set_api(o, api);
-    sf_client_options_set_base_url(o, url);
-    sf_client_options_set_api_key(o, key);
-    sf_client_options_set_timeout_ms(o, timeout_ms);
-    sf_client_options_set_deadline_ms(o, 30000);
+    set_ok(sf_client_options_set_api(o, api, &err), err, "api");
+    set_ok(sf_client_options_set_base_url(o, url, &err), err, "base_url");
+    set_ok(sf_client_options_set_api_key(o, key, &err), err, "api_key");
+    set_ok(sf_client_options_set_timeout_ms(o, timeout_ms, &err), err, "timeout");
+    set_ok(sf_client_options_set_deadline_ms(o, 30000, &err), err, "deadline");
     /* Short backoff: the soak is about volume; Retry-After still rules after a 429. */
-    sf_client_options_set_backoff_ms(o, 20, 400);
-    if (api == SF_API_SPECALA) sf_client_options_set_rate_limit(o, 600, 1000, 60);
+    set_ok(sf_client_options_set_backoff_ms(o, 20, 400, &err), err, "backoff");
+    if (api == SF_API_SPECALA)
+        set_ok(sf_client_options_set_rate_limit(o, 600, 1000, 60, &err), err, "rate_limit");
     if (sf_client_new(o, &c, &err) != SF_OK) {
         fprintf(stderr, "chaos_threads: cannot build a client: %s\n", sf_error_message(err));
         exit(2);
