@@ -452,13 +452,30 @@ impl Pacer {
         loop {
             let waited = start.elapsed();
             let budget = max_wait.map(|m| m.saturating_sub(waited));
-            let limit = {
+            let (limit, climbing) = {
                 let learned = self.refresh_learned().await;
                 let st = lock(&self.inner.state);
-                st.configured.or(learned).map(|l| with_margin(l, st.margin))
+                let from_429s = st.configured.is_none() && st.announced.is_none();
+                // A rate learned from 429s already sits at or under what the server was
+                // measured to accept: the safety margin is for limits given or announced.
+                let margin = if from_429s { 0.0 } else { st.margin };
+                (
+                    st.configured.or(learned).map(|l| with_margin(l, margin)),
+                    from_429s && st.learner.climbing_fast(),
+                )
+            };
+            // While a learned rate climbs fast (slow start), a slot reserved far ahead at
+            // the rate of the moment would keep its old spacing: only the next few slots
+            // are reserved, the other callers wait and ask again at the rate then.
+            let horizon = limit
+                .filter(|_| climbing)
+                .map(|l| l.emission_interval() * 2);
+            let ask = match (budget, horizon) {
+                (Some(b), Some(h)) => Some(b.min(h)),
+                (b, h) => b.or(h),
             };
             let reservation = match &limit {
-                Some(limit) => store.reserve(id, limit, budget).await,
+                Some(limit) => store.reserve(id, limit, ask).await,
                 None => match store.paused(id).await {
                     Some(p) => Reservation::Paused(p),
                     None => Reservation::Go(Duration::ZERO),
@@ -474,6 +491,13 @@ impl Pacer {
                     }
                     tracing::debug!(target: "surefoot::pacing", pacer = id, pause_ms = pause.remaining.as_millis() as u64, "paused after a 429");
                     sleep(pause.remaining).await;
+                    continue;
+                }
+                Reservation::TooLong(wait)
+                    if horizon.is_some() && budget.map_or(true, |b| wait <= b) =>
+                {
+                    let h = horizon.unwrap_or_default();
+                    sleep(wait.saturating_sub(h).max(h / 2)).await;
                     continue;
                 }
                 Reservation::TooLong(wait) => {
