@@ -283,7 +283,25 @@ impl Prepared {
         let mut hold_until: Option<Instant> = None;
         loop {
             let mut probe = None;
+            // A host not proven up admits a few attempts at a time until it answers.
+            let mut unproven = None;
+            if use_hold && !inner.hold.is_proven() && !inner.hold.in_outage() {
+                let now = Instant::now();
+                let until = deadline_at.map_or(now + policy.max_retry_wait, |d| {
+                    d.min(now + policy.max_retry_wait)
+                });
+                let (admitted, held) = inner
+                    .hold
+                    .admit_unproven(until.saturating_duration_since(now))
+                    .await;
+                if !held.is_zero() {
+                    waited += held;
+                    metrics.held(held);
+                }
+                unproven = admitted;
+            }
             if use_hold && inner.hold.in_outage() {
+                unproven = None;
                 let now = Instant::now();
                 let until = *hold_until.get_or_insert(now + policy.max_retry_wait);
                 let until = deadline_at.map_or(until, |d| d.min(until));
@@ -335,6 +353,7 @@ impl Prepared {
             let err = match outcome {
                 Ok(mut resp) => {
                     inner.hold.record_success(probe);
+                    drop(unproven);
                     budget
                         .on_success(inner.store.as_ref(), &inner.budget_key, tokens_taken)
                         .await;
@@ -354,6 +373,7 @@ impl Prepared {
             }
             let was_probe = probe.is_some();
             let in_outage = use_hold && inner.hold.record_failure(call, &err, probe);
+            drop(unproven);
             let ctx = RetryContext {
                 error: &err,
                 idempotent: self.idempotent,

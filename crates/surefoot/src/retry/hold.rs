@@ -6,9 +6,13 @@
 //! and releases every held call at once. A held call waits at most the smaller of its
 //! deadline and `max_retry_wait`, and does not spend its retries while held (a failed
 //! probe does not count as a retry); errors that are not worth retrying still fail at
-//! once. The state lives in the process, one per host (scheme, host and port), shared by
-//! every client of the process; logs and [`OutageState`] say "host in outage since …,
-//! N calls held".
+//! once. Before an outage is known, a host not yet proven up — it has not answered yet, or
+//! its last answer was such a failure — admits at most [`UNPROVEN_IN_FLIGHT`] attempts in
+//! flight; the others wait (at most [`UNPROVEN_WAIT`]) for an answer, like a probe before
+//! the flood: 64 tasks starting against a host that is down send 3 attempts, not 64. A
+//! host that answered costs one atomic load per attempt. The state lives in the process,
+//! one per host (scheme, host and port), shared by every client of the process; logs and
+//! [`OutageState`] say "host in outage since …, N calls held".
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -38,6 +42,22 @@ pub const PROBE_BASE: Duration = Duration::from_millis(50);
 /// assert_eq!(surefoot::retry::hold::PROBE_CAP, std::time::Duration::from_millis(250));
 /// ```
 pub const PROBE_CAP: Duration = Duration::from_millis(250);
+
+/// Attempts in flight at most to a host not proven up (one that has not answered yet, or
+/// whose last answer was a failure counting toward an outage): as many as it takes to
+/// declare an outage.
+///
+/// ```
+/// assert_eq!(surefoot::retry::hold::UNPROVEN_IN_FLIGHT, surefoot::retry::hold::OUTAGE_THRESHOLD);
+/// ```
+pub const UNPROVEN_IN_FLIGHT: usize = OUTAGE_THRESHOLD;
+/// The longest an attempt waits for the first answer of a host not proven up before it
+/// goes anyway (a slow first answer delays the others at most this long).
+///
+/// ```
+/// assert_eq!(surefoot::retry::hold::UNPROVEN_WAIT, std::time::Duration::from_millis(500));
+/// ```
+pub const UNPROVEN_WAIT: Duration = Duration::from_millis(500);
 
 /// What is known about a host in an outage (see
 /// [`Client::outage`](crate::Client::outage)).
@@ -119,6 +139,8 @@ struct State {
     failing_calls: HashSet<u64>,
     outage: Option<Outage>,
     epochs: u64,
+    /// Attempts in flight admitted while the host was not proven up.
+    unproven_in_flight: usize,
 }
 
 /// The outage state of one host, shared by every client of the process.
@@ -128,7 +150,24 @@ pub(crate) struct HostHold {
     /// Whether `state` holds anything (failing calls or an outage): a success on a
     /// healthy host then costs one atomic load, not a lock.
     troubled: AtomicBool,
+    /// Whether the host's last answer proved it up (set by a success, cleared by a
+    /// failure that counts toward an outage).
+    proven: AtomicBool,
     changed: Notify,
+}
+
+/// An attempt admitted to a host not proven up; its end (drop) lets the next one go.
+pub(crate) struct Unproven {
+    hold: Arc<HostHold>,
+}
+
+impl Drop for Unproven {
+    fn drop(&mut self) {
+        let mut st = lock(&self.hold.state);
+        st.unproven_in_flight = st.unproven_in_flight.saturating_sub(1);
+        drop(st);
+        self.hold.changed.notify_waiters();
+    }
 }
 
 /// How a call passes the hold.
@@ -207,6 +246,7 @@ impl HostHold {
             host: host.to_owned(),
             state: Mutex::new(State::default()),
             troubled: AtomicBool::new(false),
+            proven: AtomicBool::new(false),
             changed: Notify::new(),
         }
     }
@@ -230,6 +270,51 @@ impl HostHold {
     pub(crate) fn in_outage(&self) -> bool {
         // A healthy host (the usual case, on every request) costs one atomic load.
         self.troubled.load(Ordering::Acquire) && lock(&self.state).outage.is_some()
+    }
+
+    /// Whether the host's last answer proved it up: then no attempt waits (one atomic
+    /// load).
+    pub(crate) fn is_proven(&self) -> bool {
+        self.proven.load(Ordering::Acquire)
+    }
+
+    /// Admit an attempt to a host not proven up: at once while fewer than
+    /// [`UNPROVEN_IN_FLIGHT`] are in flight; else wait until one ends, the host answers,
+    /// or an outage begins (the caller's hold then takes over) — at most the smaller of
+    /// `max_wait` and [`UNPROVEN_WAIT`]. Returns the admission to keep until the attempt's
+    /// outcome is recorded (none when no longer needed), and the time waited.
+    pub(crate) async fn admit_unproven(
+        self: &Arc<Self>,
+        max_wait: Duration,
+    ) -> (Option<Unproven>, Duration) {
+        let start = Instant::now();
+        let give_up_at = start + max_wait.min(UNPROVEN_WAIT);
+        loop {
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if self.is_proven() {
+                return (None, start.elapsed());
+            }
+            {
+                let mut st = lock(&self.state);
+                if st.outage.is_some() {
+                    return (None, start.elapsed());
+                }
+                if st.unproven_in_flight < UNPROVEN_IN_FLIGHT {
+                    st.unproven_in_flight += 1;
+                    let admitted = Unproven { hold: self.clone() };
+                    return (Some(admitted), start.elapsed());
+                }
+            }
+            if Instant::now() >= give_up_at {
+                return (None, start.elapsed());
+            }
+            tokio::select! {
+                _ = &mut changed => {}
+                _ = tokio::time::sleep_until(give_up_at) => {}
+            }
+        }
     }
 
     /// Pass the hold: at once when there is no outage; else wait for the outage to end
@@ -303,6 +388,10 @@ impl HostHold {
         if let Some(mut p) = probe {
             p.done = true;
         }
+        if !self.proven.load(Ordering::Acquire) {
+            self.proven.store(true, Ordering::Release);
+            self.changed.notify_waiters();
+        }
         if !self.troubled.load(Ordering::Acquire) {
             return;
         }
@@ -342,6 +431,9 @@ impl HostHold {
         }
         let mut st = lock(&self.state);
         let counts = is_host_failure(error);
+        if counts {
+            self.proven.store(false, Ordering::Release);
+        }
         if counts && st.outage.is_none() {
             st.failing_calls.insert(call);
             self.troubled.store(true, Ordering::Release);
@@ -522,5 +614,54 @@ mod tests {
         let (entry, held) = h.enter(Duration::from_secs(2)).await;
         assert!(matches!(entry, Entry::Probe(_)));
         assert_eq!(held, Duration::ZERO);
+    }
+
+    #[tokio::test(flavor = "current_thread", start_paused = true)]
+    async fn a_host_not_proven_up_admits_a_few_attempts_until_it_answers() {
+        let h = Arc::new(HostHold::new("http://h:4"));
+        assert!(!h.is_proven());
+        let mut admitted = Vec::new();
+        for _ in 0..UNPROVEN_IN_FLIGHT {
+            let (a, held) = h.admit_unproven(Duration::from_secs(60)).await;
+            assert!(a.is_some() && held.is_zero());
+            admitted.push(a);
+        }
+        // The next waits: for an attempt to end…
+        let waiter = {
+            let h = h.clone();
+            tokio::spawn(async move { h.admit_unproven(Duration::from_secs(60)).await })
+        };
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert!(!waiter.is_finished(), "a fourth attempt waits");
+        h.record_failure(1, &e503(), None);
+        admitted.pop();
+        let (a, held) = waiter.await.unwrap();
+        assert!(a.is_some(), "admitted when an attempt ended");
+        assert_eq!(held, Duration::from_millis(10));
+        // …or for a success, which lets everyone through (and costs nothing after).
+        let waiter = {
+            let h = h.clone();
+            tokio::spawn(async move { h.admit_unproven(Duration::from_secs(60)).await })
+        };
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        assert!(!waiter.is_finished());
+        h.record_success(None);
+        assert!(h.is_proven());
+        let (a, _) = waiter.await.unwrap();
+        assert!(a.is_none(), "a proven host needs no admission");
+        // A failure counting toward an outage makes it unproven again.
+        h.record_failure(2, &e503(), None);
+        assert!(!h.is_proven());
+        // Waiting never exceeds UNPROVEN_WAIT (or the caller's allowance).
+        drop(a);
+        let (_, held) = h.admit_unproven(Duration::from_secs(60)).await;
+        assert_eq!(
+            held,
+            UNPROVEN_WAIT,
+            "three still in flight: {}",
+            admitted.len()
+        );
+        let (_, held) = h.admit_unproven(Duration::from_millis(20)).await;
+        assert_eq!(held, Duration::from_millis(20));
     }
 }
