@@ -35,7 +35,9 @@ pub use registry::{
     key_name, reset_all, shared_concurrency_limiter, shared_concurrency_limiter_in, shared_pacer,
     shared_pacer_in, store_from_url,
 };
-pub use store::{PacingStore, Pause, PauseCause, Reservation, StoreFuture};
+pub use store::{
+    OutageProbe, PacingStore, Pause, PauseCause, Reservation, SharedOutage, StoreFuture,
+};
 
 /// How long every waiter pauses after a 429 that carried no `Retry-After`.
 pub const DEFAULT_429_PAUSE: Duration = Duration::from_secs(1);
