@@ -499,7 +499,7 @@ impl HostHold {
         }
     }
 
-    /// Record a failed attempt (see [`record_failure`](HostHold::record_failure)); a
+    /// Record a failed attempt (as `record_failure` does); a
     /// shared store learns that an outage began, a probe failed, or the outage ended.
     pub(crate) async fn failed(
         &self,
