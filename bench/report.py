@@ -93,6 +93,15 @@ def goodput(recs: list[dict[str, Any]], cfg: dict[str, Any], plots: Path) -> tup
         md.append(table(
             ["client", "wall (s)", "wall ÷ ideal", "429s received", "requests sent", "failed",
              "wall ÷ surefoot (Python)"], rows))
+        if any("learning" in r["label"] for r in rows_):
+            md.append(
+                "\nLearning (no limit given): the pacer sends freely until the first 429, then doubles "
+                "its rate every 500 ms from what was accepted (slow start) until the next; after each 429 "
+                "it settles at 0.9 × the rate the server was measured to accept (the largest (accepted − "
+                "burst) ÷ span over the last seconds: a token bucket grants its burst on top of its rate "
+                "after every pause) and climbs back along a CUBIC curve; a 429 that confirms the limit "
+                "measured before it holds the rate there for a plateau (4 s, doubling to 30 s) before "
+                "probing beyond it, so fewer 429s each pause the key for their `Retry-After` (1 s here).")
         md.append("")
         labels = [r["label"].replace(" + ", "\n+ ").replace(" (", "\n(") for r in rows_]
         vals = [r["client"]["wall_s"] / ideal for r in rows_]
@@ -387,10 +396,12 @@ def outage(recs: list[dict[str, Any]], cfg: dict[str, Any], plots: Path,
             "\nsurefoot holds a host's calls once 3 different calls in a row failed on it without "
             "Retry-After, and sends one probe at a time (after 50 ms, then doubling up to 250 ms) until "
             "the first success releases everyone; a held call spends no retries and waits at most the "
-            "smaller of its deadline and `max_retry_wait` (60 s). Each client's first attempt goes out "
-            "before any 503 is known, so up to " + str(cfg["clients"]) + " of its requests into the outage "
-            "are first attempts: the Rust tasks send all of theirs before the first answer comes back, "
-            "the Python threads start one after another and send fewer; the rest are the probes.")
+            "smaller of its deadline and `max_retry_wait` (60 s). Before that, a host not proven up — "
+            "no answer from it yet, or its last answer such a failure — admits 3 attempts in flight; the "
+            "other calls wait (at most 500 ms) for an answer: so of the " + str(cfg["clients"]) + " clients' "
+            "first attempts only 3 go out before the first 503 is known, and those 3 failures start the "
+            "hold. The rest of the requests into the outage are the probes. A host that answered costs "
+            "one atomic load per attempt (section 2 runs on a proven host).")
     if before and before.get("records"):
         old = {r["label"]: r for r in before["records"]}
         brows = []

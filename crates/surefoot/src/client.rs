@@ -574,6 +574,11 @@ impl ClientBuilder {
             &origin,
             "retry_budget",
         );
+        let outage_key = pacing::key_name(
+            api_key.as_ref().map(ApiKey::expose).unwrap_or(""),
+            &origin,
+            "outage",
+        );
         let hold = hold::for_host(&origin);
         Ok(Client {
             inner: Arc::new(Inner {
@@ -589,6 +594,7 @@ impl ClientBuilder {
                 backoff,
                 store,
                 budget_key,
+                outage_key,
                 hold,
                 metrics: Arc::default(),
                 pacers: profile.surfaces().iter().map(|_| OnceLock::new()).collect(),
@@ -657,6 +663,8 @@ pub(crate) struct Inner {
     pub(crate) store: Arc<dyn PacingStore>,
     /// The retry budget's id in the store: this key and host.
     pub(crate) budget_key: String,
+    /// The host's outage id in a shared store: this key and host.
+    pub(crate) outage_key: String,
     /// The outage state of this client's host.
     pub(crate) hold: Arc<HostHold>,
     pub(crate) metrics: Arc<crate::metrics::Recorder>,

@@ -273,6 +273,11 @@ impl Prepared {
         // A client that does not retry fails fast: it is never held.
         let use_hold = policy.max_retries > 0;
         let call = hold::call_id();
+        // With a shared store (Redis) the host's outage is shared between processes.
+        let shared = inner.store.is_shared().then(|| hold::Shared {
+            store: inner.store.as_ref(),
+            id: &inner.outage_key,
+        });
         let mut waited = Duration::ZERO;
         let mut attempt: u32 = 0;
         let mut retries_done: u32 = 0;
@@ -283,12 +288,30 @@ impl Prepared {
         let mut hold_until: Option<Instant> = None;
         loop {
             let mut probe = None;
+            // A host not proven up admits a few attempts at a time until it answers.
+            let mut unproven = None;
+            if use_hold && !inner.hold.is_proven() && !inner.hold.in_outage() {
+                let now = Instant::now();
+                let until = deadline_at.map_or(now + policy.max_retry_wait, |d| {
+                    d.min(now + policy.max_retry_wait)
+                });
+                let (admitted, held) = inner
+                    .hold
+                    .admit_unproven(until.saturating_duration_since(now), shared)
+                    .await;
+                if !held.is_zero() {
+                    waited += held;
+                    metrics.held(held);
+                }
+                unproven = admitted;
+            }
             if use_hold && inner.hold.in_outage() {
+                unproven = None;
                 let now = Instant::now();
                 let until = *hold_until.get_or_insert(now + policy.max_retry_wait);
                 let until = deadline_at.map_or(until, |d| d.min(until));
                 let max_hold = until.saturating_duration_since(now);
-                let (entry, held) = inner.hold.enter(max_hold).await;
+                let (entry, held) = inner.hold.enter(max_hold, shared).await;
                 if !held.is_zero() {
                     waited += held;
                     metrics.held(held);
@@ -334,7 +357,8 @@ impl Prepared {
             drop(span);
             let err = match outcome {
                 Ok(mut resp) => {
-                    inner.hold.record_success(probe);
+                    inner.hold.succeeded(probe, shared).await;
+                    drop(unproven);
                     budget
                         .on_success(inner.store.as_ref(), &inner.budget_key, tokens_taken)
                         .await;
@@ -353,7 +377,8 @@ impl Prepared {
                 pacer.on_error(&err).await;
             }
             let was_probe = probe.is_some();
-            let in_outage = use_hold && inner.hold.record_failure(call, &err, probe);
+            let in_outage = use_hold && inner.hold.failed(call, &err, probe, shared).await;
+            drop(unproven);
             let ctx = RetryContext {
                 error: &err,
                 idempotent: self.idempotent,

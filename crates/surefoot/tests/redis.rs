@@ -263,6 +263,14 @@ fn child() {
     rt.block_on(async {
         let client = pyai(&env("EMU_URL"), &env("STORE"), &env("LIMIT"));
         let result = match role.as_str() {
+            "outage" => {
+                // TASKS tasks, one GET each, against a host in an outage.
+                let tasks: usize = env("TASKS").parse().unwrap();
+                let (ok, failed) = work(&client, tasks, tasks).await;
+                let m = client.client().metrics();
+                serde_json::json!({"ok": ok, "failed": failed, "held": m.calls_held,
+                    "fallbacks": m.pacing_store_fallbacks})
+            }
             "work" | "down" => {
                 let n: usize = env("N").parse().unwrap();
                 let (ok, failed) = work(&client, n, 4).await;
@@ -356,7 +364,11 @@ fn processes_on_one_key_share_one_budget() {
     assert!(s2["rate_limited"].as_u64().unwrap() > 0, "{s2}");
     drop(results);
 
-    // Nothing that leads back to the key or the base URL is stored.
+    assert_nothing_recoverable(&redis, &emu);
+}
+
+/// Nothing that leads back to the key or the base URL is stored (every key and value).
+fn assert_nothing_recoverable(redis: &RedisServer, emu: &EmulatorHandle) {
     let dump = redis.dump();
     assert!(!dump.is_empty());
     let host = emu.url().trim_start_matches("http://").to_owned();
@@ -657,4 +669,155 @@ fn the_retry_budget_is_shared_through_redis() {
         );
         assert_eq!(a.fallback_decisions(), 0, "every step answered by Redis");
     });
+}
+
+/// Requests the emulator saw, every route and status.
+fn requests_seen(emu: &EmulatorHandle) -> u64 {
+    stats(emu)["requests"]
+        .as_object()
+        .map(|routes| {
+            routes
+                .values()
+                .flat_map(|m| m.as_object().unwrap().values())
+                .map(|v| v.as_u64().unwrap_or(0))
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn the_outage_state_is_kept_in_redis_one_probe_between_processes() {
+    use surefoot::pacing::OutageProbe;
+    let redis = RedisServer::start();
+    let rt = runtime();
+    rt.block_on(async {
+        // Two stores on one Redis stand for two processes.
+        let a = RedisStore::builder(redis.url())
+            .prefix("o:")
+            .build()
+            .unwrap();
+        let b = RedisStore::builder(redis.url())
+            .prefix("o:")
+            .build()
+            .unwrap();
+        assert!(a.wait_available(Duration::from_secs(5)).await);
+        assert!(b.wait_available(Duration::from_secs(5)).await);
+        let id = surefoot::pacing::key_name(KEY, "http://127.0.0.1:1", "outage");
+        let lease = Duration::from_secs(10);
+        assert_eq!(b.outage_since(&id).await, None, "no outage yet");
+        assert_eq!(a.outage_probe(&id, lease).await, OutageProbe::Ended);
+        let began = a.outage_begin(&id, Some(503)).await.unwrap();
+        assert_eq!(began.status, Some(503));
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        // b joins a's outage: its start is kept (not reset by b's begin).
+        let seen = b.outage_begin(&id, None).await.unwrap();
+        assert!(seen.ago >= Duration::from_millis(25), "{seen:?}");
+        assert_eq!(seen.status, Some(503));
+        assert_eq!(b.outage_since(&id).await.unwrap().status, Some(503));
+        // One probe between the two.
+        assert_eq!(a.outage_probe(&id, lease).await, OutageProbe::Granted);
+        match b.outage_probe(&id, lease).await {
+            OutageProbe::Wait(d) => assert!(d > Duration::from_secs(9), "{d:?}"),
+            other => panic!("b probes too: {other:?}"),
+        }
+        // a's probe failed: nobody probes for 100 ms (50 ms × 2^1), then b may.
+        a.outage_probe_failed(&id, Duration::from_millis(50), Duration::from_millis(250))
+            .await;
+        match b.outage_probe(&id, lease).await {
+            OutageProbe::Wait(d) => assert!(d <= Duration::from_millis(100), "{d:?}"),
+            other => panic!("not due yet: {other:?}"),
+        }
+        tokio::time::sleep(Duration::from_millis(110)).await;
+        assert_eq!(b.outage_probe(&id, lease).await, OutageProbe::Granted);
+        // b's probe succeeded: the outage is over for a too.
+        b.outage_end(&id).await;
+        assert_eq!(a.outage_probe(&id, lease).await, OutageProbe::Ended);
+        assert_eq!(a.outage_since(&id).await, None);
+        assert_eq!(a.fallback_decisions() + b.fallback_decisions(), 0);
+    });
+    // Redis gone: nothing shared, each process decides (the local hold).
+    drop(redis);
+    rt.block_on(async {
+        let c = RedisStore::builder(format!("redis://127.0.0.1:{}/0", free_port()))
+            .build()
+            .unwrap();
+        let id = surefoot::pacing::key_name(KEY, "http://127.0.0.1:1", "outage");
+        assert_eq!(
+            c.outage_probe(&id, Duration::from_secs(1)).await,
+            OutageProbe::Local
+        );
+        assert_eq!(c.outage_since(&id).await, None);
+    });
+}
+
+#[test]
+fn processes_in_an_outage_send_one_probe_at_a_time_between_them() {
+    let redis = RedisServer::start();
+    let rt = runtime();
+    let emu = rt.block_on(emulator(Config::pyai().no_rate_limits()));
+    // Every request answered 503 (no Retry-After) until the faults are cleared.
+    emu.inject(Fault::status("*", 0, 503, ""));
+    emu.reset_stats();
+    let run = |store: String| {
+        let children: Vec<Child> = (0..3)
+            .map(|_| {
+                spawn_child(
+                    "outage",
+                    &[
+                        ("EMU_URL", emu.url()),
+                        ("STORE", store.clone()),
+                        ("TASKS", "8".into()),
+                    ],
+                )
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(2_500));
+        let during = requests_seen(&emu);
+        (children, during)
+    };
+    let (children, during) = run(redis.url());
+    // While it lasts, the outage is in Redis, and nothing there leads back to key or host.
+    assert!(
+        redis.dump().iter().any(|(k, _)| k.ends_with(":outage")),
+        "{:?}",
+        redis.dump()
+    );
+    assert_nothing_recoverable(&redis, &emu);
+    emu.clear_faults();
+    let released = Instant::now();
+    let results: Vec<_> = children.into_iter().map(|c| finish(c).0).collect();
+    let drained = released.elapsed();
+    for r in &results {
+        // The first success (one process's probe) released every process.
+        assert_eq!(
+            (r["ok"].as_u64(), r["failed"].as_u64()),
+            (Some(8), Some(0)),
+            "{r}"
+        );
+    }
+    let held: u64 = results.iter().map(|r| r["held"].as_u64().unwrap()).sum();
+    assert!(held >= 15, "{held} calls held");
+    assert!(drained < Duration::from_secs(10), "drained in {drained:?}");
+    assert!(
+        !redis.dump().iter().any(|(k, _)| k.ends_with(":outage")),
+        "the first success ended the outage in Redis"
+    );
+
+    // The same processes on their own (memory stores): each holds and probes for itself
+    // (the test can fail).
+    emu.inject(Fault::status("*", 0, 503, ""));
+    emu.reset_stats();
+    let (children, alone) = run("memory".into());
+    emu.clear_faults();
+    for c in children {
+        assert_eq!(finish(c).0["failed"], 0);
+    }
+    println!("requests into the outage: {during} sharing through Redis, {alone} each alone");
+    // At most 3 first attempts per process (they start together, before any failure is
+    // shared), then one probe at a time between them: 50, 100, 200, 250… ms apart.
+    assert!(
+        during <= 30,
+        "{during} requests into the outage through Redis"
+    );
+    assert!(during < alone, "{during} through Redis, {alone} alone");
 }

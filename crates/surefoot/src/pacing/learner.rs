@@ -1,12 +1,19 @@
 //! Learning a rate limit nobody configured, so it converges instead of only falling:
 //! [`Learner`] measures the rate the server accepted just before a 429 (under overload,
-//! that is the server's limit), drops to β = 0.7 of it, and climbs back along a CUBIC curve
-//! (the one AWS adaptive retry and TCP use: concave up to the last limit, then probing
-//! beyond it) while no 429 comes — so the learned rate settles just under the server's and
-//! rises again when the server's limit does. Before the first 429 nothing is limited;
-//! after the first one the rate doubles every second from the measured rate until the next
-//! 429 (slow start), because a first burst says little about the sustained limit. A limit
-//! quiet for [`LEARNED_LIMIT_TTL`](super::LEARNED_LIMIT_TTL) is forgotten.
+//! that is the server's limit), drops to [`SETTLE`] of it (β = 0.7 of the rate when too
+//! few answers came back to measure), and climbs back along a CUBIC curve (the one AWS
+//! adaptive retry and TCP use: concave up to the last limit, then probing beyond it) while
+//! no 429 comes — so the learned rate settles just under the server's and rises again when
+//! the server's limit does. Before the first 429 nothing is limited; after the first one
+//! the rate doubles every second from the measured rate until the next 429 (slow start),
+//! because a first burst says little about the sustained limit. A token-bucket server
+//! (GCRA, nginx `limit_req`) grants its burst on top of its rate after every pause, so the
+//! burst seen before the first 429 is taken off later measurements, and out of slow start
+//! the rate is measured over the whole stretch since the last pause. Every 429 costs the
+//! key a pause (its `Retry-After`), so once a 429 confirms the limit measured before it,
+//! the climb holds at that limit for a plateau ([`PLATEAU`], doubling with each
+//! confirmation up to [`PLATEAU_MAX`]) before probing beyond it: fewer 429s, fewer pauses.
+//! A limit quiet for [`LEARNED_LIMIT_TTL`](super::LEARNED_LIMIT_TTL) is forgotten.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -22,6 +29,14 @@ pub const CUBIC_C: f64 = 0.4;
 /// After a 429, the rate settles at this fraction of the rate the server was measured to
 /// accept (just under its limit).
 pub const SETTLE: f64 = 0.9;
+/// In slow start (after the first 429), the rate doubles this often.
+const SLOW_START_DOUBLING: Duration = Duration::from_millis(500);
+/// How long the climb first holds at a limit a 429 confirmed before probing beyond it.
+pub const PLATEAU: Duration = Duration::from_secs(4);
+/// The longest plateau (it doubles with each 429 that confirms the same limit).
+pub const PLATEAU_MAX: Duration = Duration::from_secs(30);
+/// A measured limit at most this fraction above the previous one confirms it.
+const CONFIRM: f64 = 0.1;
 /// Answers needed in the window to trust the measured accepted rate.
 const RELIABLE_ANSWERS: usize = 8;
 /// The window over which accepted answers (and sends) are counted.
@@ -33,6 +48,8 @@ const MIN_SPAN: Duration = Duration::from_millis(500);
 const MIN_RATE: f64 = 1.0 / 60.0;
 /// The fastest rate learning reaches (a million requests a second: no limit in practice).
 const MAX_RATE: f64 = 1e6;
+/// How far back accepted answers are remembered (for the measurement at a 429).
+const HISTORY: Duration = Duration::from_secs(10);
 /// Remembered timestamps at most (per list).
 const MAX_REMEMBERED: usize = 8192;
 
@@ -48,6 +65,11 @@ pub(crate) struct Learner {
     /// When the last decrease (or slow-start start) happened.
     since: Option<Instant>,
     slow_start: bool,
+    /// How long the climb holds at `w_max` before probing beyond it.
+    plateau: Duration,
+    /// The burst the server accepted at once before the first 429 (taken off later
+    /// measurements: a token bucket grants it on top of its rate after every pause).
+    burst: f64,
     last_event: Option<Instant>,
     first_send: Option<Instant>,
     /// The last time a send had to wait for its slot (callers wanted more than the rate).
@@ -56,10 +78,10 @@ pub(crate) struct Learner {
     accepted: VecDeque<Instant>,
 }
 
-fn trim(q: &mut VecDeque<Instant>, now: Instant) {
+fn trim(q: &mut VecDeque<Instant>, now: Instant, keep: Duration) {
     while q.len() > MAX_REMEMBERED
         || q.front()
-            .is_some_and(|&t| now.saturating_duration_since(t) > WINDOW)
+            .is_some_and(|&t| now.saturating_duration_since(t) > keep)
     {
         q.pop_front();
     }
@@ -73,28 +95,47 @@ impl Learner {
             self.last_limited = Some(now);
         }
         self.sends.push_back(now);
-        trim(&mut self.sends, now);
+        trim(&mut self.sends, now, WINDOW);
     }
 
     /// The server answered something other than a 429.
     pub(crate) fn on_accepted(&mut self, now: Instant) {
         self.accepted.push_back(now);
-        trim(&mut self.accepted, now);
+        trim(&mut self.accepted, now, HISTORY);
     }
 
-    /// The rate the server accepted over the last window, and whether enough answers
-    /// came back over a long enough span to trust it.
+    /// The rate the server accepted, and whether enough answers came back over a long
+    /// enough span to trust it. A token bucket accepts at most `rate × span + burst` over
+    /// any span, and exactly that over the span it was saturated, which ends with the
+    /// 429: so the rate is the largest `(accepted since t − burst) ÷ (now − t)` over the
+    /// answers `t` of the last few seconds (spans of at least half a second, a second
+    /// when no burst was seen).
     fn accepted_rate(&self, now: Instant) -> (f64, bool) {
-        let rate = self.measured(&self.accepted, now).max(MIN_RATE);
-        let n = self
+        let shortest = if self.burst > 0.0 { MIN_SPAN } else { WINDOW };
+        let mut best: Option<f64> = None;
+        let mut n = 0usize;
+        for &t in self.accepted.iter().rev() {
+            n += 1;
+            let span = now.saturating_duration_since(t);
+            if span < shortest {
+                continue;
+            }
+            let r = (n as f64 - self.burst) / span.as_secs_f64();
+            best = Some(best.map_or(r, |b: f64| b.max(r)));
+        }
+        // Too short a history for any span: the answers of the last second.
+        let rate = best
+            .unwrap_or_else(|| self.measured(&self.accepted, now))
+            .max(MIN_RATE);
+        let recent = self
             .accepted
             .iter()
             .filter(|&&t| now.saturating_duration_since(t) <= WINDOW)
             .count();
-        let span = self
+        let started = self
             .first_send
             .map_or(Duration::ZERO, |f| now.saturating_duration_since(f));
-        (rate, n >= RELIABLE_ANSWERS && span >= WINDOW / 2)
+        (rate, recent >= RELIABLE_ANSWERS && started >= WINDOW / 2)
     }
 
     fn measured(&self, q: &VecDeque<Instant>, now: Instant) -> f64 {
@@ -116,22 +157,27 @@ impl Learner {
             .saturating_duration_since(self.since.unwrap_or(now))
             .as_secs_f64();
         let grown = if self.slow_start {
-            rate * 2f64.powf(t)
+            rate * 2f64.powf(t / SLOW_START_DOUBLING.as_secs_f64())
         } else {
             // CUBIC: W(t) = C (t - K)³ + W_max, K the time to climb back from the floor.
+            // Held at W_max for the plateau once there.
             let drop = (self.w_max - self.floor).max(0.0);
             let k = (drop / CUBIC_C).cbrt();
+            let t = if t <= k {
+                t
+            } else {
+                (t - self.plateau.as_secs_f64()).max(k)
+            };
             (CUBIC_C * (t - k).powi(3) + self.w_max).max(self.floor)
         };
         // Never run far ahead of the demand: a rate nobody used proves nothing (twice the
-        // sends of the last second). Below a few a second that window holds too few sends
-        // to tell: there, callers kept waiting for their slots are the demand the rate did
-        // not serve, and nothing caps the climb.
+        // sends of the last second). Callers kept waiting for their slots are demand the
+        // rate did not serve: then nothing caps the climb (a cap on sends that the rate
+        // itself spaced would hold slow start back).
         let interval = Duration::from_secs_f64((2.0 / rate.max(MIN_RATE)).min(120.0));
-        let limited = rate < 2.0 / WINDOW.as_secs_f64()
-            && self
-                .last_limited
-                .is_some_and(|t| now.saturating_duration_since(t) <= WINDOW.max(interval));
+        let limited = self
+            .last_limited
+            .is_some_and(|t| now.saturating_duration_since(t) <= WINDOW.max(interval));
         let cap = if limited {
             MAX_RATE
         } else {
@@ -139,6 +185,12 @@ impl Learner {
             (2.0 * demand).max(self.w_max).max(rate)
         };
         Some(grown.min(cap).clamp(MIN_RATE, MAX_RATE))
+    }
+
+    /// Whether the learned rate is in slow start (doubling), where slots reserved far
+    /// ahead would keep a spacing the rate has already left behind.
+    pub(crate) fn climbing_fast(&self) -> bool {
+        self.rate.is_some() && self.slow_start
     }
 
     /// The rate in force now as a limit (evenly spaced).
@@ -158,8 +210,9 @@ impl Learner {
             return None;
         }
         self.last_event = Some(now);
+        let first = self.rate.is_none();
         let (accepted, reliable) = self.accepted_rate(now);
-        let (rate, w_max, slow_start) = match self.rate(now) {
+        let (rate, w_max, slow_start, plateau) = match self.rate(now) {
             // The first 429: a burst's count says little; start from it (at least one a
             // second when too few answers came back to measure) and double.
             None => {
@@ -168,25 +221,46 @@ impl Learner {
                 } else {
                     accepted.max(1.0)
                 };
-                (start, start, true)
+                (start, start, true, Duration::ZERO)
             }
             // Under overload the server accepts its limit: settle just under what it
-            // accepted. Without enough answers to measure, fall back to β of the rate.
-            Some(current) if reliable => (
-                current.min(SETTLE * accepted),
-                accepted.max(MIN_RATE),
-                false,
-            ),
-            Some(current) => (current * CUBIC_BETA, current, false),
+            // accepted. The first measurement (out of slow start), or one that confirms
+            // the last (not above it), earns a plateau; one above the last probes again
+            // at once. Without enough answers to measure, fall back to β of the rate.
+            Some(current) if reliable => {
+                let plateau = if self.slow_start {
+                    PLATEAU
+                } else if accepted > (1.0 + CONFIRM) * self.w_max {
+                    Duration::ZERO
+                } else {
+                    (self.plateau * 2).clamp(PLATEAU, PLATEAU_MAX)
+                };
+                (
+                    current.min(SETTLE * accepted),
+                    accepted.max(MIN_RATE),
+                    false,
+                    plateau,
+                )
+            }
+            Some(current) => (current * CUBIC_BETA, current, false, Duration::ZERO),
         };
+        if first {
+            // Answers accepted within moments of the first send are the server's burst.
+            let started = self
+                .first_send
+                .map_or(Duration::ZERO, |f| now.saturating_duration_since(f));
+            if started < MIN_SPAN {
+                self.burst = self.accepted.len() as f64;
+            }
+        }
+        self.plateau = plateau;
         self.rate = Some(rate.max(MIN_RATE));
         self.floor = rate.max(MIN_RATE);
         self.w_max = w_max.max(MIN_RATE);
         self.slow_start = slow_start;
         // Time spent paused is not time spent probing.
         self.since = Some(now + pause);
-        self.accepted.clear();
-        tracing::debug!(target: "surefoot::pacing", rate = rate, w_max = w_max, slow_start, "learned a rate from a 429");
+        tracing::debug!(target: "surefoot::pacing", rate = rate, w_max = w_max, slow_start, plateau_ms = plateau.as_millis() as u64, "learned a rate from a 429");
         self.limit(now + pause)
     }
 
@@ -199,6 +273,7 @@ impl Learner {
             self.floor = theirs;
             self.w_max = theirs / CUBIC_BETA;
             self.slow_start = false;
+            self.plateau = Duration::ZERO;
             self.since = Some(now);
             self.last_event = Some(now);
         }

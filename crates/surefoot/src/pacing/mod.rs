@@ -27,7 +27,7 @@ pub use self::redis::{
     RedisStore, RedisStoreBuilder, DEFAULT_DECISION_TIMEOUT, DEFAULT_PREFIX, DEFAULT_SLOT_LEASE,
 };
 pub use concurrency::{ConcurrencyLimiter, ConcurrencyPermit};
-pub use learner::{CUBIC_BETA, CUBIC_C, SETTLE};
+pub use learner::{CUBIC_BETA, CUBIC_C, PLATEAU, PLATEAU_MAX, SETTLE};
 pub use memory::{default_store, MemoryStore};
 pub use pacer::{Pacer, PacingState, Refusal};
 pub use rate_limit::RateLimit;
@@ -35,14 +35,18 @@ pub use registry::{
     key_name, reset_all, shared_concurrency_limiter, shared_concurrency_limiter_in, shared_pacer,
     shared_pacer_in, store_from_url,
 };
-pub use store::{PacingStore, Pause, PauseCause, Reservation, StoreFuture};
+pub use store::{
+    OutageProbe, PacingStore, Pause, PauseCause, Reservation, SharedOutage, StoreFuture,
+};
 
 /// How long every waiter pauses after a 429 that carried no `Retry-After`.
 pub const DEFAULT_429_PAUSE: Duration = Duration::from_secs(1);
 /// The pacer spaces requests this fraction further apart than the limit strictly allows
 /// (2 %: 20/s is paced at one request per 51 ms) and keeps one slot of a burst in reserve,
 /// so jitter between the client's send and the server's count does not turn a request sent
-/// exactly on time into a 429.
+/// exactly on time into a 429. It applies to limits configured or announced by headers; a
+/// rate learned from 429s already sits at or under what the server was measured to accept,
+/// and is paced as learned.
 /// Change it per pacer with [`Pacer::set_safety_margin`].
 pub const SAFETY_MARGIN: f64 = 0.02;
 /// A limit learned from 429s is forgotten after this long without another 429.

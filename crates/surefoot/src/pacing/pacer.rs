@@ -458,20 +458,34 @@ impl Pacer {
         loop {
             let waited = start.elapsed();
             let budget = max_wait.map(|m| m.saturating_sub(waited));
-            let (limit, learned) = {
+            let (limit, learned, climbing) = {
                 let learned = self.refresh_learned().await;
                 let st = lock(&self.inner.state);
-                let limit = st.configured.or(learned).map(|l| with_margin(l, st.margin));
-                (limit, st.configured.is_none())
+                let from_429s = st.configured.is_none() && st.announced.is_none();
+                // A rate learned from 429s already sits at or under what the server was
+                // measured to accept: the safety margin is for limits given or announced.
+                let margin = if from_429s { 0.0 } else { st.margin };
+                (
+                    st.configured.or(learned).map(|l| with_margin(l, margin)),
+                    st.configured.is_none(),
+                    from_429s && st.learner.climbing_fast(),
+                )
             };
-            // A learned limit books only slots due within the horizon (see LEARNED_HORIZON).
-            let horizon = match (learned, budget) {
-                (true, Some(b)) => Some(b.min(LEARNED_HORIZON)),
-                (true, None) => Some(LEARNED_HORIZON),
-                (false, b) => b,
+            // A learned limit books only slots due within a horizon: while it climbs fast
+            // (slow start) the next few slots, else LEARNED_HORIZON. A slot booked far ahead
+            // at the rate of the moment would keep its old spacing while the rate rises; the
+            // other callers wait and ask again at the rate then.
+            let horizon = match &limit {
+                Some(l) if climbing => Some(l.emission_interval() * 2),
+                Some(_) if learned => Some(LEARNED_HORIZON),
+                _ => None,
+            };
+            let ask = match (budget, horizon) {
+                (Some(b), Some(h)) => Some(b.min(h)),
+                (b, h) => b.or(h),
             };
             let reservation = match &limit {
-                Some(limit) => store.reserve(id, limit, horizon).await,
+                Some(limit) => store.reserve(id, limit, ask).await,
                 None => match store.paused(id).await {
                     Some(p) => Reservation::Paused(p),
                     None => Reservation::Go(Duration::ZERO),
@@ -490,13 +504,14 @@ impl Pacer {
                     continue;
                 }
                 // Beyond the horizon but within the caller's budget: ask again once the
-                // next slot is within the horizon (or a horizon later), under the limit
-                // then in force.
+                // next slot is within the horizon (at least every LEARNED_HORIZON), under
+                // the limit then in force.
                 Reservation::TooLong(wait)
-                    if learned && budget.map_or(true, |b| wait <= b) && wait > LEARNED_HORIZON =>
+                    if horizon.is_some() && budget.map_or(true, |b| wait <= b) =>
                 {
-                    let until_bookable = wait - LEARNED_HORIZON;
-                    sleep(until_bookable.clamp(Duration::from_millis(1), LEARNED_HORIZON)).await;
+                    let h = horizon.unwrap_or_default();
+                    let floor = (h / 2).max(Duration::from_millis(1));
+                    sleep(wait.saturating_sub(h).clamp(floor, LEARNED_HORIZON.max(floor))).await;
                     continue;
                 }
                 Reservation::TooLong(wait) => {

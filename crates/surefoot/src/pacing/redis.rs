@@ -7,6 +7,9 @@
 //! decision timeout the store decides from an in-process [`MemoryStore`] at this process's
 //! fair share of the limit, warns once per outage, counts the fallbacks, and goes back to
 //! Redis when a background probe sees it answer (or, failing closed, waits for it).
+//! A host's outage is shared too (`outage.lua`: when it began, the one probe's turn as a
+//! lease, when the next probe is due), so processes send one probe at a time between them;
+//! while Redis is away each process holds and probes on its own.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -20,7 +23,9 @@ use tokio::sync::Notify;
 use super::lock;
 use super::memory::MemoryStore;
 use super::rate_limit::fair_share;
-use super::store::{PacingStore, Pause, PauseCause, Reservation, StoreFuture};
+use super::store::{
+    OutageProbe, PacingStore, Pause, PauseCause, Reservation, SharedOutage, StoreFuture,
+};
 use super::RateLimit;
 use crate::error::{Error, ErrorKind, Result};
 
@@ -54,6 +59,8 @@ pub const DEFAULT_SLOT_LEASE: Duration = Duration::from_secs(15);
 const ACTIVE_WINDOW: Duration = Duration::from_secs(10);
 /// How long an untouched retry budget is kept in Redis (it then starts full again).
 const BUDGET_TTL: Duration = Duration::from_secs(3600);
+/// How long a host's outage untouched (no probe failed) is kept in Redis.
+const OUTAGE_TTL: Duration = Duration::from_secs(600);
 /// How often an unreachable Redis is tried again in the background.
 const PROBE_INTERVAL: Duration = Duration::from_millis(250);
 /// The timeout of one connection attempt or probe.
@@ -73,6 +80,7 @@ fn scripts() -> &'static Scripts {
         renew_slot: redis::Script::new(include_str!("redis_scripts/renew_slot.lua")),
         slots_in_use: redis::Script::new(include_str!("redis_scripts/slots_in_use.lua")),
         retry_tokens: redis::Script::new(include_str!("redis_scripts/retry_tokens.lua")),
+        outage: redis::Script::new(include_str!("redis_scripts/outage.lua")),
     })
 }
 
@@ -84,6 +92,7 @@ struct Scripts {
     renew_slot: redis::Script,
     slots_in_use: redis::Script,
     retry_tokens: redis::Script,
+    outage: redis::Script,
 }
 
 /// The options of a [`RedisStore`], parsed from its URL and set with [`RedisStoreBuilder`].
@@ -776,6 +785,28 @@ impl RedisStore {
         .await
     }
 
+    /// One step on the shared outage of host `id` (`None`: Redis did not answer).
+    async fn outage_redis(&self, id: &str, op: &str, arg: u64, cap: u64) -> Option<(i64, i64)> {
+        let k = self.redis_key(id, "outage");
+        let probe = self.redis_key(id, "probe");
+        let keep = u64::try_from(OUTAGE_TTL.as_millis()).unwrap_or(u64::MAX);
+        let (op, me) = (op.to_owned(), self.process_id());
+        self.run(|mut c| async move {
+            scripts()
+                .outage
+                .key(k)
+                .key(probe)
+                .arg(op)
+                .arg(arg)
+                .arg(me)
+                .arg(keep)
+                .arg(cap)
+                .invoke_async(&mut c)
+                .await
+        })
+        .await
+    }
+
     async fn reserve_redis(
         &self,
         key: &str,
@@ -860,6 +891,13 @@ impl RedisStore {
                 None => notified.await,
             }
         }
+    }
+}
+
+fn shared_outage(ago_ms: i64, status: i64) -> SharedOutage {
+    SharedOutage {
+        ago: Duration::from_millis(u64::try_from(ago_ms).unwrap_or(0)),
+        status: u16::try_from(status).ok().filter(|&s| s > 0),
     }
 }
 
@@ -1264,10 +1302,12 @@ impl PacingStore for RedisStore {
         Box::pin(async move {
             self.shared.local.reset(key).await;
             lock(&self.shared.retry_debt).remove(key);
-            let keys: Vec<String> = ["tat", "pause", "learned", "slots", "procs", "budget"]
-                .iter()
-                .map(|f| self.redis_key(key, f))
-                .collect();
+            let keys: Vec<String> = [
+                "tat", "pause", "learned", "slots", "procs", "budget", "outage", "probe",
+            ]
+            .iter()
+            .map(|f| self.redis_key(key, f))
+            .collect();
             let _: Option<i64> = self
                 .run(|mut c| async move { redis::cmd("DEL").arg(keys).query_async(&mut c).await })
                 .await;
@@ -1335,6 +1375,58 @@ impl PacingStore for RedisStore {
                 .local
                 .refund_retry_tokens(key, n, capacity)
                 .await;
+        })
+    }
+
+    fn outage_begin<'a>(
+        &'a self,
+        id: &'a str,
+        status: Option<u16>,
+    ) -> StoreFuture<'a, Option<SharedOutage>> {
+        Box::pin(async move {
+            let (ago, status) = self
+                .outage_redis(id, "begin", u64::from(status.unwrap_or(0)), 0)
+                .await?;
+            Some(shared_outage(ago, status))
+        })
+    }
+
+    fn outage_since<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<SharedOutage>> {
+        Box::pin(async move {
+            let (ago, status) = self.outage_redis(id, "since", 0, 0).await?;
+            (ago >= 0).then(|| shared_outage(ago, status))
+        })
+    }
+
+    fn outage_probe<'a>(&'a self, id: &'a str, lease: Duration) -> StoreFuture<'a, OutageProbe> {
+        Box::pin(async move {
+            let ms = u64::try_from(lease.as_millis()).unwrap_or(u64::MAX).max(1);
+            match self.outage_redis(id, "probe", ms, 0).await {
+                Some((0, _)) => OutageProbe::Granted,
+                Some((1, ms)) => {
+                    OutageProbe::Wait(Duration::from_millis(u64::try_from(ms).unwrap_or(0)))
+                }
+                Some(_) => OutageProbe::Ended,
+                None => OutageProbe::Local,
+            }
+        })
+    }
+
+    fn outage_probe_failed<'a>(
+        &'a self,
+        id: &'a str,
+        first: Duration,
+        cap: Duration,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+            let _ = self.outage_redis(id, "failed", ms(first), ms(cap)).await;
+        })
+    }
+
+    fn outage_end<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let _ = self.outage_redis(id, "end", 0, 0).await;
         })
     }
 

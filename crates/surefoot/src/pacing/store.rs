@@ -1,7 +1,8 @@
 //! The storage interface behind pacing: [`PacingStore`], every piece of pacing state that
 //! several clients — in one process, or in many processes and hosts — must share for one
 //! API key: GCRA slots, pauses with the server answer that set them, learned limits,
-//! concurrency leases and retry budgets. Methods are async (a shared store answers over the network) and
+//! concurrency leases, retry budgets and a host's outage (one probe at a time between
+//! processes). Methods are async (a shared store answers over the network) and
 //! infallible: a store that loses its backend decides locally instead of failing a call.
 //! Times cross the interface as durations from "now" on the store's own clock, so hosts
 //! need not agree on the time.
@@ -107,6 +108,40 @@ pub enum Reservation {
     TooLong(Duration),
     /// The key is paused: nothing reserved; ask again when the pause ends.
     Paused(Pause),
+}
+
+/// A host's outage as a shared store knows it (see [`PacingStore::outage_since`]).
+///
+/// ```
+/// use std::time::Duration;
+/// let o = surefoot::pacing::SharedOutage { ago: Duration::from_secs(2), status: Some(503) };
+/// assert_eq!(o.status, Some(503));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SharedOutage {
+    /// How long ago it began.
+    pub ago: Duration,
+    /// The HTTP status of the failure that began it (none for a connection failure).
+    pub status: Option<u16>,
+}
+
+/// The answer to [`PacingStore::outage_probe`]: whose turn it is to probe a host in an
+/// outage.
+///
+/// ```
+/// use surefoot::pacing::OutageProbe;
+/// assert_ne!(OutageProbe::Granted, OutageProbe::Local);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutageProbe {
+    /// This process sends the probe (it holds the turn for the lease given).
+    Granted,
+    /// Another process probes, or the next probe is not due: ask again after this.
+    Wait(Duration),
+    /// The outage is over (another process's call succeeded): send.
+    Ended,
+    /// Nothing shared (an in-process store, or its backend is away): the process decides.
+    Local,
 }
 
 /// Where pacing state lives. [`MemoryStore`](crate::pacing::MemoryStore) (the default)
@@ -272,4 +307,90 @@ pub trait PacingStore: Send + Sync + 'static {
     /// The tokens in the retry budget of `key` (`capacity` when never seen; never more
     /// than `capacity`), for reports and tests.
     fn retry_tokens<'a>(&'a self, key: &'a str, capacity: u32) -> StoreFuture<'a, u32>;
+
+    /// A host's outage, shared between processes (`id` is the host's opaque id for this
+    /// API key): record that it began now, unless it already had (the earlier start is
+    /// kept), with the `status` of the failure that began it (none: a connection failure).
+    /// Returns the outage as stored; `None` from a store that shares nothing (the
+    /// default: the outage stays in the process) or whose backend is away.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use surefoot::pacing::{MemoryStore, PacingStore};
+    /// assert_eq!(MemoryStore::new().outage_begin("{h}", Some(503)).await, None);
+    /// # }
+    /// ```
+    fn outage_begin<'a>(
+        &'a self,
+        id: &'a str,
+        status: Option<u16>,
+    ) -> StoreFuture<'a, Option<SharedOutage>> {
+        let _ = (id, status);
+        Box::pin(std::future::ready(None))
+    }
+
+    /// The shared outage of host `id`, if another process (or this one) recorded one.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use surefoot::pacing::{MemoryStore, PacingStore};
+    /// assert_eq!(MemoryStore::new().outage_since("{h}").await, None);
+    /// # }
+    /// ```
+    fn outage_since<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<SharedOutage>> {
+        let _ = id;
+        Box::pin(std::future::ready(None))
+    }
+
+    /// Ask for the turn to probe host `id` in an outage, for at most `lease` (a process
+    /// that dies while probing frees its turn then): one probe at a time between all the
+    /// processes sharing the store.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use std::time::Duration;
+    /// use surefoot::pacing::{MemoryStore, OutageProbe, PacingStore};
+    /// let s = MemoryStore::new();
+    /// assert_eq!(s.outage_probe("{h}", Duration::from_secs(10)).await, OutageProbe::Local);
+    /// # }
+    /// ```
+    fn outage_probe<'a>(&'a self, id: &'a str, lease: Duration) -> StoreFuture<'a, OutageProbe> {
+        let _ = (id, lease);
+        Box::pin(std::future::ready(OutageProbe::Local))
+    }
+
+    /// This process's probe of host `id` failed: give the turn back; the next probe (of
+    /// any process) is due after `first` × 2^(probes failed so far, between all the
+    /// processes), at most `cap`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use std::time::Duration;
+    /// use surefoot::pacing::{MemoryStore, PacingStore};
+    /// let (first, cap) = (Duration::from_millis(50), Duration::from_millis(250));
+    /// MemoryStore::new().outage_probe_failed("{h}", first, cap).await;
+    /// # }
+    /// ```
+    fn outage_probe_failed<'a>(
+        &'a self,
+        id: &'a str,
+        first: Duration,
+        cap: Duration,
+    ) -> StoreFuture<'a, ()> {
+        let _ = (id, first, cap);
+        Box::pin(std::future::ready(()))
+    }
+
+    /// Host `id` answered: its outage is over for every process.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use surefoot::pacing::{MemoryStore, PacingStore};
+    /// MemoryStore::new().outage_end("{h}").await;
+    /// # }
+    /// ```
+    fn outage_end<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()> {
+        let _ = id;
+        Box::pin(std::future::ready(()))
+    }
 }

@@ -6,9 +6,18 @@
 //! and releases every held call at once. A held call waits at most the smaller of its
 //! deadline and `max_retry_wait`, and does not spend its retries while held (a failed
 //! probe does not count as a retry); errors that are not worth retrying still fail at
-//! once. The state lives in the process, one per host (scheme, host and port), shared by
-//! every client of the process; logs and [`OutageState`] say "host in outage since …,
-//! N calls held".
+//! once. Before an outage is known, a host not yet proven up — it has not answered yet, or
+//! its last answer was such a failure — admits at most [`UNPROVEN_IN_FLIGHT`] attempts in
+//! flight; the others wait (at most [`UNPROVEN_WAIT`]) for an answer, like a probe before
+//! the flood: 64 tasks starting against a host that is down send 3 attempts, not 64. A
+//! host that answered costs one atomic load per attempt. The state lives in the process,
+//! one per host (scheme, host and port), shared by every client of the process. With a
+//! shared pacing store (Redis) the outage is also kept there, per host and API key: when
+//! it began, the one probe's turn (a lease), when the next probe is due — so N processes
+//! send one probe at a time between them, a process whose host is not proven up joins an
+//! outage another one found before sending, and the first success ends it for all; while
+//! the store's backend is away, each process holds on its own. Logs and [`OutageState`]
+//! say "host in outage since …, N calls held".
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -19,6 +28,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::error::{Error, ErrorKind};
+use crate::pacing::{OutageProbe, PacingStore, SharedOutage};
 
 /// How many different calls in a row must fail on a host before it is held.
 ///
@@ -38,6 +48,51 @@ pub const PROBE_BASE: Duration = Duration::from_millis(50);
 /// assert_eq!(surefoot::retry::hold::PROBE_CAP, std::time::Duration::from_millis(250));
 /// ```
 pub const PROBE_CAP: Duration = Duration::from_millis(250);
+
+/// Attempts in flight at most to a host not proven up (one that has not answered yet, or
+/// whose last answer was a failure counting toward an outage): as many as it takes to
+/// declare an outage.
+///
+/// ```
+/// assert_eq!(surefoot::retry::hold::UNPROVEN_IN_FLIGHT, surefoot::retry::hold::OUTAGE_THRESHOLD);
+/// ```
+pub const UNPROVEN_IN_FLIGHT: usize = OUTAGE_THRESHOLD;
+/// The longest an attempt waits for the first answer of a host not proven up before it
+/// goes anyway (a slow first answer delays the others at most this long).
+///
+/// ```
+/// assert_eq!(surefoot::retry::hold::UNPROVEN_WAIT, std::time::Duration::from_millis(500));
+/// ```
+pub const UNPROVEN_WAIT: Duration = Duration::from_millis(500);
+
+/// How long a process holds the turn to probe in a shared store (given back as soon as
+/// the probe's answer comes; the lease frees it if the process dies first).
+const PROBE_LEASE: Duration = Duration::from_secs(10);
+/// The shortest wait before a process asks a shared store for the probe's turn again.
+const SHARED_RECHECK: Duration = Duration::from_millis(10);
+
+/// Where a host's outage is shared with other processes: a shared pacing store and the
+/// host's id there (hashed with the API key: nothing in it leads back to either).
+#[derive(Clone, Copy)]
+pub(crate) struct Shared<'a> {
+    pub(crate) store: &'a dyn PacingStore,
+    pub(crate) id: &'a str,
+}
+
+/// What a call waiting in the hold does next.
+enum Step {
+    Open,
+    Probe(u64),
+    TooLong(OutageState, Error),
+    Wait(Instant),
+}
+
+/// What a recorded failure changed, for a shared store to learn.
+enum Change {
+    Began(Option<u16>),
+    ProbeFailed,
+    Ended,
+}
 
 /// What is known about a host in an outage (see
 /// [`Client::outage`](crate::Client::outage)).
@@ -119,6 +174,10 @@ struct State {
     failing_calls: HashSet<u64>,
     outage: Option<Outage>,
     epochs: u64,
+    /// Attempts in flight admitted while the host was not proven up.
+    unproven_in_flight: usize,
+    /// When a shared store was last asked whether another process found an outage.
+    shared_checked: Option<Instant>,
 }
 
 /// The outage state of one host, shared by every client of the process.
@@ -128,7 +187,24 @@ pub(crate) struct HostHold {
     /// Whether `state` holds anything (failing calls or an outage): a success on a
     /// healthy host then costs one atomic load, not a lock.
     troubled: AtomicBool,
+    /// Whether the host's last answer proved it up (set by a success, cleared by a
+    /// failure that counts toward an outage).
+    proven: AtomicBool,
     changed: Notify,
+}
+
+/// An attempt admitted to a host not proven up; its end (drop) lets the next one go.
+pub(crate) struct Unproven {
+    hold: Arc<HostHold>,
+}
+
+impl Drop for Unproven {
+    fn drop(&mut self) {
+        let mut st = lock(&self.hold.state);
+        st.unproven_in_flight = st.unproven_in_flight.saturating_sub(1);
+        drop(st);
+        self.hold.changed.notify_waiters();
+    }
 }
 
 /// How a call passes the hold.
@@ -207,6 +283,7 @@ impl HostHold {
             host: host.to_owned(),
             state: Mutex::new(State::default()),
             troubled: AtomicBool::new(false),
+            proven: AtomicBool::new(false),
             changed: Notify::new(),
         }
     }
@@ -232,10 +309,89 @@ impl HostHold {
         self.troubled.load(Ordering::Acquire) && lock(&self.state).outage.is_some()
     }
 
+    /// Whether the host's last answer proved it up: then no attempt waits (one atomic
+    /// load).
+    pub(crate) fn is_proven(&self) -> bool {
+        self.proven.load(Ordering::Acquire)
+    }
+
+    /// Admit an attempt to a host not proven up: at once while fewer than
+    /// [`UNPROVEN_IN_FLIGHT`] are in flight; else wait until one ends, the host answers,
+    /// or an outage begins (the caller's hold then takes over) — at most the smaller of
+    /// `max_wait` and [`UNPROVEN_WAIT`]. Returns the admission to keep until the attempt's
+    /// outcome is recorded (none when no longer needed), and the time waited.
+    pub(crate) async fn admit_unproven(
+        self: &Arc<Self>,
+        max_wait: Duration,
+        shared: Option<Shared<'_>>,
+    ) -> (Option<Unproven>, Duration) {
+        // An outage another process found: join it before sending (asked at most once
+        // per PROBE_BASE, so calls starting together cost one round trip).
+        let ask = shared.filter(|_| {
+            let mut st = lock(&self.state);
+            let now = Instant::now();
+            let due = st
+                .shared_checked
+                .map_or(true, |t| now.saturating_duration_since(t) >= PROBE_BASE);
+            if due {
+                st.shared_checked = Some(now);
+            }
+            due
+        });
+        if let Some(sh) = ask {
+            if let Some(o) = sh.store.outage_since(sh.id).await {
+                self.join(o);
+                return (None, Duration::ZERO);
+            }
+        }
+        let start = Instant::now();
+        // Time held counts only once the call actually waited.
+        let mut waited = false;
+        let held = |waited: bool| {
+            if waited {
+                start.elapsed()
+            } else {
+                Duration::ZERO
+            }
+        };
+        let give_up_at = start + max_wait.min(UNPROVEN_WAIT);
+        loop {
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if self.is_proven() {
+                return (None, held(waited));
+            }
+            {
+                let mut st = lock(&self.state);
+                if st.outage.is_some() {
+                    return (None, held(waited));
+                }
+                if st.unproven_in_flight < UNPROVEN_IN_FLIGHT {
+                    st.unproven_in_flight += 1;
+                    let admitted = Unproven { hold: self.clone() };
+                    return (Some(admitted), held(waited));
+                }
+            }
+            if Instant::now() >= give_up_at {
+                return (None, held(waited));
+            }
+            waited = true;
+            tokio::select! {
+                _ = &mut changed => {}
+                _ = tokio::time::sleep_until(give_up_at) => {}
+            }
+        }
+    }
+
     /// Pass the hold: at once when there is no outage; else wait for the outage to end
     /// or for this call's turn to probe, at most `max_hold`. Returns how it passed and
     /// the time held.
-    pub(crate) async fn enter(self: &Arc<Self>, max_hold: Duration) -> (Entry, Duration) {
+    pub(crate) async fn enter(
+        self: &Arc<Self>,
+        max_hold: Duration,
+        shared: Option<Shared<'_>>,
+    ) -> (Entry, Duration) {
         let start = Instant::now();
         let give_up_at = start + max_hold;
         let mut mark: Option<HeldMark<'_>> = None;
@@ -243,52 +399,87 @@ impl HostHold {
             let changed = self.changed.notified();
             tokio::pin!(changed);
             changed.as_mut().enable();
-            let wake_at = {
+            // Decided under the lock; the shared store is asked after it is released.
+            let step = {
                 let mut st = lock(&self.state);
                 let now = Instant::now();
-                let Some(o) = st.outage.as_mut() else {
-                    // The outage that counted this call is over: nothing to uncount.
-                    if let Some(m) = mark.take() {
-                        std::mem::forget(m);
+                match st.outage.as_mut() {
+                    None => {
+                        // The outage that counted this call is over: nothing to uncount.
+                        if let Some(m) = mark.take() {
+                            std::mem::forget(m);
+                        }
+                        Step::Open
                     }
-                    drop(st);
-                    return (Entry::Open, start.elapsed());
-                };
-                if let Some(m) = mark.take() {
-                    // Uncounted here, under the lock (its drop would take the lock again);
-                    // counted again below if the call goes on waiting.
-                    if m.epoch == o.epoch {
-                        o.held = o.held.saturating_sub(1);
+                    Some(o) => {
+                        if let Some(m) = mark.take() {
+                            // Uncounted here, under the lock (its drop would take the lock
+                            // again); counted again below if the call goes on waiting.
+                            if m.epoch == o.epoch {
+                                o.held = o.held.saturating_sub(1);
+                            }
+                            std::mem::forget(m);
+                        }
+                        if !o.probe_out && now >= o.next_probe_at {
+                            o.probe_out = true;
+                            Step::Probe(o.epoch)
+                        } else if now >= give_up_at {
+                            Step::TooLong(self.snapshot(o), o.last_error.clone())
+                        } else {
+                            o.held += 1;
+                            mark = Some(HeldMark {
+                                hold: self,
+                                epoch: o.epoch,
+                            });
+                            Step::Wait(if o.probe_out {
+                                give_up_at
+                            } else {
+                                o.next_probe_at.min(give_up_at)
+                            })
+                        }
                     }
-                    std::mem::forget(m);
                 }
-                if !o.probe_out && now >= o.next_probe_at {
-                    o.probe_out = true;
-                    let epoch = o.epoch;
-                    let held = now.saturating_duration_since(start);
-                    drop(st);
-                    let guard = ProbeGuard {
+            };
+            let wake_at = match step {
+                Step::Open => return (Entry::Open, start.elapsed()),
+                Step::TooLong(outage, last_error) => {
+                    return (Entry::TooLong { last_error, outage }, start.elapsed())
+                }
+                Step::Wait(at) => at,
+                Step::Probe(epoch) => {
+                    let mut guard = ProbeGuard {
                         hold: self.clone(),
                         epoch,
                         done: false,
                     };
-                    return (Entry::Probe(guard), held);
-                }
-                if now >= give_up_at {
-                    let outage = self.snapshot(o);
-                    let last_error = o.last_error.clone();
-                    drop(st);
-                    return (Entry::TooLong { last_error, outage }, start.elapsed());
-                }
-                o.held += 1;
-                mark = Some(HeldMark {
-                    hold: self,
-                    epoch: o.epoch,
-                });
-                if o.probe_out {
-                    give_up_at
-                } else {
-                    o.next_probe_at.min(give_up_at)
+                    // With a shared store, the turn is the store's to give (one probe
+                    // between all the processes).
+                    let turn = match shared {
+                        Some(sh) => sh.store.outage_probe(sh.id, PROBE_LEASE).await,
+                        None => OutageProbe::Local,
+                    };
+                    match turn {
+                        OutageProbe::Granted | OutageProbe::Local => {
+                            return (Entry::Probe(guard), start.elapsed());
+                        }
+                        OutageProbe::Ended => {
+                            guard.done = true;
+                            drop(guard);
+                            self.end("another process's call succeeded");
+                            return (Entry::Open, start.elapsed());
+                        }
+                        OutageProbe::Wait(d) => {
+                            guard.done = true;
+                            drop(guard);
+                            let mut st = lock(&self.state);
+                            if let Some(o) = st.outage.as_mut().filter(|o| o.epoch == epoch) {
+                                o.probe_out = false;
+                                o.next_probe_at =
+                                    Instant::now() + d.clamp(SHARED_RECHECK, PROBE_CAP);
+                            }
+                            continue;
+                        }
+                    }
                 }
             };
             tokio::select! {
@@ -298,14 +489,115 @@ impl HostHold {
         }
     }
 
+    /// Record a successful answer from the host (a shared store learns that the outage
+    /// is over when this ended one, or was its probe).
+    pub(crate) async fn succeeded(&self, probe: Option<ProbeGuard>, shared: Option<Shared<'_>>) {
+        let was_probe = probe.is_some();
+        let ended = self.record_success(probe);
+        if let Some(sh) = shared.filter(|_| ended || was_probe) {
+            sh.store.outage_end(sh.id).await;
+        }
+    }
+
+    /// Record a failed attempt (as `record_failure` does); a
+    /// shared store learns that an outage began, a probe failed, or the outage ended.
+    pub(crate) async fn failed(
+        &self,
+        call: u64,
+        error: &Error,
+        probe: Option<ProbeGuard>,
+        shared: Option<Shared<'_>>,
+    ) -> bool {
+        let (in_outage, change) = self.note_failure(call, error, probe);
+        if let (Some(sh), Some(change)) = (shared, change) {
+            match change {
+                Change::Began(status) => {
+                    if let Some(o) = sh.store.outage_begin(sh.id, status).await {
+                        self.adopt_since(o.ago);
+                    }
+                }
+                Change::ProbeFailed => {
+                    sh.store
+                        .outage_probe_failed(sh.id, PROBE_BASE, PROBE_CAP)
+                        .await
+                }
+                Change::Ended => sh.store.outage_end(sh.id).await,
+            }
+        }
+        in_outage
+    }
+
+    /// An outage a shared store knows of: held here too (unless one already is), as if
+    /// this process had seen the failures.
+    fn join(&self, o: SharedOutage) {
+        let mut st = lock(&self.state);
+        if st.outage.is_some() {
+            return;
+        }
+        let message = "host in outage: another process sharing the pacing store saw it fail";
+        let last_error = match o.status {
+            Some(status) => Error::from_response(status, &http::HeaderMap::new(), b"", false)
+                .with_message(message),
+            None => Error::connection(message, false),
+        };
+        let now = Instant::now();
+        st.epochs += 1;
+        let since = SystemTime::now()
+            .checked_sub(o.ago)
+            .unwrap_or_else(SystemTime::now);
+        st.outage = Some(Outage {
+            epoch: st.epochs,
+            since,
+            started: now.checked_sub(o.ago).unwrap_or(now),
+            probe_out: false,
+            probes_failed: 0,
+            next_probe_at: now + PROBE_BASE,
+            held: 0,
+            last_error,
+        });
+        st.failing_calls.clear();
+        self.troubled.store(true, Ordering::Release);
+        self.proven.store(false, Ordering::Release);
+        drop(st);
+        tracing::warn!(
+            target: "surefoot::retry",
+            host = %self.host,
+            "surefoot: host {} in outage since {}, 0 calls held (found by another process sharing the pacing store); holding calls, one probe at a time between the processes",
+            self.host,
+            httpdate::fmt_http_date(since),
+        );
+        self.changed.notify_waiters();
+    }
+
+    /// The outage began `ago` (as a shared store knows it, perhaps from another process).
+    fn adopt_since(&self, ago: Duration) {
+        let mut st = lock(&self.state);
+        if let Some(o) = st.outage.as_mut() {
+            if let Some(since) = SystemTime::now().checked_sub(ago) {
+                o.since = o.since.min(since);
+            }
+        }
+    }
+
     /// Record a successful answer from the host: it is not (or no longer) in an outage.
-    pub(crate) fn record_success(&self, probe: Option<ProbeGuard>) {
+    /// Returns whether this ended an outage.
+    pub(crate) fn record_success(&self, probe: Option<ProbeGuard>) -> bool {
         if let Some(mut p) = probe {
             p.done = true;
         }
-        if !self.troubled.load(Ordering::Acquire) {
-            return;
+        if !self.proven.load(Ordering::Acquire) {
+            self.proven.store(true, Ordering::Release);
+            self.changed.notify_waiters();
         }
+        if !self.troubled.load(Ordering::Acquire) {
+            return false;
+        }
+        self.end("a call succeeded")
+    }
+
+    /// End the outage (if any) and release every held call; `why` for the log.
+    fn end(&self, why: &str) -> bool {
+        self.proven.store(true, Ordering::Release);
         let ended = {
             let mut st = lock(&self.state);
             st.failing_calls.clear();
@@ -319,15 +611,19 @@ impl HostHold {
                 outage_ms = o.started.elapsed().as_millis() as u64,
                 released = o.held,
                 probes_failed = o.probes_failed,
-                "surefoot: host {} recovered after {:.1}s in outage, {} calls released",
+                "surefoot: host {} recovered after {:.1}s in outage ({why}), {} calls released",
                 self.host,
                 o.started.elapsed().as_secs_f64(),
                 o.held
             );
             self.changed.notify_waiters();
+            return true;
         }
+        self.changed.notify_waiters();
+        false
     }
 
+    #[cfg(test)]
     /// Record a failed attempt of call `call` (a probe when `probe` is given). Returns
     /// whether the host is in an outage after it.
     pub(crate) fn record_failure(
@@ -336,12 +632,26 @@ impl HostHold {
         error: &Error,
         probe: Option<ProbeGuard>,
     ) -> bool {
+        self.note_failure(call, error, probe).0
+    }
+
+    fn note_failure(
+        &self,
+        call: u64,
+        error: &Error,
+        probe: Option<ProbeGuard>,
+    ) -> (bool, Option<Change>) {
         if proves_alive(error) {
-            self.record_success(probe);
-            return false;
+            let was_probe = probe.is_some();
+            let ended = self.record_success(probe);
+            return (false, (ended || was_probe).then_some(Change::Ended));
         }
+        let mut change = None;
         let mut st = lock(&self.state);
         let counts = is_host_failure(error);
+        if counts {
+            self.proven.store(false, Ordering::Release);
+        }
         if counts && st.outage.is_none() {
             st.failing_calls.insert(call);
             self.troubled.store(true, Ordering::Release);
@@ -355,6 +665,7 @@ impl HostHold {
                 o.probes_failed = o.probes_failed.saturating_add(1);
                 let factor = 1u32 << o.probes_failed.min(16);
                 o.next_probe_at = now + PROBE_BASE.saturating_mul(factor).min(PROBE_CAP);
+                change = Some(Change::ProbeFailed);
                 if counts {
                     o.last_error = error.clone();
                 }
@@ -389,6 +700,7 @@ impl HostHold {
                 held: 0,
                 last_error: error.clone(),
             });
+            change = Some(Change::Began(error.status()));
             tracing::warn!(
                 target: "surefoot::retry",
                 host = %self.host,
@@ -406,7 +718,7 @@ impl HostHold {
         if notify {
             self.changed.notify_waiters();
         }
-        in_outage
+        (in_outage, change)
     }
 }
 
@@ -466,7 +778,7 @@ mod tests {
             let (h, probes, in_flight) = (h.clone(), probes.clone(), in_flight.clone());
             waiters.push(tokio::spawn(async move {
                 loop {
-                    match h.enter(Duration::from_secs(60)).await.0 {
+                    match h.enter(Duration::from_secs(60), None).await.0 {
                         Entry::Open => return,
                         Entry::Probe(p) => {
                             assert_eq!(
@@ -505,9 +817,9 @@ mod tests {
             h.record_failure(call, &e503(), None);
         }
         // Someone else holds the probe and never reports back in time.
-        let (probe, _) = h.enter(Duration::from_secs(60)).await;
+        let (probe, _) = h.enter(Duration::from_secs(60), None).await;
         assert!(matches!(probe, Entry::Probe(_)));
-        let (entry, held) = h.enter(Duration::from_secs(2)).await;
+        let (entry, held) = h.enter(Duration::from_secs(2), None).await;
         match entry {
             Entry::TooLong { last_error, outage } => {
                 assert_eq!(last_error.status(), Some(503));
@@ -519,8 +831,57 @@ mod tests {
         assert_eq!(h.outage().unwrap().held, 0, "no longer counted");
         // A cancelled probe lets the next call probe at once.
         drop(probe);
-        let (entry, held) = h.enter(Duration::from_secs(2)).await;
+        let (entry, held) = h.enter(Duration::from_secs(2), None).await;
         assert!(matches!(entry, Entry::Probe(_)));
         assert_eq!(held, Duration::ZERO);
+    }
+
+    #[tokio::test(flavor = "current_thread", start_paused = true)]
+    async fn a_host_not_proven_up_admits_a_few_attempts_until_it_answers() {
+        let h = Arc::new(HostHold::new("http://h:4"));
+        assert!(!h.is_proven());
+        let mut admitted = Vec::new();
+        for _ in 0..UNPROVEN_IN_FLIGHT {
+            let (a, held) = h.admit_unproven(Duration::from_secs(60), None).await;
+            assert!(a.is_some() && held.is_zero());
+            admitted.push(a);
+        }
+        // The next waits: for an attempt to end…
+        let waiter = {
+            let h = h.clone();
+            tokio::spawn(async move { h.admit_unproven(Duration::from_secs(60), None).await })
+        };
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert!(!waiter.is_finished(), "a fourth attempt waits");
+        h.record_failure(1, &e503(), None);
+        admitted.pop();
+        let (a, held) = waiter.await.unwrap();
+        assert!(a.is_some(), "admitted when an attempt ended");
+        assert_eq!(held, Duration::from_millis(10));
+        // …or for a success, which lets everyone through (and costs nothing after).
+        let waiter = {
+            let h = h.clone();
+            tokio::spawn(async move { h.admit_unproven(Duration::from_secs(60), None).await })
+        };
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        assert!(!waiter.is_finished());
+        h.record_success(None);
+        assert!(h.is_proven());
+        let (a, _) = waiter.await.unwrap();
+        assert!(a.is_none(), "a proven host needs no admission");
+        // A failure counting toward an outage makes it unproven again.
+        h.record_failure(2, &e503(), None);
+        assert!(!h.is_proven());
+        // Waiting never exceeds UNPROVEN_WAIT (or the caller's allowance).
+        drop(a);
+        let (_, held) = h.admit_unproven(Duration::from_secs(60), None).await;
+        assert_eq!(
+            held,
+            UNPROVEN_WAIT,
+            "three still in flight: {}",
+            admitted.len()
+        );
+        let (_, held) = h.admit_unproven(Duration::from_millis(20), None).await;
+        assert_eq!(held, Duration::from_millis(20));
     }
 }

@@ -310,6 +310,42 @@ async fn an_outage_is_ridden_out_with_one_probe_at_a_time() {
 }
 
 #[tokio::test]
+async fn a_host_down_from_the_start_gets_a_few_attempts_not_one_per_task() {
+    // 64 tasks start against a host that has not answered yet and is down: without an
+    // answer to go on, only a few attempts go out until one comes back (the rest wait for
+    // it), then the outage hold sends one probe at a time.
+    let emu = pyai().await;
+    emu.inject(Fault::status("*", 0, 503, ""));
+    emu.reset_stats();
+    let clients: Vec<_> = (0..64)
+        .map(|_| builder(&emu, PYAI_KEY).build().unwrap())
+        .collect();
+    let calls: Vec<_> = clients
+        .iter()
+        .map(|c| {
+            let c = c.clone();
+            tokio::spawn(async move { c.get("/v1/transcription/jobs").send().await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let during = total_requests(&emu);
+    assert!(clients[0].outage().is_some(), "the host is held");
+    emu.clear_faults();
+    for call in calls {
+        let r = call
+            .await
+            .unwrap()
+            .expect("every call rides out the outage");
+        assert!(r.status().is_success());
+    }
+    // 3 first attempts, then probes 50, 100, 200, 250, 250… ms apart: about 9 in 1.5 s
+    // (64 first attempts, and more, without the admission of a host not proven up).
+    assert!(during <= 20, "{during} requests went into the outage");
+    let held: u64 = clients.iter().map(|c| c.metrics().calls_held).sum();
+    assert!(held >= 60, "{held} calls held");
+}
+
+#[tokio::test]
 async fn a_held_call_waits_at_most_max_retry_wait_and_non_retryable_errors_fail_at_once() {
     let emu = pyai().await;
     let client = builder(&emu, PYAI_KEY)
