@@ -173,22 +173,36 @@ fn checked(r: sf_result, err: *mut c::sf_error, key: &Key) -> sf_result {
     r
 }
 
-/// Sets every string option from `a`; every setter's result is checked.
-unsafe fn configure(opts: *mut c::sf_client_options, a: &Args, key: &CString) {
-    let ok = |r: sf_result| assert_ne!(r, sf_result::SF_PANIC, "a panic at the C boundary");
+/// Runs one setter with an error out-parameter; its result is [`checked`] against `key`.
+fn set(key: &Key, f: impl FnOnce(*mut *mut c::sf_error) -> sf_result) -> sf_result {
+    let mut err = null_mut();
+    let r = f(&mut err);
+    checked(r, err, key)
+}
+
+/// Sets every string option from `a`; every setter's result is checked (a refusal must
+/// carry a code and must not show `shown`, the key). Whether the key was taken.
+unsafe fn configure(opts: *mut c::sf_client_options, a: &Args, key: &CString, shown: &Key) -> bool {
     unsafe {
-        ok(c::sf_client_options_set_api_key(opts, key.as_ptr()));
-        ok(c::sf_client_options_add_surface(
-            opts,
-            a.ptr(2),
-            1000,
-            1000,
-            10,
-        ));
-        ok(c::sf_client_options_set_path(opts, a.ptr(3), a.ptr(4)));
-        ok(c::sf_client_options_set_field(opts, a.ptr(5), a.ptr(6)));
-        ok(c::sf_client_options_add_header(opts, a.ptr(7), a.ptr(8)));
-        ok(c::sf_client_options_set_user_agent(opts, a.ptr(9)));
+        let key_ok = set(shown, |e| {
+            c::sf_client_options_set_api_key(opts, key.as_ptr(), e)
+        }) == sf_result::SF_OK;
+        set(shown, |e| {
+            c::sf_client_options_add_surface(opts, a.ptr(2), 1000, 1000, 10, e)
+        });
+        set(shown, |e| {
+            c::sf_client_options_set_path(opts, a.ptr(3), a.ptr(4), e)
+        });
+        set(shown, |e| {
+            c::sf_client_options_set_field(opts, a.ptr(5), a.ptr(6), e)
+        });
+        set(shown, |e| {
+            c::sf_client_options_add_header(opts, a.ptr(7), a.ptr(8), e)
+        });
+        set(shown, |e| {
+            c::sf_client_options_set_user_agent(opts, a.ptr(9), e)
+        });
+        key_ok
     }
 }
 
@@ -218,19 +232,17 @@ pub fn c_strings(data: &[u8]) {
         let opts = c::sf_client_options_new();
         assert!(!opts.is_null());
         let api = u32::from(flags % 4); // 3 is not an API: refused
-        let _ = checked(c::sf_client_options_set_api(opts, api), null_mut(), &none);
-        let _ = checked(
-            c::sf_client_options_set_base_url(opts, a.ptr(0)),
-            null_mut(),
-            &none,
-        );
-        configure(opts, &a, a.get(1));
-        let _ = checked(
-            c::sf_client_options_set_pacing_store(opts, a.opt(10)),
-            null_mut(),
-            &none,
-        );
-        c::sf_client_options_set_allow_insecure_http(opts, flags & 0x10 != 0);
+        set(&none, |e| c::sf_client_options_set_api(opts, api, e));
+        set(&none, |e| {
+            c::sf_client_options_set_base_url(opts, a.ptr(0), e)
+        });
+        configure(opts, &a, a.get(1), &key);
+        set(&none, |e| {
+            c::sf_client_options_set_pacing_store(opts, a.opt(10), e)
+        });
+        set(&none, |e| {
+            c::sf_client_options_set_allow_insecure_http(opts, flags & 0x10 != 0, e)
+        });
         if let Some(client) = build(opts, &key) {
             c::sf_client_free(client);
         }
@@ -242,14 +254,26 @@ pub fn c_strings(data: &[u8]) {
         let mut client = None;
         for given in [a.get(1), &fallback] {
             let opts = c::sf_client_options_new();
-            c::sf_client_options_set_api(opts, u32::from(flags % 3));
-            c::sf_client_options_set_base_url(opts, base.as_ptr());
-            c::sf_client_options_set_allow_insecure_http(opts, true);
-            c::sf_client_options_set_max_retries(opts, 0);
-            c::sf_client_options_set_deadline_ms(opts, 5_000);
-            c::sf_client_options_set_pacing(opts, false);
-            configure(opts, &a, given);
             let used = Key::new(&given.to_string_lossy(), &a);
+            set(&none, |e| {
+                c::sf_client_options_set_api(opts, u32::from(flags % 3), e)
+            });
+            set(&none, |e| {
+                c::sf_client_options_set_base_url(opts, base.as_ptr(), e)
+            });
+            set(&none, |e| {
+                c::sf_client_options_set_allow_insecure_http(opts, true, e)
+            });
+            set(&none, |e| c::sf_client_options_set_max_retries(opts, 0, e));
+            set(&none, |e| {
+                c::sf_client_options_set_deadline_ms(opts, 5_000, e)
+            });
+            set(&none, |e| c::sf_client_options_set_pacing(opts, false, e));
+            if !configure(opts, &a, given, &used) {
+                // A refused key: the fallback key next, so that requests go out.
+                c::sf_client_options_free(opts);
+                continue;
+            }
             client = build(opts, &used).map(|c| (c, used));
             c::sf_client_options_free(opts);
             if client.is_some() {

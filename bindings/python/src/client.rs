@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use surefoot::Api;
 
-use crate::convert::{header_pairs, json_dumps, json_loads, query_pairs, seconds, secs};
+use crate::convert::{header_pairs, json_dumps, json_loads, query_pairs, secs};
 use crate::errors::{invalid, to_pyerr};
 use crate::options::Core;
 use crate::pagination::{items, Item};
@@ -43,10 +43,10 @@ fn prepare(
         rb = rb.idempotency_key(key);
     }
     if let Some(t) = timeout {
-        rb = rb.timeout(seconds(py, "timeout", t)?);
+        rb = rb.option("timeout", t.into());
     }
     if let Some(d) = deadline {
-        rb = rb.deadline(seconds(py, "deadline", d)?);
+        rb = rb.option("deadline", d.into());
     }
     Ok(rb)
 }

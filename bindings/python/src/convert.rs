@@ -10,17 +10,6 @@ use serde_json::Value;
 
 use crate::errors::invalid;
 
-/// Seconds (a Python `float`) → `Duration`; negative, NaN or infinite values are an
-/// `InvalidRequestError` naming the option.
-pub(crate) fn seconds(py: Python<'_>, name: &str, value: f64) -> PyResult<Duration> {
-    Duration::try_from_secs_f64(value).map_err(|_| {
-        invalid(
-            py,
-            format!("{name} must be a non-negative, finite number of seconds (got {value})"),
-        )
-    })
-}
-
 /// `Duration` → seconds.
 pub(crate) fn secs(d: Duration) -> f64 {
     d.as_secs_f64()

@@ -58,8 +58,6 @@ fn _close_for_exit(py: Python<'_>) {
 /// Registers the hook with Python's `atexit` (at import of `surefoot._native`).
 pub(crate) fn install(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let hook = wrap_pyfunction!(_close_for_exit, m)?;
-    m.py()
-        .import("atexit")?
-        .call_method1("register", (hook,))?;
+    m.py().import("atexit")?.call_method1("register", (hook,))?;
     Ok(())
 }

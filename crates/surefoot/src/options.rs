@@ -256,6 +256,20 @@ fn duration(
     Ok(Some(d))
 }
 
+/// A per-call `timeout` or `deadline` ([`crate::RequestBuilder::option`]): the client's
+/// rule for it, none meaning the client's own value.
+pub(crate) fn per_call_duration(name: &str, value: OptionValue) -> Result<Option<Duration>> {
+    match name {
+        "timeout" | "deadline" => duration(name, value, Some("the client's"), false),
+        other => {
+            let shown: String = other.chars().take(64).collect();
+            Err(invalid(format!(
+                "unknown per-call option {shown:?}; the per-call options are: timeout, deadline"
+            )))
+        }
+    }
+}
+
 /// The whole-number rule: between `min` and `max`; `none` what none means (`None`:
 /// refused).
 fn count(

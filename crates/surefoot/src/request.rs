@@ -116,6 +116,28 @@ impl RequestBuilder {
         self
     }
 
+    /// Sets a per-call option by name, checked by the client's rule for it (the same
+    /// messages in every language): `"timeout"` or `"deadline"`, none keeping the client's
+    /// value. A refused value is reported by `send`. What the bindings call.
+    ///
+    /// ```
+    /// use surefoot::options::OptionValue;
+    /// # async fn demo(client: surefoot::Client) {
+    /// let err = client.get("/v1/things").option("deadline", 0.0.into()).send().await.unwrap_err();
+    /// assert!(err.message().contains("deadline must be greater than zero"));
+    /// # }
+    /// ```
+    pub fn option(mut self, name: &str, value: crate::options::OptionValue) -> Self {
+        match crate::options::per_call_duration(name, value) {
+            Ok(d) if name == "timeout" => self.timeout = d.or(self.timeout),
+            Ok(d) => self.deadline = d.or(self.deadline),
+            Err(e) => {
+                self.error.get_or_insert(e);
+            }
+        }
+        self
+    }
+
     /// Overrides the client's total deadline for this call.
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = Some(deadline);

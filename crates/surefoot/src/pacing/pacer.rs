@@ -511,7 +511,11 @@ impl Pacer {
                 {
                     let h = horizon.unwrap_or_default();
                     let floor = (h / 2).max(Duration::from_millis(1));
-                    sleep(wait.saturating_sub(h).clamp(floor, LEARNED_HORIZON.max(floor))).await;
+                    sleep(
+                        wait.saturating_sub(h)
+                            .clamp(floor, LEARNED_HORIZON.max(floor)),
+                    )
+                    .await;
                     continue;
                 }
                 Reservation::TooLong(wait) => {
