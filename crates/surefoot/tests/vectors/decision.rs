@@ -101,6 +101,7 @@ pub fn observe(input: &Obj) -> Result<Value, String> {
         "retry_after_ms": retry_after,
         "classified_by": classified_by,
         "budget_tokens_left": budget_left,
+        "counts_toward_outage": retry::hold::is_host_failure(&error),
     }))
 }
 
