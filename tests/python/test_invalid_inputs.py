@@ -124,10 +124,10 @@ def test_per_call_timeouts_follow_the_clients_rule(pyai_emu: Emulator) -> None:
     # same messages: zero, negative, NaN, infinite and over 365 days are refused unsent.
     client = surefoot.Client(pyai_emu.url, PYAI_KEY, **FAST)
     pyai_emu.reset_stats()
-    invalid(lambda: client.get("/v1/transcription/jobs", deadline=0.0), "deadline must be greater than zero")
-    invalid(lambda: client.get("/v1/transcription/jobs", timeout=-1.0), "timeout must be greater than zero")
-    invalid(lambda: client.get("/v1/transcription/jobs", timeout=float("nan")), "timeout", "NaN")
-    invalid(lambda: client.get("/v1/transcription/jobs", deadline=float("inf")), "deadline must be at most")
-    invalid(lambda: client.get("/v1/transcription/jobs", deadline=400 * 86400.0), "365 days")
+    invalid(lambda: client.request("GET", "/v1/transcription/jobs", deadline=0.0), "deadline must be greater than zero")
+    invalid(lambda: client.request("GET", "/v1/transcription/jobs", timeout=-1.0), "timeout must be greater than zero")
+    invalid(lambda: client.request("GET", "/v1/transcription/jobs", timeout=float("nan")), "timeout", "NaN")
+    invalid(lambda: client.request("GET", "/v1/transcription/jobs", deadline=float("inf")), "deadline must be at most")
+    invalid(lambda: client.request("GET", "/v1/transcription/jobs", deadline=400 * 86400.0), "365 days")
     assert pyai_emu.stats()["total_requests"] == 0
-    assert client.get("/v1/transcription/jobs", timeout=5.0, deadline=10.0).status_code == 200
+    assert client.request("GET", "/v1/transcription/jobs", timeout=5.0, deadline=10.0).status_code == 200
