@@ -177,9 +177,13 @@ static const struct {
     void (*run)(void);
 } tests[] = {SF_TESTS(SF_ENTRY)};
 
-int main(void) {
+/* This program's path as started (not /proc/self/exe: under valgrind that is valgrind). */
+const char *sf_t_self = NULL;
+
+int main(int argc, char **argv) {
     size_t i;
     int passed = 0, failed = 0;
+    sf_t_self = argc > 0 ? argv[0] : NULL;
     /* A child process a test started (and may kill): run its part and exit. */
     if (getenv("SF_T_CHILD")) {
         current_test = getenv("SF_T_CHILD");

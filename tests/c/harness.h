@@ -133,6 +133,8 @@ sf_client *sf_t_client(sf_api api, const char *key, uint32_t max_retries,
 /* The part of a child process a test started with SF_T_CHILD=`what` (the test binary run
  * again; see test_bulk.c): returns its exit status. */
 int sf_t_child_main(const char *what);
+/* The test program's own path (argv[0]), for tests that start it again as a child. */
+extern const char *sf_t_self;
 
 /* Admin API of an emulator, through a generic client without a key. */
 void emu_reset(const char *url);                      /* clear faults, zero stats */
