@@ -462,11 +462,11 @@ impl Pacer {
                 let learned = self.refresh_learned().await;
                 let st = lock(&self.inner.state);
                 let from_429s = st.configured.is_none() && st.announced.is_none();
-                // A rate learned from 429s already sits at or under what the server was
-                // measured to accept: the safety margin is for limits given or announced.
-                let margin = if from_429s { 0.0 } else { st.margin };
+                // The safety margin applies to a learned rate too: a rate learned from 429s
+                // sits at what the server was measured to accept, and requests paced exactly
+                // at a server's limit meet a 429 whenever the network bunches two of them.
                 (
-                    st.configured.or(learned).map(|l| with_margin(l, margin)),
+                    st.configured.or(learned).map(|l| with_margin(l, st.margin)),
                     st.configured.is_none(),
                     from_429s && st.learner.climbing_fast(),
                 )

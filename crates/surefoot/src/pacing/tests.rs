@@ -642,11 +642,12 @@ async fn slow_start_is_not_held_back_by_slots_reserved_at_its_first_rate() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_learned_rate_is_paced_without_the_safety_margin() {
+async fn a_learned_rate_is_paced_with_the_safety_margin() {
     let p = first_then_steady(10, 50.0, 3.0).await;
     p.on_rate_limited(Some(Duration::from_secs(1)), None).await;
     sleep(Duration::from_secs(1)).await;
-    // On the plateau (a steady rate): 101 sends take 100 intervals, not 2 % more.
+    // On the plateau (a steady rate): 101 sends take 100 intervals of the learned rate plus
+    // the 2 % margin, so that two requests the network bunches do not meet a 429.
     saturate(&p, Duration::from_secs(3)).await;
     let interval = p.limit().unwrap().emission_interval();
     let start = Instant::now();
@@ -654,7 +655,7 @@ async fn a_learned_rate_is_paced_without_the_safety_margin() {
         p.acquire().await;
     }
     let took = start.elapsed().as_secs_f64() / (interval.as_secs_f64() * 100.0);
-    assert!((0.99..1.015).contains(&took), "{took:.3} of 100 intervals");
+    assert!((1.015..1.04).contains(&took), "{took:.3} of 100 intervals");
 }
 
 #[tokio::test(start_paused = true)]
