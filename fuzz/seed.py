@@ -15,8 +15,9 @@ VECTORS = ROOT.parent / "tests" / "vectors"
 
 
 def write(target: str, data: bytes) -> None:
-    # Nothing that looks like a live key goes into the committed corpus.
-    data = data.replace(b"sk-live", b"sk-fake").replace(b"sk_live", b"sk_fake")
+    # Nothing that looks like a key of a real service goes into the committed corpus (the
+    # vectors' `sk-…` keys become `tk-…`, the same length).
+    data = data.replace(b"sk-", b"tk-").replace(b"sk_live", b"testkey")
     d = ROOT / "corpus" / target
     d.mkdir(parents=True, exist_ok=True)
     (d / hashlib.sha1(data).hexdigest()).write_bytes(data)
@@ -94,7 +95,7 @@ for headers in [
 for f in ["security-keys.json", "security-urls.json"]:
     for v in vectors(f):
         inp = v["input"]
-        key = inp.get("key", "sk-fake-0123456789abcdef")
+        key = inp.get("key", "test-key-not-a-secret-00")
         url = inp.get("url", "https://api.example.com")
         write("key_and_url", bytes([min(len(key), 255)]) + key.encode() + url.encode())
 
@@ -123,7 +124,7 @@ for page in [
     {"data": [{"id": "t", "title": None, "language": 3, "duration_seconds": "12", "created_at": "2026-13-40T99:99:99Z", "text": {}}]},
     {"data": [{"id": "t", "created_at": 1e20}, {"id": "u", "created_at": -1}, {"id": "v", "created_at": "1790000000.5"}]},
     {"data": [{"id": "j", "status": ["queued"], "audio_url": 1, "metadata": "m", "created_at": 1790000000.123456789}]},
-    {"data": [{"id": "k", "name": "ci", "key": "sk-fake-0123456789abcdef", "created_at": None}]},
+    {"data": [{"id": "k", "name": "ci", "key": "test-key-not-a-secret-00", "created_at": None}]},
     {"data": [{"id": "e", "content": "# hi", "format": "md"}, {"id": "f", "content": None}]},
     {"data": [{"id": "a"}], "data_": [], "DATA": [], "next_cursor": "c", "has_more": "yes"},
 ]:
@@ -148,15 +149,15 @@ for flags, args in [
     (0x01, ["https://api.specala.example", "spk_alpha_pro_0001", "/v1/keys", "specala.keys", "/v1/api-keys",
             "data", "items", "accept", "application/json", "ua", "redis://127.0.0.1:1/0", "post", "/v1/things",
             '{"a": 1}', "", "https://example.com/b.wav", "", "", "", "", "txt", ""]),
-    (0x10, ["http://api.pyai.com", "sk-fake-0123456789abcdef ", "", "", "", "", "", "Authorization", "Bearer x",
+    (0x10, ["http://api.pyai.com", "test-key-not-a-secret-00 ", "", "", "", "", "", "Authorization", "Bearer x",
             "", "", "", ""]),
-    (0x20, ["ftp://x", "sk-fake\nnewline", "*", "no.such.endpoint", "no-slash", "no_such_field", "x",
-            "bad header", "v\r\nx: y", "\x7f", "redis://", "GE T", "/v1/x?api_key=sk-fake-0123456789abcdef"]),
-    (0xff, ["http://[::1]:9", "sk-fake-0123456789abcdef", "/a", "pyai.job", "/v2/jobs", "id", "", "x", "y",
-            "", "rediss://user:sk-fake-0123456789abcdef@host/0", "DELETE", "http://other.example/x",
+    (0x20, ["ftp://x", "testkey\nnewline", "*", "no.such.endpoint", "no-slash", "no_such_field", "x",
+            "bad header", "v\r\nx: y", "\x7f", "redis://", "GE T", "/v1/x?api_key=test-key-not-a-secret-00"]),
+    (0xff, ["http://[::1]:9", "test-key-not-a-secret-00", "/a", "pyai.job", "/v2/jobs", "id", "", "x", "y",
+            "", "rediss://user:test-key-not-a-secret-00@host/0", "DELETE", "http://other.example/x",
             "not json", "key with space", "", "", "[1,2]", "", "", "html", "a\u00e9"]),
     (0x43, ["", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""]),
-    (0x03, ["http://127.0.0.1:1", "sk-fake-0123456789abcdef", "/v1/", "pyai.jobs", "/v1/{id}/{id}", "next_cursor",
+    (0x03, ["http://127.0.0.1:1", "test-key-not-a-secret-00", "/v1/", "pyai.jobs", "/v1/{id}/{id}", "next_cursor",
             "next", "", "", "", "memory", "PATCH", "//evil.example/x", "", "\u00ff", "https://example.com/\u00e9.wav",
             "en", "{", "../../etc", "%00", "md", "agent"]),
 ]:
