@@ -1,6 +1,8 @@
 //! The `surefoot` command driven as a user would: a spawned process against emulators
 //! started by the test, with scaled limits so the suite stays fast.
 
+mod common;
+use common::surefoot;
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -13,24 +15,6 @@ use surefoot_emulator::{start_blocking, BlockingEmulator, Config, Fault};
 const SPECALA_KEY: &str = "spk_alpha_pro_0001";
 const SPECALA_FREE_KEY: &str = "spk_alpha_free_0003";
 const PYAI_KEY: &str = "pyai_sk_full_0001";
-
-/// `surefoot` with a clean environment (no key or URL inherited from the caller).
-fn surefoot() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_surefoot"));
-    for var in [
-        "SPECALA_API_KEY",
-        "PYAI_API_KEY",
-        "SPECALA_BASE_URL",
-        "PYAI_BASE_URL",
-        "RUST_LOG",
-        "SUREFOOT_EMULATOR_MINIMAL",
-        "SUREFOOT_PACING_STORE",
-    ] {
-        c.env_remove(var);
-    }
-    c.stdin(Stdio::null());
-    c
-}
 
 fn specala_cmd(emu: &BlockingEmulator, key: &str) -> Command {
     let mut c = surefoot();

@@ -9,6 +9,8 @@
 //! 200), `SUREFOOT_KILL_POINTS` (default 4), `SUREFOOT_KILL_SEED` (default 17). Each run
 //! prints one `kill-summary` JSON line with what it measured.
 
+mod common;
+use common::surefoot;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -105,23 +107,6 @@ fn kill_at(mut cmd: Command, point: KillPoint, progress: &dyn Fn() -> usize) -> 
     let _ = child.kill(); // SIGKILL: no chance to clean up
     child.wait().unwrap();
     killed
-}
-
-fn surefoot() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_surefoot"));
-    for var in [
-        "SPECALA_API_KEY",
-        "PYAI_API_KEY",
-        "SPECALA_BASE_URL",
-        "PYAI_BASE_URL",
-        "RUST_LOG",
-        "SUREFOOT_EMULATOR_MINIMAL",
-        "SUREFOOT_PACING_STORE",
-    ] {
-        c.env_remove(var);
-    }
-    c.stdin(Stdio::null());
-    c
 }
 
 /// Every line of `path`, each parsed as JSON (`Err` with the text of a line that is not).
