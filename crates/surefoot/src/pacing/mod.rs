@@ -6,7 +6,7 @@
 //! and the rate-limit headers [`crate::headers`] reads, the [`ConcurrencyLimiter`] for
 //! realtime sessions (`concurrency`), the process-wide registries keyed by API key + base
 //! URL + surface (`registry`), and [`RedisStore`], which shares all of it between processes
-//! and hosts (`redis`).
+//! and hosts (`redis/`: URL, options, connection, codecs, the store).
 //! Time comes from `tokio::time`, so tests can run on a paused (virtual) clock. API keys
 //! are hashed before they become map keys or store keys.
 
