@@ -202,9 +202,39 @@ impl Learner {
     /// event: at most one decrease per `pause` (the event's Retry-After). Returns the new
     /// limit when it changed.
     pub(crate) fn on_throttled(&mut self, now: Instant, pause: Duration) -> Option<RateLimit> {
-        if self
-            .last_event
-            .is_some_and(|at| now.saturating_duration_since(at) < pause)
+        self.decrease(now, pause, false)
+    }
+
+    /// A 429 opened a new overload episode for the whole fleet (a shared store said so):
+    /// the one decrease, measured on `fleet` — the answers every process saw accepted
+    /// (how long ago, how many) — instead of this process's own.
+    pub(crate) fn on_fleet_throttled(
+        &mut self,
+        now: Instant,
+        pause: Duration,
+        fleet: &[(Duration, u32)],
+    ) -> Option<RateLimit> {
+        let mut times: Vec<Instant> = fleet
+            .iter()
+            .flat_map(|&(ago, n)| {
+                let t = now.checked_sub(ago).unwrap_or(now);
+                std::iter::repeat(t).take(n as usize)
+            })
+            .collect();
+        times.sort();
+        if let Some(&oldest) = times.first() {
+            self.first_send = Some(self.first_send.map_or(oldest, |f| f.min(oldest)));
+        }
+        let skip = times.len().saturating_sub(MAX_REMEMBERED);
+        self.accepted = times.into_iter().skip(skip).collect();
+        self.decrease(now, pause, true)
+    }
+
+    fn decrease(&mut self, now: Instant, pause: Duration, decided: bool) -> Option<RateLimit> {
+        if !decided
+            && self
+                .last_event
+                .is_some_and(|at| now.saturating_duration_since(at) < pause)
             && self.rate.is_some()
         {
             return None;
@@ -277,6 +307,68 @@ impl Learner {
             self.since = Some(now);
             self.last_event = Some(now);
         }
+    }
+
+    /// What the fleet shares of this learner (a shared store keeps it as a string):
+    /// `v1 rate w_max floor slow_start plateau_ms burst since_ms`, `since_ms` the start
+    /// of the climb relative to `now` (negative: in the past).
+    pub(crate) fn export(&self, now: Instant) -> Option<String> {
+        let rate = self.rate?;
+        let since = self.since.unwrap_or(now);
+        let rel_ms = if since >= now {
+            since.duration_since(now).as_secs_f64() * 1000.0
+        } else {
+            -(now.duration_since(since).as_secs_f64() * 1000.0)
+        };
+        Some(format!(
+            "v1 {rate:.6} {:.6} {:.6} {} {} {:.3} {rel_ms:.0}",
+            self.w_max,
+            self.floor,
+            u8::from(self.slow_start),
+            self.plateau.as_millis(),
+            self.burst,
+        ))
+    }
+
+    /// Take the fleet's state (written `age` ago) as this process's: rate, climb and
+    /// plateau; what this process measured of its own sends and answers stays. Whether
+    /// the state could be read.
+    pub(crate) fn import(&mut self, state: &str, age: Duration, now: Instant) -> bool {
+        let f: Vec<&str> = state.split_whitespace().collect();
+        let [v, rate, w_max, floor, slow, plateau, burst, since] = f[..] else {
+            return false;
+        };
+        let num = |s: &str| s.parse::<f64>().ok().filter(|x| x.is_finite());
+        let (Some(rate), Some(w_max), Some(floor), Some(plateau), Some(burst), Some(since)) = (
+            num(rate),
+            num(w_max),
+            num(floor),
+            num(plateau),
+            num(burst),
+            num(since),
+        ) else {
+            return false;
+        };
+        if v != "v1" || rate <= 0.0 {
+            return false;
+        }
+        let written = now.checked_sub(age).unwrap_or(now);
+        let since_at = if since >= 0.0 {
+            written + Duration::from_secs_f64(since / 1000.0)
+        } else {
+            written
+                .checked_sub(Duration::from_secs_f64(-since / 1000.0))
+                .unwrap_or(written)
+        };
+        self.rate = Some(rate.clamp(MIN_RATE, MAX_RATE));
+        self.w_max = w_max.clamp(MIN_RATE, MAX_RATE);
+        self.floor = floor.clamp(MIN_RATE, MAX_RATE);
+        self.slow_start = slow == "1";
+        self.plateau = Duration::from_secs_f64(plateau.clamp(0.0, 3.6e6) / 1000.0);
+        self.burst = burst.max(0.0);
+        self.since = Some(since_at);
+        self.last_event = Some(written);
+        true
     }
 
     /// When the last 429 event was.

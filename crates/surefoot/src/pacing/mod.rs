@@ -14,6 +14,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 mod concurrency;
+mod feedback;
 mod learner;
 mod memory;
 mod pacer;
@@ -36,7 +37,7 @@ pub use registry::{
     shared_pacer_in, store_from_url,
 };
 pub use store::{
-    OutageProbe, PacingStore, Pause, PauseCause, Reservation, SharedOutage, StoreFuture,
+    Episode, OutageProbe, PacingStore, Pause, PauseCause, Reservation, SharedOutage, StoreFuture,
 };
 
 /// How long every waiter pauses after a 429 that carried no `Retry-After`.

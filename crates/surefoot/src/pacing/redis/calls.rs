@@ -85,7 +85,10 @@ impl RedisStore {
             self.redis_key(key, "tat"),
             self.redis_key(key, "pause"),
             self.redis_key(key, "procs"),
+            self.redis_key(key, "fleet"),
+            self.redis_key(key, "acc"),
         ];
+        let accepted = self.take_accepted(key);
         let pid = self.process_id();
         let back = lock(&self.shared.decided_on_redis).get(key) == Some(&false);
         let floor = if back {
@@ -93,13 +96,15 @@ impl RedisStore {
         } else {
             0
         };
-        let (verdict, us, cause, procs): (i64, i64, String, i64) = self
+        let (verdict, us, cause, procs, state, age): (i64, i64, String, i64, String, i64) = self
             .run(|mut c| async move {
                 scripts()
                     .reserve
                     .key(&keys[0])
                     .key(&keys[1])
                     .key(&keys[2])
+                    .key(&keys[3])
+                    .key(&keys[4])
                     .arg(t)
                     .arg(tau)
                     .arg(gap)
@@ -107,11 +112,13 @@ impl RedisStore {
                     .arg(pid)
                     .arg(u64::try_from(ACTIVE_WINDOW.as_millis()).unwrap_or(10_000))
                     .arg(floor)
+                    .arg(accepted)
                     .invoke_async(&mut c)
                     .await
             })
             .await?;
         self.switched(key, true);
+        self.saw_fleet(key, state, age);
         lock(&self.shared.processes).insert(
             key.to_owned(),
             u32::try_from(procs.max(1)).unwrap_or(u32::MAX),

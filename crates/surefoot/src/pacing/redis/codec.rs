@@ -20,6 +20,9 @@ pub(super) fn scripts() -> &'static Scripts {
         slots_in_use: redis::Script::new(include_str!("scripts/slots_in_use.lua")),
         retry_tokens: redis::Script::new(include_str!("scripts/retry_tokens.lua")),
         outage: redis::Script::new(include_str!("scripts/outage.lua")),
+        throttled: redis::Script::new(include_str!("scripts/throttled.lua")),
+        fleet_learned: redis::Script::new(include_str!("scripts/fleet_learned.lua")),
+        set_fleet_learned: redis::Script::new(include_str!("scripts/set_fleet_learned.lua")),
     })
 }
 
@@ -32,6 +35,9 @@ pub(super) struct Scripts {
     pub(super) slots_in_use: redis::Script,
     pub(super) retry_tokens: redis::Script,
     pub(super) outage: redis::Script,
+    pub(super) throttled: redis::Script,
+    pub(super) fleet_learned: redis::Script,
+    pub(super) set_fleet_learned: redis::Script,
 }
 
 pub(super) fn shared_outage(ago_ms: i64, status: i64) -> SharedOutage {

@@ -15,6 +15,7 @@ mod builder;
 mod calls;
 mod codec;
 mod connection;
+mod fleet;
 mod options;
 mod store;
 mod url;
@@ -63,6 +64,12 @@ struct Shared {
     process_id: String,
     /// The process the connection belongs to (a forked child connects anew).
     pid: std::sync::atomic::AtomicU32,
+    /// Answers this process saw accepted on each key since its last decision there
+    /// (sent with the next one).
+    pending_accepted: Mutex<HashMap<String, u32>>,
+    /// The fleet's learning state of each key as the last decision brought it back:
+    /// the state, its age then, and when that was.
+    fleet: Mutex<HashMap<String, (String, Duration, tokio::time::Instant)>>,
     next_slot: AtomicU64,
     fallbacks: AtomicU64,
     outages: AtomicU64,
@@ -192,6 +199,8 @@ impl RedisStore {
                 retry_debt: Mutex::new(HashMap::new()),
                 process_id: uuid::Uuid::new_v4().simple().to_string(),
                 pid: std::sync::atomic::AtomicU32::new(std::process::id()),
+                pending_accepted: Mutex::new(HashMap::new()),
+                fleet: Mutex::new(HashMap::new()),
                 next_slot: AtomicU64::new(1),
                 fallbacks: AtomicU64::new(0),
                 outages: AtomicU64::new(0),

@@ -5,14 +5,13 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::codec::{
-    cause_from_json, cause_to_json, limit_from_string, limit_to_string, micros, scripts,
-    shared_outage,
+    cause_to_json, limit_from_string, limit_to_string, micros, scripts, shared_outage,
 };
 use super::RedisStore;
 use crate::pacing::lock;
 use crate::pacing::rate_limit::fair_share;
 use crate::pacing::store::{
-    OutageProbe, PacingStore, Pause, PauseCause, Reservation, SharedOutage, StoreFuture,
+    Episode, OutageProbe, PacingStore, Pause, PauseCause, Reservation, SharedOutage, StoreFuture,
 };
 use crate::pacing::RateLimit;
 
@@ -97,25 +96,40 @@ impl PacingStore for RedisStore {
     }
 
     fn paused<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Pause>> {
-        Box::pin(async move {
-            let k = self.redis_key(key, "pause");
-            let answer: Option<(i64, String)> = self
-                .run(|mut c| async move { scripts().paused.key(k).invoke_async(&mut c).await })
-                .await;
-            match answer {
-                Some((us, cause)) if us > 0 => {
-                    let remaining = Duration::from_micros(u64::try_from(us).unwrap_or(0));
-                    let cause = cause_from_json(&cause);
-                    self.shared.local.pause_now(key, remaining, cause.clone());
-                    Some(Pause { remaining, cause })
-                }
-                Some(_) => None,
-                None => {
-                    self.count_fallback();
-                    self.shared.local.paused_now(key)
-                }
-            }
-        })
+        Box::pin(self.paused_redis(key))
+    }
+
+    fn learns_together(&self) -> bool {
+        true
+    }
+
+    fn note_accepted(&self, key: &str) {
+        let mut pending = lock(&self.shared.pending_accepted);
+        let n = pending.entry(key.to_owned()).or_insert(0);
+        *n = n.saturating_add(1);
+    }
+
+    fn throttled<'a>(
+        &'a self,
+        key: &'a str,
+        duration: Duration,
+        cause: Option<PauseCause>,
+        episode: Duration,
+    ) -> StoreFuture<'a, Episode> {
+        Box::pin(self.throttled_redis(key, duration, cause, episode))
+    }
+
+    fn fleet_learned<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<(String, Duration)>> {
+        Box::pin(self.fleet_learned_redis(key))
+    }
+
+    fn set_fleet_learned<'a>(
+        &'a self,
+        key: &'a str,
+        state: String,
+        ttl: Duration,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(self.set_fleet_learned_redis(key, state, ttl))
     }
 
     fn learned<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<RateLimit>> {
@@ -267,8 +281,11 @@ impl PacingStore for RedisStore {
         Box::pin(async move {
             self.shared.local.reset(key).await;
             lock(&self.shared.retry_debt).remove(key);
+            lock(&self.shared.fleet).remove(key);
+            lock(&self.shared.pending_accepted).remove(key);
             let keys: Vec<String> = [
-                "tat", "pause", "learned", "slots", "procs", "budget", "outage", "probe",
+                "tat", "pause", "learned", "slots", "procs", "budget", "outage", "probe", "fleet",
+                "acc", "episode",
             ]
             .iter()
             .map(|f| self.redis_key(key, f))
