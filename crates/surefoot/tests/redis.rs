@@ -273,7 +273,8 @@ fn child() {
             }
             "work" | "down" => {
                 let n: usize = env("N").parse().unwrap();
-                let (ok, failed) = work(&client, n, 4).await;
+                let tasks = env("TASKS").parse().unwrap_or(4);
+                let (ok, failed) = work(&client, n, tasks).await;
                 let m = client.client().metrics();
                 serde_json::json!({"ok": ok, "failed": failed, "429": m.rate_limited,
                     "fallbacks": m.pacing_store_fallbacks})
@@ -365,6 +366,62 @@ fn processes_on_one_key_share_one_budget() {
     drop(results);
 
     assert_nothing_recoverable(&redis, &emu);
+}
+
+/// No limit given, one key, 2 then 4 processes on one Redis against a server at 40/s
+/// burst 5: the fleet learns the key's limit, not each process's share of it — every
+/// call succeeds, few 429s, and the run takes a bounded multiple of the ideal (ratios
+/// with generous margins; the targets are measured in `make bench`).
+#[test]
+fn a_fleet_without_a_limit_learns_the_keys_limit_together() {
+    let redis = RedisServer::start();
+    let rt = runtime();
+    let (rate, burst, total) = (40.0, 5u32, 240usize);
+    for procs in [2usize, 4] {
+        redis.command(&["FLUSHALL"]);
+        let emu = rt.block_on(emulator(Config::pyai().rate_limit(rate, burst)));
+        let started = std::time::Instant::now();
+        let children: Vec<Child> = (0..procs)
+            .map(|_| {
+                spawn_child(
+                    "work",
+                    &[
+                        ("EMU_URL", emu.url()),
+                        ("STORE", redis.url()),
+                        ("LIMIT", String::new()),
+                        ("N", (total / procs).to_string()),
+                        ("TASKS", "8".into()),
+                    ],
+                )
+            })
+            .collect();
+        let results: Vec<_> = children.into_iter().map(|c| finish(c).0).collect();
+        let wall = started.elapsed().as_secs_f64();
+        let ideal = (total as f64 - f64::from(burst)) / rate;
+        let s = stats(&emu);
+        let (ok, failed): (u64, u64) = results.iter().fold((0, 0), |a, r| {
+            (
+                a.0 + r["ok"].as_u64().unwrap(),
+                a.1 + r["failed"].as_u64().unwrap(),
+            )
+        });
+        let limited = s["rate_limited"].as_u64().unwrap();
+        eprintln!(
+            "{procs} processes: wall/ideal {:.2}, 429s {limited}, failed {failed}",
+            wall / ideal
+        );
+        assert_eq!((ok, failed), (total as u64, 0), "{results:?}");
+        // Learning a limit N times too low took 6-32x the ideal; the fleet's own limit
+        // (process start-up included, on a machine shared with builds) stays within 4x.
+        assert!(
+            wall < 4.0 * ideal,
+            "{procs} processes: {wall:.1}s for an ideal {ideal:.1}s"
+        );
+        assert!(
+            limited <= total as u64 / 8,
+            "{procs} processes: {limited} 429s"
+        );
+    }
 }
 
 /// Nothing that leads back to the key or the base URL is stored (every key and value).

@@ -3,7 +3,8 @@
 //! is taken to be in an outage: calls to it are held before sending, and one probe at a
 //! time goes out — the first after [`PROBE_BASE`], then doubling up to [`PROBE_CAP`] —
 //! while the others wait. The first answer that is not such a failure ends the outage
-//! and releases every held call at once. A held call waits at most the smaller of its
+//! and releases the held calls at a ramp (`ramp`: the calls in flight double per round
+//! trip; a failure halves them instead of starting a second hold). A held call waits at most the smaller of its
 //! deadline and `max_retry_wait`, and does not spend its retries while held (a failed
 //! probe does not count as a retry); errors that are not worth retrying still fail at
 //! once. Before an outage is known, a host not yet proven up — it has not answered yet, or
@@ -29,6 +30,11 @@ use tokio::time::Instant;
 
 use crate::error::{Error, ErrorKind};
 use crate::pacing::{OutageProbe, PacingStore, SharedOutage};
+
+mod ramp;
+
+use self::ramp::Ramp;
+pub use self::ramp::{RAMP_OPEN, RAMP_START};
 
 /// How many different calls in a row must fail on a host before it is held.
 ///
@@ -83,6 +89,7 @@ pub(crate) struct Shared<'a> {
 enum Step {
     Open,
     Probe(u64),
+    Ramp(u64),
     TooLong(OutageState, Error),
     Wait(Instant),
 }
@@ -166,6 +173,8 @@ struct Outage {
     next_probe_at: Instant,
     held: usize,
     last_error: Error,
+    /// After a successful probe: the held calls going out at a ramp.
+    ramp: Option<Ramp>,
 }
 
 #[derive(Default)]
@@ -226,6 +235,8 @@ pub(crate) struct ProbeGuard {
     hold: Arc<HostHold>,
     epoch: u64,
     done: bool,
+    /// A call released by the ramp (not the outage's probe).
+    ramp: bool,
 }
 
 impl Drop for ProbeGuard {
@@ -233,8 +244,13 @@ impl Drop for ProbeGuard {
         if !self.done {
             let mut st = lock(&self.hold.state);
             if let Some(o) = st.outage.as_mut().filter(|o| o.epoch == self.epoch) {
-                o.probe_out = false;
-                o.next_probe_at = Instant::now();
+                match o.ramp.as_mut() {
+                    Some(r) if self.ramp => r.abandoned(),
+                    _ => {
+                        o.probe_out = false;
+                        o.next_probe_at = Instant::now();
+                    }
+                }
             }
             drop(st);
             self.hold.changed.notify_waiters();
@@ -300,7 +316,10 @@ impl HostHold {
     /// The outage in force, if any.
     pub(crate) fn outage(&self) -> Option<OutageState> {
         let st = lock(&self.state);
-        st.outage.as_ref().map(|o| self.snapshot(o))
+        st.outage
+            .as_ref()
+            .filter(|o| o.ramp.is_none())
+            .map(|o| self.snapshot(o))
     }
 
     /// Whether the host is in an outage right now.
@@ -400,57 +419,28 @@ impl HostHold {
             tokio::pin!(changed);
             changed.as_mut().enable();
             // Decided under the lock; the shared store is asked after it is released.
-            let step = {
-                let mut st = lock(&self.state);
-                let now = Instant::now();
-                match st.outage.as_mut() {
-                    None => {
-                        // The outage that counted this call is over: nothing to uncount.
-                        if let Some(m) = mark.take() {
-                            std::mem::forget(m);
-                        }
-                        Step::Open
-                    }
-                    Some(o) => {
-                        if let Some(m) = mark.take() {
-                            // Uncounted here, under the lock (its drop would take the lock
-                            // again); counted again below if the call goes on waiting.
-                            if m.epoch == o.epoch {
-                                o.held = o.held.saturating_sub(1);
-                            }
-                            std::mem::forget(m);
-                        }
-                        if !o.probe_out && now >= o.next_probe_at {
-                            o.probe_out = true;
-                            Step::Probe(o.epoch)
-                        } else if now >= give_up_at {
-                            Step::TooLong(self.snapshot(o), o.last_error.clone())
-                        } else {
-                            o.held += 1;
-                            mark = Some(HeldMark {
-                                hold: self,
-                                epoch: o.epoch,
-                            });
-                            Step::Wait(if o.probe_out {
-                                give_up_at
-                            } else {
-                                o.next_probe_at.min(give_up_at)
-                            })
-                        }
-                    }
-                }
-            };
+            let step = self.step(&mut mark, give_up_at);
             let wake_at = match step {
                 Step::Open => return (Entry::Open, start.elapsed()),
                 Step::TooLong(outage, last_error) => {
                     return (Entry::TooLong { last_error, outage }, start.elapsed())
                 }
                 Step::Wait(at) => at,
+                Step::Ramp(epoch) => {
+                    let guard = ProbeGuard {
+                        hold: self.clone(),
+                        epoch,
+                        done: false,
+                        ramp: true,
+                    };
+                    return (Entry::Probe(guard), start.elapsed());
+                }
                 Step::Probe(epoch) => {
                     let mut guard = ProbeGuard {
                         hold: self.clone(),
                         epoch,
                         done: false,
+                        ramp: false,
                     };
                     // With a shared store, the turn is the store's to give (one probe
                     // between all the processes).
@@ -487,6 +477,54 @@ impl HostHold {
                 _ = tokio::time::sleep_until(wake_at) => {}
             }
         }
+    }
+
+    /// What a call in the hold does next, decided under the lock: go (no outage, or
+    /// the ramp released it, or it waited its allowance during the ramp), probe, give up,
+    /// or wait (counted as held by `mark`).
+    fn step<'a>(&'a self, mark: &mut Option<HeldMark<'a>>, give_up_at: Instant) -> Step {
+        let mut st = lock(&self.state);
+        let now = Instant::now();
+        let Some(o) = st.outage.as_mut() else {
+            // The outage that counted this call is over: nothing to uncount.
+            if let Some(m) = mark.take() {
+                std::mem::forget(m);
+            }
+            return Step::Open;
+        };
+        if let Some(m) = mark.take() {
+            // Uncounted here, under the lock (its drop would take the lock again);
+            // counted again below if the call goes on waiting.
+            if m.epoch == o.epoch {
+                o.held = o.held.saturating_sub(1);
+            }
+            std::mem::forget(m);
+        }
+        let wake = if let Some(r) = o.ramp.as_mut() {
+            if r.admit(now) {
+                return Step::Ramp(o.epoch);
+            }
+            if now >= give_up_at {
+                // The host answers again: a call out of allowance goes, not fails.
+                return Step::Open;
+            }
+            r.wake_at().map_or(give_up_at, |t| t.min(give_up_at))
+        } else if !o.probe_out && now >= o.next_probe_at {
+            o.probe_out = true;
+            return Step::Probe(o.epoch);
+        } else if now >= give_up_at {
+            return Step::TooLong(self.snapshot(o), o.last_error.clone());
+        } else if o.probe_out {
+            give_up_at
+        } else {
+            o.next_probe_at.min(give_up_at)
+        };
+        o.held += 1;
+        *mark = Some(HeldMark {
+            hold: self,
+            epoch: o.epoch,
+        });
+        Step::Wait(wake)
     }
 
     /// Record a successful answer from the host (a shared store learns that the outage
@@ -554,6 +592,7 @@ impl HostHold {
             next_probe_at: now + PROBE_BASE,
             held: 0,
             last_error,
+            ramp: None,
         });
         st.failing_calls.clear();
         self.troubled.store(true, Ordering::Release);
@@ -584,6 +623,10 @@ impl HostHold {
     pub(crate) fn record_success(&self, probe: Option<ProbeGuard>) -> bool {
         if let Some(mut p) = probe {
             p.done = true;
+            if p.ramp {
+                self.ramp_succeeded(p.epoch);
+                return false;
+            }
         }
         if !self.proven.load(Ordering::Acquire) {
             self.proven.store(true, Ordering::Release);
@@ -601,6 +644,26 @@ impl HostHold {
         let ended = {
             let mut st = lock(&self.state);
             st.failing_calls.clear();
+            match st.outage.as_mut() {
+                // Already ramping: the host was known to answer.
+                Some(o) if o.ramp.is_some() => return false,
+                // Calls are held: release them at a ramp.
+                Some(o) if o.held > 0 => {
+                    o.ramp = Some(Ramp::new(Instant::now()));
+                    let (held, secs) = (o.held, o.started.elapsed().as_secs_f64());
+                    drop(st);
+                    tracing::warn!(
+                        target: "surefoot::retry",
+                        host = %self.host,
+                        released = held,
+                        "surefoot: host {} recovered after {secs:.1}s in outage ({why}); releasing {held} held calls at a ramp",
+                        self.host,
+                    );
+                    self.changed.notify_waiters();
+                    return true;
+                }
+                _ => {}
+            }
             self.troubled.store(false, Ordering::Release);
             st.outage.take()
         };
@@ -623,6 +686,26 @@ impl HostHold {
         false
     }
 
+    /// A call the ramp released succeeded: the window grows; the ramp (and the outage)
+    /// is over once it is wide open or no call is held.
+    fn ramp_succeeded(&self, epoch: u64) {
+        let mut st = lock(&self.state);
+        let Some(o) = st.outage.as_mut().filter(|o| o.epoch == epoch) else {
+            return;
+        };
+        let Some(r) = o.ramp.as_mut() else {
+            return;
+        };
+        let open = r.succeeded();
+        if open || (o.held == 0 && r.in_flight() == 0) {
+            st.outage = None;
+            st.failing_calls.clear();
+            self.troubled.store(false, Ordering::Release);
+        }
+        drop(st);
+        self.changed.notify_waiters();
+    }
+
     #[cfg(test)]
     /// Record a failed attempt of call `call` (a probe when `probe` is given). Returns
     /// whether the host is in an outage after it.
@@ -639,7 +722,7 @@ impl HostHold {
         &self,
         call: u64,
         error: &Error,
-        probe: Option<ProbeGuard>,
+        mut probe: Option<ProbeGuard>,
     ) -> (bool, Option<Change>) {
         if proves_alive(error) {
             let was_probe = probe.is_some();
@@ -658,6 +741,21 @@ impl HostHold {
         }
         let now = Instant::now();
         let mut notify = probe.is_some();
+        if let Some(mut p) = probe.take_if(|p| p.ramp) {
+            // A call the ramp released failed: the ramp backs off, no second hold.
+            p.done = true;
+            if let Some(o) = st.outage.as_mut().filter(|o| o.epoch == p.epoch) {
+                if let Some(r) = o.ramp.as_mut() {
+                    r.failed(now);
+                }
+                if counts {
+                    o.last_error = error.clone();
+                }
+            }
+            drop(st);
+            self.changed.notify_waiters();
+            return (true, None);
+        }
         if let Some(mut p) = probe {
             p.done = true;
             if let Some(o) = st.outage.as_mut().filter(|o| o.epoch == p.epoch) {
@@ -699,6 +797,7 @@ impl HostHold {
                 next_probe_at: now + PROBE_BASE,
                 held: 0,
                 last_error: error.clone(),
+                ramp: None,
             });
             change = Some(Change::Began(error.status()));
             tracing::warn!(
@@ -764,7 +863,7 @@ mod tests {
     }
 
     #[tokio::test(flavor = "current_thread", start_paused = true)]
-    async fn one_probe_at_a_time_and_the_first_success_releases_everyone() {
+    async fn one_probe_at_a_time_and_the_first_success_releases_everyone_at_a_ramp() {
         use std::sync::atomic::AtomicUsize;
         let h = Arc::new(HostHold::new("http://h:2"));
         for call in 1..=3 {
@@ -772,14 +871,22 @@ mod tests {
         }
         let probes = Arc::new(AtomicUsize::new(0));
         let in_flight = Arc::new(AtomicUsize::new(0));
+        let ramped = Arc::new(AtomicUsize::new(0));
         let t0 = Instant::now();
         let mut waiters = Vec::new();
         for call in 10..15 {
             let (h, probes, in_flight) = (h.clone(), probes.clone(), in_flight.clone());
+            let ramped = ramped.clone();
             waiters.push(tokio::spawn(async move {
                 loop {
                     match h.enter(Duration::from_secs(60), None).await.0 {
-                        Entry::Open => return,
+                        Entry::Open => panic!("held calls go out through the ramp"),
+                        Entry::Probe(p) if p.ramp => {
+                            // Two at first (the probe was the first round trip).
+                            assert!(ramped.fetch_add(1, Ordering::SeqCst) < 2 + 2);
+                            h.record_success(Some(p));
+                            return;
+                        }
                         Entry::Probe(p) => {
                             assert_eq!(
                                 in_flight.fetch_add(1, Ordering::SeqCst),
@@ -792,6 +899,7 @@ mod tests {
                                 h.record_failure(call, &e503(), Some(p));
                             } else {
                                 h.record_success(Some(p));
+                                return;
                             }
                         }
                         Entry::TooLong { .. } => panic!("held too long"),
@@ -805,6 +913,11 @@ mod tests {
             w.await.unwrap();
         }
         assert_eq!(probes.load(Ordering::SeqCst), 3);
+        assert_eq!(
+            ramped.load(Ordering::SeqCst),
+            4,
+            "the four held calls, by the ramp"
+        );
         assert!(!h.in_outage());
         // Probes after 50 ms, then 100 ms and 200 ms after each failure (plus 1 ms each).
         assert_eq!(t0.elapsed(), Duration::from_millis(353));
