@@ -28,11 +28,16 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use crate::error::{Error, ErrorKind};
-use crate::pacing::{OutageProbe, PacingStore, SharedOutage};
+use crate::error::Error;
+use crate::pacing::{OutageProbe, PacingStore};
 
+mod failure;
 mod ramp;
+mod shared;
+mod unproven;
 
+use self::failure::proves_alive;
+pub use self::failure::{is_host_failure, OutageState};
 use self::ramp::Ramp;
 pub use self::ramp::{RAMP_OPEN, RAMP_START};
 
@@ -101,69 +106,6 @@ enum Change {
     Ended,
 }
 
-/// What is known about a host in an outage (see
-/// [`Client::outage`](crate::Client::outage)).
-///
-/// ```
-/// let s = surefoot::retry::hold::OutageState {
-///     host: "https://api.example.com".into(),
-///     since: std::time::SystemTime::UNIX_EPOCH,
-///     held: 3,
-///     probes_failed: 2,
-/// };
-/// assert_eq!(s.to_string(), "host https://api.example.com in outage since Thu, 01 Jan 1970 00:00:00 GMT, 3 calls held, 2 probes failed");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutageState {
-    /// The host (`scheme://host:port`).
-    pub host: String,
-    /// When the outage began (the failure that crossed the threshold).
-    pub since: SystemTime,
-    /// Calls held right now.
-    pub held: usize,
-    /// Probes that failed since the outage began.
-    pub probes_failed: u32,
-}
-
-impl std::fmt::Display for OutageState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "host {} in outage since {}, {} calls held, {} probes failed",
-            self.host,
-            httpdate::fmt_http_date(self.since),
-            self.held,
-            self.probes_failed
-        )
-    }
-}
-
-/// Whether `error` is the kind of failure that counts toward an outage: 500, 502, 503 or
-/// 504 without `Retry-After`, or a connection failure.
-///
-/// ```
-/// use surefoot::{retry::hold::is_host_failure, Error};
-/// assert!(is_host_failure(&Error::from_response(503, &http::HeaderMap::new(), b"", false)));
-/// assert!(is_host_failure(&Error::connection("refused", false)));
-/// assert!(!is_host_failure(&Error::from_response(404, &http::HeaderMap::new(), b"", false)));
-/// assert!(!is_host_failure(&Error::timeout("t")));
-/// ```
-pub fn is_host_failure(error: &Error) -> bool {
-    if error.retry_after().is_some() {
-        return false;
-    }
-    match error.status() {
-        Some(s) => matches!(s, 500 | 502 | 503 | 504),
-        None => error.kind() == ErrorKind::Connection,
-    }
-}
-
-/// Whether `error` proves the host answers (any HTTP status outside the outage
-/// statuses, or a 5xx that says when to come back).
-fn proves_alive(error: &Error) -> bool {
-    error.status().is_some() && !is_host_failure(error)
-}
-
 struct Outage {
     epoch: u64,
     since: SystemTime,
@@ -200,20 +142,6 @@ pub(crate) struct HostHold {
     /// failure that counts toward an outage).
     proven: AtomicBool,
     changed: Notify,
-}
-
-/// An attempt admitted to a host not proven up; its end (drop) lets the next one go.
-pub(crate) struct Unproven {
-    hold: Arc<HostHold>,
-}
-
-impl Drop for Unproven {
-    fn drop(&mut self) {
-        let mut st = lock(&self.hold.state);
-        st.unproven_in_flight = st.unproven_in_flight.saturating_sub(1);
-        drop(st);
-        self.hold.changed.notify_waiters();
-    }
 }
 
 /// How a call passes the hold.
@@ -332,75 +260,6 @@ impl HostHold {
     /// load).
     pub(crate) fn is_proven(&self) -> bool {
         self.proven.load(Ordering::Acquire)
-    }
-
-    /// Admit an attempt to a host not proven up: at once while fewer than
-    /// [`UNPROVEN_IN_FLIGHT`] are in flight; else wait until one ends, the host answers,
-    /// or an outage begins (the caller's hold then takes over) — at most the smaller of
-    /// `max_wait` and [`UNPROVEN_WAIT`]. Returns the admission to keep until the attempt's
-    /// outcome is recorded (none when no longer needed), and the time waited.
-    pub(crate) async fn admit_unproven(
-        self: &Arc<Self>,
-        max_wait: Duration,
-        shared: Option<Shared<'_>>,
-    ) -> (Option<Unproven>, Duration) {
-        // An outage another process found: join it before sending (asked at most once
-        // per PROBE_BASE, so calls starting together cost one round trip).
-        let ask = shared.filter(|_| {
-            let mut st = lock(&self.state);
-            let now = Instant::now();
-            let due = st
-                .shared_checked
-                .map_or(true, |t| now.saturating_duration_since(t) >= PROBE_BASE);
-            if due {
-                st.shared_checked = Some(now);
-            }
-            due
-        });
-        if let Some(sh) = ask {
-            if let Some(o) = sh.store.outage_since(sh.id).await {
-                self.join(o);
-                return (None, Duration::ZERO);
-            }
-        }
-        let start = Instant::now();
-        // Time held counts only once the call actually waited.
-        let mut waited = false;
-        let held = |waited: bool| {
-            if waited {
-                start.elapsed()
-            } else {
-                Duration::ZERO
-            }
-        };
-        let give_up_at = start + max_wait.min(UNPROVEN_WAIT);
-        loop {
-            let changed = self.changed.notified();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
-            if self.is_proven() {
-                return (None, held(waited));
-            }
-            {
-                let mut st = lock(&self.state);
-                if st.outage.is_some() {
-                    return (None, held(waited));
-                }
-                if st.unproven_in_flight < UNPROVEN_IN_FLIGHT {
-                    st.unproven_in_flight += 1;
-                    let admitted = Unproven { hold: self.clone() };
-                    return (Some(admitted), held(waited));
-                }
-            }
-            if Instant::now() >= give_up_at {
-                return (None, held(waited));
-            }
-            waited = true;
-            tokio::select! {
-                _ = &mut changed => {}
-                _ = tokio::time::sleep_until(give_up_at) => {}
-            }
-        }
     }
 
     /// Pass the hold: at once when there is no outage; else wait for the outage to end
@@ -525,97 +384,6 @@ impl HostHold {
             epoch: o.epoch,
         });
         Step::Wait(wake)
-    }
-
-    /// Record a successful answer from the host (a shared store learns that the outage
-    /// is over when this ended one, or was its probe).
-    pub(crate) async fn succeeded(&self, probe: Option<ProbeGuard>, shared: Option<Shared<'_>>) {
-        let was_probe = probe.is_some();
-        let ended = self.record_success(probe);
-        if let Some(sh) = shared.filter(|_| ended || was_probe) {
-            sh.store.outage_end(sh.id).await;
-        }
-    }
-
-    /// Record a failed attempt (as `record_failure` does); a
-    /// shared store learns that an outage began, a probe failed, or the outage ended.
-    pub(crate) async fn failed(
-        &self,
-        call: u64,
-        error: &Error,
-        probe: Option<ProbeGuard>,
-        shared: Option<Shared<'_>>,
-    ) -> bool {
-        let (in_outage, change) = self.note_failure(call, error, probe);
-        if let (Some(sh), Some(change)) = (shared, change) {
-            match change {
-                Change::Began(status) => {
-                    if let Some(o) = sh.store.outage_begin(sh.id, status).await {
-                        self.adopt_since(o.ago);
-                    }
-                }
-                Change::ProbeFailed => {
-                    sh.store
-                        .outage_probe_failed(sh.id, PROBE_BASE, PROBE_CAP)
-                        .await
-                }
-                Change::Ended => sh.store.outage_end(sh.id).await,
-            }
-        }
-        in_outage
-    }
-
-    /// An outage a shared store knows of: held here too (unless one already is), as if
-    /// this process had seen the failures.
-    fn join(&self, o: SharedOutage) {
-        let mut st = lock(&self.state);
-        if st.outage.is_some() {
-            return;
-        }
-        let message = "host in outage: another process sharing the pacing store saw it fail";
-        let last_error = match o.status {
-            Some(status) => Error::from_response(status, &http::HeaderMap::new(), b"", false)
-                .with_message(message),
-            None => Error::connection(message, false),
-        };
-        let now = Instant::now();
-        st.epochs += 1;
-        let since = SystemTime::now()
-            .checked_sub(o.ago)
-            .unwrap_or_else(SystemTime::now);
-        st.outage = Some(Outage {
-            epoch: st.epochs,
-            since,
-            started: now.checked_sub(o.ago).unwrap_or(now),
-            probe_out: false,
-            probes_failed: 0,
-            next_probe_at: now + PROBE_BASE,
-            held: 0,
-            last_error,
-            ramp: None,
-        });
-        st.failing_calls.clear();
-        self.troubled.store(true, Ordering::Release);
-        self.proven.store(false, Ordering::Release);
-        drop(st);
-        tracing::warn!(
-            target: "surefoot::retry",
-            host = %self.host,
-            "surefoot: host {} in outage since {}, 0 calls held (found by another process sharing the pacing store); holding calls, one probe at a time between the processes",
-            self.host,
-            httpdate::fmt_http_date(since),
-        );
-        self.changed.notify_waiters();
-    }
-
-    /// The outage began `ago` (as a shared store knows it, perhaps from another process).
-    fn adopt_since(&self, ago: Duration) {
-        let mut st = lock(&self.state);
-        if let Some(o) = st.outage.as_mut() {
-            if let Some(since) = SystemTime::now().checked_sub(ago) {
-                o.since = o.since.min(since);
-            }
-        }
     }
 
     /// Record a successful answer from the host: it is not (or no longer) in an outage.
@@ -759,57 +527,16 @@ impl HostHold {
         if let Some(mut p) = probe {
             p.done = true;
             if let Some(o) = st.outage.as_mut().filter(|o| o.epoch == p.epoch) {
-                o.probe_out = false;
-                o.probes_failed = o.probes_failed.saturating_add(1);
-                let factor = 1u32 << o.probes_failed.min(16);
-                o.next_probe_at = now + PROBE_BASE.saturating_mul(factor).min(PROBE_CAP);
+                self.probe_failed(o, error, counts, now);
                 change = Some(Change::ProbeFailed);
-                if counts {
-                    o.last_error = error.clone();
-                }
-                tracing::info!(
-                    target: "surefoot::retry",
-                    host = %self.host,
-                    held = o.held,
-                    probes_failed = o.probes_failed,
-                    "surefoot: host {} in outage since {}, {} calls held (probe failed: {})",
-                    self.host,
-                    httpdate::fmt_http_date(o.since),
-                    o.held,
-                    error.code()
-                );
             }
         } else if let Some(o) = st.outage.as_mut() {
             if counts {
                 o.last_error = error.clone();
             }
         } else if counts && st.failing_calls.len() >= OUTAGE_THRESHOLD {
-            let failing = st.failing_calls.len();
-            st.failing_calls.clear();
-            st.epochs += 1;
-            let since = SystemTime::now();
-            st.outage = Some(Outage {
-                epoch: st.epochs,
-                since,
-                started: now,
-                probe_out: false,
-                probes_failed: 0,
-                next_probe_at: now + PROBE_BASE,
-                held: 0,
-                last_error: error.clone(),
-                ramp: None,
-            });
+            self.begin(&mut st, error, now);
             change = Some(Change::Began(error.status()));
-            tracing::warn!(
-                target: "surefoot::retry",
-                host = %self.host,
-                failing_calls = failing,
-                "surefoot: host {} in outage since {}, 0 calls held ({} calls in a row failed: {}); holding calls, one probe at a time",
-                self.host,
-                httpdate::fmt_http_date(since),
-                failing,
-                error.code()
-            );
             notify = true;
         }
         let in_outage = st.outage.is_some();
@@ -818,6 +545,57 @@ impl HostHold {
             self.changed.notify_waiters();
         }
         (in_outage, change)
+    }
+
+    /// The outage's probe failed: the next one waits twice as long (up to the cap).
+    fn probe_failed(&self, o: &mut Outage, error: &Error, counts: bool, now: Instant) {
+        o.probe_out = false;
+        o.probes_failed = o.probes_failed.saturating_add(1);
+        let factor = 1u32 << o.probes_failed.min(16);
+        o.next_probe_at = now + PROBE_BASE.saturating_mul(factor).min(PROBE_CAP);
+        if counts {
+            o.last_error = error.clone();
+        }
+        tracing::info!(
+            target: "surefoot::retry",
+            host = %self.host,
+            held = o.held,
+            probes_failed = o.probes_failed,
+            "surefoot: host {} in outage since {}, {} calls held (probe failed: {})",
+            self.host,
+            httpdate::fmt_http_date(o.since),
+            o.held,
+            error.code()
+        );
+    }
+
+    /// Enough calls in a row failed: the outage begins.
+    fn begin(&self, st: &mut State, error: &Error, now: Instant) {
+        let failing = st.failing_calls.len();
+        st.failing_calls.clear();
+        st.epochs += 1;
+        let since = SystemTime::now();
+        st.outage = Some(Outage {
+            epoch: st.epochs,
+            since,
+            started: now,
+            probe_out: false,
+            probes_failed: 0,
+            next_probe_at: now + PROBE_BASE,
+            held: 0,
+            last_error: error.clone(),
+            ramp: None,
+        });
+        tracing::warn!(
+            target: "surefoot::retry",
+            host = %self.host,
+            failing_calls = failing,
+            "surefoot: host {} in outage since {}, 0 calls held ({} calls in a row failed: {}); holding calls, one probe at a time",
+            self.host,
+            httpdate::fmt_http_date(since),
+            failing,
+            error.code()
+        );
     }
 }
 
