@@ -251,6 +251,43 @@ impl Pacer {
                 from_policy
             };
             self.publish_learned(announced).await;
+        } else if let (Some(q), Some(0), Some(reset)) = (info.limit, info.remaining, info.reset) {
+            self.learn_refill(q, reset).await;
+        }
+    }
+
+    /// Headers gave a limit `q` with no window, none remaining, and the time until the
+    /// quota is back (`reset`): whatever the server's window, `q` requests come back in
+    /// `reset`, so with no configured limit the learned rate starts at once at `q ÷ reset`
+    /// (instead of slow start from a guess), and the 429 that came with them decreases
+    /// nothing more.
+    async fn learn_refill(&self, q: u32, reset: Duration) {
+        let state = {
+            let mut st = lock(&self.inner.state);
+            if st.configured.is_some() || st.announced.is_some() || q == 0 || reset.is_zero() {
+                return;
+            }
+            let now = Instant::now();
+            let rate = f64::from(q) / reset.as_secs_f64();
+            if !st.learner.seed(rate, now, reset.max(DEFAULT_429_PAUSE)) {
+                return;
+            }
+            tracing::debug!(target: "surefoot::pacing", pacer = %self.inner.id, rate, "learned a rate from rate-limit headers (limit, none remaining, reset)");
+            let state = st.learner.export(now);
+            if self.inner.store.learns_together() {
+                st.fleet_seen.clone_from(&state);
+            }
+            (state, st.learner.limit(now))
+        };
+        match state {
+            (Some(s), _) if self.inner.store.learns_together() => {
+                self.inner
+                    .store
+                    .set_fleet_learned(&self.inner.id, s, LEARNED_LIMIT_TTL)
+                    .await;
+            }
+            (_, Some(limit)) => self.publish_learned(limit).await,
+            _ => {}
         }
     }
 }

@@ -71,6 +71,9 @@ pub(crate) struct Learner {
     /// measurements: a token bucket grants it on top of its rate after every pause).
     burst: f64,
     last_event: Option<Instant>,
+    /// Until when the rate stands as rate-limit headers set it (a 429 that came with
+    /// them decreases nothing more).
+    seeded_until: Option<Instant>,
     first_send: Option<Instant>,
     /// The last time a send had to wait for its slot (callers wanted more than the rate).
     last_limited: Option<Instant>,
@@ -231,6 +234,9 @@ impl Learner {
     }
 
     fn decrease(&mut self, now: Instant, pause: Duration, decided: bool) -> Option<RateLimit> {
+        if self.seeded_until.is_some_and(|t| now < t) {
+            return None;
+        }
         if !decided
             && self
                 .last_event
@@ -368,6 +374,27 @@ impl Learner {
         self.burst = burst.max(0.0);
         self.since = Some(since_at);
         self.last_event = Some(written);
+        true
+    }
+
+    /// Rate-limit headers stated the rate (`rate` requests/s) when the quota ran out,
+    /// the quota back after `pause`: start there at once — no slow start — and hold it for
+    /// a plateau before probing beyond it. Whether it changed the rate.
+    pub(crate) fn seed(&mut self, rate: f64, now: Instant, pause: Duration) -> bool {
+        let rate = rate.clamp(MIN_RATE, MAX_RATE);
+        if self.seeded_until.is_some_and(|t| now < t)
+            && self.rate.is_some_and(|r| (r - rate).abs() <= r * 1e-6)
+        {
+            return false;
+        }
+        self.rate = Some(rate);
+        self.w_max = rate;
+        self.floor = rate;
+        self.slow_start = false;
+        self.plateau = PLATEAU;
+        self.since = Some(now + pause);
+        self.last_event = Some(now);
+        self.seeded_until = Some(now + pause);
         true
     }
 

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 mod concurrency;
 mod feedback;
+mod fleet_book;
 mod learner;
 mod memory;
 mod pacer;
