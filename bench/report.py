@@ -20,6 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 
+import fleet_report  # noqa: E402  (bench/fleet_report.py, beside this file)
 import soak_report  # noqa: E402  (bench/soak_report.py, beside this file)
 
 BENCH = Path(__file__).resolve().parent
@@ -759,6 +760,12 @@ def main() -> None:
     m, cfg, res = data["machine"], data["config"], data["results"]
     rel = lambda p: Path(p).resolve().relative_to(dst.parent.resolve()).as_posix()  # noqa: E731
     sections, all_gaps = [], []
+    fleet_src = src.with_name("fleet_results.json")
+    fleet = json.loads(fleet_src.read_text()) if fleet_src.exists() else None
+    fleet_extra = {
+        "goodput": fleet_report.goodput_rows(fleet) if fleet else "",
+        "outage": fleet_report.outage_rows(fleet) if fleet else "",
+    }
     for key, title, fn in (
         ("goodput", "1. Goodput under a rate limit", lambda r: goodput(r, cfg["goodput"], plots)),
         ("overhead", "2. Per-request overhead", lambda r: overhead(r, plots)),
@@ -774,6 +781,7 @@ def main() -> None:
                "bulk": "bulk_export", "outage": "outage"}[key]
         secs = data.get("durations_s", {}).get(key)
         sections.append(f"## {title}\n\n{body}\n\n![{title}]({rel(plots / (png + '.png'))})\n"
+                        + fleet_extra.get(key, "")
                         + (f"\n_This benchmark took {secs:.0f} s._\n" if secs else ""))
         all_gaps += gaps
     if "create_many" in res:
@@ -788,7 +796,8 @@ def main() -> None:
     many_src = src.with_name("many_results.json")
     if many_src.exists():
         body, gaps = many(json.loads(many_src.read_text()))
-        sections.append(f"## 6. Many processes, one key\n\n{body}\n")
+        sections.append(f"## 6. Many processes, one key\n\n{body}\n"
+                        + (fleet_report.many_rows(fleet) if fleet else ""))
         all_gaps += gaps
     if cm_section:
         sections.append(cm_section)

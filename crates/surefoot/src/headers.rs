@@ -5,7 +5,7 @@
 //! Unix epoch seconds, HTTP-dates or Go-style durations ([`parse_reset`]). Errors read
 //! their `retry_after` here, retries their wait, pacing its limits and pauses; every value
 //! is sanitised the same way (negative, NaN and unparseable values ignored, absurd ones
-//! clamped to [`MAX_RETRY_AFTER`]).
+//! clamped to [`MAX_RETRY_AFTER`]), and the request id a server put in the headers.
 
 use std::time::{Duration, SystemTime};
 
@@ -126,6 +126,17 @@ fn secs_to_duration(secs: f64) -> Option<Duration> {
     }
     let d = Duration::from_secs_f64(secs);
     (d >= MIN_RETRY_AFTER).then_some(d)
+}
+
+/// The request id a server put in the headers (`x-request-id`, `request-id`).
+pub(crate) fn request_id(headers: &http::HeaderMap) -> Option<&str> {
+    const NAMES: [http::HeaderName; 2] = [
+        http::HeaderName::from_static("x-request-id"),
+        http::HeaderName::from_static("request-id"),
+    ];
+    NAMES
+        .iter()
+        .find_map(|name| headers.get(name).and_then(|v| v.to_str().ok()))
 }
 
 /// What a response's rate-limit headers say (each part `None` when absent or unusable).

@@ -76,12 +76,14 @@ pub mod pacing;
 pub mod pagination;
 pub mod profile;
 pub mod pyai;
+mod rate_limit;
 mod request;
 mod response;
 pub mod retry;
 pub mod runtime;
 pub mod security;
 pub mod specala;
+mod store;
 
 pub use client::{Api, Client, ClientBuilder, PACING_STORE_ENV};
 pub use error::{Error, ErrorKind, Result};

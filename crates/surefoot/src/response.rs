@@ -137,16 +137,8 @@ impl fmt::Debug for Response {
     }
 }
 
-/// The request id a server put in the headers (`x-request-id`, `request-id`).
-pub(crate) fn request_id_from_headers(headers: &HeaderMap) -> Option<&str> {
-    const NAMES: [HeaderName; 2] = [
-        HeaderName::from_static("x-request-id"),
-        HeaderName::from_static("request-id"),
-    ];
-    NAMES
-        .iter()
-        .find_map(|name| headers.get(name).and_then(|v| v.to_str().ok()))
-}
+/// The request id a server put in the headers (read in [`crate::headers`]).
+pub(crate) use crate::headers::request_id as request_id_from_headers;
 
 #[cfg(test)]
 mod tests {

@@ -1,12 +1,15 @@
 //! Client-side pacing, so a bulk job stays under the server's per-key limits instead of
-//! bouncing off them. One file per part: [`RateLimit`] and its `"500/min"` syntax
-//! (`rate_limit`), the async [`PacingStore`] interface for every piece of shared state
-//! (`store`) with its in-process [`MemoryStore`] (`memory`), the GCRA limiter [`Pacer`]
-//! that pauses every waiter after a 429 and learns limits (`pacer`, `learner`) from 429s
-//! and the rate-limit headers [`crate::headers`] reads, the [`ConcurrencyLimiter`] for
-//! realtime sessions (`concurrency`), the process-wide registries keyed by API key + base
-//! URL + surface (`registry`), and [`RedisStore`], which shares all of it between processes
-//! and hosts (`redis/`: URL, options, connection, codecs, the store).
+//! bouncing off them. [`RateLimit`] (`crate::rate_limit`, with its `"500/min"` syntax) and
+//! the async [`PacingStore`] interface for every piece of shared state (`crate::store`,
+//! which retry's budget and hold use too) sit below pacing and are re-exported here. Here,
+//! one file per part: the in-process [`MemoryStore`] (`memory`, with the fleet rules of
+//! learning together in `fleet_book`), the GCRA limiter [`Pacer`] that pauses every waiter
+//! after a 429 (`pacer`), what answers teach it (`feedback`: 429s, rate-limit headers
+//! [`crate::headers`] reads) and how it learns a limit (`learner`), the
+//! [`ConcurrencyLimiter`] for realtime sessions (`concurrency`), the process-wide
+//! registries keyed by API key + base URL + surface (`registry`), and [`RedisStore`],
+//! which shares all of it between processes and hosts (`redis/`: URL, options,
+//! connection, codecs, learning together, the store).
 //! Time comes from `tokio::time`, so tests can run on a paused (virtual) clock. API keys
 //! are hashed before they become map keys or store keys.
 
@@ -19,10 +22,10 @@ mod fleet_book;
 mod learner;
 mod memory;
 mod pacer;
-mod rate_limit;
 mod redis;
 mod registry;
-mod store;
+
+pub(crate) use crate::{rate_limit, store};
 
 pub(crate) use self::redis::redact as redacted_url;
 pub use self::redis::{

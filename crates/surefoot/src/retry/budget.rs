@@ -11,7 +11,7 @@
 #[cfg(doc)]
 use crate::error::FailReason;
 use crate::error::{Error, ErrorKind};
-use crate::pacing::PacingStore;
+use crate::store::PacingStore;
 
 /// The bucket's size and prices.
 ///

@@ -29,7 +29,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::error::Error;
-use crate::pacing::{OutageProbe, PacingStore};
+use crate::store::{OutageProbe, PacingStore};
 
 mod failure;
 mod ramp;

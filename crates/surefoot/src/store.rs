@@ -1,4 +1,5 @@
-//! The storage interface behind pacing: [`PacingStore`], every piece of pacing state that
+//! The storage interface behind the policies (pacing and retry, which import it and not
+//! each other): [`PacingStore`], every piece of pacing state that
 //! several clients — in one process, or in many processes and hosts — must share for one
 //! API key: GCRA slots, pauses with the server answer that set them, learned limits,
 //! concurrency leases, retry budgets and a host's outage (one probe at a time between
@@ -12,7 +13,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use crate::error::{Error, ErrorKind};
-use crate::pacing::RateLimit;
+use crate::rate_limit::RateLimit;
 
 /// The future a [`PacingStore`] method returns (boxed, so the trait is object-safe).
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
