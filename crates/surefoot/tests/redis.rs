@@ -24,6 +24,13 @@ struct RedisServer {
     dir: std::path::PathBuf,
 }
 
+/// Held by the tests whose bounds are ratios of time (many processes each): they run one
+/// at a time, so that one's processes do not slow the other's down.
+fn timed() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -496,6 +503,7 @@ fn fleet_run(redis: &RedisServer, url: &str, procs: usize, total: usize, ideal: 
 /// generous ratios; the targets are measured in `make bench` (bench/fleet.py).
 #[test]
 fn a_fleet_without_a_limit_learns_the_keys_limit_together() {
+    let _timed = timed();
     let redis = RedisServer::start();
     let rt = runtime();
     let (rate, burst, total) = (40u32, 5u32, 240usize);
@@ -673,6 +681,7 @@ fn a_killed_process_gives_its_sessions_back_after_the_lease() {
 
 #[test]
 fn redis_killed_and_restarted_mid_run_fails_no_call() {
+    let _timed = timed();
     let mut redis = RedisServer::start();
     let rt = runtime();
     let emu = rt.block_on(emulator(Config::pyai().rate_limit(40.0, 5)));

@@ -12,15 +12,23 @@ use crate::pacing::RateLimit;
 pub(super) fn scripts() -> &'static Scripts {
     static SCRIPTS: OnceLock<Scripts> = OnceLock::new();
     SCRIPTS.get_or_init(|| Scripts {
-        reserve: redis::Script::new(include_str!("scripts/reserve.lua")),
-        pause: redis::Script::new(include_str!("scripts/pause.lua")),
-        paused: redis::Script::new(include_str!("scripts/paused.lua")),
+        reserve: redis::Script::new(concat!(
+            include_str!("scripts/fleet_prelude.lua"),
+            include_str!("scripts/reserve.lua")
+        )),
+        paused: redis::Script::new(concat!(
+            include_str!("scripts/fleet_prelude.lua"),
+            include_str!("scripts/paused.lua")
+        )),
         acquire_slot: redis::Script::new(include_str!("scripts/acquire_slot.lua")),
         renew_slot: redis::Script::new(include_str!("scripts/renew_slot.lua")),
         slots_in_use: redis::Script::new(include_str!("scripts/slots_in_use.lua")),
         retry_tokens: redis::Script::new(include_str!("scripts/retry_tokens.lua")),
         outage: redis::Script::new(include_str!("scripts/outage.lua")),
-        throttled: redis::Script::new(include_str!("scripts/throttled.lua")),
+        throttled: redis::Script::new(concat!(
+            include_str!("scripts/fleet_prelude.lua"),
+            include_str!("scripts/throttled.lua")
+        )),
         fleet_learned: redis::Script::new(include_str!("scripts/fleet_learned.lua")),
         set_fleet_learned: redis::Script::new(include_str!("scripts/set_fleet_learned.lua")),
     })
@@ -28,7 +36,6 @@ pub(super) fn scripts() -> &'static Scripts {
 
 pub(super) struct Scripts {
     pub(super) reserve: redis::Script,
-    pub(super) pause: redis::Script,
     pub(super) paused: redis::Script,
     pub(super) acquire_slot: redis::Script,
     pub(super) renew_slot: redis::Script,

@@ -74,7 +74,8 @@ impl RedisStore {
         }
     }
 
-    /// A 429 on `key`: the pause, and whether it opened the fleet's overload episode.
+    /// A 429 on `key`: the pause, and whether it opened the fleet's overload episode (no
+    /// episode when `episode` is zero: a pause only).
     pub(super) async fn throttled_redis(
         &self,
         key: &str,

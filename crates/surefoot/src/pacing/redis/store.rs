@@ -4,9 +4,7 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use super::codec::{
-    cause_to_json, limit_from_string, limit_to_string, micros, scripts, shared_outage,
-};
+use super::codec::{limit_from_string, limit_to_string, scripts, shared_outage};
 use super::RedisStore;
 use crate::pacing::lock;
 use crate::pacing::rate_limit::fair_share;
@@ -73,20 +71,8 @@ impl PacingStore for RedisStore {
         cause: Option<PauseCause>,
     ) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            let json = cause_to_json(&cause);
-            self.shared.local.pause_now(key, duration, cause);
-            let k = self.redis_key(key, "pause");
-            let us = micros(duration).max(1);
-            let _: Option<i64> = self
-                .run(|mut c| async move {
-                    scripts()
-                        .pause
-                        .key(k)
-                        .arg(us)
-                        .arg(json)
-                        .invoke_async(&mut c)
-                        .await
-                })
+            // `throttled.lua` with no episode: a pause only.
+            self.throttled_redis(key, duration, cause, Duration::ZERO)
                 .await;
         })
     }

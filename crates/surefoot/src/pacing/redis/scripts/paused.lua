@@ -7,16 +7,8 @@
 if redis.replicate_commands then pcall(redis.replicate_commands) end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local accepted = tonumber(ARGV[1] or '0')
-if accepted > 0 then
-  local bucket = math.floor(now / 100000)
-  redis.call('HINCRBY', KEYS[3], bucket, accepted)
-  redis.call('HDEL', KEYS[3], bucket - 100, bucket - 101, bucket - 102, bucket - 103)
-  redis.call('PEXPIRE', KEYS[3], 11000)
-end
-local fleet = redis.call('HMGET', KEYS[2], 'state', 'at')
-local state, age = fleet[1] or '', 0
-if fleet[2] then age = now - tonumber(fleet[2]) end
+count_accepted(KEYS[3], now, tonumber(ARGV[1] or '0'))
+local state, age = fleet_state(KEYS[2], now)
 local left, cause = 0, ''
 local pause = redis.call('HMGET', KEYS[1], 'until', 'cause')
 if pause[1] then

@@ -22,16 +22,8 @@ redis.call('ZADD', KEYS[3], now, ARGV[5])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - window_ms * 1000)
 redis.call('PEXPIRE', KEYS[3], window_ms)
 local processes = redis.call('ZCARD', KEYS[3])
-local accepted = tonumber(ARGV[8])
-if accepted > 0 then
-  local bucket = math.floor(now / 100000)
-  redis.call('HINCRBY', KEYS[5], bucket, accepted)
-  redis.call('HDEL', KEYS[5], bucket - 100, bucket - 101, bucket - 102, bucket - 103)
-  redis.call('PEXPIRE', KEYS[5], 11000)
-end
-local fleet = redis.call('HMGET', KEYS[4], 'state', 'at')
-local state, age = fleet[1] or '', 0
-if fleet[2] then age = now - tonumber(fleet[2]) end
+count_accepted(KEYS[5], now, tonumber(ARGV[8]))
+local state, age = fleet_state(KEYS[4], now)
 local pause = redis.call('HMGET', KEYS[2], 'until', 'cause')
 if pause[1] then
   local until_us = tonumber(pause[1])
