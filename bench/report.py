@@ -396,7 +396,8 @@ def outage(recs: list[dict[str, Any]], cfg: dict[str, Any], plots: Path,
         md.append(
             "\nsurefoot holds a host's calls once 3 different calls in a row failed on it without "
             "Retry-After, and sends one probe at a time (after 50 ms, then doubling up to 250 ms) until "
-            "the first success releases everyone; a held call spends no retries and waits at most the "
+            "the first success releases the held calls at a ramp (2 in flight, one more per success, "
+            "up to 64; a failure halves it); a held call spends no retries and waits at most the "
             "smaller of its deadline and `max_retry_wait` (60 s). Before that, a host not proven up — "
             "no answer from it yet, or its last answer such a failure — admits 3 attempts in flight; the "
             "other calls wait (at most 500 ms) for an answer: so of the " + str(cfg["clients"]) + " clients' "
