@@ -8,20 +8,20 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use http::{HeaderValue, Method};
+use http::HeaderValue;
 use url::Url;
 
+use crate::config::api::Api;
+use crate::config::key::{self as security, ApiKey};
+use crate::config::options::OptionValue;
+use crate::config::profile::Profile;
+use crate::config::rate_limit::RateLimit;
 use crate::error::{Error, ErrorShape, Result};
-use crate::options::OptionValue;
-use crate::pacing::{self, Pacer, PacingState, PacingStore, RateLimit};
-use crate::pagination::Paginate;
-use crate::profile::Profile;
-use crate::request::RequestBuilder;
+use crate::pacing::{self, Pacer, PacingState, PacingStore};
 use crate::retry::hold::{self, HostHold, OutageState};
 use crate::retry::{
     BackoffStrategy, Classifiers, RetryBudget, RetryClassifier, RetryPolicy, DEFAULT_MAX_RETRIES,
 };
-use crate::security::{self, ApiKey};
 
 /// Default per-attempt timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -29,57 +29,6 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 pub const DEFAULT_MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
 /// Default cap on a response body kept in memory (successful responses).
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
-
-/// Which API a client talks to: selects the documented rate limits, the default base URL and
-/// the surface (rate-limit bucket) of each path.
-///
-/// ```
-/// let b = surefoot::Client::builder().api(surefoot::Api::Specala);
-/// # let _ = b;
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Api {
-    /// Any REST API with these conventions; limits are learnt from the server's 429s.
-    #[default]
-    Generic,
-    /// Specala: 500 requests/min on data endpoints, 180/min on key management, per key.
-    Specala,
-    /// PyAI: a per-second limit with burst set by the plan (learnt from 429s unless given).
-    Pyai,
-}
-
-impl Api {
-    /// The default base URL of the API (`None` for [`Api::Generic`]), from its profile.
-    ///
-    /// ```
-    /// assert_eq!(surefoot::Api::Pyai.default_base_url().as_deref(), Some("https://api.pyai.com"));
-    /// ```
-    pub fn default_base_url(self) -> Option<String> {
-        self.profile().base_url().map(str::to_owned)
-    }
-
-    /// The environment variable the typed clients read the key from, from its profile.
-    ///
-    /// ```
-    /// assert_eq!(surefoot::Api::Specala.key_env_var().as_deref(), Some("SPECALA_API_KEY"));
-    /// ```
-    pub fn key_env_var(self) -> Option<String> {
-        self.profile().key_env().map(str::to_owned)
-    }
-
-    /// The profile of this API: its base URL, key variable, surfaces and list limits.
-    ///
-    /// ```
-    /// assert_eq!(surefoot::Api::Specala.profile(), surefoot::specala::profile());
-    /// ```
-    pub fn profile(self) -> Profile {
-        match self {
-            Api::Generic => Profile::generic(),
-            Api::Specala => crate::specala::profile(),
-            Api::Pyai => crate::pyai::profile(),
-        }
-    }
-}
 
 /// The store a client keeps its pacing state in (shown by name in `Debug`).
 #[derive(Clone)]
@@ -188,12 +137,6 @@ impl Default for ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Which API profile to use (documented limits, default base URL). Default: generic.
-    pub fn api(mut self, api: Api) -> Self {
-        self.api = api;
-        self.profile = None;
-        self
-    }
     /// Uses `profile` for what the client knows of the API (default base URL, key
     /// variable, rate-limit surfaces, list limits) instead of a built-in one.
     ///
@@ -441,7 +384,7 @@ impl ClientBuilder {
     }
 
     /// Maps an endpoint of the typed clients to another path, for servers whose paths
-    /// differ from the ones surefoot guessed (see [`crate::endpoints::ENDPOINTS`] for the
+    /// differ from the ones surefoot guessed (see [`crate::config::endpoints::ENDPOINTS`] for the
     /// names and defaults). The template starts with `/` and holds `{id}` where the default
     /// does; an unknown name or a bad template fails [`build`](Self::build).
     ///
@@ -466,7 +409,7 @@ impl ClientBuilder {
     }
 
     /// Says the server calls the member surefoot reads as `field` (see
-    /// [`crate::fields::FIELDS`]) `server_name` instead: `created` for `created_at`, `items`
+    /// [`crate::config::fields::FIELDS`]) `server_name` instead: `created` for `created_at`, `items`
     /// for the list envelope's `data`. Applies to the top level of every JSON answer and to
     /// the objects of its `data` array; an unknown `field` or an empty name fails
     /// [`build`](Self::build).
@@ -500,7 +443,7 @@ impl ClientBuilder {
         if let Some(e) = &self.refused {
             return Err(e.clone());
         }
-        let mut profile = self.profile.clone().unwrap_or_else(|| self.api.profile());
+        let mut profile = self.profile.clone().unwrap_or_else(Profile::generic);
         for (prefix, limit) in &self.surfaces {
             profile = profile.with_surface(prefix, *limit)?;
         }
@@ -521,11 +464,11 @@ impl ClientBuilder {
         let base_url = security::validate_base_url(&raw_url, self.allow_insecure_http)?;
         security::check_url_has_no_key(&base_url, api_key.as_ref().map(ApiKey::expose))?;
 
-        let paths = crate::endpoints::Paths::new(&self.paths)?;
-        let fields = crate::fields::FieldNames::new(&self.fields)?;
+        let paths = crate::config::endpoints::Paths::new(&self.paths)?;
+        let fields = crate::config::fields::FieldNames::new(&self.fields)?;
         let fields = (!fields.is_empty()).then(|| Arc::new(fields));
         let store = self.resolve_pacing_store()?;
-        let headers = crate::request::header_map(&self.headers)?;
+        let headers = crate::config::http::header_map(&self.headers)?;
         let user_agent = self
             .user_agent
             .clone()
@@ -545,7 +488,7 @@ impl ClientBuilder {
             max_retry_wait: self.max_retry_wait,
             ..RetryPolicy::default()
         };
-        // Checked by the `backoff` rule (crate::options).
+        // Checked by the `backoff` rule (crate::config::options).
         if let Some((base, cap)) = self.backoff {
             policy.base = base;
             policy.cap = cap;
@@ -653,9 +596,9 @@ pub(crate) struct Inner {
     pub(crate) base_url: Url,
     pub(crate) api_key: Option<ApiKey>,
     pub(crate) config: ClientBuilder,
-    pub(crate) paths: crate::endpoints::Paths,
+    pub(crate) paths: crate::config::endpoints::Paths,
     /// The member renames answers are read with (`None`: none).
-    pub(crate) fields: Option<Arc<crate::fields::FieldNames>>,
+    pub(crate) fields: Option<Arc<crate::config::fields::FieldNames>>,
     pub(crate) policy: RetryPolicy,
     pub(crate) classifiers: Classifiers,
     pub(crate) backoff: Arc<dyn BackoffStrategy>,
@@ -667,7 +610,7 @@ pub(crate) struct Inner {
     pub(crate) outage_key: String,
     /// The outage state of this client's host.
     pub(crate) hold: Arc<HostHold>,
-    pub(crate) metrics: Arc<crate::metrics::Recorder>,
+    pub(crate) metrics: Arc<crate::client::metrics::Recorder>,
     /// `Bearer <key>`, marked sensitive (`Some(None)` if the key is not a valid header value).
     authorization: Option<Option<HeaderValue>>,
     /// The shared pacer of each surface, looked up in the process-wide registry on first
@@ -692,35 +635,6 @@ impl Client {
     /// A builder with the defaults (3 retries, 60 s timeout, no deadline, pacing on).
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
-    }
-
-    /// Starts a request to `path` (relative to the base URL).
-    pub fn request(&self, method: Method, path: impl Into<String>) -> RequestBuilder {
-        RequestBuilder::new(self.clone(), method, path.into())
-    }
-
-    /// Shorthand for `request(Method::GET, path)`.
-    pub fn get(&self, path: impl Into<String>) -> RequestBuilder {
-        self.request(Method::GET, path)
-    }
-
-    /// Shorthand for `request(Method::POST, path)`.
-    pub fn post(&self, path: impl Into<String>) -> RequestBuilder {
-        self.request(Method::POST, path)
-    }
-
-    /// Shorthand for `request(Method::DELETE, path)`.
-    pub fn delete(&self, path: impl Into<String>) -> RequestBuilder {
-        self.request(Method::DELETE, path)
-    }
-
-    /// Lazily walks a cursor-paginated list (`{"data": [...], "next_cursor": ...}`), yielding
-    /// items; see [`Paginate`].
-    pub fn paginate<T>(&self, path: impl Into<String>) -> Paginate<T>
-    where
-        T: serde::de::DeserializeOwned + Send + 'static,
-    {
-        Paginate::new(self.clone(), path.into())
     }
 
     /// The API profile.
@@ -836,7 +750,7 @@ impl Client {
     }
 
     /// The endpoint paths of the typed clients (defaults and overrides).
-    pub(crate) fn paths(&self) -> &crate::endpoints::Paths {
+    pub(crate) fn paths(&self) -> &crate::config::endpoints::Paths {
         &self.inner.paths
     }
 

@@ -8,21 +8,44 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use http::{HeaderMap, HeaderValue, Method};
 use serde::Serialize;
 use tokio::time::Instant;
 use tracing::Instrument;
 use url::Url;
 
-use crate::client::Client;
+use crate::client::handle::Client;
+use crate::client::response::Response;
+use crate::config::http::{header_map, validate_idempotency_key};
 use crate::error::{Error, Result};
 use crate::pacing::{Pacer, RateLimit, Refusal};
-use crate::response::Response;
 use crate::retry::hold::{self, Entry, OutageState};
 use crate::retry::{self, budget, Attempt, Decision, FailReason, RetryContext};
 
 /// Largest error body kept for [`Error::body`]; the rest is read and dropped.
 pub(crate) const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+
+impl Client {
+    /// Starts a request to `path` (relative to the base URL).
+    pub fn request(&self, method: Method, path: impl Into<String>) -> RequestBuilder {
+        RequestBuilder::new(self.clone(), method, path.into())
+    }
+
+    /// Shorthand for `request(Method::GET, path)`.
+    pub fn get(&self, path: impl Into<String>) -> RequestBuilder {
+        self.request(Method::GET, path)
+    }
+
+    /// Shorthand for `request(Method::POST, path)`.
+    pub fn post(&self, path: impl Into<String>) -> RequestBuilder {
+        self.request(Method::POST, path)
+    }
+
+    /// Shorthand for `request(Method::DELETE, path)`.
+    pub fn delete(&self, path: impl Into<String>) -> RequestBuilder {
+        self.request(Method::DELETE, path)
+    }
+}
 
 /// A request being built; nothing is sent until [`send`](RequestBuilder::send).
 ///
@@ -127,8 +150,8 @@ impl RequestBuilder {
     /// assert!(err.message().contains("deadline must be greater than zero"));
     /// # }
     /// ```
-    pub fn option(mut self, name: &str, value: crate::options::OptionValue) -> Self {
-        match crate::options::per_call_duration(name, value) {
+    pub fn option(mut self, name: &str, value: crate::config::options::OptionValue) -> Self {
+        match crate::config::options::per_call_duration(name, value) {
             Ok(d) if name == "timeout" => self.timeout = d.or(self.timeout),
             Ok(d) => self.deadline = d.or(self.deadline),
             Err(e) => {
@@ -178,7 +201,7 @@ impl RequestBuilder {
                 q.append_pair(k, v);
             }
             drop(q);
-            crate::security::check_url_has_no_key(&url, client.api_key())?;
+            crate::config::key::check_url_has_no_key(&url, client.api_key())?;
         }
 
         let mut headers = header_map(&self.headers)?;
@@ -214,54 +237,6 @@ impl RequestBuilder {
             pacer,
         })
     }
-}
-
-/// Builds headers from caller-given pairs, refusing malformed ones and `Authorization` (the
-/// key is set on the client, so it is checked and masked like one).
-pub(crate) fn header_map(pairs: &[(String, String)]) -> Result<HeaderMap> {
-    let mut headers = HeaderMap::new();
-    for (name, value) in pairs {
-        let n = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| Error::invalid_request(format!("invalid header name {name:?}")))?;
-        if n == http::header::AUTHORIZATION {
-            return Err(Error::invalid_request(
-                "set the key with api_key() on the client, not as an Authorization header",
-            ));
-        }
-        let v = HeaderValue::from_str(value)
-            .map_err(|_| Error::invalid_request(format!("header {name} has an invalid value")))?;
-        headers.append(n, v);
-    }
-    Ok(headers)
-}
-
-/// Checks a caller-given idempotency key (1–255 visible ASCII characters).
-pub(crate) fn validate_idempotency_key(key: &str) -> Result<()> {
-    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(Error::invalid_request(
-            "idempotency key must be 1 to 255 visible ASCII characters",
-        ));
-    }
-    Ok(())
-}
-
-/// Checks an id used as one path segment and percent-encodes it.
-pub(crate) fn path_segment(id: &str) -> Result<String> {
-    if id.is_empty() {
-        return Err(Error::invalid_request("id must not be empty"));
-    }
-    if id.chars().any(|c| c.is_control()) {
-        return Err(Error::invalid_request("id contains a control character"));
-    }
-    let mut out = String::with_capacity(id.len());
-    for b in id.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    Ok(out)
 }
 
 /// A request that passed every check, ready for the send loop.
@@ -668,7 +643,7 @@ struct TraceUrl<'a>(&'a Url);
 
 impl std::fmt::Display for TraceUrl<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&crate::security::url_for_traces(self.0))
+        f.write_str(&crate::leaves::secret::url_for_traces(self.0))
     }
 }
 
