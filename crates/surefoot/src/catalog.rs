@@ -3,7 +3,7 @@
 //! [`ClientBuilder::api`], which hands that profile to the builder. The generic client
 //! below knows only the [`Profile`] it is given.
 
-use crate::client::handle::ClientBuilder;
+use crate::client::builder::ClientBuilder;
 use crate::config::api::Api;
 use crate::config::profile::Profile;
 

@@ -92,7 +92,8 @@ pub mod security {
     };
 }
 
-pub use client::handle::{Client, ClientBuilder, PACING_STORE_ENV};
+pub use client::builder::{ClientBuilder, PACING_STORE_ENV};
+pub use client::handle::Client;
 pub use client::metrics::Metrics;
 pub use client::pagination::{Page, Paginate};
 pub use client::request::RequestBuilder;

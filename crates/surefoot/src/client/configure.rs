@@ -4,10 +4,11 @@
 
 use std::time::Duration;
 
-use crate::client::handle::{Client, ClientBuilder, StoreUrl};
-use crate::config::options::*;
+use crate::client::builder::ClientBuilder;
+use crate::client::handle::Client;
+use crate::config::options::OptionValue;
+use crate::config::settings::Settings;
 use crate::error::Result;
-use crate::pacing;
 
 impl ClientBuilder {
     /// Sets the option `name` (one of [`OPTIONS`]) to `value`, checked at once by the
@@ -30,169 +31,11 @@ impl ClientBuilder {
     /// # Ok::<(), surefoot::Error>(())
     /// ```
     pub fn set(&mut self, name: &str, value: OptionValue) -> Result<()> {
-        let max_u32 = u64::from(u32::MAX);
-        match name {
-            "base_url" => match value {
-                OptionValue::None => self.base_url = None,
-                v => {
-                    let url = text("base_url", v)?;
-                    if url.trim().is_empty() {
-                        return Err(invalid("base_url must not be empty or blank".to_owned()));
-                    }
-                    self.base_url = Some(url);
-                }
-            },
-            "api_key" => match value {
-                OptionValue::None => self.api_key = None,
-                v => self.api_key = Some(crate::config::key::ApiKey::new(text("api_key", v)?)?),
-            },
-            "max_retries" => {
-                self.max_retries = count(name, value, 0, max_u32, None)?.unwrap_or(0) as u32;
-            }
-            "timeout" => self.timeout = duration(name, value, Some("no timeout"), false)?,
-            "connect_timeout" => {
-                self.connect_timeout = duration(name, value, None, false)?.unwrap_or_default();
-            }
-            "deadline" => self.deadline = duration(name, value, Some("no deadline"), false)?,
-            "max_retry_wait" => {
-                self.max_retry_wait = duration(name, value, None, true)?.unwrap_or_default();
-            }
-            "backoff" => {
-                self.backoff = match value {
-                    OptionValue::None => None,
-                    OptionValue::List(parts) if parts.len() == 2 => {
-                        let mut parts = parts.into_iter();
-                        let base = duration("backoff base", parts.next().unwrap_or(OptionValue::None), None, false)?
-                            .unwrap_or_default();
-                        let cap = duration("backoff cap", parts.next().unwrap_or(OptionValue::None), None, false)?
-                            .unwrap_or_default();
-                        if cap < base {
-                            return Err(invalid(format!(
-                                "backoff cap must not be below its base (got base {} s, cap {} s)",
-                                shown_secs(base.as_secs_f64()),
-                                shown_secs(cap.as_secs_f64())
-                            )));
-                        }
-                        Some((base, cap))
-                    }
-                    other => {
-                        return Err(invalid(format!(
-                            "backoff must be a (base, cap) pair of seconds, or none for the default (got {})",
-                            other.kind()
-                        )))
-                    }
-                };
-            }
-            "rate_limit" => self.rate_limit = rate_limit(name, value)?,
-            "pacing" => self.pacing = switch(name, value)?,
-            "pacing_store" => match value {
-                OptionValue::None => self.pacing_store_url = None,
-                v => {
-                    let url = text(name, v)?;
-                    pacing::store_from_url(&url)?;
-                    self.pacing_store = None;
-                    self.pacing_store_url = Some(StoreUrl(url));
-                }
-            },
-            "max_concurrent_sessions" => {
-                self.max_concurrent_sessions =
-                    count(name, value, 1, max_u32, Some("no cap"))?.map(|n| n as usize);
-            }
-            "allow_insecure_http" => self.allow_insecure_http = switch(name, value)?,
-            "headers" => {
-                let pairs = string_pairs(name, value)?;
-                crate::config::http::header_map(&pairs)?;
-                self.headers.extend(pairs);
-            }
-            "user_agent" => match value {
-                OptionValue::None => self.user_agent = None,
-                v => {
-                    let ua = text(name, v)?;
-                    if ua.trim().is_empty() {
-                        return Err(invalid(
-                            "user_agent must not be empty or blank, or none for the default"
-                                .to_owned(),
-                        ));
-                    }
-                    if http::HeaderValue::from_str(&ua).is_err() {
-                        return Err(invalid(
-                            "user_agent is not a valid header value (control characters?)"
-                                .to_owned(),
-                        ));
-                    }
-                    self.user_agent = Some(ua);
-                }
-            },
-            "max_response_bytes" => {
-                self.max_response_bytes =
-                    count(name, value, 1, i64::MAX as u64, None)?.unwrap_or(1) as usize;
-            }
-            "prefetch" => self.prefetch = switch(name, value)?,
-            "paths" => {
-                let pairs = string_pairs(name, value)?;
-                crate::config::endpoints::Paths::new(&pairs)?;
-                self.paths.extend(pairs);
-            }
-            "fields" => {
-                let pairs = string_pairs(name, value)?;
-                crate::config::fields::FieldNames::new(&pairs)?;
-                self.fields.extend(pairs);
-            }
-            "surfaces" => {
-                let members = match value {
-                    OptionValue::Map(m) => m,
-                    other => {
-                        return Err(invalid(format!(
-                            "surfaces must be a mapping of path prefix to a rate limit (\"500/min\", or none to learn it) (got {})",
-                            other.kind()
-                        )))
-                    }
-                };
-                let mut checked = Vec::new();
-                for (prefix, limit) in members {
-                    let limit = rate_limit(&format!("surface {prefix:?}"), limit)?;
-                    crate::config::profile::Profile::generic().with_surface(&prefix, limit)?;
-                    checked.push((prefix, limit));
-                }
-                self.surfaces.extend(checked);
-            }
-            "error_shape" => match value {
-                OptionValue::None => self.error_shape = None,
-                OptionValue::Map(parts) => {
-                    // Hints add up (C gives them one `sf_client_options_add_error_hint` at a
-                    // time); a part may name several places, tried in order.
-                    let mut shape = self.error_shape.take().unwrap_or_default();
-                    for (part, at) in parts {
-                        let places = match at {
-                            OptionValue::List(items) => items
-                                .into_iter()
-                                .map(|v| text(&format!("error_shape {part:?}"), v))
-                                .collect::<Result<Vec<_>>>()?,
-                            v => vec![text(&format!("error_shape {part:?}"), v)?],
-                        };
-                        for at in places {
-                            shape = shape.hint(&part, &at);
-                        }
-                    }
-                    shape.check()?;
-                    self.error_shape = Some(shape);
-                }
-                other => {
-                    return Err(invalid(format!(
-                        "error_shape must be a mapping of part (\"code\", \"message\", \"request_id\", \"request_id_header\") to a JSON Pointer or header name, or a list of them (got {})",
-                        other.kind()
-                    )))
-                }
-            },
-            other => {
-                let shown: String = other.chars().take(64).collect();
-                return Err(invalid(format!(
-                    "unknown option {shown:?}; the options are: {}",
-                    OPTIONS.join(", ")
-                )));
-            }
+        if name == "pacing_store" {
+            return self.set_pacing_store(value);
         }
-        Ok(())
+        let rule = Settings::rule(name).ok_or_else(|| Settings::unknown(name))?;
+        rule(&mut self.settings, value)
     }
 
     /// [`set`](ClientBuilder::set) for chaining: a refused value is kept and reported by
@@ -241,12 +84,12 @@ impl ClientBuilder {
                 .filter(|value| !value.trim().is_empty())
         };
         let mut b = self;
-        if b.api_key.is_none() {
+        if b.settings.api_key.is_none() {
             if let Some(key) = read(profile.key_env()) {
                 b = b.with_option("api_key", key);
             }
         }
-        if b.base_url.is_none() {
+        if b.settings.base_url.is_none() {
             if let Some(url) = read(profile.base_url_env()) {
                 b = b.with_option("base_url", url);
             }
@@ -275,7 +118,7 @@ impl Client {
     /// # Ok::<(), surefoot::Error>(())
     /// ```
     pub fn describe_option(&self, name: &str) -> Option<String> {
-        let c = &self.inner.config;
+        let c = &self.inner.settings;
         let none = || "none".to_owned();
         let pairs = |p: &[(String, String)]| {
             if p.is_empty() {

@@ -14,3 +14,4 @@ pub mod options;
 pub mod profile;
 pub mod rate_limit;
 pub mod runtime;
+pub mod settings;

@@ -32,8 +32,8 @@ pub use pacer::{Pacer, PacingState, Refusal};
 // The limits live in the configuration layer; `super::rate_limit::…` keeps naming them.
 use crate::config::rate_limit;
 pub use registry::{
-    key_name, reset_all, shared_concurrency_limiter, shared_concurrency_limiter_in, shared_pacer,
-    shared_pacer_in, store_from_url,
+    check_store_url, key_name, reset_all, shared_concurrency_limiter,
+    shared_concurrency_limiter_in, shared_pacer, shared_pacer_in, store_from_url,
 };
 pub use store::{
     OutageProbe, PacingStore, Pause, PauseCause, Reservation, SharedOutage, StoreFuture,

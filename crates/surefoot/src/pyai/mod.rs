@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::client::handle::ClientBuilder;
+use crate::client::builder::ClientBuilder;
 use crate::client::pagination::Paginate;
 use crate::config::api::Api;
 use crate::error::{Error, Result};

@@ -12,7 +12,7 @@ use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::client::handle::ClientBuilder;
+use crate::client::builder::ClientBuilder;
 use crate::client::pagination::Paginate;
 use crate::config::api::Api;
 use crate::error::{Error, Result};
