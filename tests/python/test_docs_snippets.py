@@ -17,9 +17,11 @@ import pathlib
 import re
 import subprocess
 import sys
-from typing import List, Tuple
+from typing import Dict, List, Tuple
 
 import pytest
+
+import surefoot
 
 pytest_plugins = ["pytester"]
 
@@ -82,16 +84,14 @@ def test_the_guide_has_runnable_examples() -> None:
 def test_a_self_contained_example_runs_and_raises_what_it_catches(page: str, index: int, code: str) -> None:
     out = subprocess.run([sys.executable, "-c", instrumented(code)], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, f"{page} example {index} failed:\n{out.stderr}"
-    reached = {}
+    reached: Dict[int, str] = {}
     for line in out.stdout.splitlines():
         if line.startswith(MARK):
-            _, n, cls = line.split()
-            reached[int(n)] = cls
+            _, clause, cls = line.split()
+            reached[int(clause)] = cls
     for n, named in enumerate(handlers(code)):
         assert n in reached, f"{page} example {index}: `except {named}` is never reached"
         caught = reached[n]
-        import surefoot
-
         expected = eval(named, {"surefoot": surefoot, **vars(surefoot)})  # the class the clause names
         got = getattr(surefoot, caught, None) or getattr(surefoot.exceptions, caught, None)
         assert got is not None and issubclass(got, expected), (
@@ -150,3 +150,18 @@ def test_the_readme_python_example_runs_against_the_emulator() -> None:
         assert out.returncode == 0, out.stderr
         assert emu.stats()["jobs_created"] == 1
     assert f"{MARK} 0 NotFoundError" in out.stdout, out.stdout
+
+
+def test_the_readme_c_example_compiles_against_the_header(tmp_path: pathlib.Path) -> None:
+    import shutil
+
+    cc = shutil.which("cc") or shutil.which("gcc")
+    assert cc, "a C compiler is needed (make test installs gcc)"
+    (code,) = re.findall(r"^```c\n(.*?)^```", (ROOT / "README.md").read_text(), re.S | re.M)
+    src = tmp_path / "readme.c"
+    src.write_text(code)
+    out = subprocess.run(
+        [cc, "-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror", f"-I{ROOT / 'include'}", "-fsyntax-only", str(src)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
