@@ -221,7 +221,8 @@ impl Pacer {
             if let Some(reset) = info.reset.filter(|d| !d.is_zero()) {
                 let reset = reset.min(MAX_RETRY_AFTER);
                 tracing::debug!(target: "surefoot::pacing", pacer = %self.inner.id, reset_ms = reset.as_millis() as u64, "rate-limit quota exhausted; pausing until reset");
-                let request_id = crate::headers::request_id(headers).map(str::to_owned);
+                let request_id =
+                    crate::leaves::headers::request_id_from_headers(headers).map(str::to_owned);
                 store
                     .pause(
                         &self.inner.id,

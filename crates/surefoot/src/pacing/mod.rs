@@ -1,8 +1,8 @@
 //! Client-side pacing, so a bulk job stays under the server's per-key limits instead of
-//! bouncing off them. [`RateLimit`] (`crate::rate_limit`, with its `"500/min"` syntax) and
-//! the async [`PacingStore`] interface for every piece of shared state (`crate::store`,
-//! which retry's budget and hold use too) sit below pacing and are re-exported here. Here,
-//! one file per part: the in-process [`MemoryStore`] (`memory`, with the fleet rules of
+//! bouncing off them. [`RateLimit`] (with its `"500/min"` syntax) lives in the
+//! configuration layer and is re-exported here. One file per part: the async
+//! [`PacingStore`] interface for every piece of shared state (`store`, which retry's
+//! budget and hold use too), the in-process [`MemoryStore`] (`memory`, with the fleet rules of
 //! learning together in `fleet_book`), the GCRA limiter [`Pacer`] that pauses every waiter
 //! after a 429 (`pacer`), what answers teach it (`feedback`: 429s, rate-limit headers
 //! [`crate::headers`] reads) and how it learns a limit (`learner`), the
@@ -13,7 +13,6 @@
 //! Time comes from `tokio::time`, so tests can run on a paused (virtual) clock. API keys
 //! are hashed before they become map keys or store keys.
 
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 mod concurrency;
@@ -24,21 +23,22 @@ mod memory;
 mod pacer;
 mod redis;
 mod registry;
-
-pub(crate) use crate::{rate_limit, store};
+mod store;
 
 pub(crate) use self::redis::redact as redacted_url;
 pub use self::redis::{
     RedisStore, RedisStoreBuilder, DEFAULT_DECISION_TIMEOUT, DEFAULT_PREFIX, DEFAULT_SLOT_LEASE,
 };
+pub use crate::config::rate_limit::RateLimit;
 pub use concurrency::{ConcurrencyLimiter, ConcurrencyPermit};
 pub use learner::{CUBIC_BETA, CUBIC_C, PLATEAU, PLATEAU_MAX, SETTLE};
 pub use memory::{default_store, MemoryStore};
 pub use pacer::{Pacer, PacingState, Refusal};
-pub use rate_limit::RateLimit;
+// The limits live in the configuration layer; `super::rate_limit::…` keeps naming them.
+use crate::config::rate_limit;
 pub use registry::{
-    key_name, reset_all, shared_concurrency_limiter, shared_concurrency_limiter_in, shared_pacer,
-    shared_pacer_in, store_from_url,
+    check_store_url, key_name, reset_all, shared_concurrency_limiter,
+    shared_concurrency_limiter_in, shared_pacer, shared_pacer_in, store_from_url,
 };
 pub use store::{
     Episode, OutageProbe, PacingStore, Pause, PauseCause, Reservation, SharedOutage, StoreFuture,
@@ -57,9 +57,7 @@ pub const SAFETY_MARGIN: f64 = 0.02;
 /// A limit learned from 429s is forgotten after this long without another 429.
 pub const LEARNED_LIMIT_TTL: Duration = Duration::from_secs(600);
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
+use crate::leaves::sync::lock;
 
 #[cfg(test)]
 mod tests;

@@ -11,7 +11,7 @@
 #[cfg(doc)]
 use crate::error::FailReason;
 use crate::error::{Error, ErrorKind};
-use crate::store::PacingStore;
+use crate::pacing::PacingStore;
 
 /// The bucket's size and prices.
 ///

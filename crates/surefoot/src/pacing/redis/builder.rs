@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::options::check_options;
 use super::url::{parse_url, redact};
 use super::RedisStore;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Builds a [`RedisStore`] with options beyond its URL; see [`RedisStore::builder`].
 ///
@@ -146,4 +146,19 @@ impl RedisStoreBuilder {
         check_options(&opts)?;
         RedisStore::from_parts(info, opts)
     }
+}
+
+/// Checks a Redis store URL (its parts and query options) by parsing only: nothing
+/// connects, nothing is registered. What a client option's rule calls.
+pub(crate) fn check_url(url: &str) -> Result<()> {
+    let (info, opts) = parse_url(url)?;
+    check_options(&opts)?;
+    redis::Client::open(info.connection).map_err(|e| {
+        Error::invalid_request(format!(
+            "pacing store URL `{}`: {}",
+            info.shown,
+            e.detail().unwrap_or("rejected by the Redis client")
+        ))
+    })?;
+    Ok(())
 }

@@ -29,6 +29,7 @@ use std::time::Duration;
 use redis::aio::ConnectionManager;
 use tokio::sync::Notify;
 
+pub(crate) use self::builder::check_url;
 pub use self::builder::RedisStoreBuilder;
 use self::connection::STATE_CONNECTING;
 use self::connection::STATE_UP;

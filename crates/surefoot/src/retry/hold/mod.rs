@@ -29,7 +29,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::error::Error;
-use crate::store::{OutageProbe, PacingStore};
+use crate::pacing::{OutageProbe, PacingStore};
 
 mod failure;
 mod ramp;
@@ -40,6 +40,7 @@ use self::failure::proves_alive;
 pub use self::failure::{is_host_failure, OutageState};
 use self::ramp::Ramp;
 pub use self::ramp::{RAMP_OPEN, RAMP_START};
+pub(crate) use self::unproven::Unproven;
 
 /// How many different calls in a row must fail on a host before it is held.
 ///

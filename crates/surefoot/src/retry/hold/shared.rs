@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use super::{lock, Change, HostHold, Outage, ProbeGuard, Shared, PROBE_BASE, PROBE_CAP};
 use crate::error::Error;
-use crate::store::SharedOutage;
+use crate::pacing::SharedOutage;
 
 impl HostHold {
     /// Record a successful answer from the host (a shared store learns that the outage
