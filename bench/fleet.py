@@ -250,18 +250,23 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--procs", default="1,2,4,8", help="process counts, e.g. 1,2,4")
+    ap.add_argument("--kinds", default="surefoot-redis,surefoot-memory,limits")
+    ap.add_argument("--outage-runs", type=int, default=3)
     args = ap.parse_args()
     out_path = Path(args.out) if args.out else (BENCH / "out" / "fleet_results.json" if args.quick else BENCH / "fleet_results.json")
     sizes = [400] if args.quick else [400, 2000]
+    procs_list = [int(x) for x in args.procs.split(",")]
+    kinds = args.kinds.split(",")
     redis = many.Redis()
     learning, outage = [], []
     try:
         for n in sizes:
             for server in ("emulator", "nginx"):
-                for procs in (1, 2, 4, 8):
-                    for kind in ("surefoot-redis", "surefoot-memory", "limits"):
+                for procs in procs_list:
+                    for kind in kinds:
                         learning.append(learn_run(kind, server, procs, n, redis))
-        for _ in range(3):
+        for _ in range(args.outage_runs):
             for kind in ("surefoot", "requests"):
                 outage.append(outage_run(kind))
     finally:
