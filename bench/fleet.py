@@ -50,6 +50,7 @@ class Nginx:
     def __init__(self, rate: int, burst: int, backlog: int | None = None) -> None:
         self.port = many.free_port()
         self.dir = Path(tempfile.mkdtemp())
+        self.dir.chmod(0o755)  # nginx's workers run as another user
         (self.dir / "html").mkdir()
         (self.dir / "html" / "ok.json").write_text('{"data": [], "next_cursor": null}')
         listen = f"127.0.0.1:{self.port}" + (f" backlog={backlog}" if backlog else "")
@@ -106,7 +107,8 @@ def learn_run(kind: str, server: str, procs: int, n: int, redis: many.Redis) -> 
         srv = Nginx(NGINX_RATE, NGINX_BURST)
         rate, burst = NGINX_RATE, NGINX_BURST
     mode = "paced" if kind == "limits" else "learn"
-    env = dict(os.environ)
+    # The peer is given the server's limit (its worker reads it from the environment).
+    env = dict(os.environ, BENCH_RATE=str(rate), BENCH_BURST=str(burst))
     share = [n // procs + (1 if i < n % procs else 0) for i in range(procs)]
     workers = [
         subprocess.Popen([sys.executable, many.__file__, "worker", kind, srv.url, redis.url, str(k), "8", mode],
