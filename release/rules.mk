@@ -130,13 +130,17 @@ compat-baseline: $(SF_ABI_OUT)/current.abi.xml $(SF_API_JSON)
 # version moved as semver asks. `make compat-semver` runs cargo-semver-checks (crates.io,
 # pinned) against the last release's revision (release/rust-baseline): many more lints, but
 # building it takes longer than make test can spend (release/README.md).
-SF_API_JSON := $(SF_C_TARGET)/doc/surefoot.json
+# A target directory of its own: RUSTC_BOOTSTRAP is part of cargo's fingerprints, so sharing
+# target/ would make this and `make doc` rebuild each other's dependencies every time.
+SF_API_TARGET := $(SF_C_TARGET)/api-json
+SF_API_JSON := $(SF_API_TARGET)/doc/surefoot.json
 SF_API_BASELINE := release/rust-api.txt
 SF_SEMVER_VERSION := 0.51.0
 SF_SEMVER := $(SF_C_TARGET)/tools/cargo-semver-checks-$(SF_SEMVER_VERSION)/bin/cargo-semver-checks
 
 $(SF_API_JSON): FORCE
-	RUSTC_BOOTSTRAP=1 $(CARGO) rustdoc --quiet -p surefoot --lib -- -Z unstable-options --output-format json
+	RUSTC_BOOTSTRAP=1 $(CARGO) rustdoc --quiet -p surefoot --lib --target-dir $(SF_API_TARGET) \
+		-- -Z unstable-options --output-format json
 
 compat-rust: $(SF_API_JSON)
 	python3 release/public_api.py check $(SF_API_JSON) $(SF_API_BASELINE) $(SF_C_VERSION)
