@@ -17,6 +17,10 @@ EXTRA_TESTS :=
 -include bench/rules.mk
 # `make fuzz` (never part of `make test`, which replays the corpus): fuzz/rules.mk.
 -include fuzz/rules.mk
+# `make wheel` (the manylinux abi3 wheel and the sdist), `make package` (the crate) and
+# `make compat` (the Rust API and the C ABI against the last release): release/rules.mk.
+# make test runs package, the wheel's smoke test on the dev wheel, and compat.
+-include release/rules.mk
 
 demo:
 	$(CARGO) run --quiet --release -p surefoot-cli -- demo
