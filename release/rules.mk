@@ -8,8 +8,9 @@
 #   make wheel-smoke    the smoke test on the newest wheel in $(SF_SMOKE_WHEELS) (part of
 #                       make test, on test-python's dev wheel)
 #   make package        cargo package -p surefoot (builds the packaged crate)
-#   make compat         cargo semver-checks against release/rust-baseline, and the C ABI
+#   make compat         the public Rust API against release/rust-api.txt, and the C ABI
 #                       against release/abi (part of make test)
+#   make compat-semver  cargo-semver-checks against release/rust-baseline (not in make test)
 #   make compat-baseline  record the current API and ABI as the baseline (at a release)
 
 SF_WHEELS      ?= target/wheels
@@ -114,27 +115,46 @@ compat-abi: $(SF_ABI_OUT)/current.abi.xml
 	else echo "error: abi-compliance-checker failed ($$rc): $(SF_ABI_OUT)/compare.log" >&2; exit 1; fi
 
 # At a release: the current API and ABI become the baseline (commit release/).
-compat-baseline: $(SF_ABI_OUT)/current.abi.xml
+compat-baseline: $(SF_ABI_OUT)/current.abi.xml $(SF_API_JSON)
 	@mkdir -p $(dir $(SF_ABI_BASELINE))
 	sed -e 's|$(CURDIR)/||g' $< > $(SF_ABI_BASELINE)
+	{ echo "# surefoot $(SF_C_VERSION): the public Rust API (release/public_api.py list)"; \
+		python3 release/public_api.py list $(SF_API_JSON); } > $(SF_API_BASELINE)
 	git rev-parse HEAD > release/rust-baseline
-	@echo "baselines recorded: $(SF_ABI_BASELINE), release/rust-baseline ($$(cat release/rust-baseline))"
+	@echo "baselines recorded: $(SF_ABI_BASELINE), $(SF_API_BASELINE), release/rust-baseline ($$(cat release/rust-baseline))"
 
 # --- The Rust API ----------------------------------------------------------------------
-# cargo-semver-checks (crates.io, pinned; built once into target/tools, a debug build like
-# cbindgen's) compares the public API of `surefoot` with the last release's
-# (release/rust-baseline: a git revision of this repository), both read from rustdoc's JSON.
-# A breaking change fails unless the version in Cargo.toml moved as semver asks.
+# make test: release/public_api.py reads rustdoc's JSON of `surefoot` (stable rustdoc, its
+# JSON output enabled with RUSTC_BOOTSTRAP=1) into one line per public item and compares it
+# with the last release's (release/rust-api.txt): a removed or changed item fails unless the
+# version moved as semver asks. `make compat-semver` runs cargo-semver-checks (crates.io,
+# pinned) against the last release's revision (release/rust-baseline): many more lints, but
+# building it takes longer than make test can spend (release/README.md).
+# A target directory of its own: RUSTC_BOOTSTRAP is part of cargo's fingerprints, so sharing
+# target/ would make this and `make doc` rebuild each other's dependencies every time.
+SF_API_TARGET := $(SF_C_TARGET)/api-json
+SF_API_JSON := $(SF_API_TARGET)/doc/surefoot.json
+SF_API_BASELINE := release/rust-api.txt
 SF_SEMVER_VERSION := 0.51.0
 SF_SEMVER := $(SF_C_TARGET)/tools/cargo-semver-checks-$(SF_SEMVER_VERSION)/bin/cargo-semver-checks
 
+$(SF_API_JSON): FORCE
+	RUSTC_BOOTSTRAP=1 $(CARGO) rustdoc --quiet -p surefoot --lib --target-dir $(SF_API_TARGET) \
+		-- -Z unstable-options --output-format json
+
+compat-rust: $(SF_API_JSON)
+	python3 release/public_api.py check $(SF_API_JSON) $(SF_API_BASELINE) $(SF_C_VERSION)
+
 $(SF_SEMVER):
-	$(CARGO) install cargo-semver-checks --version $(SF_SEMVER_VERSION) --locked --debug \
+	$(CARGO) install cargo-semver-checks --version $(SF_SEMVER_VERSION) --locked \
 		--no-default-features --root $(SF_C_TARGET)/tools/cargo-semver-checks-$(SF_SEMVER_VERSION)
 
-compat-rust: $(SF_SEMVER)
+compat-semver: $(SF_SEMVER)
 	@git cat-file -e "$$(cat release/rust-baseline)^{commit}" 2>/dev/null || { \
 		echo "error: the baseline revision $$(cat release/rust-baseline) is not in this clone's history" >&2; exit 1; }
 	$(SF_SEMVER) semver-checks check-release -p surefoot --baseline-rev "$$(cat release/rust-baseline)"
 
 compat: compat-rust compat-abi
+
+.PHONY: FORCE compat-semver
+FORCE:

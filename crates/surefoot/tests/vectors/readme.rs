@@ -202,11 +202,22 @@ pub fn section(rows: &[Row<'_>]) -> String {
     if !pacing.is_empty() {
         out.push_str("\n| Pacing (virtual clock) | Waits before each send |\n|---|---|\n");
         for (label, o) in pacing {
-            let waits: Vec<String> = o["waits_ms"]
-                .as_array()
+            let mut waits: Vec<(String, usize)> = Vec::new();
+            for w in o["waits_ms"].as_array().into_iter().flatten().map(human_ms) {
+                match waits.last_mut() {
+                    Some((last, n)) if *last == w => *n += 1,
+                    _ => waits.push((w, 1)),
+                }
+            }
+            let waits: Vec<String> = waits
                 .into_iter()
-                .flatten()
-                .map(human_ms)
+                .map(|(w, n)| {
+                    if n > 3 {
+                        format!("{w} ×{n}")
+                    } else {
+                        vec![w; n].join(", ")
+                    }
+                })
                 .collect();
             out.push_str(&format!("| {} | {} |\n", cell(&label), waits.join(", ")));
         }

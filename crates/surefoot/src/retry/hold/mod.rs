@@ -3,7 +3,8 @@
 //! is taken to be in an outage: calls to it are held before sending, and one probe at a
 //! time goes out — the first after [`PROBE_BASE`], then doubling up to [`PROBE_CAP`] —
 //! while the others wait. The first answer that is not such a failure ends the outage
-//! and releases every held call at once. A held call waits at most the smaller of its
+//! and releases the held calls at a ramp (`ramp`: the calls in flight double per round
+//! trip; a failure halves them instead of starting a second hold). A held call waits at most the smaller of its
 //! deadline and `max_retry_wait`, and does not spend its retries while held (a failed
 //! probe does not count as a retry); errors that are not worth retrying still fail at
 //! once. Before an outage is known, a host not yet proven up — it has not answered yet, or
@@ -27,8 +28,19 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use crate::error::{Error, ErrorKind};
-use crate::pacing::{OutageProbe, PacingStore, SharedOutage};
+use crate::error::Error;
+use crate::pacing::{OutageProbe, PacingStore};
+
+mod failure;
+mod ramp;
+mod shared;
+mod unproven;
+
+use self::failure::proves_alive;
+pub use self::failure::{is_host_failure, OutageState};
+use self::ramp::Ramp;
+pub use self::ramp::{RAMP_OPEN, RAMP_START};
+pub(crate) use self::unproven::Unproven;
 
 /// How many different calls in a row must fail on a host before it is held.
 ///
@@ -83,6 +95,7 @@ pub(crate) struct Shared<'a> {
 enum Step {
     Open,
     Probe(u64),
+    Ramp(u64),
     TooLong(OutageState, Error),
     Wait(Instant),
 }
@@ -94,69 +107,6 @@ enum Change {
     Ended,
 }
 
-/// What is known about a host in an outage (see
-/// [`Client::outage`](crate::Client::outage)).
-///
-/// ```
-/// let s = surefoot::retry::hold::OutageState {
-///     host: "https://api.example.com".into(),
-///     since: std::time::SystemTime::UNIX_EPOCH,
-///     held: 3,
-///     probes_failed: 2,
-/// };
-/// assert_eq!(s.to_string(), "host https://api.example.com in outage since Thu, 01 Jan 1970 00:00:00 GMT, 3 calls held, 2 probes failed");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutageState {
-    /// The host (`scheme://host:port`).
-    pub host: String,
-    /// When the outage began (the failure that crossed the threshold).
-    pub since: SystemTime,
-    /// Calls held right now.
-    pub held: usize,
-    /// Probes that failed since the outage began.
-    pub probes_failed: u32,
-}
-
-impl std::fmt::Display for OutageState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "host {} in outage since {}, {} calls held, {} probes failed",
-            self.host,
-            httpdate::fmt_http_date(self.since),
-            self.held,
-            self.probes_failed
-        )
-    }
-}
-
-/// Whether `error` is the kind of failure that counts toward an outage: 500, 502, 503 or
-/// 504 without `Retry-After`, or a connection failure.
-///
-/// ```
-/// use surefoot::{retry::hold::is_host_failure, Error};
-/// assert!(is_host_failure(&Error::from_response(503, &http::HeaderMap::new(), b"", false)));
-/// assert!(is_host_failure(&Error::connection("refused", false)));
-/// assert!(!is_host_failure(&Error::from_response(404, &http::HeaderMap::new(), b"", false)));
-/// assert!(!is_host_failure(&Error::timeout("t")));
-/// ```
-pub fn is_host_failure(error: &Error) -> bool {
-    if error.retry_after().is_some() {
-        return false;
-    }
-    match error.status() {
-        Some(s) => matches!(s, 500 | 502 | 503 | 504),
-        None => error.kind() == ErrorKind::Connection,
-    }
-}
-
-/// Whether `error` proves the host answers (any HTTP status outside the outage
-/// statuses, or a 5xx that says when to come back).
-fn proves_alive(error: &Error) -> bool {
-    error.status().is_some() && !is_host_failure(error)
-}
-
 struct Outage {
     epoch: u64,
     since: SystemTime,
@@ -166,6 +116,8 @@ struct Outage {
     next_probe_at: Instant,
     held: usize,
     last_error: Error,
+    /// After a successful probe: the held calls going out at a ramp.
+    ramp: Option<Ramp>,
 }
 
 #[derive(Default)]
@@ -193,20 +145,6 @@ pub(crate) struct HostHold {
     changed: Notify,
 }
 
-/// An attempt admitted to a host not proven up; its end (drop) lets the next one go.
-pub(crate) struct Unproven {
-    hold: Arc<HostHold>,
-}
-
-impl Drop for Unproven {
-    fn drop(&mut self) {
-        let mut st = lock(&self.hold.state);
-        st.unproven_in_flight = st.unproven_in_flight.saturating_sub(1);
-        drop(st);
-        self.hold.changed.notify_waiters();
-    }
-}
-
 /// How a call passes the hold.
 pub(crate) enum Entry {
     /// No outage: send.
@@ -226,6 +164,8 @@ pub(crate) struct ProbeGuard {
     hold: Arc<HostHold>,
     epoch: u64,
     done: bool,
+    /// A call released by the ramp (not the outage's probe).
+    ramp: bool,
 }
 
 impl Drop for ProbeGuard {
@@ -233,8 +173,13 @@ impl Drop for ProbeGuard {
         if !self.done {
             let mut st = lock(&self.hold.state);
             if let Some(o) = st.outage.as_mut().filter(|o| o.epoch == self.epoch) {
-                o.probe_out = false;
-                o.next_probe_at = Instant::now();
+                match o.ramp.as_mut() {
+                    Some(r) if self.ramp => r.abandoned(),
+                    _ => {
+                        o.probe_out = false;
+                        o.next_probe_at = Instant::now();
+                    }
+                }
             }
             drop(st);
             self.hold.changed.notify_waiters();
@@ -300,7 +245,10 @@ impl HostHold {
     /// The outage in force, if any.
     pub(crate) fn outage(&self) -> Option<OutageState> {
         let st = lock(&self.state);
-        st.outage.as_ref().map(|o| self.snapshot(o))
+        st.outage
+            .as_ref()
+            .filter(|o| o.ramp.is_none())
+            .map(|o| self.snapshot(o))
     }
 
     /// Whether the host is in an outage right now.
@@ -313,75 +261,6 @@ impl HostHold {
     /// load).
     pub(crate) fn is_proven(&self) -> bool {
         self.proven.load(Ordering::Acquire)
-    }
-
-    /// Admit an attempt to a host not proven up: at once while fewer than
-    /// [`UNPROVEN_IN_FLIGHT`] are in flight; else wait until one ends, the host answers,
-    /// or an outage begins (the caller's hold then takes over) — at most the smaller of
-    /// `max_wait` and [`UNPROVEN_WAIT`]. Returns the admission to keep until the attempt's
-    /// outcome is recorded (none when no longer needed), and the time waited.
-    pub(crate) async fn admit_unproven(
-        self: &Arc<Self>,
-        max_wait: Duration,
-        shared: Option<Shared<'_>>,
-    ) -> (Option<Unproven>, Duration) {
-        // An outage another process found: join it before sending (asked at most once
-        // per PROBE_BASE, so calls starting together cost one round trip).
-        let ask = shared.filter(|_| {
-            let mut st = lock(&self.state);
-            let now = Instant::now();
-            let due = st
-                .shared_checked
-                .map_or(true, |t| now.saturating_duration_since(t) >= PROBE_BASE);
-            if due {
-                st.shared_checked = Some(now);
-            }
-            due
-        });
-        if let Some(sh) = ask {
-            if let Some(o) = sh.store.outage_since(sh.id).await {
-                self.join(o);
-                return (None, Duration::ZERO);
-            }
-        }
-        let start = Instant::now();
-        // Time held counts only once the call actually waited.
-        let mut waited = false;
-        let held = |waited: bool| {
-            if waited {
-                start.elapsed()
-            } else {
-                Duration::ZERO
-            }
-        };
-        let give_up_at = start + max_wait.min(UNPROVEN_WAIT);
-        loop {
-            let changed = self.changed.notified();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
-            if self.is_proven() {
-                return (None, held(waited));
-            }
-            {
-                let mut st = lock(&self.state);
-                if st.outage.is_some() {
-                    return (None, held(waited));
-                }
-                if st.unproven_in_flight < UNPROVEN_IN_FLIGHT {
-                    st.unproven_in_flight += 1;
-                    let admitted = Unproven { hold: self.clone() };
-                    return (Some(admitted), held(waited));
-                }
-            }
-            if Instant::now() >= give_up_at {
-                return (None, held(waited));
-            }
-            waited = true;
-            tokio::select! {
-                _ = &mut changed => {}
-                _ = tokio::time::sleep_until(give_up_at) => {}
-            }
-        }
     }
 
     /// Pass the hold: at once when there is no outage; else wait for the outage to end
@@ -400,57 +279,28 @@ impl HostHold {
             tokio::pin!(changed);
             changed.as_mut().enable();
             // Decided under the lock; the shared store is asked after it is released.
-            let step = {
-                let mut st = lock(&self.state);
-                let now = Instant::now();
-                match st.outage.as_mut() {
-                    None => {
-                        // The outage that counted this call is over: nothing to uncount.
-                        if let Some(m) = mark.take() {
-                            std::mem::forget(m);
-                        }
-                        Step::Open
-                    }
-                    Some(o) => {
-                        if let Some(m) = mark.take() {
-                            // Uncounted here, under the lock (its drop would take the lock
-                            // again); counted again below if the call goes on waiting.
-                            if m.epoch == o.epoch {
-                                o.held = o.held.saturating_sub(1);
-                            }
-                            std::mem::forget(m);
-                        }
-                        if !o.probe_out && now >= o.next_probe_at {
-                            o.probe_out = true;
-                            Step::Probe(o.epoch)
-                        } else if now >= give_up_at {
-                            Step::TooLong(self.snapshot(o), o.last_error.clone())
-                        } else {
-                            o.held += 1;
-                            mark = Some(HeldMark {
-                                hold: self,
-                                epoch: o.epoch,
-                            });
-                            Step::Wait(if o.probe_out {
-                                give_up_at
-                            } else {
-                                o.next_probe_at.min(give_up_at)
-                            })
-                        }
-                    }
-                }
-            };
+            let step = self.step(&mut mark, give_up_at);
             let wake_at = match step {
                 Step::Open => return (Entry::Open, start.elapsed()),
                 Step::TooLong(outage, last_error) => {
                     return (Entry::TooLong { last_error, outage }, start.elapsed())
                 }
                 Step::Wait(at) => at,
+                Step::Ramp(epoch) => {
+                    let guard = ProbeGuard {
+                        hold: self.clone(),
+                        epoch,
+                        done: false,
+                        ramp: true,
+                    };
+                    return (Entry::Probe(guard), start.elapsed());
+                }
                 Step::Probe(epoch) => {
                     let mut guard = ProbeGuard {
                         hold: self.clone(),
                         epoch,
                         done: false,
+                        ramp: false,
                     };
                     // With a shared store, the turn is the store's to give (one probe
                     // between all the processes).
@@ -489,94 +339,52 @@ impl HostHold {
         }
     }
 
-    /// Record a successful answer from the host (a shared store learns that the outage
-    /// is over when this ended one, or was its probe).
-    pub(crate) async fn succeeded(&self, probe: Option<ProbeGuard>, shared: Option<Shared<'_>>) {
-        let was_probe = probe.is_some();
-        let ended = self.record_success(probe);
-        if let Some(sh) = shared.filter(|_| ended || was_probe) {
-            sh.store.outage_end(sh.id).await;
-        }
-    }
-
-    /// Record a failed attempt (as `record_failure` does); a
-    /// shared store learns that an outage began, a probe failed, or the outage ended.
-    pub(crate) async fn failed(
-        &self,
-        call: u64,
-        error: &Error,
-        probe: Option<ProbeGuard>,
-        shared: Option<Shared<'_>>,
-    ) -> bool {
-        let (in_outage, change) = self.note_failure(call, error, probe);
-        if let (Some(sh), Some(change)) = (shared, change) {
-            match change {
-                Change::Began(status) => {
-                    if let Some(o) = sh.store.outage_begin(sh.id, status).await {
-                        self.adopt_since(o.ago);
-                    }
-                }
-                Change::ProbeFailed => {
-                    sh.store
-                        .outage_probe_failed(sh.id, PROBE_BASE, PROBE_CAP)
-                        .await
-                }
-                Change::Ended => sh.store.outage_end(sh.id).await,
-            }
-        }
-        in_outage
-    }
-
-    /// An outage a shared store knows of: held here too (unless one already is), as if
-    /// this process had seen the failures.
-    fn join(&self, o: SharedOutage) {
+    /// What a call in the hold does next, decided under the lock: go (no outage, or
+    /// the ramp released it, or it waited its allowance during the ramp), probe, give up,
+    /// or wait (counted as held by `mark`).
+    fn step<'a>(&'a self, mark: &mut Option<HeldMark<'a>>, give_up_at: Instant) -> Step {
         let mut st = lock(&self.state);
-        if st.outage.is_some() {
-            return;
-        }
-        let message = "host in outage: another process sharing the pacing store saw it fail";
-        let last_error = match o.status {
-            Some(status) => Error::from_response(status, &http::HeaderMap::new(), b"", false)
-                .with_message(message),
-            None => Error::connection(message, false),
-        };
         let now = Instant::now();
-        st.epochs += 1;
-        let since = SystemTime::now()
-            .checked_sub(o.ago)
-            .unwrap_or_else(SystemTime::now);
-        st.outage = Some(Outage {
-            epoch: st.epochs,
-            since,
-            started: now.checked_sub(o.ago).unwrap_or(now),
-            probe_out: false,
-            probes_failed: 0,
-            next_probe_at: now + PROBE_BASE,
-            held: 0,
-            last_error,
-        });
-        st.failing_calls.clear();
-        self.troubled.store(true, Ordering::Release);
-        self.proven.store(false, Ordering::Release);
-        drop(st);
-        tracing::warn!(
-            target: "surefoot::retry",
-            host = %self.host,
-            "surefoot: host {} in outage since {}, 0 calls held (found by another process sharing the pacing store); holding calls, one probe at a time between the processes",
-            self.host,
-            httpdate::fmt_http_date(since),
-        );
-        self.changed.notify_waiters();
-    }
-
-    /// The outage began `ago` (as a shared store knows it, perhaps from another process).
-    fn adopt_since(&self, ago: Duration) {
-        let mut st = lock(&self.state);
-        if let Some(o) = st.outage.as_mut() {
-            if let Some(since) = SystemTime::now().checked_sub(ago) {
-                o.since = o.since.min(since);
+        let Some(o) = st.outage.as_mut() else {
+            // The outage that counted this call is over: nothing to uncount.
+            if let Some(m) = mark.take() {
+                std::mem::forget(m);
             }
+            return Step::Open;
+        };
+        if let Some(m) = mark.take() {
+            // Uncounted here, under the lock (its drop would take the lock again);
+            // counted again below if the call goes on waiting.
+            if m.epoch == o.epoch {
+                o.held = o.held.saturating_sub(1);
+            }
+            std::mem::forget(m);
         }
+        let wake = if let Some(r) = o.ramp.as_mut() {
+            if r.admit(now) {
+                return Step::Ramp(o.epoch);
+            }
+            if now >= give_up_at {
+                // The host answers again: a call out of allowance goes, not fails.
+                return Step::Open;
+            }
+            r.wake_at().map_or(give_up_at, |t| t.min(give_up_at))
+        } else if !o.probe_out && now >= o.next_probe_at {
+            o.probe_out = true;
+            return Step::Probe(o.epoch);
+        } else if now >= give_up_at {
+            return Step::TooLong(self.snapshot(o), o.last_error.clone());
+        } else if o.probe_out {
+            give_up_at
+        } else {
+            o.next_probe_at.min(give_up_at)
+        };
+        o.held += 1;
+        *mark = Some(HeldMark {
+            hold: self,
+            epoch: o.epoch,
+        });
+        Step::Wait(wake)
     }
 
     /// Record a successful answer from the host: it is not (or no longer) in an outage.
@@ -584,6 +392,10 @@ impl HostHold {
     pub(crate) fn record_success(&self, probe: Option<ProbeGuard>) -> bool {
         if let Some(mut p) = probe {
             p.done = true;
+            if p.ramp {
+                self.ramp_succeeded(p.epoch);
+                return false;
+            }
         }
         if !self.proven.load(Ordering::Acquire) {
             self.proven.store(true, Ordering::Release);
@@ -601,6 +413,26 @@ impl HostHold {
         let ended = {
             let mut st = lock(&self.state);
             st.failing_calls.clear();
+            match st.outage.as_mut() {
+                // Already ramping: the host was known to answer.
+                Some(o) if o.ramp.is_some() => return false,
+                // Calls are held: release them at a ramp.
+                Some(o) if o.held > 0 => {
+                    o.ramp = Some(Ramp::new(Instant::now()));
+                    let (held, secs) = (o.held, o.started.elapsed().as_secs_f64());
+                    drop(st);
+                    tracing::warn!(
+                        target: "surefoot::retry",
+                        host = %self.host,
+                        released = held,
+                        "surefoot: host {} recovered after {secs:.1}s in outage ({why}); releasing {held} held calls at a ramp",
+                        self.host,
+                    );
+                    self.changed.notify_waiters();
+                    return true;
+                }
+                _ => {}
+            }
             self.troubled.store(false, Ordering::Release);
             st.outage.take()
         };
@@ -623,6 +455,26 @@ impl HostHold {
         false
     }
 
+    /// A call the ramp released succeeded: the window grows; the ramp (and the outage)
+    /// is over once it is wide open or no call is held.
+    fn ramp_succeeded(&self, epoch: u64) {
+        let mut st = lock(&self.state);
+        let Some(o) = st.outage.as_mut().filter(|o| o.epoch == epoch) else {
+            return;
+        };
+        let Some(r) = o.ramp.as_mut() else {
+            return;
+        };
+        let open = r.succeeded();
+        if open || (o.held == 0 && r.in_flight() == 0) {
+            st.outage = None;
+            st.failing_calls.clear();
+            self.troubled.store(false, Ordering::Release);
+        }
+        drop(st);
+        self.changed.notify_waiters();
+    }
+
     #[cfg(test)]
     /// Record a failed attempt of call `call` (a probe when `probe` is given). Returns
     /// whether the host is in an outage after it.
@@ -639,7 +491,7 @@ impl HostHold {
         &self,
         call: u64,
         error: &Error,
-        probe: Option<ProbeGuard>,
+        mut probe: Option<ProbeGuard>,
     ) -> (bool, Option<Change>) {
         if proves_alive(error) {
             let was_probe = probe.is_some();
@@ -658,59 +510,34 @@ impl HostHold {
         }
         let now = Instant::now();
         let mut notify = probe.is_some();
-        if let Some(mut p) = probe {
+        if let Some(mut p) = probe.take_if(|p| p.ramp) {
+            // A call the ramp released failed: the ramp backs off, no second hold.
             p.done = true;
             if let Some(o) = st.outage.as_mut().filter(|o| o.epoch == p.epoch) {
-                o.probe_out = false;
-                o.probes_failed = o.probes_failed.saturating_add(1);
-                let factor = 1u32 << o.probes_failed.min(16);
-                o.next_probe_at = now + PROBE_BASE.saturating_mul(factor).min(PROBE_CAP);
-                change = Some(Change::ProbeFailed);
+                if let Some(r) = o.ramp.as_mut() {
+                    r.failed(now);
+                }
                 if counts {
                     o.last_error = error.clone();
                 }
-                tracing::info!(
-                    target: "surefoot::retry",
-                    host = %self.host,
-                    held = o.held,
-                    probes_failed = o.probes_failed,
-                    "surefoot: host {} in outage since {}, {} calls held (probe failed: {})",
-                    self.host,
-                    httpdate::fmt_http_date(o.since),
-                    o.held,
-                    error.code()
-                );
+            }
+            drop(st);
+            self.changed.notify_waiters();
+            return (true, None);
+        }
+        if let Some(mut p) = probe {
+            p.done = true;
+            if let Some(o) = st.outage.as_mut().filter(|o| o.epoch == p.epoch) {
+                self.probe_failed(o, error, counts, now);
+                change = Some(Change::ProbeFailed);
             }
         } else if let Some(o) = st.outage.as_mut() {
             if counts {
                 o.last_error = error.clone();
             }
         } else if counts && st.failing_calls.len() >= OUTAGE_THRESHOLD {
-            let failing = st.failing_calls.len();
-            st.failing_calls.clear();
-            st.epochs += 1;
-            let since = SystemTime::now();
-            st.outage = Some(Outage {
-                epoch: st.epochs,
-                since,
-                started: now,
-                probe_out: false,
-                probes_failed: 0,
-                next_probe_at: now + PROBE_BASE,
-                held: 0,
-                last_error: error.clone(),
-            });
+            self.begin(&mut st, error, now);
             change = Some(Change::Began(error.status()));
-            tracing::warn!(
-                target: "surefoot::retry",
-                host = %self.host,
-                failing_calls = failing,
-                "surefoot: host {} in outage since {}, 0 calls held ({} calls in a row failed: {}); holding calls, one probe at a time",
-                self.host,
-                httpdate::fmt_http_date(since),
-                failing,
-                error.code()
-            );
             notify = true;
         }
         let in_outage = st.outage.is_some();
@@ -719,6 +546,57 @@ impl HostHold {
             self.changed.notify_waiters();
         }
         (in_outage, change)
+    }
+
+    /// The outage's probe failed: the next one waits twice as long (up to the cap).
+    fn probe_failed(&self, o: &mut Outage, error: &Error, counts: bool, now: Instant) {
+        o.probe_out = false;
+        o.probes_failed = o.probes_failed.saturating_add(1);
+        let factor = 1u32 << o.probes_failed.min(16);
+        o.next_probe_at = now + PROBE_BASE.saturating_mul(factor).min(PROBE_CAP);
+        if counts {
+            o.last_error = error.clone();
+        }
+        tracing::info!(
+            target: "surefoot::retry",
+            host = %self.host,
+            held = o.held,
+            probes_failed = o.probes_failed,
+            "surefoot: host {} in outage since {}, {} calls held (probe failed: {})",
+            self.host,
+            httpdate::fmt_http_date(o.since),
+            o.held,
+            error.code()
+        );
+    }
+
+    /// Enough calls in a row failed: the outage begins.
+    fn begin(&self, st: &mut State, error: &Error, now: Instant) {
+        let failing = st.failing_calls.len();
+        st.failing_calls.clear();
+        st.epochs += 1;
+        let since = SystemTime::now();
+        st.outage = Some(Outage {
+            epoch: st.epochs,
+            since,
+            started: now,
+            probe_out: false,
+            probes_failed: 0,
+            next_probe_at: now + PROBE_BASE,
+            held: 0,
+            last_error: error.clone(),
+            ramp: None,
+        });
+        tracing::warn!(
+            target: "surefoot::retry",
+            host = %self.host,
+            failing_calls = failing,
+            "surefoot: host {} in outage since {}, 0 calls held ({} calls in a row failed: {}); holding calls, one probe at a time",
+            self.host,
+            httpdate::fmt_http_date(since),
+            failing,
+            error.code()
+        );
     }
 }
 
@@ -764,7 +642,7 @@ mod tests {
     }
 
     #[tokio::test(flavor = "current_thread", start_paused = true)]
-    async fn one_probe_at_a_time_and_the_first_success_releases_everyone() {
+    async fn one_probe_at_a_time_and_the_first_success_releases_everyone_at_a_ramp() {
         use std::sync::atomic::AtomicUsize;
         let h = Arc::new(HostHold::new("http://h:2"));
         for call in 1..=3 {
@@ -772,14 +650,22 @@ mod tests {
         }
         let probes = Arc::new(AtomicUsize::new(0));
         let in_flight = Arc::new(AtomicUsize::new(0));
+        let ramped = Arc::new(AtomicUsize::new(0));
         let t0 = Instant::now();
         let mut waiters = Vec::new();
         for call in 10..15 {
             let (h, probes, in_flight) = (h.clone(), probes.clone(), in_flight.clone());
+            let ramped = ramped.clone();
             waiters.push(tokio::spawn(async move {
                 loop {
                     match h.enter(Duration::from_secs(60), None).await.0 {
-                        Entry::Open => return,
+                        Entry::Open => panic!("held calls go out through the ramp"),
+                        Entry::Probe(p) if p.ramp => {
+                            // Two at first (the probe was the first round trip).
+                            assert!(ramped.fetch_add(1, Ordering::SeqCst) < 2 + 2);
+                            h.record_success(Some(p));
+                            return;
+                        }
                         Entry::Probe(p) => {
                             assert_eq!(
                                 in_flight.fetch_add(1, Ordering::SeqCst),
@@ -792,6 +678,7 @@ mod tests {
                                 h.record_failure(call, &e503(), Some(p));
                             } else {
                                 h.record_success(Some(p));
+                                return;
                             }
                         }
                         Entry::TooLong { .. } => panic!("held too long"),
@@ -805,6 +692,11 @@ mod tests {
             w.await.unwrap();
         }
         assert_eq!(probes.load(Ordering::SeqCst), 3);
+        assert_eq!(
+            ramped.load(Ordering::SeqCst),
+            4,
+            "the four held calls, by the ramp"
+        );
         assert!(!h.in_outage());
         // Probes after 50 ms, then 100 ms and 200 ms after each failure (plus 1 ms each).
         assert_eq!(t0.elapsed(), Duration::from_millis(353));
