@@ -1,12 +1,15 @@
 //! `jobs().create_many(items)`: many PyAI jobs, each created exactly once. Every item
-//! carries a stable idempotency key (its own, or one derived from its content), so a retry,
-//! a requeue or a whole re-run after a crash gets the server's replay instead of a
-//! duplicate. At most `concurrency` creations are in flight, on the client's shared pacing;
-//! an item whose transient trouble outlasts the client's retries goes back in the queue for
-//! a later round (bounded); an error about the key or the service stops the run; a cancel,
-//! an interrupting future or a deadline stops it too. Every item gets exactly one result:
-//! created (or replayed), failed for good, or not done — and a not-done item is always safe
-//! to resubmit with the key its result names.
+//! carries a stable idempotency key (by the one rule of [`rules::item_key`]: its explicit
+//! key, else one derived from its stable id, else from its content), so a retry, a requeue
+//! or a whole re-run after a crash gets the server's replay instead of a duplicate. At most
+//! `concurrency` creations are in flight, on the client's shared pacing; an item whose
+//! transient trouble outlasts the client's retries goes back in the queue for a later round
+//! (bounded). An error about the key or the service stops the run: nothing new starts, and
+//! the creations already sent are awaited so that their results say what the server did. A
+//! cancel, an interrupting future or a deadline ends the run at once. Every item gets
+//! exactly one result: created (or replayed), failed for good, or not done — and a not-done
+//! result says why the run ended, whether its creation was sent (its outcome then unknown),
+//! and that resubmitting with its key is safe.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::Duration;
@@ -16,9 +19,10 @@ use futures::stream::FuturesUnordered;
 use futures::{FutureExt, StreamExt};
 use serde_json::Value;
 
-use super::{key_for, CancelToken, DEFAULT_CONCURRENCY, DEFAULT_ROUNDS};
-use crate::error::{Error, ErrorKind};
-use crate::pyai::{CreateJob, Job, Jobs};
+use super::rules::{self, Item};
+use super::CancelToken;
+use crate::error::{codes, Error, ErrorKind};
+use crate::pyai::{Job, Jobs};
 use crate::retry::Verdict;
 
 /// What became of one item.
@@ -29,14 +33,16 @@ pub enum JobOutcome {
     /// Failed for good (a final error, transient trouble beyond every round, or the error
     /// that stopped the run).
     Failed(Error),
-    /// Not done because the run was interrupted or stopped first. Safe to resubmit with the
-    /// same idempotency key: if `sent`, the server may already hold the job and will replay
-    /// it; if not, nothing was ever sent for it.
+    /// Not done because the run stopped or was interrupted first. Safe to resubmit with the
+    /// same idempotency key: if `sent`, a creation went out and its outcome is unknown (the
+    /// server may hold the job, and replays it on resubmission); if not, nothing was sent.
     NotDone {
-        /// Whether a creation for this item was sent at least once.
+        /// Whether a creation for this item may have reached the server.
         sent: bool,
-        /// Why it is not done (carries the idempotency key).
+        /// Why it is not done: kind `not_done`, code `not_done`, carrying the key.
         reason: Error,
+        /// The error that stopped the run (a 401, 402, 403…), when one did.
+        stopped_by: Option<Error>,
     },
 }
 
@@ -82,6 +88,12 @@ impl JobResult {
     pub fn is_not_done(&self) -> bool {
         matches!(self.outcome, JobOutcome::NotDone { .. })
     }
+
+    /// Whether the item is not done although its creation was sent: the server may hold
+    /// its job (resubmitting with the same key tells, by replaying it).
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(self.outcome, JobOutcome::NotDone { sent: true, .. })
+    }
 }
 
 /// Counters of a run so far, given to the progress callback after each result.
@@ -106,7 +118,8 @@ pub struct Progress {
 pub struct Summary {
     /// The final counters.
     pub progress: Progress,
-    /// The error that stopped the run (see [`Verdict::StopRun`]), if one did.
+    /// The error that stopped the run (see [`Verdict::StopRun`]), or the refused option
+    /// (then nothing was sent), if one did.
     pub stopped: Option<Error>,
     /// Whether a cancel, the interrupting future or the deadline ended the run.
     pub interrupted: bool,
@@ -114,16 +127,17 @@ pub struct Summary {
 
 type ProgressFn<'a> = Box<dyn Fn(&Progress) + Send + Sync + 'a>;
 type StopFn<'a> = Box<dyn Fn(&Error) -> bool + Send + Sync + 'a>;
+type Items<'a> = Box<dyn Iterator<Item = Item> + Send + 'a>;
 
 /// A bulk creation being set up; see [`Jobs::create_many`]. Run it with
 /// [`for_each`](CreateMany::for_each) or [`run`](CreateMany::run).
 #[must_use = "a CreateMany does nothing until run"]
 pub struct CreateMany<'a> {
     jobs: Jobs<'a>,
-    items: Box<dyn Iterator<Item = CreateJob> + Send + 'a>,
-    concurrency: usize,
+    items: Items<'a>,
+    concurrency: Result<usize, Error>,
     ordered: bool,
-    rounds: u32,
+    rounds: Result<u32, Error>,
     progress: Option<ProgressFn<'a>>,
     stop_when: Option<StopFn<'a>>,
     cancel: Option<CancelToken>,
@@ -133,9 +147,9 @@ pub struct CreateMany<'a> {
 
 impl<'a> Jobs<'a> {
     /// Creates one job per item, each exactly once, at most 16 at a time by default, on
-    /// this client's pacing. Items without their own `idempotency_key` get one derived from
-    /// their content ([`key_from_body`](super::key_from_body)), so running the same items
-    /// again creates nothing new: the server replays each job.
+    /// this client's pacing. An item is a [`CreateJob`](crate::pyai::CreateJob) or an
+    /// [`Item`] (a job with a stable id); its key follows [`rules::item_key`], so running
+    /// the same items again creates nothing new: the server replays each job.
     ///
     /// ```no_run
     /// use surefoot::pyai::{Client, CreateJob};
@@ -151,17 +165,18 @@ impl<'a> Jobs<'a> {
     /// }
     /// # }
     /// ```
-    pub fn create_many<I>(&self, items: I) -> CreateMany<'a>
+    pub fn create_many<I, T>(&self, items: I) -> CreateMany<'a>
     where
-        I: IntoIterator<Item = CreateJob>,
+        I: IntoIterator<Item = T>,
         I::IntoIter: Send + 'a,
+        T: Into<Item> + 'a,
     {
         CreateMany {
             jobs: *self,
-            items: Box::new(items.into_iter()),
-            concurrency: DEFAULT_CONCURRENCY,
+            items: Box::new(items.into_iter().map(Into::into)),
+            concurrency: Ok(rules::DEFAULT_CONCURRENCY),
             ordered: true,
-            rounds: DEFAULT_ROUNDS,
+            rounds: Ok(rules::DEFAULT_ROUNDS),
             progress: None,
             stop_when: None,
             cancel: None,
@@ -172,9 +187,10 @@ impl<'a> Jobs<'a> {
 }
 
 impl<'a> CreateMany<'a> {
-    /// At most `n` creations in flight (0 is read as 1). Default 16.
+    /// At most `n` creations in flight, by [`rules::concurrency`]: 0 means the default
+    /// (16); above 256 the run is refused before anything is sent.
     pub fn concurrency(mut self, n: usize) -> Self {
-        self.concurrency = n.max(1);
+        self.concurrency = rules::concurrency(n as i128);
         self
     }
 
@@ -184,10 +200,10 @@ impl<'a> CreateMany<'a> {
         self
     }
 
-    /// Rounds an item gets when transient trouble outlasts the client's retries (0 is read
-    /// as 1; default 3: the first try and two requeues).
+    /// Rounds an item gets when transient trouble outlasts the client's retries, by
+    /// [`rules::rounds`] (0 means the default, 3: the first try and two requeues).
     pub fn rounds(mut self, n: u32) -> Self {
-        self.rounds = n.max(1);
+        self.rounds = rules::rounds(i128::from(n));
         self
     }
 
@@ -238,292 +254,374 @@ impl<'a> CreateMany<'a> {
     /// Runs to the end, handing each item's result to `on_result` (in input order, or as
     /// completed), and returns what the run did.
     pub async fn for_each(self, mut on_result: impl FnMut(JobResult) + Send) -> Summary {
-        let CreateMany {
-            jobs,
-            items,
-            concurrency,
-            ordered,
-            rounds,
-            progress,
-            stop_when,
-            cancel,
-            interrupt,
-            deadline,
-        } = self;
-        let mut signals: Vec<BoxFuture<'_, ()>> = Vec::new();
-        if let Some(t) = &cancel {
-            signals.push(t.cancelled().boxed());
+        let f: &mut (dyn FnMut(JobResult) + Send) = &mut on_result;
+        let (mut run, signal) = Run::new(self);
+        if run.summary.stopped.is_none() {
+            run.drive(signal, f).await;
         }
-        if let Some(i) = interrupt {
-            signals.push(i);
+        run.close(f);
+        run.summary
+    }
+}
+
+/// The first item (the leader) of each key, its body, and the later items repeating it.
+struct Leader {
+    index: usize,
+    body: Value,
+    followers: Vec<usize>,
+}
+
+/// One creation to send (again): `round` 1 is the first try.
+struct Pending {
+    index: usize,
+    item: Item,
+    key: String,
+    round: u32,
+    delay: Option<Duration>,
+    /// Whether an earlier round may have reached the server.
+    sent: bool,
+}
+
+type Creation<'a> = BoxFuture<'a, (Pending, crate::Result<Job>)>;
+
+/// The state of one run, split in steps: start items, settle each answer, close the rest.
+struct Run<'a> {
+    jobs: Jobs<'a>,
+    concurrency: usize,
+    rounds: u32,
+    max_wait: Duration,
+    stop_when: Option<StopFn<'a>>,
+    cancel: Option<CancelToken>,
+    items: std::iter::Enumerate<Items<'a>>,
+    exhausted: bool,
+    pulled: usize,
+    out: Delivery<'a>,
+    leaders: HashMap<String, Leader>,
+    requeue: VecDeque<Pending>,
+    flying: Vec<(usize, String, u32)>,
+    summary: Summary,
+    ended_by: Option<&'static str>,
+}
+
+impl<'a> Run<'a> {
+    fn new(c: CreateMany<'a>) -> (Run<'a>, BoxFuture<'a, &'static str>) {
+        let mut signals: Vec<BoxFuture<'a, &'static str>> = Vec::new();
+        if let Some(t) = c.cancel.clone() {
+            signals.push(
+                async move {
+                    t.cancelled().await;
+                    "was cancelled"
+                }
+                .boxed(),
+            );
         }
-        if let Some(d) = deadline {
-            signals.push(tokio::time::sleep(d).boxed());
+        if let Some(i) = c.interrupt {
+            signals.push(i.map(|_| "was interrupted").boxed());
         }
-        let mut signal: BoxFuture<'_, ()> = if signals.is_empty() {
+        if let Some(d) = c.deadline {
+            signals.push(
+                tokio::time::sleep(d)
+                    .map(|_| "reached its deadline")
+                    .boxed(),
+            );
+        }
+        let signal = if signals.is_empty() {
             futures::future::pending().boxed()
         } else {
-            futures::future::select_all(signals).map(|_| ()).boxed()
+            futures::future::select_all(signals)
+                .map(|(why, _, _)| why)
+                .boxed()
         };
-        let max_wait = jobs.owner().client().retry_policy().max_retry_wait;
-        let should_stop = |e: &Error| match &stop_when {
+        let options = c.concurrency.and_then(|n| c.rounds.map(|r| (n, r)));
+        let mut run = Run {
+            jobs: c.jobs,
+            concurrency: *options.as_ref().map(|(n, _)| n).unwrap_or(&1),
+            rounds: *options.as_ref().map(|(_, r)| r).unwrap_or(&1),
+            max_wait: c.jobs.owner().client().retry_policy().max_retry_wait,
+            stop_when: c.stop_when,
+            cancel: c.cancel,
+            items: c.items.enumerate(),
+            exhausted: false,
+            pulled: 0,
+            out: Delivery {
+                ordered: c.ordered,
+                next: 0,
+                pending: BTreeMap::new(),
+                progress: Progress::default(),
+                callback: c.progress,
+            },
+            leaders: HashMap::new(),
+            requeue: VecDeque::new(),
+            flying: Vec::new(),
+            summary: Summary::default(),
+            ended_by: None,
+        };
+        // A refused option stops the run before anything is sent.
+        run.summary.stopped = options.err();
+        (run, signal)
+    }
+
+    fn should_stop(&self, e: &Error) -> bool {
+        match &self.stop_when {
             Some(f) => f(e),
             None => e.verdict() == Verdict::StopRun,
-        };
+        }
+    }
 
-        let mut out = Delivery {
-            ordered,
-            next: 0,
-            pending: BTreeMap::new(),
-            progress: Progress::default(),
-            callback: progress,
-        };
-        let mut items = items.enumerate();
-        let mut exhausted = false;
-        // key → (leader index, body, follower indexes)
-        let mut leaders: HashMap<String, (usize, Value, Vec<usize>)> = HashMap::new();
-        let mut requeue: VecDeque<(usize, CreateJob, String, u32, Option<Duration>)> =
-            VecDeque::new();
-        let mut in_flight = FuturesUnordered::new();
-        let mut in_flight_keys: Vec<(usize, String, u32)> = Vec::new();
-        let mut summary = Summary::default();
-        let mut pulled = 0usize;
-
+    /// Starts items until `concurrency` are in flight, settles each answer; once an error
+    /// stopped the run, starts nothing more but awaits what was sent; a signal ends it at once.
+    async fn drive(
+        &mut self,
+        mut signal: BoxFuture<'a, &'static str>,
+        f: &mut (dyn FnMut(JobResult) + Send),
+    ) {
+        let mut in_flight: FuturesUnordered<Creation<'a>> = FuturesUnordered::new();
         loop {
-            if cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
-                summary.interrupted = true;
+            if self.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
+                self.ended_by = Some("was cancelled");
                 break;
             }
-            while in_flight.len() < concurrency {
-                let next = if !exhausted {
-                    match items.next() {
-                        Some((index, job)) => {
-                            pulled += 1;
-                            Some((index, job, None, 1, None))
-                        }
-                        None => {
-                            exhausted = true;
-                            out.progress.total = Some(pulled);
-                            continue;
-                        }
-                    }
-                } else {
-                    requeue
-                        .pop_front()
-                        .map(|(i, job, key, round, delay)| (i, job, Some(key), round, delay))
-                };
-                let Some((index, job, key, round, delay)) = next else {
-                    break;
-                };
-                let key = key.unwrap_or_else(|| key_for(&job));
-                if round == 1 {
-                    let body = serde_json::to_value(&job).unwrap_or(Value::Null);
-                    if let Some((leader, first_body, followers)) = leaders.get_mut(&key) {
-                        if *first_body == body {
-                            followers.push(index);
-                        } else {
-                            let e = Error::new(
-                                ErrorKind::Conflict,
-                                "idempotency_conflict",
-                                format!(
-                                    "item {index} has the idempotency key of item {leader} with a different body; not sent"
-                                ),
-                            )
-                            .with_idempotency_key(key.clone());
-                            out.push(
-                                JobResult {
-                                    index,
-                                    idempotency_key: key,
-                                    outcome: JobOutcome::Failed(e),
-                                    rounds: 0,
-                                    same_as: None,
-                                },
-                                &mut on_result,
-                            );
-                        }
-                        continue;
-                    }
-                    leaders.insert(key.clone(), (index, body, Vec::new()));
-                    out.progress.submitted += 1;
-                }
-                in_flight_keys.push((index, key.clone(), round));
-                let send = job.clone().idempotency_key(key.clone());
-                in_flight.push(async move {
-                    if let Some(d) = delay {
-                        tokio::time::sleep(d).await;
-                    }
-                    let result = jobs.create(send).await;
-                    (index, job, key, round, result)
-                });
+            if self.summary.stopped.is_none() {
+                self.start(&mut in_flight, f);
             }
             if in_flight.is_empty() {
                 break;
             }
             let next = tokio::select! {
                 biased;
-                _ = &mut signal => {
-                    summary.interrupted = true;
+                why = &mut signal => {
+                    self.ended_by = Some(why);
                     break;
                 }
                 next = in_flight.next() => next,
             };
-            let Some((index, job, key, round, result)) = next else {
-                break;
-            };
-            in_flight_keys.retain(|(i, _, _)| *i != index);
-            let outcome = match result {
-                Ok(j) => JobOutcome::Created(j),
-                Err(e) if should_stop(&e) => {
-                    summary.stopped = Some(e.clone());
-                    finish(
-                        &mut out,
-                        &mut leaders,
-                        index,
-                        key,
-                        round,
-                        JobOutcome::Failed(e),
-                        &mut on_result,
-                    );
-                    break;
-                }
-                Err(e) if e.verdict() == Verdict::TryLater && round < rounds => {
-                    out.progress.requeued += 1;
-                    // Refused by this client's own limiter: wait until it has room, but
-                    // never longer than the client's `max_retry_wait` (the rounds stay
-                    // bounded in time too).
-                    let delay = (e.code() == crate::error::codes::CLIENT_RATE_LIMITED)
-                        .then(|| e.retry_after())
-                        .flatten()
-                        .map(|d| d.min(max_wait));
-                    requeue.push_back((index, job, key, round + 1, delay));
-                    continue;
-                }
-                Err(e) => JobOutcome::Failed(e),
-            };
-            finish(
-                &mut out,
-                &mut leaders,
-                index,
-                key,
-                round,
-                outcome,
-                &mut on_result,
-            );
+            let Some((p, result)) = next else { break };
+            self.flying.retain(|(i, _, _)| *i != p.index);
+            self.settle(p, result, f);
         }
-        drop(in_flight);
+        self.summary.interrupted = self.ended_by.is_some();
+    }
 
-        // Whatever is left is not done; each is safe to resubmit with its key.
-        let why = match (&summary.stopped, summary.interrupted) {
-            (Some(e), _) => format!("the run stopped first ({})", e.code()),
-            (None, _) => "the run was interrupted first".to_string(),
-        };
-        let not_done = |key: &str, sent: bool| {
-            let reason = Error::new(
-                ErrorKind::Timeout,
-                "not_done",
-                format!(
-                    "not done: {why}; resubmitting with idempotency key {key} is safe ({})",
-                    if sent {
-                        "the server replays the job if it created one"
-                    } else {
-                        "nothing was sent for it"
-                    }
-                ),
-            )
-            .with_idempotency_key(key.to_string());
-            JobOutcome::NotDone { sent, reason }
-        };
-        for (index, key, round) in std::mem::take(&mut in_flight_keys) {
-            let o = not_done(&key, true);
-            finish(&mut out, &mut leaders, index, key, round, o, &mut on_result);
-        }
-        for (index, _, key, round, _) in std::mem::take(&mut requeue) {
-            let o = not_done(&key, true);
-            finish(
-                &mut out,
-                &mut leaders,
-                index,
-                key,
-                round - 1,
-                o,
-                &mut on_result,
-            );
-        }
-        // Followers of leaders that never finished (none should remain, but be complete).
-        for (key, (_, _, followers)) in std::mem::take(&mut leaders) {
-            for index in followers {
-                let o = not_done(&key, true);
-                out.push(
-                    JobResult {
+    /// The next creation to start: a new item, else a requeued one.
+    fn next_pending(&mut self) -> Option<Pending> {
+        if !self.exhausted {
+            match self.items.next() {
+                Some((index, item)) => {
+                    self.pulled += 1;
+                    return Some(Pending {
                         index,
-                        idempotency_key: key.clone(),
-                        outcome: o,
-                        rounds: 0,
-                        same_as: None,
-                    },
-                    &mut on_result,
-                );
+                        item,
+                        key: String::new(),
+                        round: 1,
+                        delay: None,
+                        sent: false,
+                    });
+                }
+                None => {
+                    self.exhausted = true;
+                    self.out.progress.total = Some(self.pulled);
+                }
             }
         }
-        for (index, job) in items {
-            pulled += 1;
-            let key = key_for(&job);
-            let o = not_done(&key, false);
-            out.push(
-                JobResult {
-                    index,
-                    idempotency_key: key,
-                    outcome: o,
-                    rounds: 0,
-                    same_as: None,
-                },
-                &mut on_result,
+        self.requeue.pop_front()
+    }
+
+    fn start(
+        &mut self,
+        in_flight: &mut FuturesUnordered<Creation<'a>>,
+        f: &mut (dyn FnMut(JobResult) + Send),
+    ) {
+        while in_flight.len() < self.concurrency {
+            let Some(mut p) = self.next_pending() else {
+                return;
+            };
+            if p.round == 1 && !self.first_round(&mut p, f) {
+                continue;
+            }
+            self.flying.push((p.index, p.key.clone(), p.round));
+            let jobs = self.jobs;
+            in_flight.push(
+                async move {
+                    if let Some(d) = p.delay {
+                        tokio::time::sleep(d).await;
+                    }
+                    let send = p.item.job.clone().idempotency_key(p.key.clone());
+                    let result = jobs.create(send).await;
+                    (p, result)
+                }
+                .boxed(),
             );
         }
-        out.progress.total = Some(pulled);
-        out.flush(&mut on_result);
-        summary.progress = out.progress;
-        summary
+    }
+
+    /// Gives a new item its key; `false` when it is not to be sent (its key is refused, or
+    /// it repeats an earlier item: then it shares that item's result).
+    fn first_round(&mut self, p: &mut Pending, f: &mut (dyn FnMut(JobResult) + Send)) -> bool {
+        let index = p.index;
+        p.key = match p.item.key(&format!("item {index}")) {
+            Ok(k) => k,
+            Err(e) => {
+                self.out
+                    .push(result(index, String::new(), JobOutcome::Failed(e), 0), f);
+                return false;
+            }
+        };
+        let body = p.item.body();
+        let Some(leader) = self.leaders.get_mut(&p.key) else {
+            let leader = Leader {
+                index,
+                body,
+                followers: Vec::new(),
+            };
+            self.leaders.insert(p.key.clone(), leader);
+            self.out.progress.submitted += 1;
+            return true;
+        };
+        if leader.body == body {
+            leader.followers.push(index);
+        } else {
+            let e = Error::new(
+                ErrorKind::Conflict,
+                codes::IDEMPOTENCY_CONFLICT,
+                format!(
+                    "item {index} has the idempotency key of item {} with a different body; not sent",
+                    leader.index
+                ),
+            )
+            .with_idempotency_key(p.key.clone());
+            let key = p.key.clone();
+            self.out
+                .push(result(index, key, JobOutcome::Failed(e), 0), f);
+        }
+        false
+    }
+
+    /// One answer: done, failed, requeued for a later round, or the error that stops the run.
+    fn settle(
+        &mut self,
+        mut p: Pending,
+        answer: crate::Result<Job>,
+        f: &mut (dyn FnMut(JobResult) + Send),
+    ) {
+        let e = match answer {
+            Ok(job) => return self.finish(p.index, p.key, p.round, JobOutcome::Created(job), f),
+            Err(e) => e,
+        };
+        p.sent |= e.code() != codes::CLIENT_RATE_LIMITED;
+        if self.should_stop(&e) {
+            self.summary.stopped.get_or_insert_with(|| e.clone());
+            return self.finish(p.index, p.key, p.round, JobOutcome::Failed(e), f);
+        }
+        let stopping = self.summary.stopped.is_some();
+        if e.verdict() == Verdict::TryLater && (p.round < self.rounds || stopping) {
+            // Refused by this client's own limiter: wait until it has room, but never
+            // longer than the client's `max_retry_wait` (the rounds stay bounded in time).
+            p.delay = (e.code() == codes::CLIENT_RATE_LIMITED)
+                .then(|| e.retry_after())
+                .flatten()
+                .map(|d| d.min(self.max_wait));
+            if !stopping {
+                self.out.progress.requeued += 1;
+            }
+            p.round += 1;
+            self.requeue.push_back(p);
+            return;
+        }
+        self.finish(p.index, p.key, p.round, JobOutcome::Failed(e), f);
+    }
+
+    /// Delivers a leader's final outcome to it and every follower sharing its key.
+    fn finish(
+        &mut self,
+        index: usize,
+        key: String,
+        round: u32,
+        outcome: JobOutcome,
+        f: &mut (dyn FnMut(JobResult) + Send),
+    ) {
+        let followers = match self.leaders.get_mut(&key) {
+            Some(l) if l.index == index => std::mem::take(&mut l.followers),
+            _ => Vec::new(),
+        };
+        self.leaders.remove(&key);
+        for i in followers {
+            let mut r = result(i, key.clone(), outcome.clone(), 0);
+            r.same_as = Some(index);
+            self.out.push(r, f);
+        }
+        self.out.push(result(index, key, outcome, round), f);
+    }
+
+    /// Why the run ended early, for the not-done results.
+    fn why(&self) -> String {
+        match (&self.summary.stopped, self.ended_by) {
+            (Some(e), _) if e.kind() == ErrorKind::InvalidRequest => {
+                format!(
+                    "the run was refused before sending anything ({})",
+                    e.message()
+                )
+            }
+            (Some(e), _) => match e.status() {
+                Some(s) => format!("the run stopped on {} (HTTP {s})", e.code()),
+                None => format!("the run stopped on {}", e.code()),
+            },
+            (None, Some(why)) => format!("the run {why}"),
+            (None, None) => "the run ended".to_string(),
+        }
+    }
+
+    fn not_done(&self, key: &str, sent: bool) -> JobOutcome {
+        let why = self.why();
+        let message = if sent {
+            format!(
+                "not done: {why} while its creation was sent, so its outcome is unknown (the server may hold the job); resubmit it with idempotency key {key}: the server replays the job if it exists, never a second one"
+            )
+        } else {
+            format!(
+                "not done: {why} before it was sent (nothing was created); resubmit it with idempotency key {key}"
+            )
+        };
+        JobOutcome::NotDone {
+            sent,
+            reason: Error::new(ErrorKind::NotDone, codes::NOT_DONE, message)
+                .with_idempotency_key(key.to_string()),
+            stopped_by: self.summary.stopped.clone(),
+        }
+    }
+
+    /// Every item without a result yet is not done: those in flight or requeued (sent, or
+    /// refused by this client's limiter), then those never started.
+    fn close(&mut self, f: &mut (dyn FnMut(JobResult) + Send)) {
+        for (index, key, round) in std::mem::take(&mut self.flying) {
+            let o = self.not_done(&key, true);
+            self.finish(index, key, round, o, f);
+        }
+        for p in std::mem::take(&mut self.requeue) {
+            let o = self.not_done(&p.key, p.sent);
+            self.finish(p.index, p.key, p.round - 1, o, f);
+        }
+        while let Some((index, item)) = self.items.next() {
+            self.pulled += 1;
+            let outcome = match item.key(&format!("item {index}")) {
+                Ok(key) => (key.clone(), self.not_done(&key, false)),
+                Err(e) => (String::new(), JobOutcome::Failed(e)),
+            };
+            self.out.push(result(index, outcome.0, outcome.1, 0), f);
+        }
+        self.out.progress.total = Some(self.pulled);
+        self.out.flush(f);
+        self.summary.progress = self.out.progress;
     }
 }
 
-/// Delivers a leader's final outcome to it and every follower sharing its key.
-fn finish(
-    out: &mut Delivery<'_>,
-    leaders: &mut HashMap<String, (usize, Value, Vec<usize>)>,
-    index: usize,
-    key: String,
-    round: u32,
-    outcome: JobOutcome,
-    f: &mut dyn FnMut(JobResult),
-) {
-    let followers = match leaders.get_mut(&key) {
-        Some((leader, _, followers)) if *leader == index => std::mem::take(followers),
-        _ => Vec::new(),
-    };
-    leaders.remove(&key);
-    for i in followers {
-        out.push(
-            JobResult {
-                index: i,
-                idempotency_key: key.clone(),
-                outcome: outcome.clone(),
-                rounds: 0,
-                same_as: Some(index),
-            },
-            f,
-        );
+fn result(index: usize, key: String, outcome: JobOutcome, rounds: u32) -> JobResult {
+    JobResult {
+        index,
+        idempotency_key: key,
+        outcome,
+        rounds,
+        same_as: None,
     }
-    out.push(
-        JobResult {
-            index,
-            idempotency_key: key,
-            outcome,
-            rounds: round,
-            same_as: None,
-        },
-        f,
-    );
 }
 
 /// Hands results on in input order (buffering) or as they come, counting them.
@@ -536,7 +634,7 @@ struct Delivery<'a> {
 }
 
 impl Delivery<'_> {
-    fn push(&mut self, r: JobResult, f: &mut dyn FnMut(JobResult)) {
+    fn push(&mut self, r: JobResult, f: &mut (dyn FnMut(JobResult) + Send)) {
         match r.outcome {
             JobOutcome::Created(_) => self.progress.done += 1,
             JobOutcome::Failed(_) => self.progress.failed += 1,
@@ -553,14 +651,14 @@ impl Delivery<'_> {
         }
     }
 
-    fn flush_ready(&mut self, f: &mut dyn FnMut(JobResult)) {
+    fn flush_ready(&mut self, f: &mut (dyn FnMut(JobResult) + Send)) {
         while let Some(r) = self.pending.remove(&self.next) {
             self.next += 1;
             f(r);
         }
     }
 
-    fn flush(&mut self, f: &mut dyn FnMut(JobResult)) {
+    fn flush(&mut self, f: &mut (dyn FnMut(JobResult) + Send)) {
         self.flush_ready(f);
         for (_, r) in std::mem::take(&mut self.pending) {
             f(r);
