@@ -5,7 +5,7 @@ implementation detail. Times are seconds (``float``). Errors are the classes of
 :mod:`surefoot.exceptions`.
 """
 
-from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from os import PathLike
 from types import GenericAlias
@@ -577,6 +577,9 @@ class _JobItem(TypedDict, total=False):
 
 _Item = str | _JobItem | Mapping[str, Any]
 _Key = str | Callable[[Any], str | int] | None
+# A list, tuple or iterator of items — never a bare ``str`` (which would be an iterable of
+# characters: the call refuses it, and this type lets a type checker refuse it too).
+_Items = list[_Item] | tuple[_Item, ...] | Iterator[_Item]
 
 class _ExportReport(TypedDict):
     listed: int
@@ -592,7 +595,8 @@ class _ExportReport(TypedDict):
 class JobResult:
     """The result of one item of ``jobs.create_many``: ``job`` when it exists (created or
     replayed), else ``error`` (the exception it failed with, or a ``not_done`` error when the
-    run ended first — safe to resubmit with the same ``idempotency_key``)."""
+    run ended first — a ``NotDoneError`` saying why, and whether its outcome is unknown; safe
+    to resubmit with the same ``idempotency_key``)."""
 
     @property
     def index(self) -> int: ...
@@ -610,6 +614,13 @@ class JobResult:
     def same_as(self) -> int | None: ...
     @property
     def sent(self) -> bool: ...
+    @property
+    def outcome_unknown(self) -> bool:
+        """Not done although its creation was sent: the server may hold the job
+        (resubmitting with the same key replays it)."""
+    @property
+    def stopped_by(self) -> Exception | None:
+        """For a not-done item: the exception that stopped the run, if one did."""
 
 @final
 class Jobs:
@@ -626,17 +637,19 @@ class Jobs:
         """Creates a job exactly once (one idempotency key, generated unless given)."""
     def create_many(
         self,
-        items: Iterable[_Item],
-        concurrency: int = 16,
+        items: _Items,
+        concurrency: int | None = None,
         key: _Key = None,
         ordered: bool = True,
         progress: Callable[[dict[str, Any]], object] | None = None,
         on_result: Callable[[JobResult], object] | None = None,
     ) -> list[JobResult]:
-        """One job per item (a URL or ``{"audio_url", "language"?, "metadata"?}``), each
-        exactly once: a stable idempotency key per item (from ``key`` — a field name or a
-        callable giving the item's stable id — else from its content), at most
-        ``concurrency`` at a time, transient trouble requeued with the same key.
+        """One job per item (a URL or ``{"audio_url", "language"?, "metadata"?,
+        "idempotency_key"?}``), each exactly once: a stable idempotency key per item (its
+        own ``idempotency_key``, else derived from its stable id given by ``key`` — a field
+        name or a callable — else from its content), at most ``concurrency`` at a time
+        (``None`` or 0: the default, 16; at most 256), transient trouble requeued with the
+        same key. ``items`` is a list, tuple or iterator (a bare string is refused).
         ``progress`` gets ``{"total", "done", "failed", "not_done", "requeued",
         "submitted"}`` after each result; ``on_result`` gets each ``JobResult`` as it is
         delivered — in input order, or as each item completes with ``ordered=False`` (the
@@ -731,8 +744,8 @@ class AsyncJobs:
     ) -> Awaitable[Job]: ...
     def create_many(
         self,
-        items: Iterable[_Item],
-        concurrency: int = 16,
+        items: _Items,
+        concurrency: int | None = None,
         key: _Key = None,
         ordered: bool = True,
         progress: Callable[[dict[str, Any]], object] | None = None,

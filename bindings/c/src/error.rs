@@ -67,7 +67,7 @@ impl sf_result {
     }
 }
 
-/// The broad category of a failure: the same eleven kinds as in Rust and Python, plus
+/// The broad category of a failure: the same twelve kinds as in Rust and Python, plus
 /// `SF_KIND_NONE` for a NULL error. The numbers are stable.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +97,9 @@ pub enum sf_kind {
     SF_KIND_TIMEOUT = 10,
     /// Refused on the client side before anything was sent.
     SF_KIND_INVALID_REQUEST = 11,
+    /// A bulk item the run did not finish (it stopped or was interrupted first): safe to
+    /// resubmit with the same idempotency key.
+    SF_KIND_NOT_DONE = 12,
 }
 
 impl sf_kind {
@@ -113,6 +116,7 @@ impl sf_kind {
             ErrorKind::Connection => sf_kind::SF_KIND_CONNECTION,
             ErrorKind::Timeout => sf_kind::SF_KIND_TIMEOUT,
             ErrorKind::InvalidRequest => sf_kind::SF_KIND_INVALID_REQUEST,
+            ErrorKind::NotDone => sf_kind::SF_KIND_NOT_DONE,
             // `ErrorKind` is non-exhaustive: a kind added to the core later reads as server.
             _ => sf_kind::SF_KIND_SERVER,
         }
@@ -132,6 +136,7 @@ impl sf_kind {
             sf_kind::SF_KIND_CONNECTION => c"connection",
             sf_kind::SF_KIND_TIMEOUT => c"timeout",
             sf_kind::SF_KIND_INVALID_REQUEST => c"invalid_request",
+            sf_kind::SF_KIND_NOT_DONE => c"not_done",
         }
     }
 }

@@ -137,13 +137,13 @@ macro_rules! pyai_classes {
             /// most `concurrency` at a time on this client's pacing, transient trouble
             /// requeued with the same key; returns a `JobResult` per item, and hands each to
             /// `on_result` as it is delivered (in input order, or as completed).
-            #[pyo3(signature = (items, concurrency = 16, key = None, ordered = true, progress = None, on_result = None))]
+            #[pyo3(signature = (items, concurrency = None, key = None, ordered = true, progress = None, on_result = None))]
             #[allow(clippy::too_many_arguments)]
             fn create_many<'py>(
                 &self,
                 py: Python<'py>,
                 items: &Bound<'py, PyAny>,
-                concurrency: i64,
+                concurrency: Option<&Bound<'py, PyAny>>,
                 key: Option<&Bound<'py, PyAny>>,
                 ordered: bool,
                 progress: Option<Py<PyAny>>,

@@ -12,7 +12,8 @@ pub struct Conn {
     pub api_key: Option<String>,
     pub base_url: Option<String>,
     pub rate_limit: Option<String>,
-    pub max_retries: u32,
+    /// `--max-retries`; `None`: the core's default (the same as every surface).
+    pub max_retries: Option<u32>,
     /// `--pacing-store` (the core reads `SUREFOOT_PACING_STORE` when it is absent).
     pub pacing_store: Option<String>,
     /// The key came from `--api-key` rather than the environment variable.
@@ -49,9 +50,11 @@ fn context(api: surefoot::Api, conn: &Conn) -> Context {
 fn builder(api: surefoot::Api, conn: &Conn, ctx: &Context) -> Result<ClientBuilder, CliError> {
     let mut b = surefoot::Client::builder()
         .api(api)
-        .max_retries(conn.max_retries)
         .prefetch(true)
         .user_agent(format!("surefoot-cli/{}", env!("CARGO_PKG_VERSION")));
+    if let Some(n) = conn.max_retries {
+        b = b.max_retries(n);
+    }
     if let Some(key) = &conn.api_key {
         b = b.api_key(key.clone());
     }

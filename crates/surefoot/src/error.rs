@@ -100,7 +100,7 @@ impl fmt::Display for FailReason {
     }
 }
 
-/// The broad category of a failure; the same eleven values in every language.
+/// The broad category of a failure; the same twelve values in every language.
 ///
 /// Branch on [`Error::code`] for precise handling and on the kind for coarse handling.
 ///

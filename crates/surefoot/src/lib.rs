@@ -65,6 +65,7 @@
 pub mod blocking;
 pub mod bulk;
 mod client;
+pub mod defaults;
 pub mod endpoints;
 pub mod error;
 pub mod fields;

@@ -8,7 +8,9 @@
 
 pub mod create_many;
 pub mod export;
+mod outcome;
 pub mod rules;
+mod run;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -22,7 +24,9 @@ pub use export::{
     file_name, write_atomic, DirSink, ExportAll, ExportError, ExportProgress, ExportReport,
     ExportSink,
 };
-pub use rules::{Item, DEFAULT_CONCURRENCY, DEFAULT_ROUNDS, MAX_CONCURRENCY};
+pub use rules::{
+    Item, DEFAULT_CONCURRENCY, DEFAULT_EXPORT_CONCURRENCY, DEFAULT_ROUNDS, MAX_CONCURRENCY,
+};
 
 /// Namespace of the UUID v5 idempotency keys (a fixed, random UUID). Changing it would
 /// change every derived key, so it never changes.

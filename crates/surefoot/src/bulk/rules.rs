@@ -12,6 +12,9 @@ use crate::pyai::CreateJob;
 
 /// Creations in flight at once when the caller gives none (or 0).
 pub const DEFAULT_CONCURRENCY: usize = 16;
+/// Bulk export requests in flight at once by default (each of up to 100 ids; they still
+/// wait for the limiter, so more rarely helps under Specala's 500/min).
+pub const DEFAULT_EXPORT_CONCURRENCY: usize = 4;
 /// The most creations (or export requests) in flight that a bulk run accepts.
 pub const MAX_CONCURRENCY: usize = 256;
 /// Rounds an item (or an export chunk) gets by default when transient trouble outlasts the
@@ -36,6 +39,20 @@ pub fn concurrency(n: i128) -> Result<usize, Error> {
         _ => Err(Error::invalid_request(format!(
             "`concurrency` must be 0 (the default, {DEFAULT_CONCURRENCY}) or 1 to {MAX_CONCURRENCY} (got {n})"
         ))),
+    }
+}
+
+/// `concurrency` of a bulk export, by the same rule with its own default: 0 → 4, 1 to
+/// [`MAX_CONCURRENCY`] as is, anything else refused.
+///
+/// ```
+/// assert_eq!(surefoot::bulk::rules::export_concurrency(0).unwrap(), 4);
+/// assert!(surefoot::bulk::rules::export_concurrency(257).is_err());
+/// ```
+pub fn export_concurrency(n: i128) -> Result<usize, Error> {
+    match n {
+        0 => Ok(DEFAULT_EXPORT_CONCURRENCY),
+        n => concurrency(n),
     }
 }
 

@@ -17,6 +17,7 @@ mod concurrency;
 mod learner;
 mod memory;
 mod pacer;
+mod rate_display;
 mod rate_limit;
 mod redis;
 mod registry;
@@ -30,6 +31,7 @@ pub use concurrency::{ConcurrencyLimiter, ConcurrencyPermit};
 pub use learner::{CUBIC_BETA, CUBIC_C, PLATEAU, PLATEAU_MAX, SETTLE};
 pub use memory::{default_store, MemoryStore};
 pub use pacer::{Pacer, PacingState, Refusal};
+pub use rate_display::{human_duration, HumanRate};
 pub use rate_limit::RateLimit;
 pub use registry::{
     key_name, reset_all, shared_concurrency_limiter, shared_concurrency_limiter_in, shared_pacer,
