@@ -1,14 +1,14 @@
 //! Blocking clients for code without an async runtime, like `reqwest::blocking`: thin shells
-//! over the async clients, run on the one shared runtime ([`crate::runtime`]). Every call
+//! over the async clients, run on the one shared runtime ([`crate::config::runtime`]). Every call
 //! blocks only the calling thread; one client may be used from many threads at once.
 
 use futures::StreamExt;
 use http::Method;
 use serde::de::DeserializeOwned;
 
+use crate::client::pagination::{Page, Paginate as AsyncPaginate};
+use crate::config::runtime::block_on;
 use crate::error::Result;
-use crate::pagination::{Page, Paginate as AsyncPaginate};
-use crate::runtime::block_on;
 use crate::{ClientBuilder, Response};
 
 /// The blocking generic client.

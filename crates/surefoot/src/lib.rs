@@ -62,32 +62,66 @@
 //! # }
 //! ```
 
+// The layers, lowest first; a module imports only from its own layer or lower ones
+// (ARCHITECTURE.md; checked by tests/layers.rs). The public paths below are re-exports.
 pub mod blocking;
 pub mod bulk;
+mod catalog;
 mod client;
-pub mod defaults;
-pub mod endpoints;
+mod config;
 pub mod error;
-pub mod fields;
-pub mod headers;
-pub mod metrics;
-pub mod model;
-pub mod options;
+mod leaves;
 pub mod pacing;
-pub mod pagination;
-pub mod profile;
 pub mod pyai;
-mod request;
-mod response;
 pub mod retry;
-pub mod runtime;
-pub mod security;
 pub mod specala;
 
-pub use client::{Api, Client, ClientBuilder, PACING_STORE_ENV};
+pub use client::{metrics, pagination};
+pub use config::{endpoints, fields, options, profile, runtime};
+pub use leaves::{headers, model};
+
+/// Client-side security: API key and base URL checks ([`ApiKey`](security::ApiKey),
+/// raised before anything is sent) and key masking and redaction, so a key never appears
+/// in a message, log line or `Debug` output.
+pub mod security {
+    pub use crate::config::key::{
+        check_url_has_no_key, validate_api_key, validate_base_url, ApiKey,
+    };
+    pub use crate::leaves::secret::{
+        is_loopback, mask_key, redact, url_for_traces, KEY_QUERY_PARAMS,
+    };
+}
+
+/// Every default of surefoot in one place, the same on every surface (Rust, C, Python, the
+/// CLI): what a client, a list walk and a bulk run do when the caller says nothing. Each
+/// value is defined where its rule lives (client settings, retry policy, bulk rules) and
+/// gathered here; docs/guide/defaults.md is their table. The CLI differs only where that
+/// page gives the reason.
+pub mod defaults {
+    pub use crate::bulk::rules::{
+        DEFAULT_CONCURRENCY as CREATE_MANY_CONCURRENCY,
+        DEFAULT_EXPORT_CONCURRENCY as EXPORT_CONCURRENCY, DEFAULT_ROUNDS as BULK_ROUNDS,
+        MAX_CONCURRENCY as BULK_MAX_CONCURRENCY,
+    };
+    pub use crate::client::pagination::LIMIT_RANGE;
+    pub use crate::config::settings::{
+        DEFAULT_MAX_RESPONSE_BYTES as MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES as MAX_RETRIES,
+        DEFAULT_MAX_RETRY_WAIT as MAX_RETRY_WAIT, DEFAULT_TIMEOUT as TIMEOUT,
+    };
+
+    /// The retry policy in force by default: [`MAX_RETRIES`], backoff from 1 s doubling up
+    /// to 20 s (jittered), waits above [`MAX_RETRY_WAIT`] failing at once.
+    pub fn retry_policy() -> crate::retry::RetryPolicy {
+        crate::retry::RetryPolicy::default()
+    }
+}
+
+pub use client::builder::{ClientBuilder, PACING_STORE_ENV};
+pub use client::handle::Client;
+pub use client::metrics::Metrics;
+pub use client::pagination::{Page, Paginate};
+pub use client::request::RequestBuilder;
+pub use client::response::Response;
+pub use config::api::Api;
+pub use config::rate_limit::RateLimit;
 pub use error::{Error, ErrorKind, Result};
-pub use metrics::Metrics;
-pub use pacing::RateLimit;
-pub use pagination::{Page, Paginate};
-pub use request::RequestBuilder;
-pub use response::Response;

@@ -1,6 +1,6 @@
 //! Error-shape hints: where one API puts the stable code, the message and the request id of
 //! its error answers. An [`ErrorShape`] lists JSON Pointers (RFC 6901) into the body and
-//! header names, tried in order; it is part of an API's [`Profile`](crate::profile::Profile)
+//! header names, tried in order; it is part of an API's [`Profile`](crate::config::profile::Profile)
 //! (Specala's `detail` string or `{code, message}`, PyAI's `error: {code, message, type}`
 //! and problem+json), and a generic client given one decodes a third API's error bodies
 //! into the right code and message. What a hint does not find is left to the general

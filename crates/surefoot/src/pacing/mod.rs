@@ -10,15 +10,12 @@
 //! Time comes from `tokio::time`, so tests can run on a paused (virtual) clock. API keys
 //! are hashed before they become map keys or store keys.
 
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 mod concurrency;
 mod learner;
 mod memory;
 mod pacer;
-mod rate_display;
-mod rate_limit;
 mod redis;
 mod registry;
 mod store;
@@ -27,15 +24,17 @@ pub(crate) use self::redis::redact as redacted_url;
 pub use self::redis::{
     RedisStore, RedisStoreBuilder, DEFAULT_DECISION_TIMEOUT, DEFAULT_PREFIX, DEFAULT_SLOT_LEASE,
 };
+pub use crate::config::rate_limit::RateLimit;
 pub use concurrency::{ConcurrencyLimiter, ConcurrencyPermit};
 pub use learner::{CUBIC_BETA, CUBIC_C, PLATEAU, PLATEAU_MAX, SETTLE};
 pub use memory::{default_store, MemoryStore};
 pub use pacer::{Pacer, PacingState, Refusal};
-pub use rate_display::{human_duration, HumanRate};
-pub use rate_limit::RateLimit;
+// The limits live in the configuration layer; `super::rate_limit::…` keeps naming them.
+use crate::config::rate_limit;
+pub use crate::config::rate_display::{human_duration, HumanRate};
 pub use registry::{
-    key_name, reset_all, shared_concurrency_limiter, shared_concurrency_limiter_in, shared_pacer,
-    shared_pacer_in, store_from_url,
+    check_store_url, key_name, reset_all, shared_concurrency_limiter,
+    shared_concurrency_limiter_in, shared_pacer, shared_pacer_in, store_from_url,
 };
 pub use store::{
     OutageProbe, PacingStore, Pause, PauseCause, Reservation, SharedOutage, StoreFuture,
@@ -54,9 +53,7 @@ pub const SAFETY_MARGIN: f64 = 0.02;
 /// A limit learned from 429s is forgotten after this long without another 429.
 pub const LEARNED_LIMIT_TTL: Duration = Duration::from_secs(600);
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
+use crate::leaves::sync::lock;
 
 #[cfg(test)]
 mod tests;

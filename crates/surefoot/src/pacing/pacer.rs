@@ -670,7 +670,7 @@ impl Pacer {
                 let reset = reset.min(MAX_RETRY_AFTER);
                 tracing::debug!(target: "surefoot::pacing", pacer = %self.inner.id, reset_ms = reset.as_millis() as u64, "rate-limit quota exhausted; pausing until reset");
                 let request_id =
-                    crate::response::request_id_from_headers(headers).map(str::to_owned);
+                    crate::leaves::headers::request_id_from_headers(headers).map(str::to_owned);
                 store
                     .pause(
                         &self.inner.id,

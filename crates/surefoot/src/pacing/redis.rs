@@ -233,6 +233,21 @@ impl RedisStoreBuilder {
     }
 }
 
+/// Checks a Redis store URL (its parts and query options) by parsing only: nothing
+/// connects, nothing is registered. What a client option's rule calls.
+pub(crate) fn check_url(url: &str) -> Result<()> {
+    let (info, opts) = parse_url(url)?;
+    check_options(&opts)?;
+    redis::Client::open(info.connection).map_err(|e| {
+        Error::invalid_request(format!(
+            "pacing store URL `{}`: {}",
+            info.shown,
+            e.detail().unwrap_or("rejected by the Redis client")
+        ))
+    })?;
+    Ok(())
+}
+
 /// What a Redis URL says, once checked: the connection info for the `redis` crate and
 /// the name to show (no password).
 struct UrlInfo {

@@ -189,6 +189,23 @@ pub fn store_from_url(url: &str) -> crate::Result<Arc<dyn PacingStore>> {
     Ok(super::redis::RedisStore::shared(trimmed)?)
 }
 
+/// Checks a pacing-store URL the way [`store_from_url`] reads it, by parsing only:
+/// nothing connects and nothing is registered (a client option's rule; the store itself
+/// is made when the client is built).
+///
+/// ```
+/// surefoot::pacing::check_store_url("redis://:pw@127.0.0.1:6379/0")?;
+/// assert!(surefoot::pacing::check_store_url("redis//oops").is_err());
+/// # Ok::<(), surefoot::Error>(())
+/// ```
+pub fn check_store_url(url: &str) -> crate::Result<()> {
+    let trimmed = url.trim();
+    if trimmed.is_empty() || trimmed.eq_ignore_ascii_case("memory") {
+        return Ok(());
+    }
+    super::redis::check_url(trimmed)
+}
+
 /// Forget every pacing state of this process: every pause, schedule and learned limit in
 /// the default in-process store and in every pacer of the registry (configured limits
 /// stay). For test suites — one test hitting a daily cap must not fail the next — and

@@ -5,7 +5,7 @@ use crate::error::Error;
 use crate::headers::parse_reset;
 use crate::retry::MAX_RETRY_AFTER;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 use tokio::time::{sleep, Instant};
 

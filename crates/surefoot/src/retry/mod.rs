@@ -27,12 +27,7 @@ pub use budget::RetryBudget;
 pub use classify::{Classifiers, RetryAction, RetryClassifier, RetryContext};
 pub use decision::{decide, Attempt, Decision, Verdict};
 
-/// Retries after the first attempt unless configured otherwise (so 4 attempts in all).
-///
-/// ```
-/// assert_eq!(surefoot::retry::RetryPolicy::default().max_retries, surefoot::retry::DEFAULT_MAX_RETRIES);
-/// ```
-pub const DEFAULT_MAX_RETRIES: u32 = 3;
+pub use crate::config::settings::DEFAULT_MAX_RETRIES;
 
 /// How retries are paced and bounded.
 ///

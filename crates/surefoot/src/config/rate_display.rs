@@ -7,7 +7,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::RateLimit;
+use super::rate_limit::RateLimit;
 
 /// A rate limit shown for people; see [`RateLimit::human`].
 #[derive(Debug, Clone, Copy)]

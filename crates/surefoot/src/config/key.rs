@@ -1,28 +1,17 @@
-//! Client-side security checks, all run before anything is sent. This module owns API key
-//! validation (empty, surrounding whitespace, CR/LF, control and non-ASCII characters, each
-//! reported by name), base URL validation (http/https only, https unless the host is
+//! Client-side checks of the key and the base URL, all run before anything is sent: API
+//! key validation (empty, surrounding whitespace, CR/LF, control and non-ASCII characters,
+//! each reported by name), base URL validation (http/https only, https unless the host is
 //! loopback or insecure HTTP is explicitly allowed, no credentials, query or fragment),
-//! the refusal to put a key in a URL, and key masking (`sk-…f00d`) and redaction so a key
-//! never appears in a message, log line or `Debug` output. Every failure is an
-//! [`Error::invalid_request`] whose message never echoes the key.
+//! the refusal to put a key in a URL, and [`ApiKey`], the key that masks itself. Every
+//! failure is an [`Error::invalid_request`] whose message never echoes the key; the
+//! masking itself lives in the leaf [`crate::leaves::secret`].
 
 use std::fmt;
-use std::net::IpAddr;
 
 use crate::error::Error;
-
-/// Query parameter names that carry credentials; refused in any request URL.
-pub const KEY_QUERY_PARAMS: &[&str] = &[
-    "api_key",
-    "apikey",
-    "api-key",
-    "key",
-    "token",
-    "access_token",
-];
-
-/// Shortest key searched for verbatim inside URLs (shorter strings match too easily).
-const MIN_KEY_LEN_FOR_URL_SCAN: usize = 8;
+use crate::leaves::secret::{
+    is_loopback, mask_key, truncate, url_contains, KEY_QUERY_PARAMS, MIN_KEY_LEN_FOR_URL_SCAN,
+};
 
 /// Check an API key before it is put in a header. Checked in this order, with exactly
 /// these messages: "API key is empty" (also for whitespace only), "API key contains a line
@@ -105,32 +94,6 @@ pub fn validate_base_url(url: &str, allow_insecure_http: bool) -> Result<url::Ur
     Ok(parsed)
 }
 
-/// Whether the URL's host is loopback: 127.0.0.0/8, `::1` (also IPv4-mapped
-/// `::ffff:127.x.x.x`), `localhost` or a `*.localhost` name.
-///
-/// ```
-/// use surefoot::security::is_loopback;
-/// assert!(is_loopback(&"http://localhost:3000".parse().unwrap()));
-/// assert!(is_loopback(&"http://[::1]/".parse().unwrap()));
-/// assert!(!is_loopback(&"http://10.0.0.1/".parse().unwrap()));
-/// ```
-pub fn is_loopback(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => {
-            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
-        }
-        Some(url::Host::Domain(d)) => {
-            let d = d.trim_end_matches('.').to_ascii_lowercase();
-            if d == "localhost" || d.ends_with(".localhost") {
-                return true;
-            }
-            d.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-        }
-        None => false,
-    }
-}
-
 /// Refuse a request URL that carries a credential: a query parameter named `api_key`,
 /// `apikey`, `api-key`, `key`, `token` or `access_token` (any case, non-empty value), or
 /// the key itself anywhere in the URL (raw or percent-encoded; keys of 8+ characters).
@@ -167,179 +130,6 @@ pub fn check_url_has_no_key(url: &url::Url, api_key: Option<&str>) -> Result<(),
         }
     }
     Ok(())
-}
-
-fn url_contains(url: &url::Url, key: &str) -> bool {
-    let raw = url.as_str();
-    if raw.contains(key) {
-        return true;
-    }
-    // A key of only the bytes form-encoding keeps as they are encodes to itself, and a URL
-    // without `%` decodes to itself: both were just searched.
-    let encodes_to_itself = key
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_'));
-    if !encodes_to_itself {
-        let encoded: String = url::form_urlencoded::byte_serialize(key.as_bytes()).collect();
-        if raw.contains(&encoded) {
-            return true;
-        }
-    }
-    if !raw.contains('%') {
-        return false;
-    }
-    let decoded = percent_decode(raw);
-    decoded.contains(key)
-}
-
-/// Lenient percent-decoding (`+` kept as is); invalid escapes are left untouched.
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            let hex = |c: u8| (c as char).to_digit(16);
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Query parameter names whose values are masked in traces (compared case-insensitively,
-/// also as a suffix after `_` or `-`, so `x_api_key` and `X-Amz-Signature` match).
-const SECRET_QUERY_NAMES: &[&str] = &[
-    "key",
-    "apikey",
-    "token",
-    "secret",
-    "password",
-    "passwd",
-    "pwd",
-    "signature",
-    "sig",
-    "auth",
-    "authorization",
-    "credential",
-    "credentials",
-    "session",
-    "code",
-];
-
-/// Whether a query value looks like a secret even under an innocent name: a known key
-/// prefix, or a long run of letters and digits mixed (20 characters or more).
-fn looks_secret(value: &str) -> bool {
-    const PREFIXES: &[&str] = &["sk-", "sk_", "spk_", "pyai_sk", "bearer ", "ghp_", "xox"];
-    let lower = value.to_ascii_lowercase();
-    if PREFIXES.iter().any(|p| lower.starts_with(p)) {
-        return true;
-    }
-    value.len() >= 20
-        && value.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'+' | b'/' | b'=')
-        })
-        && value.bytes().any(|b| b.is_ascii_digit())
-        && value.bytes().any(|b| b.is_ascii_alphabetic())
-}
-
-fn secret_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    let last = lower.rsplit(['_', '-', '.']).next().unwrap_or(&lower);
-    SECRET_QUERY_NAMES.contains(&lower.as_str())
-        || SECRET_QUERY_NAMES.contains(&last)
-        || KEY_QUERY_PARAMS
-            .iter()
-            .any(|k| lower.eq_ignore_ascii_case(k))
-}
-
-/// The URL as traces may show it (OpenTelemetry's `url.full`): no user or password, and
-/// every query value whose name or look says "secret" replaced by `REDACTED`. The API
-/// key is never in a URL to begin with ([`check_url_has_no_key`]).
-///
-/// ```
-/// let url: url::Url = "https://user:pw@api.example.com/v1/x?limit=5&token=abc&q=sk-live-0123456789ab".parse().unwrap();
-/// assert_eq!(
-///     surefoot::security::url_for_traces(&url),
-///     "https://api.example.com/v1/x?limit=5&token=REDACTED&q=REDACTED"
-/// );
-/// ```
-pub fn url_for_traces(url: &url::Url) -> String {
-    let mut out = url.clone();
-    let _ = out.set_username("");
-    let _ = out.set_password(None);
-    out.set_fragment(None);
-    if url.query().is_some() {
-        let pairs: Vec<(String, String)> = url
-            .query_pairs()
-            .map(|(k, v)| {
-                // Pagination and format parameters are opaque but never secret.
-                let plain = ["cursor", "limit", "format", "page", "order", "sort"]
-                    .iter()
-                    .any(|p| k.eq_ignore_ascii_case(p));
-                let v = if !v.is_empty() && (secret_name(&k) || (!plain && looks_secret(&v))) {
-                    "REDACTED".to_owned()
-                } else {
-                    v.into_owned()
-                };
-                (k.into_owned(), v)
-            })
-            .collect();
-        out.query_pairs_mut().clear().extend_pairs(pairs);
-    }
-    out.to_string()
-}
-
-/// Mask a key for display: `sk-…f00d` (first 3 and last 4 characters) for keys of 12 or
-/// more characters; `…` plus the last 2 characters for keys of 6–11; just `…` for shorter
-/// ones. Never reveals more than 7 characters.
-///
-/// ```
-/// use surefoot::security::mask_key;
-/// assert_eq!(mask_key("sk-live-0123456789abf00d"), "sk-…f00d");
-/// assert_eq!(mask_key("abcdefgh"), "…gh");
-/// assert_eq!(mask_key("abc"), "…");
-/// ```
-pub fn mask_key(key: &str) -> String {
-    let chars: Vec<char> = key.chars().collect();
-    let n = chars.len();
-    if n >= 12 {
-        let head: String = chars[..3].iter().collect();
-        let tail: String = chars[n - 4..].iter().collect();
-        format!("{head}…{tail}")
-    } else if n >= 6 {
-        let tail: String = chars[n - 2..].iter().collect();
-        format!("…{tail}")
-    } else {
-        "…".to_owned()
-    }
-}
-
-/// Replace every occurrence of `key` (and its percent-encoded form) in `text` with its
-/// mask. Defence in depth for messages built from server text or URLs. An empty key
-/// leaves the text unchanged.
-///
-/// ```
-/// use surefoot::security::redact;
-/// let key = "sk-live-0123456789abf00d";
-/// assert_eq!(redact(&format!("bad key {key}!"), key), "bad key sk-…f00d!");
-/// ```
-pub fn redact(text: &str, key: &str) -> String {
-    if key.is_empty() {
-        return text.to_owned();
-    }
-    let mask = mask_key(key);
-    let mut out = text.replace(key, &mask);
-    let encoded: String = url::form_urlencoded::byte_serialize(key.as_bytes()).collect();
-    if encoded != key {
-        out = out.replace(&encoded, &mask);
-    }
-    out
 }
 
 /// An API key that cannot leak by accident: `Debug` and `Display` show only the mask.
@@ -434,13 +224,10 @@ impl fmt::Display for ApiKey {
     }
 }
 
-fn truncate(s: &str, n: usize) -> String {
-    s.chars().take(n).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::leaves::secret::*;
 
     fn msg(key: &str) -> String {
         validate_api_key(key).unwrap_err().message().to_owned()
@@ -648,9 +435,15 @@ mod tests {
 
     #[test]
     fn percent_decoding_is_lenient() {
-        assert_eq!(percent_decode("a%41%4"), "aA%4");
-        assert_eq!(percent_decode("%"), "%");
-        assert_eq!(percent_decode("%zz%2f"), "%zz/");
-        assert_eq!(percent_decode("%ff"), "\u{fffd}");
+        // url_contains relies on the percent-encoding crate leaving bad escapes alone.
+        let d = |s: &str| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        assert_eq!(d("a%41%4"), "aA%4");
+        assert_eq!(d("%"), "%");
+        assert_eq!(d("%zz%2f"), "%zz/");
+        assert_eq!(d("%ff"), "\u{fffd}");
     }
 }

@@ -1,5 +1,5 @@
 //! The JSON member names the typed clients read, and their per-client renames. Like the
-//! paths ([`crate::endpoints`]), every name beyond `id` is surefoot's guess at the wire
+//! paths ([`crate::config::endpoints`]), every name beyond `id` is surefoot's guess at the wire
 //! format, so a client can say that the server calls `created_at` `created`, or the list
 //! envelope's `data` `items` ([`ClientBuilder::field`](crate::ClientBuilder::field), Python
 //! `fields={...}`, C `sf_client_options_set_field`). A rename applies to the top-level

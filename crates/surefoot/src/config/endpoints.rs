@@ -9,8 +9,8 @@
 
 use std::collections::HashMap;
 
+use crate::config::http::path_segment;
 use crate::error::{Error, Result};
-use crate::request::path_segment;
 
 /// Every endpoint name the typed clients use, with its default path template.
 ///

@@ -220,7 +220,7 @@ macro_rules! model {
                 "assert_eq!(model.raw(), &value);\n",
                 "assert!(", $path, "::from_value(serde_json::json!({\"title\": \"x\"})).is_err());\n```")]
             pub fn from_value(value: serde_json::Value) -> std::result::Result<Self, String> {
-                let (id, raw) = $crate::model::object_of(value, $what)?;
+                let (id, raw) = $crate::leaves::model::object_of(value, $what)?;
                 Ok($name { id, raw })
             }
 
@@ -269,7 +269,7 @@ macro_rules! model {
             }
         }
 
-        $crate::model::model!(@debug $name $(, $custom)?);
+        $crate::leaves::model::model!(@debug $name $(, $custom)?);
     };
     (@debug $name:ident) => {
         impl std::fmt::Debug for $name {

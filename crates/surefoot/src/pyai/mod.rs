@@ -2,7 +2,7 @@
 //! an automatic `Idempotency-Key`), job lists, and realtime sessions held as guards that own
 //! a concurrency slot and end the session when closed or dropped. Paths beyond the jobs
 //! endpoint are surefoot's guesses, overridable per client with [`ClientBuilder::path`];
-//! models are tolerant (see [`crate::model`]): only ids are required.
+//! models are tolerant (see [`crate::leaves::model`]): only ids are required.
 
 use std::fmt;
 use std::time::Duration;
@@ -10,10 +10,14 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::client::{Api, ClientBuilder};
+use crate::client::builder::ClientBuilder;
+use crate::client::pagination::Paginate;
+use crate::config::api::Api;
 use crate::error::{Error, Result};
 use crate::pacing::{self, ConcurrencyPermit};
-use crate::pagination::Paginate;
+
+pub(crate) mod profile;
+pub use self::profile::profile;
 
 /// Parameters of a new transcription job.
 ///
@@ -64,7 +68,7 @@ impl CreateJob {
     }
 }
 
-crate::model::model! {
+crate::leaves::model::model! {
     /// A transcription job as the server sent it. Only the id is required; every other
     /// field reads `None` when missing or of another type, and [`raw`](Job::raw) keeps the
     /// whole object (unknown fields included).
@@ -92,7 +96,7 @@ impl Job {
     /// assert_eq!(job.status(), None);
     /// ```
     pub fn status(&self) -> Option<&str> {
-        crate::model::str_field(&self.raw, "status")
+        crate::leaves::model::str_field(&self.raw, "status")
     }
 
     /// The audio URL (`None` when missing or not a string).
@@ -102,7 +106,7 @@ impl Job {
     /// assert_eq!(job.audio_url(), Some("https://a/b.wav"));
     /// ```
     pub fn audio_url(&self) -> Option<&str> {
-        crate::model::str_field(&self.raw, "audio_url")
+        crate::leaves::model::str_field(&self.raw, "audio_url")
     }
 
     /// The language hint (`None` when missing or not a string).
@@ -112,7 +116,7 @@ impl Job {
     /// assert_eq!(job.language(), None);
     /// ```
     pub fn language(&self) -> Option<&str> {
-        crate::model::str_field(&self.raw, "language")
+        crate::leaves::model::str_field(&self.raw, "language")
     }
 
     /// The metadata, any JSON value but `null` (`None` when missing or `null`).
@@ -123,11 +127,11 @@ impl Job {
     /// assert_eq!(job.metadata(), Some(&json!({"batch": 7})));
     /// ```
     pub fn metadata(&self) -> Option<&Value> {
-        crate::model::value_field(&self.raw, "metadata")
+        crate::leaves::model::value_field(&self.raw, "metadata")
     }
 
     /// The creation time, parsed from an RFC 3339 string or Unix seconds (see
-    /// [`parse_timestamp`](crate::model::parse_timestamp)); `None` when missing or unreadable.
+    /// [`parse_timestamp`](crate::leaves::model::parse_timestamp)); `None` when missing or unreadable.
     ///
     /// ```
     /// use std::time::{Duration, UNIX_EPOCH};
@@ -136,7 +140,7 @@ impl Job {
     /// ```
     pub fn created_at(&self) -> Option<std::time::SystemTime> {
         self.created_at_raw()
-            .and_then(crate::model::parse_timestamp)
+            .and_then(crate::leaves::model::parse_timestamp)
     }
 
     /// The creation time as the server sent it (`None` when missing or `null`).
@@ -146,44 +150,8 @@ impl Job {
     /// assert_eq!(job.created_at_raw(), Some(&serde_json::json!(1.5)));
     /// ```
     pub fn created_at_raw(&self) -> Option<&Value> {
-        crate::model::value_field(&self.raw, "created_at")
+        crate::leaves::model::value_field(&self.raw, "created_at")
     }
-}
-
-/// PyAI's profile: base URL `https://api.pyai.com`, key from `PYAI_API_KEY` (base URL from
-/// `PYAI_BASE_URL`), realtime sessions (`/v1/realtime`) paced apart from everything else,
-/// and no documented rate: a per-key per-second limit whose size the plan sets, learned
-/// from the server unless given. Lists take `limit` 1–100.
-///
-/// ```
-/// let p = surefoot::pyai::profile();
-/// assert_eq!(p.surface_for("/v1/transcription/jobs").limit, None);
-/// assert_eq!(p.surface_for("/v1/realtime/sessions").name, "realtime");
-/// ```
-pub fn profile() -> crate::profile::Profile {
-    crate::profile::Profile::builder("pyai")
-        .base_url("https://api.pyai.com")
-        .key_env("PYAI_API_KEY")
-        .base_url_env("PYAI_BASE_URL")
-        .surface("realtime", "/v1/realtime", None)
-        .default_surface("default", None)
-        .list_limit(1, 100)
-        // The gateway's OpenAI envelope `{"error": {code, message, type}}`, the control
-        // plane's problem+json (`type` URI, `detail`, `title`, `request_id`).
-        .error_shape(
-            crate::error::ErrorShape::new()
-                .code("/error/code")
-                .code("/error/type")
-                .code("/type")
-                .message("/error/message")
-                .message("/detail")
-                .message("/title")
-                .request_id("/request_id")
-                .request_id("/error/request_id")
-                .request_id_header("x-request-id"),
-        )
-        .build()
-        .expect("PyAI's profile is valid")
 }
 
 /// The PyAI client.
@@ -346,12 +314,13 @@ impl Realtime<'_> {
             .send()
             .await?;
         let value: Value = resp.json()?;
-        let (id, raw) = crate::model::object_of(value, "a realtime session").map_err(|why| {
-            Error::decode(why, resp.status().as_u16(), resp.bytes())
-                .with_request_id(resp.request_id().map(str::to_string))
-                .with_attempts(resp.attempts())
-        })?;
-        let server_agent = crate::model::str_field(&raw, "agent_id").map(str::to_string);
+        let (id, raw) =
+            crate::leaves::model::object_of(value, "a realtime session").map_err(|why| {
+                Error::decode(why, resp.status().as_u16(), resp.bytes())
+                    .with_request_id(resp.request_id().map(str::to_string))
+                    .with_attempts(resp.attempts())
+            })?;
+        let server_agent = crate::leaves::model::str_field(&raw, "agent_id").map(str::to_string);
         Ok(RealtimeSession {
             id,
             agent_id: server_agent.unwrap_or_else(|| agent_id.to_string()),
@@ -446,7 +415,7 @@ impl Drop for RealtimeSession {
                 handle.spawn(task);
             }
             Err(_) => {
-                crate::runtime::handle().spawn(task);
+                crate::config::runtime::handle().spawn(task);
             }
         }
     }

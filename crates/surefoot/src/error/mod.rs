@@ -428,7 +428,7 @@ impl Error {
         let mut e = Error::base(&code, kind, parsed.message);
         e.0.status = Some(status);
         e.0.request_id = request_id;
-        e.0.retry_after = crate::headers::parse_retry_after(headers, SystemTime::now());
+        e.0.retry_after = crate::leaves::headers::parse_retry_after(headers, SystemTime::now());
         e.0.body = Some(Bytes::copy_from_slice(body));
         e.0.body_truncated = body_truncated;
         e.0.content_type = content_type;
@@ -557,10 +557,10 @@ impl Error {
     /// ```
     pub fn redact_key(mut self, api_key: &str) -> Self {
         if !api_key.is_empty() {
-            self.0.message = crate::security::redact(&self.0.message, api_key);
-            self.0.code = crate::security::redact(&self.0.code, api_key);
+            self.0.message = crate::leaves::secret::redact(&self.0.message, api_key);
+            self.0.code = crate::leaves::secret::redact(&self.0.code, api_key);
             if let Some(id) = &self.0.request_id {
-                self.0.request_id = Some(crate::security::redact(id, api_key));
+                self.0.request_id = Some(crate::leaves::secret::redact(id, api_key));
             }
         }
         self

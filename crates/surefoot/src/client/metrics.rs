@@ -9,8 +9,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use crate::client::response::Response;
 use crate::error::{Error, ErrorKind};
-use crate::response::Response;
 
 /// A snapshot of a client's counters since it was built (see
 /// [`Client::metrics`](crate::Client::metrics)). Durations are summed over calls: with

@@ -314,3 +314,14 @@ fn go_duration(v: &str) -> Option<Duration> {
     (any && total.is_finite() && total > 0.0)
         .then(|| Duration::from_secs_f64(total.min(MAX_RETRY_AFTER.as_secs_f64())))
 }
+
+/// The request id a server put in the headers (`x-request-id`, `request-id`).
+pub(crate) fn request_id_from_headers(headers: &http::HeaderMap) -> Option<&str> {
+    const NAMES: [http::HeaderName; 2] = [
+        http::HeaderName::from_static("x-request-id"),
+        http::HeaderName::from_static("request-id"),
+    ];
+    NAMES
+        .iter()
+        .find_map(|name| headers.get(name).and_then(|v| v.to_str().ok()))
+}

@@ -18,7 +18,7 @@ static SHARED: Mutex<Option<(u32, Handle)>> = Mutex::new(None);
 /// ```
 pub fn handle() -> Handle {
     let pid = std::process::id();
-    let mut guard = SHARED.lock().unwrap_or_else(|p| p.into_inner());
+    let mut guard = crate::leaves::sync::lock(&SHARED);
     if let Some((owner, handle)) = guard.as_ref() {
         if *owner == pid {
             return handle.clone();

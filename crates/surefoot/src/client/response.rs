@@ -27,7 +27,7 @@ pub struct Response {
     pub(crate) attempts: u32,
     pub(crate) waited: Duration,
     /// The client's member renames, applied by [`Response::json`].
-    pub(crate) fields: Option<std::sync::Arc<crate::fields::FieldNames>>,
+    pub(crate) fields: Option<std::sync::Arc<crate::config::fields::FieldNames>>,
 }
 
 impl Response {
@@ -55,7 +55,7 @@ impl Response {
 
     /// The server's request id (`x-request-id`), for support tickets and logs.
     pub fn request_id(&self) -> Option<&str> {
-        request_id_from_headers(&self.headers)
+        crate::leaves::headers::request_id_from_headers(&self.headers)
     }
 
     /// How many attempts the call took (1 = no retry).
@@ -135,17 +135,6 @@ impl fmt::Debug for Response {
             .field("body_len", &self.body.len())
             .finish()
     }
-}
-
-/// The request id a server put in the headers (`x-request-id`, `request-id`).
-pub(crate) fn request_id_from_headers(headers: &HeaderMap) -> Option<&str> {
-    const NAMES: [HeaderName; 2] = [
-        HeaderName::from_static("x-request-id"),
-        HeaderName::from_static("request-id"),
-    ];
-    NAMES
-        .iter()
-        .find_map(|name| headers.get(name).and_then(|v| v.to_str().ok()))
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use futures::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::client::Client;
+use crate::client::handle::Client;
 use crate::error::{Error, Result};
 
 /// Smallest and largest page size the APIs accept.
@@ -320,4 +320,15 @@ pub fn parse_page<T: DeserializeOwned>(
         })
         .collect::<Result<Vec<T>>>()?;
     Ok((items, next_cursor))
+}
+
+impl Client {
+    /// Lazily walks a cursor-paginated list (`{"data": [...], "next_cursor": ...}`), yielding
+    /// items; see [`Paginate`].
+    pub fn paginate<T>(&self, path: impl Into<String>) -> Paginate<T>
+    where
+        T: serde::de::DeserializeOwned + Send + 'static,
+    {
+        Paginate::new(self.clone(), path.into())
+    }
 }

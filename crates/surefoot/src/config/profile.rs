@@ -10,8 +10,8 @@
 
 use std::ops::RangeInclusive;
 
+use crate::config::rate_limit::RateLimit;
 use crate::error::{Error, ErrorShape, Result};
-use crate::pacing::RateLimit;
 
 /// One rate-limit surface: the requests whose path starts with `prefix` (`"*"`: every other
 /// path), paced together under `limit` by one limiter per key.
@@ -418,21 +418,5 @@ mod tests {
             .build()
             .unwrap_err();
         assert_eq!(e.message(), "profile t: two surfaces have the same name");
-    }
-
-    #[test]
-    fn a_client_surface_replaces_by_prefix_and_is_fixed() {
-        let p = crate::specala::profile()
-            .with_surface("/v1/keys", Some(RateLimit::per_minute(60)))
-            .unwrap()
-            .with_surface("/v1/reports", Some(RateLimit::per_second(1)))
-            .unwrap();
-        let keys = p.surface_for("/v1/keys");
-        assert_eq!(
-            (keys.name.as_str(), keys.limit),
-            ("management", Some(RateLimit::per_minute(60)))
-        );
-        assert_eq!(p.surface_for("/v1/reports/7").name, "/v1/reports");
-        assert!(p.surface_for("/v1/reports/7").fixed);
     }
 }

@@ -2,8 +2,8 @@
 //! management, on the generic client with Specala's profile — 500 requests/min on data
 //! endpoints and 180/min on key management, per key, paced client-side. The endpoint paths
 //! are surefoot's (the seed gives none): override them per client with
-//! [`ClientBuilder::path`] (names in [`crate::endpoints::ENDPOINTS`]). Models are tolerant
-//! (see [`crate::model`]): only ids are required.
+//! [`ClientBuilder::path`] (names in [`crate::config::endpoints::ENDPOINTS`]). Models are tolerant
+//! (see [`crate::leaves::model`]): only ids are required.
 
 use std::fmt;
 use std::time::SystemTime;
@@ -12,9 +12,13 @@ use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::client::{Api, ClientBuilder};
+use crate::client::builder::ClientBuilder;
+use crate::client::pagination::Paginate;
+use crate::config::api::Api;
 use crate::error::{Error, Result};
-use crate::pagination::Paginate;
+
+pub(crate) mod profile;
+pub use self::profile::profile;
 
 /// Most ids one bulk export request may carry.
 pub const BULK_EXPORT_MAX_IDS: usize = 100;
@@ -58,7 +62,7 @@ impl Format {
     }
 }
 
-crate::model::model! {
+crate::leaves::model::model! {
     /// A transcription as the server sent it. Only the id is required; every other field
     /// reads `None` when missing or of another type, and [`raw`](Transcription::raw) keeps
     /// the whole object (unknown fields included).
@@ -85,7 +89,7 @@ impl Transcription {
     /// assert_eq!(t.title(), None);
     /// ```
     pub fn title(&self) -> Option<&str> {
-        crate::model::str_field(&self.raw, "title")
+        crate::leaves::model::str_field(&self.raw, "title")
     }
 
     /// The language code (`None` when missing or not a string).
@@ -95,7 +99,7 @@ impl Transcription {
     /// assert_eq!(t.language(), Some("en"));
     /// ```
     pub fn language(&self) -> Option<&str> {
-        crate::model::str_field(&self.raw, "language")
+        crate::leaves::model::str_field(&self.raw, "language")
     }
 
     /// The length of the audio in seconds (`None` when missing or not a number).
@@ -105,11 +109,11 @@ impl Transcription {
     /// assert_eq!(t.duration_seconds(), None);
     /// ```
     pub fn duration_seconds(&self) -> Option<f64> {
-        crate::model::f64_field(&self.raw, "duration_seconds")
+        crate::leaves::model::f64_field(&self.raw, "duration_seconds")
     }
 
     /// The creation time, parsed from an RFC 3339 string or Unix seconds (see
-    /// [`parse_timestamp`](crate::model::parse_timestamp)); `None` when missing or unreadable.
+    /// [`parse_timestamp`](crate::leaves::model::parse_timestamp)); `None` when missing or unreadable.
     ///
     /// ```
     /// use std::time::{Duration, UNIX_EPOCH};
@@ -118,7 +122,7 @@ impl Transcription {
     /// ```
     pub fn created_at(&self) -> Option<SystemTime> {
         self.created_at_raw()
-            .and_then(crate::model::parse_timestamp)
+            .and_then(crate::leaves::model::parse_timestamp)
     }
 
     /// The creation time as the server sent it (`None` when missing or `null`).
@@ -128,7 +132,7 @@ impl Transcription {
     /// assert_eq!(t.created_at_raw(), None);
     /// ```
     pub fn created_at_raw(&self) -> Option<&Value> {
-        crate::model::value_field(&self.raw, "created_at")
+        crate::leaves::model::value_field(&self.raw, "created_at")
     }
 
     /// The transcript text (`None` when missing or not a string).
@@ -138,7 +142,7 @@ impl Transcription {
     /// assert_eq!(t.text(), Some("Hello."));
     /// ```
     pub fn text(&self) -> Option<&str> {
-        crate::model::str_field(&self.raw, "text")
+        crate::leaves::model::str_field(&self.raw, "text")
     }
 }
 
@@ -169,8 +173,8 @@ impl Export {
     /// assert_eq!(e, "an exported document has no `content` string");
     /// ```
     pub fn from_value(value: Value) -> std::result::Result<Export, String> {
-        let (id, raw) = crate::model::object_of(value, "an exported document")?;
-        let content = crate::model::str_field(&raw, "content")
+        let (id, raw) = crate::leaves::model::object_of(value, "an exported document")?;
+        let content = crate::leaves::model::str_field(&raw, "content")
             .ok_or("an exported document has no `content` string")?
             .to_string();
         Ok(Export { id, content, raw })
@@ -214,7 +218,7 @@ impl Export {
     /// assert_eq!(d.format(), Some(Format::Md));
     /// ```
     pub fn format(&self) -> Option<Format> {
-        crate::model::str_field(&self.raw, "format").and_then(|f| Format::parse(f).ok())
+        crate::leaves::model::str_field(&self.raw, "format").and_then(|f| Format::parse(f).ok())
     }
 
     /// The server's whole JSON item, unknown fields included.
@@ -260,7 +264,7 @@ impl<'de> Deserialize<'de> for Export {
     }
 }
 
-crate::model::model! {
+crate::leaves::model::model! {
     /// An API key as listed (the secret itself is only in a [`CreatedKey`]). Only the id
     /// is required; [`raw`](KeyInfo::raw) keeps the whole object.
     ///
@@ -279,7 +283,7 @@ impl KeyInfo {
     /// assert_eq!(k.name(), None);
     /// ```
     pub fn name(&self) -> Option<&str> {
-        crate::model::str_field(&self.raw, "name")
+        crate::leaves::model::str_field(&self.raw, "name")
     }
 
     /// The creation time, parsed (RFC 3339 or Unix seconds); `None` when missing or
@@ -291,7 +295,7 @@ impl KeyInfo {
     /// ```
     pub fn created_at(&self) -> Option<SystemTime> {
         self.created_at_raw()
-            .and_then(crate::model::parse_timestamp)
+            .and_then(crate::leaves::model::parse_timestamp)
     }
 
     /// The creation time as the server sent it (`None` when missing or `null`).
@@ -301,11 +305,11 @@ impl KeyInfo {
     /// assert_eq!(k.created_at_raw(), Some(&serde_json::json!(5)));
     /// ```
     pub fn created_at_raw(&self) -> Option<&Value> {
-        crate::model::value_field(&self.raw, "created_at")
+        crate::leaves::model::value_field(&self.raw, "created_at")
     }
 }
 
-crate::model::model! {
+crate::leaves::model::model! {
     /// A newly created key. Only the id is required; the secret is [`key`](CreatedKey::key),
     /// shown once. `Debug` masks it (the raw JSON, which holds it, is not printed).
     ///
@@ -328,7 +332,7 @@ impl CreatedKey {
     /// assert_eq!(k.name(), Some("ci"));
     /// ```
     pub fn name(&self) -> Option<&str> {
-        crate::model::str_field(&self.raw, "name")
+        crate::leaves::model::str_field(&self.raw, "name")
     }
 
     /// The secret, shown only in this answer (`None` when missing or not a string).
@@ -338,7 +342,7 @@ impl CreatedKey {
     /// assert_eq!(k.key(), None);
     /// ```
     pub fn key(&self) -> Option<&str> {
-        crate::model::str_field(&self.raw, "key")
+        crate::leaves::model::str_field(&self.raw, "key")
     }
 
     /// The creation time, parsed (RFC 3339 or Unix seconds); `None` when missing or
@@ -350,7 +354,7 @@ impl CreatedKey {
     /// ```
     pub fn created_at(&self) -> Option<SystemTime> {
         self.created_at_raw()
-            .and_then(crate::model::parse_timestamp)
+            .and_then(crate::leaves::model::parse_timestamp)
     }
 
     /// The creation time as the server sent it (`None` when missing or `null`).
@@ -360,7 +364,7 @@ impl CreatedKey {
     /// assert_eq!(k.created_at_raw(), None);
     /// ```
     pub fn created_at_raw(&self) -> Option<&Value> {
-        crate::model::value_field(&self.raw, "created_at")
+        crate::leaves::model::value_field(&self.raw, "created_at")
     }
 }
 
@@ -369,43 +373,10 @@ impl fmt::Debug for CreatedKey {
         f.debug_struct("CreatedKey")
             .field("id", &self.id)
             .field("name", &self.name())
-            .field("key", &self.key().map(crate::security::mask_key))
+            .field("key", &self.key().map(crate::leaves::secret::mask_key))
             .field("created_at", &self.created_at_raw())
             .finish()
     }
-}
-
-/// Specala's profile: base URL `https://api.specala.ai`, key from `SPECALA_API_KEY` (base
-/// URL from `SPECALA_BASE_URL`), the documented per-key limits — key management
-/// (`/v1/keys`) 180 requests/min whatever the client's `rate_limit`, data endpoints
-/// 500/min — list `limit` 1–100, and its error bodies: `detail` as a string, as
-/// `{code, message}` or as a validation list.
-///
-/// ```
-/// use surefoot::RateLimit;
-/// let p = surefoot::specala::profile();
-/// assert_eq!(p.surface_for("/v1/keys").limit, Some(RateLimit::per_minute(180)));
-/// assert_eq!(p.surface_for("/v1/transcriptions/t1").limit, Some(RateLimit::per_minute(500)));
-/// ```
-pub fn profile() -> crate::profile::Profile {
-    use crate::RateLimit;
-    crate::profile::Profile::builder("specala")
-        .base_url("https://api.specala.ai")
-        .key_env("SPECALA_API_KEY")
-        .base_url_env("SPECALA_BASE_URL")
-        .fixed_surface("management", "/v1/keys", Some(RateLimit::per_minute(180)))
-        .default_surface("data", Some(RateLimit::per_minute(500)))
-        .list_limit(1, 100)
-        // `{"detail": "Invalid API key"}`, `{"detail": {"code", "message"}}`, or a
-        // validation list `{"detail": [{"loc", "msg"}]}`.
-        .error_shape(
-            crate::error::ErrorShape::new()
-                .code("/detail/code")
-                .message("/detail")
-                .request_id_header("x-request-id"),
-        )
-        .build()
-        .expect("Specala's profile is valid")
 }
 
 /// The Specala client.

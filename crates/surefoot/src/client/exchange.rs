@@ -1,0 +1,230 @@
+//! One attempt on the wire and the errors around it: the request sent with its timeout,
+//! the body read under its cap (success: `max_response_bytes`; error: 64 KiB), the answer
+//! classified into the error model (with the profile's error shape and the key redacted),
+//! transport failures mapped (a failed connect never reached the server), the attempt's
+//! OpenTelemetry span, and the errors of a call refused by the pacer or held too long.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::Method;
+use url::Url;
+
+use crate::client::request::Prepared;
+use crate::client::response::Response;
+use crate::config::rate_limit::RateLimit;
+use crate::error::{Error, ErrorKind, Result};
+use crate::pacing::Refusal;
+use crate::retry::hold::OutageState;
+use crate::retry::FailReason;
+
+/// Largest error body kept for [`Error::body`]; the rest is read and dropped.
+pub(crate) const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+
+impl Prepared {
+    /// The span of one attempt, in OpenTelemetry's HTTP client conventions, under the
+    /// call's span: method, server address and port, the URL with secrets masked
+    /// ([`crate::security::url_for_traces`], computed only when a subscriber records it),
+    /// and `http.request.resend_count` on every resend; the status code and `error.type`
+    /// are recorded when the attempt ends.
+    pub(crate) fn attempt_span(&self, attempt: u32) -> tracing::Span {
+        let span = tracing::info_span!(
+            "surefoot.attempt",
+            otel.kind = "client",
+            otel.name = %self.method,
+            attempt,
+            http.request.method = %self.method,
+            server.address = self.url.host_str().unwrap_or(""),
+            server.port = self.url.port_or_known_default().unwrap_or(0),
+            url.full = %TraceUrl(&self.url),
+            http.request.resend_count = tracing::field::Empty,
+            http.response.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        );
+        if attempt > 1 {
+            span.record("http.request.resend_count", attempt - 1);
+        }
+        span
+    }
+
+    /// One attempt: send, read the body under the cap, classify.
+    pub(crate) async fn attempt(&self, timeout: Option<Duration>) -> Result<Response> {
+        let client = &self.client;
+        let mut rb = client
+            .http()
+            .request(self.method.clone(), self.url.clone())
+            .headers(self.headers.clone());
+        if !self.body.is_empty() || self.method == Method::POST || self.method == Method::PUT {
+            rb = rb.body(self.body.clone());
+        }
+        if let Some(t) = timeout {
+            rb = rb.timeout(t);
+        }
+        let mut resp = rb
+            .send()
+            .await
+            .map_err(|e| classify_transport(e, timeout, &self.url))?;
+        let status = resp.status();
+        let headers = std::mem::take(resp.headers_mut());
+        if let Some(pacer) = &self.pacer {
+            pacer.on_answer(status.as_u16());
+            pacer.observe_headers(&headers).await;
+        }
+        let cap = if status.is_success() {
+            client.max_response_bytes()
+        } else {
+            MAX_ERROR_BODY_BYTES
+        };
+        let mut body = Vec::new();
+        let mut truncated = false;
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| classify_transport(e, timeout, &self.url))?
+        {
+            if body.len() + chunk.len() > cap {
+                body.extend_from_slice(&chunk[..cap - body.len()]);
+                truncated = true;
+                break;
+            }
+            body.extend_from_slice(&chunk);
+        }
+        tracing::debug!(
+            status = status.as_u16(),
+            bytes = body.len(),
+            "surefoot: response"
+        );
+        if status.is_success() {
+            if truncated {
+                return Err(Error::decode(
+                    format!("response body exceeds the {cap}-byte cap (max_response_bytes)"),
+                    status.as_u16(),
+                    &body,
+                ));
+            }
+            return Ok(Response {
+                status,
+                headers,
+                body: Bytes::from(body),
+                attempts: 0,
+                waited: Duration::ZERO,
+                fields: client.fields(),
+            });
+        }
+        let err = Error::from_response(status.as_u16(), &headers, &body, truncated);
+        // What the API's profile says of its error bodies refines the general decoding.
+        let err = client.profile().error_shape().apply(err, &headers);
+        // The message comes from the server, which may echo the key back.
+        Err(match client.api_key() {
+            Some(key) => err.redact_key(key),
+            None => err,
+        })
+    }
+}
+
+/// The error of a call the pacer would not wait for: with the cause of a server's pause,
+/// that answer's code, kind, status and request id ("not sent"); without one, the
+/// client's own limiter (`client_rate_limited`).
+pub(crate) fn refused_error(refusal: &Refusal, limit: Option<RateLimit>) -> Error {
+    let wait = refusal.wait.as_secs_f64();
+    match &refusal.cause {
+        Some(cause) => Error::not_sent(
+            cause.kind,
+            &cause.code,
+            cause.status,
+            format!(
+                "not sent: the key is paused for {wait:.1}s more by the server's earlier answer ({}), longer than this call may wait",
+                cause.message
+            ),
+            cause.request_id.clone(),
+        ),
+        None => {
+            let limit = limit.map(|l| format!(" ({l})")).unwrap_or_default();
+            Error::not_sent(
+                ErrorKind::RateLimited,
+                crate::error::codes::CLIENT_RATE_LIMITED,
+                None,
+                format!(
+                    "not sent: the client-side rate limiter{limit} needs {wait:.1}s before the next request on this key, longer than this call may wait"
+                ),
+                None,
+            )
+        }
+    }
+}
+
+/// A URL shown in traces: formatted (and masked) only when a subscriber records it.
+struct TraceUrl<'a>(&'a Url);
+
+impl std::fmt::Display for TraceUrl<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::leaves::secret::url_for_traces(self.0))
+    }
+}
+
+/// The error of a call held as long as it may wait while its host was in an outage: its
+/// own last failure when it had sent before, else "not sent" with the code, kind and
+/// status of the host's last failure.
+pub(crate) fn held_too_long(
+    own: Option<Error>,
+    host_last: &Error,
+    outage: &OutageState,
+    held: Duration,
+) -> Error {
+    let tail = format!(
+        "{outage}; held {:.1}s, as long as this call may wait (the smaller of its deadline and max_retry_wait)",
+        held.as_secs_f64()
+    );
+    let e = match own {
+        Some(e) => {
+            let message = format!("{} ({tail})", e.message());
+            e.with_message(message)
+        }
+        None => Error::not_sent(
+            host_last.kind(),
+            host_last.code(),
+            host_last.status(),
+            format!(
+                "not sent: {tail}; the host's last answer: {}",
+                host_last.message()
+            ),
+            host_last.request_id().map(str::to_owned),
+        ),
+    };
+    e.with_stop_reason(Some(FailReason::HeldTooLong))
+}
+
+/// Maps a transport failure to the error model: a failed connect never reached the server;
+/// anything later may have. The message names the host and port (never the path or query).
+fn classify_transport(e: reqwest::Error, timeout: Option<Duration>, url: &reqwest::Url) -> Error {
+    let e = e.without_url();
+    let detail = error_chain(&e);
+    let host = match (url.host_str(), url.port_or_known_default()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => "the server".to_string(),
+    };
+    if e.is_timeout() {
+        let after = timeout
+            .map(|t| format!(" after {}", crate::config::rate_display::human_duration(t)))
+            .unwrap_or_default();
+        Error::timeout(format!("request to {host} timed out{after}: {detail}")).with_source(e)
+    } else if e.is_connect() {
+        Error::connection(format!("could not connect to {host}: {detail}"), false).with_source(e)
+    } else {
+        Error::connection(format!("connection to {host} failed: {detail}"), true).with_source(e)
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = s.source();
+    }
+    parts.join(": ")
+}
