@@ -51,7 +51,7 @@ pub(crate) fn create_many_args(
     }
     let concurrency = match concurrency.filter(|c| !c.is_none()) {
         None => bulk::DEFAULT_CONCURRENCY,
-        Some(c) => rules::concurrency(int_arg(c, "concurrency")?).map_err(|e| to_pyerr(py, e))?,
+        Some(c) => rules::concurrency(crate::convert::int_arg(c, "concurrency")?).map_err(|e| to_pyerr(py, e))?,
     };
     let key = key.filter(|k| !k.is_none());
     if let Some(k) = key {
@@ -89,24 +89,6 @@ pub(crate) fn create_many_args(
         progress,
         on_result: on_result.filter(|f| !f.is_none(py)),
     })
-}
-
-/// An integer argument as the core's rules take it; a non-integer is a `TypeError` naming
-/// the argument (an integer of any size goes on to the rule, which names the range).
-pub(crate) fn int_arg(v: &Bound<'_, PyAny>, name: &str) -> PyResult<i128> {
-    if v.is_instance_of::<pyo3::types::PyBool>() || !v.is_instance_of::<pyo3::types::PyInt>() {
-        return Err(PyTypeError::new_err(format!(
-            "`{name}` must be an int, not {}",
-            v.get_type().name()?
-        )));
-    }
-    Ok(v.extract::<i128>().unwrap_or_else(|_| {
-        if v.lt(0).unwrap_or(false) {
-            i128::MIN
-        } else {
-            i128::MAX
-        }
-    }))
 }
 
 fn job_of(py: Python<'_>, i: usize, item: &Bound<'_, PyAny>) -> PyResult<CreateJob> {

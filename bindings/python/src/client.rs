@@ -175,8 +175,9 @@ macro_rules! generic_client {
                     py: Python<'_>,
                     path: String,
                     params: Option<&Bound<'_, PyAny>>,
-                    limit: Option<i64>,
+                    limit: Option<&Bound<'_, PyAny>>,
                 ) -> PyResult<twins::$flavour::Pages> {
+                    let limit = crate::convert::limit_arg(limit)?;
                     Ok(twins::$flavour::Pages::new(paginate_items(
                         py, &self.core, path, params, limit,
                     )?))

@@ -182,3 +182,34 @@ pub(crate) fn header_pairs(
     }
     Ok(out)
 }
+
+/// An integer argument as the core's rules take it; a non-integer is a `TypeError` naming
+/// the argument, and an integer of any size goes on to the rule (which names the range) —
+/// never an `OverflowError`.
+pub(crate) fn int_arg(v: &Bound<'_, PyAny>, name: &str) -> PyResult<i128> {
+    if v.is_instance_of::<pyo3::types::PyBool>() || !v.is_instance_of::<pyo3::types::PyInt>() {
+        return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "`{name}` must be an int, not {}",
+            v.get_type().name()?
+        )));
+    }
+    Ok(v.extract::<i128>().unwrap_or_else(|_| {
+        if v.lt(0).unwrap_or(false) {
+            i128::MIN
+        } else {
+            i128::MAX
+        }
+    }))
+}
+
+/// A list's `limit=` (None: the server's default), for the core's range check: an int of
+/// any size (beyond 64 bits read as the nearest 64-bit value, refused by the same check).
+pub(crate) fn limit_arg(v: Option<&Bound<'_, PyAny>>) -> PyResult<Option<i64>> {
+    match v.filter(|v| !v.is_none()) {
+        None => Ok(None),
+        Some(v) => {
+            let n = int_arg(v, "limit")?;
+            Ok(Some(n.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64))
+        }
+    }
+}

@@ -110,7 +110,12 @@ macro_rules! specala_classes {
         impl $transcriptions {
             /// Every transcription, newest first, fetched lazily page by page.
             #[pyo3(signature = (limit = None))]
-            fn list(&self, py: Python<'_>, limit: Option<i64>) -> PyResult<twins::$flavour::Pages> {
+            fn list(
+                &self,
+                py: Python<'_>,
+                limit: Option<&Bound<'_, PyAny>>,
+            ) -> PyResult<twins::$flavour::Pages> {
+                let limit = crate::convert::limit_arg(limit)?;
                 Ok(twins::$flavour::Pages::new(list_items(py, &self.core, limit)?))
             }
 

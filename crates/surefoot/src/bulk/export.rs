@@ -257,7 +257,7 @@ async fn list_ids(
     transcriptions: Transcriptions<'_>,
     report: &mut ExportReport,
     p: &mut ExportProgress,
-    tell: &dyn Fn(&ExportProgress),
+    tell: &(dyn Fn(&ExportProgress) + Sync),
 ) -> Result<Vec<String>, ExportError> {
     let mut pages = transcriptions.list().limit(100).pages();
     let mut ids: Vec<String> = Vec::new();
