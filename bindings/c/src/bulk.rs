@@ -73,7 +73,7 @@ unsafe fn params(i: usize, p: &sf_job_params) -> Result<Item, Failure> {
     if let Some(id) = unsafe { opt_str(p.stable_id, &format!("items[{i}].stable_id")) }? {
         item = item.stable_id(id);
     }
-    item.key(&format!("items[{i}]"))?;
+    item.key(&format!("item {i}"))?;
     Ok(item)
 }
 

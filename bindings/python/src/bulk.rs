@@ -51,7 +51,8 @@ pub(crate) fn create_many_args(
     }
     let concurrency = match concurrency.filter(|c| !c.is_none()) {
         None => bulk::DEFAULT_CONCURRENCY,
-        Some(c) => rules::concurrency(crate::convert::int_arg(c, "concurrency")?).map_err(|e| to_pyerr(py, e))?,
+        Some(c) => rules::concurrency(crate::convert::int_arg(c, "concurrency")?)
+            .map_err(|e| to_pyerr(py, e))?,
     };
     let key = key.filter(|k| !k.is_none());
     if let Some(k) = key {

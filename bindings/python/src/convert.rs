@@ -209,7 +209,9 @@ pub(crate) fn limit_arg(v: Option<&Bound<'_, PyAny>>) -> PyResult<Option<i64>> {
         None => Ok(None),
         Some(v) => {
             let n = int_arg(v, "limit")?;
-            Ok(Some(n.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64))
+            Ok(Some(
+                n.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
+            ))
         }
     }
 }

@@ -1,5 +1,7 @@
 //! The command line: every command, flag and environment variable, with examples in each
-//! `--help`. Parsing only; the work is in the other modules.
+//! `--help`. Parsing only; the work is in the other modules. The key and base URL variables
+//! are read by [`crate::connect`] through the API's profile (not by clap, whose usage
+//! lines would then list the flags as given).
 
 use std::path::PathBuf;
 
@@ -142,17 +144,12 @@ pub struct SpecalaArgs {
 /// Specala's connection flags (the key and URL read their own environment variables).
 #[derive(Args, Debug, Clone)]
 pub struct SpecalaConnection {
-    /// Specala API key (prefer SPECALA_API_KEY: flags show up in process lists).
-    #[arg(
-        long,
-        global = true,
-        env = "SPECALA_API_KEY",
-        hide_env_values = true,
-        value_name = "KEY"
-    )]
+    /// Specala API key [default: $SPECALA_API_KEY] (prefer the variable: flags show up in process
+    /// lists).
+    #[arg(long, global = true, value_name = "KEY")]
     pub api_key: Option<String>,
-    /// Specala base URL [default: https://api.specala.ai].
-    #[arg(long, global = true, env = "SPECALA_BASE_URL", value_name = "URL")]
+    /// Specala base URL [default: $SPECALA_BASE_URL, else https://api.specala.ai].
+    #[arg(long, global = true, value_name = "URL")]
     pub base_url: Option<String>,
     /// The key's data-endpoint limit, e.g. 500/min (default: the documented 500/min).
     #[arg(long, global = true, value_name = "RATE")]
@@ -238,17 +235,12 @@ pub struct PyaiArgs {
 /// PyAI's connection flags.
 #[derive(Args, Debug, Clone)]
 pub struct PyaiConnection {
-    /// PyAI API key (prefer PYAI_API_KEY: flags show up in process lists).
-    #[arg(
-        long,
-        global = true,
-        env = "PYAI_API_KEY",
-        hide_env_values = true,
-        value_name = "KEY"
-    )]
+    /// PyAI API key [default: $PYAI_API_KEY] (prefer the variable: flags show up in process
+    /// lists).
+    #[arg(long, global = true, value_name = "KEY")]
     pub api_key: Option<String>,
-    /// PyAI base URL [default: https://api.pyai.com].
-    #[arg(long, global = true, env = "PYAI_BASE_URL", value_name = "URL")]
+    /// PyAI base URL [default: $PYAI_BASE_URL, else https://api.pyai.com].
+    #[arg(long, global = true, value_name = "URL")]
     pub base_url: Option<String>,
     /// The key's rate limit, e.g. '50/s burst 10' (default: learnt from the server's 429s).
     #[arg(long, global = true, value_name = "RATE")]

@@ -21,16 +21,22 @@ pub struct Conn {
 }
 
 fn context(api: surefoot::Api, conn: &Conn) -> Context {
-    let (name, key_env, url_env) = match api {
-        surefoot::Api::Specala => ("Specala", "SPECALA_API_KEY", "SPECALA_BASE_URL"),
-        _ => ("PyAI", "PYAI_API_KEY", "PYAI_BASE_URL"),
+    // The variables are the profile's (the CLI names none of its own).
+    let (name, profile) = match api {
+        surefoot::Api::Specala => ("Specala", surefoot::specala::profile()),
+        _ => ("PyAI", surefoot::pyai::profile()),
     };
+    let key_env = profile.key_env().unwrap_or("the key variable").to_string();
+    let url_env = profile
+        .base_url_env()
+        .unwrap_or("the base URL variable")
+        .to_string();
     Context {
         api: name,
         key_source: if conn.key_from_flag {
             "--api-key".to_string()
         } else {
-            key_env.to_string()
+            key_env
         },
         key_mask: conn
             .api_key

@@ -110,7 +110,7 @@ pub struct Context {
     /// The key, masked (`spk…0001`), if there is one.
     pub key_mask: Option<String>,
     /// The variable that sets the base URL.
-    pub base_url_env: &'static str,
+    pub base_url_env: String,
     /// The base URL in use.
     pub base_url: String,
 }
@@ -414,7 +414,7 @@ mod tests {
             api: "Specala",
             key_source: "SPECALA_API_KEY".into(),
             key_mask: Some("spk…0001".into()),
-            base_url_env: "SPECALA_BASE_URL",
+            base_url_env: "SPECALA_BASE_URL".into(),
             base_url: "https://api.specala.ai/".into(),
         }
     }

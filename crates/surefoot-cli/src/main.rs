@@ -63,10 +63,19 @@ fn key_from_flag() -> bool {
     })
 }
 
+/// The value of the variable a profile names for a setting, when set.
+fn env_of(var: Option<&str>) -> Option<String> {
+    var.and_then(|v| std::env::var(v).ok())
+}
+
 fn specala_conn(c: &SpecalaConnection) -> Conn {
+    let profile = surefoot::specala::profile();
     Conn {
-        api_key: c.api_key.clone(),
-        base_url: c.base_url.clone(),
+        api_key: c.api_key.clone().or_else(|| env_of(profile.key_env())),
+        base_url: c
+            .base_url
+            .clone()
+            .or_else(|| env_of(profile.base_url_env())),
         rate_limit: c.rate_limit.clone(),
         max_retries: c.max_retries,
         pacing_store: c.pacing_store.clone(),
@@ -75,9 +84,13 @@ fn specala_conn(c: &SpecalaConnection) -> Conn {
 }
 
 fn pyai_conn(c: &PyaiConnection) -> Conn {
+    let profile = surefoot::pyai::profile();
     Conn {
-        api_key: c.api_key.clone(),
-        base_url: c.base_url.clone(),
+        api_key: c.api_key.clone().or_else(|| env_of(profile.key_env())),
+        base_url: c
+            .base_url
+            .clone()
+            .or_else(|| env_of(profile.base_url_env())),
         rate_limit: c.rate_limit.clone(),
         max_retries: c.max_retries,
         pacing_store: c.pacing_store.clone(),

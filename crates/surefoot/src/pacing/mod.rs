@@ -30,8 +30,8 @@ pub use learner::{CUBIC_BETA, CUBIC_C, PLATEAU, PLATEAU_MAX, SETTLE};
 pub use memory::{default_store, MemoryStore};
 pub use pacer::{Pacer, PacingState, Refusal};
 // The limits live in the configuration layer; `super::rate_limit::…` keeps naming them.
-use crate::config::rate_limit;
 pub use crate::config::rate_display::{human_duration, HumanRate};
+use crate::config::rate_limit;
 pub use registry::{
     check_store_url, key_name, reset_all, shared_concurrency_limiter,
     shared_concurrency_limiter_in, shared_pacer, shared_pacer_in, store_from_url,
