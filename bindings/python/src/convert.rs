@@ -215,3 +215,22 @@ pub(crate) fn limit_arg(v: Option<&Bound<'_, PyAny>>) -> PyResult<Option<i64>> {
         }
     }
 }
+
+/// A string argument; anything else is a `TypeError` naming the argument and what it got.
+pub(crate) fn str_arg(v: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
+    v.extract::<String>().map_err(|_| {
+        let got = v
+            .get_type()
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_default();
+        pyo3::exceptions::PyTypeError::new_err(format!("`{name}` must be a str, not {got}"))
+    })
+}
+
+/// An optional string argument (`None` stays `None`), as [`str_arg`].
+pub(crate) fn opt_str_arg(v: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<Option<String>> {
+    v.filter(|v| !v.is_none())
+        .map(|v| str_arg(v, name))
+        .transpose()
+}

@@ -118,6 +118,10 @@ macro_rules! pyai_classes {
 
         #[pymethods]
         impl $jobs {
+            fn __repr__(&self) -> String {
+                format!("<{}.jobs>", self.core.repr(stringify!($client)))
+            }
+
             /// Creates a job exactly once: one `Idempotency-Key` (generated unless given) and
             /// the same body on every retry.
             #[pyo3(signature = (audio_url, *, idempotency_key = None, language = None, metadata = None))]
@@ -156,7 +160,12 @@ macro_rules! pyai_classes {
             }
 
             /// One job.
-            fn get<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+            fn get<'py>(
+                &self,
+                py: Python<'py>,
+                id: &Bound<'py, PyAny>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let id = crate::convert::str_arg(id, "id")?;
                 twins::$flavour::run(py, get_op(client(py, &self.core)?, id))
             }
 

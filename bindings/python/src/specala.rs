@@ -108,6 +108,10 @@ macro_rules! specala_classes {
 
         #[pymethods]
         impl $transcriptions {
+            fn __repr__(&self) -> String {
+                format!("<{}.transcriptions>", self.core.repr(stringify!($client)))
+            }
+
             /// Every transcription, newest first, fetched lazily page by page.
             #[pyo3(signature = (limit = None))]
             fn list(
@@ -120,7 +124,12 @@ macro_rules! specala_classes {
             }
 
             /// One transcription (another workspace's id is `NotFoundError`).
-            fn get<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+            fn get<'py>(
+                &self,
+                py: Python<'py>,
+                id: &Bound<'py, PyAny>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let id = crate::convert::str_arg(id, "id")?;
                 twins::$flavour::run(py, get_op(client(py, &self.core)?, id))
             }
 

@@ -17,7 +17,8 @@ use crate::leaves::secret::{
 /// these messages: "API key is empty" (also for whitespace only), "API key contains a line
 /// break (CR or LF)" (anywhere, so a trailing `\n` is reported as the line break), "API key
 /// has leading whitespace", "API key has trailing whitespace", "API key contains a control
-/// character", "API key contains a non-ASCII character".
+/// character", "API key contains whitespace" (a space inside), "API key contains a
+/// non-ASCII character".
 ///
 /// ```
 /// use surefoot::security::validate_api_key;
@@ -38,6 +39,9 @@ pub fn validate_api_key(key: &str) -> Result<(), Error> {
         Some("API key has trailing whitespace")
     } else if key.chars().any(char::is_control) {
         Some("API key contains a control character")
+    } else if key.chars().any(char::is_whitespace) {
+        // Leniency is even: whitespace is refused wherever it is, in a key as in a base URL.
+        Some("API key contains whitespace")
     } else if !key.is_ascii() {
         Some("API key contains a non-ASCII character")
     } else {
@@ -64,7 +68,13 @@ pub fn validate_api_key(key: &str) -> Result<(), Error> {
 /// assert!(validate_base_url("http://api.pyai.com", true).is_ok());
 /// ```
 pub fn validate_base_url(url: &str, allow_insecure_http: bool) -> Result<url::Url, Error> {
-    let parsed = url::Url::parse(url.trim())
+    // The same rule as for a key: surrounding whitespace is refused, never trimmed.
+    if url.trim() != url && !url.trim().is_empty() {
+        return Err(Error::invalid_request(
+            "base URL has leading or trailing whitespace",
+        ));
+    }
+    let parsed = url::Url::parse(url)
         .map_err(|e| Error::invalid_request(format!("base URL is not a valid URL: {e}")))?;
     let scheme = parsed.scheme();
     if scheme != "http" && scheme != "https" {
