@@ -233,11 +233,30 @@ class Response:
     def json(self) -> Any: ...
 
 @final
+class Page(Generic[_T]):
+    """One page of a list (``Paginator.pages()``): its items and the next page's cursor."""
+
+    @property
+    def items(self) -> list[_T]: ...
+    @property
+    def next_cursor(self) -> str | None: ...
+    def __len__(self) -> int: ...
+    @classmethod
+    def __class_getitem__(cls, item: Any) -> GenericAlias: ...
+
+@final
 class Paginator(Generic[_T]):
     """A lazy iterator over every item of a cursor-paginated list."""
 
     def __iter__(self) -> Self: ...
     def __next__(self) -> _T: ...
+    @property
+    def cursor(self) -> str | None:
+        """The cursor of the next page after the last one fetched (``None`` before the first
+        page and after the last): give it to ``list(cursor=...)`` to go on later."""
+    def pages(self) -> Paginator[Page[_T]]:
+        """The same walk as whole pages instead of items; only before the first item is
+        taken (else ``InvalidRequestError``)."""
     @classmethod
     def __class_getitem__(cls, item: Any) -> GenericAlias: ...
 
@@ -247,6 +266,11 @@ class AsyncPaginator(Generic[_T]):
 
     def __aiter__(self) -> Self: ...
     def __anext__(self) -> Awaitable[_T]: ...
+    @property
+    def cursor(self) -> str | None:
+        """The cursor of the next page after the last one fetched."""
+    def pages(self) -> AsyncPaginator[Page[_T]]:
+        """The same walk as whole pages; only before the first item is taken."""
     @classmethod
     def __class_getitem__(cls, item: Any) -> GenericAlias: ...
 
@@ -423,7 +447,7 @@ _Format = Literal["md", "txt"]
 class Transcriptions:
     """``Specala.transcriptions``."""
 
-    def list(self, limit: int | None = None) -> Paginator[Transcription]:
+    def list(self, limit: int | None = None, cursor: str | None = None) -> Paginator[Transcription]:
         """Every transcription, newest first, fetched lazily (``limit``: page size 1–100)."""
     def get(self, id: str) -> Transcription: ...
     def export(self, id: str, format: _Format = "md") -> str: ...
@@ -485,7 +509,9 @@ class Specala:
 class AsyncTranscriptions:
     """``AsyncSpecala.transcriptions``."""
 
-    def list(self, limit: int | None = None) -> AsyncPaginator[Transcription]: ...
+    def list(
+        self, limit: int | None = None, cursor: str | None = None
+    ) -> AsyncPaginator[Transcription]: ...
     def get(self, id: str) -> Awaitable[Transcription]: ...
     def export(self, id: str, format: _Format = "md") -> Awaitable[str]: ...
     def bulk_export(
@@ -655,7 +681,7 @@ class Jobs:
         delivered — in input order, or as each item completes with ``ordered=False`` (the
         returned list is in that order too)."""
     def get(self, id: str) -> Job: ...
-    def list(self, limit: int | None = None) -> Paginator[Job]: ...
+    def list(self, limit: int | None = None, cursor: str | None = None) -> Paginator[Job]: ...
 
 @final
 class RealtimeSession:
@@ -752,7 +778,7 @@ class AsyncJobs:
         on_result: Callable[[JobResult], object] | None = None,
     ) -> Awaitable[list[JobResult]]: ...
     def get(self, id: str) -> Awaitable[Job]: ...
-    def list(self, limit: int | None = None) -> AsyncPaginator[Job]: ...
+    def list(self, limit: int | None = None, cursor: str | None = None) -> AsyncPaginator[Job]: ...
 
 @final
 class AsyncPyAI:

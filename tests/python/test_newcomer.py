@@ -226,3 +226,56 @@ def test_the_bulk_guide_python_examples_run(pyai_emu: Emulator, specala_emu: Emu
         exec(compile(block, "docs/guide/bulk.md", "exec"), {"__name__": "__bulk_doc__"})
     assert pyai_emu.stats()["jobs_created"] > 0
     assert any(tmp_path.rglob("*.md")), "the export wrote documents"
+
+
+# ----- Python arguments, reprs and the paginator -------------------------------------------
+
+
+def test_argument_errors_name_the_argument_and_the_range(pyai_emu: Emulator) -> None:
+    with pytest.raises(TypeError, match="`api_key` must be a str, not int"):
+        surefoot.PyAI(123, base_url=pyai_emu.url)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="`base_url` must be a str"):
+        surefoot.Client(123, PYAI_KEY)  # type: ignore[arg-type]
+    client = surefoot.PyAI(PYAI_KEY, base_url=pyai_emu.url, **FAST)
+    with pytest.raises(TypeError, match="`id` must be a str, not int"):
+        client.jobs.get(123)  # type: ignore[arg-type]
+    for limit in (2**70, -(2**70), 0):
+        with pytest.raises(surefoot.InvalidRequestError, match="limit must be between 1 and 100"):
+            next(iter(client.jobs.list(limit=limit)))
+    with pytest.raises(TypeError, match="`limit` must be an int"):
+        client.jobs.list(limit=1.5)  # type: ignore[arg-type]
+
+
+def test_leniency_is_even_for_keys_and_base_urls(pyai_emu: Emulator) -> None:
+    with pytest.raises(surefoot.InvalidRequestError, match="base URL has leading or trailing whitespace"):
+        surefoot.PyAI(PYAI_KEY, base_url=" " + pyai_emu.url)
+    with pytest.raises(surefoot.InvalidRequestError, match="API key has trailing whitespace"):
+        surefoot.PyAI(PYAI_KEY + " ", base_url=pyai_emu.url)
+    with pytest.raises(surefoot.InvalidRequestError, match="API key contains whitespace"):
+        surefoot.PyAI("pyai_sk full_0001", base_url=pyai_emu.url)
+
+
+def test_reprs_of_the_endpoint_groups(pyai_emu: Emulator, specala_emu: Emulator) -> None:
+    client = surefoot.PyAI(PYAI_KEY, base_url=pyai_emu.url)
+    assert repr(client.jobs).startswith("<PyAI(") and repr(client.jobs).endswith(".jobs>")
+    assert PYAI_KEY not in repr(client.jobs)
+    specala = surefoot.Specala("spk_alpha_pro_0001", base_url=specala_emu.url)
+    assert repr(specala.transcriptions).endswith(".transcriptions>")
+
+
+def test_the_paginator_gives_pages_and_the_cursor(pyai_emu: Emulator) -> None:
+    client = surefoot.PyAI(PYAI_KEY, base_url=pyai_emu.url, **FAST)
+    for url in urls(5, "pages"):
+        client.jobs.create(url)
+    pages = list(client.jobs.list(limit=2).pages())
+    assert [len(p) for p in pages] == [2, 2, 1]
+    assert pages[0].next_cursor is not None and pages[-1].next_cursor is None
+    assert all(isinstance(j, surefoot.Job) for p in pages for j in p.items)
+    # The cursor of a walk resumes it where it left off.
+    walk = client.jobs.list(limit=2)
+    first = [next(walk), next(walk)]
+    assert walk.cursor == pages[0].next_cursor
+    rest = list(client.jobs.list(limit=2, cursor=walk.cursor))
+    assert [j.id for j in first + rest] == [j.id for p in pages for j in p.items]
+    with pytest.raises(surefoot.InvalidRequestError, match="pages"):
+        walk.pages()

@@ -16,7 +16,7 @@ use crate::bulk;
 use crate::convert::to_value;
 use crate::models::Job;
 use crate::options::Core;
-use crate::pagination::{items, Item, Items};
+use crate::pagination::{pages_of, Item, PageStream};
 use crate::twins::{self, client_class, context_class};
 
 fn client(py: Python<'_>, core: &Core) -> PyResult<pyai::Client> {
@@ -53,13 +53,21 @@ async fn get_op(c: pyai::Client, id: String) -> surefoot::Result<Job> {
     c.jobs().get(&id).await.map(Job)
 }
 
-fn list_items(py: Python<'_>, core: &Core, limit: Option<i64>) -> PyResult<Items> {
+fn list_items(
+    py: Python<'_>,
+    core: &Core,
+    limit: Option<i64>,
+    cursor: Option<String>,
+) -> PyResult<PageStream> {
     let mut walk = client(py, core)?.jobs().list();
     if let Some(limit) = limit {
         // Checked by the core against the profile's range on the first item.
         walk = walk.limit_i64(limit);
     }
-    Ok(items(walk, Item::Job))
+    if let Some(c) = cursor {
+        walk = walk.start_cursor(c);
+    }
+    Ok(pages_of(walk, Item::Job))
 }
 
 type SessionSlot = Arc<Mutex<Option<pyai::RealtimeSession>>>;
@@ -170,14 +178,17 @@ macro_rules! pyai_classes {
             }
 
             /// Every job, newest first, fetched lazily page by page.
-            #[pyo3(signature = (limit = None))]
+            #[pyo3(signature = (limit = None, cursor = None))]
             fn list(
                 &self,
                 py: Python<'_>,
                 limit: Option<&Bound<'_, PyAny>>,
+                cursor: Option<&Bound<'_, PyAny>>,
             ) -> PyResult<twins::$flavour::Pages> {
                 let limit = crate::convert::limit_arg(limit)?;
-                Ok(twins::$flavour::Pages::new(list_items(py, &self.core, limit)?))
+                let cursor = crate::convert::opt_str_arg(cursor, "cursor")?;
+                let pages = list_items(py, &self.core, limit, cursor)?;
+                Ok(twins::$flavour::Pages::from_pages(pages))
             }
         }
 

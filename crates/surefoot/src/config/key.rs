@@ -246,7 +246,8 @@ mod tests {
     #[test]
     fn api_key_messages() {
         assert!(validate_api_key("sk-live-abc123").is_ok());
-        assert!(validate_api_key("a b").is_ok()); // inner space is a header-safe character
+        // Header-safe, but never part of a real key: refused like surrounding whitespace.
+        assert_eq!(msg("a b"), "API key contains whitespace");
         assert_eq!(msg(""), "API key is empty");
         assert_eq!(msg("   "), "API key is empty");
         assert_eq!(msg("\n"), "API key is empty");
@@ -287,8 +288,10 @@ mod tests {
             "https://api.pyai.com/v1/"
         );
         assert_eq!(
-            ok(" https://api.pyai.com ").unwrap(),
-            "https://api.pyai.com/"
+            validate_base_url(" https://api.pyai.com ", false)
+                .unwrap_err()
+                .message(),
+            "base URL has leading or trailing whitespace"
         );
         for u in [
             "http://127.0.0.1:8080",
