@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: demo test test-rust lint doc emulator clean redis-available
+.PHONY: demo test test-rust lint doc emulator clean redis-available nginx-available
 
 # Each binding adds its own rules and appends its test target to EXTRA_TESTS.
 EXTRA_TESTS :=
@@ -17,6 +17,10 @@ EXTRA_TESTS :=
 -include bench/rules.mk
 # `make fuzz` (never part of `make test`, which replays the corpus): fuzz/rules.mk.
 -include fuzz/rules.mk
+# `make wheel` (the manylinux abi3 wheel and the sdist), `make package` (the crate) and
+# `make compat` (the Rust API and the C ABI against the last release): release/rules.mk.
+# make test runs package, the wheel's smoke test on the dev wheel, and compat.
+-include release/rules.mk
 
 demo:
 	$(CARGO) run --quiet --release -p surefoot-cli -- demo
@@ -30,7 +34,14 @@ redis-available:
 		echo "redis-server is missing: installing the redis-server package with apt-get"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
 
-test-rust: redis-available
+# The fleet-learning tests and benchmarks also run against nginx `limit_req` (a token
+# bucket with a burst no one here wrote); nginx-light from apt when missing.
+nginx-available:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+		echo "nginx is missing: installing the nginx-light package with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; }
+
+test-rust: redis-available nginx-available
 	$(CARGO) test --workspace --all-targets
 	$(CARGO) test --workspace --doc
 

@@ -74,7 +74,9 @@ def make_session() -> Any:
 def worker(kind: str, url: str, redis_url: str, n: int, threads: int, mode: str) -> None:
     """Set up, print ``ready``, wait for ``go`` on stdin, make `n` calls from `threads`
     threads, print one JSON line."""
-    rate = f"{RATE}/s burst {BURST}" if mode == "paced" else "100000/s"
+    rate: str | None = f"{RATE}/s burst {BURST}" if mode == "paced" else "100000/s"
+    if mode == "learn":
+        rate = None  # no limit given: surefoot learns it from the server's 429s
     lat: list[float] = []
     lat_lock = threading.Lock()
     if kind.startswith("surefoot"):
@@ -82,11 +84,12 @@ def worker(kind: str, url: str, redis_url: str, n: int, threads: int, mode: str)
 
         store = redis_url if kind == "surefoot-redis" else "memory"
         client = surefoot.Client(url, PYAI_KEY, rate_limit=rate, pacing_store=store, max_retries=5)
+        path = os.environ.get("BENCH_PATH", PATH)
 
         def call() -> bool:
             t = time.perf_counter()
             try:
-                client.get(PATH)
+                client.get(path)
                 ok = True
             except surefoot.SurefootError as e:
                 print(f"failed: {e.code}", file=sys.stderr)

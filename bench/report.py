@@ -20,6 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 
+import fleet_report  # noqa: E402  (bench/fleet_report.py, beside this file)
 import soak_report  # noqa: E402  (bench/soak_report.py, beside this file)
 
 BENCH = Path(__file__).resolve().parent
@@ -395,7 +396,8 @@ def outage(recs: list[dict[str, Any]], cfg: dict[str, Any], plots: Path,
         md.append(
             "\nsurefoot holds a host's calls once 3 different calls in a row failed on it without "
             "Retry-After, and sends one probe at a time (after 50 ms, then doubling up to 250 ms) until "
-            "the first success releases everyone; a held call spends no retries and waits at most the "
+            "the first success releases the held calls at a ramp (2 in flight, one more per success, "
+            "up to 64; a failure halves it); a held call spends no retries and waits at most the "
             "smaller of its deadline and `max_retry_wait` (60 s). Before that, a host not proven up — "
             "no answer from it yet, or its last answer such a failure — admits 3 attempts in flight; the "
             "other calls wait (at most 500 ms) for an answer: so of the " + str(cfg["clients"]) + " clients' "
@@ -759,6 +761,12 @@ def main() -> None:
     m, cfg, res = data["machine"], data["config"], data["results"]
     rel = lambda p: Path(p).resolve().relative_to(dst.parent.resolve()).as_posix()  # noqa: E731
     sections, all_gaps = [], []
+    fleet_src = src.with_name("fleet_results.json")
+    fleet = json.loads(fleet_src.read_text()) if fleet_src.exists() else None
+    fleet_extra = {
+        "goodput": fleet_report.goodput_rows(fleet) if fleet else "",
+        "outage": fleet_report.outage_rows(fleet) if fleet else "",
+    }
     for key, title, fn in (
         ("goodput", "1. Goodput under a rate limit", lambda r: goodput(r, cfg["goodput"], plots)),
         ("overhead", "2. Per-request overhead", lambda r: overhead(r, plots)),
@@ -774,6 +782,7 @@ def main() -> None:
                "bulk": "bulk_export", "outage": "outage"}[key]
         secs = data.get("durations_s", {}).get(key)
         sections.append(f"## {title}\n\n{body}\n\n![{title}]({rel(plots / (png + '.png'))})\n"
+                        + fleet_extra.get(key, "")
                         + (f"\n_This benchmark took {secs:.0f} s._\n" if secs else ""))
         all_gaps += gaps
     if "create_many" in res:
@@ -788,7 +797,8 @@ def main() -> None:
     many_src = src.with_name("many_results.json")
     if many_src.exists():
         body, gaps = many(json.loads(many_src.read_text()))
-        sections.append(f"## 6. Many processes, one key\n\n{body}\n")
+        sections.append(f"## 6. Many processes, one key\n\n{body}\n"
+                        + (fleet_report.many_rows(fleet) if fleet else ""))
         all_gaps += gaps
     if cm_section:
         sections.append(cm_section)

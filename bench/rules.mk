@@ -27,12 +27,13 @@ BENCH_TARGET := $(CURDIR)/bench/target
 BENCH_PEERS  := "maturin>=1.9.4,<2" requests urllib3 httpx tenacity aiohttp matplotlib
 BENCH_CC     ?= cc
 
-.PHONY: bench bench-quick bench-report bench-build bench-many bench-many-build chaos-kill \
+.PHONY: bench bench-quick bench-report bench-build bench-many bench-many-build bench-fleet chaos-kill \
 	bench-soak bench-soak-build bench-soak-run c-threads-full test-soak
 
-bench: bench-build bench-many-build bench-soak-build chaos-kill
+bench: bench-build bench-many-build bench-soak-build chaos-kill nginx-available
 	$(BENCH_PY) bench/run.py
 	$(BENCH_PY) bench/many.py
+	$(BENCH_PY) bench/fleet.py
 	$(MAKE) --no-print-directory bench-soak-run c-threads-full
 	$(BENCH_PY) bench/report.py
 
@@ -40,6 +41,12 @@ bench: bench-build bench-many-build bench-soak-build chaos-kill
 # Redis vs `limits` and PyrateLimiter on Redis, with a redis-server of its own.
 bench-many: bench-many-build
 	$(BENCH_PY) bench/many.py
+	$(BENCH_PY) bench/report.py
+
+# Learning with no limit given (1-8 processes, emulator and nginx limit_req) and the outage
+# against a small accept backlog (bench/fleet.py, ~25 minutes): sections 1, 5 and 6.
+bench-fleet: bench-many-build nginx-available
+	$(BENCH_PY) bench/fleet.py
 	$(BENCH_PY) bench/report.py
 
 # The Redis peers from PyPI, redis-server from apt, the release emulator and wheel.

@@ -11,11 +11,12 @@ messages on file descriptors 3 and 4, no websocket needed). For each page it fai
   error (e.g. "Failed to load resource");
 - a request that failed (a missing stylesheet, image or script);
 - the stylesheet not applied (the header is not sticky);
-- a missing section: the h1 and h2 ids manifest.json lists, and, found here independently
-  of docs/build.py, the ids the guide's sources give their sections (`## Title {#id}` in
-  docs/guide/*.md) and on the reference pages an element for every name the sources define —
-  every `sf_*` function, enum and opaque type of include/surefoot.h, and every name in the
-  `__all__` of the Python modules.
+- the theme not applied, no search box, no h1, or a page nearly empty;
+- a page of docs/guide/*.md not built, and on the reference pages a missing entry for a name
+  the sources define — every `sf_*` function, enum and type of include/surefoot.h, and every
+  name in the `__all__` of the Python modules.
+
+Every HTML page of the Sphinx site is loaded (the guide, the references, the index, search).
 
 It writes a screenshot of the index page to target/docs-check/index.png.
 """
@@ -163,10 +164,10 @@ class Browser:
 
 PROBE = """JSON.stringify({
   title: document.title,
-  h1: [...document.querySelectorAll('h1[id]')].map(e => e.id),
-  h2: [...document.querySelectorAll('h2[id]')].map(e => e.id),
+  h1: document.querySelectorAll('article h1').length,
   ids: [...document.querySelectorAll('[id]')].map(e => e.id),
-  sticky: getComputedStyle(document.querySelector('header.top')).position,
+  styled: getComputedStyle(document.body).fontFamily,
+  search: !!document.querySelector('form.sidebar-search-container, input[name="q"]'),
   text: document.body.innerText.length
 })"""
 
@@ -190,68 +191,73 @@ def problems_of(events: List[Dict[str, Any]]) -> List[str]:
 
 
 def expected_from_sources() -> Dict[str, List[str]]:
-    """What the reference pages must show, read from the sources without docs/build.py."""
+    """What the reference pages must show (element ids), read from the sources: every
+    `sf_*` function, enum and type of include/surefoot.h (Breathe's ids are `c.NAME`), and
+    every name in the `__all__` of the Python modules (sphinx-autoapi's ids are the dotted
+    paths)."""
     header = (ROOT / "include" / "surefoot.h").read_text(encoding="utf-8")
     c = sorted(set(re.findall(r"^[\w \*]*?\b(sf_\w+)\(", header, re.M)))
     c += re.findall(r"^typedef struct (\w+) \1;", header, re.M)
     c += re.findall(r"^\}\s*(sf_\w+);", header, re.M)
-    py: List[str] = []
+    out: Dict[str, List[str]] = {"reference/c.html": [f"c.{n}" for n in c]}
     for mod, path in (("surefoot", "__init__.py"), ("surefoot.exceptions", "exceptions.py"),
                       ("surefoot.testing", "testing.py"), ("surefoot.pytest_plugin", "pytest_plugin.py")):
         f = ROOT / "python" / "surefoot" / path
         if not f.is_file():
             continue
         tree = ast.parse(f.read_text(encoding="utf-8"))
-        py.append(mod)
+        page = f"reference/python/{mod.replace('.', '/')}/index.html"
+        names = [f"module-{mod}"]
         for node in tree.body:
             if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
-                py += [f"{mod}.{e.value}" for e in node.value.elts]  # type: ignore[attr-defined]
-    out = {"c.html": c, "python.html": py}
-    # The guide's sources name their sections' ids (`## Title {#id}`).
-    for md in sorted((ROOT / "docs" / "guide").glob("*.md")):
-        ids = re.findall(r"^#{1,2}\s.*\{#([\w.\-]+)\}\s*$", md.read_text(encoding="utf-8"), re.M)
-        out[f"{md.stem}.html"] = ids
+                names += [f"{mod}.{e.value}" for e in node.value.elts]  # type: ignore[attr-defined]
+        out[page] = names
     return out
+
+
+def pages_of(site: Path) -> List[str]:
+    """Every HTML page of the site (not Sphinx's copies of sources and downloads)."""
+    skip = ("_static/", "_sources/", "_downloads/", "_images/")
+    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html")
+                  if not p.relative_to(site).as_posix().startswith(skip))
 
 
 def main(argv: List[str]) -> int:
     site = Path(argv[1] if len(argv) > 1 else "target/docs").resolve()
-    manifest = json.loads((site / "manifest.json").read_text(encoding="utf-8"))
+    pages = pages_of(site)
+    guide = sorted(f"guide/{p.stem}.html" for p in (ROOT / "docs" / "guide").glob("*.md"))
     must = expected_from_sources()
     shots = site.parent / "docs-check"
     shots.mkdir(exist_ok=True)
-    failures: List[str] = []
-    sections = 0
+    failures: List[str] = [f"{g}: not built (docs/guide has its source)" for g in guide if g not in pages]
+    failures += [f"{m}: not built" for m in must if m not in pages]
+    checked = 0
     browser = Browser()
     try:
         browser.send("Target.setDiscoverTargets", {"discover": False}, session=False)
         browser.open_tab()
-        for name, info in sorted(manifest["pages"].items()):
+        for name in pages:
             browser.events.clear()
-            url = (site / name).as_uri()
-            browser.send("Page.navigate", {"url": url})
+            browser.send("Page.navigate", {"url": (site / name).as_uri()})
             browser.wait_for("Page.loadEventFired")
             browser.drain(0.15)
             got = json.loads(browser.send("Runtime.evaluate", {"expression": PROBE, "returnByValue": True})["result"]["value"])
             bad = problems_of(browser.events)
-            for b in bad:
-                failures.append(f"{name}: {b}")
+            failures += [f"{name}: {b}" for b in bad]
             ids = set(got["ids"])
-            want = [(t, i) for t in ("h1", "h2") for i in info.get(t, [])]
-            for tag, hid in want:
-                if hid not in got[tag]:
-                    failures.append(f"{name}: the rendered page has no <{tag} id=\"{hid}\">")
             for item in must.get(name, []):
                 if item not in ids:
-                    failures.append(f"{name}: no section for {item} (defined in the sources)")
-            if len(got["h1"]) != 1:
-                failures.append(f"{name}: {len(got['h1'])} h1 elements")
-            if got["sticky"] != "sticky":
-                failures.append(f"{name}: style.css is not applied (header position {got['sticky']!r})")
-            if got["text"] < 500:
+                    failures.append(f"{name}: no entry for {item} (defined in the sources)")
+            if name not in ("genindex.html", "search.html", "py-modindex.html") and got["h1"] != 1:
+                failures.append(f"{name}: {got['h1']} h1 elements")
+            if "serif" not in got["styled"] and "system-ui" not in got["styled"]:
+                failures.append(f"{name}: the theme's stylesheet is not applied (font {got['styled']!r})")
+            if not got["search"]:
+                failures.append(f"{name}: no search box")
+            if got["text"] < 200:
                 failures.append(f"{name}: only {got['text']} characters of text")
-            sections += len(want) + len(must.get(name, []))
-            print(f"  {name:22} {len(got['h2']):3} sections, {len(ids):4} ids, {len(bad)} console/network problems")
+            checked += len(must.get(name, []))
+            print(f"  {name:50} {len(ids):4} ids, {len(bad)} console/network problems")
             if name == "index.html":
                 shot = browser.send("Page.captureScreenshot", {"format": "png"})
                 (shots / "index.png").write_bytes(base64.b64decode(shot["data"]))
@@ -259,9 +265,9 @@ def main(argv: List[str]) -> int:
         browser.close()
     for f in failures:
         print(f"FAIL {f}")
-    pages = len(manifest["pages"])
-    print(f"docs-check: {pages} pages loaded in Chromium, {sections} sections found; screenshot {shots / 'index.png'}")
-    print(f"{pages - len({f.split(':')[0] for f in failures})} passed, {len({f.split(':')[0] for f in failures})} failed")
+    failed = {f.split(":")[0] for f in failures}
+    print(f"docs-check: {len(pages)} pages loaded in Chromium, {checked} reference entries found; screenshot {shots / 'index.png'}")
+    print(f"{len(pages) - len(failed & set(pages))} passed, {len(failed)} failed")
     return 1 if failures else 0
 
 

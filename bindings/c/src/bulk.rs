@@ -284,8 +284,8 @@ pub type sf_export_progress_cb = Option<
 
 /// Exports every Specala transcription into `dir` (the core's resumable export): listed
 /// page by page, the documents not yet in `dir` fetched with bulk requests of at most 100
-/// ids, each written atomically as `dir/<id>.<ext>` and recorded in a journal beside the
-/// directory (`<dir>.surefoot-journal.jsonl`), so a re-run after an interruption fetches
+/// ids, each written atomically as `dir/ID.EXT` and recorded in a journal beside the
+/// directory (`dir` followed by `.surefoot-journal.jsonl`), so a re-run after an interruption fetches
 /// only what is missing. `format` is `"md"` or `"txt"` (NULL: `"md"`); `progress` (NULL
 /// or a callback, called on the calling thread) follows the run; `written_out` and
 /// `skipped_out` (NULL or writable) receive the counts on `SF_OK`.

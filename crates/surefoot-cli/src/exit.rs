@@ -196,7 +196,7 @@ pub fn explain(err: &Error, ctx: &Context) -> (String, String) {
         .map(|s| format!("{s} {code}"))
         .unwrap_or_else(|| code.to_string());
     if err.kind() == ErrorKind::InvalidRequest {
-        return explain_client_side(err.message(), ctx);
+        return explain_client_side(err, ctx);
     }
     explain_key(err, ctx, &status)
         .or_else(|| explain_billing(err, ctx, &status))
@@ -353,56 +353,49 @@ fn explain_service(err: &Error, ctx: &Context, status: &str) -> Option<(String, 
     })
 }
 
-/// Cause and fix of a request refused before sending (the core names the problem).
-fn explain_client_side(msg: &str, ctx: &Context) -> (String, String) {
+/// Cause and fix of a request refused before sending: decided on the core's reason
+/// ([`Error::invalid_reason`]), never on its message text, which is only shown.
+fn explain_client_side(err: &Error, ctx: &Context) -> (String, String) {
+    use surefoot::error::InvalidRequestReason as Why;
     let key = key_phrase(ctx);
-    if msg.starts_with("API key is missing") || msg == "API key is empty" {
-        let env = ctx.key_source.clone();
-        return (
+    let msg = err.message();
+    let Some(why) = err.invalid_reason() else {
+        return (msg.to_string(), "fix the value named in the message".into());
+    };
+    match why {
+        Why::ApiKeyMissing | Why::ApiKeyEmpty => (
             format!("no {} API key", ctx.api),
-            format!("set {env} or pass --api-key"),
-        );
-    }
-    if msg == "API key has trailing whitespace" {
-        return (
+            format!("set {} or pass --api-key", ctx.key_source),
+        ),
+        Why::ApiKeyTrailingWhitespace => (
             format!("{key} ends with whitespace (a trailing space or tab)"),
             "copy the key again without the trailing space".into(),
-        );
-    }
-    if msg == "API key has leading whitespace" {
-        return (
+        ),
+        Why::ApiKeyLeadingWhitespace => (
             format!("{key} starts with whitespace"),
             "copy the key again without the leading space".into(),
-        );
-    }
-    if msg.starts_with("API key contains a line break") {
-        return (
+        ),
+        Why::ApiKeyLineBreak => (
             format!("{key} contains a line break (often a trailing newline from a file)"),
             "strip the newline, e.g. export the key with `tr -d '\\n'`".into(),
-        );
-    }
-    if msg.starts_with("API key") {
-        return (
+        ),
+        w if w.is_api_key() => (
             format!("{key}: {}", msg.trim_start_matches("API key ")),
             "copy the key again carefully".into(),
-        );
-    }
-    if msg.contains("base URL") || msg.contains("plain http") {
-        return (
+        ),
+        Why::BaseUrl | Why::InsecureHttp => (
             format!("the base URL is not usable: {msg}"),
             format!(
                 "pass an https:// URL with --base-url or {}",
                 ctx.base_url_env
             ),
-        );
-    }
-    if msg.starts_with("rate limit") {
-        return (
+        ),
+        Why::RateLimit => (
             msg.to_string(),
             "write it like 500/min or '20/s burst 5'".into(),
-        );
+        ),
+        _ => (msg.to_string(), "fix the value named in the message".into()),
     }
-    (msg.to_string(), "fix the value named in the message".into())
 }
 
 #[cfg(test)]
@@ -444,7 +437,7 @@ mod tests {
         assert_eq!(e.exit, Exit::NotFound);
         assert!(e.to_string().contains("another workspace"), "{e}");
 
-        let space = Error::invalid_request("API key has trailing whitespace");
+        let space = surefoot::security::validate_api_key("spk_live_0001 ").unwrap_err();
         let e = CliError::from_api(&space, &ctx());
         assert_eq!(e.exit, Exit::InvalidRequest);
         assert!(e.to_string().contains("trailing space"), "{e}");

@@ -4,10 +4,11 @@
 //! loopback against the replay server (`surefoot_emulator::replay`), `idempotency` against
 //! the PyAI emulator, `retry_decision` through the retry policy, `pacing` through the pacer
 //! on a virtual clock (see `vectors/observe.rs`). `options` vectors have runners of their
-//! own and are only rendered into the README here.
+//! own and are only rendered into the docs here.
 //!
 //! Every `*.json` file in `tests/vectors/` is picked up: adding a file needs no change here.
-//! The README's "Behaviour" section is generated from the vectors; regenerate it with:
+//! The docs' behaviour page (`docs/guide/behaviour.md`, between its markers) is generated
+//! from the vectors; regenerate it with:
 //!
 //! ```sh
 //! UPDATE_BEHAVIOUR=1 cargo test -p surefoot --test vectors
@@ -37,6 +38,8 @@ use serde_json::Value;
 const MIN_VECTORS: usize = 150;
 const START: &str = "<!-- behaviour:start -->";
 const END: &str = "<!-- behaviour:end -->";
+/// The page of the docs site that holds the generated tables.
+const PAGE: &str = "docs/guide/behaviour.md";
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -230,7 +233,7 @@ fn every_family_is_covered_and_every_name_is_unique() {
 }
 
 #[test]
-fn readme_behaviour_section_is_generated_from_the_vectors() {
+fn docs_behaviour_page_is_generated_from_the_vectors() {
     let rows: Vec<readme::Row<'_>> = runs()
         .iter()
         .map(|r| readme::Row {
@@ -238,12 +241,12 @@ fn readme_behaviour_section_is_generated_from_the_vectors() {
             observed: r.observed.as_ref(),
         })
         .collect();
-    let path = repo_root().join("README.md");
-    let text = std::fs::read_to_string(&path).expect("README.md");
+    let path = repo_root().join(PAGE);
+    let text = std::fs::read_to_string(&path).expect(PAGE);
     let (Some(start), Some(end)) = (text.find(START), text.find(END)) else {
-        panic!("README.md has no {START} … {END} markers");
+        panic!("{PAGE} has no {START} … {END} markers");
     };
-    assert!(start < end, "README.md markers are out of order");
+    assert!(start < end, "{PAGE} markers are out of order");
     let current = &text[start + START.len()..end];
     let wanted = format!("\n{}", readme::section(&rows));
     if current == wanted {
@@ -254,17 +257,17 @@ fn readme_behaviour_section_is_generated_from_the_vectors() {
             &path,
             format!("{}{START}{wanted}{}", &text[..start], &text[end..]),
         )
-        .expect("write README.md");
+        .expect("write the behaviour page");
         return;
     }
     let first = current
         .lines()
         .zip(wanted.lines())
         .find(|(a, b)| a != b)
-        .map(|(a, b)| format!("README: {a}\nvectors: {b}"))
+        .map(|(a, b)| format!("{PAGE}: {a}\nvectors: {b}"))
         .unwrap_or_else(|| "(one is a prefix of the other)".to_owned());
     panic!(
-        "README.md's Behaviour section differs from the vectors; regenerate it with\n  {}\nfirst difference:\n{first}",
+        "{PAGE} differs from the vectors; regenerate it with\n  {}\nfirst difference:\n{first}",
         readme::REGENERATE
     );
 }

@@ -17,7 +17,7 @@ use crate::config::options::OptionValue;
 use crate::config::profile::Profile;
 use crate::config::rate_limit::RateLimit;
 use crate::config::settings::{Rule, Settings};
-use crate::error::{Error, ErrorShape, Result};
+use crate::error::{Error, ErrorShape, InvalidRequestReason, Result};
 use crate::pacing::{self, PacingStore};
 use crate::retry::hold;
 use crate::retry::{BackoffStrategy, Classifiers, RetryBudget, RetryClassifier, RetryPolicy};
@@ -127,6 +127,7 @@ impl ClientBuilder {
     /// ```
     pub fn surface(self, prefix: impl Into<String>, limit: Option<RateLimit>) -> Self {
         self.apply(
+            "surfaces",
             Settings::set_surfaces,
             OptionValue::Map(vec![(prefix.into(), limit.into())]),
         )
@@ -151,47 +152,48 @@ impl ClientBuilder {
     }
     /// The API's base URL, e.g. `https://api.example.com` (a path prefix is kept).
     pub fn base_url(self, url: impl Into<String>) -> Self {
-        self.apply(Settings::set_base_url, url.into())
+        self.apply("base_url", Settings::set_base_url, url.into())
     }
     /// The API key, sent only as `Authorization: Bearer <key>`.
     pub fn api_key(self, key: impl Into<String>) -> Self {
-        self.apply(Settings::set_api_key, key.into())
+        self.apply("api_key", Settings::set_api_key, key.into())
     }
     /// Retries after the first attempt (default 3; 0 disables retries, and with them the
     /// outage hold: such a client fails fast instead of waiting for a host to recover).
     pub fn max_retries(self, n: u32) -> Self {
-        self.apply(Settings::set_max_retries, n)
+        self.apply("max_retries", Settings::set_max_retries, n)
     }
     /// Timeout of one attempt, from sending to the end of the body (default 60 s; more
     /// than 0, at most 365 days).
     pub fn timeout(self, timeout: Duration) -> Self {
-        self.apply(Settings::set_timeout, timeout)
+        self.apply("timeout", Settings::set_timeout, timeout)
     }
     /// No per-attempt timeout (the deadline, if any, still applies).
     pub fn no_timeout(self) -> Self {
-        self.apply(Settings::set_timeout, OptionValue::None)
+        self.apply("timeout", Settings::set_timeout, OptionValue::None)
     }
     /// Timeout of establishing one connection (default 10 s; more than 0, at most 365
     /// days; there is no "none").
     pub fn connect_timeout(self, timeout: Duration) -> Self {
-        self.apply(Settings::set_connect_timeout, timeout)
+        self.apply("connect_timeout", Settings::set_connect_timeout, timeout)
     }
     /// One total deadline for a call: every attempt, backoff and pacing wait together
     /// (default none; more than 0, at most 365 days).
     pub fn deadline(self, deadline: Duration) -> Self {
-        self.apply(Settings::set_deadline, deadline)
+        self.apply("deadline", Settings::set_deadline, deadline)
     }
     /// The longest single wait the client accepts (default 60 s). A server asking for more
     /// (say a daily cap's `Retry-After` of hours) fails the call at once, with
     /// [`Error::retry_after`] set. 0 makes every wait fail at once; at most 365 days.
     pub fn max_retry_wait(self, wait: Duration) -> Self {
-        self.apply(Settings::set_max_retry_wait, wait)
+        self.apply("max_retry_wait", Settings::set_max_retry_wait, wait)
     }
     /// The backoff between retries when the server gives no `Retry-After`:
     /// `min(cap, base · 2^n)` scaled by a random factor in [0.5, 1]. Default 1 s and 20 s;
     /// both more than 0 and at most 365 days, the base not above the cap.
     pub fn backoff(self, base: Duration, cap: Duration) -> Self {
         self.apply(
+            "backoff",
             Settings::set_backoff,
             OptionValue::List(vec![base.into(), cap.into()]),
         )
@@ -199,11 +201,11 @@ impl ClientBuilder {
     /// The key's rate limit on the main surface. Default: the API's documented limits
     /// (Specala) or learning from the server's 429s.
     pub fn rate_limit(self, limit: RateLimit) -> Self {
-        self.apply(Settings::set_rate_limit, limit)
+        self.apply("rate_limit", Settings::set_rate_limit, limit)
     }
     /// Turns client-side pacing off entirely (429s are still retried).
     pub fn disable_pacing(self) -> Self {
-        self.apply(Settings::set_pacing, false)
+        self.apply("pacing", Settings::set_pacing, false)
     }
     /// Keeps this client's pacing state in `store` instead of the process's in-memory one:
     /// every client, process and host using the same store and key then paces together.
@@ -247,7 +249,7 @@ impl ClientBuilder {
     /// ```
     pub fn pacing_store_url(mut self, url: impl Into<String>) -> Self {
         if let Err(e) = self.set_pacing_store(url.into().into()) {
-            self.refused.get_or_insert(e);
+            self.refused.get_or_insert(e.for_option("pacing_store"));
         }
         self
     }
@@ -269,9 +271,9 @@ impl ClientBuilder {
 
     /// Applies one option's rule for chaining: a refused value is kept and reported by
     /// [`build`](ClientBuilder::build) (the first one refused).
-    fn apply(mut self, rule: Rule, value: impl Into<OptionValue>) -> Self {
+    fn apply(mut self, name: &str, rule: Rule, value: impl Into<OptionValue>) -> Self {
         if let Err(e) = rule(&mut self.settings, value.into()) {
-            self.refused.get_or_insert(e);
+            self.refused.get_or_insert(e.for_option(name));
         }
         self
     }
@@ -279,32 +281,41 @@ impl ClientBuilder {
     /// wait for a slot instead of failing. Default: no cap; 0 is refused (an SDK that
     /// could never open a session is a mistake, not a setting).
     pub fn max_concurrent_sessions(self, n: usize) -> Self {
-        self.apply(Settings::set_max_concurrent_sessions, n)
+        self.apply(
+            "max_concurrent_sessions",
+            Settings::set_max_concurrent_sessions,
+            n,
+        )
     }
     /// Allows plain `http://` to hosts other than loopback (off by default).
     pub fn allow_insecure_http(self, allow: bool) -> Self {
-        self.apply(Settings::set_allow_insecure_http, allow)
+        self.apply(
+            "allow_insecure_http",
+            Settings::set_allow_insecure_http,
+            allow,
+        )
     }
     /// A header sent with every request.
     pub fn header(self, name: impl Into<String>, value: impl Into<String>) -> Self {
         let value = OptionValue::Text(value.into());
         self.apply(
+            "headers",
             Settings::set_headers,
             OptionValue::Map(vec![(name.into(), value)]),
         )
     }
     /// The `User-Agent` (default `surefoot/<version>`; an empty or blank one is refused).
     pub fn user_agent(self, ua: impl Into<String>) -> Self {
-        self.apply(Settings::set_user_agent, ua.into())
+        self.apply("user_agent", Settings::set_user_agent, ua.into())
     }
     /// The largest response body kept in memory (default 64 MiB); larger answers fail with
     /// code `response_too_large`. 0 is refused.
     pub fn max_response_bytes(self, n: usize) -> Self {
-        self.apply(Settings::set_max_response_bytes, n)
+        self.apply("max_response_bytes", Settings::set_max_response_bytes, n)
     }
     /// Fetch the next page of a list while the caller consumes the current one.
     pub fn prefetch(self, prefetch: bool) -> Self {
-        self.apply(Settings::set_prefetch, prefetch)
+        self.apply("prefetch", Settings::set_prefetch, prefetch)
     }
     /// Adds a retry classifier that speaks before the built-in ones (see
     /// [`crate::retry::classify`]); classifiers added later speak before those added
@@ -394,6 +405,7 @@ impl ClientBuilder {
     pub fn path(self, endpoint: impl Into<String>, template: impl Into<String>) -> Self {
         let template = OptionValue::Text(template.into());
         self.apply(
+            "paths",
             Settings::set_paths,
             OptionValue::Map(vec![(endpoint.into(), template)]),
         )
@@ -423,6 +435,7 @@ impl ClientBuilder {
     pub fn field(self, field: impl Into<String>, server_name: impl Into<String>) -> Self {
         let name = OptionValue::Text(server_name.into());
         self.apply(
+            "fields",
             Settings::set_fields,
             OptionValue::Map(vec![(field.into(), name)]),
         )
@@ -494,13 +507,19 @@ impl ClientBuilder {
         let raw_url = match (&s.base_url, profile.base_url()) {
             (Some(u), _) => u.clone(),
             (None, Some(d)) => d.to_string(),
-            (None, None) => return Err(Error::invalid_request("base URL is required")),
+            (None, None) => {
+                return Err(Error::invalid_because(
+                    InvalidRequestReason::BaseUrl,
+                    "base URL is required",
+                ))
+            }
         };
         let api_key = s.api_key.clone();
         if let (None, Some(var)) = (&api_key, profile.key_env()) {
-            return Err(Error::invalid_request(format!(
-                "API key is missing: pass one or set {var}"
-            )));
+            return Err(Error::invalid_because(
+                InvalidRequestReason::ApiKeyMissing,
+                format!("API key is missing: pass one or set {var}"),
+            ));
         }
         let base_url = security::validate_base_url(&raw_url, s.allow_insecure_http)?;
         security::check_url_has_no_key(&base_url, api_key.as_ref().map(ApiKey::expose))?;

@@ -31,11 +31,12 @@ impl ClientBuilder {
     /// # Ok::<(), surefoot::Error>(())
     /// ```
     pub fn set(&mut self, name: &str, value: OptionValue) -> Result<()> {
-        if name == "pacing_store" {
-            return self.set_pacing_store(value);
-        }
-        let rule = Settings::rule(name).ok_or_else(|| Settings::unknown(name))?;
-        rule(&mut self.settings, value)
+        let result = match (name, Settings::rule(name)) {
+            ("pacing_store", _) => self.set_pacing_store(value),
+            (_, Some(rule)) => rule(&mut self.settings, value),
+            (_, None) => return Err(Settings::unknown(name)),
+        };
+        result.map_err(|e| e.for_option(name))
     }
 
     /// [`set`](ClientBuilder::set) for chaining: a refused value is kept and reported by

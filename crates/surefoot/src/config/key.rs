@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use crate::error::Error;
+use crate::error::{Error, InvalidRequestReason};
 use crate::leaves::secret::{
     is_loopback, mask_key, truncate, url_contains, KEY_QUERY_PARAMS, MIN_KEY_LEN_FOR_URL_SCAN,
 };
@@ -29,26 +29,30 @@ use crate::leaves::secret::{
 /// assert_eq!(validate_api_key("sk-1\n").unwrap_err().message(), "API key contains a line break (CR or LF)");
 /// ```
 pub fn validate_api_key(key: &str) -> Result<(), Error> {
+    use InvalidRequestReason::*;
     let problem = if key.trim().is_empty() {
-        Some("API key is empty")
+        Some((ApiKeyEmpty, "API key is empty"))
     } else if key.contains(['\r', '\n']) {
-        Some("API key contains a line break (CR or LF)")
+        Some((ApiKeyLineBreak, "API key contains a line break (CR or LF)"))
     } else if key.starts_with(char::is_whitespace) {
-        Some("API key has leading whitespace")
+        Some((ApiKeyLeadingWhitespace, "API key has leading whitespace"))
     } else if key.ends_with(char::is_whitespace) {
-        Some("API key has trailing whitespace")
+        Some((ApiKeyTrailingWhitespace, "API key has trailing whitespace"))
     } else if key.chars().any(char::is_control) {
-        Some("API key contains a control character")
+        Some((
+            ApiKeyControlCharacter,
+            "API key contains a control character",
+        ))
     } else if key.chars().any(char::is_whitespace) {
         // Leniency is even: whitespace is refused wherever it is, in a key as in a base URL.
-        Some("API key contains whitespace")
+        Some((ApiKeyWhitespace, "API key contains whitespace"))
     } else if !key.is_ascii() {
-        Some("API key contains a non-ASCII character")
+        Some((ApiKeyNonAscii, "API key contains a non-ASCII character"))
     } else {
         None
     };
     match problem {
-        Some(p) => Err(Error::invalid_request(p)),
+        Some((reason, message)) => Err(Error::invalid_because(reason, message)),
         None => Ok(()),
     }
 }
@@ -70,34 +74,33 @@ pub fn validate_api_key(key: &str) -> Result<(), Error> {
 pub fn validate_base_url(url: &str, allow_insecure_http: bool) -> Result<url::Url, Error> {
     // The same rule as for a key: surrounding whitespace is refused, never trimmed.
     if url.trim() != url && !url.trim().is_empty() {
-        return Err(Error::invalid_request(
+        return Err(base_url_error(
             "base URL has leading or trailing whitespace",
         ));
     }
     let parsed = url::Url::parse(url)
-        .map_err(|e| Error::invalid_request(format!("base URL is not a valid URL: {e}")))?;
+        .map_err(|e| base_url_error(format!("base URL is not a valid URL: {e}")))?;
     let scheme = parsed.scheme();
     if scheme != "http" && scheme != "https" {
-        return Err(Error::invalid_request(format!(
+        return Err(base_url_error(format!(
             "base URL must use http or https, not `{}`",
             truncate(scheme, 20)
         )));
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(Error::invalid_request(
-            "base URL must not contain credentials",
-        ));
+        return Err(base_url_error("base URL must not contain credentials"));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(Error::invalid_request(
+        return Err(base_url_error(
             "base URL must not contain a query string or fragment",
         ));
     }
     if parsed.host().is_none() {
-        return Err(Error::invalid_request("base URL has no host"));
+        return Err(base_url_error("base URL has no host"));
     }
     if scheme == "http" && !allow_insecure_http && !is_loopback(&parsed) {
-        return Err(Error::invalid_request(
+        return Err(Error::invalid_because(
+            InvalidRequestReason::InsecureHttp,
             "plain http is only allowed to loopback hosts; use https or set allow_insecure_http",
         ));
     }
@@ -127,19 +130,24 @@ pub fn check_url_has_no_key(url: &url::Url, api_key: Option<&str>) -> Result<(),
             .iter()
             .find(|k| name.eq_ignore_ascii_case(k))
         {
-            return Err(Error::invalid_request(format!(
+            return Err(Error::invalid_because(InvalidRequestReason::KeyInUrl, format!(
                 "API key must not be sent in the URL (query parameter `{known}`); surefoot sends it in the Authorization header"
             )));
         }
     }
     if let Some(key) = api_key {
         if key.len() >= MIN_KEY_LEN_FOR_URL_SCAN && url_contains(url, key) {
-            return Err(Error::invalid_request(
+            return Err(Error::invalid_because(InvalidRequestReason::KeyInUrl,
                 "API key must not be sent in the URL; surefoot sends it in the Authorization header",
             ));
         }
     }
     Ok(())
+}
+
+/// An unusable base URL.
+fn base_url_error(message: impl Into<String>) -> Error {
+    Error::invalid_because(InvalidRequestReason::BaseUrl, message)
 }
 
 /// An API key that cannot leak by accident: `Debug` and `Display` show only the mask.

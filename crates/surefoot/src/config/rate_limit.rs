@@ -5,7 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::error::Error;
+use crate::error::{Error, InvalidRequestReason};
 
 /// The largest restart gap the safety margin adds (see [`RateLimit::restart_gap`]).
 const MAX_RESTART_GAP: Duration = Duration::from_millis(20);
@@ -146,7 +146,12 @@ impl RateLimit {
     /// ```
     pub fn parse(s: &str) -> Result<RateLimit, Error> {
         let shown: String = s.chars().take(64).collect();
-        let bad = |why: &str| Error::invalid_request(format!("rate limit `{shown}`: {why}"));
+        let bad = |why: &str| {
+            Error::invalid_because(
+                InvalidRequestReason::RateLimit,
+                format!("rate limit `{shown}`: {why}"),
+            )
+        };
         let text = s.trim().to_ascii_lowercase();
         let (main, burst) = match text.split_once("burst") {
             Some((m, b)) => {

@@ -116,10 +116,13 @@ impl Settings {
     /// The error for a name no rule knows.
     pub(crate) fn unknown(name: &str) -> crate::Error {
         let shown: String = name.chars().take(64).collect();
-        invalid(format!(
-            "unknown option {shown:?}; the options are: {}",
-            OPTIONS.join(", ")
-        ))
+        crate::Error::invalid_because(
+            crate::error::InvalidRequestReason::UnknownOption,
+            format!(
+                "unknown option {shown:?}; the options are: {}",
+                OPTIONS.join(", ")
+            ),
+        )
     }
 
     /// `base_url`: a non-blank string (checked as a URL by `build`, with

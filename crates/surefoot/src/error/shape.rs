@@ -9,9 +9,9 @@
 
 use serde_json::Value;
 
-use super::{
-    clean_message, fastapi_list, kind_for, problem_code, valid_code, valid_request_id, Error,
-};
+use super::classify::{clean_message, kind_for, valid_code, valid_request_id};
+use super::decode::{fastapi_list, problem_code};
+use super::value::Error;
 
 /// Where an API's error answers carry their parts; see the module documentation.
 ///

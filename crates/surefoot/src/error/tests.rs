@@ -2,6 +2,7 @@
 
 use super::*;
 use http::HeaderMap;
+use std::time::Duration;
 
 fn h(pairs: &[(&str, &str)]) -> HeaderMap {
     let mut m = HeaderMap::new();

@@ -71,6 +71,9 @@ pub(crate) struct Learner {
     /// measurements: a token bucket grants it on top of its rate after every pause).
     burst: f64,
     last_event: Option<Instant>,
+    /// Until when the rate stands as rate-limit headers set it (a 429 that came with
+    /// them decreases nothing more).
+    seeded_until: Option<Instant>,
     first_send: Option<Instant>,
     /// The last time a send had to wait for its slot (callers wanted more than the rate).
     last_limited: Option<Instant>,
@@ -202,9 +205,42 @@ impl Learner {
     /// event: at most one decrease per `pause` (the event's Retry-After). Returns the new
     /// limit when it changed.
     pub(crate) fn on_throttled(&mut self, now: Instant, pause: Duration) -> Option<RateLimit> {
-        if self
-            .last_event
-            .is_some_and(|at| now.saturating_duration_since(at) < pause)
+        self.decrease(now, pause, false)
+    }
+
+    /// A 429 opened a new overload episode for the whole fleet (a shared store said so):
+    /// the one decrease, measured on `fleet` — the answers every process saw accepted
+    /// (how long ago, how many) — instead of this process's own.
+    pub(crate) fn on_fleet_throttled(
+        &mut self,
+        now: Instant,
+        pause: Duration,
+        fleet: &[(Duration, u32)],
+    ) -> Option<RateLimit> {
+        let mut times: Vec<Instant> = fleet
+            .iter()
+            .flat_map(|&(ago, n)| {
+                let t = now.checked_sub(ago).unwrap_or(now);
+                std::iter::repeat(t).take(n as usize)
+            })
+            .collect();
+        times.sort();
+        if let Some(&oldest) = times.first() {
+            self.first_send = Some(self.first_send.map_or(oldest, |f| f.min(oldest)));
+        }
+        let skip = times.len().saturating_sub(MAX_REMEMBERED);
+        self.accepted = times.into_iter().skip(skip).collect();
+        self.decrease(now, pause, true)
+    }
+
+    fn decrease(&mut self, now: Instant, pause: Duration, decided: bool) -> Option<RateLimit> {
+        if self.seeded_until.is_some_and(|t| now < t) {
+            return None;
+        }
+        if !decided
+            && self
+                .last_event
+                .is_some_and(|at| now.saturating_duration_since(at) < pause)
             && self.rate.is_some()
         {
             return None;
@@ -279,6 +315,89 @@ impl Learner {
         }
     }
 
+    /// What the fleet shares of this learner (a shared store keeps it as a string):
+    /// `v1 rate w_max floor slow_start plateau_ms burst since_ms`, `since_ms` the start
+    /// of the climb relative to `now` (negative: in the past).
+    pub(crate) fn export(&self, now: Instant) -> Option<String> {
+        let rate = self.rate?;
+        let since = self.since.unwrap_or(now);
+        let rel_ms = if since >= now {
+            since.duration_since(now).as_secs_f64() * 1000.0
+        } else {
+            -(now.duration_since(since).as_secs_f64() * 1000.0)
+        };
+        Some(format!(
+            "v1 {rate:.6} {:.6} {:.6} {} {} {:.3} {rel_ms:.0}",
+            self.w_max,
+            self.floor,
+            u8::from(self.slow_start),
+            self.plateau.as_millis(),
+            self.burst,
+        ))
+    }
+
+    /// Take the fleet's state (written `age` ago) as this process's: rate, climb and
+    /// plateau; what this process measured of its own sends and answers stays. Whether
+    /// the state could be read.
+    pub(crate) fn import(&mut self, state: &str, age: Duration, now: Instant) -> bool {
+        let f: Vec<&str> = state.split_whitespace().collect();
+        let [v, rate, w_max, floor, slow, plateau, burst, since] = f[..] else {
+            return false;
+        };
+        let num = |s: &str| s.parse::<f64>().ok().filter(|x| x.is_finite());
+        let (Some(rate), Some(w_max), Some(floor), Some(plateau), Some(burst), Some(since)) = (
+            num(rate),
+            num(w_max),
+            num(floor),
+            num(plateau),
+            num(burst),
+            num(since),
+        ) else {
+            return false;
+        };
+        if v != "v1" || rate <= 0.0 {
+            return false;
+        }
+        let written = now.checked_sub(age).unwrap_or(now);
+        let since_at = if since >= 0.0 {
+            written + Duration::from_secs_f64(since / 1000.0)
+        } else {
+            written
+                .checked_sub(Duration::from_secs_f64(-since / 1000.0))
+                .unwrap_or(written)
+        };
+        self.rate = Some(rate.clamp(MIN_RATE, MAX_RATE));
+        self.w_max = w_max.clamp(MIN_RATE, MAX_RATE);
+        self.floor = floor.clamp(MIN_RATE, MAX_RATE);
+        self.slow_start = slow == "1";
+        self.plateau = Duration::from_secs_f64(plateau.clamp(0.0, 3.6e6) / 1000.0);
+        self.burst = burst.max(0.0);
+        self.since = Some(since_at);
+        self.last_event = Some(written);
+        true
+    }
+
+    /// Rate-limit headers stated the rate (`rate` requests/s) when the quota ran out,
+    /// the quota back after `pause`: start there at once — no slow start — and hold it for
+    /// a plateau before probing beyond it. Whether it changed the rate.
+    pub(crate) fn seed(&mut self, rate: f64, now: Instant, pause: Duration) -> bool {
+        let rate = rate.clamp(MIN_RATE, MAX_RATE);
+        if self.seeded_until.is_some_and(|t| now < t)
+            && self.rate.is_some_and(|r| (r - rate).abs() <= r * 1e-6)
+        {
+            return false;
+        }
+        self.rate = Some(rate);
+        self.w_max = rate;
+        self.floor = rate;
+        self.slow_start = false;
+        self.plateau = PLATEAU;
+        self.since = Some(now + pause);
+        self.last_event = Some(now);
+        self.seeded_until = Some(now + pause);
+        true
+    }
+
     /// When the last 429 event was.
     pub(crate) fn last_event(&self) -> Option<Instant> {
         self.last_event
@@ -299,4 +418,54 @@ pub(crate) fn as_limit(rate: f64) -> RateLimit {
 /// A limit's sustained rate in requests per second.
 pub(crate) fn rate_of(limit: RateLimit) -> f64 {
     limit.requests() as f64 / limit.per().as_secs_f64()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shared_state_round_trips_and_bad_ones_are_refused() {
+        let now = Instant::now();
+        let mut a = Learner::default();
+        for i in 0..40u64 {
+            a.on_send(now + Duration::from_millis(25 * i), true);
+            a.on_accepted(now + Duration::from_millis(25 * i));
+        }
+        let at = now + Duration::from_secs(1);
+        assert!(a.on_throttled(at, Duration::from_secs(1)).is_some());
+        let state = a.export(at).unwrap();
+        // Read 300 ms after it was written, by a process that never saw a 429.
+        let mut b = Learner::default();
+        let later = at + Duration::from_millis(300);
+        assert!(b.import(&state, Duration::from_millis(300), later));
+        assert_eq!(b.export(later), a.export(later));
+        assert_eq!(b.limit(later), a.limit(later));
+        for bad in [
+            "",
+            "v2 1 1 1 0 0 0 0",
+            "v1 x 1 1 0 0 0 0",
+            "v1 0 1 1 0 0 0 0",
+            "v1 1 1",
+        ] {
+            assert!(
+                !Learner::default().import(bad, Duration::ZERO, later),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn headers_seed_the_rate_and_the_429_that_came_with_them_decreases_nothing() {
+        let now = Instant::now();
+        let mut l = Learner::default();
+        assert!(l.seed(1.0, now, Duration::from_secs(60)));
+        assert!(l.on_throttled(now, Duration::from_secs(60)).is_none());
+        assert!(
+            !l.seed(1.0, now, Duration::from_secs(60)),
+            "the same again changes nothing"
+        );
+        let after = now + Duration::from_secs(60);
+        assert!((rate_of(l.limit(after).unwrap()) - 1.0).abs() < 1e-3);
+    }
 }

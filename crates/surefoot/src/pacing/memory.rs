@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::fleet_book::FleetBook;
 use super::lock;
-use super::store::{PacingStore, Pause, PauseCause, Reservation, StoreFuture};
+use super::store::{Episode, PacingStore, Pause, PauseCause, Reservation, StoreFuture};
 use super::RateLimit;
 
 #[derive(Debug, Default)]
@@ -41,6 +42,8 @@ pub struct MemoryStore {
     origin: Instant,
     keys: Mutex<HashMap<String, KeyState>>,
     next_slot: std::sync::atomic::AtomicU64,
+    /// With [`MemoryStore::learning_together`]: the fleet rules of learning.
+    fleet: Option<Mutex<FleetBook>>,
 }
 
 fn nanos(d: Duration) -> u64 {
@@ -58,6 +61,26 @@ impl MemoryStore {
             origin: Instant::now(),
             keys: Mutex::new(HashMap::new()),
             next_slot: std::sync::atomic::AtomicU64::new(1),
+            fleet: None,
+        }
+    }
+
+    /// A store whose pacers learn one limit per key together, as processes sharing a
+    /// Redis store do: answers accepted and 429s are counted for every pacer on the key,
+    /// one decrease per overload episode, one learning state they all take (see
+    /// [`PacingStore::learns_together`]). For several pacers of one key in one process
+    /// (each client builds its own with [`Pacer::new`](crate::pacing::Pacer::new)), and
+    /// to check the fleet rules on a virtual clock.
+    ///
+    /// ```
+    /// use surefoot::pacing::{MemoryStore, PacingStore};
+    /// assert!(MemoryStore::learning_together().learns_together());
+    /// assert!(!MemoryStore::new().learns_together());
+    /// ```
+    pub fn learning_together() -> Self {
+        MemoryStore {
+            fleet: Some(Mutex::new(FleetBook::default())),
+            ..MemoryStore::new()
         }
     }
 
@@ -233,6 +256,9 @@ impl MemoryStore {
     /// ```
     pub fn clear(&self) {
         lock(&self.keys).clear();
+        if let Some(f) = &self.fleet {
+            lock(f).clear();
+        }
     }
 }
 
@@ -253,6 +279,51 @@ impl fmt::Debug for MemoryStore {
 impl PacingStore for MemoryStore {
     fn name(&self) -> String {
         "memory".to_owned()
+    }
+
+    fn learns_together(&self) -> bool {
+        self.fleet.is_some()
+    }
+
+    fn note_accepted(&self, key: &str) {
+        if let Some(f) = &self.fleet {
+            lock(f).accepted(key, self.now_ns());
+        }
+    }
+
+    fn throttled<'a>(
+        &'a self,
+        key: &'a str,
+        duration: Duration,
+        cause: Option<PauseCause>,
+        episode: Duration,
+    ) -> StoreFuture<'a, Episode> {
+        self.pause_now(key, duration, cause);
+        let answer = match &self.fleet {
+            Some(f) => lock(f).throttled(key, self.now_ns(), episode),
+            None => Episode::Local,
+        };
+        Box::pin(ready(answer))
+    }
+
+    fn fleet_learned<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<(String, Duration)>> {
+        let answer = self
+            .fleet
+            .as_ref()
+            .and_then(|f| lock(f).state(key, self.now_ns()));
+        Box::pin(ready(answer))
+    }
+
+    fn set_fleet_learned<'a>(
+        &'a self,
+        key: &'a str,
+        state: String,
+        ttl: Duration,
+    ) -> StoreFuture<'a, ()> {
+        if let Some(f) = &self.fleet {
+            lock(f).set_state(key, state, self.now_ns(), ttl);
+        }
+        Box::pin(ready(()))
     }
 
     fn reserve<'a>(
@@ -364,6 +435,9 @@ impl PacingStore for MemoryStore {
 
     fn reset<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
         lock(&self.keys).remove(key);
+        if let Some(f) = &self.fleet {
+            lock(f).forget(key);
+        }
         Box::pin(ready(()))
     }
 

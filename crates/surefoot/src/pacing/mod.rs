@@ -1,18 +1,23 @@
 //! Client-side pacing, so a bulk job stays under the server's per-key limits instead of
-//! bouncing off them. One file per part: [`RateLimit`] and its `"500/min"` syntax
-//! (`rate_limit`), the async [`PacingStore`] interface for every piece of shared state
-//! (`store`) with its in-process [`MemoryStore`] (`memory`), the GCRA limiter [`Pacer`]
-//! that pauses every waiter after a 429 and learns limits (`pacer`, `learner`) from 429s
-//! and the rate-limit headers [`crate::headers`] reads, the [`ConcurrencyLimiter`] for
-//! realtime sessions (`concurrency`), the process-wide registries keyed by API key + base
-//! URL + surface (`registry`), and [`RedisStore`], which shares all of it between processes
-//! and hosts (`redis`).
+//! bouncing off them. [`RateLimit`] (with its `"500/min"` syntax) lives in the
+//! configuration layer and is re-exported here. One file per part: the async
+//! [`PacingStore`] interface for every piece of shared state (`store`, which retry's
+//! budget and hold use too), the in-process [`MemoryStore`] (`memory`, with the fleet rules of
+//! learning together in `fleet_book`), the GCRA limiter [`Pacer`] that pauses every waiter
+//! after a 429 (`pacer`), what answers teach it (`feedback`: 429s, rate-limit headers
+//! [`crate::headers`] reads) and how it learns a limit (`learner`), the
+//! [`ConcurrencyLimiter`] for realtime sessions (`concurrency`), the process-wide
+//! registries keyed by API key + base URL + surface (`registry`), and [`RedisStore`],
+//! which shares all of it between processes and hosts (`redis/`: URL, options,
+//! connection, codecs, learning together, the store).
 //! Time comes from `tokio::time`, so tests can run on a paused (virtual) clock. API keys
 //! are hashed before they become map keys or store keys.
 
 use std::time::Duration;
 
 mod concurrency;
+mod feedback;
+mod fleet_book;
 mod learner;
 mod memory;
 mod pacer;
@@ -37,7 +42,7 @@ pub use registry::{
     shared_concurrency_limiter_in, shared_pacer, shared_pacer_in, store_from_url,
 };
 pub use store::{
-    OutageProbe, PacingStore, Pause, PauseCause, Reservation, SharedOutage, StoreFuture,
+    Episode, OutageProbe, PacingStore, Pause, PauseCause, Reservation, SharedOutage, StoreFuture,
 };
 
 /// How long every waiter pauses after a 429 that carried no `Retry-After`.

@@ -7,19 +7,14 @@
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use tokio::time::{sleep, Instant};
 
 use super::learner::Learner;
 use super::rate_limit::with_margin;
 use super::store::{PacingStore, Pause, PauseCause, Reservation};
-use super::{lock, RateLimit, DEFAULT_429_PAUSE, LEARNED_LIMIT_TTL, SAFETY_MARGIN};
-use crate::error::Error;
-use crate::headers::{RateLimitHeaders, MAX_RETRY_AFTER};
-
-/// How long a learned limit read from the store is trusted before it is read again.
-const LEARNED_REFRESH: Duration = Duration::from_secs(1);
+use super::{lock, RateLimit, LEARNED_LIMIT_TTL, SAFETY_MARGIN};
 
 /// Under a learned limit, slots are reserved at most this far ahead. A learned rate may
 /// rise within a second (slow start doubles it every second): callers queued behind a slow
@@ -28,22 +23,25 @@ const LEARNED_REFRESH: Duration = Duration::from_secs(1);
 const LEARNED_HORIZON: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Default)]
-struct PacerState {
-    margin: f64,
-    configured: Option<RateLimit>,
+pub(super) struct PacerState {
+    pub(super) margin: f64,
+    pub(super) configured: Option<RateLimit>,
     /// A limit the server's rate-limit headers announced, and when it was last seen.
-    announced: Option<(RateLimit, Instant)>,
+    pub(super) announced: Option<(RateLimit, Instant)>,
     /// What 429s taught (when nothing is configured or announced).
-    learner: Learner,
+    pub(super) learner: Learner,
     /// When the learned limit was last read from the store, and what this process last
     /// wrote there.
-    learned_synced: Option<Instant>,
-    learned_written: Option<RateLimit>,
+    pub(super) learned_synced: Option<Instant>,
+    pub(super) learned_written: Option<RateLimit>,
+    /// The fleet's learning state last taken from (or written to) a store that learns
+    /// together.
+    pub(super) fleet_seen: Option<String>,
 }
 
 impl PacerState {
     /// The limit learned from the server: announced by headers, else taught by 429s.
-    fn learned(&mut self, now: Instant) -> Option<RateLimit> {
+    pub(super) fn learned(&mut self, now: Instant) -> Option<RateLimit> {
         if self
             .announced
             .is_some_and(|(_, at)| now.saturating_duration_since(at) >= LEARNED_LIMIT_TTL)
@@ -75,13 +73,14 @@ impl PacerState {
         self.learner.forget();
         self.learned_synced = None;
         self.learned_written = None;
+        self.fleet_seen = None;
     }
 }
 
-struct PacerInner {
-    id: String,
-    store: Arc<dyn PacingStore>,
-    state: Mutex<PacerState>,
+pub(super) struct PacerInner {
+    pub(super) id: String,
+    pub(super) store: Arc<dyn PacingStore>,
+    pub(super) state: Mutex<PacerState>,
 }
 
 /// A wait the pacer would not make: longer than the caller allows.
@@ -184,7 +183,7 @@ impl PacingState {
 /// ```
 #[derive(Clone)]
 pub struct Pacer {
-    inner: Arc<PacerInner>,
+    pub(super) inner: Arc<PacerInner>,
 }
 
 impl fmt::Debug for Pacer {
@@ -373,38 +372,6 @@ impl Pacer {
         lock(&self.inner.state).forget();
     }
 
-    /// The learned limit, read again from the store when the local copy is stale (another
-    /// process may have learned one).
-    async fn refresh_learned(&self) -> Option<RateLimit> {
-        let stale = {
-            let st = lock(&self.inner.state);
-            if st.configured.is_some() {
-                return None;
-            }
-            st.learned_synced
-                .map_or(true, |t| t.elapsed() >= LEARNED_REFRESH)
-        };
-        if stale {
-            let from_store = self.inner.store.learned(&self.inner.id).await;
-            let mut st = lock(&self.inner.state);
-            let now = Instant::now();
-            st.learned_synced = Some(now);
-            if let Some(theirs) = from_store.filter(|l| Some(*l) != st.learned_written) {
-                st.learner.adopt(theirs, now);
-            }
-        }
-        lock(&self.inner.state).learned(Instant::now())
-    }
-
-    /// Record what this process learned in the store, for the other processes on the key.
-    async fn publish_learned(&self, limit: RateLimit) {
-        lock(&self.inner.state).learned_written = Some(limit);
-        self.inner
-            .store
-            .set_learned(&self.inner.id, Some(limit), LEARNED_LIMIT_TTL)
-            .await;
-    }
-
     /// Wait until a request may be sent: first any pause (after a 429), then the GCRA
     /// slot. Returns the time waited.
     ///
@@ -451,6 +418,26 @@ impl Pacer {
         self.acquire_inner(Some(max_wait)).await
     }
 
+    /// The limit to pace by now (with the safety margin), and how far ahead a learned
+    /// one books slots: while it climbs fast (slow start) the next two slots, else
+    /// [`LEARNED_HORIZON`]. A slot booked far ahead at the rate of the moment would keep
+    /// its old spacing while the rate rises; the other callers wait and ask again at the
+    /// rate then. A configured limit has no horizon.
+    async fn plan(&self) -> (Option<RateLimit>, Option<Duration>) {
+        let learned = self.refresh_learned().await;
+        let st = lock(&self.inner.state);
+        let from_429s = st.configured.is_none() && st.announced.is_none();
+        // The safety margin applies to a learned rate too: requests paced exactly at a
+        // server's limit meet a 429 whenever the network bunches two of them.
+        let limit = st.configured.or(learned).map(|l| with_margin(l, st.margin));
+        let horizon = match &limit {
+            Some(l) if from_429s && st.learner.climbing_fast() => Some(l.emission_interval() * 2),
+            Some(_) if st.configured.is_none() => Some(LEARNED_HORIZON),
+            _ => None,
+        };
+        (limit, horizon)
+    }
+
     async fn acquire_inner(&self, max_wait: Option<Duration>) -> Result<Duration, Refusal> {
         let start = Instant::now();
         let store = &self.inner.store;
@@ -458,28 +445,7 @@ impl Pacer {
         loop {
             let waited = start.elapsed();
             let budget = max_wait.map(|m| m.saturating_sub(waited));
-            let (limit, learned, climbing) = {
-                let learned = self.refresh_learned().await;
-                let st = lock(&self.inner.state);
-                let from_429s = st.configured.is_none() && st.announced.is_none();
-                // The safety margin applies to a learned rate too: a rate learned from 429s
-                // sits at what the server was measured to accept, and requests paced exactly
-                // at a server's limit meet a 429 whenever the network bunches two of them.
-                (
-                    st.configured.or(learned).map(|l| with_margin(l, st.margin)),
-                    st.configured.is_none(),
-                    from_429s && st.learner.climbing_fast(),
-                )
-            };
-            // A learned limit books only slots due within a horizon: while it climbs fast
-            // (slow start) the next few slots, else LEARNED_HORIZON. A slot booked far ahead
-            // at the rate of the moment would keep its old spacing while the rate rises; the
-            // other callers wait and ask again at the rate then.
-            let horizon = match &limit {
-                Some(l) if climbing => Some(l.emission_interval() * 2),
-                Some(_) if learned => Some(LEARNED_HORIZON),
-                _ => None,
-            };
+            let (limit, horizon) = self.plan().await;
             let ask = match (budget, horizon) {
                 (Some(b), Some(h)) => Some(b.min(h)),
                 (b, h) => b.or(h),
@@ -503,19 +469,21 @@ impl Pacer {
                     sleep(pause.remaining).await;
                     continue;
                 }
-                // Beyond the horizon but within the caller's budget: ask again once the
-                // next slot is within the horizon (at least every LEARNED_HORIZON), under
-                // the limit then in force.
-                Reservation::TooLong(wait)
-                    if horizon.is_some() && budget.map_or(true, |b| wait <= b) =>
-                {
+                // A learned limit (horizon) never fails a call on its own: beyond the
+                // horizon, ask again once the next slot is within it (at least every
+                // LEARNED_HORIZON) under the limit then in force; when the caller's
+                // allowance is spent, send (a wrong guess costs at most a 429, whose
+                // pause is the server's word).
+                Reservation::TooLong(wait) if horizon.is_some() => {
+                    if budget.is_some_and(|b| b < Duration::from_millis(1)) {
+                        break;
+                    }
                     let h = horizon.unwrap_or_default();
                     let floor = (h / 2).max(Duration::from_millis(1));
-                    sleep(
-                        wait.saturating_sub(h)
-                            .clamp(floor, LEARNED_HORIZON.max(floor)),
-                    )
-                    .await;
+                    let nap = wait
+                        .saturating_sub(h)
+                        .clamp(floor, LEARNED_HORIZON.max(floor));
+                    sleep(budget.map_or(nap, |b| nap.min(b))).await;
                     continue;
                 }
                 Reservation::TooLong(wait) => {
@@ -533,172 +501,12 @@ impl Pacer {
                             continue;
                         }
                     }
+                    break;
                 }
             }
-            let waited = start.elapsed();
-            self.record_send(waited >= Duration::from_millis(1));
-            return Ok(waited);
         }
-    }
-
-    fn record_send(&self, limited: bool) {
-        let mut st = lock(&self.inner.state);
-        if st.configured.is_none() {
-            st.learner.on_send(Instant::now(), limited);
-        }
-    }
-
-    /// The server answered an attempt with `status`: with no configured limit, every
-    /// answer but a 429 counts towards the accepted rate that learning measures (the
-    /// client calls it for every answer).
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// let p = surefoot::pacing::Pacer::new("x".into(), None, Arc::new(surefoot::pacing::MemoryStore::new()));
-    /// p.on_answer(200);
-    /// assert_eq!(p.limit(), None); // nothing is learned before a 429
-    /// ```
-    pub fn on_answer(&self, status: u16) {
-        if status == 429 {
-            return;
-        }
-        let mut st = lock(&self.inner.state);
-        if st.configured.is_none() {
-            st.learner.on_accepted(Instant::now());
-        }
-    }
-
-    /// After a 429: pause every request on this key for `retry_after` from now (1 s when
-    /// the server gave none; at most 24 h), remembering `cause` (the answer) for the
-    /// calls refused meanwhile, and, if no limit was configured, learn one by halving
-    /// the observed rate (or the previously learned one). Call it for
-    /// `rate_limit_exceeded`, `daily_cap_exceeded` and generic 429s — see
-    /// [`Pacer::on_error`], which filters for you.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
-    /// use std::sync::Arc;
-    /// use std::time::Duration;
-    /// use surefoot::pacing::{MemoryStore, Pacer};
-    /// let p = Pacer::new("doc".into(), None, Arc::new(MemoryStore::new()));
-    /// p.on_rate_limited(Some(Duration::from_secs(2)), None).await;
-    /// assert_eq!(p.acquire().await, Duration::from_secs(2));
-    /// # }
-    /// ```
-    pub async fn on_rate_limited(&self, retry_after: Option<Duration>, cause: Option<PauseCause>) {
-        let d = retry_after
-            .unwrap_or(DEFAULT_429_PAUSE)
-            .min(MAX_RETRY_AFTER);
-        let store = &self.inner.store;
-        store.pause(&self.inner.id, d, cause).await;
-        let learned = {
-            let mut st = lock(&self.inner.state);
-            if st.configured.is_some() || st.announced.is_some() {
-                None
-            } else {
-                st.learner
-                    .on_throttled(Instant::now(), d.max(DEFAULT_429_PAUSE))
-            }
-        };
-        if let Some(learned) = learned {
-            self.publish_learned(learned).await;
-        }
-    }
-
-    /// Feed a failed attempt's error: for a 429 of kind rate-limited other than
-    /// `concurrency_limit_exceeded` (a session cap, not a request rate), calls
-    /// [`on_rate_limited`](Pacer::on_rate_limited) with its `retry_after` and the error
-    /// as the cause; ignores every other error (payment codes on 429 included).
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
-    /// use std::sync::Arc;
-    /// use surefoot::{pacing::{MemoryStore, Pacer}, Error};
-    /// let p = Pacer::new("doc".into(), None, Arc::new(MemoryStore::new()));
-    /// let quota = br#"{"error": {"code": "insufficient_quota", "message": "m"}}"#;
-    /// p.on_error(&Error::from_response(429, &http::HeaderMap::new(), quota, false)).await;
-    /// assert_eq!(p.paused_for().await, None);
-    /// p.on_error(&Error::from_response(429, &http::HeaderMap::new(), b"", false)).await;
-    /// assert_eq!(p.pause().await.unwrap().cause.unwrap().code, "rate_limit_exceeded");
-    /// # }
-    /// ```
-    pub async fn on_error(&self, err: &Error) {
-        if err.status() == Some(429)
-            && err.is_rate_limited()
-            && err.code() != crate::error::codes::CONCURRENCY_LIMIT_EXCEEDED
-        {
-            self.on_rate_limited(err.retry_after(), Some(PauseCause::from_error(err)))
-                .await;
-        }
-    }
-
-    /// Learn from rate-limit headers on any response: `x-ratelimit-limit` /
-    /// `x-ratelimit-remaining` / `x-ratelimit-reset` (also the `-requests` suffixed
-    /// OpenAI names and the IETF draft `ratelimit-*`, `RateLimit: r=..;t=..` and
-    /// `RateLimit-Policy: q;w=..` forms). Remaining 0 pauses every waiter until the reset
-    /// (delta seconds, Unix epoch seconds, or `6m0s`-style durations; at most 24 h). A
-    /// policy with a window, when no limit was configured, becomes the learned limit (it
-    /// overrides what 429s taught): the quota may be spent as the window allows — all of
-    /// it at once — not evenly spaced, and remaining 0 pauses until the reset.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
-    /// use std::sync::Arc;
-    /// use std::time::Duration;
-    /// use surefoot::pacing::{MemoryStore, Pacer};
-    /// let p = Pacer::new("doc".into(), None, Arc::new(MemoryStore::new()));
-    /// let mut h = http::HeaderMap::new();
-    /// h.insert("x-ratelimit-remaining", "0".parse().unwrap());
-    /// h.insert("x-ratelimit-reset", "3".parse().unwrap());
-    /// p.observe_headers(&h).await;
-    /// assert_eq!(p.paused_for().await, Some(Duration::from_secs(3)));
-    /// # }
-    /// ```
-    pub async fn observe_headers(&self, headers: &http::HeaderMap) {
-        // Every header read below is named `x-ratelimit…` or `ratelimit…`: without one,
-        // there is nothing to learn (one pass over the names instead of a dozen lookups).
-        if !headers.keys().any(|name| {
-            let name = name.as_str();
-            name.starts_with("ratelimit") || name.starts_with("x-ratelimit")
-        }) {
-            return;
-        }
-        let info = RateLimitHeaders::parse(headers, SystemTime::now());
-        let store = &self.inner.store;
-        if info.remaining == Some(0) {
-            if let Some(reset) = info.reset.filter(|d| !d.is_zero()) {
-                let reset = reset.min(MAX_RETRY_AFTER);
-                tracing::debug!(target: "surefoot::pacing", pacer = %self.inner.id, reset_ms = reset.as_millis() as u64, "rate-limit quota exhausted; pausing until reset");
-                let request_id =
-                    crate::leaves::headers::request_id_from_headers(headers).map(str::to_owned);
-                store
-                    .pause(
-                        &self.inner.id,
-                        reset,
-                        Some(PauseCause::quota_used_up(request_id)),
-                    )
-                    .await;
-            }
-        }
-        if let (Some(q), Some(w)) = (info.limit, info.window) {
-            let announced = {
-                let mut st = lock(&self.inner.state);
-                if st.configured.is_some() || q == 0 || w.is_zero() {
-                    return;
-                }
-                // A quota per window is spent as the window allows (a burst of the whole
-                // quota), not evenly spaced; remaining 0 pauses until the reset (above).
-                let from_policy = RateLimit::new(q, w).burst(q);
-                let now = Instant::now();
-                let known = st.announced.map(|(l, _)| l);
-                st.announced = Some((from_policy, now));
-                if known == Some(from_policy) {
-                    return;
-                }
-                tracing::debug!(target: "surefoot::pacing", pacer = %self.inner.id, limit = %from_policy, "learned a rate limit from headers");
-                from_policy
-            };
-            self.publish_learned(announced).await;
-        }
+        let waited = start.elapsed();
+        self.record_send(waited >= Duration::from_millis(1));
+        Ok(waited)
     }
 }

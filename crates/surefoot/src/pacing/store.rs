@@ -144,6 +144,25 @@ pub enum OutageProbe {
     Local,
 }
 
+/// What a shared store answers about a 429 (see [`PacingStore::throttled`]): whether this
+/// 429 opened a new overload episode of the key, for the whole fleet.
+///
+/// ```
+/// use surefoot::pacing::Episode;
+/// assert_ne!(Episode::Local, Episode::Joined);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Episode {
+    /// Nothing shared (an in-process store, or its backend is away): the process learns
+    /// on its own.
+    Local,
+    /// This 429 opened the episode: the caller decides the one decrease, from the answers
+    /// the whole fleet saw accepted (how long ago, how many), and publishes it.
+    New(Vec<(Duration, u32)>),
+    /// Another 429 of the same episode already decided the decrease.
+    Joined,
+}
+
 /// Where pacing state lives. [`MemoryStore`](crate::pacing::MemoryStore) (the default)
 /// keeps it in the process; a shared store (Redis) lets many processes and hosts pace one
 /// key together. `key` is an opaque id that never contains an API key in clear (see
@@ -238,6 +257,75 @@ pub trait PacingStore: Send + Sync + 'static {
     /// ```
     fn known_pause<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Pause>> {
         self.paused(key)
+    }
+
+    /// Whether learning a limit is shared through this store: answers and 429s are
+    /// counted for every process on the key, one decrease per overload episode, one
+    /// learned state ([`fleet_learned`](PacingStore::fleet_learned)). An in-process
+    /// store answers `false`: each process learns on its own.
+    ///
+    /// ```
+    /// use surefoot::pacing::{MemoryStore, PacingStore};
+    /// assert!(!MemoryStore::new().learns_together());
+    /// ```
+    fn learns_together(&self) -> bool {
+        false
+    }
+
+    /// An answer other than a 429 came back on `key`. A store that learns together
+    /// counts it for the fleet with this process's next decision on the key (no round
+    /// trip of its own); the default ignores it.
+    fn note_accepted(&self, key: &str) {
+        let _ = key;
+    }
+
+    /// A 429 on `key`: pause it as [`pause`](PacingStore::pause) does and, for a store
+    /// that learns together, say whether this 429 opened a new overload episode (one
+    /// decrease per episode: an episode lasts `episode` from its first 429, however many
+    /// processes see its 429s). The default pauses and answers [`Episode::Local`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// use std::time::Duration;
+    /// use surefoot::pacing::{Episode, MemoryStore, PacingStore};
+    /// let s = MemoryStore::new();
+    /// assert_eq!(s.throttled("k", Duration::from_secs(1), None, Duration::from_secs(1)).await, Episode::Local);
+    /// assert!(s.paused("k").await.is_some());
+    /// # }
+    /// ```
+    fn throttled<'a>(
+        &'a self,
+        key: &'a str,
+        duration: Duration,
+        cause: Option<PauseCause>,
+        episode: Duration,
+    ) -> StoreFuture<'a, Episode> {
+        let _ = episode;
+        Box::pin(async move {
+            self.pause(key, duration, cause).await;
+            Episode::Local
+        })
+    }
+
+    /// The learning state the fleet shares on `key` (an opaque string the pacer writes
+    /// with [`set_fleet_learned`](PacingStore::set_fleet_learned)) and how long ago it
+    /// was written, for a store that learns together; `None` otherwise. A store may
+    /// answer from what its last decision on the key brought back.
+    fn fleet_learned<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<(String, Duration)>> {
+        let _ = key;
+        Box::pin(std::future::ready(None))
+    }
+
+    /// Record the fleet's learning state of `key`, forgotten after `ttl` unless written
+    /// again. The default does nothing.
+    fn set_fleet_learned<'a>(
+        &'a self,
+        key: &'a str,
+        state: String,
+        ttl: Duration,
+    ) -> StoreFuture<'a, ()> {
+        let _ = (key, state, ttl);
+        Box::pin(std::future::ready(()))
     }
 
     /// The limit learned for `key` (from 429s or headers), if one is in force.

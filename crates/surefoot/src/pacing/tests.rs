@@ -3,7 +3,7 @@
 use super::*;
 use crate::error::Error;
 use crate::headers::parse_reset;
-use crate::retry::MAX_RETRY_AFTER;
+use crate::headers::MAX_RETRY_AFTER;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;

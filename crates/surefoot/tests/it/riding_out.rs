@@ -391,3 +391,120 @@ async fn a_held_call_waits_at_most_max_retry_wait_and_non_retryable_errors_fail_
     assert_eq!((e.status(), e.attempts()), (Some(404), 1));
     assert!(client.outage().is_none());
 }
+
+/// A loopback HTTP/1.1 server no one here wrote the client for: 503 at once while `down`,
+/// then 200 after `delay`; counts requests in flight (and the most at once since `reset`).
+struct Recovering {
+    url: String,
+    down: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    in_flight: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    most: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+async fn recovering(delay: Duration) -> Recovering {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let down = Arc::new(AtomicBool::new(true));
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let (d, f, m) = (down.clone(), in_flight.clone(), most.clone());
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            let (d, f, m) = (d.clone(), f.clone(), m.clone());
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match sock.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    let end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+                    buf.drain(..end);
+                    let answer: &[u8] = if d.load(Ordering::SeqCst) {
+                        b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n"
+                    } else {
+                        let now = f.fetch_add(1, Ordering::SeqCst) + 1;
+                        m.fetch_max(now, Ordering::SeqCst);
+                        tokio::time::sleep(delay).await;
+                        f.fetch_sub(1, Ordering::SeqCst);
+                        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}"
+                    };
+                    if sock.write_all(answer).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    Recovering {
+        url,
+        down,
+        in_flight,
+        most,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_an_outage_the_held_calls_go_out_at_a_ramp_and_still_drain_fast() {
+    use std::sync::atomic::Ordering;
+    let delay = Duration::from_millis(40);
+    let server = recovering(delay).await;
+    let client = surefoot::Client::builder()
+        .base_url(&server.url)
+        .api_key("sk-test-ramp-0001")
+        .backoff(Duration::from_millis(20), Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let calls: Vec<_> = (0..32)
+        .map(|_| {
+            let c = client.clone();
+            tokio::spawn(async move { c.get("/v1/items").send().await })
+        })
+        .collect();
+    let mut held = 0;
+    for _ in 0..500 {
+        held = client.outage().map_or(held, |o| o.held.max(held));
+        if held >= 24 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(held >= 24, "the calls are held (held {held})");
+    server.down.store(false, Ordering::SeqCst);
+    let recovered = std::time::Instant::now();
+    // The probe, then 2 in flight, one more per success: within the first round trips the
+    // server sees a few requests at once, not the 32 held calls.
+    tokio::time::sleep(delay * 3 / 2).await;
+    let early = server.most.load(Ordering::SeqCst);
+    for call in calls {
+        let r = call
+            .await
+            .unwrap()
+            .expect("every call rides out the outage");
+        assert!(r.status().is_success());
+    }
+    let drain = recovered.elapsed();
+    let most = server.most.load(Ordering::SeqCst);
+    assert!(
+        early <= 4,
+        "{early} requests at once in the first round trips after recovery"
+    );
+    assert!(most < 32, "the ramp never let all {most} go at once");
+    assert_eq!(server.in_flight.load(Ordering::SeqCst), 0);
+    // All at once would take one round trip; the ramp takes a few more (about log2 of
+    // the held calls): a bounded multiple of the server's answer time, not a second hold.
+    assert!(
+        drain < delay * 25,
+        "drained in {drain:?} ({delay:?} per answer)"
+    );
+    assert!(client.outage().is_none());
+}

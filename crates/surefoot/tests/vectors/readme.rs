@@ -1,7 +1,7 @@
-//! The README's "Behaviour" section, rendered from the conformance vectors marked `readme`
+//! The docs' behaviour page (`docs/guide/behaviour.md`), rendered from the conformance vectors marked `readme`
 //! (with what the Rust runner observed for them) and from every `options` vector (with its
 //! `expected`: those vectors have runners of their own). `tests/vectors.rs` fails when
-//! README.md differs and rewrites it under `UPDATE_BEHAVIOUR=1`.
+//! the page differs and rewrites it under `UPDATE_BEHAVIOUR=1`.
 //!
 //! ```ignore
 //! let section = readme::section(&runs);
@@ -37,7 +37,7 @@ fn human_ms(v: &Value) -> String {
 
 /// The observed results of `family`'s vectors marked `readme`, with their labels. A member
 /// the vector compares within a `<member>_tolerance` (a wait from an HTTP-date, which
-/// depends on the clock) is shown as the vector expects it, so the README stays stable.
+/// depends on the clock) is shown as the vector expects it, so the page stays stable.
 fn labelled(rows: &[Row<'_>], family: &str) -> Vec<(String, Value)> {
     rows.iter()
         .filter(|r| r.vector["family"] == family)
@@ -55,7 +55,7 @@ fn labelled(rows: &[Row<'_>], family: &str) -> Vec<(String, Value)> {
         .collect()
 }
 
-/// A JSON value of an `options` vector as the README shows it.
+/// A JSON value of an `options` vector as the page shows it.
 fn option_value(v: &Value) -> String {
     match v.get("special").and_then(Value::as_str) {
         Some("nan") => "NaN".to_owned(),
@@ -66,7 +66,7 @@ fn option_value(v: &Value) -> String {
 }
 
 pub fn section(rows: &[Row<'_>]) -> String {
-    let mut out = String::from("#### Behaviour\n\n");
+    let mut out = String::new();
     out.push_str(&format!(
         "Generated from the conformance vectors in `tests/vectors/` (the vectors marked `readme`; \
          the files hold every case; `tests/vectors/README.md` says which languages run which \
@@ -202,11 +202,22 @@ pub fn section(rows: &[Row<'_>]) -> String {
     if !pacing.is_empty() {
         out.push_str("\n| Pacing (virtual clock) | Waits before each send |\n|---|---|\n");
         for (label, o) in pacing {
-            let waits: Vec<String> = o["waits_ms"]
-                .as_array()
+            let mut waits: Vec<(String, usize)> = Vec::new();
+            for w in o["waits_ms"].as_array().into_iter().flatten().map(human_ms) {
+                match waits.last_mut() {
+                    Some((last, n)) if *last == w => *n += 1,
+                    _ => waits.push((w, 1)),
+                }
+            }
+            let waits: Vec<String> = waits
                 .into_iter()
-                .flatten()
-                .map(human_ms)
+                .map(|(w, n)| {
+                    if n > 3 {
+                        format!("{w} ×{n}")
+                    } else {
+                        vec![w; n].join(", ")
+                    }
+                })
                 .collect();
             out.push_str(&format!("| {} | {} |\n", cell(&label), waits.join(", ")));
         }
