@@ -1,16 +1,15 @@
-//! The error side of the C ABI: the numbered `sf_result` every fallible function returns,
-//! the `sf_kind` enum mirroring the core's `ErrorKind`, and the owned `sf_error` object
-//! (wasmtime-style) handed to the caller through an optional `sf_error **err_out`, with
-//! accessors for the status, stable code, message, request id, `Retry-After`, attempts and
-//! raw body of the core's `surefoot::Error`. Every string is converted to a NUL-terminated
-//! copy once, when the error is created, so accessors only lend pointers into it.
+//! The error side of the C ABI, on the ground floor: the numbered `sf_result` every
+//! fallible function returns and its names, the `sf_kind` enum mirroring the core's
+//! `ErrorKind` (named by the core's `as_str`), the `Failure` a call fails with, and the
+//! owned `sf_error` object (wasmtime-style) it becomes for the caller. Every string is
+//! converted to a NUL-terminated copy once, when the error is created, so the accessors
+//! (`error_accessors`) only lend pointers into it.
 
 use std::ffi::{c_char, c_int, CStr, CString};
 
 use surefoot::{Error, ErrorKind};
 
-use crate::ffi::{clamp_ms, to_cstring};
-use crate::panic::guard;
+use crate::convert::{static_name, to_cstring};
 
 /// The result of every fallible `sf_` function. The numbers are stable: new codes are only
 /// ever appended.
@@ -67,7 +66,7 @@ impl sf_result {
     }
 }
 
-/// The broad category of a failure: the same eleven kinds as in Rust and Python, plus
+/// The broad category of a failure: the same twelve kinds as in Rust and Python, plus
 /// `SF_KIND_NONE` for a NULL error. The numbers are stable.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,42 +96,37 @@ pub enum sf_kind {
     SF_KIND_TIMEOUT = 10,
     /// Refused on the client side before anything was sent.
     SF_KIND_INVALID_REQUEST = 11,
+    /// A bulk item the run did not finish (it stopped or was interrupted first): safe to
+    /// resubmit with the same idempotency key.
+    SF_KIND_NOT_DONE = 12,
 }
+
+/// Each kind and the core's kind it mirrors.
+const KINDS: [(sf_kind, ErrorKind); 12] = [
+    (sf_kind::SF_KIND_AUTHENTICATION, ErrorKind::Authentication),
+    (sf_kind::SF_KIND_PERMISSION, ErrorKind::Permission),
+    (sf_kind::SF_KIND_NOT_FOUND, ErrorKind::NotFound),
+    (sf_kind::SF_KIND_VALIDATION, ErrorKind::Validation),
+    (sf_kind::SF_KIND_CONFLICT, ErrorKind::Conflict),
+    (
+        sf_kind::SF_KIND_PAYMENT_REQUIRED,
+        ErrorKind::PaymentRequired,
+    ),
+    (sf_kind::SF_KIND_RATE_LIMITED, ErrorKind::RateLimited),
+    (sf_kind::SF_KIND_SERVER, ErrorKind::Server),
+    (sf_kind::SF_KIND_CONNECTION, ErrorKind::Connection),
+    (sf_kind::SF_KIND_TIMEOUT, ErrorKind::Timeout),
+    (sf_kind::SF_KIND_INVALID_REQUEST, ErrorKind::InvalidRequest),
+    (sf_kind::SF_KIND_NOT_DONE, ErrorKind::NotDone),
+];
 
 impl sf_kind {
     fn from_core(kind: ErrorKind) -> sf_kind {
-        match kind {
-            ErrorKind::Authentication => sf_kind::SF_KIND_AUTHENTICATION,
-            ErrorKind::Permission => sf_kind::SF_KIND_PERMISSION,
-            ErrorKind::NotFound => sf_kind::SF_KIND_NOT_FOUND,
-            ErrorKind::Validation => sf_kind::SF_KIND_VALIDATION,
-            ErrorKind::Conflict => sf_kind::SF_KIND_CONFLICT,
-            ErrorKind::PaymentRequired => sf_kind::SF_KIND_PAYMENT_REQUIRED,
-            ErrorKind::RateLimited => sf_kind::SF_KIND_RATE_LIMITED,
-            ErrorKind::Server => sf_kind::SF_KIND_SERVER,
-            ErrorKind::Connection => sf_kind::SF_KIND_CONNECTION,
-            ErrorKind::Timeout => sf_kind::SF_KIND_TIMEOUT,
-            ErrorKind::InvalidRequest => sf_kind::SF_KIND_INVALID_REQUEST,
+        KINDS
+            .iter()
+            .find(|(_, k)| *k == kind)
             // `ErrorKind` is non-exhaustive: a kind added to the core later reads as server.
-            _ => sf_kind::SF_KIND_SERVER,
-        }
-    }
-
-    fn name(self) -> &'static CStr {
-        match self {
-            sf_kind::SF_KIND_NONE => c"none",
-            sf_kind::SF_KIND_AUTHENTICATION => c"authentication",
-            sf_kind::SF_KIND_PERMISSION => c"permission",
-            sf_kind::SF_KIND_NOT_FOUND => c"not_found",
-            sf_kind::SF_KIND_VALIDATION => c"validation",
-            sf_kind::SF_KIND_CONFLICT => c"conflict",
-            sf_kind::SF_KIND_PAYMENT_REQUIRED => c"payment_required",
-            sf_kind::SF_KIND_RATE_LIMITED => c"rate_limited",
-            sf_kind::SF_KIND_SERVER => c"server",
-            sf_kind::SF_KIND_CONNECTION => c"connection",
-            sf_kind::SF_KIND_TIMEOUT => c"timeout",
-            sf_kind::SF_KIND_INVALID_REQUEST => c"invalid_request",
-        }
+            .map_or(sf_kind::SF_KIND_SERVER, |(c, _)| *c)
     }
 }
 
@@ -189,13 +183,13 @@ impl From<Error> for Failure {
 /// `sf_error_free`; every string an accessor returns is borrowed from it and valid until
 /// then. Immutable: it may be read from any thread.
 pub struct sf_error {
-    result: sf_result,
-    error: Error,
-    kind: sf_kind,
-    code: CString,
-    message: CString,
-    request_id: Option<CString>,
-    idempotency_key: Option<CString>,
+    pub(crate) result: sf_result,
+    pub(crate) error: Error,
+    pub(crate) kind: sf_kind,
+    pub(crate) code: CString,
+    pub(crate) message: CString,
+    pub(crate) request_id: Option<CString>,
+    pub(crate) idempotency_key: Option<CString>,
 }
 
 impl sf_error {
@@ -241,244 +235,40 @@ pub extern "C" fn sf_result_name(result: c_int) -> *const c_char {
 #[no_mangle]
 pub extern "C" fn sf_kind_name(kind: c_int) -> *const c_char {
     let n = kind as u32;
-    let all = [
-        sf_kind::SF_KIND_NONE,
-        sf_kind::SF_KIND_AUTHENTICATION,
-        sf_kind::SF_KIND_PERMISSION,
-        sf_kind::SF_KIND_NOT_FOUND,
-        sf_kind::SF_KIND_VALIDATION,
-        sf_kind::SF_KIND_CONFLICT,
-        sf_kind::SF_KIND_PAYMENT_REQUIRED,
-        sf_kind::SF_KIND_RATE_LIMITED,
-        sf_kind::SF_KIND_SERVER,
-        sf_kind::SF_KIND_CONNECTION,
-        sf_kind::SF_KIND_TIMEOUT,
-        sf_kind::SF_KIND_INVALID_REQUEST,
-    ];
-    all.iter()
-        .find(|k| **k as u32 == n)
-        .map_or(c"unknown".as_ptr(), |k| k.name().as_ptr())
-}
-
-/// The result code the failed call returned (`SF_OK` for NULL).
-///
-/// # Safety
-/// `err` is NULL or a live error from this library.
-#[no_mangle]
-pub unsafe extern "C" fn sf_error_result(err: *const sf_error) -> sf_result {
-    guard(sf_result::SF_PANIC, || match unsafe { err.as_ref() } {
-        Some(e) => e.result,
-        None => sf_result::SF_OK,
-    })
-}
-
-/// The kind of the error (`SF_KIND_NONE` for NULL).
-///
-/// # Safety
-/// `err` is NULL or a live error from this library.
-#[no_mangle]
-pub unsafe extern "C" fn sf_error_kind(err: *const sf_error) -> sf_kind {
-    guard(sf_kind::SF_KIND_NONE, || match unsafe { err.as_ref() } {
-        Some(e) => e.kind,
-        None => sf_kind::SF_KIND_NONE,
-    })
-}
-
-/// The HTTP status of the answer that failed, or 0 when no answer was received (connection
-/// failure, timeout, client-side refusal) or `err` is NULL.
-///
-/// # Safety
-/// `err` is NULL or a live error from this library.
-#[no_mangle]
-pub unsafe extern "C" fn sf_error_status(err: *const sf_error) -> u16 {
-    guard(0, || {
-        unsafe { err.as_ref() }
-            .and_then(|e| e.error.status())
-            .unwrap_or(0)
-    })
-}
-
-/// The stable error code, e.g. `"rate_limit_exceeded"`, `"api_access_denied"`,
-/// `"not_found"`: the same string in Rust, C and Python. Borrowed from `err` (valid until
-/// `sf_error_free`); never NULL unless `err` is NULL.
-///
-/// # Safety
-/// `err` is NULL or a live error from this library.
-#[no_mangle]
-pub unsafe extern "C" fn sf_error_code(err: *const sf_error) -> *const c_char {
-    guard(std::ptr::null(), || match unsafe { err.as_ref() } {
-        Some(e) => e.code.as_ptr(),
-        None => std::ptr::null(),
-    })
-}
-
-/// A human-readable message (never contains the API key). Borrowed from `err` (valid until
-/// `sf_error_free`); never NULL unless `err` is NULL.
-///
-/// # Safety
-/// `err` is NULL or a live error from this library.
-#[no_mangle]
-pub unsafe extern "C" fn sf_error_message(err: *const sf_error) -> *const c_char {
-    guard(std::ptr::null(), || match unsafe { err.as_ref() } {
-        Some(e) => e.message.as_ptr(),
-        None => std::ptr::null(),
-    })
-}
-
-/// The server's request id (for support tickets), or NULL when there was none. Borrowed
-/// from `err` (valid until `sf_error_free`).
-///
-/// # Safety
-/// `err` is NULL or a live error from this library.
-#[no_mangle]
-pub unsafe extern "C" fn sf_error_request_id(err: *const sf_error) -> *const c_char {
-    guard(std::ptr::null(), || {
-        match unsafe { err.as_ref() }.and_then(|e| e.request_id.as_ref()) {
-            Some(s) => s.as_ptr(),
-            None => std::ptr::null(),
-        }
-    })
-}
-
-/// The idempotency key the failed request was sent with (job creation always has one:
-/// the caller's or the generated UUID), or NULL when it had none. Sending the same request
-/// again with this key is safe: the server replays its first answer instead of acting
-/// twice — in particular after an `invalid_response` error, where the server answered 2xx
-/// (and may have created the job) but the answer could not be read. Borrowed from `err`
-/// (valid until `sf_error_free`).
-///
-/// # Safety
-/// `err` is NULL or a live error from this library.
-#[no_mangle]
-pub unsafe extern "C" fn sf_error_idempotency_key(err: *const sf_error) -> *const c_char {
-    guard(std::ptr::null(), || {
-        match unsafe { err.as_ref() }.and_then(|e| e.idempotency_key.as_ref()) {
-            Some(s) => s.as_ptr(),
-            None => std::ptr::null(),
-        }
-    })
-}
-
-/// How long the server asked to wait before trying again (`Retry-After`, or the wait that
-/// was longer than the client accepts), in milliseconds; -1 when none or `err` is NULL.
-///
-/// # Safety
-/// `err` is NULL or a live error from this library.
-#[no_mangle]
-pub unsafe extern "C" fn sf_error_retry_after_ms(err: *const sf_error) -> i64 {
-    guard(-1, || {
-        unsafe { err.as_ref() }
-            .and_then(|e| e.error.retry_after())
-            .map_or(-1, clamp_ms)
-    })
-}
-
-/// How many attempts were made (1 = no retry; 0 when nothing was sent or `err` is NULL).
-///
-/// # Safety
-/// `err` is NULL or a live error from this library.
-#[no_mangle]
-pub unsafe extern "C" fn sf_error_attempts(err: *const sf_error) -> u32 {
-    guard(0, || {
-        unsafe { err.as_ref() }.map_or(0, |e| e.error.attempts())
-    })
-}
-
-/// Time spent waiting (backoff and pacing) before giving up, in milliseconds (0 for NULL).
-///
-/// # Safety
-/// `err` is NULL or a live error from this library.
-#[no_mangle]
-pub unsafe extern "C" fn sf_error_waited_ms(err: *const sf_error) -> i64 {
-    guard(0, || {
-        unsafe { err.as_ref() }.map_or(0, |e| clamp_ms(e.error.waited()))
-    })
-}
-
-/// Whether the core would retry this error (it already did, up to `max_retries`).
-///
-/// # Safety
-/// `err` is NULL or a live error from this library.
-#[no_mangle]
-pub unsafe extern "C" fn sf_error_is_retryable(err: *const sf_error) -> bool {
-    guard(false, || {
-        unsafe { err.as_ref() }.is_some_and(|e| e.error.is_retryable())
-    })
-}
-
-/// Why the client stopped retrying, as a stable name: `"not_retryable"`,
-/// `"retries_exhausted"`, `"not_idempotent"`, `"wait_exceeds_max_retry_wait"`,
-/// `"wait_exceeds_deadline"`, `"retry_budget_exhausted"` (too many calls to the host failed
-/// lately), `"held_too_long"` (the host stayed in an outage as long as the call could
-/// wait); NULL when the error did not come out of the retry loop (refused before sending)
-/// or `err` is NULL. A static string: never freed, valid for the life of the program.
-///
-/// # Safety
-/// `err` is NULL or a live error from this library.
-#[no_mangle]
-pub unsafe extern "C" fn sf_error_stop_reason(err: *const sf_error) -> *const c_char {
-    guard(std::ptr::null(), || {
-        match unsafe { err.as_ref() }.and_then(|e| e.error.stop_reason()) {
-            Some(reason) => stop_reason_name(reason).as_ptr(),
-            None => std::ptr::null(),
-        }
-    })
-}
-
-fn stop_reason_name(reason: surefoot::retry::FailReason) -> &'static CStr {
-    use surefoot::retry::FailReason as R;
-    match reason {
-        R::NotRetryable => c"not_retryable",
-        R::RetriesExhausted => c"retries_exhausted",
-        R::NotIdempotent => c"not_idempotent",
-        R::WaitExceedsMaxRetryWait => c"wait_exceeds_max_retry_wait",
-        R::WaitExceedsDeadline => c"wait_exceeds_deadline",
-        R::RetryBudgetExhausted => c"retry_budget_exhausted",
-        R::HeldTooLong => c"held_too_long",
-        // A reason added to the core later still gets a name.
-        _ => c"other",
+    if n == sf_kind::SF_KIND_NONE as u32 {
+        return c"none".as_ptr();
     }
+    KINDS
+        .iter()
+        .find(|(c, _)| *c as u32 == n)
+        .map_or(c"unknown".as_ptr(), |(_, k)| {
+            static_name(k.as_str()).as_ptr()
+        })
 }
 
-/// The raw body of the error answer (possibly capped at 64 KiB). On `SF_OK`, `*body_out`
-/// points into `err` (valid until `sf_error_free`; not NUL-terminated) and `*len_out` is its
-/// length. `SF_NO_VALUE` when no answer was received; `SF_NULL_PARAMETER` when any
-/// argument is NULL.
-///
-/// # Safety
-/// `err` is NULL or a live error; `body_out` and `len_out` are NULL or writable.
-#[no_mangle]
-pub unsafe extern "C" fn sf_error_body(
-    err: *const sf_error,
-    body_out: *mut *const u8,
-    len_out: *mut usize,
-) -> sf_result {
-    guard(sf_result::SF_PANIC, || {
-        let Some(e) = (unsafe { err.as_ref() }) else {
-            return sf_result::SF_NULL_PARAMETER;
-        };
-        if body_out.is_null() || len_out.is_null() {
-            return sf_result::SF_NULL_PARAMETER;
-        }
-        match e.error.body() {
-            Some(body) => {
-                unsafe {
-                    *body_out = body.as_ptr();
-                    *len_out = body.len();
-                }
-                sf_result::SF_OK
-            }
-            None => sf_result::SF_NO_VALUE,
-        }
-    })
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Frees an error. NULL is accepted and ignored. The error and every string borrowed from it
-/// must not be used afterwards.
-///
-/// # Safety
-/// `err` is NULL or an error from this library not yet freed.
-#[no_mangle]
-pub unsafe extern "C" fn sf_error_free(err: *mut sf_error) {
-    guard((), || unsafe { crate::ffi::free_box(err) })
+    fn name(kind: c_int) -> &'static str {
+        unsafe { CStr::from_ptr(sf_kind_name(kind)) }
+            .to_str()
+            .unwrap()
+    }
+
+    #[test]
+    fn kinds_mirror_the_core_and_carry_its_names() {
+        assert_eq!(name(sf_kind::SF_KIND_NONE as c_int), "none");
+        assert_eq!(name(77), "unknown");
+        for (c, k) in KINDS {
+            assert_eq!(sf_kind::from_core(k), c);
+            assert_eq!(name(c as c_int), k.as_str());
+        }
+        let numbers: Vec<u32> = KINDS.iter().map(|(c, _)| *c as u32).collect();
+        assert_eq!(
+            numbers,
+            (1..=11).collect::<Vec<_>>(),
+            "every kind, once, in order"
+        );
+    }
 }

@@ -1,12 +1,14 @@
 //! The ground floor every exported function stands on: casting opaque handles to Rust
 //! references (NULL → `SF_NULL_PARAMETER`), boxing and freeing owned handles, reading C
 //! strings and byte buffers (NULL → `SF_NULL_PARAMETER`, invalid UTF-8 →
-//! `SF_INVALID_ARGUMENT`), out-parameters checked up front and written only on success,
-//! and the unit conversions of the C side (milliseconds, `-1` = none).
+//! `SF_INVALID_ARGUMENT`), and out-parameters checked up front and written only on
+//! success. It stands on `error` (the result codes its checks fail with) and passes on the
+//! value conversions of `convert` (NUL-terminated copies, milliseconds), so an exported
+//! function finds everything it needs to read arguments and write results here.
 
-use std::ffi::{c_char, CStr, CString};
-use std::time::Duration;
+use std::ffi::{c_char, CStr};
 
+pub(crate) use crate::convert::{clamp_ms, to_cstring};
 use crate::error::Failure;
 
 /// Borrows the object behind a handle; NULL is a [`Failure::null`] naming `name`.
@@ -108,17 +110,6 @@ pub(crate) unsafe fn free_box<T>(ptr: *mut T) {
     }
 }
 
-/// A NUL-terminated copy of `s` (interior NULs, which C cannot see past, become U+FFFD).
-pub(crate) fn to_cstring(s: &str) -> CString {
-    CString::new(s)
-        .unwrap_or_else(|_| CString::new(s.replace('\0', "\u{FFFD}")).expect("NULs were replaced"))
-}
-
-/// A duration in whole milliseconds, saturating at `i64::MAX`.
-pub(crate) fn clamp_ms(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,12 +126,6 @@ mod tests {
         let e = unsafe { arg_str(std::ptr::null(), "path") }.err().unwrap();
         assert_eq!(e.result, crate::error::sf_result::SF_NULL_PARAMETER);
         assert_eq!(unsafe { opt_str(std::ptr::null(), "x") }.ok(), Some(None));
-        assert_eq!(to_cstring("a\0b").to_str().unwrap(), "a\u{FFFD}b");
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(clamp_ms(Duration::from_secs(u64::MAX)), i64::MAX);
     }
 
     #[test]

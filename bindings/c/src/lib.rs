@@ -11,10 +11,12 @@
 //! (`SF_PANIC`). Durations are milliseconds, `-1` meaning none. Calls block the calling
 //! thread only; they run on the core's one shared runtime.
 //!
-//! Layout: `ffi` (handle casting, strings, out-parameters), `panic` (the boundary),
-//! `error` (`sf_result`, `sf_error`), `options`, `client`, `response`, `pager`, `typed`
-//! (PyAI jobs and sessions, Specala bulk export), `bulk` (`create_many`, `export_all`),
-//! `strings` (owned strings) and the version here.
+//! Layout, one direction (after rustls-ffi): the ground floor is `convert` (values as C
+//! sees them) → `error` (`sf_result`, `sf_kind`, the `sf_error` object) → `ffi` (handle
+//! casting, ownership, arguments, out-parameters) → `panic` (the boundary); on it stand
+//! one file per C-visible object: `error_accessors`, `options`, `client`, `response`,
+//! `pager`, `typed` (PyAI jobs and sessions, Specala bulk export), `bulk` (`create_many`,
+//! `export_all`), `strings` (owned strings), and the version here.
 
 #![allow(non_camel_case_types)]
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -25,7 +27,9 @@ extern crate surefoot_core as surefoot;
 
 mod bulk;
 mod client;
+mod convert;
 mod error;
+mod error_accessors;
 mod ffi;
 mod options;
 mod pager;
@@ -37,11 +41,11 @@ mod typed;
 use std::ffi::c_char;
 
 pub use client::{sf_client, sf_client_free, sf_client_new, sf_client_request};
-pub use error::{
-    sf_error, sf_error_attempts, sf_error_body, sf_error_code, sf_error_free,
-    sf_error_is_retryable, sf_error_kind, sf_error_message, sf_error_request_id, sf_error_result,
-    sf_error_retry_after_ms, sf_error_status, sf_error_stop_reason, sf_error_waited_ms, sf_kind,
-    sf_kind_name, sf_result, sf_result_name,
+pub use error::{sf_error, sf_kind, sf_kind_name, sf_result, sf_result_name};
+pub use error_accessors::{
+    sf_error_attempts, sf_error_body, sf_error_code, sf_error_free, sf_error_is_retryable,
+    sf_error_kind, sf_error_message, sf_error_request_id, sf_error_result, sf_error_retry_after_ms,
+    sf_error_status, sf_error_stop_reason, sf_error_waited_ms,
 };
 pub use options::*;
 pub use pager::{sf_client_paginate, sf_pager, sf_pager_free, sf_pager_next};

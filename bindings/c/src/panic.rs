@@ -8,6 +8,7 @@ use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::error::{sf_error, sf_result, Failure};
+use crate::ffi::into_handle;
 
 /// Runs `f`, returning `on_panic` if it panics.
 pub(crate) fn guard<T>(on_panic: T, f: impl FnOnce() -> T) -> T {
@@ -28,9 +29,7 @@ pub(crate) fn call(
         Err(failure) => {
             let result = failure.result;
             if !err_out.is_null() {
-                let boxed = guard(std::ptr::null_mut(), || {
-                    Box::into_raw(Box::new(sf_error::new(failure)))
-                });
+                let boxed = guard(std::ptr::null_mut(), || into_handle(sf_error::new(failure)));
                 // SAFETY: the caller passes NULL or a writable `sf_error *` slot.
                 unsafe { *err_out = boxed };
             }
@@ -63,12 +62,15 @@ mod tests {
         assert_eq!(r, sf_result::SF_PANIC);
         assert!(!err.is_null());
         unsafe {
-            assert_eq!(crate::error::sf_error_result(err), sf_result::SF_PANIC);
-            let code = std::ffi::CStr::from_ptr(crate::error::sf_error_code(err));
+            assert_eq!(
+                crate::error_accessors::sf_error_result(err),
+                sf_result::SF_PANIC
+            );
+            let code = std::ffi::CStr::from_ptr(crate::error_accessors::sf_error_code(err));
             assert_eq!(code.to_str().unwrap(), "panic");
-            let msg = std::ffi::CStr::from_ptr(crate::error::sf_error_message(err));
+            let msg = std::ffi::CStr::from_ptr(crate::error_accessors::sf_error_message(err));
             assert!(msg.to_str().unwrap().contains("boom"));
-            crate::error::sf_error_free(err);
+            crate::error_accessors::sf_error_free(err);
         }
     }
 

@@ -54,21 +54,9 @@ fn config_from(api: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<Confi
         let name: String = name.extract()?;
         match name.as_str() {
             "port" => c = c.port(v.extract()?),
-            "host" => {
-                let host: String = v.extract()?;
-                c = c.host(host.parse().map_err(|_| {
-                    PyValueError::new_err(format!("host must be an IP address (got {host:?})"))
-                })?)
-            }
+            "host" => c = c.host(host_arg(&v)?),
             "rate_limit" if v.is_none() => per_second = Some(None),
-            "rate_limit" => {
-                per_second = Some(Some(if let Ok(s) = v.cast::<PyString>() {
-                    let (n, window) = rate(&s.to_cow()?)?;
-                    f64::from(n) / window.as_secs_f64()
-                } else {
-                    v.extract::<f64>()?
-                }))
-            }
+            "rate_limit" => per_second = Some(Some(per_second_arg(&v)?)),
             "burst" => burst = Some(v.extract()?),
             "data_limit" if v.is_none() => c.data_limit = None,
             "data_limit" => {
@@ -99,17 +87,7 @@ fn config_from(api: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<Confi
                 );
             }
             "latency" => c = c.latency(secs_arg("latency", &v)?),
-            "window_kind" => {
-                c = c.window_kind(match v.extract::<String>()?.as_str() {
-                    "sliding" => WindowKind::Sliding,
-                    "fixed" => WindowKind::Fixed,
-                    other => {
-                        return Err(PyValueError::new_err(format!(
-                            "window_kind must be \"sliding\" or \"fixed\" (got {other:?})"
-                        )))
-                    }
-                })
-            }
+            "window_kind" => c = c.window_kind(window_kind_arg(&v)?),
             "record_accepted" => c = c.record_accepted(v.extract()?),
             "minimal" => c = c.minimal(v.extract()?),
             other => {
@@ -120,6 +98,40 @@ fn config_from(api: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<Confi
             }
         }
     }
+    Ok(with_rate_limit(c, per_second, burst))
+}
+
+/// `host`: an IP address.
+fn host_arg(v: &Bound<'_, PyAny>) -> PyResult<std::net::IpAddr> {
+    let host: String = v.extract()?;
+    host.parse()
+        .map_err(|_| PyValueError::new_err(format!("host must be an IP address (got {host:?})")))
+}
+
+/// `rate_limit`: `"N/s"`, `"N/min"`... or requests per second as a number.
+fn per_second_arg(v: &Bound<'_, PyAny>) -> PyResult<f64> {
+    if let Ok(s) = v.cast::<PyString>() {
+        let (n, window) = rate(&s.to_cow()?)?;
+        Ok(f64::from(n) / window.as_secs_f64())
+    } else {
+        v.extract::<f64>()
+    }
+}
+
+/// `window_kind`: `"sliding"` or `"fixed"`.
+fn window_kind_arg(v: &Bound<'_, PyAny>) -> PyResult<WindowKind> {
+    match v.extract::<String>()?.as_str() {
+        "sliding" => Ok(WindowKind::Sliding),
+        "fixed" => Ok(WindowKind::Fixed),
+        other => Err(PyValueError::new_err(format!(
+            "window_kind must be \"sliding\" or \"fixed\" (got {other:?})"
+        ))),
+    }
+}
+
+/// Applies `rate_limit` (`Some(None)`: off) and `burst`, each keeping the API's default
+/// for the other when given alone.
+fn with_rate_limit(mut c: Config, per_second: Option<Option<f64>>, burst: Option<u32>) -> Config {
     match (per_second, burst) {
         (Some(None), _) => c.rate_limit = None,
         (Some(Some(ps)), b) => {
@@ -133,7 +145,7 @@ fn config_from(api: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<Confi
         }
         (None, None) => {}
     }
-    Ok(c)
+    c
 }
 
 /// The emulator of Specala or PyAI on `http://127.0.0.1:<port>` (port 0 picks a free one).

@@ -131,6 +131,7 @@
 mod admin;
 mod auth;
 mod blocking;
+mod breakage;
 mod chaos;
 mod clock;
 mod config;

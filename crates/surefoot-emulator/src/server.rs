@@ -20,7 +20,6 @@ use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::Router;
-use futures_util::StreamExt;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -29,21 +28,16 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
+use crate::breakage::{kill, truncate, KillConnection};
 use crate::config::Api;
 use crate::faults::{html_page, FaultAction, MALFORMED_JSON};
 use crate::responses::{with_body, RequestId};
-use crate::state::{lock, Shared};
+use crate::state::Shared;
 use crate::stats::{STATUS_DROPPED, STATUS_RESET};
-use crate::{admin, pyai, specala};
+use crate::{admin, chaos, pyai, specala};
 
 /// How long a graceful shutdown waits for in-flight requests.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
-/// Pause between the half body and the abort of a truncated answer, so the half is flushed.
-const TRUNCATE_PAUSE: Duration = Duration::from_millis(30);
-
-/// Response extension: close the connection without answering; the label goes to stats.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct KillConnection(&'static str);
 
 /// The service error that makes hyper drop a connection.
 #[derive(Debug)]
@@ -231,7 +225,7 @@ async fn front(State(s): State<Arc<Shared>>, mut req: Request, next: Next) -> Re
             None => response.status().as_u16().to_string(),
         };
         let route = route_template(s.config.api, &method, &path);
-        lock(&s.stats).request(route, &label);
+        s.stats.lock().request(route, &label);
         response
     };
     if let Ok(v) = HeaderValue::from_str(&rid.0) {
@@ -240,20 +234,14 @@ async fn front(State(s): State<Arc<Shared>>, mut req: Request, next: Next) -> Re
     response
 }
 
-pub(crate) fn kill(label: &'static str) -> Response {
-    let mut r = Response::new(Body::empty());
-    r.extensions_mut().insert(KillConnection(label));
-    r
-}
-
 async fn api_request(s: &Shared, method: &str, path: &str, req: Request, next: Next) -> Response {
     if !s.config.latency.is_zero() {
         tokio::time::sleep(s.config.latency).await;
     }
-    let Some(action) = lock(&s.faults).fire(method, path) else {
-        return crate::chaos::run(s, req, next).await;
+    let Some(action) = s.faults.lock().fire(method, path) else {
+        return chaos::run(s, req, next).await;
     };
-    lock(&s.stats).stats_mut().faults_fired += 1;
+    s.stats.lock().stats_mut().faults_fired += 1;
     tracing::debug!(method, path, ?action, "fault fired");
     match action {
         FaultAction::Status {
@@ -305,31 +293,6 @@ async fn api_request(s: &Shared, method: &str, path: &str, req: Request, next: N
             kill(STATUS_DROPPED)
         }
     }
-}
-
-/// Re-sends `response` with a `Content-Length` of the full body but only half of it,
-/// then aborts the connection. A bodiless answer (204) is dropped instead.
-pub(crate) async fn truncate(response: Response) -> Response {
-    let (mut parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, usize::MAX)
-        .await
-        .unwrap_or_default();
-    if bytes.is_empty() || parts.status == StatusCode::NO_CONTENT {
-        return kill(STATUS_DROPPED);
-    }
-    let half = bytes.slice(..bytes.len() / 2);
-    parts
-        .headers
-        .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
-    let head = futures_util::stream::iter([Ok::<_, io::Error>(half)]);
-    let abort = futures_util::stream::once(async {
-        tokio::time::sleep(TRUNCATE_PAUSE).await;
-        Err(io::Error::new(
-            io::ErrorKind::ConnectionAborted,
-            "body truncated by fault injection",
-        ))
-    });
-    Response::from_parts(parts, Body::from_stream(head.chain(abort)))
 }
 
 /// The route template of a request (`GET /v1/transcriptions/{id}`), or `METHOD path`.

@@ -29,7 +29,7 @@ use crate::responses::{
     decode_cursor, detail, detail_code, empty, encode_cursor, json, retry_after, validation,
     validation_item, with_body,
 };
-use crate::state::{lock, Shared};
+use crate::state::Shared;
 use crate::stats::{SURFACE_DATA, SURFACE_MANAGEMENT};
 
 /// Route templates, as reported in stats.
@@ -77,7 +77,7 @@ fn gate(
             "Invalid API key: keys in the URL are rejected; send it in the Authorization header",
         ));
     }
-    let mut w = lock(&s.world);
+    let mut w = s.world.lock();
     let key = bearer(headers)
         .and_then(|t| w.keys.by_value(t))
         .cloned()
@@ -102,7 +102,7 @@ fn gate(
             .or_insert_with(|| WindowLimiter::new(limit, s.config.window_kind, s.started));
         if let Err(wait) = limiter.try_acquire(now) {
             drop(w);
-            lock(&s.stats).stats_mut().rate_limited += 1;
+            s.stats.lock().stats_mut().rate_limited += 1;
             let r = detail(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded");
             return Err(if s.config.retry_after_on_429 {
                 retry_after(r, retry_after_secs(wait))
@@ -112,7 +112,7 @@ fn gate(
         }
     }
     // Recorded under the world lock so accept times stay in limiter order.
-    lock(&s.stats).accepted(&key.id, surface, now);
+    s.stats.lock().accepted(&key.id, surface, now);
     Ok(key)
 }
 
@@ -285,22 +285,8 @@ fn object_body(body: &Bytes) -> Result<serde_json::Map<String, Value>, Response>
     }
 }
 
-/// `POST /v1/transcriptions/export` `{"ids": [...1–100], "format": "md"|"txt"}`.
-async fn bulk_export(
-    State(s): State<Arc<Shared>>,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Bytes,
-) -> Response {
-    let key = match gate(&s, &headers, &uri, SURFACE_DATA) {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
-    let obj = match object_body(&body) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    let mut errors = Vec::new();
+/// The `ids` of a bulk export body (strings, 1–100 of them); problems go to `errors`.
+fn bulk_ids(obj: &serde_json::Map<String, Value>, errors: &mut Vec<Value>) -> Vec<String> {
     let mut ids: Vec<String> = Vec::new();
     match obj.get("ids") {
         None => errors.push(validation_item(
@@ -347,6 +333,26 @@ async fn bulk_export(
             Some(other.clone()),
         )),
     }
+    ids
+}
+
+/// `POST /v1/transcriptions/export` `{"ids": [...1–100], "format": "md"|"txt"}`.
+async fn bulk_export(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    let key = match gate(&s, &headers, &uri, SURFACE_DATA) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let obj = match object_body(&body) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    let mut errors = Vec::new();
+    let ids = bulk_ids(&obj, &mut errors);
     let format = match obj.get("format") {
         None => Some(Format::Markdown),
         Some(v) => match v.as_str().and_then(Format::parse) {
@@ -390,7 +396,9 @@ async fn list_keys(State(s): State<Arc<Shared>>, headers: HeaderMap, uri: Uri) -
         Ok(k) => k,
         Err(r) => return r,
     };
-    let data: Vec<Value> = lock(&s.world)
+    let data: Vec<Value> = s
+        .world
+        .lock()
         .keys
         .in_workspace(&key.workspace)
         .into_iter()
@@ -457,8 +465,8 @@ async fn create_key(
             )])
         }
     };
-    let created = lock(&s.world).keys.create(&key, &name);
-    lock(&s.stats).stats_mut().keys_created += 1;
+    let created = s.world.lock().keys.create(&key, &name);
+    s.stats.lock().stats_mut().keys_created += 1;
     let body = json!({
         "id": created.id,
         "name": created.name,
@@ -484,8 +492,8 @@ async fn revoke_key(
         Ok(k) => k,
         Err(r) => return r,
     };
-    if lock(&s.world).keys.revoke(&key.workspace, &id) {
-        lock(&s.stats).stats_mut().keys_revoked += 1;
+    if s.world.lock().keys.revoke(&key.workspace, &id) {
+        s.stats.lock().stats_mut().keys_revoked += 1;
         empty(StatusCode::NO_CONTENT)
     } else {
         detail(StatusCode::NOT_FOUND, "API key not found")

@@ -2,18 +2,21 @@
 //! the start instant, the "world" (live keys, limiter state, PyAI jobs and sessions)
 //! behind one mutex, and the fault list and stats recorder behind their own. `Control`
 //! is the cloneable handle the public `EmulatorHandle`/`BlockingEmulator` delegate to.
-//! Locks are never held across an `.await`; when two are held, `stats` is taken last.
+//! Locks are never held across an `.await`; when two are held, `stats` is taken last. The
+//! mutexes do not poison: a panicking handler must not wedge the emulator.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Instant;
 
-use crate::chaos::ChaosState;
+use parking_lot::Mutex;
+
+use crate::chaos::draw::ChaosState;
 use crate::config::Config;
 use crate::faults::{Fault, FaultList};
 use crate::keys::{KeyConfig, KeyStore};
 use crate::limits::{DailyCap, Gcra, WindowLimiter};
-use crate::pyai::PyaiData;
+use crate::pyai::store::PyaiData;
 use crate::stats::{Recorder, Stats};
 
 /// Everything mutable about the emulated API.
@@ -38,11 +41,6 @@ pub(crate) struct Shared {
     pub(crate) stats: Mutex<Recorder>,
     /// Seeded random faults (off unless configured).
     pub(crate) chaos: Mutex<ChaosState>,
-}
-
-/// Locks, ignoring poisoning (a panicking handler must not wedge the emulator).
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Shared {
@@ -80,26 +78,26 @@ pub(crate) struct Control(pub(crate) Arc<Shared>);
 
 impl Control {
     pub(crate) fn inject(&self, fault: Fault) {
-        lock(&self.0.faults).push(fault);
+        self.0.faults.lock().push(fault);
     }
 
     pub(crate) fn clear_faults(&self) {
-        lock(&self.0.faults).clear();
+        self.0.faults.lock().clear();
     }
 
     pub(crate) fn faults(&self) -> Vec<Fault> {
-        lock(&self.0.faults).list()
+        self.0.faults.lock().list()
     }
 
     pub(crate) fn stats(&self) -> Stats {
-        lock(&self.0.stats).snapshot()
+        self.0.stats.lock().snapshot()
     }
 
     pub(crate) fn reset_stats(&self) {
-        lock(&self.0.stats).reset();
+        self.0.stats.lock().reset();
     }
 
     pub(crate) fn keys(&self) -> Vec<KeyConfig> {
-        lock(&self.0.world).keys.active()
+        self.0.world.lock().keys.active()
     }
 }

@@ -1,33 +1,11 @@
-//! Seeded random faults ("chaos mode") for soaks: when on, every API request that no
-//! explicit [`Fault`](crate::Fault) caught draws, from one seeded random stream, whether it
-//! is answered 503, reset before processing, processed then dropped, processed then cut off
-//! mid-body, processed then answered with a body that stalls for `slow_ms` halfway, or
-//! caught in a 429 storm (every request rejected with `Retry-After` for `storm_ms`). The
-//! module owns the configuration ([`Chaos`]), the random stream, the per-fault counters
-//! ([`ChaosReport`]) and the admin routes `GET|POST|DELETE /__emulator/chaos`. The same seed
-//! gives the same sequence of draws; which request gets which draw depends on arrival order.
+//! The chaos configuration ([`Chaos`]), its counters ([`ChaosReport`]) and the seeded
+//! random stream that decides each request's fate ([`ChaosState::draw`]): pure state, no
+//! I/O, kept behind its own lock in the emulator's shared state.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::Next;
-use axum::response::Response;
-use axum::routing::get;
-use axum::Router;
-use bytes::Bytes;
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
-
-use crate::config::Api;
-use crate::responses::json;
-use crate::server::{kill, truncate};
-use crate::state::{lock, Shared};
-use crate::stats::{STATUS_DROPPED, STATUS_RESET};
 
 /// Counter name of 503 answers.
 pub const CHAOS_503: &str = "503";
@@ -125,7 +103,7 @@ pub struct ChaosReport {
 
 /// One draw's outcome.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Draw {
+pub(crate) enum Draw {
     Pass,
     Unavailable,
     Reset,
@@ -173,7 +151,8 @@ impl ChaosState {
         *self.report.injected.entry(name.to_string()).or_default() += 1;
     }
 
-    fn draw(&mut self, now: Instant) -> Draw {
+    /// The fate of the next API request arriving at `now`.
+    pub(crate) fn draw(&mut self, now: Instant) -> Draw {
         let Some(c) = self.config.clone() else {
             return Draw::Pass;
         };
@@ -220,127 +199,6 @@ impl ChaosState {
         }
         d
     }
-}
-
-/// Serves an API request no explicit fault caught: processes it, or applies the draw.
-pub(crate) async fn run(s: &Shared, req: Request, next: Next) -> Response {
-    let draw = lock(&s.chaos).draw(Instant::now());
-    match draw {
-        Draw::Pass => next.run(req).await,
-        Draw::Unavailable => unavailable(s.config.api),
-        Draw::Storm(left) => storm_429(s.config.api, left),
-        Draw::Reset => kill(STATUS_RESET),
-        Draw::Dropped => {
-            let processed = next.run(req).await;
-            let _ = axum::body::to_bytes(processed.into_body(), usize::MAX).await;
-            kill(STATUS_DROPPED)
-        }
-        Draw::Truncated => truncate(next.run(req).await).await,
-        Draw::Slow(ms) => slow(next.run(req).await, Duration::from_millis(ms)).await,
-    }
-}
-
-fn unavailable(api: Api) -> Response {
-    let body = match api {
-        Api::Specala => json!({ "detail": "Service temporarily unavailable" }),
-        Api::Pyai => json!({ "error": {
-            "message": "The server is temporarily unavailable.",
-            "type": "server_error", "param": null, "code": "service_unavailable" } }),
-    };
-    json(StatusCode::SERVICE_UNAVAILABLE, &body)
-}
-
-fn storm_429(api: Api, left: Duration) -> Response {
-    let body = match api {
-        Api::Specala => json!({ "detail": "Rate limit exceeded" }),
-        Api::Pyai => json!({ "error": {
-            "message": "Rate limit exceeded.", "type": "rate_limit_error",
-            "param": null, "code": "rate_limit_exceeded" } }),
-    };
-    let mut r = json(StatusCode::TOO_MANY_REQUESTS, &body);
-    let secs = left.as_secs_f64().ceil().max(1.0) as u64;
-    r.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-    r
-}
-
-/// The answer with its full `Content-Length`, half the body, a stall of `pause`, the rest.
-async fn slow(response: Response, pause: Duration) -> Response {
-    let (mut parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, usize::MAX)
-        .await
-        .unwrap_or_default();
-    if bytes.is_empty() {
-        tokio::time::sleep(pause).await;
-        return Response::from_parts(parts, Body::empty());
-    }
-    parts
-        .headers
-        .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
-    let half = bytes.len() / 2;
-    let (a, b) = (bytes.slice(..half), bytes.slice(half..));
-    let head = futures_util::stream::iter([Ok::<Bytes, std::io::Error>(a)]);
-    let tail = futures_util::stream::once(async move {
-        tokio::time::sleep(pause).await;
-        Ok::<Bytes, std::io::Error>(b)
-    });
-    Response::from_parts(parts, Body::from_stream(head.chain(tail)))
-}
-
-/// `GET|POST|DELETE /chaos`, to be nested under `/__emulator`.
-pub(crate) fn routes() -> Router<Arc<Shared>> {
-    Router::new().route("/chaos", get(report).post(start).delete(stop))
-}
-
-async fn report(State(s): State<Arc<Shared>>) -> Response {
-    json(StatusCode::OK, &json!(lock(&s.chaos).report()))
-}
-
-async fn start(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
-    let config: Chaos = match serde_json::from_slice(&body) {
-        Ok(c) => c,
-        Err(e) => {
-            return json(
-                StatusCode::BAD_REQUEST,
-                &json!({ "error": format!("invalid chaos configuration: {e}") }),
-            )
-        }
-    };
-    let p = [
-        config.p_503,
-        config.p_reset,
-        config.p_dropped,
-        config.p_truncated,
-        config.p_slow,
-        config.p_storm,
-    ];
-    if p.iter().any(|x| !(0.0..=1.0).contains(x)) || p.iter().sum::<f64>() > 1.0 {
-        return json(
-            StatusCode::BAD_REQUEST,
-            &json!({ "error": "each probability is in [0, 1] and they sum to at most 1" }),
-        );
-    }
-    let mut c = lock(&s.chaos);
-    c.set(Some(config));
-    json(StatusCode::CREATED, &json!(c.report()))
-}
-
-async fn stop(State(s): State<Arc<Shared>>) -> Response {
-    let mut c = lock(&s.chaos);
-    let report = c.report();
-    c.set(None);
-    // The counters of the run that ended stay readable in the answer.
-    json(StatusCode::OK, &json!(report))
-}
-
-/// Sets or clears chaos on a running emulator (what `POST`/`DELETE /__emulator/chaos` do).
-pub(crate) fn set(s: &Shared, config: Option<Chaos>) {
-    lock(&s.chaos).set(config);
-}
-
-/// The report of `GET /__emulator/chaos`.
-pub(crate) fn report_of(s: &Shared) -> ChaosReport {
-    lock(&s.chaos).report()
 }
 
 #[cfg(test)]
