@@ -4,7 +4,7 @@
 use std::fmt;
 
 /// Why the retry decision returned an error instead of trying again (see
-/// [`crate::retry::Decision::Fail`] and [`Error::stop_reason`]).
+/// [`crate::retry::Decision::Fail`] and [`Error::stop_reason`](crate::Error::stop_reason)).
 ///
 /// ```
 /// assert_eq!(surefoot::retry::FailReason::NotIdempotent.as_str(), "not_idempotent");
@@ -61,7 +61,7 @@ impl fmt::Display for FailReason {
 
 /// The broad category of a failure; the same twelve values in every language.
 ///
-/// Branch on [`Error::code`] for precise handling and on the kind for coarse handling.
+/// Branch on [`Error::code`](crate::Error::code) for precise handling and on the kind for coarse handling.
 ///
 /// ```
 /// use surefoot::ErrorKind;
