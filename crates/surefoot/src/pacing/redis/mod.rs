@@ -76,7 +76,7 @@ struct Shared {
     outages: AtomicU64,
 }
 
-/// A [`PacingStore`] on Redis (or Valkey): one API key's budget shared by every process
+/// A [`PacingStore`](crate::pacing::PacingStore) on Redis (or Valkey): one API key's budget shared by every process
 /// and host that uses the same Redis, key and base URL.
 ///
 /// * One pacing decision is one round trip: a Lua script (`EVALSHA`, loaded again on
