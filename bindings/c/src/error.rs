@@ -247,7 +247,9 @@ mod tests {
     use super::*;
 
     fn name(kind: c_int) -> &'static str {
-        unsafe { CStr::from_ptr(sf_kind_name(kind)) }.to_str().unwrap()
+        unsafe { CStr::from_ptr(sf_kind_name(kind)) }
+            .to_str()
+            .unwrap()
     }
 
     #[test]
@@ -259,6 +261,10 @@ mod tests {
             assert_eq!(name(c as c_int), k.as_str());
         }
         let numbers: Vec<u32> = KINDS.iter().map(|(c, _)| *c as u32).collect();
-        assert_eq!(numbers, (1..=11).collect::<Vec<_>>(), "every kind, once, in order");
+        assert_eq!(
+            numbers,
+            (1..=11).collect::<Vec<_>>(),
+            "every kind, once, in order"
+        );
     }
 }

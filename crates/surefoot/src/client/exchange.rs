@@ -7,9 +7,10 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::Method;
+use http::{HeaderMap, Method};
 use url::Url;
 
+use crate::client::raw::RawAnswer;
 use crate::client::request::Prepared;
 use crate::client::response::Response;
 use crate::config::rate_limit::RateLimit;
@@ -50,6 +51,9 @@ impl Prepared {
     /// One attempt: send, read the body under the cap, classify.
     pub(crate) async fn attempt(&self, timeout: Option<Duration>) -> Result<Response> {
         let client = &self.client;
+        if let Some(slot) = &self.raw {
+            slot.put(None);
+        }
         let mut rb = client
             .http()
             .request(self.method.clone(), self.url.clone())
@@ -69,6 +73,18 @@ impl Prepared {
         if let Some(pacer) = &self.pacer {
             pacer.on_answer(status.as_u16());
             pacer.observe_headers(&headers).await;
+        }
+        if let (Some(slot), true) = (&self.raw, status.is_success()) {
+            // A raw call streams its success: the body is read by the caller.
+            slot.put(Some(RawAnswer::Stream(status, headers, resp)));
+            return Ok(Response {
+                status,
+                headers: HeaderMap::new(),
+                body: Bytes::new(),
+                attempts: 0,
+                waited: Duration::ZERO,
+                fields: None,
+            });
         }
         let cap = if status.is_success() {
             client.max_response_bytes()
@@ -110,6 +126,10 @@ impl Prepared {
                 waited: Duration::ZERO,
                 fields: client.fields(),
             });
+        }
+        if let Some(slot) = &self.raw {
+            let body = Bytes::copy_from_slice(&body);
+            slot.put(Some(RawAnswer::Read(status, headers.clone(), body)));
         }
         let err = Error::from_response(status.as_u16(), &headers, &body, truncated);
         // What the API's profile says of its error bodies refines the general decoding.
@@ -196,7 +216,7 @@ pub(crate) fn held_too_long(
 
 /// Maps a transport failure to the error model: a failed connect never reached the server;
 /// anything later may have.
-fn classify_transport(e: reqwest::Error, timeout: Option<Duration>) -> Error {
+pub(crate) fn classify_transport(e: reqwest::Error, timeout: Option<Duration>) -> Error {
     let e = e.without_url();
     let detail = error_chain(&e);
     if e.is_timeout() {

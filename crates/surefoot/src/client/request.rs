@@ -228,6 +228,7 @@ impl RequestBuilder {
             body: self.body.map(|(b, _)| b).unwrap_or_default(),
             idempotent,
             pacer,
+            raw: None,
         })
     }
 }
@@ -243,4 +244,6 @@ pub(crate) struct Prepared {
     pub(crate) pacer: Option<Pacer>,
     pub(crate) deadline: Option<Duration>,
     pub(crate) timeout: Option<Duration>,
+    /// A raw call (`client::raw`): where each attempt leaves its answer.
+    pub(crate) raw: Option<std::sync::Arc<crate::client::raw::RawSlot>>,
 }
