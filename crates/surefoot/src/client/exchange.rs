@@ -10,8 +10,7 @@ use bytes::Bytes;
 use http::{HeaderMap, Method};
 use url::Url;
 
-use crate::client::raw::RawAnswer;
-use crate::client::request::Prepared;
+use crate::client::request::{Prepared, RawAnswer};
 use crate::client::response::Response;
 use crate::config::rate_limit::RateLimit;
 use crate::error::{Error, ErrorKind, Result};

@@ -17,7 +17,7 @@ use url::Url;
 
 use crate::client::builder::ClientBuilder;
 use crate::client::handle::Client;
-use crate::client::request::Prepared;
+use crate::client::request::{Prepared, RawAnswer, RawSlot};
 use crate::config::options::OptionValue;
 use crate::error::{Error, Result};
 
@@ -183,6 +183,18 @@ impl RawRequest {
         self
     }
 
+    /// A per-call option by name, checked by the client's rule for it: `"timeout"` (the
+    /// smaller of it and the client's applies) or `"deadline"`; none keeps the client's.
+    pub fn option(mut self, name: &str, value: OptionValue) -> Result<Self> {
+        let d = crate::config::options::per_call_duration(name, value).map_err(|e| e.for_option(name))?;
+        match (name, d) {
+            ("timeout", Some(d)) => self.timeout = Some(d),
+            (_, Some(d)) => self.deadline = Some(d),
+            (_, None) => {}
+        }
+        Ok(self)
+    }
+
     /// The call's total deadline (instead of the client's).
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = Some(deadline);
@@ -266,25 +278,6 @@ impl RawResponse {
                 .await
                 .map_err(|e| crate::client::exchange::classify_transport(e, self.timeout)),
         }
-    }
-}
-
-/// What a raw attempt left for its call: the answer, streamed or read.
-#[derive(Default)]
-pub(crate) struct RawSlot(Mutex<Option<RawAnswer>>);
-
-pub(crate) enum RawAnswer {
-    Stream(StatusCode, HeaderMap, reqwest::Response),
-    Read(StatusCode, HeaderMap, Bytes),
-}
-
-impl RawSlot {
-    pub(crate) fn put(&self, answer: Option<RawAnswer>) {
-        *crate::leaves::sync::lock(&self.0) = answer;
-    }
-
-    fn take(&self) -> Option<RawAnswer> {
-        crate::leaves::sync::lock(&self.0).take()
     }
 }
 

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method};
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use serde::Serialize;
 use tracing::Instrument;
 use url::Url;
@@ -245,5 +245,25 @@ pub(crate) struct Prepared {
     pub(crate) deadline: Option<Duration>,
     pub(crate) timeout: Option<Duration>,
     /// A raw call (`client::raw`): where each attempt leaves its answer.
-    pub(crate) raw: Option<std::sync::Arc<crate::client::raw::RawSlot>>,
+    pub(crate) raw: Option<std::sync::Arc<RawSlot>>,
 }
+
+/// What a raw attempt left for its call: the answer, streamed or read.
+#[derive(Default)]
+pub(crate) struct RawSlot(std::sync::Mutex<Option<RawAnswer>>);
+
+pub(crate) enum RawAnswer {
+    Stream(StatusCode, HeaderMap, reqwest::Response),
+    Read(StatusCode, HeaderMap, Bytes),
+}
+
+impl RawSlot {
+    pub(crate) fn put(&self, answer: Option<RawAnswer>) {
+        *crate::leaves::sync::lock(&self.0) = answer;
+    }
+
+    pub(crate) fn take(&self) -> Option<RawAnswer> {
+        crate::leaves::sync::lock(&self.0).take()
+    }
+}
+
