@@ -86,7 +86,7 @@ class _Body(io.RawIOBase):
                 return
             yield chunk
 
-    def read(self, amt: Optional[int] = None, *args: Any, **kwargs: Any) -> bytes:  # type: ignore[override]
+    def read(self, amt: Optional[int] = None, *args: Any, **kwargs: Any) -> bytes:
         while amt is None or len(self._buffer) < amt:
             chunk = self._next()
             if chunk is None:
@@ -121,7 +121,7 @@ class HTTPAdapter(BaseAdapter):
         super().__init__()
         self._raw = RawTransport(**options)
 
-    def send(  # type: ignore[override]
+    def send(
         self,
         request: requests.PreparedRequest,
         stream: bool = False,
@@ -158,7 +158,7 @@ class HTTPAdapter(BaseAdapter):
         resp.reason = _reason(resp.status_code)
         resp.url = request.url or ""
         resp.request = request
-        resp.connection = self
+        resp.connection = self  # type: ignore[assignment]  # typed as requests' own HTTPAdapter
         return resp
 
     def _not_sent(self, err: _exc.APIStatusError, request: requests.PreparedRequest) -> requests.Response:

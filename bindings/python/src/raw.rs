@@ -124,7 +124,10 @@ impl RawTransport {
         timeout: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (client, req) = self.request(py, method, url, headers, body, timeout)?;
-        bridge::spawn(py, async move { Ok(RawAnswer::new(client.send(req).await?)) })
+        bridge::spawn(
+            py,
+            async move { Ok(RawAnswer::new(client.send(req).await?)) },
+        )
     }
 
     /// Drops the connections; later sends raise `InvalidRequestError`.

@@ -186,7 +186,8 @@ impl RawRequest {
     /// A per-call option by name, checked by the client's rule for it: `"timeout"` (the
     /// smaller of it and the client's applies) or `"deadline"`; none keeps the client's.
     pub fn option(mut self, name: &str, value: OptionValue) -> Result<Self> {
-        let d = crate::config::options::per_call_duration(name, value).map_err(|e| e.for_option(name))?;
+        let d = crate::config::options::per_call_duration(name, value)
+            .map_err(|e| e.for_option(name))?;
         match (name, d) {
             ("timeout", Some(d)) => self.timeout = Some(d),
             (_, Some(d)) => self.deadline = Some(d),

@@ -266,4 +266,3 @@ impl RawSlot {
         crate::leaves::sync::lock(&self.0).take()
     }
 }
-
