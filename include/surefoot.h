@@ -96,7 +96,7 @@ typedef enum {
 } sf_result;
 
 /**
- * The broad category of a failure: the same eleven kinds as in Rust and Python, plus
+ * The broad category of a failure: the same twelve kinds as in Rust and Python, plus
  * `SF_KIND_NONE` for a NULL error. The numbers are stable.
  */
 typedef enum {
@@ -148,6 +148,11 @@ typedef enum {
    * Refused on the client side before anything was sent.
    */
   SF_KIND_INVALID_REQUEST = 11,
+  /**
+   * A bulk item the run did not finish (it stopped or was interrupted first): safe to
+   * resubmit with the same idempotency key.
+   */
+  SF_KIND_NOT_DONE = 12,
 } sf_kind;
 
 /**
@@ -238,8 +243,10 @@ typedef struct {
 
 /**
  * Called once per item of `sf_pyai_create_jobs`, on the calling thread: `index` (0-based),
- * the job when it exists (created or replayed) or else the error (code `not_done` when the
- * run stopped first: safe to resubmit with the same key), and the idempotency key used.
+ * the job when it exists (created or replayed) or else the error (kind `SF_KIND_NOT_DONE`,
+ * code `not_done`, when the run stopped first: its message says why and whether the
+ * creation was sent, its outcome then unknown; resubmitting with the same key is safe, the
+ * server replays a job it holds), and the idempotency key used.
  * `job`, `error` and `idempotency_key` are borrowed for the duration of the call only.
  */
 typedef void (*sf_job_result_cb)(void *user_data,
@@ -290,7 +297,8 @@ typedef void (*sf_create_jobs_progress_cb)(void *user_data, const sf_create_jobs
  */
 typedef struct {
   /**
-   * At most this many creations in flight (0: 16).
+   * At most this many creations in flight (0: the default, 16; above 256:
+   * `SF_INVALID_ARGUMENT` before anything is sent).
    */
   size_t concurrency;
   /**
@@ -349,7 +357,8 @@ const char *sf_version(void);
 
 /**
  * Creates one PyAI job per item, each exactly once (the core's `create_many`): a stable
- * idempotency key per item, at most `concurrency` creations in flight (0 means 16) on
+ * idempotency key per item (its `idempotency_key`, else derived from its `stable_id`, else
+ * from its content), at most `concurrency` creations in flight (0 means 16) on
  * the client's pacing, transient trouble beyond the client's retries requeued with the
  * same key, results in input order through `callback`. Running the same items again
  * creates nothing new: the server replays each job. (`sf_pyai_create_jobs_with` adds

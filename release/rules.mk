@@ -7,7 +7,7 @@
 #                       tests/wheel/smoke.py, and builds the sdist with pip (Rust present)
 #   make wheel-smoke    the smoke test on the newest wheel in $(SF_SMOKE_WHEELS) (part of
 #                       make test, on test-python's dev wheel)
-#   make package        cargo package -p surefoot (builds the packaged crate)
+#   make package        cargo package -p surefoot, the packaged crate checked (part of make test)
 #   make compat         the public Rust API against release/rust-api.txt, and the C ABI
 #                       against release/abi (part of make test)
 #   make compat-semver  cargo-semver-checks against release/rust-baseline (not in make test)
@@ -69,8 +69,23 @@ wheel: wheel-build
 	$(MAKE) --no-print-directory wheel-smoke
 	$(MAKE) --no-print-directory wheel-sdist-check
 
+# The crate as crates.io would get it: packaged (metadata, README, the include list), then
+# unpacked outside the workspace and checked, and its public API read from rustdoc's JSON of
+# that package (compat-rust compares it; its doc warnings are `make doc`'s to report).
+# Checking instead of cargo package's own verification build shares one check of the
+# dependencies with the API's rustdoc run.
+SF_PKG_CHECK = $${TMPDIR:-/tmp}/surefoot-package-check
+SF_PKG_MANIFEST = $(SF_PKG_CHECK)/surefoot-$(SF_C_VERSION)/Cargo.toml
+
 package:
-	$(CARGO) package -p surefoot --locked
+	$(CARGO) package -p surefoot --locked --no-verify --quiet
+	rm -rf $(SF_PKG_CHECK) && mkdir -p $(SF_PKG_CHECK)
+	tar -xzf $(SF_C_TARGET)/package/surefoot-$(SF_C_VERSION).crate -C $(SF_PKG_CHECK)
+	RUSTC_BOOTSTRAP=1 $(CARGO) check --quiet --locked --manifest-path $(SF_PKG_MANIFEST) \
+		--target-dir $(SF_API_TARGET)
+	RUSTC_BOOTSTRAP=1 $(CARGO) rustdoc --quiet --locked --manifest-path $(SF_PKG_MANIFEST) --lib \
+		--target-dir $(SF_API_TARGET) -- --cap-lints allow -Z unstable-options --output-format json
+	@echo "surefoot-$(SF_C_VERSION).crate: packaged, checked, its API in $(SF_API_JSON)"
 
 # --- The C ABI -------------------------------------------------------------------------
 # abi-compliance-checker (Debian's package) reads include/surefoot.h with GCC and the
@@ -115,7 +130,7 @@ compat-abi: $(SF_ABI_OUT)/current.abi.xml
 	else echo "error: abi-compliance-checker failed ($$rc): $(SF_ABI_OUT)/compare.log" >&2; exit 1; fi
 
 # At a release: the current API and ABI become the baseline (commit release/).
-compat-baseline: $(SF_ABI_OUT)/current.abi.xml $(SF_API_JSON)
+compat-baseline: $(SF_ABI_OUT)/current.abi.xml package
 	@mkdir -p $(dir $(SF_ABI_BASELINE))
 	sed -e 's|$(CURDIR)/||g' $< > $(SF_ABI_BASELINE)
 	{ echo "# surefoot $(SF_C_VERSION): the public Rust API (release/public_api.py list)"; \
@@ -130,19 +145,15 @@ compat-baseline: $(SF_ABI_OUT)/current.abi.xml $(SF_API_JSON)
 # version moved as semver asks. `make compat-semver` runs cargo-semver-checks (crates.io,
 # pinned) against the last release's revision (release/rust-baseline): many more lints, but
 # building it takes longer than make test can spend (release/README.md).
-# A target directory of its own: RUSTC_BOOTSTRAP is part of cargo's fingerprints, so sharing
-# target/ would make this and `make doc` rebuild each other's dependencies every time.
+# A target directory of its own (rustdoc's JSON needs RUSTC_BOOTSTRAP=1; builds with and
+# without it would keep invalidating each other's dependencies in target/).
 SF_API_TARGET := $(SF_C_TARGET)/api-json
 SF_API_JSON := $(SF_API_TARGET)/doc/surefoot.json
 SF_API_BASELINE := release/rust-api.txt
 SF_SEMVER_VERSION := 0.51.0
 SF_SEMVER := $(SF_C_TARGET)/tools/cargo-semver-checks-$(SF_SEMVER_VERSION)/bin/cargo-semver-checks
 
-$(SF_API_JSON): FORCE
-	RUSTC_BOOTSTRAP=1 $(CARGO) rustdoc --quiet -p surefoot --lib --target-dir $(SF_API_TARGET) \
-		-- -Z unstable-options --output-format json
-
-compat-rust: $(SF_API_JSON)
+compat-rust: package
 	python3 release/public_api.py check $(SF_API_JSON) $(SF_API_BASELINE) $(SF_C_VERSION)
 
 $(SF_SEMVER):

@@ -58,6 +58,7 @@ from surefoot.exceptions import (
     IdempotencyConflictError,
     InternalServerError,
     InvalidRequestError,
+    NotDoneError,
     NotFoundError,
     PaymentRequiredError,
     PermissionDeniedError,
@@ -107,4 +108,5 @@ __all__ = [
     "APIConnectionError",
     "APITimeoutError",
     "InvalidRequestError",
+    "NotDoneError",
 ]

@@ -5,7 +5,7 @@ implementation detail. Times are seconds (``float``). Errors are the classes of
 :mod:`surefoot.exceptions`.
 """
 
-from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from os import PathLike
 from types import GenericAlias
@@ -235,11 +235,30 @@ class Response:
     def json(self) -> Any: ...
 
 @final
+class Page(Generic[_T]):
+    """One page of a list (``Paginator.pages()``): its items and the next page's cursor."""
+
+    @property
+    def items(self) -> list[_T]: ...
+    @property
+    def next_cursor(self) -> str | None: ...
+    def __len__(self) -> int: ...
+    @classmethod
+    def __class_getitem__(cls, item: Any) -> GenericAlias: ...
+
+@final
 class Paginator(Generic[_T]):
     """A lazy iterator over every item of a cursor-paginated list."""
 
     def __iter__(self) -> Self: ...
     def __next__(self) -> _T: ...
+    @property
+    def cursor(self) -> str | None:
+        """The cursor of the next page after the last one fetched (``None`` before the first
+        page and after the last): give it to ``list(cursor=...)`` to go on later."""
+    def pages(self) -> Paginator[Page[_T]]:
+        """The same walk as whole pages instead of items; only before the first item is
+        taken (else ``InvalidRequestError``)."""
     @classmethod
     def __class_getitem__(cls, item: Any) -> GenericAlias: ...
 
@@ -249,6 +268,11 @@ class AsyncPaginator(Generic[_T]):
 
     def __aiter__(self) -> Self: ...
     def __anext__(self) -> Awaitable[_T]: ...
+    @property
+    def cursor(self) -> str | None:
+        """The cursor of the next page after the last one fetched."""
+    def pages(self) -> AsyncPaginator[Page[_T]]:
+        """The same walk as whole pages; only before the first item is taken."""
     @classmethod
     def __class_getitem__(cls, item: Any) -> GenericAlias: ...
 
@@ -425,7 +449,7 @@ _Format = Literal["md", "txt"]
 class Transcriptions:
     """``Specala.transcriptions``."""
 
-    def list(self, limit: int | None = None) -> Paginator[Transcription]:
+    def list(self, limit: int | None = None, cursor: str | None = None) -> Paginator[Transcription]:
         """Every transcription, newest first, fetched lazily (``limit``: page size 1–100)."""
     def get(self, id: str) -> Transcription: ...
     def export(self, id: str, format: _Format = "md") -> str: ...
@@ -487,7 +511,9 @@ class Specala:
 class AsyncTranscriptions:
     """``AsyncSpecala.transcriptions``."""
 
-    def list(self, limit: int | None = None) -> AsyncPaginator[Transcription]: ...
+    def list(
+        self, limit: int | None = None, cursor: str | None = None
+    ) -> AsyncPaginator[Transcription]: ...
     def get(self, id: str) -> Awaitable[Transcription]: ...
     def export(self, id: str, format: _Format = "md") -> Awaitable[str]: ...
     def bulk_export(
@@ -579,6 +605,9 @@ class _JobItem(TypedDict, total=False):
 
 _Item = str | _JobItem | Mapping[str, Any]
 _Key = str | Callable[[Any], str | int] | None
+# A list, tuple or iterator of items — never a bare ``str`` (which would be an iterable of
+# characters: the call refuses it, and this type lets a type checker refuse it too).
+_Items = list[_Item] | tuple[_Item, ...] | Iterator[_Item]
 
 class _ExportReport(TypedDict):
     listed: int
@@ -594,7 +623,8 @@ class _ExportReport(TypedDict):
 class JobResult:
     """The result of one item of ``jobs.create_many``: ``job`` when it exists (created or
     replayed), else ``error`` (the exception it failed with, or a ``not_done`` error when the
-    run ended first — safe to resubmit with the same ``idempotency_key``)."""
+    run ended first — a ``NotDoneError`` saying why, and whether its outcome is unknown; safe
+    to resubmit with the same ``idempotency_key``)."""
 
     @property
     def index(self) -> int: ...
@@ -612,6 +642,13 @@ class JobResult:
     def same_as(self) -> int | None: ...
     @property
     def sent(self) -> bool: ...
+    @property
+    def outcome_unknown(self) -> bool:
+        """Not done although its creation was sent: the server may hold the job
+        (resubmitting with the same key replays it)."""
+    @property
+    def stopped_by(self) -> Exception | None:
+        """For a not-done item: the exception that stopped the run, if one did."""
 
 @final
 class Jobs:
@@ -628,23 +665,25 @@ class Jobs:
         """Creates a job exactly once (one idempotency key, generated unless given)."""
     def create_many(
         self,
-        items: Iterable[_Item],
-        concurrency: int = 16,
+        items: _Items,
+        concurrency: int | None = None,
         key: _Key = None,
         ordered: bool = True,
         progress: Callable[[dict[str, Any]], object] | None = None,
         on_result: Callable[[JobResult], object] | None = None,
     ) -> list[JobResult]:
-        """One job per item (a URL or ``{"audio_url", "language"?, "metadata"?}``), each
-        exactly once: a stable idempotency key per item (from ``key`` — a field name or a
-        callable giving the item's stable id — else from its content), at most
-        ``concurrency`` at a time, transient trouble requeued with the same key.
+        """One job per item (a URL or ``{"audio_url", "language"?, "metadata"?,
+        "idempotency_key"?}``), each exactly once: a stable idempotency key per item (its
+        own ``idempotency_key``, else derived from its stable id given by ``key`` — a field
+        name or a callable — else from its content), at most ``concurrency`` at a time
+        (``None`` or 0: the default, 16; at most 256), transient trouble requeued with the
+        same key. ``items`` is a list, tuple or iterator (a bare string is refused).
         ``progress`` gets ``{"total", "done", "failed", "not_done", "requeued",
         "submitted"}`` after each result; ``on_result`` gets each ``JobResult`` as it is
         delivered — in input order, or as each item completes with ``ordered=False`` (the
         returned list is in that order too)."""
     def get(self, id: str) -> Job: ...
-    def list(self, limit: int | None = None) -> Paginator[Job]: ...
+    def list(self, limit: int | None = None, cursor: str | None = None) -> Paginator[Job]: ...
 
 @final
 class RealtimeSession:
@@ -733,15 +772,15 @@ class AsyncJobs:
     ) -> Awaitable[Job]: ...
     def create_many(
         self,
-        items: Iterable[_Item],
-        concurrency: int = 16,
+        items: _Items,
+        concurrency: int | None = None,
         key: _Key = None,
         ordered: bool = True,
         progress: Callable[[dict[str, Any]], object] | None = None,
         on_result: Callable[[JobResult], object] | None = None,
     ) -> Awaitable[list[JobResult]]: ...
     def get(self, id: str) -> Awaitable[Job]: ...
-    def list(self, limit: int | None = None) -> AsyncPaginator[Job]: ...
+    def list(self, limit: int | None = None, cursor: str | None = None) -> AsyncPaginator[Job]: ...
 
 @final
 class AsyncPyAI:

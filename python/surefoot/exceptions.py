@@ -10,7 +10,7 @@ retrying with it is safe). The class follows the kind::
     SurefootError
     ├── APIError
     │   ├── APIStatusError                 an HTTP error answer
-    │   │   ├── BadRequestError            400
+    │   │   ├── BadRequestError            400 and every other 4xx of kind validation (413…)
     │   │   ├── AuthenticationError        401
     │   │   ├── PaymentRequiredError       402 (credit, budget, quota — never retried)
     │   │   ├── PermissionDeniedError      403
@@ -22,6 +22,7 @@ retrying with it is safe). The class follows the kind::
     │   │   └── InternalServerError        >= 500
     │   └── APIConnectionError             no answer (connect, reset, TLS)
     │       └── APITimeoutError            attempt timeout, deadline, 408
+    ├── NotDoneError                       a bulk item the run did not finish (kind not_done)
     └── InvalidRequestError (also ValueError)  refused before anything was sent
 
 The text of an exception never contains the API key (it is masked like ``sk-…f00d``).
@@ -48,6 +49,7 @@ __all__ = [
     "APIConnectionError",
     "APITimeoutError",
     "InvalidRequestError",
+    "NotDoneError",
 ]
 
 
@@ -164,7 +166,7 @@ class APIStatusError(APIError):
 
 
 class BadRequestError(APIStatusError):
-    """400: the request needs fixing."""
+    """400, and any other 4xx of kind ``validation`` (413, 414…): the request needs fixing."""
 
 
 class AuthenticationError(APIStatusError):
@@ -214,3 +216,11 @@ class APITimeoutError(APIConnectionError):
 class InvalidRequestError(SurefootError, ValueError):
     """Refused on the client side before anything was sent (a ``limit`` of 0, a key with
     trailing whitespace, plain HTTP to a remote host…). Also a :class:`ValueError`."""
+
+
+class NotDoneError(SurefootError):
+    """A bulk item the run did not finish (kind and code ``not_done``): the run stopped on
+    an error about the key or the service (that error is ``__cause__``, and the result's
+    ``stopped_by``), or was cancelled, interrupted or past its deadline. The message says
+    whether its creation was sent (its outcome then unknown). Resubmitting the item with its
+    ``idempotency_key`` is safe: the server replays a job it already holds."""

@@ -33,23 +33,24 @@ Pacing state is process-wide: every client on one key shares one pause, so a tes
 hits a daily cap (``Retry-After: 3600``) would fail every later test on that key for an
 hour. ``reset_pacing()`` forgets every pause, schedule and learned limit of the process
 (configured limits stay); the ``surefoot_isolated_pacing`` pytest fixture calls it before
-and after a test. Use it in a ``conftest.py``::
-
-    from surefoot.testing import surefoot_isolated_pacing  # noqa: F401  (the fixture)
+and after a test. The fixture needs no import: surefoot's pytest plugin (registered by the
+wheel's ``pytest11`` entry point) provides it in every test suite. Ask for it per test
+(``def test_x(surefoot_isolated_pacing): ...``) or for every test in a ``conftest.py``::
 
     @pytest.fixture(autouse=True)
     def _isolated(surefoot_isolated_pacing):
         yield
 
-or per test (``def test_x(surefoot_isolated_pacing): ...``). One client's state is reset
-with ``client.reset_pacing()`` and read with ``client.pacing_state()``.
+One client's state is reset with ``client.reset_pacing()`` and read with
+``client.pacing_state()``. This module imports without pytest (the fixture then does not
+exist, and ``from surefoot.testing import *`` brings ``Emulator`` and ``reset_pacing``).
 """
 
 from typing import Iterator
 
 from surefoot._native import Emulator, reset_all_pacing
 
-__all__ = ["Emulator", "reset_pacing", "surefoot_isolated_pacing"]
+__all__ = ["Emulator", "reset_pacing"]
 
 
 def reset_pacing() -> None:
@@ -60,6 +61,8 @@ def reset_pacing() -> None:
 
 
 def _isolated() -> Iterator[None]:
+    """The test runs with the process's pacing state (pauses, schedules, learned limits)
+    forgotten before and after it (surefoot.testing.reset_pacing)."""
     reset_pacing()
     yield
     reset_pacing()
@@ -73,3 +76,4 @@ else:
     surefoot_isolated_pacing = _pytest.fixture(_isolated, name="surefoot_isolated_pacing")
     """A pytest fixture: the test runs with the process's pacing state forgotten before
     and after it."""
+    __all__.append("surefoot_isolated_pacing")

@@ -57,6 +57,7 @@
     X(create_jobs_stopped_then_resubmitted)                                               \
     X(create_jobs_as_completed_with_progress)                                             \
     X(create_jobs_killed_then_rerun)                                                      \
+    X(create_jobs_budget_reports_what_the_server_holds)                                   \
     X(error_hints_decode_a_third_apis_bodies)                                             \
     X(export_all_resumed)
 

@@ -208,6 +208,54 @@ void test_create_jobs_as_completed_with_progress(void) {
     sf_client_free(client);
 }
 
+/* Kinds of the errors of a run, per item. */
+typedef struct {
+    int done, not_done_kind, other;
+    char message[512];
+} kinds_t;
+
+static void on_kind(void *user_data, size_t index, const sf_job *job, const sf_error *error,
+                    const char *idempotency_key) {
+    kinds_t *k = (kinds_t *)user_data;
+    (void)index;
+    (void)idempotency_key;
+    if (job) {
+        k->done++;
+    } else if (sf_error_kind(error) == SF_KIND_NOT_DONE) {
+        k->not_done_kind++;
+        snprintf(k->message, sizeof k->message, "%s", sf_error_message(error));
+    } else {
+        k->other++;
+    }
+}
+
+/* A key allowed 3 jobs, 5 items, one at a time: 3 done (what the server holds), the 402
+ * stops the run, the last item is not done (its own kind, naming the 402); the core's rule
+ * refuses concurrency 300 before anything is sent. */
+void test_create_jobs_budget_reports_what_the_server_holds(void) {
+    sf_client *client = sf_t_client(SF_API_PYAI, PYAI_BUDGET, 0, -1);
+    sf_job_params items[N_JOBS];
+    char urls[N_JOBS][64];
+    sf_error *err = NULL;
+    kinds_t k;
+    memset(&k, 0, sizeof k);
+    make_items(items, urls, "budget", 0);
+    emu_reset(pyai_url());
+    CHECK_RESULT(sf_pyai_create_jobs(client, items, 5, 1, on_kind, &k, &err), SF_API_ERROR, err);
+    CHECK_STR(sf_error_code(err), "key_budget_exceeded");
+    CHECK_INT(k.done, 3);
+    CHECK_INT(emu_stat(pyai_url(), "jobs_created"), 3);
+    CHECK_INT(k.not_done_kind, 1);
+    CHECK(sf_t_contains(k.message, "key_budget_exceeded (HTTP 402)"));
+    CHECK_STR(sf_kind_name(SF_KIND_NOT_DONE), "not_done");
+    sf_error_free(err);
+    err = NULL;
+    CHECK_RESULT(sf_pyai_create_jobs(client, items, 5, 300, on_kind, &k, &err), SF_INVALID_ARGUMENT, err);
+    CHECK(sf_t_contains(sf_error_message(err), "`concurrency` must be 0 (the default, 16) or 1 to 256"));
+    sf_error_free(err);
+    sf_client_free(client);
+}
+
 extern char **environ;
 
 /* The child of test_create_jobs_killed_then_rerun: the items with stable ids, two at a time. */

@@ -15,6 +15,8 @@
  *   security             sf_client_new (keys, base URLs) and sf_client_request (a request
  *                        URL carrying the key);
  *   idempotency          sf_pyai_create_job against the PyAI emulator (SF_TEST_PYAI_URL)
+ *   bulk                 sf_pyai_create_jobs against the PyAI emulator: the key each result
+ *                        names, or the SF_INVALID_ARGUMENT error before anything is sent
  *                        with a dropped-after-commit fault, counted by its admin API.
  *
  * `retry_decision` and `pacing` vectors have no C surface (see the README) and `options`
@@ -539,6 +541,68 @@ static cJSON *observe_idempotency(const cJSON *input) {
     return out;
 }
 
+/* The keys of a bulk run, by item index. */
+typedef struct {
+    cJSON *keys;
+} bulk_seen;
+
+static void on_bulk_result(void *user_data, size_t index, const sf_job *job, const sf_error *error,
+                           const char *idempotency_key) {
+    (void)job;
+    (void)error;
+    cJSON *keys = ((bulk_seen *)user_data)->keys;
+    if ((int)index < cJSON_GetArraySize(keys))
+        cJSON_ReplaceItemInArray(keys, (int)index, string_or_null(idempotency_key));
+}
+
+static cJSON *observe_bulk(const cJSON *input) {
+    if (pyai_url == NULL) return failure("SF_TEST_PYAI_URL is not set (run under tests/c/run.sh)");
+    const cJSON *items = cJSON_GetObjectItemCaseSensitive(input, "items");
+    const cJSON *conc = cJSON_GetObjectItemCaseSensitive(input, "concurrency");
+    int n = cJSON_GetArraySize(items);
+    if (!cJSON_IsArray(items) || n > 16) return failure("`items` must be an array of at most 16");
+    sf_job_params params[16];
+    memset(params, 0, sizeof params);
+    for (int i = 0; i < n; i++) {
+        const cJSON *it = cJSON_GetArrayItem(items, i);
+        params[i].audio_url = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "audio_url"));
+        params[i].idempotency_key = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "idempotency_key"));
+        params[i].stable_id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "stable_id"));
+    }
+    cJSON_Delete(call_json(pyai_url, "DELETE", "/__emulator/faults", NULL));
+    cJSON_Delete(call_json(pyai_url, "POST", "/__emulator/stats/reset", NULL));
+    sf_client_options *opts = sf_client_options_new();
+    sf_client_options_set_api(opts, SF_API_PYAI, NULL);
+    sf_client_options_set_base_url(opts, pyai_url, NULL);
+    sf_client_options_set_api_key(opts, PYAI_KEY, NULL);
+    sf_client_options_set_backoff_ms(opts, 1, 5, NULL);
+    sf_client *client = NULL;
+    sf_result r = sf_client_new(opts, &client, NULL);
+    sf_client_options_free(opts);
+    if (r != SF_OK) return failure("cannot build the PyAI client");
+    bulk_seen seen = {cJSON_CreateArray()};
+    for (int i = 0; i < n; i++) cJSON_AddItemToArray(seen.keys, cJSON_CreateNull());
+    sf_error *err = NULL;
+    size_t concurrency = cJSON_IsNumber(conc) ? (size_t)conc->valuedouble : 0;
+    r = sf_pyai_create_jobs(client, params, (size_t)n, concurrency, on_bulk_result, &seen, &err);
+    sf_client_free(client);
+    cJSON *stats = call_json(pyai_url, "GET", "/__emulator/stats", NULL);
+    cJSON *out = cJSON_CreateObject();
+    if (r == SF_INVALID_ARGUMENT) {
+        cJSON_AddStringToObject(out, "outcome", "refused");
+        cJSON_AddItemToObject(out, "code", string_or_null(sf_error_code(err)));
+        cJSON_AddItemToObject(out, "message", string_or_null(sf_error_message(err)));
+        cJSON_Delete(seen.keys);
+    } else {
+        cJSON_AddStringToObject(out, "outcome", "ran");
+        cJSON_AddItemToObject(out, "keys", seen.keys);
+    }
+    cJSON_AddItemToObject(out, "jobs_created", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(stats, "jobs_created"), true));
+    cJSON_Delete(stats);
+    sf_error_free(err);
+    return out;
+}
+
 /* ----- the run ----------------------------------------------------------------------- */
 
 /* The text of the file being run, to see what cJSON cannot show (a NUL inside a string). */
@@ -575,6 +639,7 @@ static cJSON *observe(const char *stem, int index, const cJSON *v) {
     if (strcmp(family, "retries") == 0) return observe_retries(&w, input);
     if (strcmp(family, "security") == 0) return observe_security(&w, input);
     if (strcmp(family, "idempotency") == 0) return observe_idempotency(input);
+    if (strcmp(family, "bulk") == 0) return observe_bulk(input);
     return failure("unknown family %s", family);
 }
 

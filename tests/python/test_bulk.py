@@ -81,8 +81,9 @@ def test_keys_from_a_field_or_a_callable_and_final_errors(pyai_emu: Emulator) ->
 
         with pytest.raises(surefoot.InvalidRequestError, match="audio_url"):
             client.jobs.create_many([{"language": "en"}])
+        # The core's rule: 0 is the default; above 256 is refused before anything is sent.
         with pytest.raises(surefoot.InvalidRequestError, match="concurrency"):
-            client.jobs.create_many(["https://example.com/x.wav"], concurrency=0)
+            client.jobs.create_many(["https://example.com/x.wav"], concurrency=257)
         with pytest.raises(TypeError):
             client.jobs.create_many([42])  # type: ignore[list-item]
 

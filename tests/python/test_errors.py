@@ -242,7 +242,9 @@ def test_unknown_code_passes_through(pyai_emu: Emulator) -> None:
         body={"error": {"message": "I'm a teapot", "type": "teapot", "code": "teapot_error"}},
     )
     client = surefoot.Client(pyai_emu.url, PYAI_KEY, **FAST)
-    err = raises(exc.APIStatusError, "teapot_error", lambda: client.get("/v1/transcription/jobs"))
+    # Any 4xx of kind validation is a BadRequestError (an APIStatusError): the kind picks it.
+    err = raises(exc.BadRequestError, "teapot_error", lambda: client.get("/v1/transcription/jobs"))
+    assert err.kind == "validation"
     assert err.status_code == 418 and err.message == "I'm a teapot"
 
 

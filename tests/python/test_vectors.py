@@ -13,7 +13,10 @@ per vector of every file (adding a file or a vector needs no change here), run t
 - ``security``: ``Client(...)`` (keys, base URLs) and ``Client.get`` (a request URL carrying
   the key);
 - ``idempotency``: ``PyAI.jobs.create`` against an emulator whose job route drops the
-  connection after committing, counted by ``Emulator.stats()``.
+  connection after committing, counted by ``Emulator.stats()``;
+- ``bulk``: ``PyAI.jobs.create_many`` against the emulator (stable ids through
+  ``key="stable_id"``): the key each ``JobResult`` names, or the ``InvalidRequestError``
+  raised before anything is sent.
 
 ``retry_decision`` and ``pacing`` vectors have no Python surface and ``options`` vectors have
 their own runner (tests/vectors/README.md, "Runners"); they are not collected here.
@@ -35,7 +38,7 @@ VECTORS_DIR = Path(__file__).resolve().parent.parent / "vectors"
 MIN_VECTORS = 150
 NUMBER_TOLERANCE = 0.001
 #: Families Python runs; the others are documented in tests/vectors/README.md.
-FAMILIES = ("errors", "retry_after", "retries", "pagination", "security", "idempotency")
+FAMILIES = ("errors", "retry_after", "retries", "pagination", "security", "idempotency", "bulk")
 PYAI_KEY = "pyai_sk_full_0001"  # the emulator's default key (its README lists it)
 JOBS_ROUTE = "POST /v1/transcription/jobs"
 VECTOR_KEY = "vector-key-0001"  # the idempotency key a `retries` vector may ask for
@@ -259,6 +262,25 @@ def observe_idempotency(inp: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
+def observe_bulk(inp: Dict[str, Any]) -> Dict[str, Any]:
+    items = [dict(i) for i in inp["items"]]
+    by_id = any("stable_id" in i for i in items)
+    out: Dict[str, Any] = {}
+    with Emulator("pyai", no_rate_limits=True) as emu:
+        with surefoot.PyAI(PYAI_KEY, emu.url, backoff=(0.001, 0.005)) as client:
+            try:
+                results = client.jobs.create_many(
+                    items,
+                    concurrency=inp.get("concurrency"),
+                    key="stable_id" if by_id else None,
+                )
+                out.update(outcome="ran", keys=[r.idempotency_key for r in results])
+            except surefoot.InvalidRequestError as e:
+                out.update(outcome="refused", code=e.code, message=e.message)
+        out["jobs_created"] = emu.stats()["jobs_created"]
+    return out
+
+
 def observe(replay: Replay, stem: str, index: int, vector: Dict[str, Any], session: str = "python") -> Dict[str, Any]:
     base = f"{replay.url}/v/{stem}/{index}/{session}"
     log_url = f"{replay.url}/log/{stem}/{index}/{session}"
@@ -273,6 +295,8 @@ def observe(replay: Replay, stem: str, index: int, vector: Dict[str, Any], sessi
         return observe_pagination(base, log_url, inp)
     if family == "security":
         return observe_security(base, inp)
+    if family == "bulk":
+        return observe_bulk(inp)
     return observe_idempotency(inp)
 
 

@@ -7,7 +7,7 @@
 
 use std::ffi::{c_char, c_void};
 
-use surefoot::bulk::{DirSink, ExportError, JobOutcome};
+use surefoot::bulk::{rules, DirSink, ExportError, Item, JobOutcome, JobResult};
 use surefoot::specala::Format;
 use surefoot::{Api, Error, ErrorKind};
 
@@ -36,8 +36,10 @@ pub struct sf_job_params {
 }
 
 /// Called once per item of `sf_pyai_create_jobs`, on the calling thread: `index` (0-based),
-/// the job when it exists (created or replayed) or else the error (code `not_done` when the
-/// run stopped first: safe to resubmit with the same key), and the idempotency key used.
+/// the job when it exists (created or replayed) or else the error (kind `SF_KIND_NOT_DONE`,
+/// code `not_done`, when the run stopped first: its message says why and whether the
+/// creation was sent, its outcome then unknown; resubmitting with the same key is safe, the
+/// server replays a job it holds), and the idempotency key used.
 /// `job`, `error` and `idempotency_key` are borrowed for the duration of the call only.
 pub type sf_job_result_cb = Option<
     unsafe extern "C" fn(
@@ -49,7 +51,9 @@ pub type sf_job_result_cb = Option<
     ),
 >;
 
-unsafe fn params(i: usize, p: &sf_job_params) -> Result<surefoot::pyai::CreateJob, Failure> {
+/// One item, its key by the core's rule (`idempotency_key`, else `stable_id`, else the
+/// content: `surefoot::bulk::rules::item_key`).
+unsafe fn params(i: usize, p: &sf_job_params) -> Result<Item, Failure> {
     let url = unsafe { arg_str(p.audio_url, &format!("items[{i}].audio_url")) }?;
     let mut job = surefoot::pyai::CreateJob::new(url);
     if let Some(l) = unsafe { opt_str(p.language, &format!("items[{i}].language")) }? {
@@ -61,14 +65,16 @@ unsafe fn params(i: usize, p: &sf_job_params) -> Result<surefoot::pyai::CreateJo
         })?;
         job = job.metadata(value);
     }
-    let key = unsafe { opt_str(p.idempotency_key, &format!("items[{i}].idempotency_key")) }?;
-    let id = unsafe { opt_str(p.stable_id, &format!("items[{i}].stable_id")) }?;
-    match (key, id) {
-        (Some(k), _) => job = job.idempotency_key(k),
-        (None, Some(id)) => job = job.idempotency_key(surefoot::bulk::key_from_id(id)),
-        (None, None) => {}
+    if let Some(k) = unsafe { opt_str(p.idempotency_key, &format!("items[{i}].idempotency_key")) }?
+    {
+        job = job.idempotency_key(k);
     }
-    Ok(job)
+    let mut item = Item::new(job);
+    if let Some(id) = unsafe { opt_str(p.stable_id, &format!("items[{i}].stable_id")) }? {
+        item = item.stable_id(id);
+    }
+    item.key(&format!("item {i}"))?;
+    Ok(item)
 }
 
 /// Counters of a `sf_pyai_create_jobs_with` run so far, handed to its progress callback
@@ -99,7 +105,8 @@ pub type sf_create_jobs_progress_cb =
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct sf_create_jobs_options {
-    /// At most this many creations in flight (0: 16).
+    /// At most this many creations in flight (0: the default, 16; above 256:
+    /// `SF_INVALID_ARGUMENT` before anything is sent).
     pub concurrency: usize,
     /// `false` (the default): results in input order; `true`: as each item completes.
     pub as_completed: bool,
@@ -109,7 +116,8 @@ pub struct sf_create_jobs_options {
 }
 
 /// Creates one PyAI job per item, each exactly once (the core's `create_many`): a stable
-/// idempotency key per item, at most `concurrency` creations in flight (0 means 16) on
+/// idempotency key per item (its `idempotency_key`, else derived from its `stable_id`, else
+/// from its content), at most `concurrency` creations in flight (0 means 16) on
 /// the client's pacing, transient trouble beyond the client's retries requeued with the
 /// same key, results in input order through `callback`. Running the same items again
 /// creates nothing new: the server replays each job. (`sf_pyai_create_jobs_with` adds
@@ -179,25 +187,12 @@ pub unsafe extern "C" fn sf_pyai_create_jobs_with(
         } else {
             unsafe { *options }
         };
-        let items: &[sf_job_params] = if n == 0 {
-            &[]
-        } else if items.is_null() {
-            return Err(Failure::null("items"));
-        } else {
-            unsafe { std::slice::from_raw_parts(items, n) }
-        };
-        let jobs = items
-            .iter()
-            .enumerate()
-            .map(|(i, p)| unsafe { params(i, p) })
-            .collect::<Result<Vec<_>, _>>()?;
+        // The core's rule: 0 is the default, above the maximum refused before sending.
+        let concurrency = rules::concurrency(options.concurrency as i128)?;
+        let jobs = unsafe { items_of(items, n) }?;
         check_api(client, Api::Pyai, "sf_pyai_create_jobs")?;
         let pyai = surefoot::pyai::Client::from_client(client.inner.clone());
         let user = user_data as usize; // handed back as given, on this thread
-        let concurrency = match options.concurrency {
-            0 => surefoot::bulk::DEFAULT_CONCURRENCY,
-            c => c,
-        };
         let mut run = pyai
             .jobs()
             .create_many(jobs)
@@ -217,44 +212,61 @@ pub unsafe extern "C" fn sf_pyai_create_jobs_with(
             });
         }
         let summary = surefoot::runtime::block_on(async move {
-            Ok(run
-                .for_each(|r| {
-                    let Some(cb) = callback else { return };
-                    let key = to_cstring(&r.idempotency_key);
-                    match r.outcome {
-                        JobOutcome::Created(job) => {
-                            let job = sf_job::from_core(&job);
-                            unsafe {
-                                cb(
-                                    user as *mut c_void,
-                                    r.index,
-                                    &job,
-                                    std::ptr::null(),
-                                    key.as_ptr(),
-                                )
-                            }
-                        }
-                        JobOutcome::Failed(e) | JobOutcome::NotDone { reason: e, .. } => {
-                            let err = sf_error::new(Failure::from(e));
-                            unsafe {
-                                cb(
-                                    user as *mut c_void,
-                                    r.index,
-                                    std::ptr::null(),
-                                    &err,
-                                    key.as_ptr(),
-                                )
-                            }
-                        }
-                    }
-                })
-                .await)
+            Ok(run.for_each(|r| deliver(callback, user, r)).await)
         })?;
         match summary.stopped {
             Some(e) => Err(Failure::from(e)),
             None => Ok(sf_result::SF_OK),
         }
     })
+}
+
+/// The items of a call, each converted (and its key checked) before anything is sent.
+unsafe fn items_of(items: *const sf_job_params, n: usize) -> Result<Vec<Item>, Failure> {
+    let items: &[sf_job_params] = if n == 0 {
+        &[]
+    } else if items.is_null() {
+        return Err(Failure::null("items"));
+    } else {
+        unsafe { std::slice::from_raw_parts(items, n) }
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, p)| unsafe { params(i, p) })
+        .collect()
+}
+
+/// Hands one item's result to the caller's callback (borrowed values, this thread).
+fn deliver(callback: sf_job_result_cb, user: usize, r: JobResult) {
+    let Some(cb) = callback else { return };
+    let key = to_cstring(&r.idempotency_key);
+    match r.outcome {
+        JobOutcome::Created(job) => {
+            let job = sf_job::from_core(&job);
+            unsafe {
+                cb(
+                    user as *mut c_void,
+                    r.index,
+                    &job,
+                    std::ptr::null(),
+                    key.as_ptr(),
+                )
+            }
+        }
+        JobOutcome::Failed(e) | JobOutcome::NotDone { reason: e, .. } => {
+            let err = sf_error::new(Failure::from(e));
+            unsafe {
+                cb(
+                    user as *mut c_void,
+                    r.index,
+                    std::ptr::null(),
+                    &err,
+                    key.as_ptr(),
+                )
+            }
+        }
+    }
 }
 
 /// Called as an export advances: transcriptions listed so far, documents written by this

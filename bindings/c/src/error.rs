@@ -66,7 +66,7 @@ impl sf_result {
     }
 }
 
-/// The broad category of a failure: the same eleven kinds as in Rust and Python, plus
+/// The broad category of a failure: the same twelve kinds as in Rust and Python, plus
 /// `SF_KIND_NONE` for a NULL error. The numbers are stable.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,10 +96,13 @@ pub enum sf_kind {
     SF_KIND_TIMEOUT = 10,
     /// Refused on the client side before anything was sent.
     SF_KIND_INVALID_REQUEST = 11,
+    /// A bulk item the run did not finish (it stopped or was interrupted first): safe to
+    /// resubmit with the same idempotency key.
+    SF_KIND_NOT_DONE = 12,
 }
 
 /// Each kind and the core's kind it mirrors.
-const KINDS: [(sf_kind, ErrorKind); 11] = [
+const KINDS: [(sf_kind, ErrorKind); 12] = [
     (sf_kind::SF_KIND_AUTHENTICATION, ErrorKind::Authentication),
     (sf_kind::SF_KIND_PERMISSION, ErrorKind::Permission),
     (sf_kind::SF_KIND_NOT_FOUND, ErrorKind::NotFound),
@@ -114,6 +117,7 @@ const KINDS: [(sf_kind, ErrorKind); 11] = [
     (sf_kind::SF_KIND_CONNECTION, ErrorKind::Connection),
     (sf_kind::SF_KIND_TIMEOUT, ErrorKind::Timeout),
     (sf_kind::SF_KIND_INVALID_REQUEST, ErrorKind::InvalidRequest),
+    (sf_kind::SF_KIND_NOT_DONE, ErrorKind::NotDone),
 ];
 
 impl sf_kind {
@@ -263,7 +267,7 @@ mod tests {
         let numbers: Vec<u32> = KINDS.iter().map(|(c, _)| *c as u32).collect();
         assert_eq!(
             numbers,
-            (1..=11).collect::<Vec<_>>(),
+            (1..=KINDS.len() as u32).collect::<Vec<_>>(),
             "every kind, once, in order"
         );
     }

@@ -8,8 +8,8 @@
 use futures::StreamExt;
 use pyo3::exceptions::{PyOSError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString};
-use surefoot::bulk::{self, DirSink, ExportError, ExportProgress, JobOutcome, Progress};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+use surefoot::bulk::{self, rules, DirSink, ExportError, ExportProgress, JobOutcome, Progress};
 use surefoot::pyai::{self, CreateJob};
 use surefoot::specala::{self, Format};
 use surefoot::{Error, ErrorKind};
@@ -23,7 +23,7 @@ use crate::pagination::{Item, Items};
 
 /// The options of one `create_many` call, converted.
 pub(crate) struct CreateManyArgs {
-    items: Vec<CreateJob>,
+    items: Vec<bulk::Item>,
     concurrency: usize,
     ordered: bool,
     progress: Option<Py<PyAny>>,
@@ -31,43 +31,61 @@ pub(crate) struct CreateManyArgs {
 }
 
 /// Converts the arguments of `jobs.create_many(items, concurrency, key, ordered, progress,
-/// on_result)`.
+/// on_result)`. `concurrency` and each item's key follow the core's rules
+/// (`surefoot::bulk::rules`); a bare string or bytes where items go is refused (it would
+/// otherwise be read as an iterable of characters).
 pub(crate) fn create_many_args(
     py: Python<'_>,
     items: &Bound<'_, PyAny>,
-    concurrency: i64,
+    concurrency: Option<&Bound<'_, PyAny>>,
     key: Option<&Bound<'_, PyAny>>,
     ordered: bool,
     progress: Option<Py<PyAny>>,
     on_result: Option<Py<PyAny>>,
 ) -> PyResult<CreateManyArgs> {
-    if concurrency < 1 {
-        return Err(invalid(
-            py,
-            format!("concurrency must be at least 1 (got {concurrency})"),
-        ));
+    if items.is_instance_of::<PyString>() || items.is_instance_of::<PyBytes>() {
+        return Err(PyTypeError::new_err(format!(
+            "create_many(items): `items` must be a list (or any iterable) of items — dicts or URL strings — not a single {}: wrap one URL as [url]",
+            items.get_type().name()?
+        )));
     }
+    let concurrency = match concurrency.filter(|c| !c.is_none()) {
+        None => bulk::DEFAULT_CONCURRENCY,
+        Some(c) => rules::concurrency(crate::convert::int_arg(c, "concurrency")?)
+            .map_err(|e| to_pyerr(py, e))?,
+    };
     let key = key.filter(|k| !k.is_none());
     if let Some(k) = key {
         if !k.is_instance_of::<PyString>() && !k.is_callable() {
             return Err(PyTypeError::new_err(
-                "key must be a field name (str) or a callable giving each item's stable id",
+                "create_many(key=...): `key` must be a field name (str) or a callable giving each item's stable id",
             ));
         }
     }
     let mut jobs = Vec::new();
-    for (i, item) in items.try_iter()?.enumerate() {
+    let iter = items.try_iter().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "create_many(items): `items` must be an iterable of dicts or URL strings, not {}",
+            items
+                .get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
+        ))
+    })?;
+    for (i, item) in iter.enumerate() {
         let item = item?;
-        let mut job = job_of(py, i, &item)?;
+        let mut one = bulk::Item::new(job_of(py, i, &item)?);
         if let Some(k) = key {
-            let id = stable_id(py, i, &item, k)?;
-            job = job.idempotency_key(bulk::key_from_id(&id));
+            one = one.stable_id(stable_id(py, i, &item, k)?);
         }
-        jobs.push(job);
+        // The core's key rule, checked before anything is sent.
+        one.key(&format!("item {i}")).map_err(|e| to_pyerr(py, e))?;
+        jobs.push(one);
     }
     Ok(CreateManyArgs {
         items: jobs,
-        concurrency: concurrency as usize,
+        concurrency,
         ordered,
         progress,
         on_result: on_result.filter(|f| !f.is_none(py)),
@@ -80,7 +98,7 @@ fn job_of(py: Python<'_>, i: usize, item: &Bound<'_, PyAny>) -> PyResult<CreateJ
     }
     let Ok(d) = item.cast::<PyDict>() else {
         return Err(PyTypeError::new_err(format!(
-            "item {i}: expected a dict {{\"audio_url\", \"language\"?, \"metadata\"?}} or a URL string"
+            "create_many(items): item {i} must be a dict {{\"audio_url\", \"language\"?, \"metadata\"?}} or a URL string"
         )));
     };
     let mut job = match d.get_item("audio_url")? {
@@ -224,11 +242,20 @@ impl<'py> IntoPyObject<'py> for Results {
 
 /// One core result as a Python `JobResult`.
 fn job_result(py: Python<'_>, r: bulk::JobResult) -> PyResult<Py<JobResult>> {
-    let (job, error, sent) = match r.outcome {
-        JobOutcome::Created(j) => (Some(Py::new(py, Job(j))?), None, true),
-        JobOutcome::Failed(e) => (None, Some(to_pyerr(py, e).into_value(py)), true),
-        JobOutcome::NotDone { sent, reason } => {
-            (None, Some(to_pyerr(py, reason).into_value(py)), sent)
+    let (job, error, sent, stopped_by) = match r.outcome {
+        JobOutcome::Created(j) => (Some(Py::new(py, Job(j))?), None, true, None),
+        JobOutcome::Failed(e) => (None, Some(to_pyerr(py, e).into_value(py)), true, None),
+        JobOutcome::NotDone {
+            sent,
+            reason,
+            stopped_by,
+        } => {
+            let reason = to_pyerr(py, reason);
+            let stopped_by = stopped_by.map(|e| to_pyerr(py, e));
+            // The error that stopped the run is the not-done error's cause.
+            reason.set_cause(py, stopped_by.as_ref().map(|e| e.clone_ref(py)));
+            let stopped_by = stopped_by.map(|e| e.into_value(py).into_any());
+            (None, Some(reason.into_value(py)), sent, stopped_by)
         }
     };
     Py::new(
@@ -241,6 +268,7 @@ fn job_result(py: Python<'_>, r: bulk::JobResult) -> PyResult<Py<JobResult>> {
             rounds: r.rounds,
             same_as: r.same_as,
             sent,
+            stopped_by,
         },
     )
 }
@@ -268,9 +296,13 @@ pub(crate) struct JobResult {
     /// The index of an earlier item with the same key and body (one job for both).
     #[pyo3(get)]
     same_as: Option<usize>,
-    /// Whether a creation was sent for it (a not-done item never sent has `False`).
+    /// Whether a creation was sent for it (a not-done item never sent has `False`; a
+    /// not-done item sent has an unknown outcome: resubmitting with its key tells).
     #[pyo3(get)]
     sent: bool,
+    /// For a not-done item: the exception that stopped the run (401, 402, 403…), if one did.
+    #[pyo3(get)]
+    stopped_by: Option<Py<PyAny>>,
 }
 
 #[pymethods]
@@ -279,6 +311,20 @@ impl JobResult {
     #[getter]
     fn ok(&self) -> bool {
         self.job.is_some()
+    }
+
+    /// Whether the item is not done although its creation was sent: the server may hold
+    /// its job (resubmitting with the same key replays it).
+    #[getter]
+    fn outcome_unknown(&self, py: Python<'_>) -> bool {
+        self.sent
+            && self.job.is_none()
+            && self.error.as_ref().is_some_and(|e| {
+                e.bind(py)
+                    .getattr("kind")
+                    .and_then(|k| k.extract::<String>())
+                    .is_ok_and(|k| k == "not_done")
+            })
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

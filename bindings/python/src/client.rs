@@ -79,10 +79,12 @@ macro_rules! generic_client {
                 #[pyo3(signature = (base_url, api_key = None, **options))]
                 fn new(
                     py: Python<'_>,
-                    base_url: String,
-                    api_key: Option<String>,
+                    base_url: &Bound<'_, PyAny>,
+                    api_key: Option<&Bound<'_, PyAny>>,
                     options: Option<&Bound<'_, PyDict>>,
                 ) -> PyResult<Self> {
+                    let base_url = crate::convert::str_arg(base_url, "base_url")?;
+                    let api_key = crate::convert::opt_str_arg(api_key, "api_key")?;
                     Ok($name {
                         core: Core::build(py, Api::Generic, Some(base_url), api_key, options)?,
                     })
@@ -175,8 +177,9 @@ macro_rules! generic_client {
                     py: Python<'_>,
                     path: String,
                     params: Option<&Bound<'_, PyAny>>,
-                    limit: Option<i64>,
+                    limit: Option<&Bound<'_, PyAny>>,
                 ) -> PyResult<twins::$flavour::Pages> {
+                    let limit = crate::convert::limit_arg(limit)?;
                     Ok(twins::$flavour::Pages::new(paginate_items(
                         py, &self.core, path, params, limit,
                     )?))

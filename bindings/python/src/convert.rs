@@ -182,3 +182,55 @@ pub(crate) fn header_pairs(
     }
     Ok(out)
 }
+
+/// An integer argument as the core's rules take it; a non-integer is a `TypeError` naming
+/// the argument, and an integer of any size goes on to the rule (which names the range) —
+/// never an `OverflowError`.
+pub(crate) fn int_arg(v: &Bound<'_, PyAny>, name: &str) -> PyResult<i128> {
+    if v.is_instance_of::<pyo3::types::PyBool>() || !v.is_instance_of::<pyo3::types::PyInt>() {
+        return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "`{name}` must be an int, not {}",
+            v.get_type().name()?
+        )));
+    }
+    Ok(v.extract::<i128>().unwrap_or_else(|_| {
+        if v.lt(0).unwrap_or(false) {
+            i128::MIN
+        } else {
+            i128::MAX
+        }
+    }))
+}
+
+/// A list's `limit=` (None: the server's default), for the core's range check: an int of
+/// any size (beyond 64 bits read as the nearest 64-bit value, refused by the same check).
+pub(crate) fn limit_arg(v: Option<&Bound<'_, PyAny>>) -> PyResult<Option<i64>> {
+    match v.filter(|v| !v.is_none()) {
+        None => Ok(None),
+        Some(v) => {
+            let n = int_arg(v, "limit")?;
+            Ok(Some(
+                n.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
+            ))
+        }
+    }
+}
+
+/// A string argument; anything else is a `TypeError` naming the argument and what it got.
+pub(crate) fn str_arg(v: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
+    v.extract::<String>().map_err(|_| {
+        let got = v
+            .get_type()
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_default();
+        pyo3::exceptions::PyTypeError::new_err(format!("`{name}` must be a str, not {got}"))
+    })
+}
+
+/// An optional string argument (`None` stays `None`), as [`str_arg`].
+pub(crate) fn opt_str_arg(v: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<Option<String>> {
+    v.filter(|v| !v.is_none())
+        .map(|v| str_arg(v, name))
+        .transpose()
+}

@@ -33,11 +33,13 @@ pub(crate) fn class_name(e: &Error) -> &'static str {
         ErrorKind::PaymentRequired => "PaymentRequiredError",
         ErrorKind::RateLimited => "RateLimitError",
         ErrorKind::Timeout => "APITimeoutError",
+        ErrorKind::NotDone => "NotDoneError",
         ErrorKind::Connection => "APIConnectionError",
+        // The kind picks the class: every answer of kind validation (400, 413, 414, …)
+        // is a BadRequestError, 422 its UnprocessableEntityError.
         ErrorKind::Validation => match e.status() {
-            Some(400) => "BadRequestError",
             Some(422) => "UnprocessableEntityError",
-            Some(_) => "APIStatusError",
+            Some(_) => "BadRequestError",
             None => "APIError",
         },
         ErrorKind::Server => match e.status() {

@@ -53,6 +53,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::Response>()?;
     m.add_class::<pagination::Paginator>()?;
     m.add_class::<pagination::AsyncPaginator>()?;
+    m.add_class::<pagination::Page>()?;
     m.add_class::<specala::Specala>()?;
     m.add_class::<specala::AsyncSpecala>()?;
     m.add_class::<specala::Transcriptions>()?;

@@ -165,7 +165,13 @@ fn emit(py: Python<'_>, level: i32, meta: &Metadata<'_>, fields: Fields) -> PyRe
     if !logger.call_method1("isEnabledFor", (level,))?.is_truthy()? {
         return Ok(());
     }
-    let mut text = fields.message.unwrap_or_default();
+    // The logger is already named `surefoot`: the core's "surefoot: " prefix (there for
+    // plain-text logs) would only repeat it.
+    let message = fields.message.unwrap_or_default();
+    let mut text = message
+        .strip_prefix("surefoot: ")
+        .unwrap_or(&message)
+        .to_string();
     let extra_fields = PyDict::new(py);
     for (k, v) in &fields.pairs {
         let _ = write!(text, " {k}={v}");

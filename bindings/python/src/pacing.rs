@@ -70,7 +70,7 @@ impl PacingState {
 
     fn __repr__(&self) -> String {
         let show = |l: Option<surefoot::RateLimit>| match l {
-            Some(l) => format!("'{l}'"),
+            Some(l) => format!("'{}'", l.human()),
             None => "None".to_owned(),
         };
         let pause = match (&self.0.pause, self.cause()) {

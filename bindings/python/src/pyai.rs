@@ -16,7 +16,7 @@ use crate::bulk;
 use crate::convert::to_value;
 use crate::models::Job;
 use crate::options::Core;
-use crate::pagination::{items, Item, Items};
+use crate::pagination::{pages_of, Item, PageStream};
 use crate::twins::{self, client_class, context_class};
 
 fn client(py: Python<'_>, core: &Core) -> PyResult<pyai::Client> {
@@ -53,13 +53,21 @@ async fn get_op(c: pyai::Client, id: String) -> surefoot::Result<Job> {
     c.jobs().get(&id).await.map(Job)
 }
 
-fn list_items(py: Python<'_>, core: &Core, limit: Option<i64>) -> PyResult<Items> {
+fn list_items(
+    py: Python<'_>,
+    core: &Core,
+    limit: Option<i64>,
+    cursor: Option<String>,
+) -> PyResult<PageStream> {
     let mut walk = client(py, core)?.jobs().list();
     if let Some(limit) = limit {
         // Checked by the core against the profile's range on the first item.
         walk = walk.limit_i64(limit);
     }
-    Ok(items(walk, Item::Job))
+    if let Some(c) = cursor {
+        walk = walk.start_cursor(c);
+    }
+    Ok(pages_of(walk, Item::Job))
 }
 
 type SessionSlot = Arc<Mutex<Option<pyai::RealtimeSession>>>;
@@ -118,6 +126,10 @@ macro_rules! pyai_classes {
 
         #[pymethods]
         impl $jobs {
+            fn __repr__(&self) -> String {
+                format!("<{}.jobs>", self.core.repr(stringify!($client)))
+            }
+
             /// Creates a job exactly once: one `Idempotency-Key` (generated unless given) and
             /// the same body on every retry.
             #[pyo3(signature = (audio_url, *, idempotency_key = None, language = None, metadata = None))]
@@ -137,13 +149,13 @@ macro_rules! pyai_classes {
             /// most `concurrency` at a time on this client's pacing, transient trouble
             /// requeued with the same key; returns a `JobResult` per item, and hands each to
             /// `on_result` as it is delivered (in input order, or as completed).
-            #[pyo3(signature = (items, concurrency = 16, key = None, ordered = true, progress = None, on_result = None))]
+            #[pyo3(signature = (items, concurrency = None, key = None, ordered = true, progress = None, on_result = None))]
             #[allow(clippy::too_many_arguments)]
             fn create_many<'py>(
                 &self,
                 py: Python<'py>,
                 items: &Bound<'py, PyAny>,
-                concurrency: i64,
+                concurrency: Option<&Bound<'py, PyAny>>,
                 key: Option<&Bound<'py, PyAny>>,
                 ordered: bool,
                 progress: Option<Py<PyAny>>,
@@ -156,14 +168,27 @@ macro_rules! pyai_classes {
             }
 
             /// One job.
-            fn get<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+            fn get<'py>(
+                &self,
+                py: Python<'py>,
+                id: &Bound<'py, PyAny>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let id = crate::convert::str_arg(id, "id")?;
                 twins::$flavour::run(py, get_op(client(py, &self.core)?, id))
             }
 
             /// Every job, newest first, fetched lazily page by page.
-            #[pyo3(signature = (limit = None))]
-            fn list(&self, py: Python<'_>, limit: Option<i64>) -> PyResult<twins::$flavour::Pages> {
-                Ok(twins::$flavour::Pages::new(list_items(py, &self.core, limit)?))
+            #[pyo3(signature = (limit = None, cursor = None))]
+            fn list(
+                &self,
+                py: Python<'_>,
+                limit: Option<&Bound<'_, PyAny>>,
+                cursor: Option<&Bound<'_, PyAny>>,
+            ) -> PyResult<twins::$flavour::Pages> {
+                let limit = crate::convert::limit_arg(limit)?;
+                let cursor = crate::convert::opt_str_arg(cursor, "cursor")?;
+                let pages = list_items(py, &self.core, limit, cursor)?;
+                Ok(twins::$flavour::Pages::from_pages(pages))
             }
         }
 

@@ -18,7 +18,7 @@ use crate::convert::StrMap;
 use crate::errors::to_pyerr;
 use crate::models::{CreatedKey, KeyInfo, Transcription};
 use crate::options::Core;
-use crate::pagination::{items, Item, Items};
+use crate::pagination::{pages_of, Item, PageStream};
 use crate::twins::{self, client_class};
 
 fn client(py: Python<'_>, core: &Core) -> PyResult<specala::Client> {
@@ -31,13 +31,21 @@ fn format(py: Python<'_>, format: &str) -> PyResult<Format> {
 
 // ----- the operations, once --------------------------------------------------------------
 
-fn list_items(py: Python<'_>, core: &Core, limit: Option<i64>) -> PyResult<Items> {
+fn list_items(
+    py: Python<'_>,
+    core: &Core,
+    limit: Option<i64>,
+    cursor: Option<String>,
+) -> PyResult<PageStream> {
     let mut walk = client(py, core)?.transcriptions().list();
     if let Some(limit) = limit {
         // Checked by the core against the profile's range on the first item.
         walk = walk.limit_i64(limit);
     }
-    Ok(items(walk, Item::Transcription))
+    if let Some(c) = cursor {
+        walk = walk.start_cursor(c);
+    }
+    Ok(pages_of(walk, Item::Transcription))
 }
 
 async fn get_op(c: specala::Client, id: String) -> surefoot::Result<Transcription> {
@@ -108,14 +116,31 @@ macro_rules! specala_classes {
 
         #[pymethods]
         impl $transcriptions {
+            fn __repr__(&self) -> String {
+                format!("<{}.transcriptions>", self.core.repr(stringify!($client)))
+            }
+
             /// Every transcription, newest first, fetched lazily page by page.
-            #[pyo3(signature = (limit = None))]
-            fn list(&self, py: Python<'_>, limit: Option<i64>) -> PyResult<twins::$flavour::Pages> {
-                Ok(twins::$flavour::Pages::new(list_items(py, &self.core, limit)?))
+            #[pyo3(signature = (limit = None, cursor = None))]
+            fn list(
+                &self,
+                py: Python<'_>,
+                limit: Option<&Bound<'_, PyAny>>,
+                cursor: Option<&Bound<'_, PyAny>>,
+            ) -> PyResult<twins::$flavour::Pages> {
+                let limit = crate::convert::limit_arg(limit)?;
+                let cursor = crate::convert::opt_str_arg(cursor, "cursor")?;
+                let pages = list_items(py, &self.core, limit, cursor)?;
+                Ok(twins::$flavour::Pages::from_pages(pages))
             }
 
             /// One transcription (another workspace's id is `NotFoundError`).
-            fn get<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+            fn get<'py>(
+                &self,
+                py: Python<'py>,
+                id: &Bound<'py, PyAny>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let id = crate::convert::str_arg(id, "id")?;
                 twins::$flavour::run(py, get_op(client(py, &self.core)?, id))
             }
 

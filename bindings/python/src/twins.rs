@@ -124,10 +124,12 @@ macro_rules! client_class {
                 #[pyo3(signature = (api_key = None, base_url = None, **options))]
                 fn new(
                     py: Python<'_>,
-                    api_key: Option<String>,
-                    base_url: Option<String>,
+                    api_key: Option<&Bound<'_, PyAny>>,
+                    base_url: Option<&Bound<'_, PyAny>>,
                     options: Option<&Bound<'_, ::pyo3::types::PyDict>>,
                 ) -> PyResult<Self> {
+                    let api_key = $crate::convert::opt_str_arg(api_key, "api_key")?;
+                    let base_url = $crate::convert::opt_str_arg(base_url, "base_url")?;
                     Ok($name {
                         core: $crate::options::Core::build(py, $api, base_url, api_key, options)?,
                     })

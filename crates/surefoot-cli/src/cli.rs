@@ -1,5 +1,7 @@
 //! The command line: every command, flag and environment variable, with examples in each
-//! `--help`. Parsing only; the work is in the other modules.
+//! `--help`. Parsing only; the work is in the other modules. The key and base URL variables
+//! are read by [`crate::connect`] through the API's profile (not by clap, whose usage
+//! lines would then list the flags as given).
 
 use std::path::PathBuf;
 
@@ -142,24 +144,21 @@ pub struct SpecalaArgs {
 /// Specala's connection flags (the key and URL read their own environment variables).
 #[derive(Args, Debug, Clone)]
 pub struct SpecalaConnection {
-    /// Specala API key (prefer SPECALA_API_KEY: flags show up in process lists).
-    #[arg(
-        long,
-        global = true,
-        env = "SPECALA_API_KEY",
-        hide_env_values = true,
-        value_name = "KEY"
-    )]
+    /// Specala API key [default: $SPECALA_API_KEY] (prefer the variable: flags show up in process
+    /// lists).
+    #[arg(long, global = true, value_name = "KEY")]
     pub api_key: Option<String>,
-    /// Specala base URL [default: https://api.specala.ai].
-    #[arg(long, global = true, env = "SPECALA_BASE_URL", value_name = "URL")]
+    /// Specala base URL [default: $SPECALA_BASE_URL, else https://api.specala.ai].
+    #[arg(long, global = true, value_name = "URL")]
     pub base_url: Option<String>,
     /// The key's data-endpoint limit, e.g. 500/min (default: the documented 500/min).
     #[arg(long, global = true, value_name = "RATE")]
     pub rate_limit: Option<String>,
-    /// Retries of one request after 429s, 5xx, dropped connections and timeouts.
-    #[arg(long, global = true, value_name = "N", default_value_t = 5)]
-    pub max_retries: u32,
+    /// Retries of one request after 429s, 5xx, dropped connections and timeouts
+    /// [default: 3, as on every surface; a bulk run also requeues an item's transient
+    /// trouble for two more rounds].
+    #[arg(long, global = true, value_name = "N")]
+    pub max_retries: Option<u32>,
     /// Share the key's budget with every process and host using the same store:
     /// redis://[:password@]host[:port][/db] (or rediss://). Without it the variable
     /// SUREFOOT_PACING_STORE is read; without either, pacing stays in this process.
@@ -185,9 +184,10 @@ pub struct ExportArgs {
     /// Document format.
     #[arg(long, value_enum, default_value_t = FormatArg::Md)]
     pub format: FormatArg,
-    /// Bulk export requests in flight at once (each still waits for the limiter).
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub concurrency: u16,
+    /// Bulk export requests in flight at once, each of up to 100 ids (each still waits for
+    /// the limiter) [default: 4, as on every surface; 0 means the default; at most 256].
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -235,24 +235,21 @@ pub struct PyaiArgs {
 /// PyAI's connection flags.
 #[derive(Args, Debug, Clone)]
 pub struct PyaiConnection {
-    /// PyAI API key (prefer PYAI_API_KEY: flags show up in process lists).
-    #[arg(
-        long,
-        global = true,
-        env = "PYAI_API_KEY",
-        hide_env_values = true,
-        value_name = "KEY"
-    )]
+    /// PyAI API key [default: $PYAI_API_KEY] (prefer the variable: flags show up in process
+    /// lists).
+    #[arg(long, global = true, value_name = "KEY")]
     pub api_key: Option<String>,
-    /// PyAI base URL [default: https://api.pyai.com].
-    #[arg(long, global = true, env = "PYAI_BASE_URL", value_name = "URL")]
+    /// PyAI base URL [default: $PYAI_BASE_URL, else https://api.pyai.com].
+    #[arg(long, global = true, value_name = "URL")]
     pub base_url: Option<String>,
     /// The key's rate limit, e.g. '50/s burst 10' (default: learnt from the server's 429s).
     #[arg(long, global = true, value_name = "RATE")]
     pub rate_limit: Option<String>,
-    /// Retries of one request after 429s, 5xx, dropped connections and timeouts.
-    #[arg(long, global = true, value_name = "N", default_value_t = 5)]
-    pub max_retries: u32,
+    /// Retries of one request after 429s, 5xx, dropped connections and timeouts
+    /// [default: 3, as on every surface; a bulk run also requeues an item's transient
+    /// trouble for two more rounds].
+    #[arg(long, global = true, value_name = "N")]
+    pub max_retries: Option<u32>,
     /// Share the key's budget with every process and host using the same store:
     /// redis://[:password@]host[:port][/db] (or rediss://). Without it the variable
     /// SUREFOOT_PACING_STORE is read; without either, pacing stays in this process.
@@ -278,9 +275,10 @@ pub struct SubmitArgs {
     /// Where results are appended [default: JOBS.results.jsonl beside the input].
     #[arg(long, value_name = "RESULTS.jsonl")]
     pub out: Option<PathBuf>,
-    /// Job creations in flight at once (each still waits for the limiter).
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub concurrency: u16,
+    /// Job creations in flight at once (each still waits for the limiter) [default: 16, as
+    /// on every surface; 0 means the default; at most 256].
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<u64>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -299,7 +297,7 @@ pub struct EmulatorArgs {
     #[arg(long, default_value_t = 0)]
     pub port: u16,
     /// Answer in the minimal form (only ids sure, Specala items id and title, PyAI list items
-    /// id and status, Unix-second timestamps, unknown members) instead of the brief's format.
+    /// id and status, Unix-second timestamps, unknown members) instead of the full documented form.
     #[arg(long, env = "SUREFOOT_EMULATOR_MINIMAL", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true", default_value = "false")]
     pub minimal: bool,
 }

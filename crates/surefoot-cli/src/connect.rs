@@ -12,7 +12,8 @@ pub struct Conn {
     pub api_key: Option<String>,
     pub base_url: Option<String>,
     pub rate_limit: Option<String>,
-    pub max_retries: u32,
+    /// `--max-retries`; `None`: the core's default (the same as every surface).
+    pub max_retries: Option<u32>,
     /// `--pacing-store` (the core reads `SUREFOOT_PACING_STORE` when it is absent).
     pub pacing_store: Option<String>,
     /// The key came from `--api-key` rather than the environment variable.
@@ -20,16 +21,22 @@ pub struct Conn {
 }
 
 fn context(api: surefoot::Api, conn: &Conn) -> Context {
-    let (name, key_env, url_env) = match api {
-        surefoot::Api::Specala => ("Specala", "SPECALA_API_KEY", "SPECALA_BASE_URL"),
-        _ => ("PyAI", "PYAI_API_KEY", "PYAI_BASE_URL"),
+    // The variables are the profile's (the CLI names none of its own).
+    let (name, profile) = match api {
+        surefoot::Api::Specala => ("Specala", surefoot::specala::profile()),
+        _ => ("PyAI", surefoot::pyai::profile()),
     };
+    let key_env = profile.key_env().unwrap_or("the key variable").to_string();
+    let url_env = profile
+        .base_url_env()
+        .unwrap_or("the base URL variable")
+        .to_string();
     Context {
         api: name,
         key_source: if conn.key_from_flag {
             "--api-key".to_string()
         } else {
-            key_env.to_string()
+            key_env
         },
         key_mask: conn
             .api_key
@@ -49,9 +56,11 @@ fn context(api: surefoot::Api, conn: &Conn) -> Context {
 fn builder(api: surefoot::Api, conn: &Conn, ctx: &Context) -> Result<ClientBuilder, CliError> {
     let mut b = surefoot::Client::builder()
         .api(api)
-        .max_retries(conn.max_retries)
         .prefetch(true)
         .user_agent(format!("surefoot-cli/{}", env!("CARGO_PKG_VERSION")));
+    if let Some(n) = conn.max_retries {
+        b = b.max_retries(n);
+    }
     if let Some(key) = &conn.api_key {
         b = b.api_key(key.clone());
     }

@@ -17,7 +17,8 @@ use crate::cli::DemoArgs;
 use crate::connect::{self, Conn};
 use crate::exit::{CliError, Exit};
 use crate::progress::Ui;
-use crate::summary::{self, secs};
+use crate::summary;
+use crate::units::secs;
 use crate::{export, submit};
 
 const SPECALA_KEY: &str = "spk_alpha_pro_0001";
@@ -27,8 +28,8 @@ const PYAI_KEY: &str = "pyai_sk_full_0001";
 const SPECALA_WINDOW: (u32, Duration) = (50, Duration::from_secs(6));
 /// The PyAI plan of the demo: 100 requests/s, burst 10.
 const PYAI_RATE: (u32, u32) = (100, 10);
-/// Job creations in flight at once.
-const PYAI_CONCURRENCY: usize = 16;
+/// Job creations in flight at once: the core's default.
+const PYAI_CONCURRENCY: usize = surefoot::bulk::DEFAULT_CONCURRENCY;
 /// How long the PyAI 429 storm lasts.
 const STORM: Duration = Duration::from_millis(1500);
 /// The first submit is interrupted after this share of its ideal time, then re-run.
@@ -114,6 +115,25 @@ fn jobs_file(n: u32) -> String {
     s
 }
 
+/// What the export half of the demo left for the check.
+struct Exported {
+    report: export::Report,
+    files: usize,
+    mismatched: usize,
+    stats: surefoot_emulator::Stats,
+    cleanup: std::thread::JoinHandle<std::io::Result<()>>,
+}
+
+/// What the submit half of the demo left for the check.
+struct Submitted {
+    first: submit::Report,
+    second: submit::Report,
+    ideal: Duration,
+    output: std::path::PathBuf,
+    stats: surefoot_emulator::Stats,
+    jobs: Vec<surefoot::pyai::Job>,
+}
+
 pub async fn run(args: &DemoArgs, ui: Ui) -> Result<Exit, CliError> {
     let started = Instant::now();
     let work = tempfile::tempdir().map_err(io("cannot create a temporary directory"))?;
@@ -130,8 +150,17 @@ pub async fn run(args: &DemoArgs, ui: Ui) -> Result<Exit, CliError> {
             work.path().display()
         ),
     );
+    let exported = export_part(args, ui, work.path()).await?;
+    let submitted = submit_part(args, ui, work.path()).await?;
+    check(args, ui, started, exported, submitted)
+}
 
-    // ---- Specala: export every transcription -------------------------------------------
+/// 1. `surefoot specala export` against the Specala emulator, then a byte-exact sample.
+async fn export_part(
+    args: &DemoArgs,
+    ui: Ui,
+    work: &std::path::Path,
+) -> Result<Exported, CliError> {
     let specala = Emulator::start(
         Config::specala()
             .transcriptions_per_workspace(args.transcriptions as usize)
@@ -156,18 +185,17 @@ pub async fn run(args: &DemoArgs, ui: Ui) -> Result<Exit, CliError> {
     let conn = Conn {
         api_key: Some(SPECALA_KEY.into()),
         base_url: Some(specala.url()),
-        max_retries: 5,
         ..Conn::default()
     };
     let (client, ctx) = connect::specala(&conn)?;
-    let out = work.path().join("transcripts");
+    let out = work.join("transcripts");
     let options = export::Options {
         out: out.clone(),
         format: Format::Md,
-        concurrency: 4,
+        concurrency: surefoot::bulk::DEFAULT_EXPORT_CONCURRENCY,
     };
-    let exported = export::run(&client, &ctx, &options, ui).await?;
-    say(ui, &summary::export(&exported));
+    let report = export::run(&client, &ctx, &options, ui).await?;
+    say(ui, &summary::export(&report));
     let mut names: Vec<String> = std::fs::read_dir(&out)
         .map_err(io("cannot read the export directory"))?
         .filter_map(Result::ok)
@@ -176,21 +204,7 @@ pub async fn run(args: &DemoArgs, ui: Ui) -> Result<Exit, CliError> {
         .collect();
     names.sort();
     let files = names.len();
-    // Byte-exact: a few files against the single-export endpoint (not the bulk one).
-    let mut mismatched = 0;
-    let mut sampled = 0;
-    for name in names.iter().step_by((files / 5).max(1)).take(5) {
-        let id = name.trim_end_matches(".md");
-        let expected = client
-            .transcriptions()
-            .export(id, Format::Md)
-            .await
-            .map_err(|e| CliError::from_api(&e, &ctx))?;
-        sampled += 1;
-        if std::fs::read(out.join(name)).ok().as_deref() != Some(expected.as_bytes()) {
-            mismatched += 1;
-        }
-    }
+    let (sampled, mismatched) = byte_exact(&client, &ctx, &out, &names).await?;
     say(
         ui,
         &format!(
@@ -200,10 +214,48 @@ pub async fn run(args: &DemoArgs, ui: Ui) -> Result<Exit, CliError> {
     );
     // Deleting thousands of freshly synced files can take seconds: do it meanwhile.
     let cleanup = std::thread::spawn(move || std::fs::remove_dir_all(out));
-    let specala_stats = specala.stats();
+    let stats = specala.stats();
     specala.shutdown().await;
+    Ok(Exported {
+        report,
+        files,
+        mismatched,
+        stats,
+        cleanup,
+    })
+}
 
-    // ---- PyAI: submit a JSONL file, interrupted halfway, then re-run --------------------
+/// Byte-exact: a few files against the single-export endpoint (not the bulk one); how many
+/// were sampled, and how many differ.
+async fn byte_exact(
+    client: &surefoot::specala::Client,
+    ctx: &crate::exit::Context,
+    out: &std::path::Path,
+    names: &[String],
+) -> Result<(usize, usize), CliError> {
+    let mut mismatched = 0;
+    let mut sampled = 0;
+    for name in names.iter().step_by((names.len() / 5).max(1)).take(5) {
+        let id = name.trim_end_matches(".md");
+        let expected = client
+            .transcriptions()
+            .export(id, Format::Md)
+            .await
+            .map_err(|e| CliError::from_api(&e, ctx))?;
+        sampled += 1;
+        if std::fs::read(out.join(name)).ok().as_deref() != Some(expected.as_bytes()) {
+            mismatched += 1;
+        }
+    }
+    Ok((sampled, mismatched))
+}
+
+/// 2. `surefoot pyai submit` against the PyAI emulator, interrupted, then run again.
+async fn submit_part(
+    args: &DemoArgs,
+    ui: Ui,
+    work: &std::path::Path,
+) -> Result<Submitted, CliError> {
     let pyai = Arc::new(
         Emulator::start(
             Config::pyai()
@@ -214,14 +266,13 @@ pub async fn run(args: &DemoArgs, ui: Ui) -> Result<Exit, CliError> {
         .await
         .map_err(io("cannot start the PyAI emulator"))?,
     );
-    let input = work.path().join("jobs.jsonl");
+    let input = work.join("jobs.jsonl");
     std::fs::write(&input, jobs_file(args.jobs)).map_err(io("cannot write jobs.jsonl"))?;
     let output = submit::default_output(&input);
     let conn = Conn {
         api_key: Some(PYAI_KEY.into()),
         base_url: Some(pyai.url()),
         rate_limit: Some(format!("{}/s burst {}", PYAI_RATE.0, PYAI_RATE.1)),
-        max_retries: 5,
         ..Conn::default()
     };
     let (client, ctx) = connect::pyai(&conn)?;
@@ -250,30 +301,15 @@ pub async fn run(args: &DemoArgs, ui: Ui) -> Result<Exit, CliError> {
         ),
     );
     let trouble = pyai_trouble(pyai.clone(), ideal);
-    let first = submit::run(
-        &client,
-        &ctx,
-        &options,
-        ui,
-        Box::pin(tokio::time::sleep(cut)),
-    )
-    .await?;
+    let cut = Box::pin(tokio::time::sleep(cut));
+    let first = submit::run(&client, &ctx, &options, ui, cut).await?;
     say(ui, &summary::submit(&first));
     say(ui, "   … running the same command again:\n");
-    let second = submit::run(
-        &client,
-        &ctx,
-        &options,
-        ui,
-        Box::pin(std::future::pending()),
-    )
-    .await?;
+    let never = Box::pin(std::future::pending());
+    let second = submit::run(&client, &ctx, &options, ui, never).await?;
     say(ui, &summary::submit(&second));
-
     trouble.abort();
-
-    // ---- Check ---------------------------------------------------------------------------
-    let pyai_stats = pyai.stats();
+    let stats = pyai.stats();
     let jobs: Vec<surefoot::pyai::Job> = client
         .jobs()
         .list()
@@ -284,86 +320,92 @@ pub async fn run(args: &DemoArgs, ui: Ui) -> Result<Exit, CliError> {
     if let Ok(emu) = Arc::try_unwrap(pyai) {
         emu.shutdown().await;
     }
+    Ok(Submitted {
+        first,
+        second,
+        ideal,
+        output,
+        stats,
+        jobs,
+    })
+}
+
+/// The check: zero failed items, zero duplicate jobs, and the time against the ideal.
+fn check(
+    args: &DemoArgs,
+    ui: Ui,
+    started: Instant,
+    e: Exported,
+    p: Submitted,
+) -> Result<Exit, CliError> {
     // Distinct jobs by their audio; a server that lists no audio (the minimal form) leaves
     // the count of jobs to judge, with the server's count of creations below.
-    let urls: HashSet<&str> = jobs.iter().filter_map(|j| j.audio_url()).collect();
-    let distinct = if urls.len() == jobs.len() || jobs.iter().any(|j| j.audio_url().is_some()) {
+    let urls: HashSet<&str> = p.jobs.iter().filter_map(|j| j.audio_url()).collect();
+    let distinct = if urls.len() == p.jobs.len() || p.jobs.iter().any(|j| j.audio_url().is_some()) {
         urls.len()
     } else {
-        jobs.len()
+        p.jobs.len()
     };
     let lines = args.jobs as usize;
-    let duplicate_jobs = jobs
+    let created = p.stats.jobs_created as usize;
+    let duplicate_jobs = p
+        .jobs
         .len()
         .saturating_sub(distinct)
-        .max((pyai_stats.jobs_created as usize).saturating_sub(lines));
-    let missing_jobs = lines.saturating_sub(distinct);
-    let _ = cleanup.join();
-    let failed_items = mismatched
-        + first.failed.len()
-        + second.failed.len()
-        + second.malformed.len()
-        + (args.transcriptions as usize).saturating_sub(files)
-        + missing_jobs;
-    let ok_lines = second.done + second.already_done;
-    let replays = first.metrics.replays + second.metrics.replays;
-    let export_ratio = ratio(
-        exported.wall,
-        summary::ideal(exported.pages + exported.chunks, exported.limit),
-    );
-    let submit_wall = first.wall + second.wall;
-    let submit_ratio = ratio(submit_wall, Some(ideal));
-
+        .max(created.saturating_sub(lines));
+    let _ = e.cleanup.join();
+    let failed_items = e.mismatched
+        + p.first.failed.len()
+        + p.second.failed.len()
+        + p.second.malformed.len()
+        + (args.transcriptions as usize).saturating_sub(e.files)
+        + lines.saturating_sub(distinct);
     let mut s = String::new();
     let _ = writeln!(s, "\nResult");
     let _ = writeln!(
         s,
-        "  failed items       {failed_items} ({files}/{} documents on disk, {ok_lines}/{lines} lines ok in {})",
+        "  failed items       {failed_items} ({}/{} documents on disk, {}/{lines} lines ok in {})",
+        e.files,
         args.transcriptions,
-        output.file_name().unwrap_or_default().to_string_lossy()
+        p.second.done + p.second.already_done,
+        p.output.file_name().unwrap_or_default().to_string_lossy()
     );
     let _ = writeln!(
         s,
-        "  duplicate jobs     {duplicate_jobs} ({} jobs on the server for {lines} lines; {replays} duplicates avoided by idempotent replay, {} lines skipped on the re-run)",
-        pyai_stats.jobs_created, second.already_done
+        "  duplicate jobs     {duplicate_jobs} ({created} jobs on the server for {lines} lines; {} duplicates avoided by idempotent replay, {} lines skipped on the re-run)",
+        p.first.metrics.replays + p.second.metrics.replays,
+        p.second.already_done
     );
     let _ = writeln!(
         s,
         "  server saw         Specala {} requests ({} rejected by its limiter) · PyAI {} requests ({} rejected by its limiter), {} faults injected and survived",
-        specala_stats.total_requests,
-        specala_stats.rate_limited,
-        pyai_stats.total_requests,
-        pyai_stats.rate_limited,
-        specala_stats.faults_fired + pyai_stats.faults_fired
+        e.stats.total_requests,
+        e.stats.rate_limited,
+        p.stats.total_requests,
+        p.stats.rate_limited,
+        e.stats.faults_fired + p.stats.faults_fired
     );
+    let r = &e.report;
     let _ = writeln!(
         s,
         "  time vs ideal      export {} · submit {} (both runs) — the ideal is what the rate limit allows with no trouble at all",
-        export_ratio, submit_ratio
+        ratio(r.wall, summary::ideal(r.pages + r.chunks, r.limit)),
+        ratio(p.first.wall + p.second.wall, Some(p.ideal))
     );
     let _ = writeln!(s, "  total wall time    {}", secs(started.elapsed()));
-    let clean =
-        failed_items == 0 && duplicate_jobs == 0 && pyai_stats.jobs_created as usize == lines;
-    let _ = writeln!(
-        s,
-        "{}",
-        if clean {
-            "OK: every item done exactly once"
-        } else {
-            "FAILED: see above"
-        }
-    );
+    let clean = failed_items == 0 && duplicate_jobs == 0 && created == lines;
     if clean {
+        let _ = writeln!(s, "OK: every item done exactly once");
         say(ui, &s);
-        Ok(Exit::Ok)
-    } else {
-        print!("{s}");
-        Err(CliError::new(
-            Exit::ItemsFailed,
-            format!("the demo finished with {failed_items} failed item(s) and {duplicate_jobs} duplicate job(s)"),
-            "this is a bug in surefoot: please report it with the output above",
-        ))
+        return Ok(Exit::Ok);
     }
+    let _ = writeln!(s, "FAILED: see above");
+    print!("{s}");
+    Err(CliError::new(
+        Exit::ItemsFailed,
+        format!("the demo finished with {failed_items} failed item(s) and {duplicate_jobs} duplicate job(s)"),
+        "this is a bug in surefoot: please report it with the output above",
+    ))
 }
 
 fn ratio(wall: Duration, ideal: Option<Duration>) -> String {

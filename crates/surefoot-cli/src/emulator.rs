@@ -41,8 +41,14 @@ pub async fn run(args: &EmulatorArgs) -> Result<Exit, CliError> {
         }
         let _ = out.flush();
     }
+    // The first key is the emulator's fully-privileged fixture key (not a real credential).
+    let key = handle
+        .keys()
+        .first()
+        .map(|k| k.value.clone())
+        .unwrap_or_default();
     eprintln!(
-        "serving the {} emulator until Ctrl-C; try: {url_env}={} {key_env}=<a default key from the README> surefoot {} {}",
+        "serving the {} emulator until Ctrl-C; try: {url_env}={} {key_env}={key} surefoot {} {}",
         api.as_str(),
         handle.url(),
         api.as_str(),

@@ -84,6 +84,8 @@ impl Exit {
             ErrorKind::Connection => Exit::Connection,
             ErrorKind::Timeout => Exit::Timeout,
             ErrorKind::InvalidRequest => Exit::InvalidRequest,
+            // A bulk item the run did not finish: run the same command again.
+            ErrorKind::NotDone => Exit::Interrupted,
             _ => Exit::Server,
         }
     }
@@ -108,7 +110,7 @@ pub struct Context {
     /// The key, masked (`spk…0001`), if there is one.
     pub key_mask: Option<String>,
     /// The variable that sets the base URL.
-    pub base_url_env: &'static str,
+    pub base_url_env: String,
     /// The base URL in use.
     pub base_url: String,
 }
@@ -134,11 +136,7 @@ impl CliError {
     }
 
     pub fn io(what: impl fmt::Display, err: &std::io::Error) -> CliError {
-        CliError::new(
-            Exit::Io,
-            format!("{what}: {err}"),
-            "check the path exists and is writable (or readable), then re-run",
-        )
+        CliError::new(Exit::Io, format!("{what}: {err}"), io_fix(err))
     }
 
     /// The whole-run failure for an API error.
@@ -152,9 +150,10 @@ impl CliError {
         }
     }
 
-    /// Prints the error: the detail, then the one line naming cause and fix.
-    pub fn print(&self) {
-        if let Some(d) = &self.detail {
+    /// Prints the error once: the one line naming cause and fix (which already holds the
+    /// code and status); with `-v`, the core's full error (request id, attempts) above it.
+    pub fn print(&self, verbose: bool) {
+        if let (true, Some(d)) = (verbose, &self.detail) {
             eprintln!("surefoot: {d}");
         }
         eprintln!("{self}");
@@ -178,6 +177,17 @@ fn key_phrase(ctx: &Context) -> String {
     }
 }
 
+/// The fix of a local I/O failure, by what went wrong (the message names the file and
+/// whether it was read or written).
+fn io_fix(err: &std::io::Error) -> &'static str {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => "check the path exists, then re-run",
+        std::io::ErrorKind::PermissionDenied => "check the file's permissions, then re-run",
+        std::io::ErrorKind::IsADirectory => "give a file, not a directory, then re-run",
+        _ => "check the path and the disk, then re-run",
+    }
+}
+
 /// Cause and fix of an API error, by its stable code first and its kind second.
 pub fn explain(err: &Error, ctx: &Context) -> (String, String) {
     let code = err.code();
@@ -185,13 +195,25 @@ pub fn explain(err: &Error, ctx: &Context) -> (String, String) {
         .status()
         .map(|s| format!("{s} {code}"))
         .unwrap_or_else(|| code.to_string());
-    let wait = err
-        .retry_after()
-        .map(|d| format!(" (the server asks to wait {})", crate::summary::secs(d)))
-        .unwrap_or_default();
+    if err.kind() == ErrorKind::InvalidRequest {
+        return explain_client_side(err, ctx);
+    }
+    explain_key(err, ctx, &status)
+        .or_else(|| explain_billing(err, ctx, &status))
+        .or_else(|| explain_request(err, ctx, &status))
+        .or_else(|| explain_service(err, ctx, &status))
+        .unwrap_or_else(|| {
+            (
+                format!("{status}: {}", err.message()),
+                "see the message above".into(),
+            )
+        })
+}
+
+/// The key itself: rejected, without API access, publishable, without the scope.
+fn explain_key(err: &Error, ctx: &Context, status: &str) -> Option<(String, String)> {
     let msg = err.message();
-    match (err.kind(), code) {
-        (ErrorKind::InvalidRequest, _) => explain_client_side(err, ctx),
+    Some(match (err.kind(), err.code()) {
         (ErrorKind::Authentication, _) => (
             format!(
                 "{} was rejected ({status}): it is revoked, expired, or has a stray character such as a trailing space",
@@ -220,6 +242,62 @@ pub fn explain(err: &Error, ctx: &Context) -> (String, String) {
             ),
             "use a key with the needed scope (jobs:write to submit, jobs:read to list)".into(),
         ),
+        _ => return None,
+    })
+}
+
+/// Money and caps: credit, budget, quota, the daily cap, 429s that outlasted the retries.
+fn explain_billing(err: &Error, ctx: &Context, status: &str) -> Option<(String, String)> {
+    let wait = err
+        .retry_after()
+        .map(|d| format!(" (the server asks to wait {})", crate::units::secs(d)))
+        .unwrap_or_default();
+    Some(match (err.kind(), err.code()) {
+        (_, codes::CREDIT_EXHAUSTED) => (
+            format!(
+                "the organisation of {} is out of prepaid credit ({status})",
+                key_phrase(ctx)
+            ),
+            "add credit, then re-run (finished items are skipped)".into(),
+        ),
+        (_, codes::KEY_BUDGET_EXCEEDED) => (
+            format!("{} reached its monthly budget ({status})", key_phrase(ctx)),
+            "raise the key's budget or use another key, then re-run".into(),
+        ),
+        (_, codes::INSUFFICIENT_QUOTA) => (
+            format!(
+                "the plan quota of {} is used up ({status})",
+                key_phrase(ctx)
+            ),
+            "upgrade the plan, then re-run".into(),
+        ),
+        (ErrorKind::PaymentRequired, _) => (
+            format!("payment required ({status}: {})", err.message()),
+            "add credit or upgrade the plan, then re-run".into(),
+        ),
+        (_, codes::DAILY_CAP_EXCEEDED) => (
+            format!(
+                "the daily request cap of {} is used up ({status}){wait}",
+                key_phrase(ctx)
+            ),
+            "wait for the reset at midnight UTC, or use a secret key without a daily cap".into(),
+        ),
+        (ErrorKind::RateLimited, _) => (
+            format!(
+                "the server kept answering 429 after {} attempt(s){wait}",
+                err.attempts()
+            ),
+            "re-run later (finished items are skipped), or lower --concurrency / --rate-limit"
+                .into(),
+        ),
+        _ => return None,
+    })
+}
+
+/// The request: not found, conflicts, refused parameters.
+fn explain_request(err: &Error, ctx: &Context, status: &str) -> Option<(String, String)> {
+    let msg = err.message();
+    Some(match (err.kind(), err.code()) {
         (ErrorKind::NotFound, _) if ctx.api == "Specala" => (
             format!("not found in the workspace of {} ({status}: {msg})", key_phrase(ctx)),
             "the transcription is in another workspace: use a key for that workspace".into(),
@@ -236,34 +314,18 @@ pub fn explain(err: &Error, ctx: &Context) -> (String, String) {
             format!("the server reports a conflict ({status}: {msg})"),
             "resolve the conflict named in the message, then re-run".into(),
         ),
-        (_, codes::CREDIT_EXHAUSTED) => (
-            format!("the organisation of {} is out of prepaid credit ({status})", key_phrase(ctx)),
-            "add credit, then re-run (finished items are skipped)".into(),
-        ),
-        (_, codes::KEY_BUDGET_EXCEEDED) => (
-            format!("{} reached its monthly budget ({status})", key_phrase(ctx)),
-            "raise the key's budget or use another key, then re-run".into(),
-        ),
-        (_, codes::INSUFFICIENT_QUOTA) => (
-            format!("the plan quota of {} is used up ({status})", key_phrase(ctx)),
-            "upgrade the plan, then re-run".into(),
-        ),
-        (ErrorKind::PaymentRequired, _) => (
-            format!("payment required ({status}: {msg})"),
-            "add credit or upgrade the plan, then re-run".into(),
-        ),
-        (_, codes::DAILY_CAP_EXCEEDED) => (
-            format!("the daily request cap of {} is used up ({status}){wait}", key_phrase(ctx)),
-            "wait for the reset at midnight UTC, or use a secret key without a daily cap".into(),
-        ),
-        (ErrorKind::RateLimited, _) => (
-            format!("the server kept answering 429 after {} attempt(s){wait}", err.attempts()),
-            "re-run later (finished items are skipped), or lower --concurrency / --rate-limit".into(),
-        ),
         (ErrorKind::Validation, _) => (
             format!("the server refused a parameter ({status}: {msg})"),
             "fix the parameter named in the message".into(),
         ),
+        _ => return None,
+    })
+}
+
+/// The service: answers that made no sense, 5xx, no connection, timeouts.
+fn explain_service(err: &Error, ctx: &Context, status: &str) -> Option<(String, String)> {
+    let msg = err.message();
+    Some(match (err.kind(), err.code()) {
         (ErrorKind::Server, codes::INVALID_RESPONSE) if err.idempotency_key().is_some() => (
             format!("the server's answer could not be read: {msg}"),
             format!(
@@ -287,8 +349,8 @@ pub fn explain(err: &Error, ctx: &Context) -> (String, String) {
             format!("{} did not answer in time ({msg})", ctx.base_url),
             "re-run later: finished items are skipped, nothing is done twice".into(),
         ),
-        _ => (format!("{status}: {msg}"), "see the message above".into()),
-    }
+        _ => return None,
+    })
 }
 
 /// Cause and fix of a request refused before sending: decided on the core's reason
@@ -345,7 +407,7 @@ mod tests {
             api: "Specala",
             key_source: "SPECALA_API_KEY".into(),
             key_mask: Some("spk…0001".into()),
-            base_url_env: "SPECALA_BASE_URL",
+            base_url_env: "SPECALA_BASE_URL".into(),
             base_url: "https://api.specala.ai/".into(),
         }
     }
@@ -414,9 +476,14 @@ mod tests {
     #[test]
     fn codes_are_distinct() {
         let mut seen = std::collections::HashSet::new();
-        for kind in ErrorKind::ALL {
+        // `not_done` shares the exit of an interrupted run (run the same command again).
+        for kind in ErrorKind::ALL
+            .into_iter()
+            .filter(|k| *k != ErrorKind::NotDone)
+        {
             assert!(seen.insert(Exit::for_kind(kind) as u8), "{kind}");
         }
+        assert_eq!(Exit::for_kind(ErrorKind::NotDone), Exit::Interrupted);
         for extra in [
             Exit::Ok,
             Exit::ItemsFailed,

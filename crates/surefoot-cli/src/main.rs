@@ -10,9 +10,11 @@ mod emulator;
 mod exit;
 mod export;
 mod list;
+mod notice;
 mod progress;
 mod submit;
 mod summary;
+mod units;
 
 use std::process::ExitCode;
 
@@ -26,10 +28,23 @@ use connect::Conn;
 use exit::{CliError, Exit};
 use progress::Ui;
 
-fn init_tracing(verbose: u8) {
+/// `-v`/`-vv` (or RUST_LOG): the core's log on stderr; otherwise, unless `-q`, one line per
+/// retry (so waiting on a refused connection never looks like a hang).
+fn init_tracing(verbose: u8, quiet: bool) {
+    use tracing_subscriber::prelude::*;
+    let from_env = std::env::var_os("RUST_LOG").is_some();
+    if verbose == 0 && !from_env {
+        if !quiet {
+            let filter = tracing_subscriber::filter::Targets::new()
+                .with_target("surefoot", tracing::Level::WARN);
+            let _ = tracing_subscriber::registry()
+                .with(notice::RetryNotices.with_filter(filter))
+                .try_init();
+        }
+        return;
+    }
     let default = match verbose {
-        0 => "off",
-        1 => "surefoot=warn",
+        0 | 1 => "surefoot=warn",
         _ => "surefoot=debug",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -48,10 +63,19 @@ fn key_from_flag() -> bool {
     })
 }
 
+/// The value of the variable a profile names for a setting, when set.
+fn env_of(var: Option<&str>) -> Option<String> {
+    var.and_then(|v| std::env::var(v).ok())
+}
+
 fn specala_conn(c: &SpecalaConnection) -> Conn {
+    let profile = surefoot::specala::profile();
     Conn {
-        api_key: c.api_key.clone(),
-        base_url: c.base_url.clone(),
+        api_key: c.api_key.clone().or_else(|| env_of(profile.key_env())),
+        base_url: c
+            .base_url
+            .clone()
+            .or_else(|| env_of(profile.base_url_env())),
         rate_limit: c.rate_limit.clone(),
         max_retries: c.max_retries,
         pacing_store: c.pacing_store.clone(),
@@ -60,9 +84,13 @@ fn specala_conn(c: &SpecalaConnection) -> Conn {
 }
 
 fn pyai_conn(c: &PyaiConnection) -> Conn {
+    let profile = surefoot::pyai::profile();
     Conn {
-        api_key: c.api_key.clone(),
-        base_url: c.base_url.clone(),
+        api_key: c.api_key.clone().or_else(|| env_of(profile.key_env())),
+        base_url: c
+            .base_url
+            .clone()
+            .or_else(|| env_of(profile.base_url_env())),
         rate_limit: c.rate_limit.clone(),
         max_retries: c.max_retries,
         pacing_store: c.pacing_store.clone(),
@@ -77,10 +105,12 @@ async fn dispatch(cli: Cli) -> Result<Exit, CliError> {
             let (client, ctx) = connect::specala(&specala_conn(&args.conn))?;
             match args.command {
                 SpecalaCommand::Export(e) => {
+                    let n = e.concurrency.unwrap_or(0);
                     let options = export::Options {
                         out: e.out,
                         format: e.format.to_core(),
-                        concurrency: usize::from(e.concurrency),
+                        concurrency: surefoot::bulk::rules::export_concurrency(i128::from(n))
+                            .map_err(|err| CliError::from_api(&err, &ctx))?,
                     };
                     let report = export::run(&client, &ctx, &options, ui).await?;
                     if !ui.quiet {
@@ -98,10 +128,12 @@ async fn dispatch(cli: Cli) -> Result<Exit, CliError> {
             let (client, ctx) = connect::pyai(&pyai_conn(&args.conn))?;
             match args.command {
                 PyaiCommand::Submit(s) => {
+                    let n = s.concurrency.unwrap_or(0);
                     let options = submit::Options {
                         output: s.out.unwrap_or_else(|| submit::default_output(&s.jobs)),
                         input: s.jobs,
-                        concurrency: usize::from(s.concurrency),
+                        concurrency: surefoot::bulk::rules::concurrency(i128::from(n))
+                            .map_err(|err| CliError::from_api(&err, &ctx))?,
                     };
                     let interrupt = Box::pin(emulator::shutdown_signal());
                     let report = submit::run(&client, &ctx, &options, ui, interrupt).await?;
@@ -160,7 +192,8 @@ fn submit_outcome(r: &submit::Report) -> Result<Exit, CliError> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(cli.verbose);
+    init_tracing(cli.verbose, cli.quiet);
+    let verbose = cli.verbose > 0;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -168,7 +201,7 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             let err = CliError::io("cannot start the async runtime", &e);
-            err.print();
+            err.print(verbose);
             return err.exit.code();
         }
     };
@@ -178,7 +211,7 @@ fn main() -> ExitCode {
     match result {
         Ok(exit) => exit.code(),
         Err(e) => {
-            e.print();
+            e.print(verbose);
             e.exit.code()
         }
     }

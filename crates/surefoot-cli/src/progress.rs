@@ -33,7 +33,7 @@ fn counters(m: &Metrics) -> String {
         "retries {} · 429s {} · limiter wait {}",
         m.retries,
         m.rate_limited,
-        crate::summary::limiter_wait(m)
+        crate::units::limiter_wait(m)
     )
 }
 

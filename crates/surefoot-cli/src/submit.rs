@@ -220,6 +220,143 @@ fn params(line: &JobLine) -> CreateJob {
     params
 }
 
+/// The lines to submit: one group of lines per distinct key, in input order.
+struct Plan {
+    groups: HashMap<String, Vec<JobLine>>,
+    order: Vec<String>,
+}
+
+/// Reads and parses every line; lines already done are counted, malformed lines and lines
+/// reusing an `id` with other content are reported (once) and recorded as failed.
+fn plan(
+    text: &str,
+    done: &HashSet<String>,
+    out: &mut File,
+    report: &mut Report,
+) -> std::io::Result<Plan> {
+    let mut plan = Plan {
+        groups: HashMap::new(),
+        order: Vec::new(),
+    };
+    for (i, raw) in text.lines().enumerate() {
+        let number = i + 1;
+        if raw.trim().is_empty() {
+            continue;
+        }
+        report.lines += 1;
+        let line = match parse_line(number, raw) {
+            Ok(line) => line,
+            Err(problem) => {
+                eprintln!("line {number}: malformed: {problem} — fix the line and re-run (the other lines go on)");
+                append(
+                    out,
+                    &json!({"line": number, "ok": false,
+                            "error": {"code": "malformed_line", "message": problem}}),
+                )?;
+                report.malformed.push((number, problem));
+                continue;
+            }
+        };
+        if done.contains(&line.key) {
+            report.already_done += 1;
+            continue;
+        }
+        let group = plan.groups.entry(line.key.clone()).or_default();
+        match group.first() {
+            None => plan.order.push(line.key.clone()),
+            Some(first) if first.body == line.body => report.repeated += 1,
+            Some(first) => {
+                let problem = format!(
+                    "`id` {:?} is already used by line {} with different content",
+                    line.id.as_deref().unwrap_or_default(),
+                    first.number
+                );
+                eprintln!("line {number}: malformed: {problem} — give this line its own id (the other lines go on)");
+                append(
+                    out,
+                    &json!({"line": number, "ok": false, "id": line.id,
+                            "error": {"code": "duplicate_id", "message": problem}}),
+                )?;
+                report.malformed.push((number, problem));
+                continue;
+            }
+        }
+        group.push(line);
+    }
+    Ok(plan)
+}
+
+/// Records each item's result in RESULTS (one line per input line) and the report; reports
+/// each failure once, above the progress bar.
+struct Recorder<'a> {
+    plan: &'a Plan,
+    ctx: &'a Context,
+    out: &'a mut File,
+    bar: &'a Progress,
+    report: &'a mut Report,
+    write_error: Option<std::io::Error>,
+}
+
+impl Recorder<'_> {
+    fn record(&mut self, r: bulk::JobResult) -> std::io::Result<()> {
+        let lines = &self.plan.groups[&self.plan.order[r.index]];
+        let key = &r.idempotency_key;
+        let line_record = |line: &JobLine, ok: bool| {
+            let mut record = json!({"line": line.number, "idempotency_key": key, "ok": ok});
+            if let Some(id) = &line.id {
+                record["id"] = json!(id);
+            }
+            record
+        };
+        match &r.outcome {
+            JobOutcome::Created(job) => {
+                for (i, line) in lines.iter().enumerate() {
+                    let mut record = line_record(line, true);
+                    record["job"] = json!(job);
+                    if i > 0 {
+                        record["same_as_line"] = json!(lines[0].number);
+                    }
+                    append(self.out, &record)?;
+                }
+                self.report.done += lines.len();
+            }
+            // The error that stops the run is reported once, as the run's error.
+            JobOutcome::Failed(e) if verdict(e) == Verdict::StopRun => {}
+            JobOutcome::Failed(e) => {
+                let (_, fix) = explain(e, self.ctx);
+                for line in lines {
+                    let mut record = line_record(line, false);
+                    record["error"] = error_json(e);
+                    append(self.out, &record)?;
+                    self.bar
+                        .report(&format!("line {}: failed: {e} — fix: {fix}", line.number));
+                    self.report.failed.push((line.number, e.code().to_string()));
+                }
+            }
+            // Interrupted or stopped first: a re-run resubmits it with the same key.
+            JobOutcome::NotDone { .. } => return Ok(()),
+        }
+        self.report.answered += 1;
+        self.bar.inc(1);
+        Ok(())
+    }
+}
+
+/// Reads JOBS and the keys RESULTS already holds as done, opens RESULTS for appending, and
+/// plans the lines.
+fn open_and_plan(opts: &Options, report: &mut Report) -> Result<(File, Plan), CliError> {
+    let text = fs::read(&opts.input)
+        .map_err(|e| CliError::io(format!("cannot read {}", opts.input.display()), &e))?;
+    let text = String::from_utf8_lossy(&text);
+    let done = done_keys(&opts.output)
+        .map_err(|e| CliError::io(format!("cannot read {}", opts.output.display()), &e))?;
+    let mut out = open_results(&opts.output)
+        .map_err(|e| CliError::io(format!("cannot open {}", opts.output.display()), &e))?;
+    let plan = plan(&text, &done, &mut out, report)
+        .map_err(|e| CliError::io(format!("cannot write {}", opts.output.display()), &e))?;
+    Ok((out, plan))
+}
+
 /// Runs the submit until the end, a run-stopping error, or `interrupt` resolving.
 pub async fn run(
     client: &Client,
@@ -236,76 +373,29 @@ pub async fn run(
         output: opts.output.clone(),
         ..Report::default()
     };
-
-    let text = fs::read(&opts.input)
-        .map_err(|e| CliError::io(format!("cannot read {}", opts.input.display()), &e))?;
-    let text = String::from_utf8_lossy(&text);
-    let done = done_keys(&opts.output)
-        .map_err(|e| CliError::io(format!("cannot read {}", opts.output.display()), &e))?;
-    let mut out = open_results(&opts.output)
-        .map_err(|e| CliError::io(format!("cannot open {}", opts.output.display()), &e))?;
+    let (mut out, plan) = open_and_plan(opts, &mut report)?;
     let io_err =
         |e: std::io::Error| CliError::io(format!("cannot write {}", opts.output.display()), &e);
-
-    // Parse every line; group lines sharing a key (one job for all of them).
-    let mut groups: HashMap<String, Vec<JobLine>> = HashMap::new();
-    let mut order: Vec<String> = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let number = i + 1;
-        if raw.trim().is_empty() {
-            continue;
-        }
-        report.lines += 1;
-        match parse_line(number, raw) {
-            Ok(line) => {
-                if done.contains(&line.key) {
-                    report.already_done += 1;
-                    continue;
-                }
-                let group = groups.entry(line.key.clone()).or_default();
-                match group.first() {
-                    None => order.push(line.key.clone()),
-                    Some(first) if first.body == line.body => report.repeated += 1,
-                    Some(first) => {
-                        let problem = format!(
-                            "`id` {:?} is already used by line {} with different content",
-                            line.id.as_deref().unwrap_or_default(),
-                            first.number
-                        );
-                        eprintln!("line {number}: malformed: {problem} — give this line its own id (the other lines go on)");
-                        append(
-                            &mut out,
-                            &json!({"line": number, "ok": false, "id": line.id,
-                                    "error": {"code": "duplicate_id", "message": problem}}),
-                        )
-                        .map_err(io_err)?;
-                        report.malformed.push((number, problem));
-                        continue;
-                    }
-                }
-                group.push(line);
-            }
-            Err(problem) => {
-                eprintln!("line {number}: malformed: {problem} — fix the line and re-run (the other lines go on)");
-                append(
-                    &mut out,
-                    &json!({"line": number, "ok": false,
-                            "error": {"code": "malformed_line", "message": problem}}),
-                )
-                .map_err(io_err)?;
-                report.malformed.push((number, problem));
-            }
-        }
-    }
 
     // One creation per distinct key, by the core: `concurrency` at a time, transient
     // trouble beyond the client's retries requeued for a later round with the same key,
     // results recorded as they complete. A local write failure cancels the run.
-    report.submitted = order.len();
-    let bar = Progress::bar(ui, order.len() as u64, "submit", generic);
+    report.submitted = plan.order.len();
+    let bar = Progress::bar(ui, plan.order.len() as u64, "submit", generic);
     let cancel = CancelToken::new();
-    let mut write_error: Option<CliError> = None;
-    let jobs: Vec<CreateJob> = order.iter().map(|k| params(&groups[k][0])).collect();
+    let jobs: Vec<CreateJob> = plan
+        .order
+        .iter()
+        .map(|k| params(&plan.groups[k][0]))
+        .collect();
+    let mut recorder = Recorder {
+        plan: &plan,
+        ctx,
+        out: &mut out,
+        bar: &bar,
+        report: &mut report,
+        write_error: None,
+    };
     let summary = client
         .jobs()
         .create_many(jobs)
@@ -315,79 +405,26 @@ pub async fn run(
         .cancel_token(cancel.clone())
         .interrupt_on(interrupt)
         .for_each(|r| {
-            if write_error.is_some() {
-                return;
-            }
-            let lines = &groups[&order[r.index]];
-            let key = &r.idempotency_key;
-            let mut records = Vec::new();
-            match &r.outcome {
-                JobOutcome::Created(job) => {
-                    for (i, line) in lines.iter().enumerate() {
-                        let mut record = json!({
-                            "line": line.number,
-                            "idempotency_key": key,
-                            "ok": true,
-                            "job": job,
-                        });
-                        if let Some(id) = &line.id {
-                            record["id"] = json!(id);
-                        }
-                        if i > 0 {
-                            record["same_as_line"] = json!(lines[0].number);
-                        }
-                        records.push(record);
-                    }
-                    report.done += lines.len();
-                    report.answered += 1;
-                    bar.inc(1);
-                }
-                // The error that stops the run is reported once, as the run's error.
-                JobOutcome::Failed(e) if verdict(e) == Verdict::StopRun => {}
-                JobOutcome::Failed(e) => {
-                    let (_, fix) = explain(e, ctx);
-                    for line in lines {
-                        let mut record = json!({
-                            "line": line.number,
-                            "idempotency_key": key,
-                            "ok": false,
-                            "error": error_json(e),
-                        });
-                        if let Some(id) = &line.id {
-                            record["id"] = json!(id);
-                        }
-                        records.push(record);
-                        bar.report(&format!("line {}: failed: {e} — fix: {fix}", line.number));
-                        report.failed.push((line.number, e.code().to_string()));
-                    }
-                    report.answered += 1;
-                    bar.inc(1);
-                }
-                // Interrupted or stopped first: a re-run resubmits it with the same key.
-                JobOutcome::NotDone { .. } => {}
-            }
-            for record in records {
-                if let Err(e) = append(&mut out, &record) {
-                    write_error = Some(io_err(e));
+            if recorder.write_error.is_none() {
+                if let Err(e) = recorder.record(r) {
+                    recorder.write_error = Some(e);
                     cancel.cancel();
-                    return;
                 }
             }
         })
         .await;
-    if let Some(e) = write_error {
+    if let Some(e) = recorder.write_error.take() {
         bar.finish();
-        return Err(e);
+        return Err(io_err(e));
     }
     report.requeued = summary.progress.requeued;
     report.interrupted = summary.interrupted && summary.stopped.is_none();
-    let stop = summary.stopped.as_ref().map(|e| CliError::from_api(e, ctx));
     bar.finish();
     report.failed.sort();
     report.metrics = generic.metrics().since(&before);
     report.wall = started.elapsed();
     report.limit = generic.rate_limit_for("/v1/transcription/jobs");
-    match stop {
+    match summary.stopped.as_ref().map(|e| CliError::from_api(e, ctx)) {
         Some(mut e) => {
             e.fix = format!(
                 "{}; {} line(s) were done before it, a re-run skips them",

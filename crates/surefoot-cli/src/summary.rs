@@ -6,19 +6,8 @@ use std::time::Duration;
 
 use surefoot::{Metrics, RateLimit};
 
+use crate::units::{limiter_wait, secs};
 use crate::{export, submit};
-
-/// `1.23s`, `850ms`, `2m05s`.
-pub fn secs(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s < 1.0 {
-        format!("{}ms", d.as_millis())
-    } else if s < 120.0 {
-        format!("{s:.1}s")
-    } else {
-        format!("{}m{:02}s", d.as_secs() / 60, d.as_secs() % 60)
-    }
-}
 
 /// The least time `requests` can take under `limit`: the burst goes at once, the rest at
 /// the sustained rate.
@@ -36,7 +25,7 @@ fn timing(wall: Duration, requests: usize, limit: Option<RateLimit>) -> String {
             let _ = write!(
                 s,
                 " · ideal at {}: {} ({requests} requests) · {:.2}× the ideal",
-                limit.expect("ideal needs a limit"),
+                limit.expect("ideal needs a limit").human(),
                 secs(ideal),
                 wall.as_secs_f64() / ideal.as_secs_f64()
             );
@@ -45,7 +34,7 @@ fn timing(wall: Duration, requests: usize, limit: Option<RateLimit>) -> String {
             let _ = write!(
                 s,
                 " · ideal at {}: {} (too short to compare)",
-                limit.expect("ideal needs a limit"),
+                limit.expect("ideal needs a limit").human(),
                 secs(ideal)
             );
         }
@@ -59,13 +48,6 @@ fn trouble(m: &Metrics) -> String {
         "{} retries · {} 429s received · {} 5xx · {} connections failed or dropped",
         m.retries, m.rate_limited, m.server_errors, m.connection_errors
     )
-}
-
-/// Time waited on the limiter: the total over requests (they wait side by side, so it can
-/// exceed the wall time) and the average per request.
-pub fn limiter_wait(m: &Metrics) -> String {
-    let avg = m.pacing_wait.div_f64(m.requests_sent.max(1) as f64);
-    format!("{} in all, {} per request", secs(m.pacing_wait), secs(avg))
 }
 
 fn waited(m: &Metrics) -> String {
@@ -163,14 +145,12 @@ pub fn submit(r: &submit::Report) -> String {
         "  wall time          {}",
         timing(r.wall, r.answered, r.limit)
     );
-    for (line, code) in r.failed.iter().take(10) {
-        let _ = writeln!(s, "  failed: line {line}: {code}");
-    }
-    if r.failed.len() > 10 {
+    if !r.failed.is_empty() {
+        // Each failed line was reported once as it failed; here only where to find them.
         let _ = writeln!(
             s,
-            "  … and {} more failed lines (see {})",
-            r.failed.len() - 10,
+            "  failed lines       {} (each reported above, and in {})",
+            r.failed.len(),
             r.output.display()
         );
     }
@@ -192,9 +172,9 @@ mod tests {
     }
 
     #[test]
-    fn durations_read_well() {
-        assert_eq!(secs(Duration::from_millis(850)), "850ms");
-        assert_eq!(secs(Duration::from_millis(12_340)), "12.3s");
-        assert_eq!(secs(Duration::from_secs(125)), "2m05s");
+    fn learned_limits_read_as_a_rate() {
+        let learned = RateLimit::new(1, Duration::from_secs_f64(0.028_763_531));
+        let line = timing(Duration::from_secs(10), 1000, Some(learned));
+        assert!(line.contains("ideal at ≈35/s:"), "{line}");
     }
 }

@@ -92,6 +92,30 @@ pub mod security {
     };
 }
 
+/// Every default of surefoot in one place, the same on every surface (Rust, C, Python, the
+/// CLI): what a client, a list walk and a bulk run do when the caller says nothing. Each
+/// value is defined where its rule lives (client settings, retry policy, bulk rules) and
+/// gathered here; docs/guide/defaults.md is their table. The CLI differs only where that
+/// page gives the reason.
+pub mod defaults {
+    pub use crate::bulk::rules::{
+        DEFAULT_CONCURRENCY as CREATE_MANY_CONCURRENCY,
+        DEFAULT_EXPORT_CONCURRENCY as EXPORT_CONCURRENCY, DEFAULT_ROUNDS as BULK_ROUNDS,
+        MAX_CONCURRENCY as BULK_MAX_CONCURRENCY,
+    };
+    pub use crate::client::pagination::LIMIT_RANGE;
+    pub use crate::config::settings::{
+        DEFAULT_MAX_RESPONSE_BYTES as MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES as MAX_RETRIES,
+        DEFAULT_MAX_RETRY_WAIT as MAX_RETRY_WAIT, DEFAULT_TIMEOUT as TIMEOUT,
+    };
+
+    /// The retry policy in force by default: [`MAX_RETRIES`], backoff from 1 s doubling up
+    /// to 20 s (jittered), waits above [`MAX_RETRY_WAIT`] failing at once.
+    pub fn retry_policy() -> crate::retry::RetryPolicy {
+        crate::retry::RetryPolicy::default()
+    }
+}
+
 pub use client::builder::{ClientBuilder, PACING_STORE_ENV};
 pub use client::handle::Client;
 pub use client::metrics::Metrics;

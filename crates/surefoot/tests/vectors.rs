@@ -14,6 +14,8 @@
 //! UPDATE_BEHAVIOUR=1 cargo test -p surefoot --test vectors
 //! ```
 
+#[path = "vectors/bulk.rs"]
+mod bulk;
 #[path = "vectors/compare.rs"]
 mod compare;
 #[path = "vectors/decision.rs"]

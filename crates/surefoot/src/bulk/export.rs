@@ -17,7 +17,7 @@ use futures::stream::FuturesUnordered;
 use futures::{StreamExt, TryStreamExt};
 use serde_json::{json, Value};
 
-use super::DEFAULT_ROUNDS;
+use super::{DEFAULT_EXPORT_CONCURRENCY, DEFAULT_ROUNDS};
 use crate::error::Error;
 use crate::retry::Verdict;
 use crate::specala::{Format, Transcriptions, BULK_EXPORT_MAX_IDS};
@@ -128,7 +128,7 @@ type ProgressFn<'a> = Box<dyn Fn(&ExportProgress) + Send + Sync + 'a>;
 pub struct ExportAll<'a> {
     transcriptions: Transcriptions<'a>,
     format: Format,
-    concurrency: usize,
+    concurrency: Result<usize, crate::Error>,
     rounds: u32,
     progress: Option<ProgressFn<'a>>,
 }
@@ -149,7 +149,7 @@ impl<'a> Transcriptions<'a> {
         ExportAll {
             transcriptions: *self,
             format,
-            concurrency: 4,
+            concurrency: Ok(DEFAULT_EXPORT_CONCURRENCY),
             rounds: DEFAULT_ROUNDS,
             progress: None,
         }
@@ -157,9 +157,10 @@ impl<'a> Transcriptions<'a> {
 }
 
 impl<'a> ExportAll<'a> {
-    /// Bulk requests in flight at once (0 is read as 1; default 4).
+    /// Bulk requests in flight at once: 0 means the default (4), above 256 the run is
+    /// refused before anything is sent (the core's rule, as for `create_many`).
     pub fn concurrency(mut self, n: usize) -> Self {
-        self.concurrency = n.max(1);
+        self.concurrency = super::rules::export_concurrency(n as i128);
         self
     }
 
@@ -190,6 +191,7 @@ impl<'a> ExportAll<'a> {
             rounds,
             progress,
         } = self;
+        let concurrency = concurrency.map_err(ExportError::Api)?;
         let tell = |p: &ExportProgress| {
             if let Some(f) = &progress {
                 f(p);
@@ -199,21 +201,7 @@ impl<'a> ExportAll<'a> {
         let mut report = ExportReport::default();
 
         // 1. Every id, page by page (a repeated id is kept once).
-        let mut pages = transcriptions.list().limit(100).pages();
-        let mut ids: Vec<String> = Vec::new();
-        let mut seen = HashSet::new();
-        while let Some(page) = pages.try_next().await.map_err(ExportError::Api)? {
-            report.pages += 1;
-            for t in page.items {
-                if seen.insert(t.id().to_string()) {
-                    ids.push(t.id().to_string());
-                }
-            }
-            p.listed = ids.len();
-            tell(&p);
-        }
-        report.listed = ids.len();
-        p.listing_done = true;
+        let ids = list_ids(transcriptions, &mut report, &mut p, &tell).await?;
 
         // 2. What the sink lacks, 100 ids per bulk request.
         let todo: Vec<String> = ids.into_iter().filter(|id| !sink.has(id)).collect();
@@ -262,6 +250,31 @@ impl<'a> ExportAll<'a> {
         }
         Ok(report)
     }
+}
+
+/// Every transcription id, page by page (a repeated id is kept once), counting pages.
+async fn list_ids(
+    transcriptions: Transcriptions<'_>,
+    report: &mut ExportReport,
+    p: &mut ExportProgress,
+    tell: &(dyn Fn(&ExportProgress) + Sync),
+) -> Result<Vec<String>, ExportError> {
+    let mut pages = transcriptions.list().limit(100).pages();
+    let mut ids: Vec<String> = Vec::new();
+    let mut seen = HashSet::new();
+    while let Some(page) = pages.try_next().await.map_err(ExportError::Api)? {
+        report.pages += 1;
+        for t in page.items {
+            if seen.insert(t.id().to_string()) {
+                ids.push(t.id().to_string());
+            }
+        }
+        p.listed = ids.len();
+        tell(p);
+    }
+    report.listed = ids.len();
+    p.listing_done = true;
+    Ok(ids)
 }
 
 /// The file name of a transcription: the id itself when it is a plain name, else with

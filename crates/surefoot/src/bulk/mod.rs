@@ -8,6 +8,9 @@
 
 pub mod create_many;
 pub mod export;
+mod outcome;
+pub mod rules;
+mod run;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -21,13 +24,9 @@ pub use export::{
     file_name, write_atomic, DirSink, ExportAll, ExportError, ExportProgress, ExportReport,
     ExportSink,
 };
-
-/// Rounds an item (or an export chunk) gets by default when transient trouble outlasts the
-/// client's own retries: the first try and two requeues.
-pub const DEFAULT_ROUNDS: u32 = 3;
-
-/// Concurrency of [`create_many`] by default.
-pub const DEFAULT_CONCURRENCY: usize = 16;
+pub use rules::{
+    Item, DEFAULT_CONCURRENCY, DEFAULT_EXPORT_CONCURRENCY, DEFAULT_ROUNDS, MAX_CONCURRENCY,
+};
 
 /// Namespace of the UUID v5 idempotency keys (a fixed, random UUID). Changing it would
 /// change every derived key, so it never changes.
@@ -65,8 +64,9 @@ pub fn key_from_body(body: &Value) -> String {
     format!("sf-{}", Uuid::new_v5(&KEY_NAMESPACE, name.as_bytes()))
 }
 
-/// The key [`create_many`] uses for a job: its own `idempotency_key` when it has one, else
-/// [`key_from_body`] of what would be sent.
+/// The key [`create_many`] uses for a job without a stable id: its own `idempotency_key`
+/// when it has one, else [`key_from_body`] of what would be sent (the rule is
+/// [`rules::item_key`]).
 ///
 /// ```
 /// use surefoot::pyai::CreateJob;

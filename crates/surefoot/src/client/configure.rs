@@ -11,8 +11,8 @@ use crate::config::settings::Settings;
 use crate::error::Result;
 
 impl ClientBuilder {
-    /// Sets the option `name` (one of [`OPTIONS`]) to `value`, checked at once by the
-    /// option's rule (see the [module](self) for the edges): a refused value leaves the
+    /// Sets the option `name` (one of [`OPTIONS`](crate::options::OPTIONS)) to `value`, checked at once by the
+    /// option's rule (see the [module](crate::options) for the edges): a refused value leaves the
     /// builder unchanged and returns an `invalid_request` error. Mappings (`headers`,
     /// `paths`, `fields`, `surfaces`) add to what was set before. What needs the whole
     /// configuration (a base URL with `allow_insecure_http`, a key inside the URL) is
@@ -104,7 +104,7 @@ fn secs_text(d: Duration) -> String {
 }
 
 impl Client {
-    /// The value in force for option `name` (one of [`OPTIONS`]) as text, for logs and
+    /// The value in force for option `name` (one of [`OPTIONS`](crate::options::OPTIONS)) as text, for logs and
     /// for the option vectors every surface runs: durations as `"2.5 s"` (`"none"`), counts
     /// as numbers (`max_concurrent_sessions`: `"no cap"`), switches as `"true"`/`"false"`,
     /// `backoff` as `"base 1 s, cap 20 s"`, `rate_limit` as `"20/s burst 5"` (`"none"`:

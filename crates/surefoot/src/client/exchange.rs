@@ -66,7 +66,7 @@ impl Prepared {
         let mut resp = rb
             .send()
             .await
-            .map_err(|e| classify_transport(e, timeout))?;
+            .map_err(|e| classify_transport(e, timeout, &self.url))?;
         let status = resp.status();
         let headers = std::mem::take(resp.headers_mut());
         if let Some(pacer) = &self.pacer {
@@ -95,7 +95,7 @@ impl Prepared {
         while let Some(chunk) = resp
             .chunk()
             .await
-            .map_err(|e| classify_transport(e, timeout))?
+            .map_err(|e| classify_transport(e, timeout, &self.url))?
         {
             if body.len() + chunk.len() > cap {
                 body.extend_from_slice(&chunk[..cap - body.len()]);
@@ -214,19 +214,28 @@ pub(crate) fn held_too_long(
 }
 
 /// Maps a transport failure to the error model: a failed connect never reached the server;
-/// anything later may have.
-pub(crate) fn classify_transport(e: reqwest::Error, timeout: Option<Duration>) -> Error {
+/// anything later may have. The message names the host and port (never the path or query).
+pub(crate) fn classify_transport(
+    e: reqwest::Error,
+    timeout: Option<Duration>,
+    url: &reqwest::Url,
+) -> Error {
     let e = e.without_url();
     let detail = error_chain(&e);
+    let host = match (url.host_str(), url.port_or_known_default()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => "the server".to_string(),
+    };
     if e.is_timeout() {
         let after = timeout
-            .map(|t| format!(" after {:.1}s", t.as_secs_f64()))
+            .map(|t| format!(" after {}", crate::config::rate_display::human_duration(t)))
             .unwrap_or_default();
-        Error::timeout(format!("request timed out{after}: {detail}")).with_source(e)
+        Error::timeout(format!("request to {host} timed out{after}: {detail}")).with_source(e)
     } else if e.is_connect() {
-        Error::connection(format!("could not connect: {detail}"), false).with_source(e)
+        Error::connection(format!("could not connect to {host}: {detail}"), false).with_source(e)
     } else {
-        Error::connection(format!("connection failed: {detail}"), true).with_source(e)
+        Error::connection(format!("connection to {host} failed: {detail}"), true).with_source(e)
     }
 }
 

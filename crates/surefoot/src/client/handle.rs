@@ -100,7 +100,7 @@ impl Client {
     }
 
     /// The retry classifiers in force, in the order they speak: the caller's own (see
-    /// [`ClientBuilder::retry_classifier`]), then the built-in ones.
+    /// [`ClientBuilder::retry_classifier`](crate::ClientBuilder::retry_classifier)), then the built-in ones.
     ///
     /// ```
     /// let client = surefoot::Client::builder().base_url("http://127.0.0.1:9").build()?;
@@ -111,7 +111,7 @@ impl Client {
         &self.inner.classifiers
     }
 
-    /// The retry budget's size and prices (see [`ClientBuilder::retry_budget`]).
+    /// The retry budget's size and prices (see [`ClientBuilder::retry_budget`](crate::ClientBuilder::retry_budget)).
     ///
     /// ```
     /// let client = surefoot::Client::builder().base_url("http://127.0.0.1:9").build()?;

@@ -238,6 +238,7 @@ pub struct RawResponse {
     waited: Duration,
     error: Option<Error>,
     timeout: Option<Duration>,
+    url: Url,
 }
 
 impl RawResponse {
@@ -274,10 +275,9 @@ impl RawResponse {
     pub async fn chunk(&mut self) -> Result<Option<Bytes>> {
         match &mut self.body {
             RawBody::Read(body) => Ok(body.take()),
-            RawBody::Stream(resp) => resp
-                .chunk()
-                .await
-                .map_err(|e| crate::client::exchange::classify_transport(e, self.timeout)),
+            RawBody::Stream(resp) => resp.chunk().await.map_err(|e| {
+                crate::client::exchange::classify_transport(e, self.timeout, &self.url)
+            }),
         }
     }
 }
@@ -313,13 +313,14 @@ impl RawClient {
             (a, b) => a.or(b),
         };
         let slot = Arc::new(RawSlot::default());
+        let url = req.url.clone();
         let prepared = Prepared {
             deadline: req.deadline.or(client.deadline()),
             timeout,
             pacer: client.pacer_for(req.url.path()),
             client,
             method: req.method,
-            url: req.url,
+            url: req.url.clone(),
             headers,
             body: req.body,
             idempotent,
@@ -333,7 +334,7 @@ impl RawClient {
             attempts = tracing::field::Empty,
         );
         let result = prepared.run().instrument(span).await;
-        finish(result, slot.take(), timeout)
+        finish(result, slot.take(), timeout, url)
     }
 
     /// The client of this origin and credential, built on first use from the options.
@@ -367,6 +368,7 @@ fn finish(
     result: Result<crate::client::response::Response>,
     answer: Option<RawAnswer>,
     timeout: Option<Duration>,
+    url: Url,
 ) -> Result<RawResponse> {
     let (attempts, waited, error) = match &result {
         Ok(r) => (r.attempts, r.waited, None),
@@ -391,5 +393,6 @@ fn finish(
         waited,
         error,
         timeout,
+        url,
     })
 }

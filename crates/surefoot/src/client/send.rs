@@ -184,8 +184,8 @@ impl<'a> Call<'a> {
             .map(|d| d.saturating_duration_since(Instant::now()));
         if remaining == Some(Duration::ZERO) {
             return Err(Error::timeout(format!(
-                "deadline of {:.1}s exceeded",
-                self.req.deadline.unwrap_or_default().as_secs_f64()
+                "deadline of {} exceeded",
+                crate::config::rate_display::human_duration(self.req.deadline.unwrap_or_default())
             ))
             .with_attempts(self.attempt - 1)
             .with_waited(self.waited));
@@ -322,6 +322,7 @@ impl<'a> Call<'a> {
             code = err.code(),
             wait_ms = sleep.as_millis() as u64,
             held = in_outage,
+            error = %err.message(),
             "surefoot: retrying"
         );
         self.req.client.recorder().retried(sleep);

@@ -17,7 +17,8 @@ use crate::leaves::secret::{
 /// these messages: "API key is empty" (also for whitespace only), "API key contains a line
 /// break (CR or LF)" (anywhere, so a trailing `\n` is reported as the line break), "API key
 /// has leading whitespace", "API key has trailing whitespace", "API key contains a control
-/// character", "API key contains a non-ASCII character".
+/// character", "API key contains whitespace" (a space inside), "API key contains a
+/// non-ASCII character".
 ///
 /// ```
 /// use surefoot::security::validate_api_key;
@@ -42,6 +43,9 @@ pub fn validate_api_key(key: &str) -> Result<(), Error> {
             ApiKeyControlCharacter,
             "API key contains a control character",
         ))
+    } else if key.chars().any(char::is_whitespace) {
+        // Leniency is even: whitespace is refused wherever it is, in a key as in a base URL.
+        Some((ApiKeyWhitespace, "API key contains whitespace"))
     } else if !key.is_ascii() {
         Some((ApiKeyNonAscii, "API key contains a non-ASCII character"))
     } else {
@@ -68,7 +72,13 @@ pub fn validate_api_key(key: &str) -> Result<(), Error> {
 /// assert!(validate_base_url("http://api.pyai.com", true).is_ok());
 /// ```
 pub fn validate_base_url(url: &str, allow_insecure_http: bool) -> Result<url::Url, Error> {
-    let parsed = url::Url::parse(url.trim())
+    // The same rule as for a key: surrounding whitespace is refused, never trimmed.
+    if url.trim() != url && !url.trim().is_empty() {
+        return Err(base_url_error(
+            "base URL has leading or trailing whitespace",
+        ));
+    }
+    let parsed = url::Url::parse(url)
         .map_err(|e| base_url_error(format!("base URL is not a valid URL: {e}")))?;
     let scheme = parsed.scheme();
     if scheme != "http" && scheme != "https" {
@@ -244,7 +254,8 @@ mod tests {
     #[test]
     fn api_key_messages() {
         assert!(validate_api_key("sk-live-abc123").is_ok());
-        assert!(validate_api_key("a b").is_ok()); // inner space is a header-safe character
+        // Header-safe, but never part of a real key: refused like surrounding whitespace.
+        assert_eq!(msg("a b"), "API key contains whitespace");
         assert_eq!(msg(""), "API key is empty");
         assert_eq!(msg("   "), "API key is empty");
         assert_eq!(msg("\n"), "API key is empty");
@@ -285,8 +296,10 @@ mod tests {
             "https://api.pyai.com/v1/"
         );
         assert_eq!(
-            ok(" https://api.pyai.com ").unwrap(),
-            "https://api.pyai.com/"
+            validate_base_url(" https://api.pyai.com ", false)
+                .unwrap_err()
+                .message(),
+            "base URL has leading or trailing whitespace"
         );
         for u in [
             "http://127.0.0.1:8080",

@@ -12,6 +12,7 @@ pub mod http;
 pub mod key;
 pub mod options;
 pub mod profile;
+pub mod rate_display;
 pub mod rate_limit;
 pub mod runtime;
 pub mod settings;

@@ -1,5 +1,5 @@
 //! Client options by name: the one rule for each option every surface sets — the Rust
-//! [`ClientBuilder`] methods, the C `sf_client_options_set_*` setters and the Python
+//! [`ClientBuilder`](crate::ClientBuilder) methods, the C `sf_client_options_set_*` setters and the Python
 //! constructor keywords all hand an [`OptionValue`] to [`ClientBuilder::set`](crate::ClientBuilder::set), which checks
 //! it here, once, with one `invalid_request` message per rule; the environment variables
 //! every surface reads ([`ClientBuilder::from_env`](crate::ClientBuilder::from_env)); and [`Client::describe_option`](crate::Client::describe_option), the

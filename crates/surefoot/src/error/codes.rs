@@ -110,6 +110,10 @@ pub const CONNECTION_ERROR: &str = "connection_error";
 /// ```
 pub const TIMEOUT: &str = "timeout";
 
+/// A bulk item the run did not finish (kind `not_done`): the run stopped or was
+/// interrupted first; resubmitting it with its idempotency key is safe.
+pub const NOT_DONE: &str = "not_done";
+
 /// Codes that mean "you are out of money or quota": never retried, whatever the status.
 ///
 /// ```

@@ -4,7 +4,7 @@
 use std::fmt;
 
 /// Why the retry decision returned an error instead of trying again (see
-/// [`crate::retry::Decision::Fail`] and [`Error::stop_reason`]).
+/// [`crate::retry::Decision::Fail`] and [`Error::stop_reason`](crate::Error::stop_reason)).
 ///
 /// ```
 /// assert_eq!(surefoot::retry::FailReason::NotIdempotent.as_str(), "not_idempotent");
@@ -59,9 +59,9 @@ impl fmt::Display for FailReason {
     }
 }
 
-/// The broad category of a failure; the same eleven values in every language.
+/// The broad category of a failure; the same twelve values in every language.
 ///
-/// Branch on [`Error::code`] for precise handling and on the kind for coarse handling.
+/// Branch on [`Error::code`](crate::Error::code) for precise handling and on the kind for coarse handling.
 ///
 /// ```
 /// use surefoot::ErrorKind;
@@ -93,15 +93,18 @@ pub enum ErrorKind {
     Timeout,
     /// Refused on the client side before anything was sent.
     InvalidRequest,
+    /// A bulk item the run did not finish because the run stopped or was interrupted first
+    /// (the error says why, and whether its outcome is unknown because it was sent).
+    NotDone,
 }
 
 impl ErrorKind {
     /// Every kind, in declaration order (handy for bindings and exhaustive tests).
     ///
     /// ```
-    /// assert_eq!(surefoot::error::ErrorKind::ALL.len(), 11);
+    /// assert_eq!(surefoot::error::ErrorKind::ALL.len(), 12);
     /// ```
-    pub const ALL: [ErrorKind; 11] = [
+    pub const ALL: [ErrorKind; 12] = [
         ErrorKind::Authentication,
         ErrorKind::Permission,
         ErrorKind::NotFound,
@@ -113,6 +116,7 @@ impl ErrorKind {
         ErrorKind::Connection,
         ErrorKind::Timeout,
         ErrorKind::InvalidRequest,
+        ErrorKind::NotDone,
     ];
 
     /// The stable snake_case name of the kind.
@@ -133,6 +137,7 @@ impl ErrorKind {
             ErrorKind::Connection => "connection",
             ErrorKind::Timeout => "timeout",
             ErrorKind::InvalidRequest => "invalid_request",
+            ErrorKind::NotDone => "not_done",
         }
     }
 }

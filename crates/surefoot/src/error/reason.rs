@@ -30,6 +30,8 @@ pub enum InvalidRequestReason {
     ApiKeyControlCharacter,
     /// The key contains a non-ASCII character.
     ApiKeyNonAscii,
+    /// The key contains whitespace inside (a space or a tab between its characters).
+    ApiKeyWhitespace,
     /// A key in the URL (a credential query parameter, or the key itself).
     KeyInUrl,
     /// The base URL is missing or unusable (not a URL, not http(s), credentials, query).
@@ -58,6 +60,7 @@ impl InvalidRequestReason {
             ApiKeyLineBreak => "api_key_line_break",
             ApiKeyControlCharacter => "api_key_control_character",
             ApiKeyNonAscii => "api_key_non_ascii",
+            ApiKeyWhitespace => "api_key_whitespace",
             KeyInUrl => "key_in_url",
             BaseUrl => "base_url",
             InsecureHttp => "insecure_http",

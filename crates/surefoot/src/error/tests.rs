@@ -35,7 +35,8 @@ fn kind_names() {
             "server",
             "connection",
             "timeout",
-            "invalid_request"
+            "invalid_request",
+            "not_done"
         ]
     );
 }

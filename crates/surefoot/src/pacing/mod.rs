@@ -35,6 +35,7 @@ pub use learner::{CUBIC_BETA, CUBIC_C, PLATEAU, PLATEAU_MAX, SETTLE};
 pub use memory::{default_store, MemoryStore};
 pub use pacer::{Pacer, PacingState, Refusal};
 // The limits live in the configuration layer; `super::rate_limit::…` keeps naming them.
+pub use crate::config::rate_display::{human_duration, HumanRate};
 use crate::config::rate_limit;
 pub use registry::{
     check_store_url, key_name, reset_all, shared_concurrency_limiter,

@@ -175,6 +175,150 @@ async fn an_error_about_the_key_stops_the_run() {
     assert_eq!(stat(&emu, "jobs_created"), 0);
 }
 
+/// A key allowed 3 jobs and 5 items: the run stops on the 402, and the results say what the
+/// server holds (the creations already sent are awaited, never reported as not done).
+#[tokio::test]
+async fn a_stopped_run_reports_what_the_server_holds_and_a_resubmission_replays_it() {
+    for concurrency in [16, 2, 1] {
+        let emu = pyai_with(Config::pyai().no_rate_limits()).await;
+        let client = builder(&emu, "pyai_sk_budget_0005").build_pyai().unwrap();
+        let mut results = Vec::new();
+        let summary = client
+            .jobs()
+            .create_many(items(5))
+            .concurrency(concurrency)
+            .for_each(|r| results.push(r))
+            .await;
+        let stopped = summary.stopped.expect("stopped");
+        assert_eq!(
+            (stopped.code(), stopped.status()),
+            ("key_budget_exceeded", Some(402))
+        );
+        let done = results.iter().filter(|r| r.is_done()).count();
+        assert_eq!(
+            done, 3,
+            "concurrency {concurrency}: every job the server created is reported done"
+        );
+        assert_eq!(stat(&emu, "jobs_created"), 3);
+        for r in results.iter().filter(|r| r.is_not_done()) {
+            assert!(
+                !r.outcome_unknown(),
+                "only unsent items are left not done here"
+            );
+            let JobOutcome::NotDone {
+                reason, stopped_by, ..
+            } = &r.outcome
+            else {
+                unreachable!()
+            };
+            assert_eq!(reason.kind(), surefoot::ErrorKind::NotDone);
+            assert_eq!(reason.kind().as_str(), "not_done");
+            assert!(
+                reason
+                    .message()
+                    .contains("stopped on key_budget_exceeded (HTTP 402)"),
+                "{}",
+                reason.message()
+            );
+            assert_eq!(
+                stopped_by.as_ref().map(|e| e.code()),
+                Some("key_budget_exceeded")
+            );
+        }
+        let again = client.jobs().create_many(items(5)).run().await;
+        assert_eq!(
+            stat(&emu, "jobs_created"),
+            3,
+            "a resubmission creates nothing"
+        );
+        for r in results.iter().filter(|r| r.is_done()) {
+            assert_eq!(
+                again[r.index].job().map(|j| j.id()),
+                r.job().map(|j| j.id()),
+                "replayed"
+            );
+        }
+    }
+}
+
+/// Creations in flight when a run is cancelled are reported as not done with an unknown
+/// outcome (never as a timeout); resubmitting them reports them done.
+#[tokio::test]
+async fn items_cut_off_in_flight_say_their_outcome_is_unknown() {
+    let emu = pyai_with(Config::pyai().no_rate_limits()).await;
+    emu.inject(Fault::delay(JOBS, 0, 300));
+    let client = pyai_client(&emu);
+    let results = client
+        .jobs()
+        .create_many(items(4))
+        .concurrency(4)
+        .deadline(std::time::Duration::from_millis(100))
+        .run()
+        .await;
+    assert!(results.iter().all(|r| r.outcome_unknown()));
+    for r in &results {
+        let e = r.error().unwrap();
+        assert_eq!(e.kind(), surefoot::ErrorKind::NotDone);
+        assert!(
+            e.message().contains("reached its deadline"),
+            "{}",
+            e.message()
+        );
+        assert!(
+            e.message().contains("outcome is unknown"),
+            "{}",
+            e.message()
+        );
+    }
+    emu.clear_faults();
+    let again = client.jobs().create_many(items(4)).run().await;
+    assert!(again.iter().all(|r| r.is_done()));
+    assert_eq!(stat(&emu, "jobs_created"), 4, "one job per item");
+}
+
+/// The bulk options follow the core's rules: 0 is the default, too many is refused before
+/// anything is sent (every item then not done, nothing sent).
+#[tokio::test]
+async fn bulk_options_follow_the_core_rules() {
+    let emu = pyai_with(Config::pyai().no_rate_limits()).await;
+    let client = pyai_client(&emu);
+    let ok = client
+        .jobs()
+        .create_many(items(3))
+        .concurrency(0)
+        .run()
+        .await;
+    assert!(ok.iter().all(|r| r.is_done()));
+    let mut results = Vec::new();
+    let summary = client
+        .jobs()
+        .create_many(items(3))
+        .concurrency(1000)
+        .for_each(|r| results.push(r))
+        .await;
+    let e = summary.stopped.expect("refused");
+    assert_eq!(e.code(), "invalid_request");
+    assert!(
+        e.message().contains("`concurrency` must be 0"),
+        "{}",
+        e.message()
+    );
+    assert!(results
+        .iter()
+        .all(|r| r.is_not_done() && !r.outcome_unknown()));
+    let keyed = [
+        bulk::Item::new(CreateJob::new("https://example.com/k.wav")).stable_id("order-7"),
+        bulk::Item::new(CreateJob::new("https://example.com/k.wav").idempotency_key("mine"))
+            .stable_id("order-8"),
+    ];
+    let r = client.jobs().create_many(keyed).run().await;
+    assert_eq!(r[0].idempotency_key, bulk::key_from_id("order-7"));
+    assert_eq!(
+        r[1].idempotency_key, "mine",
+        "an explicit key beats the stable id"
+    );
+}
+
 /// A directory sink that fails after `left` documents (a crash mid-export).
 struct Failing {
     inner: DirSink,

@@ -57,7 +57,7 @@ impl Ctx {
     }
 }
 
-pub const FAMILIES: [&str; 8] = [
+pub const FAMILIES: [&str; 9] = [
     "errors",
     "retry_after",
     "retry_decision",
@@ -66,6 +66,7 @@ pub const FAMILIES: [&str; 8] = [
     "security",
     "idempotency",
     "pacing",
+    "bulk",
 ];
 
 /// Runs one vector; `options` vectors have runners of their own and are never passed here.
@@ -96,6 +97,7 @@ async fn observe_inner(ctx: &Ctx, v: &Value) -> Result<Value, String> {
         Some("security") => security(ctx, input).await,
         Some("idempotency") => super::idempotency::observe(input).await,
         Some("pacing") => super::pacing::observe(input).await,
+        Some("bulk") => super::bulk::observe(input).await,
         other => Err(format!("unknown family {other:?}")),
     }
 }
