@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
-use tracing::Instrument;
 use url::Url;
 
 use crate::client::builder::ClientBuilder;
@@ -326,14 +325,7 @@ impl RawClient {
             idempotent,
             raw: Some(slot.clone()),
         };
-        let span = tracing::info_span!(
-            "surefoot.request",
-            method = %prepared.method,
-            path = %prepared.url.path(),
-            status = tracing::field::Empty,
-            attempts = tracing::field::Empty,
-        );
-        let result = prepared.run().instrument(span).await;
+        let result = prepared.run_traced().await;
         finish(result, slot.take(), timeout, url)
     }
 

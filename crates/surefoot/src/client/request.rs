@@ -169,15 +169,7 @@ impl RequestBuilder {
     /// Sends the request: paces, retries and waits as the client is configured, and returns
     /// the first successful answer or the final error (with `attempts` and `retry_after`).
     pub async fn send(self) -> Result<Response> {
-        let prepared = self.prepare()?;
-        let span = tracing::info_span!(
-            "surefoot.request",
-            method = %prepared.method,
-            path = %prepared.url.path(),
-            status = tracing::field::Empty,
-            attempts = tracing::field::Empty,
-        );
-        prepared.run().instrument(span).await
+        self.prepare()?.run_traced().await
     }
 
     /// Every check that can be made without the network.
@@ -246,6 +238,20 @@ pub(crate) struct Prepared {
     pub(crate) timeout: Option<Duration>,
     /// A raw call (`client::raw`): where each attempt leaves its answer.
     pub(crate) raw: Option<std::sync::Arc<RawSlot>>,
+}
+
+impl Prepared {
+    /// Runs the call inside its `surefoot.request` span.
+    pub(crate) async fn run_traced(self) -> Result<Response> {
+        let span = tracing::info_span!(
+            "surefoot.request",
+            method = %self.method,
+            path = %self.url.path(),
+            status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+        );
+        self.run().instrument(span).await
+    }
 }
 
 /// What a raw attempt left for its call: the answer, streamed or read.
