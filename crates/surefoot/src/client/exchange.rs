@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderMap, Method};
+use http::Method;
 use url::Url;
 
 use crate::client::request::{Prepared, RawAnswer};
@@ -50,9 +50,6 @@ impl Prepared {
     /// One attempt: send, read the body under the cap, classify.
     pub(crate) async fn attempt(&self, timeout: Option<Duration>) -> Result<Response> {
         let client = &self.client;
-        if let Some(slot) = &self.raw {
-            slot.put(None);
-        }
         let mut rb = client
             .http()
             .request(self.method.clone(), self.url.clone())
@@ -74,16 +71,7 @@ impl Prepared {
             pacer.observe_headers(&headers).await;
         }
         if let (Some(slot), true) = (&self.raw, status.is_success()) {
-            // A raw call streams its success: the body is read by the caller.
-            slot.put(Some(RawAnswer::Stream(status, headers, resp)));
-            return Ok(Response {
-                status,
-                headers: HeaderMap::new(),
-                body: Bytes::new(),
-                attempts: 0,
-                waited: Duration::ZERO,
-                fields: None,
-            });
+            return Ok(slot.stream(status, headers, resp));
         }
         let cap = if status.is_success() {
             client.max_response_bytes()
@@ -126,10 +114,11 @@ impl Prepared {
                 fields: client.fields(),
             });
         }
-        if let Some(slot) = &self.raw {
-            let body = Bytes::copy_from_slice(&body);
-            slot.put(Some(RawAnswer::Read(status, headers.clone(), body)));
-        }
+        self.keep_raw(Some(RawAnswer::Read(
+            status,
+            headers.clone(),
+            body.to_vec().into(),
+        )));
         let err = Error::from_response(status.as_u16(), &headers, &body, truncated);
         // What the API's profile says of its error bodies refines the general decoding.
         let err = client.profile().error_shape().apply(err, &headers);

@@ -368,6 +368,15 @@ fn finish(
     };
     let (status, headers, body) = match answer {
         Some(RawAnswer::Stream(status, headers, resp)) => (status, headers, RawBody::Stream(resp)),
+        // An earlier attempt's answer, when a later one failed without answering (a
+        // transport failure, a deadline): the call ends with that failure.
+        Some(RawAnswer::Read(status, ..))
+            if error.as_ref().and_then(Error::status) != Some(status.as_u16()) =>
+        {
+            return Err(error.unwrap_or_else(|| {
+                Error::connection("the answer was not kept (a bug in surefoot)", true)
+            }))
+        }
         Some(RawAnswer::Read(status, headers, body)) => {
             (status, headers, RawBody::Read(Some(body)))
         }

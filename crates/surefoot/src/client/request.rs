@@ -241,6 +241,13 @@ pub(crate) struct Prepared {
 }
 
 impl Prepared {
+    /// A raw call keeps this attempt's answer (an error answer is replaced by a later one).
+    pub(crate) fn keep_raw(&self, answer: Option<RawAnswer>) {
+        if let Some(slot) = &self.raw {
+            slot.put(answer);
+        }
+    }
+
     /// Runs the call inside its `surefoot.request` span.
     pub(crate) async fn run_traced(self) -> Result<Response> {
         let span = tracing::info_span!(
@@ -266,6 +273,24 @@ pub(crate) enum RawAnswer {
 impl RawSlot {
     pub(crate) fn put(&self, answer: Option<RawAnswer>) {
         *crate::leaves::sync::lock(&self.0) = answer;
+    }
+
+    /// Keeps a streamed success for the caller; the send loop gets an answer without body.
+    pub(crate) fn stream(
+        &self,
+        status: StatusCode,
+        headers: HeaderMap,
+        resp: reqwest::Response,
+    ) -> Response {
+        self.put(Some(RawAnswer::Stream(status, headers, resp)));
+        Response {
+            status,
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+            attempts: 0,
+            waited: Duration::ZERO,
+            fields: None,
+        }
     }
 
     pub(crate) fn take(&self) -> Option<RawAnswer> {
