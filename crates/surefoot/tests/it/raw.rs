@@ -151,3 +151,20 @@ async fn streamed_chunks_arrive_before_the_server_sends_the_last() {
     // Six more events 150 ms apart followed the first: it was not held back for them.
     assert!(started.elapsed() > first_at + Duration::from_millis(500));
 }
+
+#[tokio::test]
+async fn a_transport_failure_after_an_error_answer_is_the_calls_error() {
+    let emu = pyai().await;
+    emu.inject(Fault::status(JOBS, 1, 503, ""));
+    let client = raw(&[("max_retries", OptionValue::Int(1))]);
+    let url = format!("{}/v1/transcription/jobs", emu.url());
+    // The 503 is retried; the retry's connection is reset: no answer to hand back.
+    emu.inject(Fault::reset(JOBS, 1));
+    let err = client
+        .send(request("GET", url, PYAI_KEY))
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(err.code(), "connection_error");
+    assert_eq!(err.attempts(), 2);
+}
