@@ -19,6 +19,7 @@ __all__ = [
     "Client",
     "AsyncClient",
     "Response",
+    "Page",
     "Paginator",
     "AsyncPaginator",
     "Specala",

@@ -486,6 +486,19 @@ static cJSON *observe_retries(const where *w, const cJSON *input) {
 #define PYAI_KEY "pyai_sk_full_0001" /* the emulator's default key (its README lists it) */
 #define JOBS_ROUTE "POST /v1/transcription/jobs"
 
+/* A PyAI client on the suite's emulator with quick backoffs, or NULL. */
+static sf_client *pyai_client(void) {
+    sf_client_options *opts = sf_client_options_new();
+    sf_client_options_set_api(opts, SF_API_PYAI, NULL);
+    sf_client_options_set_base_url(opts, pyai_url, NULL);
+    sf_client_options_set_api_key(opts, PYAI_KEY, NULL);
+    sf_client_options_set_backoff_ms(opts, 1, 5, NULL);
+    sf_client *client = NULL;
+    sf_result r = sf_client_new(opts, &client, NULL);
+    sf_client_options_free(opts);
+    return r == SF_OK ? client : NULL;
+}
+
 static cJSON *observe_idempotency(const cJSON *input) {
     if (pyai_url == NULL) return failure("SF_TEST_PYAI_URL is not set (run under tests/c/run.sh)");
     const cJSON *drops = cJSON_GetObjectItemCaseSensitive(input, "drops");
@@ -501,15 +514,9 @@ static cJSON *observe_idempotency(const cJSON *input) {
     if (added == NULL) return failure("the emulator refused the fault %s", fault);
     cJSON_Delete(added);
 
-    sf_client_options *opts = sf_client_options_new();
-    sf_client_options_set_api(opts, SF_API_PYAI, NULL);
-    sf_client_options_set_base_url(opts, pyai_url, NULL);
-    sf_client_options_set_api_key(opts, PYAI_KEY, NULL);
-    sf_client_options_set_backoff_ms(opts, 1, 5, NULL);
-    sf_client *client = NULL;
-    sf_result r = sf_client_new(opts, &client, NULL);
-    sf_client_options_free(opts);
-    if (r != SF_OK) return failure("cannot build the PyAI client");
+    sf_client *client = pyai_client();
+    if (client == NULL) return failure("cannot build the PyAI client");
+    sf_result r;
     sf_job *job = NULL;
     sf_error *err = NULL;
     r = sf_pyai_create_job(client, audio_url, NULL, NULL, key, &job, &err);
@@ -571,15 +578,9 @@ static cJSON *observe_bulk(const cJSON *input) {
     }
     cJSON_Delete(call_json(pyai_url, "DELETE", "/__emulator/faults", NULL));
     cJSON_Delete(call_json(pyai_url, "POST", "/__emulator/stats/reset", NULL));
-    sf_client_options *opts = sf_client_options_new();
-    sf_client_options_set_api(opts, SF_API_PYAI, NULL);
-    sf_client_options_set_base_url(opts, pyai_url, NULL);
-    sf_client_options_set_api_key(opts, PYAI_KEY, NULL);
-    sf_client_options_set_backoff_ms(opts, 1, 5, NULL);
-    sf_client *client = NULL;
-    sf_result r = sf_client_new(opts, &client, NULL);
-    sf_client_options_free(opts);
-    if (r != SF_OK) return failure("cannot build the PyAI client");
+    sf_client *client = pyai_client();
+    if (client == NULL) return failure("cannot build the PyAI client");
+    sf_result r;
     bulk_seen seen = {cJSON_CreateArray()};
     for (int i = 0; i < n; i++) cJSON_AddItemToArray(seen.keys, cJSON_CreateNull());
     sf_error *err = NULL;

@@ -246,6 +246,17 @@ def test_argument_errors_name_the_argument_and_the_range(pyai_emu: Emulator) -> 
         client.jobs.list(limit=1.5)  # type: ignore[arg-type]
 
 
+def test_emulator_options_name_the_option_and_the_range() -> None:
+    # Before: `Emulator(port=-1)` raised pyo3's bare OverflowError.
+    with pytest.raises(ValueError, match="port must be an integer from 0 to 65535 \\(got -1\\)"):
+        Emulator("pyai", port=-1)
+    with pytest.raises(ValueError, match="burst must be an integer from 0 to 4294967295"):
+        Emulator("pyai", burst=2**40)
+    not_an_int: Any = "80"
+    with pytest.raises(TypeError, match="port must be an int \\(got str\\)"):
+        Emulator("pyai", port=not_an_int)
+
+
 def test_leniency_is_even_for_keys_and_base_urls(pyai_emu: Emulator) -> None:
     with pytest.raises(surefoot.InvalidRequestError, match="base URL has leading or trailing whitespace"):
         surefoot.PyAI(PYAI_KEY, base_url=" " + pyai_emu.url)

@@ -195,7 +195,7 @@ pub unsafe extern "C" fn sf_pyai_create_jobs_with(
         let user = user_data as usize; // handed back as given, on this thread
         let mut run = pyai
             .jobs()
-            .create_many(jobs)
+            .create_many_items(jobs)
             .concurrency(concurrency)
             .ordered(!options.as_completed);
         if let Some(cb) = options.progress {

@@ -200,7 +200,7 @@ pub(crate) async fn create_many_op(
     } = args;
     let mut run = client
         .jobs()
-        .create_many(items)
+        .create_many_items(items)
         .concurrency(concurrency)
         .ordered(ordered);
     if let Some(cb) = progress {
@@ -242,14 +242,11 @@ impl<'py> IntoPyObject<'py> for Results {
 
 /// One core result as a Python `JobResult`.
 fn job_result(py: Python<'_>, r: bulk::JobResult) -> PyResult<Py<JobResult>> {
+    let stopped_by = r.stopped_by().cloned();
     let (job, error, sent, stopped_by) = match r.outcome {
         JobOutcome::Created(j) => (Some(Py::new(py, Job(j))?), None, true, None),
         JobOutcome::Failed(e) => (None, Some(to_pyerr(py, e).into_value(py)), true, None),
-        JobOutcome::NotDone {
-            sent,
-            reason,
-            stopped_by,
-        } => {
+        JobOutcome::NotDone { sent, reason } => {
             let reason = to_pyerr(py, reason);
             let stopped_by = stopped_by.map(|e| to_pyerr(py, e));
             // The error that stopped the run is the not-done error's cause.

@@ -41,6 +41,51 @@ fn secs_arg(name: &str, v: &Bound<'_, PyAny>) -> PyResult<Duration> {
     })
 }
 
+/// An integer option: a Python int out of `T`'s range is a `ValueError` naming the option and
+/// the range (not pyo3's bare `OverflowError`), anything else a `TypeError` naming it.
+fn int_arg<T>(name: &str, v: &Bound<'_, PyAny>) -> PyResult<T>
+where
+    T: for<'a, 'py> FromPyObject<'a, 'py> + num_range::Bounded,
+{
+    v.extract::<T>().map_err(|_| {
+        if v.is_instance_of::<pyo3::types::PyInt>() && !v.is_instance_of::<pyo3::types::PyBool>() {
+            PyValueError::new_err(format!(
+                "{name} must be an integer from {} to {} (got {v})",
+                T::MIN_TEXT,
+                T::MAX_TEXT
+            ))
+        } else {
+            PyTypeError::new_err(format!(
+                "{name} must be an int (got {})",
+                v.get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default()
+            ))
+        }
+    })
+}
+
+/// The ranges `int_arg` names.
+mod num_range {
+    pub trait Bounded {
+        const MIN_TEXT: &'static str;
+        const MAX_TEXT: &'static str;
+    }
+    impl Bounded for u16 {
+        const MIN_TEXT: &'static str = "0";
+        const MAX_TEXT: &'static str = "65535";
+    }
+    impl Bounded for u32 {
+        const MIN_TEXT: &'static str = "0";
+        const MAX_TEXT: &'static str = "4294967295";
+    }
+    impl Bounded for usize {
+        const MIN_TEXT: &'static str = "0";
+        const MAX_TEXT: &'static str = "18446744073709551615";
+    }
+}
+
 fn rate(spec: &str) -> PyResult<(u32, Duration)> {
     parse_rate(spec).map_err(PyValueError::new_err)
 }
@@ -53,11 +98,11 @@ fn config_from(api: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<Confi
     for (name, v) in options.into_iter().flat_map(|o| o.iter()) {
         let name: String = name.extract()?;
         match name.as_str() {
-            "port" => c = c.port(v.extract()?),
+            "port" => c = c.port(int_arg("port", &v)?),
             "host" => c = c.host(host_arg(&v)?),
             "rate_limit" if v.is_none() => per_second = Some(None),
             "rate_limit" => per_second = Some(Some(per_second_arg(&v)?)),
-            "burst" => burst = Some(v.extract()?),
+            "burst" => burst = Some(int_arg("burst", &v)?),
             "data_limit" if v.is_none() => c.data_limit = None,
             "data_limit" => {
                 let (n, w) = rate(&v.extract::<String>()?)?;
@@ -73,12 +118,16 @@ fn config_from(api: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<Confi
                     c = c.no_rate_limits();
                 }
             }
-            "realtime_concurrency" => c = c.realtime_concurrency(v.extract()?),
+            "realtime_concurrency" => {
+                c = c.realtime_concurrency(int_arg("realtime_concurrency", &v)?)
+            }
             "concurrency_retry_after" => {
                 c = c.concurrency_retry_after(secs_arg("concurrency_retry_after", &v)?)
             }
             "retry_after_on_429" => c = c.retry_after_on_429(v.extract()?),
-            "transcriptions_per_workspace" => c = c.transcriptions_per_workspace(v.extract()?),
+            "transcriptions_per_workspace" => {
+                c = c.transcriptions_per_workspace(int_arg("transcriptions_per_workspace", &v)?)
+            }
             "job_timeline" => {
                 let (queued, running): (Bound<'_, PyAny>, Bound<'_, PyAny>) = v.extract()?;
                 c = c.job_timeline(

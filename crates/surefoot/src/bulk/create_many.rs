@@ -20,7 +20,7 @@ use super::rules::{self, Item};
 use super::run::{Run, Setup};
 use super::CancelToken;
 use crate::error::Error;
-use crate::pyai::Jobs;
+use crate::pyai::{CreateJob, Jobs};
 
 /// A bulk creation being set up; see [`Jobs::create_many`]. Run it with
 /// [`for_each`](CreateMany::for_each) or [`run`](CreateMany::run).
@@ -29,9 +29,10 @@ pub struct CreateMany<'a>(Setup<'a>);
 
 impl<'a> Jobs<'a> {
     /// Creates one job per item, each exactly once, at most 16 at a time by default, on
-    /// this client's pacing. An item is a [`CreateJob`](crate::pyai::CreateJob) or an
-    /// [`Item`] (a job with a stable id); its key follows [`rules::item_key`], so running
-    /// the same items again creates nothing new: the server replays each job.
+    /// this client's pacing. An item's key follows [`rules::item_key`] (its explicit key,
+    /// else one derived from its content; [`create_many_items`](Jobs::create_many_items)
+    /// takes items with stable ids), so running the same items again creates nothing new:
+    /// the server replays each job.
     ///
     /// ```no_run
     /// use surefoot::pyai::{Client, CreateJob};
@@ -47,15 +48,37 @@ impl<'a> Jobs<'a> {
     /// }
     /// # }
     /// ```
-    pub fn create_many<I, T>(&self, items: I) -> CreateMany<'a>
+    pub fn create_many<I>(&self, items: I) -> CreateMany<'a>
     where
-        I: IntoIterator<Item = T>,
+        I: IntoIterator<Item = CreateJob>,
         I::IntoIter: Send + 'a,
-        T: Into<Item> + 'a,
+    {
+        self.create_many_items(items.into_iter().map(Item::new))
+    }
+
+    /// [`create_many`](Jobs::create_many) of [`Item`]s: jobs with a stable id of their own,
+    /// from which an item's key is derived when its job has no explicit key.
+    ///
+    /// ```no_run
+    /// use surefoot::bulk::Item;
+    /// use surefoot::pyai::{Client, CreateJob};
+    ///
+    /// # async fn run(client: Client) {
+    /// let items = (0..10).map(|i| {
+    ///     Item::new(CreateJob::new(format!("https://example.com/{i}.wav"))).stable_id(format!("order-{i}"))
+    /// });
+    /// let results = client.jobs().create_many_items(items).run().await;
+    /// assert_eq!(results[3].idempotency_key, surefoot::bulk::key_from_id("order-3"));
+    /// # }
+    /// ```
+    pub fn create_many_items<I>(&self, items: I) -> CreateMany<'a>
+    where
+        I: IntoIterator<Item = Item>,
+        I::IntoIter: Send + 'a,
     {
         CreateMany(Setup {
             jobs: *self,
-            items: Box::new(items.into_iter().map(Into::into)),
+            items: Box::new(items.into_iter()),
             concurrency: Ok(rules::DEFAULT_CONCURRENCY),
             ordered: true,
             rounds: Ok(rules::DEFAULT_ROUNDS),
@@ -96,7 +119,7 @@ impl<'a> CreateMany<'a> {
     }
 
     /// Which errors stop the whole run (default: [`Error::verdict`](crate::Error::verdict) says
-    /// [`Verdict::StopRun`]).
+    /// [`Verdict::StopRun`](crate::retry::Verdict::StopRun)).
     pub fn stop_when(mut self, f: impl Fn(&Error) -> bool + Send + Sync + 'a) -> Self {
         self.0.stop_when = Some(Box::new(f));
         self

@@ -19,14 +19,14 @@ pub enum JobOutcome {
     NotDone {
         /// Whether a creation for this item may have reached the server.
         sent: bool,
-        /// Why it is not done: kind `not_done`, code `not_done`, carrying the key.
+        /// Why it is not done: kind `not_done`, code `not_done`, carrying the key; its
+        /// `source()` is the error that stopped the run, when one did
+        /// ([`JobResult::stopped_by`]).
         reason: Error,
-        /// The error that stopped the run (a 401, 402, 403…), when one did.
-        stopped_by: Option<Error>,
     },
 }
 
-/// The result of one item of [`create_many`](Jobs::create_many).
+/// The result of one item of [`create_many`](crate::pyai::Jobs::create_many).
 #[derive(Debug, Clone)]
 pub struct JobResult {
     /// 0-based position of the item in the input.
@@ -69,6 +69,14 @@ impl JobResult {
         matches!(self.outcome, JobOutcome::NotDone { .. })
     }
 
+    /// For a not-done item, the error that stopped the run (a 401, 402, 403…), when one did.
+    pub fn stopped_by(&self) -> Option<&Error> {
+        match &self.outcome {
+            JobOutcome::NotDone { reason, .. } => std::error::Error::source(reason)?.downcast_ref(),
+            _ => None,
+        }
+    }
+
     /// Whether the item is not done although its creation was sent: the server may hold
     /// its job (resubmitting with the same key tells, by replaying it).
     pub fn outcome_unknown(&self) -> bool {
@@ -98,7 +106,7 @@ pub struct Progress {
 pub struct Summary {
     /// The final counters.
     pub progress: Progress,
-    /// The error that stopped the run (see [`Verdict::StopRun`]), or the refused option
+    /// The error that stopped the run (see [`Verdict::StopRun`](crate::retry::Verdict::StopRun)), or the refused option
     /// (then nothing was sent), if one did.
     pub stopped: Option<Error>,
     /// Whether a cancel, the interrupting future or the deadline ended the run.

@@ -355,12 +355,12 @@ impl<'a> Run<'a> {
                 "not done: {why} before it was sent (nothing was created); resubmit it with idempotency key {key}"
             )
         };
-        JobOutcome::NotDone {
-            sent,
-            reason: Error::new(ErrorKind::NotDone, codes::NOT_DONE, message)
-                .with_idempotency_key(key.to_string()),
-            stopped_by: self.summary.stopped.clone(),
+        let mut reason = Error::new(ErrorKind::NotDone, codes::NOT_DONE, message)
+            .with_idempotency_key(key.to_string());
+        if let Some(stop) = &self.summary.stopped {
+            reason = reason.with_source(stop.clone());
         }
+        JobOutcome::NotDone { sent, reason }
     }
 
     /// Every item without a result yet is not done: those in flight or requeued (sent, or

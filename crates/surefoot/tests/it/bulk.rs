@@ -205,10 +205,7 @@ async fn a_stopped_run_reports_what_the_server_holds_and_a_resubmission_replays_
                 !r.outcome_unknown(),
                 "only unsent items are left not done here"
             );
-            let JobOutcome::NotDone {
-                reason, stopped_by, ..
-            } = &r.outcome
-            else {
+            let JobOutcome::NotDone { reason, .. } = &r.outcome else {
                 unreachable!()
             };
             assert_eq!(reason.kind(), surefoot::ErrorKind::NotDone);
@@ -221,7 +218,7 @@ async fn a_stopped_run_reports_what_the_server_holds_and_a_resubmission_replays_
                 reason.message()
             );
             assert_eq!(
-                stopped_by.as_ref().map(|e| e.code()),
+                r.stopped_by().map(|e| e.code()),
                 Some("key_budget_exceeded")
             );
         }
@@ -311,7 +308,7 @@ async fn bulk_options_follow_the_core_rules() {
         bulk::Item::new(CreateJob::new("https://example.com/k.wav").idempotency_key("mine"))
             .stable_id("order-8"),
     ];
-    let r = client.jobs().create_many(keyed).run().await;
+    let r = client.jobs().create_many_items(keyed).run().await;
     assert_eq!(r[0].idempotency_key, bulk::key_from_id("order-7"));
     assert_eq!(
         r[1].idempotency_key, "mine",

@@ -54,7 +54,7 @@ pub async fn observe(input: &Obj) -> Result<Value, String> {
         .backoff(Duration::from_millis(1), Duration::from_millis(5))
         .build_pyai()
         .map_err(|e| e.to_string())?;
-    let mut run = client.jobs().create_many(items);
+    let mut run = client.jobs().create_many_items(items);
     if let Some(n) = input.get("concurrency").and_then(Value::as_u64) {
         run = run.concurrency(n as usize);
     }
