@@ -50,6 +50,7 @@ class Nginx:
     def __init__(self, rate: int, burst: int, backlog: int | None = None) -> None:
         self.port = many.free_port()
         self.dir = Path(tempfile.mkdtemp())
+        self.dir.chmod(0o755)  # nginx's workers run as another user
         (self.dir / "html").mkdir()
         (self.dir / "html" / "ok.json").write_text('{"data": [], "next_cursor": null}')
         listen = f"127.0.0.1:{self.port}" + (f" backlog={backlog}" if backlog else "")
@@ -106,7 +107,8 @@ def learn_run(kind: str, server: str, procs: int, n: int, redis: many.Redis) -> 
         srv = Nginx(NGINX_RATE, NGINX_BURST)
         rate, burst = NGINX_RATE, NGINX_BURST
     mode = "paced" if kind == "limits" else "learn"
-    env = dict(os.environ)
+    # The peer is given the server's limit (its worker reads it from the environment).
+    env = dict(os.environ, BENCH_RATE=str(rate), BENCH_BURST=str(burst))
     share = [n // procs + (1 if i < n % procs else 0) for i in range(procs)]
     workers = [
         subprocess.Popen([sys.executable, many.__file__, "worker", kind, srv.url, redis.url, str(k), "8", mode],
@@ -250,18 +252,23 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--procs", default="1,2,4,8", help="process counts, e.g. 1,2,4")
+    ap.add_argument("--kinds", default="surefoot-redis,surefoot-memory,limits")
+    ap.add_argument("--outage-runs", type=int, default=3)
     args = ap.parse_args()
     out_path = Path(args.out) if args.out else (BENCH / "out" / "fleet_results.json" if args.quick else BENCH / "fleet_results.json")
     sizes = [400] if args.quick else [400, 2000]
+    procs_list = [int(x) for x in args.procs.split(",")]
+    kinds = args.kinds.split(",")
     redis = many.Redis()
     learning, outage = [], []
     try:
         for n in sizes:
             for server in ("emulator", "nginx"):
-                for procs in (1, 2, 4, 8):
-                    for kind in ("surefoot-redis", "surefoot-memory", "limits"):
+                for procs in procs_list:
+                    for kind in kinds:
                         learning.append(learn_run(kind, server, procs, n, redis))
-        for _ in range(3):
+        for _ in range(args.outage_runs):
             for kind in ("surefoot", "requests"):
                 outage.append(outage_run(kind))
     finally:

@@ -39,6 +39,10 @@ def _learning_rows(runs: list[dict[str, Any]], target: float) -> list[list[str]]
     return rows
 
 
+def _note(data: dict[str, Any]) -> str:
+    return f" _{data['note']}_" if data.get("note") else ""
+
+
 def goodput_rows(data: dict[str, Any]) -> str:
     """Section 1: one process learning over a short run (400 requests), both servers."""
     runs = [r for r in data["learning"] if r["processes"] == 1 and r["n"] == 400]
@@ -48,7 +52,7 @@ def goodput_rows(data: dict[str, Any]) -> str:
           "One process x 8 threads, 400 GETs, against the emulator (50/s burst 10) and nginx "
           f"`limit_req` (40 r/s burst 5); bench/fleet.py, run on {data['date']}. Target (issue 21): "
           f"surefoot against nginx ≤ {TARGET_SHORT:.2f}x ideal, ≤ {100 * TARGET_429:.0f} % 429s "
-          "(✗ marks a missed target).\n"]
+          "(✗ marks a missed target)." + _note(data) + "\n"]
     for server in ("emulator", "nginx"):
         rows = [r for r in runs if r["server"] == server]
         if rows:
@@ -62,10 +66,12 @@ def many_rows(data: dict[str, Any]) -> str:
     md = ["\n### Learning together (no limit given)\n",
           "Processes x 8 threads share N GETs on one key with **no rate limit given** "
           "(bench/fleet.py, run on " + data["date"] + "): surefoot with one Redis store learns the "
-          "key's limit for the fleet; each process alone (in-process store) learns its own; "
-          "`limits` is given the limit (what a user who knows it gets). Target (issue 21): the "
+          "key's limit for the fleet"
+          + ("; each process alone (in-process store) learns its own"
+             if any(r["kind"] == "surefoot-memory" for r in data["learning"]) else "")
+          + "; `limits` is given the limit (what a user who knows it gets). Target (issue 21): the "
           f"Redis rows with 2, 4 and 8 processes ≤ {TARGET_FLEET:.2f}x ideal, ≤ "
-          f"{100 * TARGET_429:.0f} % 429s, 0 failed (✗ marks a missed target).\n"]
+          f"{100 * TARGET_429:.0f} % 429s, 0 failed (✗ marks a missed target)." + _note(data) + "\n"]
     for n in sorted({r["n"] for r in data["learning"]}):
         for server in ("emulator", "nginx"):
             rows = [r for r in data["learning"] if r["n"] == n and r["server"] == server]
@@ -90,10 +96,11 @@ def outage_rows(data: dict[str, Any]) -> str:
                      f"{r['failed']}{_mark(r['kind'] != 'surefoot' or r['failed'] == 0)}",
                      f"{r['last_after_recovery']:.2f}{_mark(ok_l)}"])
     c = runs[0]
+    times = len([r for r in runs if r["kind"] == "surefoot"])
     return ("\n### Against a small accept backlog\n\n"
             f"A Python `http.server` (ThreadingHTTPServer, accept backlog 8) answers 503 for "
             f"{c['outage_s']:g} s, then 200; {c['clients']} threads x {c['items']} GETs, default "
-            f"settings (bench/fleet.py, run on {data['date']}; each client three times). Target "
+            f"settings (bench/fleet.py, run on {data['date']}; each client {times} time(s)). Target "
             f"(issue 21): ≤ {TARGET_OUTAGE[0]} requests into the outage, 0 failed, the last call "
             f"≤ {TARGET_OUTAGE[1]} s after recovery (✗ marks a missed target).\n\n"
             + _table(["client", "requests during the outage", "requests in all", "calls failed",

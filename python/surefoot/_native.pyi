@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Generator, Iterable, Iterator, 
 from datetime import datetime
 from os import PathLike
 from types import GenericAlias
-from typing import Any, ClassVar, Generic, Literal, TypeVar, final, overload
+from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar, final, overload
 
 from typing_extensions import Self, TypedDict, Unpack
 
@@ -606,9 +606,20 @@ class _JobItem(TypedDict, total=False):
 
 _Item = str | _JobItem | Mapping[str, Any]
 _Key = str | Callable[[Any], str | int] | None
+_T_item = TypeVar("_T_item", covariant=True)
+
+class _ListOf(Protocol[_T_item]):
+    """A list of items (anything sized and iterable with ``copy()``: list, deque) — a
+    protocol rather than ``list[...]`` so that ``list[str]`` fits (lists are invariant), and
+    one a bare ``str`` does not fit (a str has no ``copy()``)."""
+
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[_T_item]: ...
+    def copy(self) -> Any: ...
+
 # A list, tuple or iterator of items — never a bare ``str`` (which would be an iterable of
 # characters: the call refuses it, and this type lets a type checker refuse it too).
-_Items = list[_Item] | tuple[_Item, ...] | Iterator[_Item]
+_Items = _ListOf[_Item] | tuple[_Item, ...] | Iterator[_Item]
 
 class _ExportReport(TypedDict):
     listed: int

@@ -42,7 +42,7 @@ def test_a_stopped_run_reports_what_the_server_holds(pyai_emu: Emulator, concurr
         if r.ok:
             continue
         err = r.error
-        assert err is not None
+        assert isinstance(err, surefoot.SurefootError)
         if err.kind == "not_done":
             assert isinstance(err, surefoot.NotDoneError)
             assert not isinstance(err, surefoot.APITimeoutError)

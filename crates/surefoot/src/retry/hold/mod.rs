@@ -29,6 +29,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::error::Error;
+use crate::leaves::sync::lock;
 use crate::pacing::{OutageProbe, PacingStore};
 
 mod failure;
@@ -200,10 +201,6 @@ impl Drop for HeldMark<'_> {
             o.held = o.held.saturating_sub(1);
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A fresh id for one logical call (what "different calls" counts).
