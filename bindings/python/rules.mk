@@ -13,9 +13,11 @@ PYTHON       ?= python3
 PY_VENV      ?= .venv-python
 PY_WHEELS    ?= target/python-wheels
 # hypothesis: the fuzzed parsing boundary (tests/python/test_fuzz_boundary.py); gunicorn:
-# a client used before fork under `gunicorn --preload` (tests/python/test_fork.py).
+# a client used before fork under `gunicorn --preload` (tests/python/test_fork.py); openai,
+# anthropic, httpx, requests (pinned): surefoot under the SDKs (tests/python/test_sdk_transports.py).
 PY_TOOLS     ?= "maturin>=1.9.4,<2" "pytest>=7" "pytest-timeout>=2" "mypy>=1.10" "hypothesis>=6" \
-	"gunicorn>=21"
+	"gunicorn>=21" "openai==3.60.0" "anthropic==2.16.0" "httpx==0.29.0" \
+	"requests==2.34.2" "types-requests==2.33.0.20261030"
 
 # pyo3 builds the binding as an extension module (no libpython linked, so
 # `cargo build/test/clippy --workspace` work with any Python, even without libpython).

@@ -29,6 +29,8 @@ __all__ = [
     "Keys",
     "AsyncKeys",
     "PyAI",
+    "RawAnswer",
+    "RawTransport",
     "AsyncPyAI",
     "Jobs",
     "AsyncJobs",
@@ -857,3 +859,44 @@ class Emulator:
     def close(self) -> None: ...
     def __enter__(self) -> Self: ...
     def __exit__(self, *_exc: object) -> None: ...
+
+@final
+class RawTransport:
+    """Requests built by another HTTP library sent through the core's send loop (what
+    ``surefoot.httpx`` uses); options as ``Client``'s without ``base_url``/``api_key``, plus
+    ``idempotency`` (``"auto"`` or ``"off"``) and ``key_header``."""
+
+    def __new__(cls, **options: Any) -> Self: ...
+    def send(
+        self,
+        method: str,
+        url: str,
+        headers: Sequence[tuple[bytes, bytes]],
+        body: bytes,
+        timeout: float | None = None,
+    ) -> RawAnswer: ...
+    def send_async(
+        self,
+        method: str,
+        url: str,
+        headers: Sequence[tuple[bytes, bytes]],
+        body: bytes,
+        timeout: float | None = None,
+    ) -> Awaitable[RawAnswer]: ...
+    def close(self) -> None: ...
+
+@final
+class RawAnswer:
+    """The final HTTP answer of a raw call, whatever its status; the body chunk by chunk."""
+
+    @property
+    def status(self) -> int: ...
+    @property
+    def headers(self) -> list[tuple[bytes, bytes]]: ...
+    @property
+    def attempts(self) -> int: ...
+    @property
+    def waited(self) -> float: ...
+    def read_chunk(self) -> bytes | None: ...
+    def aread_chunk(self) -> Awaitable[bytes | None]: ...
+    def close(self) -> None: ...

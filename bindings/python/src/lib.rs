@@ -15,7 +15,8 @@
 //!   (no runtime thread enters Python once it exits);
 //! - objects: `client` (`Client`, `AsyncClient`, `Response`), `pagination` (item
 //!   iterators), `specala`, `pyai`, `bulk` (`create_many`, `export_all`), `models`,
-//!   `ratelimit`, `emulator`
+//!   `ratelimit`, `raw` (`RawTransport`, `RawAnswer`: requests of other HTTP libraries
+//!   through the core, for `surefoot.httpx`), `emulator`
 //!   (`surefoot.testing.Emulator`), `replay` (the conformance vectors' scripted server,
 //!   for the vector runner in tests/python).
 
@@ -34,6 +35,7 @@ mod pacing;
 mod pagination;
 mod pyai;
 mod ratelimit;
+mod raw;
 mod replay;
 mod shutdown;
 mod specala;
@@ -75,6 +77,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<emulator::Emulator>()?;
     m.add_class::<pacing::PacingState>()?;
     m.add_class::<replay::Replay>()?;
+    m.add_class::<raw::RawTransport>()?;
+    m.add_class::<raw::RawAnswer>()?;
     m.add_function(wrap_pyfunction!(mask_key, m)?)?;
     m.add_function(wrap_pyfunction!(pacing::reset_all_pacing, m)?)?;
     Ok(())

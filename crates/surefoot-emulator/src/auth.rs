@@ -31,9 +31,14 @@ pub(crate) fn key_in_query(uri: &Uri) -> bool {
         .any(|(k, _)| KEY_PARAMS.iter().any(|p| k.eq_ignore_ascii_case(p)))
 }
 
-/// The token of `Authorization: Bearer <token>` (scheme case-insensitive, token verbatim).
+/// The token of `Authorization: Bearer <token>` (scheme case-insensitive, token verbatim);
+/// without an `Authorization` header, the `x-api-key` header (how the anthropic SDK sends it).
 pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let Some(v) = headers.get(header::AUTHORIZATION) else {
+        let key = headers.get("x-api-key")?.to_str().ok()?;
+        return (!key.is_empty()).then_some(key);
+    };
+    let v = v.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }

@@ -120,6 +120,7 @@ pub use client::builder::{ClientBuilder, PACING_STORE_ENV};
 pub use client::handle::Client;
 pub use client::metrics::Metrics;
 pub use client::pagination::{Page, Paginate};
+pub use client::raw::{RawClient, RawClientBuilder, RawRequest, RawResponse};
 pub use client::request::RequestBuilder;
 pub use client::response::Response;
 pub use config::api::Api;

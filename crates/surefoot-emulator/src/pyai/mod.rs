@@ -11,6 +11,7 @@
 // Handlers answer errors as `Err(Response)`; that is the normal path here, not a cost to box.
 #![allow(clippy::result_large_err)]
 
+mod chat;
 mod gate;
 mod jobs;
 mod sessions;
@@ -33,6 +34,7 @@ pub(crate) const ROUTES: &[&str] = &[
     "GET /v1/transcription/jobs/{id}",
     "POST /v1/realtime/sessions",
     "DELETE /v1/realtime/sessions/{id}",
+    "POST /v1/chat/completions",
 ];
 
 /// The PyAI router.
@@ -44,6 +46,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         )
         .route("/v1/transcription/jobs/{id}", get(jobs::get_job))
         .route("/v1/realtime/sessions", post(sessions::create_session))
+        .route("/v1/chat/completions", post(chat::chat_completions))
         .route(
             "/v1/realtime/sessions/{id}",
             delete(sessions::delete_session),

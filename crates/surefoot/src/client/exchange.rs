@@ -10,7 +10,7 @@ use bytes::Bytes;
 use http::Method;
 use url::Url;
 
-use crate::client::request::Prepared;
+use crate::client::request::{Prepared, RawAnswer};
 use crate::client::response::Response;
 use crate::config::rate_limit::RateLimit;
 use crate::error::{Error, ErrorKind, Result};
@@ -70,6 +70,9 @@ impl Prepared {
             pacer.on_answer(status.as_u16());
             pacer.observe_headers(&headers).await;
         }
+        if let (Some(slot), true) = (&self.raw, status.is_success()) {
+            return Ok(slot.stream(status, headers, resp));
+        }
         let cap = if status.is_success() {
             client.max_response_bytes()
         } else {
@@ -111,6 +114,11 @@ impl Prepared {
                 fields: client.fields(),
             });
         }
+        self.keep_raw(Some(RawAnswer::Read(
+            status,
+            headers.clone(),
+            body.to_vec().into(),
+        )));
         let err = Error::from_response(status.as_u16(), &headers, &body, truncated);
         // What the API's profile says of its error bodies refines the general decoding.
         let err = client.profile().error_shape().apply(err, &headers);
@@ -196,7 +204,11 @@ pub(crate) fn held_too_long(
 
 /// Maps a transport failure to the error model: a failed connect never reached the server;
 /// anything later may have. The message names the host and port (never the path or query).
-fn classify_transport(e: reqwest::Error, timeout: Option<Duration>, url: &reqwest::Url) -> Error {
+pub(crate) fn classify_transport(
+    e: reqwest::Error,
+    timeout: Option<Duration>,
+    url: &reqwest::Url,
+) -> Error {
     let e = e.without_url();
     let detail = error_chain(&e);
     let host = match (url.host_str(), url.port_or_known_default()) {

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method};
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use serde::Serialize;
 use tracing::Instrument;
 use url::Url;
@@ -169,15 +169,7 @@ impl RequestBuilder {
     /// Sends the request: paces, retries and waits as the client is configured, and returns
     /// the first successful answer or the final error (with `attempts` and `retry_after`).
     pub async fn send(self) -> Result<Response> {
-        let prepared = self.prepare()?;
-        let span = tracing::info_span!(
-            "surefoot.request",
-            method = %prepared.method,
-            path = %prepared.url.path(),
-            status = tracing::field::Empty,
-            attempts = tracing::field::Empty,
-        );
-        prepared.run().instrument(span).await
+        self.prepare()?.run_traced().await
     }
 
     /// Every check that can be made without the network.
@@ -228,6 +220,7 @@ impl RequestBuilder {
             body: self.body.map(|(b, _)| b).unwrap_or_default(),
             idempotent,
             pacer,
+            raw: None,
         })
     }
 }
@@ -243,4 +236,64 @@ pub(crate) struct Prepared {
     pub(crate) pacer: Option<Pacer>,
     pub(crate) deadline: Option<Duration>,
     pub(crate) timeout: Option<Duration>,
+    /// A raw call (`client::raw`): where each attempt leaves its answer.
+    pub(crate) raw: Option<std::sync::Arc<RawSlot>>,
+}
+
+impl Prepared {
+    /// A raw call keeps this attempt's answer (an error answer is replaced by a later one).
+    pub(crate) fn keep_raw(&self, answer: Option<RawAnswer>) {
+        if let Some(slot) = &self.raw {
+            slot.put(answer);
+        }
+    }
+
+    /// Runs the call inside its `surefoot.request` span.
+    pub(crate) async fn run_traced(self) -> Result<Response> {
+        let span = tracing::info_span!(
+            "surefoot.request",
+            method = %self.method,
+            path = %self.url.path(),
+            status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+        );
+        self.run().instrument(span).await
+    }
+}
+
+/// What a raw attempt left for its call: the answer, streamed or read.
+#[derive(Default)]
+pub(crate) struct RawSlot(std::sync::Mutex<Option<RawAnswer>>);
+
+pub(crate) enum RawAnswer {
+    Stream(StatusCode, HeaderMap, reqwest::Response),
+    Read(StatusCode, HeaderMap, Bytes),
+}
+
+impl RawSlot {
+    pub(crate) fn put(&self, answer: Option<RawAnswer>) {
+        *crate::leaves::sync::lock(&self.0) = answer;
+    }
+
+    /// Keeps a streamed success for the caller; the send loop gets an answer without body.
+    pub(crate) fn stream(
+        &self,
+        status: StatusCode,
+        headers: HeaderMap,
+        resp: reqwest::Response,
+    ) -> Response {
+        self.put(Some(RawAnswer::Stream(status, headers, resp)));
+        Response {
+            status,
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+            attempts: 0,
+            waited: Duration::ZERO,
+            fields: None,
+        }
+    }
+
+    pub(crate) fn take(&self) -> Option<RawAnswer> {
+        crate::leaves::sync::lock(&self.0).take()
+    }
 }

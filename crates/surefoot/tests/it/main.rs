@@ -10,6 +10,7 @@ mod metrics;
 mod pacing;
 mod pacing_state;
 mod pagination;
+mod raw;
 mod realtime;
 mod retries;
 mod riding_out;
