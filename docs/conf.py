@@ -86,10 +86,12 @@ html_show_sourcelink = False
 # the C standard library's types (no inventory of them can be fetched here).
 nitpicky = True
 nitpick_ignore = [("c:identifier", t) for t in ("size_t", "int32_t", "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t", "bool")]
-# Python's standard library, typing_extensions and pytest (no inventory either), and the
-# stubs' private aliases and type variables.
+# Python's standard library, typing_extensions and pytest (no inventory either), the HTTP
+# libraries the transports plug into (httpx, httpx2, requests: optional dependencies, no
+# inventory), and the stubs' private aliases and type variables.
 nitpick_ignore_regex = [
     (r"py:.*", r"(collections\.abc|typing|typing_extensions|datetime|types|os|pytest)\..*"),
+    (r"py:.*", r"(httpx|httpx2|requests)\..*"),
     (r"py:.*", r"_\w+"),
 ]
 

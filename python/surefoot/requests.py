@@ -130,6 +130,11 @@ class HTTPAdapter(BaseAdapter):
         cert: Any = None,
         proxies: Optional[Mapping[str, str]] = None,
     ) -> requests.Response:
+        """Sends ``request`` through surefoot's core and returns the final answer as a
+        ``requests.Response`` (any status). ``timeout`` is honoured as the smaller of it and
+        surefoot's own; ``verify``, ``cert`` and ``proxies`` are not used (surefoot's TLS
+        settings and no proxy). A call refused before sending comes back as a 429 marked
+        ``x-surefoot-not-sent: true``."""
         headers: List[Tuple[bytes, bytes]] = [
             (k.encode("latin-1"), v.encode("latin-1") if isinstance(v, str) else bytes(v))
             for k, v in request.headers.items()
@@ -175,6 +180,7 @@ class HTTPAdapter(BaseAdapter):
         return self._finish(resp, request)
 
     def close(self) -> None:
+        """Releases the adapter's connections."""
         self._raw.close()
 
 
