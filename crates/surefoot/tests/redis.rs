@@ -457,7 +457,18 @@ http {{
 }
 
 impl Drop for Nginx {
+    /// SIGTERM first: nginx's master then stops its worker (a SIGKILL of the master alone
+    /// left the worker running after the test); SIGKILL only if it is still up after 5 s.
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        for _ in 0..100 {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
