@@ -40,6 +40,9 @@ impl Cluster {
                         "cluster-enabled yes".into(),
                         "cluster-config-file nodes.conf".into(),
                         "cluster-node-timeout 3000".into(),
+                        // The bus port (by default the port + 10,000: past 65,535 for a
+                        // high free port).
+                        format!("cluster-port {}", redis_support::free_port()),
                     ],
                     false,
                 )
