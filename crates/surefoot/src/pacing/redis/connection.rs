@@ -44,11 +44,15 @@ impl RedisStore {
             STATE_UP => lock(&s.conn).clone(),
             STATE_DOWN => None,
             _ => {
-                // The first decisions wait (at most the decision timeout) for the first
-                // connection instead of warning about a Redis that is merely starting.
+                // The first decisions wait for the first connection (at most the
+                // connect timeout: a TLS handshake, a Sentinel lookup or a cluster's slot
+                // map can take longer than one decision's timeout) instead of deciding
+                // alone before this process has seen how many others share the key. A
+                // Redis that refuses ends the wait at once.
                 let notified = s.changed.notified();
                 if s.state.load(Ordering::Acquire) == STATE_CONNECTING {
-                    let _ = tokio::time::timeout(s.opts.decision_timeout, notified).await;
+                    let wait = s.opts.decision_timeout.max(CONNECT_TIMEOUT);
+                    let _ = tokio::time::timeout(wait, notified).await;
                 }
                 match s.state.load(Ordering::Acquire) {
                     STATE_UP => lock(&s.conn).clone(),
