@@ -32,7 +32,12 @@ fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
 
 impl Cluster {
     fn start() -> Cluster {
-        let nodes: Vec<Server> = (0..3)
+        Cluster::start_with(3, 0)
+    }
+
+    /// `count` nodes, each primary with `replicas` replicas.
+    fn start_with(count: usize, replicas: usize) -> Cluster {
+        let nodes: Vec<Server> = (0..count)
             .map(|_| {
                 Server::start(
                     "cluster-node",
@@ -43,6 +48,7 @@ impl Cluster {
                         // The bus port (by default the port + 10,000: past 65,535 for a
                         // high free port).
                         format!("cluster-port {}", redis_support::free_port()),
+                        "repl-diskless-sync-delay 0".into(),
                     ],
                     false,
                 )
@@ -55,7 +61,7 @@ impl Cluster {
         let out = Command::new("redis-cli")
             .args(["--cluster", "create"])
             .args(&addrs)
-            .args(["--cluster-yes"])
+            .args(["--cluster-replicas", &replicas.to_string(), "--cluster-yes"])
             .output()
             .expect("redis-cli on the PATH");
         assert!(
@@ -70,6 +76,16 @@ impl Cluster {
                     .query(&mut n.conn())
                     .unwrap();
                 info.contains("cluster_state:ok")
+            });
+        }
+        // A replica that never synced would not take over from its primary.
+        for n in &nodes {
+            wait_until("every replica in sync", || {
+                let info: String = redis::cmd("INFO")
+                    .arg("replication")
+                    .query(&mut n.conn())
+                    .unwrap();
+                info.contains("role:master") || info.contains("master_link_status:up")
             });
         }
         Cluster { nodes }
@@ -90,17 +106,24 @@ impl Cluster {
             .unwrap()
     }
 
-    /// The node serving `slot` now.
+    /// The node serving `slot` now (asking node `via`).
     fn owner(&self, slot: u16) -> usize {
-        let mut c = self.nodes[0].conn();
+        self.owner_via(0, slot)
+    }
+
+    fn owner_via(&self, via: usize, slot: u16) -> usize {
+        let mut c = self.nodes[via].conn();
         let ranges: Vec<(u16, u16, (String, u16))> = redis::cmd("CLUSTER")
             .arg("SLOTS")
             .query::<Vec<redis::Value>>(&mut c)
             .unwrap()
             .into_iter()
             .map(|r| {
-                let (a, b, node): (u16, u16, Vec<redis::Value>) =
-                    redis::from_redis_value(&r).unwrap();
+                // [start, end, primary, replica…]
+                let r: Vec<redis::Value> = redis::from_redis_value(&r).unwrap();
+                let a: u16 = redis::from_redis_value(&r[0]).unwrap();
+                let b: u16 = redis::from_redis_value(&r[1]).unwrap();
+                let node: Vec<redis::Value> = redis::from_redis_value(&r[2]).unwrap();
                 let port: u16 = redis::from_redis_value(&node[1]).unwrap();
                 (a, b, (String::new(), port))
             })
@@ -287,4 +310,111 @@ fn a_slot_migrated_mid_run_fails_no_call() {
     let moved = keys(&mut cluster.nodes[to].conn());
     assert!(moved.iter().any(|k| k.ends_with(":tat")), "{moved:?}");
     assert!(s["rate_limited"].as_u64().unwrap() <= 6, "{s}");
+}
+
+#[test]
+fn a_primary_lost_mid_run_fails_no_call_and_its_replica_takes_over() {
+    let mut cluster = Cluster::start_with(6, 1);
+    let rt = runtime();
+    let emu = rt.block_on(async {
+        Emulator::start(Config::pyai().rate_limit(40.0, 5))
+            .await
+            .unwrap()
+    });
+    let store = Arc::new(RedisStore::connect(&cluster.url()).unwrap());
+    let client = surefoot::pyai::Client::builder()
+        .base_url(emu.url())
+        .api_key("pyai_sk_full_0001")
+        .rate_limit(RateLimit::parse("40/s burst 5").unwrap())
+        .backoff(Duration::from_millis(20), Duration::from_millis(200))
+        .pacing_store(store.clone())
+        .build_pyai()
+        .unwrap();
+    assert!(rt.block_on(store.wait_available(Duration::from_secs(5))));
+    let total = 280usize;
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let (c, next) = (client.clone(), next.clone());
+            rt.spawn(async move {
+                let mut failed = 0u64;
+                while next.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < total {
+                    if c.client()
+                        .get("/v1/transcription/jobs")
+                        .send()
+                        .await
+                        .is_err()
+                    {
+                        failed += 1;
+                    }
+                }
+                failed
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(1000));
+    let tat = cluster
+        .nodes
+        .iter()
+        .flat_map(|n| keys(&mut n.conn()))
+        .find(|k| k.ends_with(":tat"))
+        .expect("a schedule key");
+    let slot = cluster.slot(&tat);
+    let lost = cluster.owner(slot);
+    cluster.nodes[lost].kill();
+    let killed = Instant::now();
+    let failed: u64 = rt.block_on(async {
+        let mut f = 0;
+        for t in tasks {
+            f += t.await.unwrap();
+        }
+        f
+    });
+    let s = serde_json::to_value(emu.stats()).unwrap();
+    eprintln!(
+        "cluster primary lost: {total} calls, failed {failed}, server 429s {}, local decisions {}",
+        s["rate_limited"],
+        store.fallback_decisions()
+    );
+    assert_eq!(failed, 0);
+    let via = (lost + 1) % 6;
+    wait_until("the replica promoted", || {
+        let owner = cluster.owner_via(via, slot);
+        owner != lost
+    });
+    let promoted = cluster.owner_via(via, slot);
+    eprintln!("promoted after {:?}", killed.elapsed());
+    // The store decides on the promoted replica again.
+    let before = calls(&mut cluster.nodes[promoted].conn(), "evalsha");
+    rt.block_on(async {
+        let key = key_name("pyai_sk_full_0001", &emu.url(), "data");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while calls(&mut cluster.nodes[promoted].conn(), "evalsha") == before {
+            assert!(
+                Instant::now() < deadline,
+                "no decision on the promoted replica"
+            );
+            let _ = store
+                .reserve(
+                    &tat_id(&tat, &key),
+                    &RateLimit::parse("40/s").unwrap(),
+                    None,
+                )
+                .await;
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        eprintln!(
+            "deciding on the promoted replica {:?} after the kill",
+            killed.elapsed()
+        );
+    });
+    assert!(s["rate_limited"].as_u64().unwrap() <= 12, "{s}");
+}
+
+/// The store id of a Redis key name (`surefoot:{…}:tat` → `{…}`); `fallback` if it has none.
+fn tat_id(name: &str, fallback: &str) -> String {
+    name.split(':')
+        .nth(1)
+        .map(str::to_owned)
+        .unwrap_or_else(|| fallback.to_owned())
 }
