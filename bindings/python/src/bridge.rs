@@ -11,8 +11,10 @@
 //!   ([`surefoot::runtime::block_on_here`]: no hop to a runtime thread), checking for signals
 //!   every [`SLICE`] in the same way (the future is then dropped, which cancels it);
 //! - [`spawn`] — the async path: spawn the future and return an `asyncio.Future` of the
-//!   caller's running loop, completed through `loop.call_soon_threadsafe` when the Rust
-//!   future ends (no thread per call); cancelling the asyncio future aborts the Rust task.
+//!   caller's running loop, completed in batches through the loop's mailbox (`mailbox`: one
+//!   wake-up of the loop per batch, the Python result built on the loop's thread; a loop
+//!   without one is completed through `loop.call_soon_threadsafe`), no thread per call;
+//!   cancelling the asyncio future aborts the Rust task.
 
 use std::future::Future;
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -171,12 +173,23 @@ where
     crate::logging::refresh_level(py);
     let event_loop = running_loop(py)?;
     let future = event_loop.call_method0("create_future")?;
-    let target = (event_loop.unbind(), future.clone().unbind());
-    let task = surefoot::runtime::handle().spawn(async move {
-        let result = fut.await;
-        // Nothing to complete once the interpreter is shutting down (`shutdown`).
-        crate::shutdown::with_python(|py| complete(py, target, result));
-    });
+    let task = match crate::mailbox::of_loop(&event_loop) {
+        Some(mailbox) => {
+            let target = future.clone().unbind();
+            surefoot::runtime::handle().spawn(async move {
+                let result = fut.await;
+                mailbox.post(Box::new(move |py| settle(py, target.bind(py), result)));
+            })
+        }
+        None => {
+            let target = (event_loop.unbind(), future.clone().unbind());
+            surefoot::runtime::handle().spawn(async move {
+                let result = fut.await;
+                // Nothing to complete once the interpreter is shutting down (`shutdown`).
+                crate::shutdown::with_python(|py| complete(py, target, result));
+            })
+        }
+    };
     future.call_method1(
         "add_done_callback",
         (CancelOnDone {
@@ -200,18 +213,32 @@ fn running_loop(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
         .call0()
 }
 
-fn complete<T: IntoPython>(
-    py: Python<'_>,
-    (event_loop, future): (Py<PyAny>, Py<PyAny>),
-    result: surefoot::Result<T>,
-) {
-    let (ok, value) = match result {
+/// A call's result as Python: `(true, value)` or `(false, exception)`.
+fn outcome<T: IntoPython>(py: Python<'_>, result: surefoot::Result<T>) -> (bool, Py<PyAny>) {
+    match result {
         Ok(v) => match v.into_python(py) {
             Ok(obj) => (true, obj),
             Err(e) => (false, e.into_value(py).into_any()),
         },
         Err(e) => (false, to_pyerr(py, e).into_value(py).into_any()),
-    };
+    }
+}
+
+/// Completes `future` on its loop's thread (from the loop's mailbox), its result built there.
+fn settle<T: IntoPython>(py: Python<'_>, future: &Bound<'_, PyAny>, result: surefoot::Result<T>) {
+    let (ok, value) = outcome(py, result);
+    // Fails only when the future is already done (cancelled): nobody is waiting.
+    let _ = resolve_future(future, ok, value.into_bound(py));
+}
+
+/// Completes `future` from a runtime thread, through `call_soon_threadsafe` (a loop with no
+/// mailbox).
+fn complete<T: IntoPython>(
+    py: Python<'_>,
+    (event_loop, future): (Py<PyAny>, Py<PyAny>),
+    result: surefoot::Result<T>,
+) {
+    let (ok, value) = outcome(py, result);
     let Ok(resolve) = resolver(py) else { return };
     // Fails only when the loop is closed: then nobody is waiting any more.
     let _ = event_loop.call_method1(py, "call_soon_threadsafe", (resolve, future, ok, value));
