@@ -12,6 +12,7 @@ from typing import Any, AsyncIterator, Iterator, List, Optional, Tuple
 
 from surefoot import exceptions as _exc
 from surefoot._native import RawAnswer, RawTransport
+from surefoot._settings import split_httpx_settings
 
 __all__ = ["transports"]
 
@@ -108,10 +109,12 @@ def transports(h: ModuleType) -> Tuple[type, type]:
             self._answer.close()
 
     class HTTPTransport(h.BaseTransport):  # type: ignore[name-defined,misc]
-        """A sync httpx transport over surefoot's core; options as ``surefoot.Client``'s."""
+        """A sync httpx transport over surefoot's core; options as ``surefoot.Client``'s.
+        httpx's own transport settings (``verify``, ``cert``, ``proxy``, ``limits``, …) are
+        accepted where they describe what surefoot does, refused otherwise."""
 
         def __init__(self, **options: object) -> None:
-            self._raw = RawTransport(**options)
+            self._raw = RawTransport(**split_httpx_settings(f"surefoot.{h.__name__}.HTTPTransport", options))
 
         def handle_request(self, request: Any) -> Any:
             body = request.read()
@@ -128,10 +131,12 @@ def transports(h: ModuleType) -> Tuple[type, type]:
             self._raw.close()
 
     class AsyncHTTPTransport(h.AsyncBaseTransport):  # type: ignore[name-defined,misc]
-        """An asyncio httpx transport over surefoot's core; cancelling a request aborts it."""
+        """An asyncio httpx transport over surefoot's core; cancelling a request aborts it.
+        httpx's transport settings are checked as ``HTTPTransport``'s."""
 
         def __init__(self, **options: object) -> None:
-            self._raw = RawTransport(**options)
+            owner = f"surefoot.{h.__name__}.AsyncHTTPTransport"
+            self._raw = RawTransport(**split_httpx_settings(owner, options))
 
         async def handle_async_request(self, request: Any) -> Any:
             body = await request.aread()

@@ -33,6 +33,7 @@ from requests.utils import get_encoding_from_headers
 
 from surefoot import exceptions as _exc
 from surefoot._native import RawAnswer, RawTransport
+from surefoot._settings import check_requests_adapter, check_requests_send
 
 __all__ = ["HTTPAdapter"]
 
@@ -115,11 +116,13 @@ def _transport_error(err: _exc.SurefootError, request: requests.PreparedRequest)
 
 
 class HTTPAdapter(BaseAdapter):
-    """A requests transport adapter over surefoot's core; options as ``surefoot.Client``'s."""
+    """A requests transport adapter over surefoot's core; options as ``surefoot.Client``'s.
+    requests' own adapter settings are refused (``pool_connections``, ``pool_maxsize``,
+    ``pool_block``; a urllib3 ``Retry`` as ``max_retries``, which is surefoot's retry count)."""
 
     def __init__(self, **options: object) -> None:
         super().__init__()
-        self._raw = RawTransport(**options)
+        self._raw = RawTransport(**check_requests_adapter("surefoot.requests.HTTPAdapter", options))
 
     def send(
         self,
@@ -132,9 +135,12 @@ class HTTPAdapter(BaseAdapter):
     ) -> requests.Response:
         """Sends ``request`` through surefoot's core and returns the final answer as a
         ``requests.Response`` (any status). ``timeout`` is honoured as the smaller of it and
-        surefoot's own; ``verify``, ``cert`` and ``proxies`` are not used (surefoot's TLS
-        settings and no proxy). A call refused before sending comes back as a 429 marked
+        surefoot's own. ``verify`` must be ``True``, ``cert`` ``None`` and the proxy for the
+        URL the environment's (surefoot verifies TLS against its own roots and uses the
+        environment's proxies): anything else raises ``surefoot.InvalidRequestError`` naming
+        the argument. A call refused before sending comes back as a 429 marked
         ``x-surefoot-not-sent: true``."""
+        check_requests_send("surefoot.requests.HTTPAdapter", request.url or "", verify, cert, proxies)
         headers: List[Tuple[bytes, bytes]] = [
             (k.encode("latin-1"), v.encode("latin-1") if isinstance(v, str) else bytes(v))
             for k, v in request.headers.items()
