@@ -27,13 +27,14 @@ BENCH_TARGET := $(CURDIR)/bench/target
 BENCH_PEERS  := "maturin>=1.9.4,<2" requests urllib3 httpx tenacity aiohttp matplotlib
 BENCH_CC     ?= cc
 
-.PHONY: bench bench-quick bench-report bench-build bench-many bench-many-build bench-fleet chaos-kill \
+.PHONY: bench bench-quick bench-report bench-build bench-many bench-many-build bench-fleet bench-sdk bench-sdk-build chaos-kill \
 	bench-soak bench-soak-build bench-soak-run c-threads-full test-soak
 
-bench: bench-build bench-many-build bench-soak-build chaos-kill nginx-available
+bench: bench-build bench-many-build bench-sdk-build bench-soak-build chaos-kill nginx-available
 	$(BENCH_PY) bench/run.py
 	$(BENCH_PY) bench/many.py
 	$(BENCH_PY) bench/fleet.py
+	$(BENCH_PY) bench/sdk.py
 	$(MAKE) --no-print-directory bench-soak-run c-threads-full
 	$(BENCH_PY) bench/report.py
 
@@ -42,6 +43,19 @@ bench: bench-build bench-many-build bench-soak-build chaos-kill nginx-available
 bench-many: bench-many-build
 	$(BENCH_PY) bench/many.py
 	$(BENCH_PY) bench/report.py
+
+# "The SDKs people use, with surefoot underneath" alone (bench/sdk.py, ~5 minutes): the
+# openai and anthropic SDKs and requests as shipped vs over surefoot, 1 and 4 processes on
+# one key (a redis-server of its own), and the transport's per-request cost; section 9.
+bench-sdk: bench-sdk-build
+	$(BENCH_PY) bench/sdk.py
+	$(BENCH_PY) bench/sdk_report.py
+
+# The SDKs, pinned as in bindings/python/rules.mk, on top of bench-many-build's venv.
+BENCH_SDK_PEERS := "openai==3.60.0" "anthropic==2.16.0" "httpx==0.29.0" "requests==2.34.2"
+
+bench-sdk-build: bench-many-build
+	$(BENCH_PY) -m pip install --quiet --disable-pip-version-check $(BENCH_SDK_PEERS)
 
 # Learning with no limit given (1-8 processes, emulator and nginx limit_req) and the outage
 # against a small accept backlog (bench/fleet.py, ~25 minutes): sections 1, 5 and 6.
