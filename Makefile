@@ -29,10 +29,16 @@ test: lint test-rust doc $(EXTRA_TESTS)
 
 # The pacing tests on Redis start redis-server themselves; CI machines start without it
 # (the CI user is root).
+# The Redis tests also run Sentinel (`redis-server --sentinel`, the binary the
+# redis-sentinel package links to), a cluster (`redis-cli --cluster create`, redis-tools)
+# and TLS with certificates they make with openssl.
 redis-available:
-	@command -v redis-server >/dev/null 2>&1 || { \
+	@command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 || { \
 		echo "redis-server is missing: installing the redis-server package with apt-get"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools; }
+	@command -v openssl >/dev/null 2>&1 || { \
+		echo "openssl is missing: installing the openssl package with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl; }
 
 # The fleet-learning tests and benchmarks also run against nginx `limit_req` (a token
 # bucket with a burst no one here wrote); nginx-light from apt when missing.

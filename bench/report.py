@@ -671,6 +671,15 @@ def headlines(res: dict[str, Any]) -> list[str]:
 # ----- the report -------------------------------------------------------------------------
 
 
+def redis_deploy_rows(path: Path) -> str:
+    """Section 6's Redis deployments, tenants and hot key (bench/redis_deploy.py), if run."""
+    if not path.exists():
+        return ""
+    import redis_deploy
+
+    return "\n" + redis_deploy.markdown(json.loads(path.read_text()))
+
+
 def many(data: dict[str, Any]) -> tuple[str, list[str]]:
     """Section 6 from bench/many_results.json (bench/many.py): no plot, tables only."""
     names = {
@@ -799,7 +808,8 @@ def main() -> None:
     if many_src.exists():
         body, gaps = many(json.loads(many_src.read_text()))
         sections.append(f"## 6. Many processes, one key\n\n{body}\n"
-                        + (fleet_report.many_rows(fleet) if fleet else ""))
+                        + (fleet_report.many_rows(fleet) if fleet else "")
+                        + redis_deploy_rows(src.with_name("redis_deploy_results.json")))
         all_gaps += gaps
     if cm_section:
         sections.append(cm_section)

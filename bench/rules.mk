@@ -27,12 +27,13 @@ BENCH_TARGET := $(CURDIR)/bench/target
 BENCH_PEERS  := "maturin>=1.9.4,<2" requests urllib3 httpx tenacity aiohttp matplotlib
 BENCH_CC     ?= cc
 
-.PHONY: bench bench-quick bench-report bench-build bench-many bench-many-build bench-fleet bench-sdk bench-sdk-build chaos-kill \
+.PHONY: bench bench-quick bench-report bench-build bench-many bench-many-build bench-fleet bench-sdk bench-sdk-build bench-redis bench-redis-run chaos-kill \
 	bench-soak bench-soak-build bench-soak-run c-threads-full test-soak
 
 bench: bench-build bench-many-build bench-sdk-build bench-soak-build chaos-kill nginx-available
 	$(BENCH_PY) bench/run.py
 	$(BENCH_PY) bench/many.py
+	$(MAKE) --no-print-directory bench-redis-run
 	$(BENCH_PY) bench/fleet.py
 	$(BENCH_PY) bench/sdk.py
 	$(MAKE) --no-print-directory bench-soak-run c-threads-full
@@ -56,6 +57,15 @@ BENCH_SDK_PEERS := "openai==3.60.0" "anthropic==2.16.0" "httpx==0.29.0" "request
 
 bench-sdk-build: bench-many-build
 	$(BENCH_PY) -m pip install --quiet --disable-pip-version-check $(BENCH_SDK_PEERS)
+
+# Redis as deployed (bench/redis_deploy.py, ~6 minutes): section 6's run with the store on
+# TLS + an ACL user, Sentinel (primary killed) and Cluster (the key's node resharded away),
+# 10,000 tenants' memory and decisions/s, a hot key's decisions/s and latency.
+bench-redis: bench-many-build bench-redis-run
+
+bench-redis-run:
+	CARGO_TARGET_DIR=$(BENCH_TARGET) $(CARGO) build --quiet --release --manifest-path bench/rust/Cargo.toml --bin redis_store
+	BENCH_PYTHON=$(BENCH_PY) $(BENCH_PY) bench/redis_deploy.py
 
 # Learning with no limit given (1-8 processes, emulator and nginx limit_req) and the outage
 # against a small accept backlog (bench/fleet.py, ~25 minutes): sections 1, 5 and 6.

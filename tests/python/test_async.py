@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import os
 import threading
 import time
 
@@ -126,3 +128,32 @@ def test_async_methods_need_a_running_loop(pyai_emu: Emulator) -> None:
     client = surefoot.AsyncClient(pyai_emu.url, PYAI_KEY)
     with pytest.raises(RuntimeError):
         client.get("/v1/transcription/jobs")
+
+
+def test_completions_reach_the_loop_through_its_mailbox(pyai_emu: Emulator) -> None:
+    """Calls complete on the loop's thread through one watched socket per loop (no call
+    through call_soon_threadsafe), and a closed loop leaves no descriptor behind."""
+    seen: list[int] = []
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        original = loop.call_soon_threadsafe
+
+        def counting(*args: object, **kwargs: object) -> object:
+            seen.append(1)
+            return original(*args, **kwargs)  # type: ignore[arg-type]
+
+        loop.call_soon_threadsafe = counting  # type: ignore[method-assign, assignment]
+        async with surefoot.AsyncClient(pyai_emu.url, PYAI_KEY, **FAST) as client:
+            answers = await asyncio.gather(*(client.get("/v1/transcription/jobs") for _ in range(10)))
+        assert [a.status_code for a in answers] == [200] * 10
+        assert type(getattr(loop, "_surefoot_mailbox")).__name__ == "LoopMailbox"
+
+    asyncio.run(main())
+    gc.collect()
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(5):
+        asyncio.run(main())
+    gc.collect()
+    assert len(os.listdir("/proc/self/fd")) == before
+    assert seen == []

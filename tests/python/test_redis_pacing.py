@@ -147,3 +147,31 @@ def test_a_malformed_url_is_refused_without_the_password() -> None:
         assert "hunter2" not in str(info.value) and "hunter2" not in repr(info.value)
     with pytest.raises(surefoot.InvalidRequestError, match="pacing_store must be a string"):
         surefoot.Client("http://127.0.0.1:9", pacing_store=6379)  # type: ignore[arg-type]
+
+
+def _redis_keys(url: str) -> List[str]:
+    port = url.rsplit(":", 1)[1].split("/")[0]
+    out = subprocess.run(
+        ["redis-cli", "-p", port, "--raw", "KEYS", "*"], capture_output=True, text=True, check=True
+    ).stdout
+    return [k for k in out.splitlines() if k]
+
+
+def test_a_secret_renames_the_keys_and_processes_with_it_share_one_budget(redis_url: str) -> None:
+    secret = "py-team-secret-51"
+    with emulator("pyai", rate_limit=40, burst=5) as emu:
+        # Two processes with the secret in the URL, one with it in the variable: one budget.
+        results = _fleet(emu.url, f"{redis_url}?secret={secret}", 2, 30)
+        results += _fleet(emu.url, redis_url, 1, 30, env={"SUREFOOT_PACING_SECRET": secret})
+        assert results == [{"ok": 30, "failed": 0}] * 3
+        assert emu.stats()["rate_limited"] == 0
+        with_secret = set(_redis_keys(redis_url))
+        assert with_secret and all(k.startswith("surefoot:{") for k in with_secret)
+        # Without the secret the same API key has other names.
+        _fleet(emu.url, redis_url, 1, 5)
+        without = set(_redis_keys(redis_url)) - with_secret
+        assert without
+        assert not {k.split(":")[1] for k in without} & {k.split(":")[1] for k in with_secret}
+    with pytest.raises(surefoot.InvalidRequestError) as info:
+        surefoot.Client("http://127.0.0.1:9", pacing_store=f"{redis_url}?secret={secret}&fail=x")
+    assert secret not in str(info.value) and secret not in repr(info.value)

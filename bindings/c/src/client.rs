@@ -118,7 +118,7 @@ pub unsafe extern "C" fn sf_client_request(
         if let Some(key) = key {
             request = request.idempotency_key(key);
         }
-        let response = surefoot::runtime::block_on(request.send())?;
+        let response = surefoot::runtime::block_on_here(request.send())?;
         unsafe { out.write(into_handle(sf_response::new(response))) };
         Ok(sf_result::SF_OK)
     })
@@ -180,7 +180,7 @@ pub unsafe extern "C" fn sf_client_pacing_state_json(
     call(err_out, || {
         let client = unsafe { arg_ref(client, "client") }?;
         let out = Out::new(json_out, "json_out")?;
-        let states = surefoot::runtime::block_on(async { Ok(client.inner.pacing().await) })?;
+        let states = surefoot::runtime::block_on_here(async { Ok(client.inner.pacing().await) })?;
         let json = serde_json::Value::Array(states.iter().map(|s| s.to_json()).collect());
         unsafe { out.write(to_cstring(&json.to_string()).into_raw()) };
         Ok(sf_result::SF_OK)
@@ -200,7 +200,7 @@ pub unsafe extern "C" fn sf_client_reset_pacing(
 ) -> sf_result {
     call(err_out, || {
         let client = unsafe { arg_ref(client, "client") }?;
-        surefoot::runtime::block_on(async {
+        surefoot::runtime::block_on_here(async {
             client.inner.reset_pacing().await;
             Ok(())
         })?;

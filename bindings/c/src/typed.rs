@@ -106,7 +106,7 @@ pub unsafe extern "C" fn sf_pyai_create_job(
             params = params.idempotency_key(key);
         }
         let pyai = surefoot::pyai::Client::from_client(client.inner.clone());
-        let job = surefoot::runtime::block_on(pyai.jobs().create(params))?;
+        let job = surefoot::runtime::block_on_here(pyai.jobs().create(params))?;
         unsafe { out.write(into_handle(sf_job::from_core(&job))) };
         Ok(sf_result::SF_OK)
     })

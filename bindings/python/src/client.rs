@@ -118,7 +118,7 @@ macro_rules! generic_client {
                         timeout,
                         deadline,
                     )?;
-                    twins::$flavour::run(py, async move { rb.send().await.map(Response) })
+                    twins::$flavour::run_here(py, async move { rb.send().await.map(Response) })
                 }
 
                 /// `request("GET", path, …)`.

@@ -1,13 +1,15 @@
 //! `surefoot._native`: the pyo3 binding of the surefoot core.
 //!
 //! The binding is thin: it converts Python arguments into the core's types, runs the core's
-//! futures on the one shared runtime ([`surefoot::runtime::handle`]), and converts results
-//! and errors back. Every rule (retries, idempotency keys, pacing, pagination, bulk
+//! futures — on the one shared runtime ([`surefoot::runtime::handle`]), or a single sync
+//! call on the calling thread's own ([`surefoot::runtime::block_on_here`]) — and converts
+//! results and errors back. Every rule (retries, idempotency keys, pacing, pagination, bulk
 //! chunking, key validation and masking) is the core's.
 //!
 //! Layout, one file per Python-visible object, on a small ground floor:
 //! - ground floor: `bridge` (blocking waits without the GIL, interruptible by Ctrl-C, and
-//!   asyncio futures completed from the runtime), `errors` (core errors → the exception
+//!   asyncio futures completed from the runtime), `mailbox` (completions handed to an
+//!   asyncio loop in batches, one wake-up per batch), `errors` (core errors → the exception
 //!   classes of `surefoot.exceptions`), `convert` (JSON, seconds, query pairs),
 //!   `options` (client keyword options → `ClientBuilder`, the fork-aware `options::Core`),
 //!   `logging` (tracing events → the `surefoot` logger), `twins` (the sync and async
@@ -29,6 +31,7 @@ mod convert;
 mod emulator;
 mod errors;
 mod logging;
+mod mailbox;
 mod models;
 mod options;
 mod pacing;

@@ -142,7 +142,7 @@ macro_rules! pyai_classes {
                 metadata: Option<&Bound<'py, PyAny>>,
             ) -> PyResult<Bound<'py, PyAny>> {
                 let params = create_params(py, audio_url, idempotency_key, language, metadata)?;
-                twins::$flavour::run(py, create_op(client(py, &self.core)?, params))
+                twins::$flavour::run_here(py, create_op(client(py, &self.core)?, params))
             }
 
             /// Creates one job per item, each exactly once (the core's `create_many`): at
@@ -174,7 +174,7 @@ macro_rules! pyai_classes {
                 id: &Bound<'py, PyAny>,
             ) -> PyResult<Bound<'py, PyAny>> {
                 let id = crate::convert::str_arg(id, "id")?;
-                twins::$flavour::run(py, get_op(client(py, &self.core)?, id))
+                twins::$flavour::run_here(py, get_op(client(py, &self.core)?, id))
             }
 
             /// Every job, newest first, fetched lazily page by page.

@@ -141,7 +141,7 @@ macro_rules! specala_classes {
                 id: &Bound<'py, PyAny>,
             ) -> PyResult<Bound<'py, PyAny>> {
                 let id = crate::convert::str_arg(id, "id")?;
-                twins::$flavour::run(py, get_op(client(py, &self.core)?, id))
+                twins::$flavour::run_here(py, get_op(client(py, &self.core)?, id))
             }
 
             /// One transcription as a document (`format` `"md"` or `"txt"`).
@@ -153,7 +153,7 @@ macro_rules! specala_classes {
                 format: &str,
             ) -> PyResult<Bound<'py, PyAny>> {
                 let f = self::format(py, format)?;
-                twins::$flavour::run(py, export_op(client(py, &self.core)?, id, f))
+                twins::$flavour::run_here(py, export_op(client(py, &self.core)?, id, f))
             }
 
             /// Every transcription as a document (the core's resumable export, in bulk
@@ -207,18 +207,18 @@ macro_rules! specala_classes {
         impl $keys {
             /// Every key of the workspace.
             fn list<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                twins::$flavour::run(py, keys_list_op(client(py, &self.core)?))
+                twins::$flavour::run_here(py, keys_list_op(client(py, &self.core)?))
             }
 
             /// Creates a key; the answer holds the secret, shown once.
             fn create<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
-                twins::$flavour::run(py, keys_create_op(client(py, &self.core)?, name))
+                twins::$flavour::run_here(py, keys_create_op(client(py, &self.core)?, name))
             }
 
             /// Revokes a key.
             fn revoke<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
                 let op = keys_revoke_op(client(py, &self.core)?, id);
-                twins::$flavour::run(py, async move { op.await.map(|()| PyNone) })
+                twins::$flavour::run_here(py, async move { op.await.map(|()| PyNone) })
             }
         }
     };

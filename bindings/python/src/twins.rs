@@ -9,11 +9,13 @@
 //! and the macros the pairs share: [`context_class!`] (a class closed by `with` or
 //! `async with`) and [`client_class!`] (a client: constructor, `close()`, `repr`).
 
-/// The sync flavour: a method returns the value itself, waited for with the GIL released.
+/// The sync flavour: a method returns the value itself, waited for with the GIL released
+/// (`run_here`: a single call, driven on the calling thread itself).
 pub(crate) mod sync {
     use pyo3::prelude::*;
 
     pub(crate) use crate::bridge::block as run;
+    pub(crate) use crate::bridge::block_here as run_here;
     pub(crate) use crate::pagination::Paginator as Pages;
 
     /// A value already at hand, handed over as [`run`] hands over a result.
@@ -26,6 +28,8 @@ pub(crate) mod sync {
 pub(crate) mod asyncio {
     pub(crate) use crate::bridge::ready as done;
     pub(crate) use crate::bridge::spawn as run;
+    /// A single call: on the loop's side nothing differs from [`run`].
+    pub(crate) use crate::bridge::spawn as run_here;
     pub(crate) use crate::pagination::AsyncPaginator as Pages;
 }
 

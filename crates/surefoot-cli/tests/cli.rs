@@ -723,3 +723,41 @@ fn pacing_store_flag_and_variable() {
     let items: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(items.len(), 3);
 }
+
+#[test]
+fn sentinel_and_cluster_store_urls_reach_the_core() {
+    let emu = specala();
+    // A Sentinel URL without its service name: refused, naming the problem.
+    let out = run(specala_cmd(&emu, SPECALA_KEY).args([
+        "transcriptions",
+        "list",
+        "--pacing-store",
+        "redis+sentinel://:hunter2@127.0.0.1:26379,127.0.0.1:26380/",
+    ]));
+    let stderr = text(&out.stderr);
+    assert_eq!(code(&out), 13, "{stderr}");
+    assert!(stderr.contains("Sentinel service name"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    // A cluster that is not there, with a secret, from the variable: paced locally.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = run(specala_cmd(&emu, SPECALA_KEY)
+        .env(
+            "SUREFOOT_PACING_STORE",
+            format!(
+                "redis+cluster://:hunter2@127.0.0.1:{port},127.0.0.1:{port}/?secret=n4me-s3cret"
+            ),
+        )
+        .args(["transcriptions", "list", "--json", "--max", "3"]));
+    let stderr = text(&out.stderr);
+    assert_eq!(code(&out), 0, "{stderr}");
+    assert!(
+        !stderr.contains("hunter2") && !stderr.contains("n4me-s3cret"),
+        "{stderr}"
+    );
+    let items: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(items.len(), 3);
+}

@@ -1,13 +1,17 @@
 //! Blocking clients for code without an async runtime, like `reqwest::blocking`: thin shells
-//! over the async clients, run on the one shared runtime ([`crate::config::runtime`]). Every call
-//! blocks only the calling thread; one client may be used from many threads at once.
+//! over the async clients. A single call is driven on the calling thread's own runtime
+//! ([`crate::runtime::block_on_here`]: its I/O and pacing waits run on the caller, no hop to
+//! another thread); lists (their prefetch), bulk work and realtime sessions, which go on in
+//! the background, run on the one shared runtime ([`crate::runtime::block_on`]). Every call
+//! blocks only the calling thread; one client may be used from many threads at once, and
+//! pacing, the outage hold, the retry budget and metrics are shared by all of them.
 
 use futures::StreamExt;
 use http::Method;
 use serde::de::DeserializeOwned;
 
 use crate::client::pagination::{Page, Paginate as AsyncPaginate};
-use crate::config::runtime::block_on;
+use crate::config::runtime::{block_on, block_on_here};
 use crate::error::Result;
 use crate::{ClientBuilder, Response};
 
@@ -75,7 +79,7 @@ impl Client {
     /// # Ok::<(), surefoot::Error>(())
     /// ```
     pub fn pacing(&self) -> Result<Vec<crate::pacing::PacingState>> {
-        block_on(async { Ok(self.inner.pacing().await) })
+        block_on_here(async { Ok(self.inner.pacing().await) })
     }
 
     /// Lift every pause and forget learned limits of this client's key; see
@@ -87,7 +91,7 @@ impl Client {
     /// # Ok::<(), surefoot::Error>(())
     /// ```
     pub fn reset_pacing(&self) -> Result<()> {
-        block_on(async {
+        block_on_here(async {
             self.inner.reset_pacing().await;
             Ok(())
         })
@@ -145,7 +149,7 @@ impl RequestBuilder {
     }
     /// Sends it, blocking the calling thread.
     pub fn send(self) -> Result<Response> {
-        block_on(self.inner.send())
+        block_on_here(self.inner.send())
     }
 }
 
@@ -270,11 +274,11 @@ pub mod specala {
         }
         /// One transcription.
         pub fn transcription(&self, id: &str) -> Result<Transcription> {
-            block_on(self.inner.transcriptions().get(id))
+            block_on_here(self.inner.transcriptions().get(id))
         }
         /// One export.
         pub fn export(&self, id: &str, format: Format) -> Result<String> {
-            block_on(self.inner.transcriptions().export(id, format))
+            block_on_here(self.inner.transcriptions().export(id, format))
         }
         /// Bulk export of any number of ids, in order.
         pub fn bulk_export<S: AsRef<str>>(&self, ids: &[S], format: Format) -> Result<Vec<Export>> {
@@ -282,15 +286,15 @@ pub mod specala {
         }
         /// Every key of the workspace.
         pub fn keys_list(&self) -> Result<Vec<KeyInfo>> {
-            block_on(self.inner.keys().list())
+            block_on_here(self.inner.keys().list())
         }
         /// Creates a key.
         pub fn keys_create(&self, name: &str) -> Result<CreatedKey> {
-            block_on(self.inner.keys().create(name))
+            block_on_here(self.inner.keys().create(name))
         }
         /// Revokes a key.
         pub fn keys_revoke(&self, id: &str) -> Result<()> {
-            block_on(self.inner.keys().revoke(id))
+            block_on_here(self.inner.keys().revoke(id))
         }
     }
 }
@@ -340,11 +344,11 @@ pub mod pyai {
         }
         /// Creates a job exactly once (auto idempotency key unless given).
         pub fn create_job(&self, params: CreateJob) -> Result<Job> {
-            block_on(self.inner.jobs().create(params))
+            block_on_here(self.inner.jobs().create(params))
         }
         /// One job.
         pub fn job(&self, id: &str) -> Result<Job> {
-            block_on(self.inner.jobs().get(id))
+            block_on_here(self.inner.jobs().get(id))
         }
         /// Lists jobs lazily, newest first.
         pub fn jobs_list(&self) -> Paginate<Job> {

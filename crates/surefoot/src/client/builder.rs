@@ -464,7 +464,7 @@ impl ClientBuilder {
         let outage_key = pacing::key_name(key, &origin, "outage");
         Ok(Client {
             inner: Arc::new(Inner {
-                http: self.http_client()?,
+                http: crate::client::http_stack::build(&self.settings)?,
                 hold: hold::for_host(&origin),
                 base_url,
                 // Made once, marked sensitive: the key's rule lets only header-safe keys in.
@@ -524,24 +524,6 @@ impl ClientBuilder {
         let base_url = security::validate_base_url(&raw_url, s.allow_insecure_http)?;
         security::check_url_has_no_key(&base_url, api_key.as_ref().map(ApiKey::expose))?;
         Ok((base_url, api_key))
-    }
-
-    /// The HTTP stack: user agent, default headers, connect timeout, pool, redirects.
-    fn http_client(&self) -> Result<reqwest::Client> {
-        let s = &self.settings;
-        let headers = crate::config::http::header_map(&s.headers)?;
-        let user_agent = s
-            .user_agent
-            .clone()
-            .unwrap_or_else(|| format!("surefoot/{}", env!("CARGO_PKG_VERSION")));
-        reqwest::Client::builder()
-            .user_agent(user_agent)
-            .default_headers(headers)
-            .connect_timeout(s.connect_timeout)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .redirect(reqwest::redirect::Policy::limited(5))
-            .build()
-            .map_err(|e| Error::invalid_request(format!("cannot build the HTTP client: {e}")))
     }
 
     /// The retry policy, the classifiers (the caller's first, latest first) and the backoff.

@@ -51,7 +51,7 @@ impl Prepared {
     pub(crate) async fn attempt(&self, timeout: Option<Duration>) -> Result<Response> {
         let client = &self.client;
         let mut rb = client
-            .http()
+            .http()?
             .request(self.method.clone(), self.url.clone())
             .headers(self.headers.clone());
         if !self.body.is_empty() || self.method == Method::POST || self.method == Method::PUT {

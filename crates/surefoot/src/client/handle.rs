@@ -201,11 +201,6 @@ impl Client {
         &self.inner.paths
     }
 
-    /// The HTTP stack.
-    pub(crate) fn http(&self) -> &reqwest::Client {
-        &self.inner.http
-    }
-
     /// The member renames answers are read with (`None`: none).
     pub(crate) fn fields(&self) -> Option<Arc<crate::config::fields::FieldNames>> {
         self.inner.fields.clone()

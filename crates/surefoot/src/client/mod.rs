@@ -1,4 +1,4 @@
-//! The generic client: the builder and its options (`handle`, `configure`), one call and its
+//! The generic client: the builder and its options (`handle`, `configure`), the HTTP stack (`http_stack`, per thread for calls a thread drives itself), one call and its
 //! send loop (`request`), raw calls of other HTTP libraries (`raw`), the answer (`response`), lazy pagination (`pagination`) and the
 //! client's counters (`metrics`). Knows no API by name: an API profile plugs in from above.
 
@@ -6,6 +6,7 @@ pub mod builder;
 pub mod configure;
 pub mod exchange;
 pub mod handle;
+pub mod http_stack;
 pub mod metrics;
 pub mod pagination;
 pub mod raw;

@@ -92,8 +92,9 @@ impl Pacer {
         }
     }
 
-    /// After a 429: pause every request on this key for `retry_after` from now (1 s when
-    /// the server gave none; at most 24 h), remembering `cause` (the answer) for the
+    /// After a 429: pause every request on this key for `retry_after` from now (at most
+    /// 24 h; when the server gave none, 1 s, or while learning a limit two intervals at
+    /// the learned rate, from 50 ms to 1 s), remembering `cause` (the answer) for the
     /// calls refused meanwhile, and, if no limit was configured, learn one by halving
     /// the observed rate (or the previously learned one). Call it for
     /// `rate_limit_exceeded`, `daily_cap_exceeded` and generic 429s — see
@@ -110,14 +111,19 @@ impl Pacer {
     /// # }
     /// ```
     pub async fn on_rate_limited(&self, retry_after: Option<Duration>, cause: Option<PauseCause>) {
-        let d = retry_after
-            .unwrap_or(DEFAULT_429_PAUSE)
-            .min(MAX_RETRY_AFTER);
-        let store = &self.inner.store;
-        let learning = {
+        let (learning, d) = {
             let st = lock(&self.inner.state);
-            st.configured.is_none() && st.announced.is_none()
+            let learning = st.configured.is_none() && st.announced.is_none();
+            let d = match retry_after {
+                Some(d) => d.min(MAX_RETRY_AFTER),
+                None if learning => st
+                    .learner
+                    .pause_without_retry_after(Instant::now(), DEFAULT_429_PAUSE),
+                None => DEFAULT_429_PAUSE,
+            };
+            (learning, d)
         };
+        let store = &self.inner.store;
         let episode = d.max(DEFAULT_429_PAUSE);
         if learning && store.learns_together() {
             match store.throttled(&self.inner.id, d, cause, episode).await {

@@ -50,6 +50,8 @@ const MIN_RATE: f64 = 1.0 / 60.0;
 const MAX_RATE: f64 = 1e6;
 /// How far back accepted answers are remembered (for the measurement at a 429).
 const HISTORY: Duration = Duration::from_secs(10);
+/// The shortest pause a 429 without `Retry-After` costs a key while learning.
+pub const QUIET_PAUSE_MIN: Duration = Duration::from_millis(50);
 /// Remembered timestamps at most (per list).
 const MAX_REMEMBERED: usize = 8192;
 
@@ -396,6 +398,21 @@ impl Learner {
         self.last_event = Some(now);
         self.seeded_until = Some(now + pause);
         true
+    }
+
+    /// How long a 429 that carried no `Retry-After` pauses the key while learning: two
+    /// intervals at the rate in force (before the first 429: the rate the server was
+    /// measured to accept), at least [`QUIET_PAUSE_MIN`], at most `longest` (the pause
+    /// for a configured limit). The learned rate, cut by the same 429, already spaces the
+    /// sends that follow; a full second per 429 would cost a key at 40/s forty requests.
+    /// The answer that was refused still backs off its own retry (1 s, 2 s, 4 s…).
+    pub(crate) fn pause_without_retry_after(&self, now: Instant, longest: Duration) -> Duration {
+        let rate = self
+            .rate(now)
+            .unwrap_or_else(|| self.accepted_rate(now).0)
+            .max(MIN_RATE);
+        Duration::from_secs_f64((2.0 / rate).min(longest.as_secs_f64()))
+            .max(QUIET_PAUSE_MIN.min(longest))
     }
 
     /// When the last 429 event was.

@@ -31,7 +31,7 @@ pub use self::redis::{
 };
 pub use crate::config::rate_limit::RateLimit;
 pub use concurrency::{ConcurrencyLimiter, ConcurrencyPermit};
-pub use learner::{CUBIC_BETA, CUBIC_C, PLATEAU, PLATEAU_MAX, SETTLE};
+pub use learner::{CUBIC_BETA, CUBIC_C, PLATEAU, PLATEAU_MAX, QUIET_PAUSE_MIN, SETTLE};
 pub use memory::{default_store, MemoryStore};
 pub use pacer::{Pacer, PacingState, Refusal};
 // The limits live in the configuration layer; `super::rate_limit::…` keeps naming them.
@@ -45,7 +45,9 @@ pub use store::{
     Episode, OutageProbe, PacingStore, Pause, PauseCause, Reservation, SharedOutage, StoreFuture,
 };
 
-/// How long every waiter pauses after a 429 that carried no `Retry-After`.
+/// How long every waiter pauses after a 429 that carried no `Retry-After` (at most that
+/// while the limit is learned: two intervals at the learned rate, at least
+/// [`QUIET_PAUSE_MIN`]).
 pub const DEFAULT_429_PAUSE: Duration = Duration::from_secs(1);
 /// The pacer spaces requests this fraction further apart than the limit strictly allows
 /// (2 %: 20/s is paced at one request per 51 ms) and keeps one slot of a burst in reserve,

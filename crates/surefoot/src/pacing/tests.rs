@@ -374,6 +374,37 @@ async fn pause_without_retry_after_and_no_limit() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_429_without_retry_after_pauses_a_learning_key_two_intervals() {
+    // 40 answers accepted over a second, then a 429 with no Retry-After: the key pauses
+    // two intervals at 40/s, not a full second (the learned rate spaces what follows).
+    let learning = pacer(None);
+    let configured = pacer(Some(RateLimit::per_second(1000)));
+    for _ in 0..40 {
+        for p in [&learning, &configured] {
+            p.acquire().await;
+            p.on_answer(200);
+        }
+        sleep(ms(25)).await;
+    }
+    learning.on_rate_limited(None, None).await;
+    configured.on_rate_limited(None, None).await;
+    assert_eq!(learning.paused_for().await, Some(ms(50)));
+    assert_eq!(configured.paused_for().await, Some(DEFAULT_429_PAUSE));
+    // Never shorter than QUIET_PAUSE_MIN, however fast the key ran.
+    let fast = pacer(None);
+    for _ in 0..400 {
+        fast.acquire().await;
+        fast.on_answer(200);
+        sleep(Duration::from_micros(2500)).await;
+    }
+    fast.on_rate_limited(None, None).await;
+    assert_eq!(
+        fast.paused_for().await,
+        Some(crate::pacing::QUIET_PAUSE_MIN)
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn acquire_within_fails_fast() {
     let p = pacer(Some(RateLimit::per_second(1)));
     assert_eq!(p.acquire_within(ms(10)).await, Ok(ms(0)));

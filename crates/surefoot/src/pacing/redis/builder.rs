@@ -5,15 +5,18 @@ use std::fmt;
 use std::time::Duration;
 
 use super::options::check_options;
+use super::target::Backend;
 use super::url::{parse_url, redact};
 use super::RedisStore;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Builds a [`RedisStore`] with options beyond its URL; see [`RedisStore::builder`].
 ///
 /// The URL may carry the same options as query parameters, so a binding or an
 /// environment variable can pass one string: `prefix`, `timeout_ms` (decision timeout),
-/// `fail` (`open` or `closed`) and `lease_ms` (slot lease), e.g.
+/// `fail` (`open` or `closed`), `lease_ms` (slot lease), `secret` (keys the names of Redis
+/// keys; else `SUREFOOT_PACING_SECRET`), and with `rediss://` the TLS files `tls_ca`,
+/// `tls_cert` and `tls_key`, e.g.
 /// `redis://127.0.0.1:6379/0?prefix=myapp:&timeout_ms=100&fail=closed`.
 ///
 /// ```
@@ -34,6 +37,7 @@ pub struct RedisStoreBuilder {
     decision_timeout: Option<Duration>,
     fail_closed: Option<bool>,
     slot_lease: Option<Duration>,
+    secret: Option<String>,
 }
 
 impl fmt::Debug for RedisStoreBuilder {
@@ -43,6 +47,7 @@ impl fmt::Debug for RedisStoreBuilder {
             .field("prefix", &self.prefix)
             .field("decision_timeout", &self.decision_timeout)
             .field("fail_closed", &self.fail_closed)
+            .field("secret", &self.secret.as_ref().map(|_| "***"))
             .finish()
     }
 }
@@ -55,6 +60,7 @@ impl RedisStoreBuilder {
             decision_timeout: None,
             fail_closed: None,
             slot_lease: None,
+            secret: None,
         }
     }
 
@@ -117,6 +123,22 @@ impl RedisStoreBuilder {
         self
     }
 
+    /// A secret that keys the names of Redis keys (overrides the URL's `secret` and
+    /// `SUREFOOT_PACING_SECRET`): each name's hash tag becomes an HMAC-SHA256 of the store
+    /// id keyed by it, so someone with a dump of Redis and a guessed API key cannot
+    /// confirm the guess. Every process sharing a budget needs the same secret. Never
+    /// shown (`Debug`, errors, logs).
+    ///
+    /// ```
+    /// let b = surefoot::pacing::RedisStore::builder("redis://127.0.0.1/0").secret("k3y-n4mes");
+    /// assert!(!format!("{b:?} {:?}", b.clone().build()?).contains("k3y-n4mes"));
+    /// # Ok::<(), surefoot::Error>(())
+    /// ```
+    pub fn secret(mut self, secret: impl Into<String>) -> Self {
+        self.secret = Some(secret.into());
+        self
+    }
+
     /// Checks the URL and options and makes the store. Nothing is sent: the connection is
     /// made in the background, and a Redis that is not there yet only means local
     /// pacing until it is. Errors are `invalid_request`, naming the problem (never the
@@ -143,22 +165,19 @@ impl RedisStoreBuilder {
         if let Some(l) = self.slot_lease {
             opts.slot_lease = l;
         }
+        if let Some(s) = &self.secret {
+            opts.secret = Some(super::secret::Secret::new(s)?);
+        }
         check_options(&opts)?;
         RedisStore::from_parts(info, opts)
     }
 }
 
-/// Checks a Redis store URL (its parts and query options) by parsing only: nothing
-/// connects, nothing is registered. What a client option's rule calls.
+/// Checks a Redis store URL (its parts, query options and TLS files): nothing connects,
+/// nothing is registered. What a client option's rule calls.
 pub(crate) fn check_url(url: &str) -> Result<()> {
     let (info, opts) = parse_url(url)?;
     check_options(&opts)?;
-    redis::Client::open(info.connection).map_err(|e| {
-        Error::invalid_request(format!(
-            "pacing store URL `{}`: {}",
-            info.shown,
-            e.detail().unwrap_or("rejected by the Redis client")
-        ))
-    })?;
+    Backend::new(&info)?;
     Ok(())
 }

@@ -6,15 +6,12 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use redis::aio::ConnectionManager;
-
+use super::target::{Conn, CONNECT_TIMEOUT};
 use super::{RedisStore, Shared};
 use crate::pacing::lock;
 
 /// How often an unreachable Redis is tried again in the background.
 const PROBE_INTERVAL: Duration = Duration::from_millis(250);
-/// The timeout of one connection attempt or probe.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
 pub(super) const STATE_CONNECTING: u8 = 0;
 pub(super) const STATE_UP: u8 = 1;
@@ -31,27 +28,31 @@ impl RedisStore {
             s.state.store(STATE_CONNECTING, Ordering::Release);
             s.probing.store(false, Ordering::Release);
             s.started.store(false, Ordering::Release);
+            s.connecting.store(false, Ordering::Release);
         }
         if self.shared.started.swap(true, Ordering::AcqRel) {
             return;
         }
-        let shared = self.shared.clone();
-        crate::runtime::handle().spawn(connect_loop(shared));
+        spawn_connect_loop(&self.shared);
     }
 
     /// The connection to use now, or `None` to decide locally.
-    async fn connection(&self) -> Option<ConnectionManager> {
+    async fn connection(&self) -> Option<Conn> {
         self.start();
         let s = &self.shared;
         match s.state.load(Ordering::Acquire) {
             STATE_UP => lock(&s.conn).clone(),
             STATE_DOWN => None,
             _ => {
-                // The first decisions wait (at most the decision timeout) for the first
-                // connection instead of warning about a Redis that is merely starting.
+                // The first decisions wait for the first connection (at most the
+                // connect timeout: a TLS handshake, a Sentinel lookup or a cluster's slot
+                // map can take longer than one decision's timeout) instead of deciding
+                // alone before this process has seen how many others share the key. A
+                // Redis that refuses ends the wait at once.
                 let notified = s.changed.notified();
                 if s.state.load(Ordering::Acquire) == STATE_CONNECTING {
-                    let _ = tokio::time::timeout(s.opts.decision_timeout, notified).await;
+                    let wait = s.opts.decision_timeout.max(CONNECT_TIMEOUT);
+                    let _ = tokio::time::timeout(wait, notified).await;
                 }
                 match s.state.load(Ordering::Acquire) {
                     STATE_UP => lock(&s.conn).clone(),
@@ -67,7 +68,7 @@ impl RedisStore {
     /// Run `op` on Redis within the decision timeout; `None` (and an outage) on failure.
     pub(super) async fn run<T, F, Fut>(&self, op: F) -> Option<T>
     where
-        F: FnOnce(ConnectionManager) -> Fut,
+        F: FnOnce(Conn) -> Fut,
         Fut: std::future::Future<Output = redis::RedisResult<T>>,
     {
         let conn = self.connection().await?;
@@ -125,6 +126,12 @@ fn mark_down(s: &Arc<Shared>, why: &str) {
         );
         s.changed.notify_waiters();
     }
+    if s.backend.finds_primary_again() {
+        // The primary may have moved (a failover): connect anew to the one the sentinels
+        // name, instead of retrying the address that stopped answering.
+        *lock(&s.conn) = None;
+        spawn_connect_loop(s);
+    }
     if !s.probing.swap(true, Ordering::AcqRel) {
         crate::runtime::handle().spawn(probe_loop(s.clone()));
     }
@@ -138,21 +145,20 @@ fn mark_up(s: &Shared) {
     s.changed.notify_waiters();
 }
 
+/// Start the connect loop unless one is running.
+fn spawn_connect_loop(s: &Arc<Shared>) {
+    if !s.connecting.swap(true, Ordering::AcqRel) {
+        crate::runtime::handle().spawn(connect_loop(s.clone()));
+    }
+}
+
 async fn connect_loop(s: Arc<Shared>) {
-    let config = redis::aio::ConnectionManagerConfig::new()
-        .set_connection_timeout(CONNECT_TIMEOUT)
-        .set_response_timeout(CONNECT_TIMEOUT)
-        .set_number_of_retries(1)
-        .set_max_delay(200);
     loop {
-        let attempt = tokio::time::timeout(
-            CONNECT_TIMEOUT * 2,
-            ConnectionManager::new_with_config(s.client.clone(), config.clone()),
-        )
-        .await;
+        let attempt = tokio::time::timeout(CONNECT_TIMEOUT * 2, s.backend.connect()).await;
         match attempt {
             Ok(Ok(conn)) => {
                 *lock(&s.conn) = Some(conn);
+                s.connecting.store(false, Ordering::Release);
                 s.probing.store(false, Ordering::Release);
                 mark_up(&s);
                 return;

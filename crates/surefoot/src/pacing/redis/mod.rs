@@ -17,7 +17,10 @@ mod codec;
 mod connection;
 mod fleet;
 mod options;
+mod secret;
 mod store;
+mod target;
+mod tls;
 mod url;
 
 use std::collections::HashMap;
@@ -26,7 +29,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use redis::aio::ConnectionManager;
 use tokio::sync::Notify;
 
 pub(crate) use self::builder::check_url;
@@ -35,18 +37,22 @@ use self::connection::STATE_CONNECTING;
 use self::connection::STATE_UP;
 use self::options::{check_options, Options};
 pub use self::options::{DEFAULT_DECISION_TIMEOUT, DEFAULT_PREFIX, DEFAULT_SLOT_LEASE};
+use self::target::{Backend, Conn};
 pub(crate) use self::url::redact;
 use self::url::{parse_url, UrlInfo};
 use super::lock;
 use super::memory::MemoryStore;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 struct Shared {
     shown: String,
-    client: redis::Client,
+    backend: Backend,
     opts: Options,
-    conn: Mutex<Option<ConnectionManager>>,
+    conn: Mutex<Option<Conn>>,
     state: AtomicU8,
+    /// Whether a connect loop is running (the first connection, or a new one after the
+    /// primary a Sentinel named stopped answering).
+    connecting: AtomicBool,
     changed: Notify,
     probing: AtomicBool,
     started: AtomicBool,
@@ -87,7 +93,9 @@ struct Shared {
 ///   learned limits are written to Redis, so one 429 pauses every process.
 /// * Concurrency slots are leases in a sorted set scored by expiry, renewed while held.
 /// * Key names are `<prefix>{<HMAC-SHA256 of key, base URL, surface>}:<field>`: never the
-///   API key, and one hash slot per key (Redis Cluster).
+///   API key, and one hash slot per key (Redis Cluster). With a secret
+///   ([`RedisStoreBuilder::secret`]) the part in braces is keyed by it, so a dump does not
+///   confirm a guessed API key.
 /// * Faults never fail a call: see [`RedisStoreBuilder::decision_timeout`] and
 ///   [`RedisStoreBuilder::fail_closed`].
 ///
@@ -119,9 +127,11 @@ impl fmt::Debug for RedisStore {
 }
 
 impl RedisStore {
-    /// A store on the Redis at `url` (`redis://[user[:password]@]host[:port][/db]`, or
-    /// `rediss://` for TLS), with the options its query gives (see
-    /// [`RedisStoreBuilder`]) and the defaults otherwise. Nothing is sent yet: the
+    /// A store on the Redis at `url` — `redis://[user[:password]@]host[:port][/db]`,
+    /// `redis+sentinel://[user[:password]@]host:port[,host:port…]/service_name` (the
+    /// primary the sentinels name), `redis+cluster://[user[:password]@]host:port[,…]/`
+    /// (a Redis Cluster), each with `rediss` for TLS — with the options its query gives
+    /// (see [`RedisStoreBuilder`]) and the defaults otherwise. Nothing is sent yet: the
     /// connection is made in the background. A malformed URL is an `invalid_request`
     /// error naming the problem.
     ///
@@ -130,7 +140,7 @@ impl RedisStore {
     /// assert_eq!(surefoot::pacing::PacingStore::name(&store), "redis://:***@127.0.0.1:6379/2 prefix=surefoot:");
     /// assert!(!format!("{store:?}").contains("s3cret"));
     /// let e = surefoot::pacing::RedisStore::connect("http://127.0.0.1:6379").unwrap_err();
-    /// assert_eq!(e.message(), "pacing store URL: unsupported scheme `http`; use redis:// or rediss://");
+    /// assert_eq!(e.message(), "pacing store URL: unsupported scheme `http`; use redis://, rediss://, redis+sentinel:// or redis+cluster://");
     /// # Ok::<(), surefoot::Error>(())
     /// ```
     pub fn connect(url: &str) -> Result<RedisStore> {
@@ -176,21 +186,15 @@ impl RedisStore {
     }
 
     fn from_parts(info: UrlInfo, opts: Options) -> Result<RedisStore> {
-        let shown = info.shown.clone();
-        let client = redis::Client::open(info.connection).map_err(|e| {
-            // The redis crate's messages name neither the URL nor the password.
-            Error::invalid_request(format!(
-                "pacing store URL `{shown}`: {}",
-                e.detail().unwrap_or("rejected by the Redis client")
-            ))
-        })?;
+        let backend = Backend::new(&info)?;
         Ok(RedisStore {
             shared: Arc::new(Shared {
                 shown: info.shown,
-                client,
+                backend,
                 opts,
                 conn: Mutex::new(None),
                 state: AtomicU8::new(STATE_CONNECTING),
+                connecting: AtomicBool::new(false),
                 changed: Notify::new(),
                 probing: AtomicBool::new(false),
                 started: AtomicBool::new(false),
@@ -303,8 +307,18 @@ impl RedisStore {
         }
     }
 
+    /// The Redis key of `field` of store id `key`: `<prefix><name>:<field>`, the name
+    /// being the id itself or, with a secret, the id keyed by it.
     fn redis_key(&self, key: &str, field: &str) -> String {
-        format!("{}{}:{}", self.shared.opts.prefix, key, field)
+        match &self.shared.opts.secret {
+            Some(secret) => format!(
+                "{}{}:{}",
+                self.shared.opts.prefix,
+                secret.rename(key),
+                field
+            ),
+            None => format!("{}{}:{}", self.shared.opts.prefix, key, field),
+        }
     }
 
     /// This process's member name in a key's set of active processes.

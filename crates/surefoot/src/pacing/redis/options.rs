@@ -1,6 +1,7 @@
 //! The options of a [`RedisStore`](super::RedisStore) beyond its address — key prefix,
-//! decision timeout, failing open or closed, slot lease — their defaults, and the one
-//! check every way of setting them (URL query, builder) goes through.
+//! decision timeout, failing open or closed, slot lease, the secret for key names — their
+//! defaults, and the one check every way of setting them (URL query, builder) goes
+//! through.
 
 use std::time::Duration;
 
@@ -41,6 +42,8 @@ pub(super) struct Options {
     pub(super) decision_timeout: Duration,
     pub(super) fail_closed: bool,
     pub(super) slot_lease: Duration,
+    /// Keys the names of Redis keys (`None`: the store ids as they are).
+    pub(super) secret: Option<super::secret::Secret>,
 }
 
 pub(super) fn check_options(opts: &Options) -> Result<()> {

@@ -1,20 +1,61 @@
-//! Reading a Redis URL: the scheme (`redis://`, `rediss://` for TLS), host, port,
-//! database, credentials (percent-decoded) and surefoot's own query options, checked once
-//! and turned into the `redis` crate's connection info plus a name to show that never
-//! carries the password.
+//! Reading a pacing store URL: the scheme (`redis://`, `rediss://` for TLS,
+//! `redis+sentinel://` and `redis+cluster://` with their `rediss+` forms), the hosts (one,
+//! or a comma-separated list for Sentinel and Cluster), database or Sentinel service,
+//! credentials (percent-decoded) and surefoot's own query options, checked once; and a
+//! name to show that never carries the password nor the query (where a secret may be).
 
 use std::time::Duration;
 
 use super::options::{Options, DEFAULT_DECISION_TIMEOUT, DEFAULT_PREFIX, DEFAULT_SLOT_LEASE};
+use super::secret::Secret;
+use super::tls::TlsFiles;
 use crate::error::{Error, Result};
 
-/// What a Redis URL says, once checked: the connection info for the `redis` crate and
-/// the name to show (no password).
+/// How the hosts of a URL are used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Topology {
+    /// One Redis (`redis://`, `rediss://`).
+    Single,
+    /// Sentinels to ask for the primary of this service (`redis+sentinel://`).
+    Sentinel(String),
+    /// Seed nodes of a Redis Cluster (`redis+cluster://`).
+    Cluster,
+}
+
+/// What a store URL says, once checked (the password only in `redis`).
 pub(super) struct UrlInfo {
-    pub(super) connection: redis::ConnectionInfo,
+    pub(super) topology: Topology,
+    /// Every host given, in order, with its port.
+    pub(super) hosts: Vec<(String, u16)>,
+    pub(super) tls: bool,
+    pub(super) tls_files: TlsFiles,
+    /// Database, user and password for the Redis nodes.
+    pub(super) redis: redis::RedisConnectionInfo,
     pub(super) shown: String,
-    /// The URL without surefoot's own query options (the registry's key).
+    /// The URL without surefoot's own query options, plus the TLS files (the registry's
+    /// key).
     pub(super) canonical: String,
+}
+
+impl UrlInfo {
+    /// The `redis` crate's connection info for host number `i`.
+    pub(super) fn node(&self, i: usize) -> redis::ConnectionInfo {
+        let (host, port) = self.hosts[i].clone();
+        let addr = if self.tls {
+            redis::ConnectionAddr::TcpTls {
+                host,
+                port,
+                insecure: false,
+                tls_params: None,
+            }
+        } else {
+            redis::ConnectionAddr::Tcp(host, port)
+        };
+        redis::ConnectionInfo {
+            addr,
+            redis: self.redis.clone(),
+        }
+    }
 }
 
 /// `url` with any password replaced by `***` and its query left out, for messages and
@@ -42,85 +83,176 @@ pub(super) fn parse_url(raw: &str) -> Result<(UrlInfo, Options)> {
     if raw.is_empty() {
         return Err(bad("it is empty"));
     }
-    let mut url = url::Url::parse(raw).map_err(|e| {
+    let (scheme, rest) = raw.split_once("://").ok_or_else(|| {
         bad(&format!(
-            "not a valid URL ({e}); expected redis://[:password@]host[:port][/db]"
+            "not a valid URL (no `://`); expected {}",
+            expected(Kind::Single)
         ))
     })?;
-    let tls = match url.scheme() {
-        "redis" | "valkey" => false,
-        "rediss" | "valkeys" => true,
+    let scheme = scheme.to_ascii_lowercase();
+    let (kind, tls) = scheme_kind(&scheme)?;
+    let (userinfo, url, hosts) = split_hosts(kind, rest)?;
+    let (topology, db) = topology(kind, url.path().trim_matches('/'))?;
+    let (opts, tls_files) = query_options(&url, tls)?;
+    let username = (!url.username().is_empty()).then(|| percent_decode(url.username()));
+    let password = url.password().map(percent_decode);
+    let user_shown = match (&username, password.is_some()) {
+        (Some(u), true) => format!("{u}:***@"),
+        (Some(u), false) => format!("{u}@"),
+        (None, true) => ":***@".to_owned(),
+        (None, false) => String::new(),
+    };
+    let hosts_shown: Vec<String> = hosts.iter().map(|(h, p)| host_shown(h, *p)).collect();
+    let path_shown = match &topology {
+        Topology::Single => db.to_string(),
+        Topology::Sentinel(service) => service.clone(),
+        Topology::Cluster => String::new(),
+    };
+    let shown = format!(
+        "{scheme}://{user_shown}{}/{path_shown}",
+        hosts_shown.join(",")
+    );
+    let canonical = format!(
+        "{scheme}://{userinfo}{}/{path_shown}#{tls_files:?}",
+        hosts_shown.join(",")
+    );
+    let redis = redis::RedisConnectionInfo {
+        db,
+        username,
+        password,
+        ..Default::default()
+    };
+    let info = UrlInfo {
+        topology,
+        hosts,
+        tls,
+        tls_files,
+        redis,
+        shown,
+        canonical,
+    };
+    Ok((info, opts))
+}
+
+/// Hosts with their ports, in the order given.
+type Hosts = Vec<(String, u16)>;
+
+/// The hosts of the URL after its scheme (`rest`): the user part as written, the first
+/// host's URL (with the user, path and query, for the url crate to read) and every host
+/// with its port.
+fn split_hosts(kind: Kind, rest: &str) -> Result<(&str, url::Url, Hosts)> {
+    // The authority ends at the first `/`, `?` or `#`; the user is before its last `@`.
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let (userinfo, hostlist) = match authority.rfind('@') {
+        Some(i) => authority.split_at(i + 1),
+        None => ("", authority),
+    };
+    let listed: Vec<&str> = hostlist.split(',').collect();
+    if listed.len() > 1 && kind == Kind::Single {
+        return Err(bad(
+            "several hosts need redis+sentinel:// or redis+cluster://",
+        ));
+    }
+    let url = url::Url::parse(&format!("redis://{userinfo}{}{tail}", listed[0])).map_err(|e| {
+        bad(&format!(
+            "not a valid URL ({e}); expected {}",
+            expected(kind)
+        ))
+    })?;
+    let default_port = if kind == Kind::Sentinel { 26379 } else { 6379 };
+    let mut hosts = vec![host_port(&url, default_port)?];
+    for h in &listed[1..] {
+        let u = url::Url::parse(&format!("redis://{h}")).map_err(|e| {
+            let h: String = h.chars().take(64).collect();
+            bad(&format!("host `{h}` is not valid ({e})"))
+        })?;
+        hosts.push(host_port(&u, default_port)?);
+    }
+    Ok((userinfo, url, hosts))
+}
+
+/// What the path says: the database (one Redis), the service (Sentinel) or nothing
+/// (Cluster).
+fn topology(kind: Kind, path: &str) -> Result<(Topology, i64)> {
+    Ok(match kind {
+        Kind::Single => (Topology::Single, database(path)?),
+        Kind::Cluster if path.is_empty() => (Topology::Cluster, 0),
+        Kind::Cluster => return Err(bad("a cluster has only database 0: leave the path empty")),
+        Kind::Sentinel if path.is_empty() || path.contains('/') => {
+            return Err(bad(&format!(
+                "the path must be the Sentinel service name, as in {}",
+                expected(kind)
+            )))
+        }
+        Kind::Sentinel => (Topology::Sentinel(percent_decode(path)), 0),
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Single,
+    Sentinel,
+    Cluster,
+}
+
+fn scheme_kind(scheme: &str) -> Result<(Kind, bool)> {
+    Ok(match scheme {
+        "redis" | "valkey" => (Kind::Single, false),
+        "rediss" | "valkeys" => (Kind::Single, true),
+        "redis+sentinel" => (Kind::Sentinel, false),
+        "rediss+sentinel" => (Kind::Sentinel, true),
+        "redis+cluster" => (Kind::Cluster, false),
+        "rediss+cluster" => (Kind::Cluster, true),
         other => {
             let other: String = other.chars().take(16).collect();
             return Err(bad(&format!(
-                "unsupported scheme `{other}`; use redis:// or rediss://"
+                "unsupported scheme `{other}`; use redis://, rediss://, redis+sentinel:// or redis+cluster://"
             )));
         }
-    };
+    })
+}
+
+fn expected(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Single => "redis://[user:password@]host[:port][/db]",
+        Kind::Sentinel => "redis+sentinel://[user:password@]host:port[,host:port]/service_name",
+        Kind::Cluster => "redis+cluster://[user:password@]host:port[,host:port]/",
+    }
+}
+
+fn host_port(url: &url::Url, default_port: u16) -> Result<(String, u16)> {
     let host = match url.host() {
         Some(url::Host::Domain(d)) if !d.is_empty() => d.to_owned(),
         Some(url::Host::Ipv4(a)) => a.to_string(),
         Some(url::Host::Ipv6(a)) => a.to_string(),
         _ => return Err(bad("it has no host")),
     };
-    let port = url.port().unwrap_or(6379);
-    let db: i64 =
-        match url.path().trim_matches('/') {
-            "" => 0,
-            p => p.parse().ok().filter(|n| *n >= 0).ok_or_else(|| {
-                bad("the path must be a database number, as in redis://host:6379/0")
-            })?,
-        };
-    let opts = query_options(&url)?;
-    url.set_query(None);
-    let username = (!url.username().is_empty()).then(|| percent_decode(url.username()));
-    let password = url.password().map(percent_decode);
-    let shown = shown_name(
-        tls,
-        &host,
-        port,
-        db,
-        username.as_deref(),
-        password.is_some(),
-    );
-    let addr = if tls {
-        redis::ConnectionAddr::TcpTls {
-            host,
-            port,
-            insecure: false,
-            tls_params: None,
-        }
-    } else {
-        redis::ConnectionAddr::Tcp(host, port)
-    };
-    let connection = redis::ConnectionInfo {
-        addr,
-        redis: redis::RedisConnectionInfo {
-            db,
-            username,
-            password,
-            ..Default::default()
-        },
-    };
-    let canonical = url.to_string();
-    Ok((
-        UrlInfo {
-            connection,
-            shown,
-            canonical,
-        },
-        opts,
-    ))
+    Ok((host, url.port().unwrap_or(default_port)))
 }
 
-/// surefoot's own options from the URL's query (the defaults for those not given).
-fn query_options(url: &url::Url) -> Result<Options> {
+fn database(path: &str) -> Result<i64> {
+    match path {
+        "" => Ok(0),
+        p => p
+            .parse()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| bad("the path must be a database number, as in redis://host:6379/0")),
+    }
+}
+
+/// surefoot's own options from the URL's query (the defaults for those not given), and
+/// the TLS files.
+fn query_options(url: &url::Url, tls: bool) -> Result<(Options, TlsFiles)> {
     let mut opts = Options {
         prefix: DEFAULT_PREFIX.to_owned(),
         decision_timeout: DEFAULT_DECISION_TIMEOUT,
         fail_closed: false,
         slot_lease: DEFAULT_SLOT_LEASE,
+        secret: None,
     };
+    let mut files = TlsFiles::default();
     let millis = |name: &str, v: &str| -> Result<Duration> {
         v.parse::<u64>()
             .map(Duration::from_millis)
@@ -138,39 +270,40 @@ fn query_options(url: &url::Url) -> Result<Options> {
                     _ => return Err(bad("`fail` must be `open` or `closed`")),
                 }
             }
+            "secret" => opts.secret = Some(Secret::new(&v)?),
+            "tls_ca" => files.ca = Some(v.into_owned()),
+            "tls_cert" => files.cert = Some(v.into_owned()),
+            "tls_key" => files.key = Some(v.into_owned()),
             other => {
                 let other: String = other.chars().take(32).collect();
                 return Err(bad(&format!(
-                    "unknown option `{other}`; known: prefix, timeout_ms, fail, lease_ms"
+                    "unknown option `{other}`; known: prefix, timeout_ms, fail, lease_ms, \
+                     secret, tls_ca, tls_cert, tls_key"
                 )));
             }
         }
     }
-    Ok(opts)
+    if files.any() && !tls {
+        return Err(bad(
+            "`tls_ca`, `tls_cert` and `tls_key` need a TLS scheme (rediss://)",
+        ));
+    }
+    if files.cert.is_some() != files.key.is_some() {
+        return Err(bad("`tls_cert` and `tls_key` go together (mutual TLS)"));
+    }
+    if opts.secret.is_none() {
+        opts.secret = Secret::from_env();
+    }
+    Ok((opts, files))
 }
 
-/// The URL as shown in messages: the password as `***`, the query left out.
-fn shown_name(
-    tls: bool,
-    host: &str,
-    port: u16,
-    db: i64,
-    username: Option<&str>,
-    has_password: bool,
-) -> String {
-    let scheme = if tls { "rediss" } else { "redis" };
-    let host_shown = if host.contains(':') {
-        format!("[{host}]")
+/// A host as shown: IPv6 in brackets, with its port.
+fn host_shown(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
     } else {
-        host.to_owned()
-    };
-    let user_shown = match (username, has_password) {
-        (Some(u), true) => format!("{u}:***@"),
-        (Some(u), false) => format!("{u}@"),
-        (None, true) => ":***@".to_owned(),
-        (None, false) => String::new(),
-    };
-    format!("{scheme}://{user_shown}{host_shown}:{port}/{db}")
+        format!("{host}:{port}")
+    }
 }
 
 /// A URL's user or password, percent-decoded (an invalid escape is kept as it is).
@@ -181,56 +314,5 @@ fn percent_decode(s: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::pacing::{PacingStore, RedisStore};
-
-    #[test]
-    fn urls_are_checked_and_never_show_the_password() {
-        let s = RedisStore::connect("redis://user:pa%40ss@localhost:7000/3?prefix=a:").unwrap();
-        assert_eq!(s.name(), "redis://user:***@localhost:7000/3 prefix=a:");
-        assert!(!format!("{s:?}").contains("pa"));
-        for (url, msg) in [
-            ("", "pacing store URL: it is empty"),
-            ("redis://", "pacing store URL: it has no host"),
-            (
-                "redis://:hunter2@h/x",
-                "pacing store URL: the path must be a database number, as in redis://host:6379/0",
-            ),
-            (
-                "redis://:hunter2@h/0?fail=maybe",
-                "pacing store URL: `fail` must be `open` or `closed`",
-            ),
-            (
-                "redis://:hunter2@h/0?timeout_ms=0",
-                "pacing store decision timeout must be at least 1 ms",
-            ),
-            (
-                "redis://:hunter2@h/0?pw=hunter2",
-                "pacing store URL: unknown option `pw`; known: prefix, timeout_ms, fail, lease_ms",
-            ),
-            (
-                "redis://:hunter2@h/0?prefix={x}",
-                "pacing store prefix must not contain `{`, `}` or whitespace",
-            ),
-            (
-                "memcached://:hunter2@h",
-                "pacing store URL: unsupported scheme `memcached`; use redis:// or rediss://",
-            ),
-        ] {
-            let e = RedisStore::connect(url).unwrap_err();
-            assert_eq!(e.code(), "invalid_request");
-            assert_eq!(e.message(), msg, "{url}");
-            assert!(!format!("{e:?}").contains("hunter2"));
-        }
-        let e = RedisStore::connect("redis://:hunter2@h:99999/0").unwrap_err();
-        assert!(
-            e.message().starts_with("pacing store URL: not a valid URL"),
-            "{}",
-            e.message()
-        );
-        assert!(!e.message().contains("hunter2"));
-        assert_eq!(redact("redis://u:hunter2@h/0?x=1"), "redis://u:***@h/0");
-        assert_eq!(percent_decode("a%40b%zz"), "a@b%zz");
-    }
-}
+#[path = "url_tests.rs"]
+mod tests;

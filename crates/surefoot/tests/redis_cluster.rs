@@ -1,0 +1,290 @@
+//! The Redis store on a Redis Cluster (`redis+cluster://h1,h2/`): three primaries this
+//! test starts on loopback (`--cluster-enabled yes`) and joins with
+//! `redis-cli --cluster create`. Every piece of one key's state is in one slot, the scripts
+//! get loaded on every primary that holds keys, and a slot migrated while a client is
+//! running (keys moved with `MIGRATE`, `ASK` then `MOVED` redirects) fails no call.
+
+mod redis_support;
+
+use std::collections::{HashMap, HashSet};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use redis_support::{calls, keys, runtime, Server};
+use surefoot::pacing::{key_name, PacingStore, RateLimit, RedisStore, Reservation};
+use surefoot_emulator::{Config, Emulator};
+
+struct Cluster {
+    nodes: Vec<Server>,
+}
+
+fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "timed out: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+impl Cluster {
+    fn start() -> Cluster {
+        let nodes: Vec<Server> = (0..3)
+            .map(|_| {
+                Server::start(
+                    "cluster-node",
+                    &[
+                        "cluster-enabled yes".into(),
+                        "cluster-config-file nodes.conf".into(),
+                        "cluster-node-timeout 3000".into(),
+                        // The bus port (by default the port + 10,000: past 65,535 for a
+                        // high free port).
+                        format!("cluster-port {}", redis_support::free_port()),
+                    ],
+                    false,
+                )
+            })
+            .collect();
+        let addrs: Vec<String> = nodes
+            .iter()
+            .map(|n| format!("127.0.0.1:{}", n.port))
+            .collect();
+        let out = Command::new("redis-cli")
+            .args(["--cluster", "create"])
+            .args(&addrs)
+            .args(["--cluster-yes"])
+            .output()
+            .expect("redis-cli on the PATH");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        for n in &nodes {
+            wait_until("cluster_state:ok on every node", || {
+                let info: String = redis::cmd("CLUSTER")
+                    .arg("INFO")
+                    .query(&mut n.conn())
+                    .unwrap();
+                info.contains("cluster_state:ok")
+            });
+        }
+        Cluster { nodes }
+    }
+
+    fn url(&self) -> String {
+        format!(
+            "redis+cluster://127.0.0.1:{},127.0.0.1:{}/",
+            self.nodes[0].port, self.nodes[1].port
+        )
+    }
+
+    fn slot(&self, key: &str) -> u16 {
+        redis::cmd("CLUSTER")
+            .arg("KEYSLOT")
+            .arg(key)
+            .query(&mut self.nodes[0].conn())
+            .unwrap()
+    }
+
+    /// The node serving `slot` now.
+    fn owner(&self, slot: u16) -> usize {
+        let mut c = self.nodes[0].conn();
+        let ranges: Vec<(u16, u16, (String, u16))> = redis::cmd("CLUSTER")
+            .arg("SLOTS")
+            .query::<Vec<redis::Value>>(&mut c)
+            .unwrap()
+            .into_iter()
+            .map(|r| {
+                let (a, b, node): (u16, u16, Vec<redis::Value>) =
+                    redis::from_redis_value(&r).unwrap();
+                let port: u16 = redis::from_redis_value(&node[1]).unwrap();
+                (a, b, (String::new(), port))
+            })
+            .collect();
+        let port = ranges
+            .iter()
+            .find(|(a, b, _)| (*a..=*b).contains(&slot))
+            .map(|r| r.2 .1)
+            .unwrap();
+        self.nodes.iter().position(|n| n.port == port).unwrap()
+    }
+
+    fn id(&self, i: usize) -> String {
+        redis::cmd("CLUSTER")
+            .arg("MYID")
+            .query(&mut self.nodes[i].conn())
+            .unwrap()
+    }
+
+    /// Move `slot` from node `from` to node `to` as `redis-cli --cluster reshard` does,
+    /// with pauses while it is half-way (traffic meets `ASK` redirects then).
+    fn migrate(&self, slot: u16, from: usize, to: usize) {
+        let (from_id, to_id) = (self.id(from), self.id(to));
+        let mut src = self.nodes[from].conn();
+        let mut dst = self.nodes[to].conn();
+        let setslot = |c: &mut redis::Connection, state: &str, id: &str| {
+            let _: () = redis::cmd("CLUSTER")
+                .arg("SETSLOT")
+                .arg(slot)
+                .arg(state)
+                .arg(id)
+                .query(c)
+                .unwrap();
+        };
+        setslot(&mut dst, "IMPORTING", &from_id);
+        setslot(&mut src, "MIGRATING", &to_id);
+        std::thread::sleep(Duration::from_millis(300));
+        loop {
+            let keys: Vec<String> = redis::cmd("CLUSTER")
+                .arg("GETKEYSINSLOT")
+                .arg(slot)
+                .arg(100)
+                .query(&mut src)
+                .unwrap();
+            if keys.is_empty() {
+                break;
+            }
+            let _: redis::Value = redis::cmd("MIGRATE")
+                .arg("127.0.0.1")
+                .arg(self.nodes[to].port)
+                .arg("")
+                .arg(0)
+                .arg(5000)
+                .arg("REPLACE")
+                .arg("KEYS")
+                .arg(&keys)
+                .query(&mut src)
+                .unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        setslot(&mut dst, "NODE", &to_id);
+        setslot(&mut src, "NODE", &to_id);
+        for (i, n) in self.nodes.iter().enumerate() {
+            if i != from && i != to {
+                setslot(&mut n.conn(), "NODE", &to_id);
+            }
+        }
+    }
+}
+
+#[test]
+fn every_key_of_one_api_key_is_in_one_slot_and_every_primary_runs_the_scripts() {
+    let cluster = Cluster::start();
+    let rt = runtime();
+    let store = RedisStore::connect(&cluster.url()).unwrap();
+    let ids: Vec<String> = (0..24)
+        .map(|i| {
+            key_name(
+                &format!("sk-cluster-{i:04}"),
+                "https://api.example.com",
+                "data",
+            )
+        })
+        .collect();
+    rt.block_on(async {
+        assert!(store.wait_available(Duration::from_secs(5)).await);
+        let limit = RateLimit::parse("10/s").unwrap();
+        for id in &ids {
+            for _ in 0..3 {
+                let r = store.reserve(id, &limit, None).await;
+                assert!(matches!(r, Reservation::Go(_)), "{r:?}");
+            }
+            // Slots and retry budget: more keys of the same id.
+            let slot = store
+                .acquire_slot(id, 2, Duration::from_secs(5))
+                .await
+                .unwrap();
+            assert!(store.take_retry_tokens(id, 1, 10).await);
+            store.release_slot(id, &slot).await;
+        }
+    });
+    assert_eq!((store.fallback_decisions(), store.outages()), (0, 0));
+    let mut slots_of: HashMap<String, HashSet<u16>> = HashMap::new();
+    for (i, n) in cluster.nodes.iter().enumerate() {
+        let mut c = n.conn();
+        let here = keys(&mut c);
+        assert!(!here.is_empty(), "node {i} holds no key");
+        // Every primary holding keys ran the scripts (loaded there on NOSCRIPT).
+        assert!(calls(&mut c, "evalsha") > 0, "node {i}");
+        for k in here {
+            let name = k.split(':').nth(1).unwrap().to_owned();
+            slots_of.entry(name).or_default().insert(cluster.slot(&k));
+        }
+    }
+    assert_eq!(slots_of.len(), ids.len());
+    for (name, slots) in &slots_of {
+        assert_eq!(slots.len(), 1, "{name} spans slots {slots:?}");
+    }
+}
+
+#[test]
+fn a_slot_migrated_mid_run_fails_no_call() {
+    let cluster = Cluster::start();
+    let rt = runtime();
+    let emu = rt.block_on(async {
+        Emulator::start(Config::pyai().rate_limit(40.0, 5))
+            .await
+            .unwrap()
+    });
+    let store = Arc::new(RedisStore::connect(&cluster.url()).unwrap());
+    let client = surefoot::pyai::Client::builder()
+        .base_url(emu.url())
+        .api_key("pyai_sk_full_0001")
+        .rate_limit(RateLimit::parse("40/s burst 5").unwrap())
+        .backoff(Duration::from_millis(20), Duration::from_millis(200))
+        .pacing_store(store.clone())
+        .build_pyai()
+        .unwrap();
+    assert!(rt.block_on(store.wait_available(Duration::from_secs(5))));
+    let total = 200usize;
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let (c, next) = (client.clone(), next.clone());
+            rt.spawn(async move {
+                let mut failed = 0u64;
+                while next.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < total {
+                    if let Err(e) = c.client().get("/v1/transcription/jobs").send().await {
+                        eprintln!("call failed: {} {}", e.code(), e.message());
+                        failed += 1;
+                    }
+                }
+                failed
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(1000));
+    // The slot of the key's schedule, wherever it is.
+    let tat = cluster
+        .nodes
+        .iter()
+        .flat_map(|n| keys(&mut n.conn()))
+        .find(|k| k.ends_with(":tat"))
+        .expect("a schedule key");
+    let slot = cluster.slot(&tat);
+    let from = cluster.owner(slot);
+    let to = (from + 1) % 3;
+    cluster.migrate(slot, from, to);
+    let failed: u64 = rt.block_on(async {
+        let mut f = 0;
+        for t in tasks {
+            f += t.await.unwrap();
+        }
+        f
+    });
+    let s = serde_json::to_value(emu.stats()).unwrap();
+    eprintln!(
+        "cluster slot migration: {total} calls, failed {failed}, server 429s {}, local decisions {}",
+        s["rate_limited"],
+        store.fallback_decisions()
+    );
+    assert_eq!(failed, 0);
+    assert_eq!(cluster.owner(slot), to);
+    let moved = keys(&mut cluster.nodes[to].conn());
+    assert!(moved.iter().any(|k| k.ends_with(":tat")), "{moved:?}");
+    assert!(s["rate_limited"].as_u64().unwrap() <= 6, "{s}");
+}
