@@ -22,6 +22,7 @@ import matplotlib.ticker  # noqa: E402
 
 import fleet_report  # noqa: E402  (bench/fleet_report.py, beside this file)
 import soak_report  # noqa: E402  (bench/soak_report.py, beside this file)
+import sdk_report  # noqa: E402  (bench/sdk_report.py, beside this file)
 
 BENCH = Path(__file__).resolve().parent
 SUREFOOT = "#d9480f"
@@ -817,6 +818,11 @@ def main() -> None:
     if soak:
         sections.append(f"## 8. Chaos soak\n\n{soak[0]}\n")
         all_gaps += soak[1]
+    # The SDKs over surefoot (bench/sdk_report.py, from bench/sdk_results.json).
+    sdk = sdk_report.section(src.parent)
+    if sdk:
+        sections.append(f"## {sdk_report.TITLE}\n\n{sdk[0]}\n")
+        all_gaps += sdk[1]
     v = m["versions"]
     total = sum(data.get("durations_s", {}).values())
     head = f"""# surefoot benchmarks
@@ -863,7 +869,7 @@ The benchmarks took {total / 60:.1f} minutes (builds excluded).
     for note in data.get("notes", []):
         head += f"\n**Note:** {note}\n"
     gaps_md = "\n".join(f"- {g}" for g in all_gaps) or "- none"
-    heads = "\n".join(f"- {h}" for h in headlines(res) + ([soak[2]] if soak else []))
+    heads = "\n".join(f"- {h}" for h in headlines(res) + ([soak[2]] if soak else []) + ([sdk[2]] if sdk else []))
     text = head + "\n## Headlines\n\n" + heads + "\n\n" + "\n".join(sections) + "\n## Gaps: where surefoot is not ahead, and why\n\n" + gaps_md + "\n"
     dst.write_text(text)
     print(f"wrote {dst} and {len(sections)} plots under {plots}")

@@ -27,14 +27,15 @@ BENCH_TARGET := $(CURDIR)/bench/target
 BENCH_PEERS  := "maturin>=1.9.4,<2" requests urllib3 httpx tenacity aiohttp matplotlib
 BENCH_CC     ?= cc
 
-.PHONY: bench bench-quick bench-report bench-build bench-many bench-many-build bench-fleet bench-redis bench-redis-run chaos-kill \
+.PHONY: bench bench-quick bench-report bench-build bench-many bench-many-build bench-fleet bench-sdk bench-sdk-build bench-redis bench-redis-run chaos-kill \
 	bench-soak bench-soak-build bench-soak-run c-threads-full test-soak
 
-bench: bench-build bench-many-build bench-soak-build chaos-kill nginx-available
+bench: bench-build bench-many-build bench-sdk-build bench-soak-build chaos-kill nginx-available
 	$(BENCH_PY) bench/run.py
 	$(BENCH_PY) bench/many.py
 	$(MAKE) --no-print-directory bench-redis-run
 	$(BENCH_PY) bench/fleet.py
+	$(BENCH_PY) bench/sdk.py
 	$(MAKE) --no-print-directory bench-soak-run c-threads-full
 	$(BENCH_PY) bench/report.py
 
@@ -43,6 +44,19 @@ bench: bench-build bench-many-build bench-soak-build chaos-kill nginx-available
 bench-many: bench-many-build
 	$(BENCH_PY) bench/many.py
 	$(BENCH_PY) bench/report.py
+
+# "The SDKs people use, with surefoot underneath" alone (bench/sdk.py, ~5 minutes): the
+# openai and anthropic SDKs and requests as shipped vs over surefoot, 1 and 4 processes on
+# one key (a redis-server of its own), and the transport's per-request cost; section 9.
+bench-sdk: bench-sdk-build
+	$(BENCH_PY) bench/sdk.py
+	$(BENCH_PY) bench/sdk_report.py
+
+# The SDKs, pinned as in bindings/python/rules.mk, on top of bench-many-build's venv.
+BENCH_SDK_PEERS := "openai==3.60.0" "anthropic==2.16.0" "httpx==0.29.0" "requests==2.34.2"
+
+bench-sdk-build: bench-many-build
+	$(BENCH_PY) -m pip install --quiet --disable-pip-version-check $(BENCH_SDK_PEERS)
 
 # Redis as deployed (bench/redis_deploy.py, ~6 minutes): section 6's run with the store on
 # TLS + an ACL user, Sentinel (primary killed) and Cluster (the key's node resharded away),

@@ -344,3 +344,33 @@ def test_requests_through_the_adapter() -> None:
             closed = requests.Session()
             closed.mount("http://", surefoot.requests.HTTPAdapter(max_retries=0))
             closed.get("http://127.0.0.1:9/v1/x")
+
+
+_FORKED: Any = None
+
+
+def _chat_in_child(i: int) -> int:
+    assert _FORKED is not None
+    reply = _FORKED.chat.completions.create(model="m", messages=MESSAGES)
+    assert reply.choices[0].message.content == "Hello from the PyAI emulator."
+    return os.getpid()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@pytest.mark.timeout(120)
+def test_a_transport_used_before_fork_works_in_the_children() -> None:
+    import multiprocessing
+    import warnings
+
+    global _FORKED
+    with emulator("pyai") as emu, warnings.catch_warnings():
+        # Python 3.12+ warns that forking a multi-threaded process may deadlock: the
+        # transport's core client and runtime are re-created in the child.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        _FORKED = _openai(emu)
+        _FORKED.chat.completions.create(model="m", messages=MESSAGES)  # runtime and pool warm
+        with multiprocessing.get_context("fork").Pool(2) as pool:
+            pids = pool.map_async(_chat_in_child, range(6), chunksize=1).get(timeout=60)
+        assert os.getpid() not in pids
+        _FORKED.chat.completions.create(model="m", messages=MESSAGES)  # the parent's still works
+        assert _sent(emu, CHAT) == 8
