@@ -1,6 +1,6 @@
 """Per-request cost, side by side, in interleaved rounds (issue 24): the C library against
 libcurl (an easy handle per thread), and with ``--python`` the Python sync client against
-urllib3, at 1 and 8 threads, against the emulator and against nginx serving a small static JSON file (a
+urllib3 and the asyncio client against aiohttp (threads = concurrency), at 1 and 8 threads, against the emulator and against nginx serving a small static JSON file (a
 server no one here wrote).
 
 Each round runs every (server, threads, client) once, the clients in a rotating order, each
@@ -8,7 +8,8 @@ in a fresh process (bench/c/bench_c.c, bench/clients.py) that warms up, prints `
 runs N GETs of one job on "go" and prints wall and CPU time. The table keeps the median of
 the rounds: requests/s, CPU µs per request (user + system of the client process), and
 surefoot ÷ peer. ``--c-before PATH`` adds a second C binary (say, built from main) as
-"surefoot (before)", so a change is measured against its base in the same run.
+"surefoot (before)", and ``--py-before DIR`` a second surefoot package (``pip install
+--target DIR``), so a change is measured against its base in the same run.
 
     python bench/cost.py                        # 20,000 GETs, 3 rounds
     python bench/cost.py --n 2000 --rounds 1    # quick
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import socket
 import statistics
@@ -88,17 +90,21 @@ http {{
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def clients(c_before: str | None, python: bool) -> list[tuple[str, str, str, str]]:
+def clients(c_before: str | None, python: bool, py_before: str | None) -> list[tuple[str, str, str, str]]:
     """(group, label, lang, client) of every client measured."""
     out = [("C", "libcurl", "c", "curl"), ("C", "surefoot", "c", "surefoot")]
     if c_before:
         out.append(("C", "surefoot (before)", "c-before", "surefoot"))
     if python:
-        out += [("Python sync", "urllib3", "python", "urllib3"), ("Python sync", "surefoot", "python", "surefoot")]
+        for group, peer, ours in (("Python sync", "urllib3", "surefoot"), ("Python async", "aiohttp", "surefoot-async")):
+            out += [(group, peer, "python", peer), (group, "surefoot", "python", ours)]
+            if py_before:
+                out.append((group, "surefoot (before)", "python-before", ours))
     return out
 
 
-def one(lang: str, client: str, url: str, job_id: str, n: int, threads: int, c_before: str | None) -> dict[str, Any]:
+def one(lang: str, client: str, url: str, job_id: str, n: int, threads: int, c_before: str | None,
+        py_before: str | None) -> dict[str, Any]:
     spec = {"bench": "overhead", "client": client, "url": url, "key": run.PYAI_KEY, "job_id": job_id,
             "n": n, "concurrency": threads, "warmup": min(200, n // 10)}
     if lang == "c-before":
@@ -106,7 +112,12 @@ def one(lang: str, client: str, url: str, job_id: str, n: int, threads: int, c_b
         argv = [c_before, *run.command("c", spec)[1:]]
     else:
         argv = run.command(lang, spec)
-    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    env = None
+    if lang == "python-before":
+        assert py_before
+        argv = run.command("python", spec)
+        env = dict(os.environ, PYTHONPATH=py_before)
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
     assert proc.stdin is not None and proc.stdout is not None
     if proc.stdout.readline().strip() != "ready":
         proc.kill()
@@ -135,11 +146,13 @@ def main() -> None:
     ap.add_argument("--servers", default="emulator,nginx")
     ap.add_argument("--c-before", default=None, help="a second bench_c binary, reported as 'surefoot (before)'")
     ap.add_argument("--python", action="store_true", help="also the Python sync client against urllib3 (bench venv)")
+    ap.add_argument("--py-before", default=None,
+                    help="a directory with another surefoot package (pip install --target), reported as 'surefoot (before)'")
     ap.add_argument("--out", default=str(run.BENCH / "out" / "cost.json"))
     args = ap.parse_args()
     threads = [int(t) for t in args.threads.split(",")]
     servers = args.servers.split(",")
-    who = clients(args.c_before, args.python)
+    who = clients(args.c_before, args.python, args.py_before)
     runs: dict[str, list[dict[str, Any]]] = {}
     for rnd in range(args.rounds):
         for server in servers:
@@ -153,7 +166,7 @@ def main() -> None:
                     # A rotating order: no client always runs first (or last) in a round.
                     k = rnd % len(who)
                     for group, label, lang, client in who[k:] + who[:k]:
-                        r = one(lang, client, url, job_id, args.n, t, args.c_before)
+                        r = one(lang, client, url, job_id, args.n, t, args.c_before, args.py_before)
                         runs.setdefault(f"{server}|{t}|{group}|{label}", []).append(r)
                         print(f"round {rnd + 1} {server:<8} {t} thr  {group:<11} {label:<18}"
                               f" {r['rps']:9.0f}/s  {r['cpu_us']:6.1f} µs CPU  failed {r['failed']}", flush=True)
