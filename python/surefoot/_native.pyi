@@ -86,8 +86,10 @@ class _ClientOptions(TypedDict, total=False):
     """Client-side pacing (default on; 429s are retried either way)."""
     pacing_store: str | None
     """Where pacing state lives, so many processes and hosts on one key share one budget:
-    ``"redis://host:6379/0"`` (``rediss://`` for TLS; options in the query: ``prefix``,
-    ``timeout_ms``, ``fail=closed``, ``lease_ms``) or ``"memory"``; default: the
+    ``"redis://host:6379/0"`` (``rediss://`` for TLS with ``tls_ca``, ``tls_cert``,
+    ``tls_key``; ``redis+sentinel://s1:26379,s2:26379/service``;
+    ``redis+cluster://h1:7000,h2:7001/``; other options in the query: ``prefix``,
+    ``timeout_ms``, ``fail=closed``, ``lease_ms``, ``secret``) or ``"memory"``; default: the
     ``SUREFOOT_PACING_STORE`` environment variable, else in-process. A malformed URL raises
     ``InvalidRequestError`` naming the problem (never the password)."""
     max_concurrent_sessions: int | None

@@ -377,9 +377,11 @@ pub unsafe extern "C" fn sf_client_options_set_pacing(
 }
 
 /// Keeps the client's pacing state in the store `url` names, so many processes and hosts
-/// on one key share one budget: `"redis://[:password@]host[:port][/db]"` (`rediss://` for
-/// TLS; options in the query: `prefix`, `timeout_ms`, `fail=closed`, `lease_ms`) or
-/// `"memory"` or `""` (in-process). NULL restores the default: the
+/// on one key share one budget: `"redis://[user:password@]host[:port][/db]"` (`rediss://`
+/// for TLS, with `tls_ca`, `tls_cert`, `tls_key` in the query;
+/// `redis+sentinel://s1:port,s2:port/service` behind Sentinel;
+/// `redis+cluster://h1:port,h2:port/` for a Cluster; other query options: `prefix`,
+/// `timeout_ms`, `fail=closed`, `lease_ms`, `secret`) or `"memory"` or `""` (in-process). NULL restores the default: the
 /// `SUREFOOT_PACING_STORE` environment variable, else in-process. The string is copied. A
 /// malformed URL is refused with a message that names the problem (never the password).
 /// Clients of one process given the same URL share one connection.

@@ -160,7 +160,9 @@ pub struct SpecalaConnection {
     #[arg(long, global = true, value_name = "N")]
     pub max_retries: Option<u32>,
     /// Share the key's budget with every process and host using the same store:
-    /// redis://[:password@]host[:port][/db] (or rediss://). Without it the variable
+    /// redis://[user:password@]host[:port][/db] (rediss:// for TLS,
+    /// redis+sentinel://s1:port,s2:port/service, redis+cluster://h1:port,h2:port/).
+    /// Without it the variable
     /// SUREFOOT_PACING_STORE is read; without either, pacing stays in this process.
     #[arg(long, global = true, value_name = "URL")]
     pub pacing_store: Option<String>,
@@ -251,7 +253,9 @@ pub struct PyaiConnection {
     #[arg(long, global = true, value_name = "N")]
     pub max_retries: Option<u32>,
     /// Share the key's budget with every process and host using the same store:
-    /// redis://[:password@]host[:port][/db] (or rediss://). Without it the variable
+    /// redis://[user:password@]host[:port][/db] (rediss:// for TLS,
+    /// redis+sentinel://s1:port,s2:port/service, redis+cluster://h1:port,h2:port/).
+    /// Without it the variable
     /// SUREFOOT_PACING_STORE is read; without either, pacing stays in this process.
     #[arg(long, global = true, value_name = "URL")]
     pub pacing_store: Option<String>,
