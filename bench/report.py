@@ -156,20 +156,21 @@ OVERHEAD_CAUSES = {
             "20,000 GETs: about 83k instructions per request for surefoot against 82k for raw "
             "reqwest); the CPU time still between them at about the same instruction count was not "
             "traced further",
-    "C": "`sf_client_request` blocks the calling thread in `Handle::block_on` on the shared 2-thread "
-         "tokio runtime: the request future is polled on the C thread while the I/O driver runs on a "
-         "runtime worker, so each request wakes threads several times (measured: about 5.8 context "
-         "switches per request at concurrency 1, against 1.0 for libcurl and for surefoot in Rust) "
-         "while the instructions are the Rust core's (about 83k per request, libcurl 69k). "
-         "Running the request as a task and waiting once for it was tried and was slower. libcurl "
-         "does the whole exchange on the calling thread with blocking sockets",
-    "Python sync": "every call crosses from Python to the Rust runtime and back (a task spawned on "
-                   "the shared runtime, the GIL released, a channel wait)",
-    "Python async": "every call is a task on the Rust runtime whose worker thread must take the GIL "
-                    "to convert the result and hand it to the asyncio loop with `call_soon_threadsafe` "
-                    "(a wake-up of the loop thread per request, and GIL hand-offs between the loop "
-                    "thread and 2 runtime threads), where aiohttp parses and completes the request on "
-                    "the loop thread itself, without a thread hop",
+    "C": "this run predates C calls on the calling thread. Then `sf_client_request` blocked the "
+         "calling thread in `Handle::block_on` on the shared 2-thread tokio runtime while the I/O "
+         "driver ran on a runtime worker (about 5.8 context switches per request at concurrency 1, "
+         "against 1.0 for libcurl). Since then each calling thread drives its own current-thread "
+         "runtime and connection pool (about 0.6 context switches per request; `bench/cost.py` "
+         "measures it against libcurl in interleaved rounds); the CPU still above libcurl's is "
+         "spent in reqwest and hyper (the response URL parsed again, the redirect layer, copies)",
+    "Python sync": "every call crosses from Python into the Rust core and back (the GIL released "
+                   "while the calling thread drives the request)",
+    "Python async": "this run predates batched completions. Then every call was a task on the Rust "
+                    "runtime whose worker thread took the GIL to convert the result and hand it to "
+                    "the asyncio loop with `call_soon_threadsafe` (a wake-up of the loop thread per "
+                    "request). Since then finished calls reach the loop in batches, one wake-up per "
+                    "batch through a socket pair the loop watches with `add_reader`, and results are "
+                    "built on the loop's thread (`bench/cost.py --python` measures it against aiohttp)",
 }
 
 
