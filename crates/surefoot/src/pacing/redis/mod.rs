@@ -46,7 +46,10 @@ use crate::error::Result;
 
 struct Shared {
     shown: String,
-    backend: Backend,
+    /// Asserted unwind-safe: the Sentinel and Cluster clients of the `redis` crate hold
+    /// state that is not `RefUnwindSafe`, and a panic never leaves it half-updated for
+    /// us (it is only read to connect); so `RedisStore` stays `UnwindSafe`, as in 0.1.0.
+    backend: std::panic::AssertUnwindSafe<Backend>,
     opts: Options,
     conn: Mutex<Option<Conn>>,
     state: AtomicU8,
@@ -190,7 +193,7 @@ impl RedisStore {
         Ok(RedisStore {
             shared: Arc::new(Shared {
                 shown: info.shown,
-                backend,
+                backend: std::panic::AssertUnwindSafe(backend),
                 opts,
                 conn: Mutex::new(None),
                 state: AtomicU8::new(STATE_CONNECTING),
@@ -347,3 +350,9 @@ impl RedisStore {
         self.shared.fallbacks.fetch_add(1, Ordering::Relaxed);
     }
 }
+
+// `RedisStore` is `UnwindSafe` and `RefUnwindSafe`, as in 0.1.0 (a compile-time check).
+const _: fn() = || {
+    fn unwind_safe<T: std::panic::UnwindSafe + std::panic::RefUnwindSafe>() {}
+    unwind_safe::<RedisStore>();
+};
