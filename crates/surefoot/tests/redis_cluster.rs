@@ -8,12 +8,11 @@ mod redis_support;
 
 use std::collections::{HashMap, HashSet};
 use std::process::Command;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use redis_support::run::Run;
 use redis_support::{calls, keys, runtime, Server};
 use surefoot::pacing::{key_name, PacingStore, RateLimit, RedisStore, Reservation};
-use surefoot_emulator::{Config, Emulator};
 
 struct Cluster {
     nodes: Vec<Server>,
@@ -247,39 +246,8 @@ fn every_key_of_one_api_key_is_in_one_slot_and_every_primary_runs_the_scripts() 
 #[test]
 fn a_slot_migrated_mid_run_fails_no_call() {
     let cluster = Cluster::start();
-    let rt = runtime();
-    let emu = rt.block_on(async {
-        Emulator::start(Config::pyai().rate_limit(40.0, 5))
-            .await
-            .unwrap()
-    });
-    let store = Arc::new(RedisStore::connect(&cluster.url()).unwrap());
-    let client = surefoot::pyai::Client::builder()
-        .base_url(emu.url())
-        .api_key("pyai_sk_full_0001")
-        .rate_limit(RateLimit::parse("40/s burst 5").unwrap())
-        .backoff(Duration::from_millis(20), Duration::from_millis(200))
-        .pacing_store(store.clone())
-        .build_pyai()
-        .unwrap();
-    assert!(rt.block_on(store.wait_available(Duration::from_secs(5))));
     let total = 200usize;
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let tasks: Vec<_> = (0..4)
-        .map(|_| {
-            let (c, next) = (client.clone(), next.clone());
-            rt.spawn(async move {
-                let mut failed = 0u64;
-                while next.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < total {
-                    if let Err(e) = c.client().get("/v1/transcription/jobs").send().await {
-                        eprintln!("call failed: {} {}", e.code(), e.message());
-                        failed += 1;
-                    }
-                }
-                failed
-            })
-        })
-        .collect();
+    let mut run = Run::start(&cluster.url(), total);
     std::thread::sleep(Duration::from_millis(1000));
     // The slot of the key's schedule, wherever it is.
     let tat = cluster
@@ -292,18 +260,12 @@ fn a_slot_migrated_mid_run_fails_no_call() {
     let from = cluster.owner(slot);
     let to = (from + 1) % 3;
     cluster.migrate(slot, from, to);
-    let failed: u64 = rt.block_on(async {
-        let mut f = 0;
-        for t in tasks {
-            f += t.await.unwrap();
-        }
-        f
-    });
-    let s = serde_json::to_value(emu.stats()).unwrap();
+    let failed = run.failed();
+    let s = run.stats();
     eprintln!(
         "cluster slot migration: {total} calls, failed {failed}, server 429s {}, local decisions {}",
         s["rate_limited"],
-        store.fallback_decisions()
+        run.store.fallback_decisions()
     );
     assert_eq!(failed, 0);
     assert_eq!(cluster.owner(slot), to);
@@ -315,43 +277,8 @@ fn a_slot_migrated_mid_run_fails_no_call() {
 #[test]
 fn a_primary_lost_mid_run_fails_no_call_and_its_replica_takes_over() {
     let mut cluster = Cluster::start_with(6, 1);
-    let rt = runtime();
-    let emu = rt.block_on(async {
-        Emulator::start(Config::pyai().rate_limit(40.0, 5))
-            .await
-            .unwrap()
-    });
-    let store = Arc::new(RedisStore::connect(&cluster.url()).unwrap());
-    let client = surefoot::pyai::Client::builder()
-        .base_url(emu.url())
-        .api_key("pyai_sk_full_0001")
-        .rate_limit(RateLimit::parse("40/s burst 5").unwrap())
-        .backoff(Duration::from_millis(20), Duration::from_millis(200))
-        .pacing_store(store.clone())
-        .build_pyai()
-        .unwrap();
-    assert!(rt.block_on(store.wait_available(Duration::from_secs(5))));
     let total = 280usize;
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let tasks: Vec<_> = (0..4)
-        .map(|_| {
-            let (c, next) = (client.clone(), next.clone());
-            rt.spawn(async move {
-                let mut failed = 0u64;
-                while next.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < total {
-                    if c.client()
-                        .get("/v1/transcription/jobs")
-                        .send()
-                        .await
-                        .is_err()
-                    {
-                        failed += 1;
-                    }
-                }
-                failed
-            })
-        })
-        .collect();
+    let mut run = Run::start(&cluster.url(), total);
     std::thread::sleep(Duration::from_millis(1000));
     let tat = cluster
         .nodes
@@ -363,18 +290,12 @@ fn a_primary_lost_mid_run_fails_no_call_and_its_replica_takes_over() {
     let lost = cluster.owner(slot);
     cluster.nodes[lost].kill();
     let killed = Instant::now();
-    let failed: u64 = rt.block_on(async {
-        let mut f = 0;
-        for t in tasks {
-            f += t.await.unwrap();
-        }
-        f
-    });
-    let s = serde_json::to_value(emu.stats()).unwrap();
+    let failed = run.failed();
+    let s = run.stats();
     eprintln!(
         "cluster primary lost: {total} calls, failed {failed}, server 429s {}, local decisions {}",
         s["rate_limited"],
-        store.fallback_decisions()
+        run.store.fallback_decisions()
     );
     assert_eq!(failed, 0);
     let via = (lost + 1) % 6;
@@ -386,15 +307,16 @@ fn a_primary_lost_mid_run_fails_no_call_and_its_replica_takes_over() {
     eprintln!("promoted after {:?}", killed.elapsed());
     // The store decides on the promoted replica again.
     let before = calls(&mut cluster.nodes[promoted].conn(), "evalsha");
-    rt.block_on(async {
-        let key = key_name("pyai_sk_full_0001", &emu.url(), "data");
+    run.rt.block_on(async {
+        let key = key_name("pyai_sk_full_0001", &run.emu.url(), "data");
         let deadline = Instant::now() + Duration::from_secs(10);
         while calls(&mut cluster.nodes[promoted].conn(), "evalsha") == before {
             assert!(
                 Instant::now() < deadline,
                 "no decision on the promoted replica"
             );
-            let _ = store
+            let _ = run
+                .store
                 .reserve(
                     &tat_id(&tat, &key),
                     &RateLimit::parse("40/s").unwrap(),

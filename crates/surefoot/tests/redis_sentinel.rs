@@ -5,13 +5,11 @@
 
 mod redis_support;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use redis_support::{calls, free_port, runtime, Server};
-use surefoot::pacing::{PacingStore, RedisStore};
-use surefoot::RateLimit;
-use surefoot_emulator::{Config, Emulator};
+use redis_support::run::Run;
+use redis_support::{calls, free_port, Server};
+use surefoot::pacing::PacingStore;
 
 const SERVICE: &str = "surefoot-primary";
 
@@ -102,59 +100,22 @@ impl Deployment {
 #[test]
 fn the_primary_killed_mid_run_fails_no_call_and_the_store_follows_the_failover() {
     let mut d = Deployment::start();
-    let rt = runtime();
-    let emu = rt.block_on(async {
-        Emulator::start(Config::pyai().rate_limit(40.0, 5))
-            .await
-            .unwrap()
-    });
-    let store = Arc::new(RedisStore::connect(&d.url()).unwrap());
-    let client = surefoot::pyai::Client::builder()
-        .base_url(emu.url())
-        .api_key("pyai_sk_full_0001")
-        .rate_limit(RateLimit::parse("40/s burst 5").unwrap())
-        .backoff(Duration::from_millis(20), Duration::from_millis(200))
-        .pacing_store(store.clone())
-        .build_pyai()
-        .unwrap();
-    assert!(rt.block_on(store.wait_available(Duration::from_secs(5))));
     let total = 240usize;
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let start = Instant::now();
-    let tasks: Vec<_> = (0..4)
-        .map(|_| {
-            let (c, next) = (client.clone(), next.clone());
-            rt.spawn(async move {
-                let mut failed = 0u64;
-                while next.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < total {
-                    if let Err(e) = c.client().get("/v1/transcription/jobs").send().await {
-                        eprintln!("call failed: {} {}", e.code(), e.message());
-                        failed += 1;
-                    }
-                }
-                failed
-            })
-        })
-        .collect();
+    let mut run = Run::start(&d.url(), total);
     std::thread::sleep(Duration::from_millis(1500));
     let before_kill = calls(&mut d.primary.conn(), "evalsha");
     d.primary.kill();
-    let failed: u64 = rt.block_on(async {
-        let mut f = 0;
-        for t in tasks {
-            f += t.await.unwrap();
-        }
-        f
-    });
+    let failed = run.failed();
     let wall = start.elapsed();
-    let m = client.client().metrics();
-    let s = serde_json::to_value(emu.stats()).unwrap();
+    let m = run.client.client().metrics();
+    let s = run.stats();
     eprintln!(
         "sentinel failover: {total} calls in {wall:?}, failed {failed}, server 429s {}, \
          local decisions {}, outages {}",
         s["rate_limited"],
         m.pacing_store_fallbacks,
-        store.outages()
+        run.store.outages()
     );
     assert_eq!(failed, 0);
     assert!(
@@ -166,15 +127,17 @@ fn the_primary_killed_mid_run_fails_no_call_and_the_store_follows_the_failover()
         info(&d.replica, "replication").contains("role:master")
     });
     assert!(
-        rt.block_on(store.wait_available(Duration::from_secs(10))),
-        "{store:?}"
+        run.rt
+            .block_on(run.store.wait_available(Duration::from_secs(10))),
+        "{:?}",
+        run.store
     );
     let on_new = calls(&mut d.replica.conn(), "evalsha");
     assert!(on_new > 0, "no decision on the promoted replica");
-    assert!(store.outages() >= 1);
-    assert!(store.fallback_decisions() > 0);
+    assert!(run.store.outages() >= 1);
+    assert!(run.store.fallback_decisions() > 0);
     // One process at the key's limit: whatever it decided locally was at the full limit.
     assert!(s["rate_limited"].as_u64().unwrap() <= 12, "{s}");
     drop(d.sentinels);
-    drop(rt);
+    drop(run);
 }
