@@ -12,6 +12,7 @@ use url::Url;
 
 use crate::client::request::{Prepared, RawAnswer};
 use crate::client::response::Response;
+use crate::client::wire::Transport;
 use crate::config::rate_limit::RateLimit;
 use crate::error::{Error, ErrorKind, Result};
 use crate::pacing::Refusal;
@@ -50,22 +51,16 @@ impl Prepared {
     /// One attempt: send, read the body under the cap, classify.
     pub(crate) async fn attempt(&self, timeout: Option<Duration>) -> Result<Response> {
         let client = &self.client;
-        let mut rb = client
+        let body =
+            (!self.body.is_empty() || self.method == Method::POST || self.method == Method::PUT)
+                .then(|| self.body.clone());
+        let mut resp = client
             .http()?
-            .request(self.method.clone(), self.url.clone())
-            .headers(self.headers.clone());
-        if !self.body.is_empty() || self.method == Method::POST || self.method == Method::PUT {
-            rb = rb.body(self.body.clone());
-        }
-        if let Some(t) = timeout {
-            rb = rb.timeout(t);
-        }
-        let mut resp = rb
-            .send()
+            .send(&self.method, &self.url, &self.headers, body, timeout)
             .await
             .map_err(|e| classify_transport(e, timeout, &self.url))?;
         let status = resp.status();
-        let headers = std::mem::take(resp.headers_mut());
+        let headers = resp.take_headers();
         if let Some(pacer) = &self.pacer {
             pacer.on_answer(status.as_u16());
             pacer.observe_headers(&headers).await;
@@ -204,24 +199,39 @@ pub(crate) fn held_too_long(
 
 /// Maps a transport failure to the error model: a failed connect never reached the server;
 /// anything later may have. The message names the host and port (never the path or query).
-pub(crate) fn classify_transport(
-    e: reqwest::Error,
+pub(crate) fn classify_transport(e: Transport, timeout: Option<Duration>, url: &Url) -> Error {
+    match e {
+        Transport::Reqwest(e) => {
+            let e = e.without_url();
+            let (timed_out, connect) = (e.is_timeout(), e.is_connect());
+            classify(e, timed_out, connect, timeout, url)
+        }
+        Transport::Lean(e) => {
+            let (timed_out, connect) = (e.is_timeout(), e.is_connect());
+            classify(e, timed_out, connect, timeout, url)
+        }
+    }
+}
+
+fn classify<E: std::error::Error + Send + Sync + 'static>(
+    e: E,
+    timed_out: bool,
+    connect: bool,
     timeout: Option<Duration>,
-    url: &reqwest::Url,
+    url: &Url,
 ) -> Error {
-    let e = e.without_url();
     let detail = error_chain(&e);
     let host = match (url.host_str(), url.port_or_known_default()) {
         (Some(h), Some(p)) => format!("{h}:{p}"),
         (Some(h), None) => h.to_string(),
         _ => "the server".to_string(),
     };
-    if e.is_timeout() {
+    if timed_out {
         let after = timeout
             .map(|t| format!(" after {}", crate::config::rate_display::human_duration(t)))
             .unwrap_or_default();
         Error::timeout(format!("request to {host} timed out{after}: {detail}")).with_source(e)
-    } else if e.is_connect() {
+    } else if connect {
         Error::connection(format!("could not connect to {host}: {detail}"), false).with_source(e)
     } else {
         Error::connection(format!("connection to {host} failed: {detail}"), true).with_source(e)

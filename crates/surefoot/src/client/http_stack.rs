@@ -1,8 +1,9 @@
-//! A client's HTTP stack: the reqwest client its builder makes from the settings (user
-//! agent, default headers, connect timeout, idle pool, redirects), and, for calls a thread
-//! drives on its own runtime ([`crate::runtime::block_on_here`]), one more per thread and
-//! client, made from the same settings, whose connections belong to that thread's runtime —
-//! as a libcurl easy handle owns its connections. (A connection made on one runtime is
+//! A client's HTTP stack: the reqwest client its builder makes from the settings
+//! (`client::wire::build`), and, for calls a thread drives on its own runtime
+//! ([`crate::runtime::block_on_here`]), one more per thread and client, made from the same
+//! settings, whose connections belong to that thread's runtime — as a libcurl easy handle
+//! owns its connections. That one is the lean hyper stack (`client::lean`), or reqwest's
+//! client when reqwest would find a proxy by itself. (A connection made on one runtime is
 //! served by a task of that runtime: a pool shared between threads' runtimes would hand a
 //! thread a connection whose runtime no thread is driving.) The per-thread stacks are
 //! forgotten in a child after `fork()` and dropped with their thread.
@@ -12,9 +13,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use bytes::Bytes;
+use http::{HeaderMap, Method};
+use url::Url;
+
 use crate::client::handle::{Client, Inner};
+use crate::client::lean::{proxies_configured, Lean};
+use crate::client::wire::{build, send_reqwest, Transport, Wire};
 use crate::config::settings::Settings;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// The HTTP stacks one thread made for the clients it drove calls of.
 #[derive(Default)]
@@ -22,36 +29,56 @@ struct ThreadStacks {
     pid: u32,
     /// By the address of the client's shared state (the weak reference tells a live client
     /// from a dropped one whose address was reused).
-    stacks: HashMap<usize, (Weak<Inner>, reqwest::Client)>,
+    stacks: HashMap<usize, (Weak<Inner>, Stack)>,
 }
 
 thread_local! {
     static STACKS: RefCell<ThreadStacks> = RefCell::default();
 }
 
-/// The HTTP stack the settings describe.
-pub(crate) fn build(s: &Settings) -> Result<reqwest::Client> {
-    let headers = crate::config::http::header_map(&s.headers)?;
-    let user_agent = s
-        .user_agent
-        .clone()
-        .unwrap_or_else(|| format!("surefoot/{}", env!("CARGO_PKG_VERSION")));
-    reqwest::Client::builder()
-        .user_agent(user_agent)
-        .default_headers(headers)
-        .connect_timeout(s.connect_timeout)
-        .pool_idle_timeout(Duration::from_secs(60))
-        .redirect(reqwest::redirect::Policy::limited(5))
-        .build()
-        .map_err(|e| Error::invalid_request(format!("cannot build the HTTP client: {e}")))
+/// The HTTP stack an attempt is sent with.
+#[derive(Clone)]
+pub(crate) enum Stack {
+    /// reqwest's client (shared between threads, or a thread's own when proxies are set).
+    Reqwest(reqwest::Client),
+    /// The calling thread's own hyper client (plain `http://`; anything else goes through
+    /// the reqwest client it holds).
+    Lean(Arc<Lean>),
+}
+
+impl Stack {
+    /// Sends one request; the timeout covers the answer and the reading of its body.
+    pub(crate) async fn send(
+        &self,
+        method: &Method,
+        url: &Url,
+        headers: &HeaderMap,
+        body: Option<Bytes>,
+        timeout: Option<Duration>,
+    ) -> Result<Wire, Transport> {
+        match self {
+            Stack::Reqwest(client) => {
+                send_reqwest(client, method, url, headers, body, timeout).await
+            }
+            Stack::Lean(lean) => lean.send(method, url, headers, body, timeout).await,
+        }
+    }
+}
+
+/// A thread's own stack for a client of these settings.
+fn build_here(s: &Settings) -> Result<Stack> {
+    if proxies_configured() {
+        return build(s).map(Stack::Reqwest);
+    }
+    Ok(Stack::Lean(Arc::new(Lean::new(s)?)))
 }
 
 impl Client {
     /// The HTTP stack for an attempt made now: the calling thread's own when it drives the
     /// call on its runtime, else the one shared by the client's clones.
-    pub(crate) fn http(&self) -> Result<reqwest::Client> {
+    pub(crate) fn http(&self) -> Result<Stack> {
         if !crate::config::runtime::driving_here() {
-            return Ok(self.inner.http.clone());
+            return Ok(Stack::Reqwest(self.inner.http.clone()));
         }
         let made = STACKS.try_with(|cell| {
             let mut cell = cell.try_borrow_mut().ok()?;
@@ -60,13 +87,13 @@ impl Client {
         match made {
             Ok(Some(stack)) => stack,
             // The thread is ending: a stack of its own, used for this call only.
-            _ => build(&self.inner.settings),
+            _ => build_here(&self.inner.settings),
         }
     }
 }
 
 /// This thread's stack for the client `inner`, made on first use.
-fn thread_stack(t: &mut ThreadStacks, inner: &Arc<Inner>) -> Result<reqwest::Client> {
+fn thread_stack(t: &mut ThreadStacks, inner: &Arc<Inner>) -> Result<Stack> {
     let pid = std::process::id();
     if t.pid != pid {
         // Made in the parent: their connections are the parent's sockets. Forgotten.
@@ -79,7 +106,7 @@ fn thread_stack(t: &mut ThreadStacks, inner: &Arc<Inner>) -> Result<reqwest::Cli
             return Ok(stack.clone());
         }
     }
-    let stack = build(&inner.settings)?;
+    let stack = build_here(&inner.settings)?;
     // Stacks of dropped clients go when another is made.
     t.stacks.retain(|_, (owner, _)| owner.strong_count() > 0);
     t.stacks

@@ -225,7 +225,7 @@ enum RawBody {
     /// An error answer, read under the error-body cap.
     Read(Option<Bytes>),
     /// A 2xx answer, streamed.
-    Stream(reqwest::Response),
+    Stream(crate::client::wire::Wire),
 }
 
 /// The final HTTP answer of a raw call, whatever its status.

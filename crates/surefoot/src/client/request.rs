@@ -266,7 +266,7 @@ impl Prepared {
 pub(crate) struct RawSlot(std::sync::Mutex<Option<RawAnswer>>);
 
 pub(crate) enum RawAnswer {
-    Stream(StatusCode, HeaderMap, reqwest::Response),
+    Stream(StatusCode, HeaderMap, crate::client::wire::Wire),
     Read(StatusCode, HeaderMap, Bytes),
 }
 
@@ -280,7 +280,7 @@ impl RawSlot {
         &self,
         status: StatusCode,
         headers: HeaderMap,
-        resp: reqwest::Response,
+        resp: crate::client::wire::Wire,
     ) -> Response {
         self.put(Some(RawAnswer::Stream(status, headers, resp)));
         Response {

@@ -6,6 +6,7 @@ mod bulk;
 mod common;
 mod errors;
 mod idempotency;
+mod lean_stack;
 mod metrics;
 mod pacing;
 mod pacing_state;

@@ -1,0 +1,279 @@
+//! The lean HTTP stack of a thread that drives its own calls: hyper-util's pooled client
+//! (the one reqwest wraps) on a plain TCP connector, without reqwest's layers around it —
+//! per request reqwest parses the answer's URL again, clones the request for its retry
+//! and redirect layers and boxes the futures, about a quarter of a C call's CPU on
+//! loopback. What those layers do for surefoot is kept here: the default headers (`accept:
+//! */*`, the user agent, the client's headers), the connect timeout, TCP_NODELAY, a 60 s
+//! idle pool, a timeout over the answer and its body, and redirects as reqwest's
+//! `Policy::limited(5)` follows them (301/302 turn a POST into a GET, 303 anything but
+//! HEAD; credentials dropped on a hop to another host or port; a `Referer`). It serves
+//! `http://` only: an `https://` URL (or a redirect to one) goes through a reqwest client
+//! of the thread's own, made on first use; with a proxy set in the environment (or on
+//! Windows, whose system proxy reqwest reads) the thread uses reqwest only
+//! (`client::http_stack`).
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{self, Entry, HeaderMap, HeaderValue};
+use http::{Method, Request, StatusCode, Uri};
+use http_body_util::Full;
+use hyper_util::client::legacy::{connect::HttpConnector, Client};
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use tokio::time::Instant;
+use url::Url;
+
+use crate::client::wire::{send_reqwest, LeanError, Transport, Wire};
+use crate::config::settings::Settings;
+use crate::error::Result;
+
+/// reqwest's `Policy::limited(5)`: the hops followed before failing.
+const MAX_REDIRECTS: usize = 5;
+
+/// One thread's hyper client and what it adds to every request.
+pub(crate) struct Lean {
+    hyper: Client<HttpConnector, Full<Bytes>>,
+    /// `accept`, `user-agent` and the client's default headers, as reqwest's builder
+    /// merges them (a request's own header of the same name wins).
+    defaults: HeaderMap,
+    settings: Settings,
+    /// For what is not plain HTTP.
+    fallback: OnceLock<reqwest::Client>,
+}
+
+/// Whether reqwest would send through a proxy it finds by itself (the environment's
+/// variables; on Windows also the system's settings): then the lean stack is not used.
+pub(crate) fn proxies_configured() -> bool {
+    const VARS: [&str; 6] = [
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ];
+    cfg!(windows)
+        || VARS
+            .iter()
+            .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+}
+
+impl Lean {
+    pub(crate) fn new(s: &Settings) -> Result<Lean> {
+        let mut defaults = HeaderMap::new();
+        defaults.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
+        let agent = crate::client::wire::user_agent(s);
+        let agent = HeaderValue::from_str(&agent).map_err(|e| {
+            crate::error::Error::invalid_request(format!("cannot build the HTTP client: {e}"))
+        })?;
+        defaults.insert(header::USER_AGENT, agent);
+        for (name, value) in crate::config::http::header_map(&s.headers)?.iter() {
+            defaults.insert(name, value.clone());
+        }
+        let mut connector = HttpConnector::new();
+        connector.set_connect_timeout(Some(s.connect_timeout));
+        connector.set_nodelay(true);
+        let hyper = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(60))
+            .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new())
+            .build(connector);
+        Ok(Lean {
+            hyper,
+            defaults,
+            settings: s.clone(),
+            fallback: OnceLock::new(),
+        })
+    }
+
+    fn fallback(&self) -> std::result::Result<&reqwest::Client, Transport> {
+        if let Some(c) = self.fallback.get() {
+            return Ok(c);
+        }
+        let made = crate::client::wire::build(&self.settings).map_err(|e| {
+            Transport::Lean(LeanError::other(
+                "cannot build the HTTP client",
+                Box::new(e),
+            ))
+        })?;
+        Ok(self.fallback.get_or_init(|| made))
+    }
+
+    /// Sends one request, following redirects; the timeout covers every hop.
+    pub(crate) async fn send(
+        &self,
+        method: &Method,
+        url: &Url,
+        headers: &HeaderMap,
+        body: Option<Bytes>,
+        timeout: Option<Duration>,
+    ) -> std::result::Result<Wire, Transport> {
+        if url.scheme() != "http" {
+            return send_reqwest(self.fallback()?, method, url, headers, body, timeout).await;
+        }
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let hops = Hops {
+            method: method.clone(),
+            url: url.clone(),
+            body,
+            payload_dropped: false,
+            previous: Vec::new(),
+        };
+        let follow = self.follow(hops, headers, deadline);
+        match deadline {
+            Some(at) => tokio::time::timeout_at(at, follow)
+                .await
+                .unwrap_or_else(|_| Err(Transport::Lean(LeanError::timeout()))),
+            None => follow.await,
+        }
+    }
+
+    /// The request's headers over the defaults.
+    fn merged(&self, headers: &HeaderMap) -> HeaderMap {
+        let mut out = headers.clone();
+        for (name, value) in &self.defaults {
+            if let Entry::Vacant(slot) = out.entry(name) {
+                slot.insert(value.clone());
+            }
+        }
+        out
+    }
+
+    async fn follow(
+        &self,
+        mut hops: Hops,
+        headers: &HeaderMap,
+        deadline: Option<Instant>,
+    ) -> std::result::Result<Wire, Transport> {
+        let mut sent = self.merged(headers);
+        loop {
+            if hops.url.scheme() != "http" {
+                // A redirect to HTTPS: the rest of the way through reqwest.
+                let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+                let client = self.fallback()?;
+                return send_reqwest(client, &hops.method, &hops.url, &sent, hops.body, left).await;
+            }
+            let uri: Uri = hops.url.as_str().parse().map_err(|e| {
+                Transport::Lean(LeanError::other("the URL is not a valid URI", Box::new(e)))
+            })?;
+            let mut req = Request::new(Full::new(hops.body.clone().unwrap_or_default()));
+            *req.method_mut() = hops.method.clone();
+            *req.uri_mut() = uri;
+            *req.headers_mut() = sent;
+            let resp = self.hyper.request(req).await.map_err(LeanError::request)?;
+            let Some(next) = hops.redirect(resp.status(), resp.headers())? else {
+                let (parts, body) = resp.into_parts();
+                return Ok(Wire::Lean {
+                    status: parts.status,
+                    headers: parts.headers,
+                    body,
+                    deadline,
+                });
+            };
+            drop(resp);
+            sent = self.merged(headers);
+            hops.next_hop(next, &mut sent);
+        }
+    }
+}
+
+/// A request across its redirects.
+struct Hops {
+    method: Method,
+    url: Url,
+    body: Option<Bytes>,
+    /// A 301/302/303 made it a GET: its payload headers stay dropped.
+    payload_dropped: bool,
+    /// The URLs already requested.
+    previous: Vec<Url>,
+}
+
+impl Hops {
+    /// Where a redirect answer leads (`None`: the answer is the result), as tower-http's
+    /// `FollowRedirect` under reqwest's policy decides.
+    fn redirect(
+        &mut self,
+        status: StatusCode,
+        headers: &HeaderMap,
+    ) -> std::result::Result<Option<Url>, Transport> {
+        match status {
+            StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND => {
+                if self.method == Method::POST {
+                    self.become_get();
+                }
+            }
+            StatusCode::SEE_OTHER => {
+                let head = self.method == Method::HEAD;
+                self.become_get();
+                if head {
+                    self.method = Method::HEAD;
+                }
+            }
+            StatusCode::TEMPORARY_REDIRECT | StatusCode::PERMANENT_REDIRECT => {}
+            _ => return Ok(None),
+        }
+        let location = headers
+            .get(header::LOCATION)
+            .and_then(|l| std::str::from_utf8(l.as_bytes()).ok())
+            .and_then(|l| self.url.join(l).ok());
+        let Some(next) = location else {
+            return Ok(None);
+        };
+        self.previous.push(self.url.clone());
+        if self.previous.len() > MAX_REDIRECTS {
+            return Err(Transport::Lean(LeanError::redirect("too many redirects")));
+        }
+        if next.scheme() != "http" && next.scheme() != "https" {
+            return Err(Transport::Lean(LeanError::redirect(
+                "URL scheme is not allowed",
+            )));
+        }
+        Ok(Some(next))
+    }
+
+    fn become_get(&mut self) {
+        self.method = Method::GET;
+        self.body = None;
+        self.payload_dropped = true;
+    }
+
+    /// The next hop's headers: payload headers gone after a change to GET, credentials
+    /// gone on another host or port, the `Referer`.
+    fn next_hop(&mut self, next: Url, headers: &mut HeaderMap) {
+        if self.payload_dropped {
+            for h in [
+                header::CONTENT_TYPE,
+                header::CONTENT_LENGTH,
+                header::CONTENT_ENCODING,
+                header::TRANSFER_ENCODING,
+            ] {
+                headers.remove(h);
+            }
+        }
+        let previous = &self.url;
+        if next.host_str() != previous.host_str()
+            || next.port_or_known_default() != previous.port_or_known_default()
+        {
+            for h in [
+                header::AUTHORIZATION,
+                header::COOKIE,
+                header::PROXY_AUTHORIZATION,
+                header::WWW_AUTHENTICATE,
+            ] {
+                headers.remove(h);
+            }
+            headers.remove("cookie2");
+        }
+        if !(next.scheme() == "http" && previous.scheme() == "https") {
+            let mut referer = previous.clone();
+            let _ = referer.set_username("");
+            let _ = referer.set_password(None);
+            referer.set_fragment(None);
+            if let Ok(v) = HeaderValue::from_str(referer.as_str()) {
+                headers.insert(header::REFERER, v);
+            }
+        }
+        self.url = next;
+    }
+}

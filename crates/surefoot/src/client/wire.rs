@@ -1,0 +1,242 @@
+//! What goes over the wire and comes back, whichever HTTP stack sends it (reqwest's client,
+//! or on a thread that drives its own calls the lean hyper stack of `client::lean`): the
+//! reqwest client the settings describe and one request through it, the answer on the wire
+//! ([`Wire`]: status, headers, a body read chunk by chunk under the attempt's timeout) and a
+//! failure before or while reading it ([`Transport`], [`LeanError`]: told apart as a
+//! timeout, a failed connect or a broken exchange, as `client::exchange` maps it into the
+//! error model).
+
+use std::error::Error as StdError;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, StatusCode};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use tokio::time::Instant;
+use url::Url;
+
+use crate::config::settings::Settings;
+use crate::error::{Error, Result};
+
+type BoxError = Box<dyn StdError + Send + Sync>;
+
+/// A failure to get or read an answer.
+#[derive(Debug)]
+pub(crate) enum Transport {
+    Reqwest(reqwest::Error),
+    Lean(LeanError),
+}
+
+/// An answer on the wire, its body not read yet.
+pub(crate) enum Wire {
+    Reqwest(reqwest::Response),
+    Lean {
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Incoming,
+        /// When the attempt's timeout runs out (it covers the body too, as reqwest's).
+        deadline: Option<Instant>,
+    },
+}
+
+/// One request through reqwest's client.
+pub(crate) async fn send_reqwest(
+    client: &reqwest::Client,
+    method: &Method,
+    url: &Url,
+    headers: &HeaderMap,
+    body: Option<Bytes>,
+    timeout: Option<Duration>,
+) -> Result<Wire, Transport> {
+    let mut rb = client
+        .request(method.clone(), url.clone())
+        .headers(headers.clone());
+    if let Some(body) = body {
+        rb = rb.body(body);
+    }
+    if let Some(t) = timeout {
+        rb = rb.timeout(t);
+    }
+    rb.send()
+        .await
+        .map(Wire::Reqwest)
+        .map_err(Transport::Reqwest)
+}
+
+impl Wire {
+    pub(crate) fn status(&self) -> StatusCode {
+        match self {
+            Wire::Reqwest(r) => r.status(),
+            Wire::Lean { status, .. } => *status,
+        }
+    }
+
+    /// The answer's headers (taken: the wire keeps an empty map).
+    pub(crate) fn take_headers(&mut self) -> HeaderMap {
+        match self {
+            Wire::Reqwest(r) => std::mem::take(r.headers_mut()),
+            Wire::Lean { headers, .. } => std::mem::take(headers),
+        }
+    }
+
+    /// The next piece of the body (`None` at its end).
+    pub(crate) async fn chunk(&mut self) -> Result<Option<Bytes>, Transport> {
+        match self {
+            Wire::Reqwest(r) => r.chunk().await.map_err(Transport::Reqwest),
+            Wire::Lean { body, deadline, .. } => loop {
+                let frame = match deadline {
+                    Some(at) => tokio::time::timeout_at(*at, body.frame())
+                        .await
+                        .map_err(|_| Transport::Lean(LeanError::timeout()))?,
+                    None => body.frame().await,
+                };
+                match frame {
+                    None => return Ok(None),
+                    Some(Err(e)) => return Err(Transport::Lean(LeanError::body(e))),
+                    Some(Ok(frame)) => {
+                        // Trailers carry no body: read on.
+                        if let Ok(data) = frame.into_data() {
+                            if !data.is_empty() {
+                                return Ok(Some(data));
+                            }
+                        }
+                    }
+                }
+            },
+        }
+    }
+}
+
+/// The HTTP stack the settings describe.
+pub(crate) fn build(s: &Settings) -> Result<reqwest::Client> {
+    let headers = crate::config::http::header_map(&s.headers)?;
+    reqwest::Client::builder()
+        .user_agent(user_agent(s))
+        .default_headers(headers)
+        .connect_timeout(s.connect_timeout)
+        .pool_idle_timeout(Duration::from_secs(60))
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .build()
+        .map_err(|e| Error::invalid_request(format!("cannot build the HTTP client: {e}")))
+}
+
+/// The `user-agent` the settings send.
+pub(crate) fn user_agent(s: &Settings) -> String {
+    s.user_agent
+        .clone()
+        .unwrap_or_else(|| format!("surefoot/{}", env!("CARGO_PKG_VERSION")))
+}
+
+/// What failed in the lean stack.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Timeout,
+    Connect,
+    Other,
+}
+
+/// A failure of the lean stack: what it was, in reqwest's words, and its cause.
+#[derive(Debug)]
+pub(crate) struct LeanError {
+    kind: Kind,
+    message: &'static str,
+    source: Option<BoxError>,
+}
+
+impl LeanError {
+    pub(crate) fn timeout() -> LeanError {
+        LeanError {
+            kind: Kind::Timeout,
+            message: "operation timed out",
+            source: None,
+        }
+    }
+
+    pub(crate) fn request(e: hyper_util::client::legacy::Error) -> Transport {
+        let kind = if chain_timed_out(&e) {
+            Kind::Timeout
+        } else if e.is_connect() {
+            Kind::Connect
+        } else {
+            Kind::Other
+        };
+        Transport::Lean(LeanError {
+            kind,
+            message: "error sending request",
+            source: Some(Box::new(e)),
+        })
+    }
+
+    pub(crate) fn body(e: hyper::Error) -> LeanError {
+        let kind = if chain_timed_out(&e) {
+            Kind::Timeout
+        } else {
+            Kind::Other
+        };
+        LeanError {
+            kind,
+            message: "error decoding response body",
+            source: Some(Box::new(e)),
+        }
+    }
+
+    pub(crate) fn redirect(message: &'static str) -> LeanError {
+        LeanError {
+            kind: Kind::Other,
+            message,
+            source: None,
+        }
+    }
+
+    pub(crate) fn other(message: &'static str, source: BoxError) -> LeanError {
+        LeanError {
+            kind: Kind::Other,
+            message,
+            source: Some(source),
+        }
+    }
+
+    pub(crate) fn is_timeout(&self) -> bool {
+        self.kind == Kind::Timeout
+    }
+
+    pub(crate) fn is_connect(&self) -> bool {
+        self.kind == Kind::Connect
+    }
+}
+
+impl std::fmt::Display for LeanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message)
+    }
+}
+
+impl StdError for LeanError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
+    }
+}
+
+/// Whether a cause in the chain is a timeout (an I/O `TimedOut`, hyper's own), as
+/// reqwest's `is_timeout` looks for one.
+fn chain_timed_out(e: &(dyn StdError + 'static)) -> bool {
+    let mut cur: Option<&(dyn StdError + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::TimedOut {
+                return true;
+            }
+        }
+        if err
+            .downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_timeout)
+        {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
