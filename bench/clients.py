@@ -21,6 +21,7 @@ Clients (``spec["client"]``):
 - ``urllib3``           a bare urllib3 PoolManager (overhead only)
 - ``httpx``             bare httpx (overhead; ``httpx-async`` for asyncio)
 - ``aiohttp``           bare aiohttp (overhead, asyncio)
+- ``pyreqwest``         pyreqwest, a Rust-backed client on reqwest (sync; ``pyreqwest-async``)
 - ``surefoot-create-many``  ``pyai.jobs.create_many`` (create_many; ``-learn``: no limit given)
 """
 
@@ -247,6 +248,29 @@ def make_sync_call(spec: dict[str, Any], client: str, pool: int, kind: str) -> C
 
         return call
 
+    if client == "pyreqwest":
+        from datetime import timedelta
+
+        from pyreqwest.client import SyncClientBuilder
+
+        prc = SyncClientBuilder().max_connections(pool).timeout(timedelta(seconds=60)).build()
+
+        def call(i: int) -> bool:
+            method, u, body = target(i)
+            req = prc.request(method, u).headers(idem(method))
+            if body is not None:
+                req = req.body_json(body)
+            try:
+                r = req.build().send()
+            except Exception:
+                return False
+            if r.status >= 400:
+                return False
+            r.json()
+            return True
+
+        return call
+
     import httpx
 
     hc = httpx.Client(
@@ -398,6 +422,24 @@ async def async_overhead(spec: dict[str, Any], client: str) -> tuple[int, int, f
             except Exception:
                 return False
 
+    elif client == "pyreqwest-async":
+        from datetime import timedelta
+
+        from pyreqwest.client import ClientBuilder
+
+        prc = ClientBuilder().max_connections(workers).timeout(timedelta(seconds=60)).build()
+        closers.append(prc.close)
+
+        async def call() -> bool:
+            try:
+                r = await prc.get(target).headers(auth).build().send()
+                if r.status >= 400:
+                    return False
+                await r.json()
+                return True
+            except Exception:
+                return False
+
     else:
         raise SystemExit(f"unknown async client {client}")
 
@@ -437,7 +479,7 @@ def main() -> None:
     n, workers = spec.get("n", 0), spec.get("concurrency", 1)
     extra: dict[str, Any] = {}
 
-    if bench == "overhead" and client in ("surefoot-async", "httpx-async", "aiohttp"):
+    if bench == "overhead" and client in ("surefoot-async", "httpx-async", "aiohttp", "pyreqwest-async"):
         import asyncio
 
         ok, failed, last, t0, c0, rss_before = asyncio.run(async_overhead(spec, client))

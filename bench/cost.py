@@ -1,7 +1,9 @@
 """Per-request cost, side by side, in interleaved rounds (issue 24): the C library against
 libcurl (an easy handle per thread), and with ``--python`` the Python sync client against
 urllib3 and the asyncio client against aiohttp (threads = concurrency), at 1 and 8 threads, against the emulator and against nginx serving a small static JSON file (a
-server no one here wrote).
+server no one here wrote). With ``--all``, every surface and peer of RESULTS.md's section 2
+(Rust vs reqwest, Python sync and asyncio vs their peers and pyreqwest at 1 and 32, C vs
+libcurl at 1 and 8 threads), written to ``bench/cost_results.json`` for bench/report.py.
 
 Each round runs every (server, threads, client) once, the clients in a rotating order, each
 in a fresh process (bench/c/bench_c.c, bench/clients.py) that warms up, prints ``ready``,
@@ -14,6 +16,7 @@ surefoot ÷ peer. ``--c-before PATH`` adds a second C binary (say, built from ma
     python bench/cost.py                        # 20,000 GETs, 3 rounds
     python bench/cost.py --n 2000 --rounds 1    # quick
     python bench/cost.py --c-before bench/target/bench_c_main --out bench/out/cost.json
+    python bench/cost.py --all --out bench/cost_results.json   # section 2 of RESULTS.md (report.py)
 """
 
 from __future__ import annotations
@@ -90,11 +93,22 @@ http {{
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def clients(c_before: str | None, python: bool, py_before: str | None) -> list[tuple[str, str, str, str]]:
+# Section 2's peers (--all): every surface, as in bench/run.py's overhead benchmark, and pyreqwest.
+ALL = [("Rust", "surefoot", "rust", "surefoot"), ("Rust", "reqwest", "rust", "reqwest"),
+       ("Python sync", "surefoot", "python", "surefoot"), ("Python sync", "requests", "python", "requests"),
+       ("Python sync", "httpx", "python", "httpx"), ("Python sync", "urllib3", "python", "urllib3"),
+       ("Python sync", "pyreqwest", "python", "pyreqwest"),
+       ("Python async", "surefoot", "python", "surefoot-async"), ("Python async", "httpx", "python", "httpx-async"),
+       ("Python async", "aiohttp", "python", "aiohttp"), ("Python async", "pyreqwest", "python", "pyreqwest-async")]
+
+
+def clients(c_before: str | None, python: bool, py_before: str | None, everyone: bool) -> list[tuple[str, str, str, str]]:
     """(group, label, lang, client) of every client measured."""
     out = [("C", "libcurl", "c", "curl"), ("C", "surefoot", "c", "surefoot")]
     if c_before:
         out.append(("C", "surefoot (before)", "c-before", "surefoot"))
+    if everyone:
+        return out + ALL
     if python:
         for group, peer, ours in (("Python sync", "urllib3", "surefoot"), ("Python async", "aiohttp", "surefoot-async")):
             out += [(group, peer, "python", peer), (group, "surefoot", "python", ours)]
@@ -142,18 +156,26 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=20000)
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--threads", default="1,8")
+    ap.add_argument("--threads", default="1,8", help="C's threads")
+    ap.add_argument("--concurrency", default=None,
+                    help="threads or tasks of the other surfaces (default: --threads; --all: 1,32)")
+    ap.add_argument("--all", action="store_true",
+                    help="section 2 of RESULTS.md: every surface and peer (Rust, Python sync and asyncio, C)")
     ap.add_argument("--servers", default="emulator,nginx")
     ap.add_argument("--c-before", default=None, help="a second bench_c binary, reported as 'surefoot (before)'")
+    ap.add_argument("--before-note", default="", help="what --c-before was built from (for the report)")
     ap.add_argument("--python", action="store_true", help="also the Python sync client against urllib3 (bench venv)")
     ap.add_argument("--py-before", default=None,
                     help="a directory with another surefoot package (pip install --target), reported as 'surefoot (before)'")
     ap.add_argument("--out", default=str(run.BENCH / "out" / "cost.json"))
     args = ap.parse_args()
-    threads = [int(t) for t in args.threads.split(",")]
+    c_threads = [int(t) for t in args.threads.split(",")]
+    others = [int(t) for t in (args.concurrency or ("1,32" if args.all else args.threads)).split(",")]
     servers = args.servers.split(",")
-    who = clients(args.c_before, args.python, args.py_before)
+    who = [(t, *c) for c in clients(args.c_before, args.python, args.py_before, args.all)
+           for t in (c_threads if c[0] == "C" else others)]
     runs: dict[str, list[dict[str, Any]]] = {}
+    meta = {**run.machine(), "load_start": os.getloadavg()[0], "before": args.before_note}
     for rnd in range(args.rounds):
         for server in servers:
             emu = run.Emulator("--api", "pyai", "--no-rate-limits")
@@ -162,14 +184,13 @@ def main() -> None:
             srv = Nginx(job_body(emu.url, job_id)) if server == "nginx" else None
             url = srv.url if srv else emu.url
             try:
-                for t in threads:
-                    # A rotating order: no client always runs first (or last) in a round.
-                    k = rnd % len(who)
-                    for group, label, lang, client in who[k:] + who[:k]:
-                        r = one(lang, client, url, job_id, args.n, t, args.c_before, args.py_before)
-                        runs.setdefault(f"{server}|{t}|{group}|{label}", []).append(r)
-                        print(f"round {rnd + 1} {server:<8} {t} thr  {group:<11} {label:<18}"
-                              f" {r['rps']:9.0f}/s  {r['cpu_us']:6.1f} µs CPU  failed {r['failed']}", flush=True)
+                # A rotating order: no client always runs first (or last) in a round.
+                k = rnd * len(who) // max(1, args.rounds)
+                for t, group, label, lang, client in who[k:] + who[:k]:
+                    r = one(lang, client, url, job_id, args.n, t, args.c_before, args.py_before)
+                    runs.setdefault(f"{server}|{t}|{group}|{label}", []).append(r)
+                    print(f"round {rnd + 1} {server:<8} {t:>2} thr  {group:<12} {label:<18}"
+                          f" {r['rps']:9.0f}/s  {r['cpu_us']:6.1f} µs CPU  failed {r['failed']}", flush=True)
             finally:
                 if srv:
                     srv.stop()
@@ -182,12 +203,15 @@ def main() -> None:
                       "cpu_us": statistics.median(r["cpu_us"] for r in rs),
                       "failed": sum(r["failed"] for r in rs), "rounds": rs})
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({"n": args.n, "rounds": args.rounds, "table": table}, indent=1) + "\n")
+    meta["load_end"] = os.getloadavg()[0]
+    Path(args.out).write_text(json.dumps({"n": args.n, "rounds": args.rounds, "meta": meta, "table": table},
+                                         indent=1) + "\n")
     print(f"\n{args.n} GETs, median of {args.rounds} interleaved round(s); ratios: surefoot ÷ peer\n")
     print("| server | threads | surface | client | requests/s | CPU µs/request | ÷ peer (req/s) | ÷ peer (CPU) | failed |")
     print("|---|---|---|---|---|---|---|---|---|")
     for row in table:
-        peer = next(p for p in table if (p["server"], p["threads"], p["group"]) == (row["server"], row["threads"], row["group"]))
+        peer = next(p for p in table if (p["server"], p["threads"], p["group"]) == (row["server"], row["threads"], row["group"])
+                    and p["client"] != "surefoot" and "before" not in p["client"])
         print(f"| {row['server']} | {row['threads']} | {row['group']} | {row['client']} | {row['rps']:,.0f} |"
               f" {row['cpu_us']:.1f} | {row['rps'] / peer['rps']:.2f}× | {row['cpu_us'] / peer['cpu_us']:.2f}× | {row['failed']} |")
 

@@ -23,6 +23,7 @@ import matplotlib.ticker  # noqa: E402
 import fleet_report  # noqa: E402  (bench/fleet_report.py, beside this file)
 import soak_report  # noqa: E402  (bench/soak_report.py, beside this file)
 import sdk_report  # noqa: E402  (bench/sdk_report.py, beside this file)
+import cost_report  # noqa: E402  (bench/cost_report.py, beside this file)
 
 BENCH = Path(__file__).resolve().parent
 SUREFOOT = "#d9480f"
@@ -778,6 +779,11 @@ def main() -> None:
         "goodput": fleet_report.goodput_rows(fleet) if fleet else "",
         "outage": fleet_report.outage_rows(fleet) if fleet else "",
     }
+    # Section 2 from bench/cost.py --all when it has run (every peer, interleaved rounds, two
+    # servers); else from run.py's overhead benchmark.
+    cost = cost_report.section(src.parent, plots) if src.parent == BENCH else None
+    if cost:
+        res = {k: v for k, v in res.items() if k != "overhead"}
     for key, title, fn in (
         ("goodput", "1. Goodput under a rate limit", lambda r: goodput(r, cfg["goodput"], plots)),
         ("overhead", "2. Per-request overhead", lambda r: overhead(r, plots)),
@@ -796,6 +802,9 @@ def main() -> None:
                         + fleet_extra.get(key, "")
                         + (f"\n_This benchmark took {secs:.0f} s._\n" if secs else ""))
         all_gaps += gaps
+        if key == "goodput" and cost:
+            sections.append(f"## 2. Per-request overhead\n\n{cost[0]}")
+            all_gaps += cost[1]
     if "create_many" in res:
         body, gaps = create_many(res["create_many"], cfg["create_many"], plots)
         secs = data.get("durations_s", {}).get("create_many")
@@ -825,6 +834,10 @@ def main() -> None:
         sections.append(f"## {sdk_report.TITLE}\n\n{sdk[0]}\n")
         all_gaps += sdk[1]
     v = m["versions"]
+    overhead_runs = ("Section 2 is bench/cost.py's run of its own (medians of interleaved rounds; its "
+                     "date and load are in the section);" if cost else
+                     f"Overhead runs of Rust and C (under a second each) are repeated "
+                     f"{cfg['overhead']['repeat_fast']} times and the median kept;")
     total = sum(data.get("durations_s", {}).values())
     head = f"""# surefoot benchmarks
 
@@ -862,15 +875,14 @@ in the goodput benchmark ({60 / cfg['goodput']['specala_rate'][1]:g}× faster: 2
 {cfg['goodput']['n'] / (cfg['goodput']['specala_rate'][0] / cfg['goodput']['specala_rate'][1]):.0f} s instead of 4 minutes)
 and as 500 per {cfg['bulk']['rate'][1]:g} s in the bulk export benchmark ({60 / cfg['bulk']['rate'][1]:g}×:
 the loop of 5,000 single exports takes {cfg['bulk']['n'] / (cfg['bulk']['rate'][0] / cfg['bulk']['rate'][1]):.0f} s instead of 10 minutes). PyAI runs at its real
-50/s burst 10. Overhead runs of Rust and C (under a second each) are repeated
-{cfg['overhead']['repeat_fast']} times and the median kept; every other row is one run.
+50/s burst 10. {overhead_runs} every other row is one run.
 The benchmarks took {total / 60:.1f} minutes (builds excluded).
 """
     # A table re-run on its own after a fix says so (`notes` in results.json).
     for note in data.get("notes", []):
         head += f"\n**Note:** {note}\n"
     gaps_md = "\n".join(f"- {g}" for g in all_gaps) or "- none"
-    heads = "\n".join(f"- {h}" for h in headlines(res) + ([soak[2]] if soak else []) + ([sdk[2]] if sdk else []))
+    heads = "\n".join(f"- {h}" for h in headlines(res) + ([cost[2]] if cost else []) + ([soak[2]] if soak else []) + ([sdk[2]] if sdk else []))
     text = head + "\n## Headlines\n\n" + heads + "\n\n" + "\n".join(sections) + "\n## Gaps: where surefoot is not ahead, and why\n\n" + gaps_md + "\n"
     dst.write_text(text)
     print(f"wrote {dst} and {len(sections)} plots under {plots}")

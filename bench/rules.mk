@@ -24,10 +24,10 @@ BENCH_PYTHON ?= python3
 BENCH_VENV   := bench/.venv
 BENCH_PY     := $(BENCH_VENV)/bin/python
 BENCH_TARGET := $(CURDIR)/bench/target
-BENCH_PEERS  := "maturin>=1.9.4,<2" requests urllib3 httpx tenacity aiohttp matplotlib
+BENCH_PEERS  := "maturin>=1.9.4,<2" requests urllib3 httpx tenacity aiohttp matplotlib "pyreqwest==0.15.1"
 BENCH_CC     ?= cc
 
-.PHONY: bench bench-quick bench-report bench-build bench-many bench-many-build bench-fleet bench-sdk bench-sdk-build bench-redis bench-redis-run chaos-kill \
+.PHONY: bench bench-quick bench-report bench-build bench-cost bench-many bench-many-build bench-fleet bench-sdk bench-sdk-build bench-redis bench-redis-run chaos-kill \
 	bench-soak bench-soak-build bench-soak-run c-threads-full test-soak
 
 bench: bench-build bench-many-build bench-sdk-build bench-soak-build chaos-kill nginx-available
@@ -37,6 +37,14 @@ bench: bench-build bench-many-build bench-sdk-build bench-soak-build chaos-kill 
 	$(BENCH_PY) bench/fleet.py
 	$(BENCH_PY) bench/sdk.py
 	$(MAKE) --no-print-directory bench-soak-run c-threads-full
+	$(BENCH_PY) bench/report.py
+
+# Section 2 of RESULTS.md (bench/cost.py --all, ~30 minutes on 2 cores): every surface and
+# peer, 20,000 GETs, median of 3 interleaved rounds, against the emulator and nginx; then
+# memory per idle client and per 1,000 requests in flight (bench/mem.py), then RESULTS.md.
+bench-cost: bench-build nginx-available
+	$(BENCH_PY) bench/cost.py --all --out bench/cost_results.json
+	$(BENCH_PY) bench/mem.py --out bench/mem_results.json
 	$(BENCH_PY) bench/report.py
 
 # "Many processes, one key" alone (bench/many.py): surefoot in-process vs surefoot on
@@ -117,6 +125,9 @@ bench-build:
 		$(BENCH_TARGET)/wheels/surefoot-*.whl
 	$(BENCH_CC) -O2 -std=c11 -Wall -Wextra -Werror -Iinclude bench/c/bench_c.c \
 		-o $(BENCH_TARGET)/bench_c $(BENCH_TARGET)/release/libsurefoot.a \
+		$$(curl-config --libs) -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+	$(BENCH_CC) -O2 -std=c11 -Wall -Wextra -Werror -Iinclude bench/c/mem_c.c \
+		-o $(BENCH_TARGET)/mem_c $(BENCH_TARGET)/release/libsurefoot.a \
 		$$(curl-config --libs) -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 
 # Killed at any moment, full size (bench/chaos_kill.sh): `surefoot pyai submit` of 2,000

@@ -485,7 +485,7 @@ def machine() -> dict[str, Any]:
     except OSError:
         pass
     versions = {}
-    for pkg in ("surefoot", "requests", "urllib3", "httpx", "tenacity", "aiohttp", "matplotlib"):
+    for pkg in ("surefoot", "requests", "urllib3", "httpx", "tenacity", "aiohttp", "matplotlib", "pyreqwest"):
         try:
             versions[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:

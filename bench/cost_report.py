@@ -1,0 +1,152 @@
+"""Section 2 of bench/RESULTS.md, "Per-request overhead", from bench/cost_results.json
+(``bench/cost.py --all``: every surface and peer, median of interleaved rounds, against the
+emulator and nginx) and the memory table from bench/mem_results.json (bench/mem.py).
+bench/report.py calls ``section(bench_dir, plots)``, which gives (markdown body, gaps,
+headline) or None when cost.py has not written its results; the issue's targets are
+checked row by row.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+SUREFOOT, PEER = "#d9480f", "#4c6ef5"
+GROUPS = ["Rust", "Python sync", "Python async", "C"]
+
+# The issue's targets (24): surefoot's requests/s ÷ the peer's at least, CPU per request ÷
+# the peer's at most.
+TARGETS = {("Rust", "reqwest"): (0.97, None), ("Python sync", "urllib3"): (1.4, None),
+           ("Python async", "aiohttp"): (1.0, 1.0), ("C", "libcurl"): (1.0, 1.25)}
+
+CAUSES = {
+    "Rust": "surefoot is reqwest plus its own per-request work: the send loop keeps retry and "
+            "deadline state, asks the key's pacer for a slot, opens tracing spans, counts metrics, "
+            "and decodes the body into a typed `Job` (the reqwest peer into a `serde_json::Value`); "
+            "async Rust calls go over reqwest (the lean stack serves threads driving their own calls)",
+    "C": "a C call runs on the calling thread's own runtime over the lean hyper stack "
+         "(crates/surefoot/src/client/lean.rs), but still costs more than an easy handle: tokio's "
+         "scheduler and the connection task hyper spawns per connection, the send loop's state "
+         "(pacing, hold, budget, span), and the C boundary's copies of the answer",
+    "Python sync": "every call crosses from Python into the Rust core and back (the GIL released "
+                   "while the calling thread drives the request) and builds the typed result",
+    "Python async": "a call is a task on the Rust runtime; finished calls reach the loop in "
+                    "batches through a socket pair, and the result is built on the loop's thread",
+}
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    return "\n".join(out + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+def _rows(data: dict[str, Any]) -> tuple[list[list[str]], list[str], list[str]]:
+    """Table rows, gaps and target lines of every (server, surface, concurrency)."""
+    rows, gaps, targets = [], [], []
+    table = data["table"]
+    keys = sorted({(r["server"], r["group"], r["threads"]) for r in table},
+                  key=lambda k: (k[0], GROUPS.index(k[1]) if k[1] in GROUPS else 9, k[2]))
+    for server, group, conc in keys:
+        rs = [r for r in table if (r["server"], r["group"], r["threads"]) == (server, group, conc)]
+        sf = next((r for r in rs if r["client"] == "surefoot"), None)
+        if sf is None:
+            continue
+        for r in rs:
+            rows.append([server, group, str(conc), r["client"], f"{r['rps']:,.0f}", f"{r['cpu_us']:.0f}",
+                         f"{sf['rps'] / r['rps']:.2f}×", f"{r['cpu_us'] / sf['cpu_us']:.2f}×", str(r["failed"])])
+            if r["client"] == "surefoot" or "before" in r["client"]:
+                continue
+            want = TARGETS.get((group, r["client"]))
+            if want:
+                rps_ok = sf["rps"] / r["rps"] >= want[0]
+                cpu_ok = want[1] is None or sf["cpu_us"] / r["cpu_us"] <= want[1]
+                cpu_txt = f", CPU {sf['cpu_us'] / r['cpu_us']:.2f}× (≤ {want[1]:.2f})" if want[1] else ""
+                targets.append(f"{server}, {group} at {conc} vs {r['client']}: requests/s "
+                               f"{sf['rps'] / r['rps']:.2f}× (≥ {want[0]:.2f}){cpu_txt} — "
+                               + ("met" if rps_ok and cpu_ok else "**not met**"))
+            behind = []
+            if r["rps"] > sf["rps"] * 1.05:
+                behind.append(f"{r['rps'] / sf['rps']:.2f}× surefoot's requests/s")
+            if r["cpu_us"] < sf["cpu_us"] * 0.95:
+                behind.append(f"{sf['cpu_us'] / r['cpu_us']:.2f}× less CPU per request")
+            if behind:
+                gaps.append(f"Overhead ({server}), {group}, concurrency {conc}: {r['client']} gets "
+                            + " and ".join(behind) + f" ({r['rps']:,.0f} vs {sf['rps']:,.0f} requests/s, "
+                            f"{r['cpu_us']:.0f} vs {sf['cpu_us']:.0f} µs CPU). Cause: {CAUSES.get(group, '?')}.")
+    return rows, gaps, targets
+
+
+def _plot(data: dict[str, Any], path: Path) -> None:
+    servers = list(dict.fromkeys(r["server"] for r in data["table"]))
+    fig, axes = plt.subplots(len(servers), 1, figsize=(13, 4 * len(servers)), squeeze=False)
+    for ax, server in zip(axes[:, 0], servers):
+        rs = sorted((r for r in data["table"] if r["server"] == server),
+                    key=lambda r: (GROUPS.index(r["group"]) if r["group"] in GROUPS else 9, r["threads"]))
+        bars = ax.bar(range(len(rs)), [r["cpu_us"] for r in rs],
+                      color=[SUREFOOT if "surefoot" in r["client"] else PEER for r in rs])
+        for b, r in zip(bars, rs):
+            ax.annotate(f"{r['cpu_us']:.0f}", (b.get_x() + b.get_width() / 2, b.get_height()), ha="center",
+                        va="bottom", fontsize=6, xytext=(0, 2), textcoords="offset points")
+        ax.set_xticks(range(len(rs)), [f"{r['group']} {r['threads']}\n{r['client']}" for r in rs],
+                      fontsize=6, rotation=60, ha="right")
+        ax.set_yscale("log")
+        ax.set_ylabel("CPU µs per request (lower is better)", fontsize=8)
+        ax.set_title(f"against {server}", fontsize=9)
+    fig.suptitle("2. Per-request overhead on loopback (median of interleaved rounds, log scale)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _memory(bench: Path) -> str:
+    src = bench / "mem_results.json"
+    if not src.exists():
+        return ""
+    m = json.loads(src.read_text())
+    rows = [[r["group"], r["client"], f"{r['idle_kb_per_client']:.0f}",
+             f"{r['inflight_mb'] * 1000 / m['inflight']:.1f}", str(r["failed"])] for r in m["table"]]
+    return (f"\n**Memory** (bench/mem.py, median of {m['rounds']} rounds against the emulator): resident "
+            f"memory per idle client ({m['clients']} made one after another, each after one GET, its "
+            f"connection kept) and per 1,000 requests in flight ({m['inflight']} at once, the emulator "
+            f"holding every answer {m['hold_ms'] / 1000:g} s; C: a thread each — surefoot on one shared "
+            "client, libcurl an easy handle per thread; asyncio: a task each on one client).\n\n"
+            + _table(["surface", "client", "KiB per idle client", "MiB per 1,000 in flight", "failed"], rows)
+            + "\n")
+
+
+def section(bench: Path, plots: Path) -> tuple[str, list[str], str] | None:
+    src = bench / "cost_results.json"
+    if not src.exists():
+        return None
+    data = json.loads(src.read_text())
+    meta = data["meta"]
+    rows, gaps, targets = _rows(data)
+    _plot(data, plots / "overhead.png")
+    body = (f"Run alone by `bench/cost.py --all` on {meta['date']} (git {meta['git']}; load average "
+            f"{meta['load_start']:.1f} at the start, {meta['load_end']:.1f} at the end, on {meta['nproc']} "
+            f"cores): {data['n']:,} GETs of one job per run, every client in a fresh process that warms up "
+            f"first, the median of {data['rounds']} interleaved rounds (each round every client once, in "
+            "a rotated order). Two servers: the emulator (release, `--no-rate-limits`) and nginx on "
+            "loopback serving the emulator's answer for the job byte for byte as a static file (a server "
+            "no one here wrote). C runs at 1 and 8 threads (libcurl: an easy handle per thread; surefoot: "
+            "one client shared by the threads), the other surfaces at 1 and 32. requests/s = requests ÷ "
+            "wall time; CPU = the client process's user + system time ÷ requests."
+            + (" *surefoot (before)* is `bench_c` linked to the library as it was before the lean stack "
+               f"({meta['before']}), in the same rounds." if meta.get("before") else "") + "\n\n"
+            + _table(["server", "surface", "concurrency", "client", "requests/s", "CPU µs/request",
+                      "surefoot ÷ client (requests/s)", "client ÷ surefoot (CPU)", "failed"], rows)
+            + "\n\n**The issue's targets** (issue 24; CPU as surefoot ÷ peer):\n\n"
+            + "\n".join(f"- {t}" for t in targets) + "\n" + _memory(bench)
+            + "\n![2. Per-request overhead](plots/overhead.png)\n")
+    met = sum("— met" in t for t in targets)
+    headline = (f"**Overhead** ({data['n']:,} GETs, median of {data['rounds']} interleaved rounds, emulator and "
+                f"nginx): {met} of {len(targets)} of the issue's targets met; surefoot's requests/s ÷ the peer's: "
+                + "; ".join(f"{t.split(': requests/s ')[0]}: {t.split(': requests/s ')[1].split(' (')[0]}"
+                            for t in targets) + ".")
+    return body, gaps, headline
