@@ -40,7 +40,8 @@ pub struct Client {
 }
 
 pub(crate) struct Inner {
-    pub(crate) http: reqwest::Client,
+    /// The HTTP stack shared by the clones (`client::http_stack`).
+    pub(crate) http: crate::client::http_stack::Stack,
     pub(crate) base_url: Url,
     pub(crate) api_key: Option<ApiKey>,
     /// Which API (a tag; the profile says what it knows).

@@ -1,12 +1,12 @@
-//! A client's HTTP stack: the reqwest client its builder makes from the settings
-//! (`client::wire::build`), and, for calls a thread drives on its own runtime
-//! ([`crate::runtime::block_on_here`]), one more per thread and client, made from the same
-//! settings, whose connections belong to that thread's runtime — as a libcurl easy handle
-//! owns its connections. That one is the lean hyper stack (`client::lean`), or reqwest's
-//! client when reqwest would find a proxy by itself. (A connection made on one runtime is
-//! served by a task of that runtime: a pool shared between threads' runtimes would hand a
-//! thread a connection whose runtime no thread is driving.) The per-thread stacks are
-//! forgotten in a child after `fork()` and dropped with their thread.
+//! A client's HTTP stacks: one shared by its clones, made by its builder, and, for calls a
+//! thread drives on its own runtime ([`crate::runtime::block_on_here`]), one more per thread
+//! and client, made from the same settings, whose connections belong to that thread's
+//! runtime — as a libcurl easy handle owns its connections. Each is the lean hyper stack
+//! (`client::lean`), or reqwest's client (`client::wire::build`) when reqwest would find a
+//! proxy by itself. (A connection made on one runtime is served by a task of that runtime:
+//! a pool shared between threads' runtimes would hand a thread a connection whose runtime
+//! no thread is driving.) The per-thread stacks are forgotten in a child after `fork()` and
+//! dropped with their thread.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -65,8 +65,10 @@ impl Stack {
     }
 }
 
-/// A thread's own stack for a client of these settings.
-fn build_here(s: &Settings) -> Result<Stack> {
+/// The stack for a client of these settings: the lean one, or reqwest's when reqwest
+/// would find a proxy by itself. One is shared by a client's clones; each thread that drives
+/// its own calls makes another.
+pub(crate) fn build_stack(s: &Settings) -> Result<Stack> {
     if proxies_configured() {
         return build(s).map(Stack::Reqwest);
     }
@@ -78,7 +80,7 @@ impl Client {
     /// call on its runtime, else the one shared by the client's clones.
     pub(crate) fn http(&self) -> Result<Stack> {
         if !crate::config::runtime::driving_here() {
-            return Ok(Stack::Reqwest(self.inner.http.clone()));
+            return Ok(self.inner.http.clone());
         }
         let made = STACKS.try_with(|cell| {
             let mut cell = cell.try_borrow_mut().ok()?;
@@ -87,7 +89,7 @@ impl Client {
         match made {
             Ok(Some(stack)) => stack,
             // The thread is ending: a stack of its own, used for this call only.
-            _ => build_here(&self.inner.settings),
+            _ => build_stack(&self.inner.settings),
         }
     }
 }
@@ -106,7 +108,7 @@ fn thread_stack(t: &mut ThreadStacks, inner: &Arc<Inner>) -> Result<Stack> {
             return Ok(stack.clone());
         }
     }
-    let stack = build_here(&inner.settings)?;
+    let stack = build_stack(&inner.settings)?;
     // Stacks of dropped clients go when another is made.
     t.stacks.retain(|_, (owner, _)| owner.strong_count() > 0);
     t.stacks

@@ -1,17 +1,16 @@
-//! The lean HTTP stack of a thread that drives its own calls: hyper-util's pooled client
-//! (the one reqwest wraps) on a plain TCP connector, without reqwest's layers around it —
-//! per request reqwest parses the answer's URL again, clones the request for its retry
-//! and redirect layers and boxes the futures, about a quarter of a C call's CPU on
-//! loopback. What those layers do for surefoot is kept here: the default headers (`accept:
-//! */*`, the user agent, the client's headers), the connect timeout, TCP_NODELAY, a 60 s
-//! idle pool, a timeout over the answer and its body, and redirects as reqwest's
-//! `Policy::limited(5)` follows them (301/302 turn a POST into a GET, 303 anything but
-//! HEAD; credentials dropped on a hop to another host or port; a `Referer`). It serves
-//! `http://` only: an `https://` URL (or a redirect to one) goes through a reqwest client
-//! of the thread's own, made on first use; with a proxy set in the environment (or on
-//! Windows, whose system proxy reqwest reads) the thread uses reqwest only
-//! (`client::http_stack`).
-
+//! The lean HTTP stack: hyper-util's pooled client (the one reqwest wraps) on a plain TCP
+//! connector, without reqwest's layers around it — per request reqwest parses the answer's
+//! URL again, clones the request for its retry and redirect layers and boxes the futures,
+//! about a quarter of a C call's CPU on loopback. A client's clones share one; a thread
+//! that drives its own calls has its own (`client::http_stack`). What those layers do for
+//! surefoot is kept here: the default headers (`accept: */*`, the user agent, the client's
+//! headers), the connect timeout, TCP_NODELAY, a 60 s idle pool, a timeout over the answer
+//! and its body, and redirects as reqwest's `Policy::limited(5)` follows them (301/302 turn
+//! a POST into a GET, 303 anything but HEAD; credentials dropped on a hop to another host
+//! or port; a `Referer`). It serves `http://` only: an `https://` URL (or a redirect to
+//! one) goes through a reqwest client it makes on first use; with a proxy set in the
+//! environment (or on Windows, whose system proxy reqwest reads) reqwest's client is used
+//! instead of this stack (`client::http_stack`).
 use std::sync::OnceLock;
 use std::time::Duration;
 
