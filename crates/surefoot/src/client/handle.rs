@@ -41,7 +41,7 @@ pub struct Client {
 
 pub(crate) struct Inner {
     /// The HTTP stack shared by the clones (`client::http_stack`).
-    pub(crate) http: crate::client::http_stack::Stack,
+    pub(crate) http: crate::client::lean::Stack,
     pub(crate) base_url: Url,
     pub(crate) api_key: Option<ApiKey>,
     /// Which API (a tag; the profile says what it knows).

@@ -11,15 +11,10 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
-use std::time::Duration;
-
-use bytes::Bytes;
-use http::{HeaderMap, Method};
-use url::Url;
 
 use crate::client::handle::{Client, Inner};
-use crate::client::lean::{proxies_configured, Lean};
-use crate::client::wire::{build, send_reqwest, Transport, Wire};
+use crate::client::lean::{proxies_configured, Lean, Stack};
+use crate::client::wire::build;
 use crate::config::settings::Settings;
 use crate::error::Result;
 
@@ -34,35 +29,6 @@ struct ThreadStacks {
 
 thread_local! {
     static STACKS: RefCell<ThreadStacks> = RefCell::default();
-}
-
-/// The HTTP stack an attempt is sent with.
-#[derive(Clone)]
-pub(crate) enum Stack {
-    /// reqwest's client (shared between threads, or a thread's own when proxies are set).
-    Reqwest(reqwest::Client),
-    /// The calling thread's own hyper client (plain `http://`; anything else goes through
-    /// the reqwest client it holds).
-    Lean(Arc<Lean>),
-}
-
-impl Stack {
-    /// Sends one request; the timeout covers the answer and the reading of its body.
-    pub(crate) async fn send(
-        &self,
-        method: &Method,
-        url: &Url,
-        headers: &HeaderMap,
-        body: Option<Bytes>,
-        timeout: Option<Duration>,
-    ) -> Result<Wire, Transport> {
-        match self {
-            Stack::Reqwest(client) => {
-                send_reqwest(client, method, url, headers, body, timeout).await
-            }
-            Stack::Lean(lean) => lean.send(method, url, headers, body, timeout).await,
-        }
-    }
 }
 
 /// The stack for a client of these settings: the lean one, or reqwest's when reqwest

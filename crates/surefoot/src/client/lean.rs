@@ -11,7 +11,7 @@
 //! one) goes through a reqwest client it makes on first use; with a proxy set in the
 //! environment (or on Windows, whose system proxy reqwest reads) reqwest's client is used
 //! instead of this stack (`client::http_stack`).
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -30,7 +30,36 @@ use crate::error::Result;
 /// reqwest's `Policy::limited(5)`: the hops followed before failing.
 const MAX_REDIRECTS: usize = 5;
 
-/// One thread's hyper client and what it adds to every request.
+/// The HTTP stack an attempt is sent with.
+#[derive(Clone)]
+pub(crate) enum Stack {
+    /// reqwest's client (shared between threads, or a thread's own when proxies are set).
+    Reqwest(reqwest::Client),
+    /// The calling thread's own hyper client (plain `http://`; anything else goes through
+    /// the reqwest client it holds).
+    Lean(Arc<Lean>),
+}
+
+impl Stack {
+    /// Sends one request; the timeout covers the answer and the reading of its body.
+    pub(crate) async fn send(
+        &self,
+        method: &Method,
+        url: &Url,
+        headers: &HeaderMap,
+        body: Option<Bytes>,
+        timeout: Option<Duration>,
+    ) -> Result<Wire, Transport> {
+        match self {
+            Stack::Reqwest(client) => {
+                send_reqwest(client, method, url, headers, body, timeout).await
+            }
+            Stack::Lean(lean) => lean.send(method, url, headers, body, timeout).await,
+        }
+    }
+}
+
+/// A hyper client and what it adds to every request.
 pub(crate) struct Lean {
     hyper: Client<HttpConnector, Full<Bytes>>,
     /// `accept`, `user-agent` and the client's default headers, as reqwest's builder
