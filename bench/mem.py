@@ -100,10 +100,13 @@ async def worker(client: str, url: str, key: str, job_id: str, clients: int, inf
 
     tasks = [asyncio.create_task(one()) for _ in range(inflight)]
     t0 = time.monotonic()
-    while time.monotonic() - t0 < HOLD_MS / 1000 * 0.6 and not any(t.done() for t in tasks):
+    while time.monotonic() - t0 < HOLD_MS / 1000 * 0.85 and not any(t.done() for t in tasks):
         await asyncio.sleep(0.05)
         peak = max(peak, rss_kb())
     results = await asyncio.gather(*tasks)
+    for c in made:
+        if hasattr(c, "close"):
+            await c.close()
     print(json.dumps({"rss_base_kb": base, "rss_idle_kb": idle, "rss_inflight_base_kb": flight_base,
                       "rss_inflight_kb": peak, "ok": sum(results), "failed": failed + results.count(False)}),
           flush=True)
