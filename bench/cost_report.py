@@ -148,7 +148,7 @@ def section(bench: Path, plots: Path) -> tuple[str, list[str], str] | None:
                       "surefoot ÷ client (requests/s)", "client ÷ surefoot (CPU)", "failed"], rows)
             + "\n\n**The issue's targets** (issue 24; CPU as surefoot ÷ peer):\n\n"
             + "\n".join(f"- {t}" for t in targets) + "\n" + _memory(bench)
-            + "\n![2. Per-request overhead](plots/overhead.png)\n")
+            + "\n\n![2. Per-request overhead](plots/overhead.png)\n")
     met = sum("— met" in t for t in targets)
     headline = (f"**Overhead** ({data['n']:,} GETs, median of {data['rounds']} interleaved rounds, emulator and "
                 f"nginx): {met} of {len(targets)} of the issue's targets met; surefoot's requests/s ÷ the peer's: "

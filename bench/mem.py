@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run  # noqa: E402
 
 MEM_C = run.BENCH / "target" / "mem_c"
-HOLD_MS = 4000
-ROUTE = "GET /v1/transcription/jobs/{id}"
+HOLD_MS = 10000
+ROUTE = "GET /v1/transcription/jobs/*"
 CLIENTS = [("C", "libcurl", "c", "curl"), ("C", "surefoot", "c", "surefoot"),
            ("Python asyncio", "aiohttp", "python", "aiohttp"),
            ("Python asyncio", "pyreqwest", "python", "pyreqwest-async"),
