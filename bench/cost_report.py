@@ -109,8 +109,8 @@ def _memory(bench: Path) -> str:
     if not src.exists():
         return ""
     m = json.loads(src.read_text())
-    # A C in-flight figure of 0: the first answers came back before the first sample (the
-    # emulator's delay did not hold every thread's request), so it is not a measurement.
+    # An in-flight figure of 0: the emulator did not hold the answers (its fault did not
+    # match), so it is not a measurement.
     rows = [[r["group"], r["client"], f"{r['idle_kb_per_client']:.0f}",
              f"{r['inflight_mb'] * 1000 / m['inflight']:.1f}" if r["inflight_mb"] > 0 else "– (not measured)",
              str(r["failed"])] for r in m["table"]]
@@ -120,8 +120,8 @@ def _memory(bench: Path) -> str:
             f"holding every answer {m['hold_ms'] / 1000:g} s; C: a thread each — surefoot on one shared "
             "client, libcurl an easy handle per thread; asyncio: a task each on one client).\n\n"
             + _table(["surface", "client", "KiB per idle client", "MiB per 1,000 in flight", "failed"], rows)
-            + ("\nThe C threads' in-flight figure is missing: in this harness (bench/c/mem_c.c) answers came "
-               "back before the first RSS sample, so the threads were not all held at once; a gap to close.\n"
+            + ("\nAn in-flight figure is missing: the emulator did not hold those answers, so the requests "
+               "were not all in flight at once when sampled.\n"
                if any(r["inflight_mb"] <= 0 for r in m["table"]) else ""))
 
 
