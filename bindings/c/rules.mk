@@ -85,8 +85,10 @@ $(SF_C_CBINDGEN):
 	$(CARGO) install cbindgen --version $(SF_C_CBINDGEN_VERSION) --locked --debug \
 		--root $(SF_C_TARGET)/tools/cbindgen-$(SF_C_CBINDGEN_VERSION)
 
+# The debug library is built with the workspace's other debug artefacts (SF_DEBUG_BUILD in
+# the root Makefile says why).
 c-lib:
-	$(CARGO) build -p surefoot-c $(SF_C_CARGO_PROFILE)
+	$(if $(SF_C_CARGO_PROFILE),$(CARGO) build -p surefoot-c $(SF_C_CARGO_PROFILE),$(SF_DEBUG_BUILD))
 
 c-header: $(SF_C_CBINDGEN)
 	$(SF_C_CBINDGEN) --quiet --config bindings/c/cbindgen.toml --crate surefoot-c \
@@ -134,7 +136,7 @@ install: c-lib
 # Builds the tests and examples against staged installs (debug, and release for the
 # second valgrind pass), through pkg-config; then the examples through CMake.
 c-test-build: c-tools-available c-cjson-available
-	$(CARGO) build -p surefoot-emulator --bin surefoot-emulator --bin surefoot-replay
+	$(SF_DEBUG_BUILD)
 	$(MAKE) --no-print-directory install PREFIX=$(SF_C_STAGE) SF_C_PROFILE=debug
 	$(MAKE) --no-print-directory install PREFIX=$(SF_C_STAGE_RELEASE) SF_C_PROFILE=release
 	@mkdir -p $(SF_C_OUT)
