@@ -88,15 +88,15 @@ impl ClientBuilder {
                 .filter(|value| !value.trim().is_empty())
         };
         let mut b = self;
-        if b.settings.api_key.is_none() {
-            if let Some(key) = read(profile.key_env()) {
-                b = b.with_option("api_key", key);
-            }
+        if b.settings.api_key.is_none()
+            && let Some(key) = read(profile.key_env())
+        {
+            b = b.with_option("api_key", key);
         }
-        if b.settings.base_url.is_none() {
-            if let Some(url) = read(profile.base_url_env()) {
-                b = b.with_option("base_url", url);
-            }
+        if b.settings.base_url.is_none()
+            && let Some(url) = read(profile.base_url_env())
+        {
+            b = b.with_option("base_url", url);
         }
         b
     }

@@ -41,7 +41,7 @@ impl Pacer {
         }
         let stale = lock(&self.inner.state)
             .learned_synced
-            .map_or(true, |t| t.elapsed() >= LEARNED_REFRESH);
+            .is_none_or(|t| t.elapsed() >= LEARNED_REFRESH);
         if stale {
             let from_store = store.learned(&self.inner.id).await;
             let mut st = lock(&self.inner.state);
@@ -223,20 +223,20 @@ impl Pacer {
         }
         let info = RateLimitHeaders::parse(headers, SystemTime::now());
         let store = &self.inner.store;
-        if info.remaining == Some(0) {
-            if let Some(reset) = info.reset.filter(|d| !d.is_zero()) {
-                let reset = reset.min(MAX_RETRY_AFTER);
-                tracing::debug!(target: "surefoot::pacing", pacer = %self.inner.id, reset_ms = reset.as_millis() as u64, "rate-limit quota exhausted; pausing until reset");
-                let request_id =
-                    crate::leaves::headers::request_id_from_headers(headers).map(str::to_owned);
-                store
-                    .pause(
-                        &self.inner.id,
-                        reset,
-                        Some(PauseCause::quota_used_up(request_id)),
-                    )
-                    .await;
-            }
+        if info.remaining == Some(0)
+            && let Some(reset) = info.reset.filter(|d| !d.is_zero())
+        {
+            let reset = reset.min(MAX_RETRY_AFTER);
+            tracing::debug!(target: "surefoot::pacing", pacer = %self.inner.id, reset_ms = reset.as_millis() as u64, "rate-limit quota exhausted; pausing until reset");
+            let request_id =
+                crate::leaves::headers::request_id_from_headers(headers).map(str::to_owned);
+            store
+                .pause(
+                    &self.inner.id,
+                    reset,
+                    Some(PauseCause::quota_used_up(request_id)),
+                )
+                .await;
         }
         if let (Some(q), Some(w)) = (info.limit, info.window) {
             let announced = {

@@ -223,7 +223,7 @@ impl Learner {
             .iter()
             .flat_map(|&(ago, n)| {
                 let t = now.checked_sub(ago).unwrap_or(now);
-                std::iter::repeat(t).take(n as usize)
+                std::iter::repeat_n(t, n as usize)
             })
             .collect();
         times.sort();
@@ -306,7 +306,7 @@ impl Learner {
     /// than ours, as if this process had met the 429.
     pub(crate) fn adopt(&mut self, limit: RateLimit, now: Instant) {
         let theirs = rate_of(limit);
-        if self.rate(now).map_or(true, |r| r > theirs * 1.0001) {
+        if self.rate(now).is_none_or(|r| r > theirs * 1.0001) {
             self.rate = Some(theirs);
             self.floor = theirs;
             self.w_max = theirs / CUBIC_BETA;

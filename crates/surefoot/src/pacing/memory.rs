@@ -225,10 +225,10 @@ impl MemoryStore {
     /// ```
     pub fn refund_retry_tokens_now(&self, key: &str, n: u32, capacity: u32) {
         let mut keys = lock(&self.keys);
-        if let Some(state) = keys.get_mut(key) {
-            if let Some(t) = state.retry_tokens {
-                state.retry_tokens = Some(t.min(capacity).saturating_add(n).min(capacity));
-            }
+        if let Some(state) = keys.get_mut(key)
+            && let Some(t) = state.retry_tokens
+        {
+            state.retry_tokens = Some(t.min(capacity).saturating_add(n).min(capacity));
         }
     }
 

@@ -224,7 +224,7 @@ impl PacingStore for RedisStore {
                 })
                 .await;
             // While Redis is away the slot is still ours as far as anyone can tell.
-            answer.map_or(true, |n| n == 1)
+            answer.is_none_or(|n| n == 1)
         })
     }
 
