@@ -28,7 +28,7 @@ pub const CUBIC_BETA: f64 = 0.7;
 pub const CUBIC_C: f64 = 0.4;
 /// After a 429, the rate settles at this fraction of the rate the server was measured to
 /// accept (just under its limit).
-pub const SETTLE: f64 = 0.9;
+pub const SETTLE: f64 = 0.95;
 /// In slow start (after the first 429), the rate doubles this often.
 const SLOW_START_DOUBLING: Duration = Duration::from_millis(500);
 /// How long the climb first holds at a limit a 429 confirmed before probing beyond it.
@@ -101,6 +101,11 @@ impl Learner {
         }
         self.sends.push_back(now);
         trim(&mut self.sends, now, WINDOW);
+    }
+
+    /// A caller waits for its slot now (the rate in force is short of the demand).
+    pub(crate) fn on_waiting(&mut self, now: Instant) {
+        self.last_limited = Some(now);
     }
 
     /// The server answered something other than a 429.

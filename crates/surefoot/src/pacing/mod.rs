@@ -63,4 +63,6 @@ pub const LEARNED_LIMIT_TTL: Duration = Duration::from_secs(600);
 use crate::leaves::sync::lock;
 
 #[cfg(test)]
+mod fleet_sim;
+#[cfg(test)]
 mod tests;
