@@ -1,7 +1,7 @@
-//! Unit tests of learning together on a virtual clock: `procs` pacers of one key (one per
-//! process, each with its own learner) over one store that learns together (the rules
-//! the Redis scripts apply), against a token-bucket server, as bench/fleet.py runs them
-//! for real.
+//! Unit tests of learning together: the learning state the fleet shares (round trip,
+//! headers' seed), and on a virtual clock `procs` pacers of one key (one per process,
+//! each with its own learner) over one store that learns together (the rules the Redis
+//! scripts apply) against a token-bucket server, as bench/fleet.py runs them for real.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use tokio::time::{sleep, Instant};
 
+use super::learner::{rate_of, Learner};
 use super::{MemoryStore, Pacer, PacingStore, RateLimit, Reservation};
 
 /// What a fleet run met: virtual time taken and 429s.
@@ -199,4 +200,49 @@ async fn a_fleet_whose_first_answer_is_a_429_climbs_from_its_first_guess() {
     // At the first guess (1/s) 200 requests take 200 s; slow start serves them in a few.
     let took = start.elapsed();
     assert!(took < Duration::from_secs(20), "took {took:?}");
+}
+
+#[test]
+fn the_shared_state_round_trips_and_bad_ones_are_refused() {
+    let now = Instant::now();
+    let mut a = Learner::default();
+    for i in 0..40u64 {
+        a.on_send(now + Duration::from_millis(25 * i), true);
+        a.on_accepted(now + Duration::from_millis(25 * i));
+    }
+    let at = now + Duration::from_secs(1);
+    assert!(a.on_throttled(at, Duration::from_secs(1)).is_some());
+    let state = a.export(at).unwrap();
+    // Read 300 ms after it was written, by a process that never saw a 429.
+    let mut b = Learner::default();
+    let later = at + Duration::from_millis(300);
+    assert!(b.import(&state, Duration::from_millis(300), later));
+    assert_eq!(b.export(later), a.export(later));
+    assert_eq!(b.limit(later), a.limit(later));
+    for bad in [
+        "",
+        "v2 1 1 1 0 0 0 0",
+        "v1 x 1 1 0 0 0 0",
+        "v1 0 1 1 0 0 0 0",
+        "v1 1 1",
+    ] {
+        assert!(
+            !Learner::default().import(bad, Duration::ZERO, later),
+            "{bad:?}"
+        );
+    }
+}
+
+#[test]
+fn headers_seed_the_rate_and_the_429_that_came_with_them_decreases_nothing() {
+    let now = Instant::now();
+    let mut l = Learner::default();
+    assert!(l.seed(1.0, now, Duration::from_secs(60)));
+    assert!(l.on_throttled(now, Duration::from_secs(60)).is_none());
+    assert!(
+        !l.seed(1.0, now, Duration::from_secs(60)),
+        "the same again changes nothing"
+    );
+    let after = now + Duration::from_secs(60);
+    assert!((rate_of(l.limit(after).unwrap()) - 1.0).abs() < 1e-3);
 }
