@@ -567,6 +567,48 @@ fn fleet_learns(procs: usize) {
     }
 }
 
+/// The answers a 429 brings back for the fleet's one decrease are dated no later than they
+/// were counted (at their 100-ms bucket's start): a rate measured on them over a span is
+/// never above what was accepted over it. Dated at the bucket's middle, answers counted
+/// just before the span's start fell inside it.
+#[test]
+fn the_fleets_accepted_answers_are_dated_no_later_than_counted() {
+    use surefoot::pacing::Episode;
+    let redis = RedisServer::start();
+    let rt = runtime();
+    rt.block_on(async {
+        let store = RedisStore::connect(&redis.url()).unwrap();
+        for _ in 0..5 {
+            store.note_accepted("dated");
+        }
+        // The count rides along with the next decision on the key.
+        assert!(store.paused("dated").await.is_none());
+        let counted = Instant::now();
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let episode = store
+            .throttled(
+                "dated",
+                Duration::from_secs(1),
+                None,
+                Duration::from_secs(1),
+            )
+            .await;
+        let Episode::New(fleet) = episode else {
+            panic!("no new episode: {episode:?}");
+        };
+        assert_eq!(fleet.iter().map(|&(_, n)| n).sum::<u32>(), 5, "{fleet:?}");
+        // Counted at least 150 ms before the 429 (dated at the bucket's middle, this failed
+        // whenever the count fell in its bucket's first half).
+        let since = counted.elapsed();
+        for &(ago, _) in &fleet {
+            assert!(
+                ago >= Duration::from_millis(150),
+                "dated {ago:?} ago, counted {since:?} ago"
+            );
+        }
+    });
+}
+
 /// Nothing that leads back to the key or the base URL is stored (every key and value).
 fn assert_nothing_recoverable(redis: &RedisServer, emu: &EmulatorHandle) {
     let dump = redis.dump();
