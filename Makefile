@@ -6,6 +6,13 @@ CARGO ?= cargo
 
 .PHONY: demo test test-rust lint doc emulator clean redis-available nginx-available
 
+# Debug artefacts the C, soak and ABI rules need (libsurefoot, the emulator, the replay
+# server, the soak worker) come from the same package selection as `cargo test --workspace
+# --all-targets`: cargo unifies dependency features over the packages and targets one
+# command selects, so `cargo build -p surefoot-c` alone would build tokio, hyper, reqwest
+# and redis again with other features. After test-rust this builds nothing new.
+SF_DEBUG_BUILD = $(CARGO) build --workspace --all-targets
+
 # Each binding adds its own rules and appends its test target to EXTRA_TESTS.
 EXTRA_TESTS :=
 .DEFAULT_GOAL := demo

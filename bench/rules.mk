@@ -182,8 +182,7 @@ SOAK_PY_VENV := $(or $(PY_VENV),.venv-python)
 SOAK_DEBUG := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 
 test-soak:
-	$(CARGO) build --quiet -p surefoot-emulator -p surefoot-c
-	$(CARGO) build --quiet -p surefoot --example soak_worker
+	$(SF_DEBUG_BUILD) --quiet
 	@mkdir -p $(SOAK_DEBUG)/soak
 	$(CC) $(SOAK_CC_FLAGS) tests/c/chaos_threads.c -o $(SOAK_DEBUG)/soak/chaos_threads_debug \
 		$(SOAK_DEBUG)/debug/libsurefoot.a $(SOAK_LIBS)
