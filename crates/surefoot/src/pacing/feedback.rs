@@ -63,6 +63,16 @@ impl Pacer {
             .await;
     }
 
+    /// A caller is about to wait for its slot: demand exceeds the rate in force (with a
+    /// shared store, this process's sends are only its share of the key's, so the wait,
+    /// not the sends, tells the rate is short).
+    pub(super) fn record_waiting(&self) {
+        let mut st = lock(&self.inner.state);
+        if st.configured.is_none() {
+            st.learner.on_waiting(Instant::now());
+        }
+    }
+
     pub(super) fn record_send(&self, limited: bool) {
         let mut st = lock(&self.inner.state);
         if st.configured.is_none() {
