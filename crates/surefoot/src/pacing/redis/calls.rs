@@ -90,13 +90,17 @@ impl RedisStore {
         ];
         let accepted = self.take_accepted(key);
         let pid = self.process_id();
+        // Back from deciding locally: no burst credit (the server's may be spent), and the
+        // requests decided locally that are not yet due booked at the shared rate (the
+        // process's own schedule at its fair share would leave the fleet idle).
         let back = lock(&self.shared.decided_on_redis).get(key) == Some(&false);
-        let floor = if back {
-            micros(self.shared.local.schedule_ahead(key)).max(tau)
+        let (floor, pending) = if back {
+            (tau, self.take_local_sends(key))
         } else {
-            0
+            (0, Default::default())
         };
-        let (verdict, us, cause, procs, state, age): (i64, i64, String, i64, String, i64) = self
+        let booked = t.saturating_mul(pending.len() as u64);
+        let result: Option<(i64, i64, String, i64, String, i64)> = self
             .run(|mut c| async move {
                 scripts()
                     .reserve
@@ -113,10 +117,15 @@ impl RedisStore {
                     .arg(u64::try_from(ACTIVE_WINDOW.as_millis()).unwrap_or(10_000))
                     .arg(floor)
                     .arg(accepted)
+                    .arg(booked)
                     .invoke_async(&mut c)
                     .await
             })
-            .await?;
+            .await;
+        let Some((verdict, us, cause, procs, state, age)) = result else {
+            self.keep_local_sends(key, pending);
+            return None;
+        };
         self.switched(key, true);
         self.saw_fleet(key, state, age);
         lock(&self.shared.processes).insert(
