@@ -132,8 +132,21 @@ impl RedisStore {
             key.to_owned(),
             u32::try_from(procs.max(1)).unwrap_or(u32::MAX),
         );
+        Some(self.verdict(key, limit, verdict, us, &cause))
+    }
+
+    /// The reservation the reserve script's verdict and microseconds say, mirrored into
+    /// the local store.
+    fn verdict(
+        &self,
+        key: &str,
+        limit: &RateLimit,
+        verdict: i64,
+        us: i64,
+        cause: &str,
+    ) -> Reservation {
         let d = Duration::from_micros(u64::try_from(us.max(0)).unwrap_or(0));
-        Some(match verdict {
+        match verdict {
             0 => {
                 // Mirrored locally, so an outage that starts now continues this schedule.
                 self.shared
@@ -143,7 +156,7 @@ impl RedisStore {
             }
             1 => Reservation::TooLong(d),
             _ => {
-                let cause = cause_from_json(&cause);
+                let cause = cause_from_json(cause);
                 // Mirrored locally, so an outage that starts now still honours it.
                 self.shared.local.pause_now(key, d, cause.clone());
                 Reservation::Paused(Pause {
@@ -151,6 +164,6 @@ impl RedisStore {
                     cause,
                 })
             }
-        })
+        }
     }
 }
