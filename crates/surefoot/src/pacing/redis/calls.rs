@@ -148,10 +148,15 @@ impl RedisStore {
         let d = Duration::from_micros(u64::try_from(us.max(0)).unwrap_or(0));
         match verdict {
             0 => {
-                // Mirrored locally, so an outage that starts now continues this schedule.
-                self.shared
-                    .local
-                    .follow(key, d + limit.emission_interval() + limit.restart_gap());
+                // Mirrored locally, so an outage that starts now continues this schedule:
+                // the fleet's schedule as it stands after this slot (the slot plus the burst
+                // tolerance and an interval), so local decisions at the fair share come after
+                // every slot the fleet has already handed out, not beside them.
+                let tau = limit.emission_interval() * limit.burst_size().saturating_sub(1);
+                self.shared.local.follow(
+                    key,
+                    d + tau + limit.emission_interval() + limit.restart_gap(),
+                );
                 Reservation::Go(d)
             }
             1 => Reservation::TooLong(d),
