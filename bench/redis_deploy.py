@@ -338,10 +338,11 @@ def markdown(r: dict[str, Any]) -> str:
     when = f"run on {r['when']}" + "".join(f"; {k} re-run on {v}" for k, v in r.get("rerun", {}).items())
     lines = ["### Redis as deployed: TLS, Sentinel, Cluster; many tenants; a hot key", "",
              f"From bench/redis_deploy.py, {when} ({r['note']}).", "",
-             "| store | processes | wall ÷ ideal | 429s | 429 share | failed |", "|---|---|---|---|---|---|"]
+             "| store | processes | wall ÷ ideal | 429s | 429 share | failed | store outages (local pacing) |",
+             "|---|---|---|---|---|---|---|"]
     for f in r["fleet"]:
         share = 100 * f["rate_limited"] / max(f["requests"], 1)
-        lines.append(f"| {f['deployment']} | {f['processes']} | {f['wall_over_ideal']:.2f} | {f['rate_limited']} | {share:.1f} % | {f['failed']} |")
+        lines.append(f"| {f['deployment']} | {f['processes']} | {f['wall_over_ideal']:.2f} | {f['rate_limited']} | {share:.1f} % | {f['failed']} | {f.get('store_outages', '–')} |")
     for f in r["fleet"]:
         if "reshard_s" in f:
             lines += ["", (
