@@ -151,14 +151,6 @@ impl MemoryStore {
         state.tat_ns = state.tat_ns.max(at);
     }
 
-    /// How far ahead of now `key`'s schedule stands (zero when idle).
-    pub(crate) fn schedule_ahead(&self, key: &str) -> Duration {
-        let now = self.now_ns();
-        lock(&self.keys).get(key).map_or(Duration::ZERO, |s| {
-            Duration::from_nanos(s.tat_ns.saturating_sub(now))
-        })
-    }
-
     /// The pause in force on `key`, read at once (no await).
     ///
     /// ```
