@@ -4,7 +4,14 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: demo test test-rust lint doc emulator clean redis-available nginx-available
+.PHONY: demo test test-rust lint doc emulator clean redis-available nginx-available system-packages
+
+# Debug artefacts the C, soak and ABI rules need (libsurefoot, the emulator, the replay
+# server, the soak worker) come from the same package selection as `cargo test --workspace
+# --all-targets`: cargo unifies dependency features over the packages and targets one
+# command selects, so `cargo build -p surefoot-c` alone would build tokio, hyper, reqwest
+# and redis again with other features. After test-rust this builds nothing new.
+SF_DEBUG_BUILD = $(CARGO) build --workspace --all-targets
 
 # Each binding adds its own rules and appends its test target to EXTRA_TESTS.
 EXTRA_TESTS :=
@@ -25,7 +32,21 @@ EXTRA_TESTS :=
 demo:
 	$(CARGO) run --quiet --release -p surefoot-cli -- demo
 
-test: lint test-rust doc $(EXTRA_TESTS)
+test: system-packages lint test-rust doc $(EXTRA_TESTS)
+
+# Every Debian package make test uses, installed by one apt-get run when any is missing (a
+# fresh CI machine; the CI user is root): one `apt-get update` instead of one per rule. Each
+# rule below still checks its own tools, for when it runs alone. command:package pairs.
+SF_APT_NEEDS := redis-server:redis-server redis-cli:redis-tools openssl:openssl nginx:nginx-light \
+	pkg-config:pkg-config valgrind:valgrind cmake:cmake doxygen:doxygen \
+	abi-compliance-checker:abi-compliance-checker
+system-packages:
+	@missing=""; for pair in $(SF_APT_NEEDS); do cmd=$${pair%%:*}; \
+		command -v $$cmd >/dev/null 2>&1 || [ -x /usr/sbin/$$cmd ] || missing="$$missing $${pair#*:}"; done; \
+	pkg-config --exists libcjson 2>/dev/null || missing="$$missing libcjson-dev"; \
+	$(PYTHON) -c "import venv, ensurepip" 2>/dev/null || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then echo "installing with apt-get:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
 # The pacing tests on Redis start redis-server themselves; CI machines start without it
 # (the CI user is root).

@@ -8,14 +8,17 @@
 * Many tenants: one decision on each of 10,000 API keys from 8 processes
   (bench/rust/src/bin/redis_store.rs, the store driven directly): decisions/s, Redis memory
   per key while active, and after the keys' TTLs.
-* Hot key: one key from 8 processes x 8 tasks for 10 s, and from one task: decisions/s,
-  latency the store adds (p50/p99), Redis CPU per decision.
+* Hot key (bench/redis_hot.py): the store alone on one key (decisions/s, latency, Redis
+  CPU per decision), and one key at 2,000 requests/s through nginx from 8 processes on
+  pacing off, the in-process store and Redis side by side (p50/p99 of a request, Redis
+  calls per request, Redis CPU), then Redis with the key's limit at 2,000/s.
 
 Writes bench/redis_deploy_results.json and prints the Markdown tables (bench/RESULTS.md,
-section 6). Needs redis-server, redis-cli, openssl, the emulator and redis_store release
-binaries in bench/target, and a Python with the surefoot wheel (`BENCH_PYTHON`).
+section 6). Needs redis-server, redis-cli, openssl, nginx, the emulator, redis_store and
+hot_http release binaries in bench/target, and a Python with the surefoot wheel
+(`BENCH_PYTHON`). `--only PART` runs one part and puts it into the last results.
 
-    python bench/redis_deploy.py [--quick]
+    python bench/redis_deploy.py [--quick] [--only plain|tls|sentinel|cluster|tenants|hot]
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import argparse
 import datetime
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -38,12 +42,14 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 import many  # noqa: E402
+import redis_hot  # noqa: E402
 from many import Emulator, free_port  # noqa: E402
 
 many.EMULATOR = Path(os.environ.get("BENCH_EMULATOR", str(many.EMULATOR)))
 
 TARGET = Path(os.environ.get("BENCH_TARGET", BENCH / "target"))
 STORE_BIN = TARGET / "release" / "redis_store"
+HTTP_BIN = TARGET / "release" / "hot_http"
 PYTHON = os.environ.get("BENCH_PYTHON", sys.executable)
 PASSWORD = "bench-acl-password"
 
@@ -128,6 +134,7 @@ class Deployment:
         self.servers: list[Server] = []
         self.url = ""
         self.certs = ""
+        self.event: dict[str, Any] = {}  # what the mid-run event cost (the reshard's time and CPU)
 
     def stop(self) -> None:
         for s in self.servers:
@@ -212,20 +219,36 @@ def reshard_key_node(d: Deployment) -> None:
                 for line in n.cli("CLUSTER", "NODES").splitlines() if "myself" in line
                 for r in line.split()[8:]
             )
+            ids = src.cli("CLUSTER", "MYID").strip(), dst.cli("CLUSTER", "MYID").strip()
+            cpu = [float(s.info("used_cpu_user", "cpu")) + float(s.info("used_cpu_sys", "cpu")) for s in d.servers]
+            t0, cli0 = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
             subprocess.run(
-                ["redis-cli", "--cluster", "reshard", f"127.0.0.1:{src.port}",
-                 "--cluster-from", src.cli("CLUSTER", "MYID").strip(), "--cluster-to", dst.cli("CLUSTER", "MYID").strip(),
-                 "--cluster-slots", str(slots), "--cluster-yes"],
+                ["redis-cli", "--cluster", "reshard", f"127.0.0.1:{src.port}", "--cluster-from", ids[0],
+                 "--cluster-to", ids[1], "--cluster-slots", str(slots), "--cluster-yes"],
                 check=True, capture_output=True, timeout=600,
             )
+            cli1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            d.event = {"reshard_s": time.monotonic() - t0, "slots_moved": slots,
+                       "redis_cli_cpu_s": cli1.ru_utime + cli1.ru_stime - cli0.ru_utime - cli0.ru_stime,
+                       "nodes_cpu_s": sum(float(s.info("used_cpu_user", "cpu")) + float(s.info("used_cpu_sys", "cpu"))
+                                          for s in d.servers) - sum(cpu),
+                       "evalsha_redirected": sum(int(l.split("rejected_calls=")[1].split(",")[0])
+                                                 for s in d.servers for l in s.cli("INFO", "commandstats").splitlines()
+                                                 if l.startswith("cmdstat_evalsha:"))}
             return
+
+
+# many.py's worker, with the `surefoot` logger's warnings on stderr (the package gives it a
+# NullHandler): the store's "pacing store unavailable (why)" tells its outages.
+WORKER = (f"import logging, runpy, sys; logging.getLogger('surefoot').addHandler(logging.StreamHandler()); "
+          f"sys.argv[0] = {str(BENCH / 'many.py')!r}; runpy.run_path(sys.argv[0], run_name='__main__')")
 
 
 def fleet(d: Deployment, n: int, procs: int, event: Any = None, at: float = 0.0) -> dict[str, Any]:
     """Section 6's run: `n` GETs from `procs` processes x 8 threads on the store."""
     emu = Emulator("--rate-limit", "50/s", "--burst", "10")
     share = [n // procs + (1 if i < n % procs else 0) for i in range(procs)]
-    ps = [subprocess.Popen([PYTHON, str(BENCH / "many.py"), "worker", "surefoot-redis", emu.url, d.url, str(k), "8", "paced"],
+    ps = [subprocess.Popen([PYTHON, "-c", WORKER, "worker", "surefoot-redis", emu.url, d.url, str(k), "8", "paced"],
                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for k in share]
     for p in ps:
         assert p.stdout is not None and p.stdout.readline().strip() == "ready"
@@ -239,10 +262,13 @@ def fleet(d: Deployment, n: int, procs: int, event: Any = None, at: float = 0.0)
     if event is not None:
         t = threading.Timer(at, event)
         t.start()
-    outs = []
+    outs, outages = [], []
     for p in ps:
         out, err = p.communicate(timeout=1200)
         outs.append(json.loads(out.strip().splitlines()[-1]))
+        # The store's warning (Python's last-resort logging handler): why it went local.
+        outages += [l.split("unavailable (", 1)[1].split(");", 1)[0] for l in err.splitlines()
+                    if "pacing store unavailable (" in l]
     wall = time.monotonic() - start
     if t is not None:
         t.join()
@@ -251,7 +277,8 @@ def fleet(d: Deployment, n: int, procs: int, event: Any = None, at: float = 0.0)
     ideal = (n - 10) / 50
     return {"deployment": d.name, "processes": procs, "n": n, "wall_over_ideal": wall / ideal,
             "requests": s["total_requests"], "rate_limited": s["rate_limited"],
-            "failed": sum(o["failed"] for o in outs)}
+            "failed": sum(o["failed"] for o in outs), "store_outages": len(outages),
+            "outage_causes": sorted(set(outages))}
 
 
 def drive(url: str, mode: str, per_proc: list[list[str]]) -> list[dict[str, Any]]:
@@ -294,34 +321,36 @@ def tenants(keys: int) -> dict[str, Any]:
         d.stop()
 
 
-def hot(seconds: float) -> list[dict[str, Any]]:
+def hot(seconds: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The hot key on one plain Redis: the store alone, then through HTTP (bench/redis_hot.py)."""
     d = plain()
-    s = d.servers[0]
-    rows = []
     try:
-        for procs, tasks in [(1, 1), (8, 2)]:
-            t0 = float(s.info("used_cpu_user", "cpu")) + float(s.info("used_cpu_sys", "cpu"))
-            out = drive(d.url, "hot", [[str(seconds), str(tasks)] for _ in range(procs)])
-            cpu = float(s.info("used_cpu_user", "cpu")) + float(s.info("used_cpu_sys", "cpu")) - t0
-            # Decisions made on Redis (a decision over its timeout is made locally).
-            decisions = sum(o["decisions"] - o["fallbacks"] for o in out)
-            secs = max(o["seconds"] for o in out)
-            rows.append({"processes": procs, "tasks": tasks, "decisions_per_s": decisions / secs,
-                         "redis_decisions_per_cpu_s": decisions / max(cpu, 1e-9),
-                         "p50_ms": max(o["p50_ms"] for o in out), "p99_ms": max(o["p99_ms"] for o in out),
-                         "redis_cpu_share": cpu / secs, "fallbacks": sum(o["fallbacks"] for o in out)})
+        store = redis_hot.hot_store(drive, d.servers[0], d.url, seconds)
+        print(json.dumps(store), flush=True)
+        d.servers[0].cli("FLUSHALL")
+        http = redis_hot.hot_http(HTTP_BIN, d.servers[0], d.url, seconds)
+        return store, http
     finally:
         d.stop()
-    return rows
 
 
 def markdown(r: dict[str, Any]) -> str:
+    when = f"run on {r['when']}" + "".join(f"; {k} re-run on {v}" for k, v in r.get("rerun", {}).items())
     lines = ["### Redis as deployed: TLS, Sentinel, Cluster; many tenants; a hot key", "",
-             f"From bench/redis_deploy.py, run on {r['when']} ({r['note']}).", "",
-             "| store | processes | wall ÷ ideal | 429s | 429 share | failed |", "|---|---|---|---|---|---|"]
+             f"From bench/redis_deploy.py, {when} ({r['note']}).", "",
+             "| store | processes | wall ÷ ideal | 429s | 429 share | failed | store outages (local pacing) |",
+             "|---|---|---|---|---|---|---|"]
     for f in r["fleet"]:
         share = 100 * f["rate_limited"] / max(f["requests"], 1)
-        lines.append(f"| {f['deployment']} | {f['processes']} | {f['wall_over_ideal']:.2f} | {f['rate_limited']} | {share:.1f} % | {f['failed']} |")
+        lines.append(f"| {f['deployment']} | {f['processes']} | {f['wall_over_ideal']:.2f} | {f['rate_limited']} | {share:.1f} % | {f['failed']} | {f.get('store_outages', '–')} |")
+    for f in r["fleet"]:
+        if "reshard_s" in f:
+            lines += ["", (
+                f"The resharding moved {f['slots_moved']:,} slots in {f['reshard_s']:.1f} s, taking "
+                f"{f['redis_cli_cpu_s']:.1f} CPU-s in redis-cli and {f['nodes_cpu_s']:.1f} CPU-s in the nodes "
+                f"(of the 2 cores the 8 client processes and the emulator share); the key's script calls "
+                f"answered with a redirect or TRYAGAIN: {f['evalsha_redirected']}; store outages (local "
+                f"pacing): {f.get('store_outages', 0)}.")]
     t = r["tenants"]
     lines += ["", "| many tenants | value |", "|---|---|",
               f"| API keys, one decision each (8 processes) | {t['api_keys']:,} |",
@@ -329,51 +358,67 @@ def markdown(r: dict[str, Any]) -> str:
               f"| Redis CPU for them | {t['redis_cpu_s']:.2f} s ({t['decisions'] / max(t['redis_cpu_s'], 1e-9):,.0f} decisions per Redis CPU-second) |",
               f"| Redis memory per active API key | {t['bytes_per_active_key']:,.0f} bytes ({t['redis_keys_active'] / t['api_keys']:.1f} Redis keys each) |",
               f"| Redis keys left after their TTLs (12 s + expiry) | {t['redis_keys_after_ttl']} ({t['bytes_after_ttl']:,} bytes above the empty server) |",
-              "", "| hot key, one API key | decisions on Redis / s | per Redis CPU-second | p50 ms | p99 ms | Redis CPU share | decided locally |",
-              "|---|---|---|---|---|---|---|"]
-    for h in r["hot"]:
-        lines.append(f"| {h['processes']} process(es) × {h['tasks']} task(s) | {h['decisions_per_s']:,.0f} | {h['redis_decisions_per_cpu_s']:,.0f} | {h['p50_ms']:.3f} | {h['p99_ms']:.3f} | {100 * h['redis_cpu_share']:.0f} % | {h['fallbacks']} |")
-    hot_rate = max(h["redis_decisions_per_cpu_s"] for h in r["hot"])
+              ""]
+    lines += redis_hot.markdown(r["hot"], r.get("hot_http", []))
     lines += ["", (
         "Reading it: every deployment form keeps section 6's result — one schedule for the fleet, "
-        "no failed call through a failover or a resharding (decisions meeting a slot in migration "
-        "or a primary being replaced are made locally at the fair share). A pacing decision is one "
-        f"script call; a hot key costs Redis about {1e6 / hot_rate:.0f} µs of CPU per decision "
-        f"({hot_rate:,.0f} per CPU-second), so the issue's 2,000 requests/s on one key take about "
-        f"{100 * 2000 / hot_rate:.0f} % of one Redis core: no lease mode (batches of slots per "
-        "process) is needed at that rate, and none is built. An active API key holds two Redis keys "
+        "no failed call through a failover or a resharding (decisions meeting a primary being "
+        "replaced, or a slot long half-way through a migration, are made locally at the fair share). "
+        + redis_hot.reading(r["hot"], r.get("hot_http", []))
+        + " An active API key holds two Redis keys "
         "(its schedule and its set of processes, more once it pauses, learns or holds sessions), "
         "all with TTLs: idle keys are gone seconds after their last decision."
     )]
     return "\n".join(lines) + "\n"
 
 
+DEPLOYMENTS = {"plain": (plain, None, 0.0), "tls": (tls, None, 0.0), "sentinel": (sentinel, "kill", 20.0),
+               "cluster": (cluster, "reshard", 10.0)}
+
+
+def run_fleet(name: str, n: int) -> dict[str, Any]:
+    make, event, at = DEPLOYMENTS[name]
+    d = make()
+    try:
+        ev = None
+        if event == "kill":
+            ev = d.servers[0].kill
+        elif event == "reshard":
+            ev = lambda d=d: reshard_key_node(d)  # noqa: E731
+        row = fleet(d, n, 8, ev, at * n / 2000)
+        row.update(d.event)
+        print(json.dumps(row), flush=True)
+        return row
+    finally:
+        d.stop()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--note", default="2 shared cores")
+    ap.add_argument("--only", choices=[*DEPLOYMENTS, "tenants", "hot"],
+                    help="run this part alone and put it into the last results (development)")
     a = ap.parse_args()
     n = 400 if a.quick else 2000
-    result: dict[str, Any] = {"when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                              "note": a.note, "fleet": []}
-    for make, event, at in [(plain, None, 0.0), (tls, None, 0.0), (sentinel, "kill", 20.0), (cluster, "reshard", 10.0)]:
-        d = make()
-        try:
-            ev = None
-            if event == "kill":
-                ev = d.servers[0].kill
-            elif event == "reshard":
-                ev = lambda d=d: reshard_key_node(d)  # noqa: E731
-            row = fleet(d, n, 8, ev, at * n / 2000)
-            print(json.dumps(row), flush=True)
-            result["fleet"].append(row)
-        finally:
-            d.stop()
-    result["tenants"] = tenants(2000 if a.quick else 10000)
-    print(json.dumps(result["tenants"]), flush=True)
-    result["hot"] = hot(3.0 if a.quick else 10.0)
-    print(json.dumps(result["hot"]), flush=True)
     out = BENCH / ("out" if a.quick else ".") / "redis_deploy_results.json"
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    if a.only:
+        result = json.loads(out.read_text())
+        result.setdefault("rerun", {})[a.only] = now
+        if a.only in DEPLOYMENTS:
+            i = list(DEPLOYMENTS).index(a.only)
+            result["fleet"][i] = run_fleet(a.only, n)
+        elif a.only == "tenants":
+            result["tenants"] = tenants(2000 if a.quick else 10000)
+        else:
+            result["hot"], result["hot_http"] = hot(3.0 if a.quick else 10.0)
+    else:
+        result = {"when": now, "note": a.note, "fleet": [run_fleet(name, n) for name in DEPLOYMENTS]}
+        result["tenants"] = tenants(2000 if a.quick else 10000)
+        print(json.dumps(result["tenants"]), flush=True)
+        result["hot"], result["hot_http"] = hot(3.0 if a.quick else 10.0)
+    print(json.dumps(result.get("hot_http")), flush=True)
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n")
     print(markdown(result))

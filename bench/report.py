@@ -100,7 +100,7 @@ def goodput(recs: list[dict[str, Any]], cfg: dict[str, Any], plots: Path) -> tup
             md.append(
                 "\nLearning (no limit given): the pacer sends freely until the first 429, then doubles "
                 "its rate every 500 ms from what was accepted (slow start) until the next; after each 429 "
-                "it settles at 0.9 × the rate the server was measured to accept (the largest (accepted − "
+                "it settles at 0.95 × (0.9 when this row was measured) the rate the server was measured to accept (the largest (accepted − "
                 "burst) ÷ span over the last seconds: a token bucket grants its burst on top of its rate "
                 "after every pause) and climbs back along a CUBIC curve; a 429 that confirms the limit "
                 "measured before it holds the rate there for a plateau (4 s, doubling to 30 s) before "

@@ -68,11 +68,13 @@ bench-sdk-build: bench-many-build
 
 # Redis as deployed (bench/redis_deploy.py, ~6 minutes): section 6's run with the store on
 # TLS + an ACL user, Sentinel (primary killed) and Cluster (the key's node resharded away),
-# 10,000 tenants' memory and decisions/s, a hot key's decisions/s and latency.
+# 10,000 tenants' memory and decisions/s, a hot key's decisions/s and latency, alone and
+# through nginx at 2,000 requests/s (bench/redis_hot.py).
 bench-redis: bench-many-build bench-redis-run
 
-bench-redis-run:
-	CARGO_TARGET_DIR=$(BENCH_TARGET) $(CARGO) build --quiet --release --manifest-path bench/rust/Cargo.toml --bin redis_store
+bench-redis-run: nginx-available
+	CARGO_TARGET_DIR=$(BENCH_TARGET) $(CARGO) build --quiet --release --manifest-path bench/rust/Cargo.toml \
+		--bin redis_store --bin hot_http
 	BENCH_PYTHON=$(BENCH_PY) $(BENCH_PY) bench/redis_deploy.py
 
 # Learning with no limit given (1-8 processes, emulator and nginx limit_req) and the outage
@@ -193,8 +195,7 @@ SOAK_PY_VENV := $(or $(PY_VENV),.venv-python)
 SOAK_DEBUG := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 
 test-soak:
-	$(CARGO) build --quiet -p surefoot-emulator -p surefoot-c
-	$(CARGO) build --quiet -p surefoot --example soak_worker
+	$(SF_DEBUG_BUILD) --quiet
 	@mkdir -p $(SOAK_DEBUG)/soak
 	$(CC) $(SOAK_CC_FLAGS) tests/c/chaos_threads.c -o $(SOAK_DEBUG)/soak/chaos_threads_debug \
 		$(SOAK_DEBUG)/debug/libsurefoot.a $(SOAK_LIBS)

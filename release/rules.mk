@@ -104,7 +104,7 @@ compat-abi-tools:
 
 # The current header and library as an ABI dump (XML).
 $(SF_ABI_OUT)/current.abi.xml: compat-abi-tools
-	$(CARGO) build -p surefoot-c
+	$(SF_DEBUG_BUILD)
 	@mkdir -p $(SF_ABI_OUT)
 	printf '<version>%s</version>\n<headers>%s</headers>\n<libs>%s</libs>\n' \
 		"$(SF_C_VERSION)" "$(CURDIR)/$(SF_C_HEADER)" "$(SF_ABI_LIB)" > $(SF_ABI_OUT)/current.xml

@@ -87,7 +87,8 @@ class _ClientOptions(TypedDict, total=False):
     pacing_store: str | None
     """Where pacing state lives, so many processes and hosts on one key share one budget:
     ``"redis://host:6379/0"`` (``rediss://`` for TLS with ``tls_ca``, ``tls_cert``,
-    ``tls_key``; ``redis+sentinel://s1:26379,s2:26379/service``;
+    ``tls_key``; ``redis+sentinel://s1:26379,s2:26379/service``, with
+    ``sentinel_password`` and ``sentinel_user`` when the sentinels ask for them;
     ``redis+cluster://h1:7000,h2:7001/``; other options in the query: ``prefix``,
     ``timeout_ms``, ``fail=closed``, ``lease_ms``, ``secret``) or ``"memory"``; default: the
     ``SUREFOOT_PACING_STORE`` environment variable, else in-process. A malformed URL raises

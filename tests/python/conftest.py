@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 from typing import Any, Dict, Iterator, Set
 
 import pytest
@@ -24,6 +25,12 @@ PYAI_QUOTA_KEY = "pyai_sk_quota_0007"
 #: Client options that keep the suite fast: short backoffs, bounded waits.
 FAST: Dict[str, Any] = {"backoff": (0.01, 0.05), "max_retry_wait": 5.0, "timeout": 10.0}
 
+
+# A runner started in the background by a non-interactive shell (`make test &`) inherits
+# SIGINT ignored, and Python then installs no KeyboardInterrupt handler: the Ctrl-C tests
+# need the handler an interactive run has.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 _SEEN_URLS: Set[str] = set()
 

@@ -16,7 +16,7 @@ async fn collect<T>(
     ctx: &Context,
 ) -> Result<Vec<T>, CliError> {
     let mut out = Vec::new();
-    while max.map_or(true, |m| out.len() < m) {
+    while max.is_none_or(|m| out.len() < m) {
         match items.try_next().await {
             Ok(Some(item)) => out.push(item),
             Ok(None) => break,

@@ -123,7 +123,7 @@ pub(crate) fn encode_cursor(raw: &str) -> String {
 
 /// Decodes a cursor made by [`encode_cursor`].
 pub(crate) fn decode_cursor(cursor: &str) -> Option<String> {
-    if cursor.len() % 2 != 0 || cursor.len() > 512 {
+    if !cursor.len().is_multiple_of(2) || cursor.len() > 512 {
         return None;
     }
     let bytes: Option<Vec<u8>> = (0..cursor.len())

@@ -2,8 +2,9 @@
 //! own bodies (`fuzz/src/lib.rs`, included here) on stable: every input a fuzzing run kept
 //! — crashes found and fixed among them — is checked again by every `make test`.
 
+// The fuzz crate is on edition 2021, where an `if let` cannot be chained with `&&`.
 #[path = "../../../fuzz/src/lib.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, clippy::collapsible_if)]
 mod targets;
 
 #[path = "../../../fuzz/src/replay.rs"]

@@ -60,10 +60,16 @@ fn observe(option: &str, v: &Value) -> Value {
     }
 }
 
+/// Held by each test of this binary: one removes a variable the other's builds read.
+static ENV: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn every_option_vector_through_the_builder() {
+    let _env = ENV.lock().unwrap_or_else(|e| e.into_inner());
     // The default pacing store is the in-process one only without this variable.
-    std::env::remove_var(surefoot::PACING_STORE_ENV);
+    // SAFETY: the only other thread of this binary that reads the environment is the other
+    // test, and it waits for `ENV`.
+    unsafe { std::env::remove_var(surefoot::PACING_STORE_ENV) };
     let vectors = vectors();
     assert!(
         vectors.len() >= 100,
@@ -102,6 +108,7 @@ fn every_option_vector_through_the_builder() {
 
 #[test]
 fn the_typed_builder_methods_refuse_by_the_same_rules() {
+    let _env = ENV.lock().unwrap_or_else(|e| e.into_inner());
     let base = || surefoot::Client::builder().base_url("http://127.0.0.1:9");
     let message = |b: surefoot::ClientBuilder| b.build().unwrap_err().message().to_owned();
     assert_eq!(

@@ -149,7 +149,7 @@ impl PyaiData {
 
     /// Closes session `id` if key `key_id` opened it; whether it did.
     pub(crate) fn close_session(&mut self, key_id: &str, id: &str) -> bool {
-        if !self.sessions.get(id).is_some_and(|x| x.key_id == key_id) {
+        if self.sessions.get(id).is_none_or(|x| x.key_id != key_id) {
             return false;
         }
         self.sessions.remove(id);

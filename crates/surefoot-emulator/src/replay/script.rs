@@ -50,7 +50,7 @@ pub(super) fn load_dir(dir: &Path) -> Result<HashMap<String, Vec<Scripted>>, Str
     let mut scripts = HashMap::new();
     for entry in entries {
         let path = entry.map_err(|e| e.to_string())?.path();
-        if path.extension().map_or(true, |e| e != "json") {
+        if path.extension().is_none_or(|e| e != "json") {
             continue;
         }
         let stem = path

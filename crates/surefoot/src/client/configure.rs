@@ -67,9 +67,12 @@ impl ClientBuilder {
     /// `specala::Client::from_env` and `pyai::Client::from_env` do.
     ///
     /// ```
-    /// // A doc test owns its process: setting variables here touches no other test.
-    /// std::env::set_var("PYAI_BASE_URL", "http://127.0.0.1:9");
-    /// std::env::set_var("PYAI_API_KEY", "pyai_sk_env_0123456789");
+    /// // SAFETY: a doc test runs in a process of its own, and no other thread of it reads
+    /// // the environment yet.
+    /// unsafe {
+    ///     std::env::set_var("PYAI_BASE_URL", "http://127.0.0.1:9");
+    ///     std::env::set_var("PYAI_API_KEY", "pyai_sk_env_0123456789");
+    /// }
     /// let client = surefoot::pyai::Client::builder().from_env().build_pyai()?;
     /// assert_eq!(client.client().base_url().as_str(), "http://127.0.0.1:9/");
     /// assert_eq!(client.client().describe_option("api_key").as_deref(), Some("pya…6789"));
@@ -85,15 +88,15 @@ impl ClientBuilder {
                 .filter(|value| !value.trim().is_empty())
         };
         let mut b = self;
-        if b.settings.api_key.is_none() {
-            if let Some(key) = read(profile.key_env()) {
-                b = b.with_option("api_key", key);
-            }
+        if b.settings.api_key.is_none()
+            && let Some(key) = read(profile.key_env())
+        {
+            b = b.with_option("api_key", key);
         }
-        if b.settings.base_url.is_none() {
-            if let Some(url) = read(profile.base_url_env()) {
-                b = b.with_option("base_url", url);
-            }
+        if b.settings.base_url.is_none()
+            && let Some(url) = read(profile.base_url_env())
+        {
+            b = b.with_option("base_url", url);
         }
         b
     }

@@ -296,7 +296,7 @@ impl Client {
     }
 
     /// The profile's surfaces, the default (`*`) first.
-    fn surface_order(&self) -> impl Iterator<Item = usize> {
+    fn surface_order(&self) -> impl Iterator<Item = usize> + use<> {
         let n = self.inner.profile.surfaces().len();
         std::iter::once(n - 1).chain(0..n - 1)
     }

@@ -69,10 +69,10 @@ fn thread_stack(t: &mut ThreadStacks, inner: &Arc<Inner>) -> Result<Stack> {
         t.pid = pid;
     }
     let address = Arc::as_ptr(inner) as usize;
-    if let Some((owner, stack)) = t.stacks.get(&address) {
-        if owner.strong_count() > 0 {
-            return Ok(stack.clone());
-        }
+    if let Some((owner, stack)) = t.stacks.get(&address)
+        && owner.strong_count() > 0
+    {
+        return Ok(stack.clone());
     }
     let stack = build_stack(&inner.settings)?;
     // Stacks of dropped clients go when another is made.

@@ -78,10 +78,10 @@ impl FieldNames {
 
     fn apply_object(&self, obj: &mut Map<String, Value>) {
         for (ours, theirs) in &self.renames {
-            if !obj.contains_key(*ours) {
-                if let Some(v) = obj.get(theirs.as_str()).cloned() {
-                    obj.insert((*ours).to_owned(), v);
-                }
+            if !obj.contains_key(*ours)
+                && let Some(v) = obj.get(theirs.as_str()).cloned()
+            {
+                obj.insert((*ours).to_owned(), v);
             }
         }
     }

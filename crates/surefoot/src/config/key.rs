@@ -135,12 +135,14 @@ pub fn check_url_has_no_key(url: &url::Url, api_key: Option<&str>) -> Result<(),
             )));
         }
     }
-    if let Some(key) = api_key {
-        if key.len() >= MIN_KEY_LEN_FOR_URL_SCAN && url_contains(url, key) {
-            return Err(Error::invalid_because(InvalidRequestReason::KeyInUrl,
-                "API key must not be sent in the URL; surefoot sends it in the Authorization header",
-            ));
-        }
+    if let Some(key) = api_key
+        && key.len() >= MIN_KEY_LEN_FOR_URL_SCAN
+        && url_contains(url, key)
+    {
+        return Err(Error::invalid_because(
+            InvalidRequestReason::KeyInUrl,
+            "API key must not be sent in the URL; surefoot sends it in the Authorization header",
+        ));
     }
     Ok(())
 }

@@ -23,10 +23,10 @@ static SHARED: Mutex<Option<(u32, Handle)>> = Mutex::new(None);
 pub fn handle() -> Handle {
     let pid = std::process::id();
     let mut guard = crate::leaves::sync::lock(&SHARED);
-    if let Some((owner, handle)) = guard.as_ref() {
-        if *owner == pid {
-            return handle.clone();
-        }
+    if let Some((owner, handle)) = guard.as_ref()
+        && *owner == pid
+    {
+        return handle.clone();
     }
     let runtime = new_runtime();
     let handle = runtime.handle().clone();

@@ -74,7 +74,7 @@ impl std::error::Error for Error {
 
 fn fmt_secs(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         let s = format!("{:.3}", d.as_secs_f64());

@@ -44,10 +44,9 @@ pub fn parse_timestamp(value: &Value) -> Option<SystemTime> {
             if !s.is_empty()
                 && s.bytes()
                     .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+                && let Ok(secs) = s.parse::<f64>()
             {
-                if let Ok(secs) = s.parse::<f64>() {
-                    return unix_seconds(secs);
-                }
+                return unix_seconds(secs);
             }
             parse_rfc3339(s)
         }

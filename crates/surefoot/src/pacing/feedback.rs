@@ -41,7 +41,7 @@ impl Pacer {
         }
         let stale = lock(&self.inner.state)
             .learned_synced
-            .map_or(true, |t| t.elapsed() >= LEARNED_REFRESH);
+            .is_none_or(|t| t.elapsed() >= LEARNED_REFRESH);
         if stale {
             let from_store = store.learned(&self.inner.id).await;
             let mut st = lock(&self.inner.state);
@@ -61,6 +61,16 @@ impl Pacer {
             .store
             .set_learned(&self.inner.id, Some(limit), LEARNED_LIMIT_TTL)
             .await;
+    }
+
+    /// A caller is about to wait for its slot: demand exceeds the rate in force (with a
+    /// shared store, this process's sends are only its share of the key's, so the wait,
+    /// not the sends, tells the rate is short).
+    pub(super) fn record_waiting(&self) {
+        let mut st = lock(&self.inner.state);
+        if st.configured.is_none() {
+            st.learner.on_waiting(Instant::now());
+        }
     }
 
     pub(super) fn record_send(&self, limited: bool) {
@@ -223,20 +233,20 @@ impl Pacer {
         }
         let info = RateLimitHeaders::parse(headers, SystemTime::now());
         let store = &self.inner.store;
-        if info.remaining == Some(0) {
-            if let Some(reset) = info.reset.filter(|d| !d.is_zero()) {
-                let reset = reset.min(MAX_RETRY_AFTER);
-                tracing::debug!(target: "surefoot::pacing", pacer = %self.inner.id, reset_ms = reset.as_millis() as u64, "rate-limit quota exhausted; pausing until reset");
-                let request_id =
-                    crate::leaves::headers::request_id_from_headers(headers).map(str::to_owned);
-                store
-                    .pause(
-                        &self.inner.id,
-                        reset,
-                        Some(PauseCause::quota_used_up(request_id)),
-                    )
-                    .await;
-            }
+        if info.remaining == Some(0)
+            && let Some(reset) = info.reset.filter(|d| !d.is_zero())
+        {
+            let reset = reset.min(MAX_RETRY_AFTER);
+            tracing::debug!(target: "surefoot::pacing", pacer = %self.inner.id, reset_ms = reset.as_millis() as u64, "rate-limit quota exhausted; pausing until reset");
+            let request_id =
+                crate::leaves::headers::request_id_from_headers(headers).map(str::to_owned);
+            store
+                .pause(
+                    &self.inner.id,
+                    reset,
+                    Some(PauseCause::quota_used_up(request_id)),
+                )
+                .await;
         }
         if let (Some(q), Some(w)) = (info.limit, info.window) {
             let announced = {

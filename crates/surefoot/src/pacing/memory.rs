@@ -151,14 +151,6 @@ impl MemoryStore {
         state.tat_ns = state.tat_ns.max(at);
     }
 
-    /// How far ahead of now `key`'s schedule stands (zero when idle).
-    pub(crate) fn schedule_ahead(&self, key: &str) -> Duration {
-        let now = self.now_ns();
-        lock(&self.keys).get(key).map_or(Duration::ZERO, |s| {
-            Duration::from_nanos(s.tat_ns.saturating_sub(now))
-        })
-    }
-
     /// The pause in force on `key`, read at once (no await).
     ///
     /// ```
@@ -225,10 +217,10 @@ impl MemoryStore {
     /// ```
     pub fn refund_retry_tokens_now(&self, key: &str, n: u32, capacity: u32) {
         let mut keys = lock(&self.keys);
-        if let Some(state) = keys.get_mut(key) {
-            if let Some(t) = state.retry_tokens {
-                state.retry_tokens = Some(t.min(capacity).saturating_add(n).min(capacity));
-            }
+        if let Some(state) = keys.get_mut(key)
+            && let Some(t) = state.retry_tokens
+        {
+            state.retry_tokens = Some(t.min(capacity).saturating_add(n).min(capacity));
         }
     }
 

@@ -52,9 +52,9 @@ pub const DEFAULT_429_PAUSE: Duration = Duration::from_secs(1);
 /// The pacer spaces requests this fraction further apart than the limit strictly allows
 /// (2 %: 20/s is paced at one request per 51 ms) and keeps one slot of a burst in reserve,
 /// so jitter between the client's send and the server's count does not turn a request sent
-/// exactly on time into a 429. It applies to limits configured or announced by headers; a
-/// rate learned from 429s already sits at or under what the server was measured to accept,
-/// and is paced as learned.
+/// exactly on time into a 429. It applies to every limit: configured, announced by
+/// headers, or learned from 429s (requests paced exactly at a server's limit meet a 429
+/// whenever the network bunches two of them).
 /// Change it per pacer with [`Pacer::set_safety_margin`].
 pub const SAFETY_MARGIN: f64 = 0.02;
 /// A limit learned from 429s is forgotten after this long without another 429.
@@ -62,5 +62,7 @@ pub const LEARNED_LIMIT_TTL: Duration = Duration::from_secs(600);
 
 use crate::leaves::sync::lock;
 
+#[cfg(test)]
+mod fleet_sim;
 #[cfg(test)]
 mod tests;

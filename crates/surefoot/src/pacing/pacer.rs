@@ -483,6 +483,7 @@ impl Pacer {
                     let nap = wait
                         .saturating_sub(h)
                         .clamp(floor, LEARNED_HORIZON.max(floor));
+                    self.record_waiting();
                     sleep(budget.map_or(nap, |b| nap.min(b))).await;
                     continue;
                 }
@@ -494,6 +495,7 @@ impl Pacer {
                 }
                 Reservation::Go(wait) => {
                     if !wait.is_zero() {
+                        self.record_waiting();
                         sleep(wait).await;
                         // A pause that began while we waited for our slot still applies
                         // (as far as this process knows: no second round trip).

@@ -123,10 +123,10 @@ pub fn decide(
     if wait > policy.max_retry_wait {
         return fail(Some(wait), FailReason::WaitExceedsMaxRetryWait);
     }
-    if let Some(r) = attempt.remaining {
-        if wait >= r {
-            return fail(Some(wait), FailReason::WaitExceedsDeadline);
-        }
+    if let Some(r) = attempt.remaining
+        && wait >= r
+    {
+        return fail(Some(wait), FailReason::WaitExceedsDeadline);
     }
     Decision::Retry { after: wait }
 }

@@ -365,10 +365,10 @@ async fn export_interrupted_then_resumed_writes_every_document_once() {
         .export_all(Format::Md)
         .concurrency(1)
         .progress(move |p| {
-            if p.written > 0 {
-                if let Some(tx) = tx.lock().unwrap().take() {
-                    let _ = tx.send(());
-                }
+            if p.written > 0
+                && let Some(tx) = tx.lock().unwrap().take()
+            {
+                let _ = tx.send(());
             }
         })
         .run(&mut sink);

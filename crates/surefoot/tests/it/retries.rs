@@ -235,11 +235,11 @@ async fn daily_cap_fails_at_once_with_the_time_to_wait() {
         .unwrap();
     let mut last = None;
     for _ in 0..25 {
-        if let Err(e) = client.jobs().get("job_none").await {
-            if e.code() == "daily_cap_exceeded" {
-                last = Some(e);
-                break;
-            }
+        if let Err(e) = client.jobs().get("job_none").await
+            && e.code() == "daily_cap_exceeded"
+        {
+            last = Some(e);
+            break;
         }
     }
     let err = last.expect("the sandbox cap is reached");

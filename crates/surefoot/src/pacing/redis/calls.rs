@@ -90,13 +90,17 @@ impl RedisStore {
         ];
         let accepted = self.take_accepted(key);
         let pid = self.process_id();
+        // Back from deciding locally: no burst credit (the server's may be spent), and the
+        // requests decided locally that are not yet due booked at the shared rate (the
+        // process's own schedule at its fair share would leave the fleet idle).
         let back = lock(&self.shared.decided_on_redis).get(key) == Some(&false);
-        let floor = if back {
-            micros(self.shared.local.schedule_ahead(key)).max(tau)
+        let (floor, pending) = if back {
+            (tau, self.take_local_sends(key))
         } else {
-            0
+            (0, Default::default())
         };
-        let (verdict, us, cause, procs, state, age): (i64, i64, String, i64, String, i64) = self
+        let booked = t.saturating_mul(pending.len() as u64);
+        let result: Option<(i64, i64, String, i64, String, i64)> = self
             .run(|mut c| async move {
                 scripts()
                     .reserve
@@ -113,28 +117,51 @@ impl RedisStore {
                     .arg(u64::try_from(ACTIVE_WINDOW.as_millis()).unwrap_or(10_000))
                     .arg(floor)
                     .arg(accepted)
+                    .arg(booked)
                     .invoke_async(&mut c)
                     .await
             })
-            .await?;
+            .await;
+        let Some((verdict, us, cause, procs, state, age)) = result else {
+            self.keep_local_sends(key, pending);
+            return None;
+        };
         self.switched(key, true);
         self.saw_fleet(key, state, age);
         lock(&self.shared.processes).insert(
             key.to_owned(),
             u32::try_from(procs.max(1)).unwrap_or(u32::MAX),
         );
+        Some(self.verdict(key, limit, verdict, us, &cause))
+    }
+
+    /// The reservation the reserve script's verdict and microseconds say, mirrored into
+    /// the local store.
+    fn verdict(
+        &self,
+        key: &str,
+        limit: &RateLimit,
+        verdict: i64,
+        us: i64,
+        cause: &str,
+    ) -> Reservation {
         let d = Duration::from_micros(u64::try_from(us.max(0)).unwrap_or(0));
-        Some(match verdict {
+        match verdict {
             0 => {
-                // Mirrored locally, so an outage that starts now continues this schedule.
-                self.shared
-                    .local
-                    .follow(key, d + limit.emission_interval() + limit.restart_gap());
+                // Mirrored locally, so an outage that starts now continues this schedule:
+                // the fleet's schedule as it stands after this slot (the slot plus the burst
+                // tolerance and an interval), so local decisions at the fair share come after
+                // every slot the fleet has already handed out, not beside them.
+                let tau = limit.emission_interval() * limit.burst_size().saturating_sub(1);
+                self.shared.local.follow(
+                    key,
+                    d + tau + limit.emission_interval() + limit.restart_gap(),
+                );
                 Reservation::Go(d)
             }
             1 => Reservation::TooLong(d),
             _ => {
-                let cause = cause_from_json(&cause);
+                let cause = cause_from_json(cause);
                 // Mirrored locally, so an outage that starts now still honours it.
                 self.shared.local.pause_now(key, d, cause.clone());
                 Reservation::Paused(Pause {
@@ -142,6 +169,6 @@ impl RedisStore {
                     cause,
                 })
             }
-        })
+        }
     }
 }

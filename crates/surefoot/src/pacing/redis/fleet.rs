@@ -129,10 +129,10 @@ impl RedisStore {
     /// The fleet's learning state of `key`: as the last decision brought it back when
     /// fresh, else read.
     pub(super) async fn fleet_learned_redis(&self, key: &str) -> Option<(String, Duration)> {
-        if let Some((state, age, at)) = lock(&self.shared.fleet).get(key) {
-            if at.elapsed() < FLEET_FRESH {
-                return Some((state.clone(), *age + at.elapsed()));
-            }
+        if let Some((state, age, at)) = lock(&self.shared.fleet).get(key)
+            && at.elapsed() < FLEET_FRESH
+        {
+            return Some((state.clone(), *age + at.elapsed()));
         }
         let k = self.redis_key(key, "fleet");
         let (state, age): (String, i64) = self

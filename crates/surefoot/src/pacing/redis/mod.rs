@@ -23,7 +23,7 @@ mod target;
 mod tls;
 mod url;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -65,6 +65,9 @@ struct Shared {
     /// Where each key's last decision was made (true: Redis), so the first decision
     /// after a switch gives no burst credit.
     decided_on_redis: Mutex<HashMap<String, bool>>,
+    /// When each key's requests decided locally (Redis not answering) are due, those not
+    /// yet due: the first decision back on Redis books them on the shared schedule.
+    local_sends: Mutex<HashMap<String, VecDeque<std::time::Instant>>>,
     /// Retry tokens this process took from each shared bucket and has not given back: a
     /// process refunds at most what it took, so calls that never retried cost no round
     /// trip (a full bucket stays full without being told).
@@ -204,6 +207,7 @@ impl RedisStore {
                 local: MemoryStore::new(),
                 processes: Mutex::new(HashMap::new()),
                 decided_on_redis: Mutex::new(HashMap::new()),
+                local_sends: Mutex::new(HashMap::new()),
                 retry_debt: Mutex::new(HashMap::new()),
                 process_id: uuid::Uuid::new_v4().simple().to_string(),
                 pid: std::sync::atomic::AtomicU32::new(std::process::id()),
@@ -343,6 +347,37 @@ impl RedisStore {
                 map.insert(key.to_owned(), on_redis);
                 false
             }
+        }
+    }
+
+    /// A request on `key` decided locally, due after `wait`.
+    pub(super) fn sent_locally(&self, key: &str, wait: Duration) {
+        let now = std::time::Instant::now();
+        let mut map = lock(&self.shared.local_sends);
+        let due = map.entry(key.to_owned()).or_default();
+        while due.front().is_some_and(|t| *t <= now) {
+            due.pop_front();
+        }
+        due.push_back(now + wait);
+    }
+
+    /// The requests on `key` decided locally and not yet due, taken (the decision back on
+    /// Redis books them; [`RedisStore::keep_local_sends`] puts them back if it fails).
+    pub(super) fn take_local_sends(&self, key: &str) -> VecDeque<std::time::Instant> {
+        let now = std::time::Instant::now();
+        let mut due = lock(&self.shared.local_sends)
+            .remove(key)
+            .unwrap_or_default();
+        due.retain(|t| *t > now);
+        due
+    }
+
+    pub(super) fn keep_local_sends(&self, key: &str, due: VecDeque<std::time::Instant>) {
+        if !due.is_empty() {
+            let mut map = lock(&self.shared.local_sends);
+            let mine = map.entry(key.to_owned()).or_default();
+            mine.extend(due);
+            mine.make_contiguous().sort();
         }
     }
 

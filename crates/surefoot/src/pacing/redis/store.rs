@@ -48,7 +48,11 @@ impl PacingStore for RedisStore {
                     if self.switched(key, false) {
                         self.shared.local.spend_burst(key, &share);
                     }
-                    return self.shared.local.reserve_now(key, &share, max_wait);
+                    let r = self.shared.local.reserve_now(key, &share, max_wait);
+                    if let Reservation::Go(wait) = r {
+                        self.sent_locally(key, wait);
+                    }
+                    return r;
                 }
                 let budget = max_wait.map(|m| m.saturating_sub(start.elapsed()));
                 if !self.wait_for_redis(budget).await {
@@ -224,7 +228,7 @@ impl PacingStore for RedisStore {
                 })
                 .await;
             // While Redis is away the slot is still ours as far as anyone can tell.
-            answer.map_or(true, |n| n == 1)
+            answer.is_none_or(|n| n == 1)
         })
     }
 

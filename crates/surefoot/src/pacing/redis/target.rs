@@ -52,9 +52,19 @@ impl Backend {
             }),
             Topology::Cluster => {
                 let nodes: Vec<_> = (0..info.hosts.len()).map(|i| info.node(i)).collect();
+                // A slot being migrated answers a script whose keys are split between
+                // its two nodes (or partly missing) with TRYAGAIN for as long as the
+                // move takes, usually milliseconds: retry within the decision's timeout
+                // (waits of 1-10 ms) rather than after the client's default 1.28 s. The
+                // timeout around each call, not the count (which would end 16 retries
+                // within ~100 ms), ends the retries.
                 let mut b = ClusterClient::builder(nodes)
                     .connection_timeout(CONNECT_TIMEOUT)
-                    .response_timeout(CONNECT_TIMEOUT);
+                    .response_timeout(CONNECT_TIMEOUT)
+                    .retries(1_000)
+                    .min_retry_wait(1)
+                    .max_retry_wait(10)
+                    .retry_wait_formula(2, 2);
                 if let Some(c) = certs {
                     b = b.certs(c);
                 }
@@ -111,6 +121,12 @@ fn sentinel(
     }
     if let Some(p) = &info.redis.password {
         b = b.set_client_to_redis_password(p.clone());
+    }
+    if let Some(u) = &info.sentinel_auth.user {
+        b = b.set_client_to_sentinel_username(u.clone());
+    }
+    if let Some(p) = &info.sentinel_auth.password {
+        b = b.set_client_to_sentinel_password(p.clone());
     }
     if info.tls {
         b = b

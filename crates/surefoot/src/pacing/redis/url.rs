@@ -1,8 +1,9 @@
 //! Reading a pacing store URL: the scheme (`redis://`, `rediss://` for TLS,
 //! `redis+sentinel://` and `redis+cluster://` with their `rediss+` forms), the hosts (one,
 //! or a comma-separated list for Sentinel and Cluster), database or Sentinel service,
-//! credentials (percent-decoded) and surefoot's own query options, checked once; and a
-//! name to show that never carries the password nor the query (where a secret may be).
+//! credentials (percent-decoded), the sentinels' own credentials and surefoot's other
+//! query options, checked once; and a name to show that never carries a password nor the
+//! query (where a secret or the sentinels' password may be).
 
 use std::time::Duration;
 
@@ -31,6 +32,9 @@ pub(super) struct UrlInfo {
     pub(super) tls_files: TlsFiles,
     /// Database, user and password for the Redis nodes.
     pub(super) redis: redis::RedisConnectionInfo,
+    /// The sentinels' own user and password (`sentinel_user=`, `sentinel_password=`),
+    /// when they are not open.
+    pub(super) sentinel_auth: SentinelAuth,
     pub(super) shown: String,
     /// The URL without surefoot's own query options, plus the TLS files (the registry's
     /// key).
@@ -56,6 +60,15 @@ impl UrlInfo {
             redis: self.redis.clone(),
         }
     }
+}
+
+/// The user and password a Sentinel deployment's sentinels ask for (their `requirepass`
+/// or an ACL user of theirs), apart from the Redis nodes' credentials in the URL's user
+/// part. Never shown: this type has no `Debug`.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub(super) struct SentinelAuth {
+    pub(super) user: Option<String>,
+    pub(super) password: Option<String>,
 }
 
 /// `url` with any password replaced by `***` and its query left out, for messages and
@@ -93,7 +106,7 @@ pub(super) fn parse_url(raw: &str) -> Result<(UrlInfo, Options)> {
     let (kind, tls) = scheme_kind(&scheme)?;
     let (userinfo, url, hosts) = split_hosts(kind, rest)?;
     let (topology, db) = topology(kind, url.path().trim_matches('/'))?;
-    let (opts, tls_files) = query_options(&url, tls)?;
+    let (opts, tls_files, sentinel_auth) = query_options(&url, kind, tls)?;
     let username = (!url.username().is_empty()).then(|| percent_decode(url.username()));
     let password = url.password().map(percent_decode);
     let user_shown = match (&username, password.is_some()) {
@@ -113,8 +126,10 @@ pub(super) fn parse_url(raw: &str) -> Result<(UrlInfo, Options)> {
         hosts_shown.join(",")
     );
     let canonical = format!(
-        "{scheme}://{userinfo}{}/{path_shown}#{tls_files:?}",
-        hosts_shown.join(",")
+        "{scheme}://{userinfo}{}/{path_shown}#{tls_files:?}#{:?}#{:?}",
+        hosts_shown.join(","),
+        sentinel_auth.user,
+        sentinel_auth.password
     );
     let redis = redis::RedisConnectionInfo {
         db,
@@ -128,6 +143,7 @@ pub(super) fn parse_url(raw: &str) -> Result<(UrlInfo, Options)> {
         tls,
         tls_files,
         redis,
+        sentinel_auth,
         shown,
         canonical,
     };
@@ -242,9 +258,13 @@ fn database(path: &str) -> Result<i64> {
     }
 }
 
-/// surefoot's own options from the URL's query (the defaults for those not given), and
-/// the TLS files.
-fn query_options(url: &url::Url, tls: bool) -> Result<(Options, TlsFiles)> {
+/// surefoot's own options from the URL's query (the defaults for those not given), the
+/// TLS files and the sentinels' credentials.
+fn query_options(
+    url: &url::Url,
+    kind: Kind,
+    tls: bool,
+) -> Result<(Options, TlsFiles, SentinelAuth)> {
     let mut opts = Options {
         prefix: DEFAULT_PREFIX.to_owned(),
         decision_timeout: DEFAULT_DECISION_TIMEOUT,
@@ -253,6 +273,7 @@ fn query_options(url: &url::Url, tls: bool) -> Result<(Options, TlsFiles)> {
         secret: None,
     };
     let mut files = TlsFiles::default();
+    let mut sentinel = SentinelAuth::default();
     let millis = |name: &str, v: &str| -> Result<Duration> {
         v.parse::<u64>()
             .map(Duration::from_millis)
@@ -274,11 +295,13 @@ fn query_options(url: &url::Url, tls: bool) -> Result<(Options, TlsFiles)> {
             "tls_ca" => files.ca = Some(v.into_owned()),
             "tls_cert" => files.cert = Some(v.into_owned()),
             "tls_key" => files.key = Some(v.into_owned()),
+            "sentinel_user" => sentinel.user = Some(v.into_owned()),
+            "sentinel_password" => sentinel.password = Some(v.into_owned()),
             other => {
                 let other: String = other.chars().take(32).collect();
                 return Err(bad(&format!(
                     "unknown option `{other}`; known: prefix, timeout_ms, fail, lease_ms, \
-                     secret, tls_ca, tls_cert, tls_key"
+                     secret, tls_ca, tls_cert, tls_key, sentinel_user, sentinel_password"
                 )));
             }
         }
@@ -288,13 +311,18 @@ fn query_options(url: &url::Url, tls: bool) -> Result<(Options, TlsFiles)> {
             "`tls_ca`, `tls_cert` and `tls_key` need a TLS scheme (rediss://)",
         ));
     }
+    if sentinel != SentinelAuth::default() && kind != Kind::Sentinel {
+        return Err(bad(
+            "`sentinel_user` and `sentinel_password` are for redis+sentinel:// only",
+        ));
+    }
     if files.cert.is_some() != files.key.is_some() {
         return Err(bad("`tls_cert` and `tls_key` go together (mutual TLS)"));
     }
     if opts.secret.is_none() {
         opts.secret = Secret::from_env();
     }
-    Ok((opts, files))
+    Ok((opts, files, sentinel))
 }
 
 /// A host as shown: IPv6 in brackets, with its port.

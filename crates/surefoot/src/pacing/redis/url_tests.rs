@@ -53,7 +53,7 @@ fn urls_are_checked_and_never_show_the_password() {
         (
             "redis://:hunter2@h/0?pw=hunter2",
             "pacing store URL: unknown option `pw`; known: prefix, timeout_ms, fail, lease_ms, \
-             secret, tls_ca, tls_cert, tls_key",
+             secret, tls_ca, tls_cert, tls_key, sentinel_user, sentinel_password",
         ),
         (
             "redis://:hunter2@h/0?prefix={x}",
@@ -130,4 +130,34 @@ fn refused(url: &str, msg: &str) {
     assert_eq!(e.code(), "invalid_request");
     assert_eq!(e.message(), msg, "{url}");
     assert!(!format!("{e:?}").contains("hunter2"));
+}
+
+#[test]
+fn the_sentinels_own_credentials_are_query_options_never_shown() {
+    let (info, _) = parse_url(
+        "redis+sentinel://:node-pw@s1:26379/svc?sentinel_user=watch&sentinel_password=s%26nt-pw",
+    )
+    .unwrap();
+    assert_eq!(info.sentinel_auth.user.as_deref(), Some("watch"));
+    assert_eq!(info.sentinel_auth.password.as_deref(), Some("s&nt-pw"));
+    assert_eq!(info.redis.password.as_deref(), Some("node-pw"));
+    assert_eq!(info.shown, "redis+sentinel://:***@s1:26379/svc");
+    let s =
+        RedisStore::connect("redis+sentinel://s1:26379/svc?sentinel_password=s%26nt-pw&prefix=x:")
+            .unwrap();
+    assert!(!format!("{s:?} {}", s.name()).contains("nt-pw"));
+    // Two URLs that differ only in the sentinels' password are two stores.
+    let (other, _) =
+        parse_url("redis+sentinel://:node-pw@s1:26379/svc?sentinel_password=b").unwrap();
+    assert_ne!(info.canonical, other.canonical);
+    for url in [
+        "redis://:hunter2@h/0?sentinel_password=hunter2",
+        "redis+cluster://h:7000/?sentinel_user=hunter2",
+    ] {
+        refused(
+            url,
+            "pacing store URL: `sentinel_user` and `sentinel_password` are for \
+             redis+sentinel:// only",
+        );
+    }
 }

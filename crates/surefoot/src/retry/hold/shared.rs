@@ -96,10 +96,10 @@ impl HostHold {
     /// The outage began `ago` (as a shared store knows it, perhaps from another process).
     fn adopt_since(&self, ago: Duration) {
         let mut st = lock(&self.state);
-        if let Some(o) = st.outage.as_mut() {
-            if let Some(since) = SystemTime::now().checked_sub(ago) {
-                o.since = o.since.min(since);
-            }
+        if let Some(o) = st.outage.as_mut()
+            && let Some(since) = SystemTime::now().checked_sub(ago)
+        {
+            o.since = o.since.min(since);
         }
     }
 }

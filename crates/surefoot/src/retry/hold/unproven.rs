@@ -42,17 +42,17 @@ impl HostHold {
             let now = Instant::now();
             let due = st
                 .shared_checked
-                .map_or(true, |t| now.saturating_duration_since(t) >= PROBE_BASE);
+                .is_none_or(|t| now.saturating_duration_since(t) >= PROBE_BASE);
             if due {
                 st.shared_checked = Some(now);
             }
             due
         });
-        if let Some(sh) = ask {
-            if let Some(o) = sh.store.outage_since(sh.id).await {
-                self.join(o);
-                return (None, Duration::ZERO);
-            }
+        if let Some(sh) = ask
+            && let Some(o) = sh.store.outage_since(sh.id).await
+        {
+            self.join(o);
+            return (None, Duration::ZERO);
         }
         let start = Instant::now();
         // Time held counts only once the call actually waited.

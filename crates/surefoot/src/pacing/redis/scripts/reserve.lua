@@ -6,11 +6,14 @@
 -- ARGV[3] restart gap (us)         ARGV[4] longest acceptable wait (us), -1 for none
 -- ARGV[5] this process's id        ARGV[6] how long a process counts as active (ms)
 -- ARGV[7] the least the schedule must stand ahead of now (us): after this process paced
---         the key locally during an outage, its own schedule and no burst credit (the
---         server's burst may be spent); 0 otherwise
+--         the key locally during an outage, no burst credit (the server's burst may be
+--         spent); 0 otherwise
 -- KEYS[4] the fleet's learning state (hash: state, at = microseconds when written)
 -- KEYS[5] answers accepted on the key (hash: 100-ms bucket -> count)
 -- ARGV[8] answers this process saw accepted since its last decision on the key
+-- ARGV[9] the schedule's time (us) this process's requests decided locally during an
+--         outage and not yet sent take (their count x the emission interval): booked
+--         after the floor, so the fleet's requests and those add up to the limit
 -- Returns {verdict, microseconds, cause, processes, learned state, its age (us)}:
 -- verdict 0 = go after the wait, 1 = the wait is too long (nothing reserved),
 -- 2 = paused for that long.
@@ -38,6 +41,7 @@ local floor = now + tonumber(ARGV[7])
 if tat < floor then
   tat = floor
 end
+tat = tat + (tonumber(ARGV[9]) or 0)
 local gap = 0
 if tat <= now then
   gap = tonumber(ARGV[3])

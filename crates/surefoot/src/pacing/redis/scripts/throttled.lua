@@ -9,7 +9,9 @@
 --         the headers said is used up)
 -- ARGV[4] answers this process saw accepted since its last decision on the key
 -- Returns {1, ago_ms, count, ago_ms, count, ...} (the accepted answers of the last 10 s,
--- by 100-ms bucket) when this 429 opened the episode, {0} otherwise.
+-- by 100-ms bucket, each dated at its bucket's start: no answer is counted in a span that
+-- began after it, so the rate measured on them is never above the rate accepted) when
+-- this 429 opened the episode, {0} otherwise.
 if redis.replicate_commands then pcall(redis.replicate_commands) end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -33,7 +35,7 @@ for i = 1, #all, 2 do
   if b < bucket - 100 then
     redis.call('HDEL', KEYS[3], all[i])
   else
-    local ago = math.floor((now - b * 100000 - 50000) / 1000)
+    local ago = math.floor((now - b * 100000) / 1000)
     if ago < 0 then ago = 0 end
     table.insert(out, ago)
     table.insert(out, tonumber(all[i + 1]))
