@@ -96,10 +96,9 @@ impl Wire {
                     Some(Err(e)) => return Err(Transport::Lean(LeanError::body(e))),
                     Some(Ok(frame)) => {
                         // Trailers carry no body: read on.
-                        if let Ok(data) = frame.into_data() {
-                            if !data.is_empty() {
-                                return Ok(Some(data));
-                            }
+                        match frame.into_data() {
+                            Ok(data) if !data.is_empty() => return Ok(Some(data)),
+                            _ => {}
                         }
                     }
                 }
@@ -225,10 +224,11 @@ impl StdError for LeanError {
 fn chain_timed_out(e: &(dyn StdError + 'static)) -> bool {
     let mut cur: Option<&(dyn StdError + 'static)> = Some(e);
     while let Some(err) = cur {
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            if io.kind() == std::io::ErrorKind::TimedOut {
-                return true;
-            }
+        if err
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+        {
+            return true;
         }
         if err
             .downcast_ref::<hyper::Error>()
