@@ -1,5 +1,7 @@
 //! Shared set-up: emulators on port 0 and clients pointed at them.
 
+use std::collections::HashSet;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use surefoot::ClientBuilder;
@@ -8,8 +10,22 @@ use surefoot_emulator::{Config, Emulator, EmulatorHandle};
 pub const PYAI_KEY: &str = "pyai_sk_full_0001";
 pub const SPECALA_KEY: &str = "spk_alpha_pro_0001";
 
+/// An emulator on a port no earlier emulator of this process had: pacing state is kept per
+/// key and base URL for the whole process, so a test on a reused port would inherit another
+/// test's pauses and learned limits (port 0 hands out a used port again often enough).
+async fn start_on_a_fresh_port(config: Config) -> EmulatorHandle {
+    static USED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+    loop {
+        let emu = Emulator::start(config.clone()).await.expect("emulator starts");
+        let mut used = USED.lock().unwrap_or_else(|e| e.into_inner());
+        if used.get_or_insert_with(HashSet::new).insert(emu.url()) {
+            return emu;
+        }
+    }
+}
+
 pub async fn pyai_with(config: Config) -> EmulatorHandle {
-    Emulator::start(config).await.expect("emulator starts")
+    start_on_a_fresh_port(config).await
 }
 
 pub async fn pyai() -> EmulatorHandle {
@@ -17,7 +33,7 @@ pub async fn pyai() -> EmulatorHandle {
 }
 
 pub async fn specala_with(config: Config) -> EmulatorHandle {
-    Emulator::start(config).await.expect("emulator starts")
+    start_on_a_fresh_port(config).await
 }
 
 pub async fn specala() -> EmulatorHandle {
