@@ -16,7 +16,9 @@ pub const SPECALA_KEY: &str = "spk_alpha_pro_0001";
 async fn start_on_a_fresh_port(config: Config) -> EmulatorHandle {
     static USED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
     loop {
-        let emu = Emulator::start(config.clone()).await.expect("emulator starts");
+        let emu = Emulator::start(config.clone())
+            .await
+            .expect("emulator starts");
         let mut used = USED.lock().unwrap_or_else(|e| e.into_inner());
         if used.get_or_insert_with(HashSet::new).insert(emu.url()) {
             return emu;
