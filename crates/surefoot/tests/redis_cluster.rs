@@ -11,22 +11,11 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use redis_support::run::Run;
-use redis_support::{calls, keys, runtime, Server};
+use redis_support::{calls, keys, runtime, wait_until, Server};
 use surefoot::pacing::{key_name, PacingStore, RateLimit, RedisStore, Reservation};
 
 struct Cluster {
     nodes: Vec<Server>,
-}
-
-fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ok() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "timed out: {what}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 impl Cluster {

@@ -8,7 +8,7 @@ mod redis_support;
 use std::time::{Duration, Instant};
 
 use redis_support::run::Run;
-use redis_support::{calls, free_port, Server};
+use redis_support::{calls, free_port, wait_until, Server};
 use surefoot::pacing::PacingStore;
 
 const SERVICE: &str = "surefoot-primary";
@@ -24,17 +24,6 @@ fn info(server: &Server, section: &str) -> String {
         .arg(section)
         .query(&mut server.conn())
         .unwrap()
-}
-
-fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ok() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "timed out: {what}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 impl Deployment {

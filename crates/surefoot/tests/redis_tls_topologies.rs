@@ -8,9 +8,9 @@
 mod redis_support;
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use redis_support::{runtime, temp_dir, Certs, Server};
+use redis_support::{runtime, temp_dir, wait_until, Certs, Server};
 use surefoot::pacing::{key_name, PacingStore, RateLimit, RedisStore, Reservation};
 
 const NODE_PASSWORD: &str = "node-pw-73c1a9";
@@ -43,17 +43,6 @@ fn admin(port: u16, certs: &Certs, password: Option<&str>) -> redis::Connection 
     .unwrap()
     .get_connection()
     .unwrap()
-}
-
-fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ok() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "timed out: {what}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 fn evalsha_calls(conn: &mut redis::Connection) -> u64 {

@@ -21,6 +21,18 @@ pub fn free_port() -> u16 {
 }
 
 /// A fresh directory under the temp dir, removed by [`Server`]'s or the caller's drop.
+/// Polls `ok` every 100 ms; fails the test naming `what` after 30 s.
+pub fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "timed out: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 pub fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "surefoot-{name}-{}-{}",
