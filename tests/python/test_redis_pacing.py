@@ -45,9 +45,11 @@ print(json.dumps({"ok": sum(results), "failed": len(results) - sum(results)}))
 """
 
 
-# The workers pace a tenth under the emulator's 40/s burst 5: a worker descheduled between
-# its pacing decision and its send (a loaded 2-core machine) can land two requests closer
-# together than the schedule put them, and the server's bucket has no slack for that.
+# The workers pace at 36/s burst 4 against the emulator's 40/s burst 8: a worker
+# descheduled between its pacing decision and its send lands late, beside the next one sent
+# on time, so the server sees more in a short window than the schedule allowed. This slack
+# covers sends up to ~110 ms late (a loaded 2-core machine); processes pacing each on its
+# own still overshoot it at once (3 x 36/s against 40/s).
 
 
 def _free_port() -> int:
@@ -107,7 +109,7 @@ def _fleet(url: str, store: str, processes: int, n: int, env: Dict[str, str] | N
 
 
 def test_processes_on_one_key_share_one_budget(redis_url: str) -> None:
-    with emulator("pyai", rate_limit=40, burst=5) as emu:
+    with emulator("pyai", rate_limit=40, burst=8) as emu:
         results = _fleet(emu.url, redis_url, 3, 30)
         assert results == [{"ok": 30, "failed": 0}] * 3
         assert emu.stats()["rate_limited"] == 0
@@ -117,7 +119,7 @@ def test_processes_on_one_key_share_one_budget(redis_url: str) -> None:
 
 
 def test_the_environment_variable_names_the_store(redis_url: str) -> None:
-    with emulator("pyai", rate_limit=40, burst=5) as emu:
+    with emulator("pyai", rate_limit=40, burst=8) as emu:
         results = _fleet(emu.url, "-", 3, 30, env={"SUREFOOT_PACING_STORE": redis_url})
         assert results == [{"ok": 30, "failed": 0}] * 3
         assert emu.stats()["rate_limited"] == 0
@@ -164,7 +166,7 @@ def _redis_keys(url: str) -> List[str]:
 
 def test_a_secret_renames_the_keys_and_processes_with_it_share_one_budget(redis_url: str) -> None:
     secret = "py-team-secret-51"
-    with emulator("pyai", rate_limit=40, burst=5) as emu:
+    with emulator("pyai", rate_limit=40, burst=8) as emu:
         # Two processes with the secret in the URL, one with it in the variable: one budget.
         results = _fleet(emu.url, f"{redis_url}?secret={secret}", 2, 30)
         results += _fleet(emu.url, redis_url, 1, 30, env={"SUREFOOT_PACING_SECRET": secret})
