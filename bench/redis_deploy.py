@@ -2,9 +2,14 @@
 
 * Section 6's run (2,000 GETs on one PyAI key, 8 processes x 8 threads, the emulator at
   50/s burst 10) with the store on: one plain Redis; TLS with the guide's ACL user and
-  mutual TLS; Sentinel (primary, replica, three sentinels) with the primary SIGKILLed at
-  20 s; a 3-primary Cluster with the key's node resharded away (`redis-cli --cluster
-  reshard`, all its slots) from 10 s. Wall / ideal, 429s, failed calls.
+  mutual TLS; Sentinel (primary, replica, three sentinels) steady, and with the primary
+  SIGKILLed at 20 s; a 3-primary Cluster steady, and with the key's node resharded away
+  (`redis-cli --cluster reshard`, all its slots) from 10 s. `--rounds` interleaved rounds
+  of each (3): wall / ideal (median, spread), 429s, failed calls, store outages and the
+  load average of every round. Around the failover and the reshard, a timeline: the
+  workers' "pacing store unavailable" / "answers again" / "paused after a 429" records
+  with their times, when the sentinels named the new primary, the emulator's requests and
+  429s per 250 ms (polled) and the times of the requests it accepted.
 * Many tenants: one decision on each of 10,000 API keys from 8 processes
   (bench/rust/src/bin/redis_store.rs, the store driven directly): decisions/s, Redis memory
   per key while active, and after the keys' TTLs.
@@ -18,7 +23,8 @@ section 6). Needs redis-server, redis-cli, openssl, nginx, the emulator, redis_s
 hot_http release binaries in bench/target, and a Python with the surefoot wheel
 (`BENCH_PYTHON`). `--only PART` runs one part and puts it into the last results.
 
-    python bench/redis_deploy.py [--quick] [--only plain|tls|sentinel|cluster|tenants|hot]
+    python bench/redis_deploy.py [--quick] [--rounds N] [--only PART,PART…]
+    (parts: plain, tls, sentinel, sentinel-failover, cluster, cluster-reshard, tenants, hot)
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ import os
 import resource
 import shutil
 import signal
+import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -73,8 +81,6 @@ class Server:
         deadline = time.monotonic() + 10
         while True:
             try:
-                import socket
-
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
                 return
             except OSError:
@@ -135,6 +141,7 @@ class Deployment:
         self.url = ""
         self.certs = ""
         self.event: dict[str, Any] = {}  # what the mid-run event cost (the reshard's time and CPU)
+        self.sentinels = False
 
     def stop(self) -> None:
         for s in self.servers:
@@ -176,8 +183,9 @@ def wait(what: str, ok: Any, timeout: float = 60) -> None:
         time.sleep(0.1)
 
 
-def sentinel() -> Deployment:
-    d = Deployment("Sentinel, primary SIGKILLed at 20 s")
+def sentinel(name: str = "Sentinel (primary, replica, 3 sentinels)") -> Deployment:
+    d = Deployment(name)
+    d.sentinels = True
     primary = Server([])
     replica = Server([f"replicaof 127.0.0.1 {primary.port}"])
     wait("replica in sync", lambda: "master_link_status:up" in replica.cli("INFO", "replication"))
@@ -194,8 +202,8 @@ def sentinel() -> Deployment:
     return d
 
 
-def cluster() -> Deployment:
-    d = Deployment("Cluster (3 primaries), key's node resharded away from 10 s")
+def cluster(name: str = "Cluster (3 primaries)") -> Deployment:
+    d = Deployment(name)
     # cluster-port: the bus port (by default the port + 10,000, past 65,535 for high ports).
     nodes = [Server(["cluster-enabled yes", "cluster-config-file nodes.conf", "cluster-node-timeout 3000",
                      f"cluster-port {free_port()}"]) for _ in range(3)]
@@ -238,10 +246,81 @@ def reshard_key_node(d: Deployment) -> None:
             return
 
 
-# many.py's worker, with the `surefoot` logger's warnings on stderr (the package gives it a
-# NullHandler): the store's "pacing store unavailable (why)" tells its outages.
-WORKER = (f"import logging, runpy, sys; logging.getLogger('surefoot').addHandler(logging.StreamHandler()); "
-          f"sys.argv[0] = {str(BENCH / 'many.py')!r}; runpy.run_path(sys.argv[0], run_name='__main__')")
+# many.py's worker, with the `surefoot` logger's records that tell the store's story on
+# stderr, each with its wall-clock time: "pacing store unavailable (why)" (an outage: local
+# pacing), "pacing store answers again" and "paused after a 429" (the package installs a
+# NullHandler; its DEBUG records cost one GIL round per request at 50/s).
+WORKER = (
+    "import logging, runpy, sys\n"
+    "h = logging.StreamHandler()\n"
+    "h.setFormatter(logging.Formatter('%(created).3f %(message)s'))\n"
+    "import os\n"
+    "words = os.environ.get('BENCH_LOG_WORDS', 'pacing store,after a 429').split(',')\n"
+    "h.addFilter(lambda r: any(w in r.getMessage() for w in words))\n"
+    "log = logging.getLogger('surefoot')\n"
+    "log.addHandler(h)\n"
+    "log.setLevel(logging.DEBUG)\n"
+    f"sys.argv[0] = {str(BENCH / 'many.py')!r}\n"
+    "runpy.run_path(sys.argv[0], run_name='__main__')\n"
+)
+
+
+class Watch:
+    """Around a mid-run event: the emulator's 429 count and the address the sentinels name,
+    every 50 ms, on the wall clock (the workers' records carry it too)."""
+
+    def __init__(self, emu: Emulator, sentinel: "Server | None") -> None:
+        self.emu, self.sentinel = emu, sentinel
+        self.samples: list[tuple[float, int, int, str]] = []
+        self.conn: Any = None
+        # The emulator's clock (its uptime, in its accepted times) on the wall clock.
+        self.offset = time.time() - emu.admin("GET", "stats")["uptime_ms"] / 1000
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.done.wait(0.05):
+            try:
+                s = self.emu.stats()
+                addr = self._primary() if self.sentinel else ""
+                self.samples.append((time.time(), s["total_requests"], s["rate_limited"], addr))
+            except Exception:  # noqa: BLE001 - a sample missed under load
+                pass
+
+    def _primary(self) -> str:
+        """The primary's port the sentinel names (one socket, no redis-cli process each time)."""
+        if self.conn is None:
+            assert self.sentinel is not None
+            self.conn = socket.create_connection(("127.0.0.1", self.sentinel.port), timeout=1).makefile("rwb")
+        self.conn.write(b"SENTINEL get-master-addr-by-name bench\r\n")
+        self.conn.flush()
+        lines = [self.conn.readline() for _ in range(5)]  # *2, $len, host, $len, port
+        return lines[4].strip().decode()
+
+    def stop(self) -> None:
+        self.done.set()
+        self.thread.join()
+
+
+def timeline(at: float, samples: list[tuple[float, int, int, str]], logs: list[tuple[float, int, str]]) -> dict[str, Any]:
+    """The event's story, in seconds after it: the workers' records, when the sentinels
+    named another primary, and the 429s and requests/s in 250-ms windows."""
+    events = [(round(t - at, 3), proc, msg) for t, proc, msg in logs]
+    first_addr = samples[0][3] if samples else ""
+    switched = next((round(t - at, 3) for t, _, _, a in samples if t > at and a and a != first_addr), None)
+    windows: dict[int, list[int]] = {}
+    prev = None
+    for t, req, rl, _ in samples:
+        if prev is not None:
+            w = int((t - at) // 0.25)
+            acc = windows.setdefault(w, [0, 0])
+            acc[0] += req - prev[0]
+            acc[1] += rl - prev[1]
+        prev = (req, rl)
+    rate = [(w * 0.25, acc[0] * 4, acc[1]) for w, acc in sorted(windows.items()) if -8 <= w <= 40]
+    return {"events": events, "sentinels_switched_s": switched,
+            "windows": [{"from_s": a, "requests_per_s": r, "429s": n} for a, r, n in rate]}
 
 
 def fleet(d: Deployment, n: int, procs: int, event: Any = None, at: float = 0.0) -> dict[str, Any]:
@@ -253,32 +332,55 @@ def fleet(d: Deployment, n: int, procs: int, event: Any = None, at: float = 0.0)
     for p in ps:
         assert p.stdout is not None and p.stdout.readline().strip() == "ready"
     emu.admin("POST", "stats/reset")
+    load0 = os.getloadavg()[0]
     start = time.monotonic()
     for p in ps:
         assert p.stdin is not None
         p.stdin.write("go\n")
         p.stdin.flush()
-    t = None
+    t, watch, fired = None, None, [0.0]
     if event is not None:
-        t = threading.Timer(at, event)
+        watch = Watch(emu, d.servers[2] if d.sentinels else None)
+
+        def fire() -> None:
+            fired[0] = time.time()
+            event()
+
+        t = threading.Timer(at, fire)
         t.start()
-    outs, outages = [], []
-    for p in ps:
+    outs, logs = [], []
+    for i, p in enumerate(ps):
         out, err = p.communicate(timeout=1200)
         outs.append(json.loads(out.strip().splitlines()[-1]))
-        # The store's warning (Python's last-resort logging handler): why it went local.
-        outages += [l.split("unavailable (", 1)[1].split(");", 1)[0] for l in err.splitlines()
-                    if "pacing store unavailable (" in l]
+        for line in err.splitlines():
+            stamp, _, msg = line.partition(" ")
+            try:
+                logs.append((float(stamp), i, msg))
+            except ValueError:
+                pass
     wall = time.monotonic() - start
+    load = max(load0, os.getloadavg()[0])
     if t is not None:
         t.join()
+    if watch is not None:
+        watch.stop()
     s = emu.stats()
+    emu_full = emu.admin("GET", "stats") if watch is not None else {}
     emu.stop()
     ideal = (n - 10) / 50
-    return {"deployment": d.name, "processes": procs, "n": n, "wall_over_ideal": wall / ideal,
-            "requests": s["total_requests"], "rate_limited": s["rate_limited"],
-            "failed": sum(o["failed"] for o in outs), "store_outages": len(outages),
-            "outage_causes": sorted(set(outages))}
+    # The store's warning: why it went local.
+    outages = [m.split("unavailable (", 1)[1].split(");", 1)[0] for _, _, m in logs if "store unavailable (" in m]
+    row = {"deployment": d.name, "processes": procs, "n": n, "wall_over_ideal": wall / ideal,
+           "requests": s["total_requests"], "rate_limited": s["rate_limited"],
+           "failed": sum(o["failed"] for o in outs), "store_outages": len(outages),
+           "outage_causes": sorted(set(outages)), "load": round(load, 1)}
+    if watch is not None:
+        row["timeline"] = timeline(fired[0], watch.samples, sorted(logs))
+        # The requests the emulator accepted from 2 s before the event to 5 s after.
+        accepted = emu_full["accepted"]
+        sent = [watch.offset + x / 1000 - fired[0] for k in accepted.values() for v in k.values() for x in v]
+        row["timeline"]["accepted_s"] = sorted(round(x, 3) for x in sent if -2 <= x <= 5)
+    return row
 
 
 def drive(url: str, mode: str, per_proc: list[list[str]]) -> list[dict[str, Any]]:
@@ -334,23 +436,66 @@ def hot(seconds: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         d.stop()
 
 
+def story(tl: dict[str, Any]) -> str:
+    """One failover's timeline in a phrase: when each process first went local after the
+    kill and came back, when the sentinels named the new primary, when the 429s came."""
+    def span(ts: list[float]) -> str:
+        return f"{min(ts):.2f}–{max(ts):.2f} s" if ts else "–"
+
+    down: dict[int, float] = {}
+    up: dict[int, float] = {}
+    for t, p, m in tl["events"]:
+        if t >= 0 and "store unavailable (" in m and p not in down:
+            down[p] = t
+        elif p in down and p not in up and "store answers again" in m:
+            up[p] = t
+    later = sum(1 for t, p, m in tl["events"] if "store unavailable (" in m and t > up.get(p, 1e9))
+    throttled = [w["from_s"] for w in tl["windows"] if w["429s"] > 0]
+    sw = tl.get("sentinels_switched_s")
+    return (f"processes local from {span(list(down.values()))}, sentinels named the replica at "
+            f"{'–' if sw is None else f'{sw:.2f} s'}, processes back on Redis {span(list(up.values()))}"
+            f"{f', {later} later outage(s)' if later else ''}; 429s in the 250-ms windows from "
+            f"{', '.join(f'{t:.2f}' for t in throttled) + ' s' if throttled else 'none'}")
+
+
+def fleet_row(f: dict[str, Any]) -> str:
+    rounds = f.get("rounds") or [f]
+    walls = [x["wall_over_ideal"] for x in rounds]
+    loads = [x["load"] for x in rounds if x.get("load") is not None]
+    limited = ", ".join(str(x["rate_limited"]) for x in rounds)
+    worst = max(100 * x["rate_limited"] / max(x["requests"], 1) for x in rounds)
+    spread = f" ({min(walls):.2f}–{max(walls):.2f})" if len(rounds) > 1 else ""
+    return (f"| {f['deployment']} | {f['processes']} | {f['wall_over_ideal']:.2f}{spread} | {limited} | "
+            f"{worst:.2f} % | {sum(x['failed'] for x in rounds)} | "
+            f"{', '.join(str(x.get('store_outages', '–')) for x in rounds)} | "
+            f"{(f'{min(loads):.1f}–{max(loads):.1f}' if loads else '–')} |")
+
+
 def markdown(r: dict[str, Any]) -> str:
-    when = f"run on {r['when']}" + "".join(f"; {k} re-run on {v}" for k, v in r.get("rerun", {}).items())
+    by_time: dict[str, list[str]] = {}
+    for part, at in r.get("rerun", {}).items():
+        by_time.setdefault(at, []).append(part)
+    when = f"run on {r['when']}" + "".join(f"; {', '.join(ps)} re-run on {at}" for at, ps in by_time.items())
+    note = r["note"] + (f"; re-runs: {r['rerun_note']}" if r.get("rerun_note") else "")
+    n = max(len(f.get("rounds") or [f]) for f in r["fleet"])
     lines = ["### Redis as deployed: TLS, Sentinel, Cluster; many tenants; a hot key", "",
-             f"From bench/redis_deploy.py, {when} ({r['note']}).", "",
-             "| store | processes | wall ÷ ideal | 429s | 429 share | failed | store outages (local pacing) |",
-             "|---|---|---|---|---|---|---|"]
-    for f in r["fleet"]:
-        share = 100 * f["rate_limited"] / max(f["requests"], 1)
-        lines.append(f"| {f['deployment']} | {f['processes']} | {f['wall_over_ideal']:.2f} | {f['rate_limited']} | {share:.1f} % | {f['failed']} | {f.get('store_outages', '–')} |")
+             f"From bench/redis_deploy.py, {when} ({note}). Each store form ran {n} interleaved "
+             f"round(s): wall ÷ ideal is the median (lowest–highest), the other columns give every round "
+             f"(the 429 share: the highest; failed: the sum).", "",
+             "| store | processes | wall ÷ ideal | 429s | 429 share | failed | store outages (local pacing) | load average |",
+             "|---|---|---|---|---|---|---|---|"]
+    lines += [fleet_row(f) for f in r["fleet"]]
     for f in r["fleet"]:
         if "reshard_s" in f:
             lines += ["", (
-                f"The resharding moved {f['slots_moved']:,} slots in {f['reshard_s']:.1f} s, taking "
+                f"The resharding (median round) moved {f['slots_moved']:,} slots in {f['reshard_s']:.1f} s, taking "
                 f"{f['redis_cli_cpu_s']:.1f} CPU-s in redis-cli and {f['nodes_cpu_s']:.1f} CPU-s in the nodes "
                 f"(of the 2 cores the 8 client processes and the emulator share); the key's script calls "
                 f"answered with a redirect or TRYAGAIN: {f['evalsha_redirected']}; store outages (local "
                 f"pacing): {f.get('store_outages', 0)}.")]
+        if f.get("part") == "sentinel-failover" and f.get("timelines"):
+            lines += ["", "The failovers, in seconds after the SIGKILL: " + "; ".join(
+                f"round {i + 1}: {story(tl)}" for i, tl in enumerate(f["timelines"])) + "."]
     t = r["tenants"]
     lines += ["", "| many tenants | value |", "|---|---|",
               f"| API keys, one decision each (8 processes) | {t['api_keys']:,} |",
@@ -364,6 +509,12 @@ def markdown(r: dict[str, Any]) -> str:
         "Reading it: every deployment form keeps section 6's result — one schedule for the fleet, "
         "no failed call through a failover or a resharding (decisions meeting a primary being "
         "replaced, or a slot long half-way through a migration, are made locally at the fair share). "
+        "In a failover each process learns of the loss at its next decision (up to a second later, "
+        "its callers all waiting for slots), paces locally from as far ahead as the fleet's schedule "
+        "stood at its last decision on Redis, and once the sentinels name the replica puts its "
+        "unsent local requests on the shared schedule at their times: no 429 at the switch either "
+        "way; the time lost is the slots of processes that learned late (the fleet's schedule "
+        "stopped at the kill, theirs start as if it had not) and the machine's load. "
         + redis_hot.reading(r["hot"], r.get("hot_http", []))
         + " An active API key holds two Redis keys "
         "(its schedule and its set of processes, more once it pauses, learns or holds sessions), "
@@ -372,13 +523,21 @@ def markdown(r: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-DEPLOYMENTS = {"plain": (plain, None, 0.0), "tls": (tls, None, 0.0), "sentinel": (sentinel, "kill", 20.0),
-               "cluster": (cluster, "reshard", 10.0)}
+# part -> (make the deployment, its row's name, the mid-run event, when (s into a 2,000-GET run)).
+DEPLOYMENTS = {
+    "plain": (plain, "one Redis", None, 0.0),
+    "tls": (tls, "TLS + ACL user (mutual TLS)", None, 0.0),
+    "sentinel": (sentinel, "Sentinel (primary, replica, 3 sentinels)", None, 0.0),
+    "sentinel-failover": (sentinel, "Sentinel, primary SIGKILLed at 20 s", "kill", 20.0),
+    "cluster": (cluster, "Cluster (3 primaries)", None, 0.0),
+    "cluster-reshard": (cluster, "Cluster (3 primaries), key's node resharded away from 10 s", "reshard", 10.0),
+}
 
 
-def run_fleet(name: str, n: int) -> dict[str, Any]:
-    make, event, at = DEPLOYMENTS[name]
+def run_fleet(part: str, n: int) -> dict[str, Any]:
+    make, name, event, at = DEPLOYMENTS[part]
     d = make()
+    d.name = name
     try:
         ev = None
         if event == "kill":
@@ -387,38 +546,60 @@ def run_fleet(name: str, n: int) -> dict[str, Any]:
             ev = lambda d=d: reshard_key_node(d)  # noqa: E731
         row = fleet(d, n, 8, ev, at * n / 2000)
         row.update(d.event)
-        print(json.dumps(row), flush=True)
+        row["part"] = part
+        print(json.dumps({k: v for k, v in row.items() if k != "timeline"}), flush=True)
         return row
     finally:
         d.stop()
+
+
+def summary(part: str, rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """One row from interleaved rounds of a part: the round with the median wall ÷ ideal,
+    with every round's wall ÷ ideal, 429s, failed calls, outages and load beside it."""
+    by_wall = sorted(rounds, key=lambda r: r["wall_over_ideal"])
+    row = dict(by_wall[(len(by_wall) - 1) // 2])
+    row["rounds"] = [{k: r.get(k) for k in ("wall_over_ideal", "rate_limited", "requests", "failed",
+                                            "store_outages", "load", "reshard_s")} for r in rounds]
+    row["timelines"] = [r["timeline"] for r in rounds if "timeline" in r]
+    row.pop("timeline", None)
+    return row
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--note", default="2 shared cores")
-    ap.add_argument("--only", choices=[*DEPLOYMENTS, "tenants", "hot"],
-                    help="run this part alone and put it into the last results (development)")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds of each store form (median shown)")
+    ap.add_argument("--only", help="comma-separated parts (of " + ", ".join([*DEPLOYMENTS, "tenants", "hot"])
+                    + ") to run alone and put into the last results")
     a = ap.parse_args()
     n = 400 if a.quick else 2000
     out = BENCH / ("out" if a.quick else ".") / "redis_deploy_results.json"
     now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    parts = a.only.split(",") if a.only else [*DEPLOYMENTS, "tenants", "hot"]
+    unknown = set(parts) - {*DEPLOYMENTS, "tenants", "hot"}
+    if unknown:
+        ap.error(f"unknown parts: {sorted(unknown)}")
     if a.only:
         result = json.loads(out.read_text())
-        result.setdefault("rerun", {})[a.only] = now
-        if a.only in DEPLOYMENTS:
-            i = list(DEPLOYMENTS).index(a.only)
-            result["fleet"][i] = run_fleet(a.only, n)
-        elif a.only == "tenants":
-            result["tenants"] = tenants(2000 if a.quick else 10000)
-        else:
-            result["hot"], result["hot_http"] = hot(3.0 if a.quick else 10.0)
+        result.setdefault("rerun", {}).update({p: now for p in parts})
+        result["rerun_note"] = a.note
     else:
-        result = {"when": now, "note": a.note, "fleet": [run_fleet(name, n) for name in DEPLOYMENTS]}
+        result = {"when": now, "note": a.note}
+    fleet_parts = [p for p in DEPLOYMENTS if p in parts]
+    rounds: dict[str, list[dict[str, Any]]] = {p: [] for p in fleet_parts}
+    for _ in range(a.rounds):
+        for p in fleet_parts:
+            rounds[p].append(run_fleet(p, n))
+    old = {r.get("part"): r for r in result.get("fleet", [])}
+    old.update({p: summary(p, rs) for p, rs in rounds.items()})
+    result["fleet"] = [old[p] for p in DEPLOYMENTS if p in old]
+    if "tenants" in parts:
         result["tenants"] = tenants(2000 if a.quick else 10000)
         print(json.dumps(result["tenants"]), flush=True)
+    if "hot" in parts:
         result["hot"], result["hot_http"] = hot(3.0 if a.quick else 10.0)
-    print(json.dumps(result.get("hot_http")), flush=True)
+        print(json.dumps(result.get("hot_http")), flush=True)
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n")
     print(markdown(result))

@@ -87,19 +87,26 @@ impl RedisStore {
             self.redis_key(key, "procs"),
             self.redis_key(key, "fleet"),
             self.redis_key(key, "acc"),
+            self.redis_key(key, "local"),
         ];
         let accepted = self.take_accepted(key);
         let pid = self.process_id();
         // Back from deciding locally: no burst credit (the server's may be spent), and the
-        // requests decided locally that are not yet due booked at the shared rate (the
-        // process's own schedule at its fair share would leave the fleet idle).
+        // requests decided locally that are not yet due, at their times: those among the
+        // slots the fleet was handed meanwhile are booked on top of them, and the schedule
+        // resumes after the last (the script; see reserve.lua).
         let back = lock(&self.shared.decided_on_redis).get(key) == Some(&false);
         let (floor, pending) = if back {
             (tau, self.take_local_sends(key))
         } else {
             (0, Default::default())
         };
-        let booked = t.saturating_mul(pending.len() as u64);
+        let now = std::time::Instant::now();
+        let due: Vec<String> = pending
+            .iter()
+            .map(|at| micros(at.saturating_duration_since(now)).to_string())
+            .collect();
+        let due = due.join(",");
         let result: Option<(i64, i64, String, i64, String, i64)> = self
             .run(|mut c| async move {
                 scripts()
@@ -109,6 +116,7 @@ impl RedisStore {
                     .key(&keys[2])
                     .key(&keys[3])
                     .key(&keys[4])
+                    .key(&keys[5])
                     .arg(t)
                     .arg(tau)
                     .arg(gap)
@@ -117,7 +125,7 @@ impl RedisStore {
                     .arg(u64::try_from(ACTIVE_WINDOW.as_millis()).unwrap_or(10_000))
                     .arg(floor)
                     .arg(accepted)
-                    .arg(booked)
+                    .arg(due)
                     .invoke_async(&mut c)
                     .await
             })
@@ -126,13 +134,34 @@ impl RedisStore {
             self.keep_local_sends(key, pending);
             return None;
         };
-        self.switched(key, true);
+        if verdict == 0 || !back {
+            self.switched(key, true);
+        } else {
+            // Nothing reserved (paused, or the wait too long): the next decision books them.
+            self.keep_local_sends(key, pending);
+        }
         self.saw_fleet(key, state, age);
         lock(&self.shared.processes).insert(
             key.to_owned(),
             u32::try_from(procs.max(1)).unwrap_or(u32::MAX),
         );
         Some(self.verdict(key, limit, verdict, us, &cause))
+    }
+
+    /// The first decision of `key` made locally after deciding on Redis: no burst credit,
+    /// and the schedule at least as far ahead of the clock as the fleet's stood at this
+    /// process's last decision on Redis. While the fleet's callers wait for slots, each
+    /// decision moves the shared schedule one interval and they come one interval apart,
+    /// so it keeps that lead; a process whose last decision there was a while ago would
+    /// otherwise start its local schedule where the fleet's stood then, beside slots the
+    /// other processes were handed since (measured: sends at ~70/s for a quarter second,
+    /// 429s, a second after a primary's loss). If the fleet was not that busy, it only
+    /// delays this process's first local slots.
+    pub(super) fn start_local(&self, key: &str, share: &RateLimit) {
+        self.shared.local.spend_burst(key, share);
+        if let Some(lead) = lock(&self.shared.leads).get(key).copied() {
+            self.shared.local.follow(key, lead);
+        }
     }
 
     /// The reservation the reserve script's verdict and microseconds say, mirrored into
@@ -153,10 +182,9 @@ impl RedisStore {
                 // tolerance and an interval), so local decisions at the fair share come after
                 // every slot the fleet has already handed out, not beside them.
                 let tau = limit.emission_interval() * limit.burst_size().saturating_sub(1);
-                self.shared.local.follow(
-                    key,
-                    d + tau + limit.emission_interval() + limit.restart_gap(),
-                );
+                let lead = d + tau + limit.emission_interval() + limit.restart_gap();
+                self.shared.local.follow(key, lead);
+                lock(&self.shared.leads).insert(key.to_owned(), lead);
                 Reservation::Go(d)
             }
             1 => Reservation::TooLong(d),

@@ -65,6 +65,10 @@ struct Shared {
     /// Where each key's last decision was made (true: Redis), so the first decision
     /// after a switch gives no burst credit.
     decided_on_redis: Mutex<HashMap<String, bool>>,
+    /// How far each key's shared schedule stood ahead of the clock at this process's last
+    /// decision there on Redis: local pacing starts that far from the switch (see
+    /// `RedisStore::start_local`).
+    leads: Mutex<HashMap<String, Duration>>,
     /// When each key's requests decided locally (Redis not answering) are due, those not
     /// yet due: the first decision back on Redis books them on the shared schedule.
     local_sends: Mutex<HashMap<String, VecDeque<std::time::Instant>>>,
@@ -207,6 +211,7 @@ impl RedisStore {
                 local: MemoryStore::new(),
                 processes: Mutex::new(HashMap::new()),
                 decided_on_redis: Mutex::new(HashMap::new()),
+                leads: Mutex::new(HashMap::new()),
                 local_sends: Mutex::new(HashMap::new()),
                 retry_debt: Mutex::new(HashMap::new()),
                 process_id: uuid::Uuid::new_v4().simple().to_string(),

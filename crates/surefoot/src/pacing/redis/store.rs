@@ -46,7 +46,7 @@ impl PacingStore for RedisStore {
                     self.count_fallback();
                     let share = fair_share(*limit, self.processes_seen(key));
                     if self.switched(key, false) {
-                        self.shared.local.spend_burst(key, &share);
+                        self.start_local(key, &share);
                     }
                     let r = self.shared.local.reserve_now(key, &share, max_wait);
                     if let Reservation::Go(wait) = r {
@@ -272,10 +272,12 @@ impl PacingStore for RedisStore {
             self.shared.local.reset(key).await;
             lock(&self.shared.retry_debt).remove(key);
             lock(&self.shared.fleet).remove(key);
+            lock(&self.shared.leads).remove(key);
+            lock(&self.shared.local_sends).remove(key);
             lock(&self.shared.pending_accepted).remove(key);
             let keys: Vec<String> = [
                 "tat", "pause", "learned", "slots", "procs", "budget", "outage", "probe", "fleet",
-                "acc", "episode",
+                "acc", "episode", "local",
             ]
             .iter()
             .map(|f| self.redis_key(key, f))
