@@ -13,8 +13,13 @@ CARGO ?= cargo
 # and redis again with other features. After test-rust this builds nothing new.
 SF_DEBUG_BUILD = $(CARGO) build --workspace --all-targets
 
-# Each binding adds its own rules and appends its test target to EXTRA_TESTS.
-EXTRA_TESTS :=
+# Each binding adds its own rules and appends its parts of make test to the lists below
+# (see `test:`).
+SF_TEST_ENV :=
+SF_TEST_RUNS :=
+SF_TEST_CHECKS :=
+SF_TEST_C_BUILD :=
+SF_TEST_C_RUNS :=
 .DEFAULT_GOAL := demo
 -include bindings/c/rules.mk
 -include bindings/python/rules.mk
@@ -32,7 +37,55 @@ EXTRA_TESTS :=
 demo:
 	$(CARGO) run --quiet --release -p surefoot-cli -- demo
 
-test: system-packages lint test-rust doc $(EXTRA_TESTS)
+# make test runs everything, in two steps, so a fresh machine (CI) compiles while tests wait:
+#  1. the format check, then every test binary, the debug C library and the emulator
+#     (test-build), compiling on every core;
+#  2. two lanes side by side. The test runs, one after another at normal priority: Rust,
+#     then Python and the small soak (SF_TEST_RUNS), then C/C++ (SF_TEST_C_RUNS); they
+#     mostly wait on servers and timers. Beside them at nice 19, so the runs keep their
+#     timing, the builds and checks that need CPU instead, one after another: the Python
+#     venv with the dev wheel (SF_TEST_ENV, which the Python runs wait for), the C tests'
+#     build with the release library (SF_TEST_C_BUILD, which the C runs wait for), then
+#     the docs site, the packaged crate, the wheel's smoke test, the API/ABI checks,
+#     clippy and rustdoc (SF_TEST_CHECKS). Their output goes to $(SF_CHECKS_LOG), printed
+#     when both lanes are done.
+# Every part also runs alone: make test-rust, test-c, test-python, lint, doc, package, ...
+SF_CHECKS_LOG := target/make-test-checks.log
+SF_TEST_CHECKS += lint doc
+
+test: system-packages
+	$(CARGO) fmt --all -- --check
+	$(MAKE) --no-print-directory test-build
+	@mkdir -p $(dir $(SF_CHECKS_LOG)) && rm -f $(SF_CHECKS_LOG); rc=0; \
+	$(MAKE) --no-print-directory -j2 sf-lane-runs sf-lane-checks || rc=$$?; \
+	echo "--- make test's builds and checks, run beside the tests ($(SF_CHECKS_LOG)):"; \
+	cat $(SF_CHECKS_LOG); \
+	if [ $$rc -ne 0 ]; then echo "make test: a part failed (exit $$rc): see above" >&2; fi; exit $$rc
+
+test-build:
+	$(CARGO) test --workspace --all-targets --no-run
+	$(SF_DEBUG_BUILD)
+
+# The lanes (used by `test` only; make -j2 runs one part of each at a time). Each part runs
+# outside the job server (SF_NO_JOBS), so cargo in a lane compiles on every core, not on
+# one job slot.
+SF_NO_JOBS = MAKEFLAGS='$(filter-out -j% --jobserver-auth=% --jobserver-fds=%,$(MAKEFLAGS))'
+SF_LANE_RUN = $(SF_NO_JOBS) $(MAKE) --no-print-directory
+SF_LANE_BUILD = $(SF_NO_JOBS) nice -n 19 $(MAKE) --no-print-directory
+.PHONY: test-build sf-lane-rust sf-lane-early-runs sf-lane-runs sf-lane-env sf-lane-c-build \
+	sf-lane-checks
+sf-lane-rust:
+	$(SF_LANE_RUN) test-rust
+sf-lane-early-runs: sf-lane-rust sf-lane-env
+	$(SF_LANE_RUN) $(SF_TEST_RUNS)
+sf-lane-runs: sf-lane-early-runs sf-lane-c-build
+	$(SF_LANE_RUN) $(SF_TEST_C_RUNS)
+sf-lane-env:
+	$(SF_LANE_BUILD) $(SF_TEST_ENV) >> $(SF_CHECKS_LOG) 2>&1
+sf-lane-c-build: sf-lane-env
+	$(SF_LANE_BUILD) $(SF_TEST_C_BUILD) >> $(SF_CHECKS_LOG) 2>&1
+sf-lane-checks: sf-lane-c-build
+	$(SF_LANE_BUILD) $(SF_TEST_CHECKS) >> $(SF_CHECKS_LOG) 2>&1
 
 # Every Debian package make test uses, installed by one apt-get run when any is missing (a
 # fresh CI machine; the CI user is root): one `apt-get update` instead of one per rule. Each
@@ -72,9 +125,12 @@ test-rust: redis-available nginx-available
 	$(CARGO) test --workspace --all-targets
 	$(CARGO) test --workspace --doc
 
+# clippy in a target directory of its own: in make test it runs beside the Rust tests and
+# must not hold target/debug's lock (its check-mode artefacts share nothing with the test
+# build's anyway).
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --target-dir $(or $(CARGO_TARGET_DIR),target)/clippy -- -D warnings
 
 doc:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps

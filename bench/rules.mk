@@ -209,4 +209,4 @@ test-soak:
 # fixed in bindings/python/src/shutdown.rs, guarded by tests/python/test_exit.py.
 SOAK_SMALL_PHASES ?= rust,c,py-threads,py-asyncio
 
-EXTRA_TESTS += test-soak
+SF_TEST_RUNS += test-soak

@@ -6,7 +6,7 @@
 #                       the wheel into a fresh venv without cargo/rustc on PATH and runs
 #                       tests/wheel/smoke.py, and builds the sdist with pip (Rust present)
 #   make wheel-smoke    the smoke test on the newest wheel in $(SF_SMOKE_WHEELS) (part of
-#                       make test, on test-python's dev wheel)
+#                       make test, on the dev wheel of python-env: wheel-smoke-dev)
 #   make package        cargo package -p surefoot, the packaged crate checked (part of make test)
 #   make compat         the public Rust API against release/rust-api.txt, and the C ABI
 #                       against release/abi (part of make test)
@@ -23,8 +23,8 @@ SF_WHEEL_STAMP := $(SF_WHEEL_VENV)/.installed-$(shell cksum < release/requiremen
 SF_PATH_NO_RUST = $$(echo "$$PATH" | tr ':' '\n' | while read -r d; do \
 	[ -n "$$d" ] && [ ! -e "$$d/cargo" ] && [ ! -e "$$d/rustc" ] && printf '%s:' "$$d"; done)
 
-EXTRA_TESTS += package wheel-smoke-dev compat
-.PHONY: wheel wheel-build wheel-smoke wheel-smoke-dev wheel-sdist-check package compat \
+SF_TEST_CHECKS += package wheel-smoke-test compat
+.PHONY: wheel wheel-build wheel-smoke wheel-smoke-dev wheel-smoke-test wheel-sdist-check package compat \
 	compat-rust compat-abi compat-abi-tools compat-baseline
 
 $(SF_WHEEL_STAMP): release/requirements-wheel.txt
@@ -51,9 +51,12 @@ wheel-smoke:
 	cd $(SF_SMOKE_VENV) && env -i PATH="$(SF_PATH_NO_RUST)" HOME="$$HOME" \
 		bin/python $(CURDIR)/tests/wheel/smoke.py
 
-# make test: the same on the dev wheel test-python built (the release manylinux build takes
-# minutes: make wheel).
-wheel-smoke-dev: test-python
+# The same on the dev wheel python-env builds (the release manylinux build takes minutes:
+# make wheel). make test runs wheel-smoke-test, on the wheel its first step built.
+wheel-smoke-dev: python-env
+	$(MAKE) --no-print-directory wheel-smoke-test
+
+wheel-smoke-test:
 	$(MAKE) --no-print-directory wheel-smoke SF_SMOKE_WHEELS=$(PY_WHEELS)
 
 # The sdist builds with pip where Rust is present (a dev profile build, sharing target/).

@@ -72,13 +72,16 @@ SF_C_VALGRIND := valgrind --quiet --error-exitcode=1 --leak-check=full \
 	--suppressions=tests/c/valgrind.supp --num-callers=30
 SF_C_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
-EXTRA_TESTS += test-c
+# make test builds (c-test-prepare) in its lane of builds and runs (c-test-all) in its lane
+# of test runs (the root Makefile's `test` says why).
+SF_TEST_C_BUILD += c-test-prepare
+SF_TEST_C_RUNS += c-test-all
 
 .PHONY: c-options c-options-build
 .PHONY: c-lib c-header c-header-check c-header-compile install test-c c-test-build \
 	c-test-run c-test-asan c-test-valgrind c-test-valgrind-release c-examples \
 	c-valgrind-available c-tools-available c-cmake-available c-cmake-examples c-cjson-available \
-	c-test-threads
+	c-test-threads c-test-prepare c-test-all
 
 # A debug build of cbindgen: 20 s to build instead of 2 min, the same header.
 $(SF_C_CBINDGEN):
@@ -286,6 +289,11 @@ c-examples:
 	bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_CMAKE_BUILD)/quickstart_static
 	bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_CMAKE_BUILD)/quickstart_cpp
 
-test-c: c-header-check c-header-compile c-test-build
+test-c: c-test-prepare
+	$(MAKE) --no-print-directory c-test-all
+
+c-test-prepare: c-header-check c-header-compile c-test-build
+
+c-test-all:
 	$(MAKE) --no-print-directory c-test-run c-test-asan \
 		c-test-valgrind-release c-test-threads c-examples

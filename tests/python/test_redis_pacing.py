@@ -30,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 import surefoot
 url, store, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 kwargs = {"pacing_store": store} if store != "-" else {}
-client = surefoot.Client(url, "pyai_sk_full_0001", rate_limit="40/s burst 5",
+client = surefoot.Client(url, "pyai_sk_full_0001", rate_limit="36/s burst 4",
                          backoff=(0.02, 0.2), **kwargs)
 def one(_):
     try:
@@ -43,6 +43,11 @@ with ThreadPoolExecutor(4) as pool:
     results = list(pool.map(one, range(n)))
 print(json.dumps({"ok": sum(results), "failed": len(results) - sum(results)}))
 """
+
+
+# The workers pace a tenth under the emulator's 40/s burst 5: a worker descheduled between
+# its pacing decision and its send (a loaded 2-core machine) can land two requests closer
+# together than the schedule put them, and the server's bucket has no slack for that.
 
 
 def _free_port() -> int:
