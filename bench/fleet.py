@@ -18,6 +18,7 @@ to sections 1, 5 and 6 of bench/RESULTS.md.
 
     python bench/fleet.py               the full run (N = 2,000 and 400)
     python bench/fleet.py --quick       N = 400 only, into bench/out/fleet_results.json
+    python bench/fleet.py --outage-only the outage runs again, the learning rows kept
 """
 
 from __future__ import annotations
@@ -243,9 +244,23 @@ def outage_run(kind: str, clients: int = 64, items: int = 5, outage_s: float = 5
          "during": Flaky.during, "ok": o["ok"], "failed": o["failed"],
          "last_after_recovery": o["last_end"] - recovered_at,
          "failures": sorted({line for line in err.splitlines() if line.startswith("failed")})[:5]}
+    r["load"] = round(os.getloadavg()[0], 2)
     print(f"outage {kind:10}: {r['during']} requests into the outage, failed {r['failed']}, last call "
-          f"{r['last_after_recovery']:.2f} s after recovery", flush=True)
+          f"{r['last_after_recovery']:.2f} s after recovery (load {r['load']})", flush=True)
     return r
+
+
+def outage_only(out_path: Path, runs: int) -> None:
+    """The outage rows again (a change that touches only the release), the rest kept."""
+    data = json.loads(out_path.read_text())
+    outage = []
+    for _ in range(runs):
+        for kind in ("surefoot", "requests"):
+            outage.append(outage_run(kind))
+    data["outage"] = outage
+    data["outage_date"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    out_path.write_text(json.dumps(data, indent=1))
+    print(f"wrote {out_path}")
 
 
 def main() -> None:
@@ -255,8 +270,12 @@ def main() -> None:
     ap.add_argument("--procs", default="1,2,4,8", help="process counts, e.g. 1,2,4")
     ap.add_argument("--kinds", default="surefoot-redis,surefoot-memory,limits")
     ap.add_argument("--outage-runs", type=int, default=3)
+    ap.add_argument("--outage-only", action="store_true", help="only the outage runs, into the existing results")
     args = ap.parse_args()
     out_path = Path(args.out) if args.out else (BENCH / "out" / "fleet_results.json" if args.quick else BENCH / "fleet_results.json")
+    if args.outage_only:
+        outage_only(out_path, args.outage_runs)
+        return
     sizes = [400] if args.quick else [400, 2000]
     procs_list = [int(x) for x in args.procs.split(",")]
     kinds = args.kinds.split(",")

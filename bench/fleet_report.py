@@ -97,10 +97,13 @@ def outage_rows(data: dict[str, Any]) -> str:
                      f"{r['last_after_recovery']:.2f}{_mark(ok_l)}"])
     c = runs[0]
     times = len([r for r in runs if r["kind"] == "surefoot"])
+    loads = [r["load"] for r in runs if "load" in r]
+    load = f", load average {min(loads):g}–{max(loads):g} (1 min, 2 cores)" if loads else ""
     return ("\n### Against a small accept backlog\n\n"
             f"A Python `http.server` (ThreadingHTTPServer, accept backlog 8) answers 503 for "
             f"{c['outage_s']:g} s, then 200; {c['clients']} threads x {c['items']} GETs, default "
-            f"settings (bench/fleet.py, run on {data['date']}; each client {times} time(s)). Target "
+            f"settings (bench/fleet.py, run on {data.get('outage_date', data['date'])}; each client "
+            f"{times} time(s){load}). Target "
             f"(issue 21): ≤ {TARGET_OUTAGE[0]} requests into the outage, 0 failed, the last call "
             f"≤ {TARGET_OUTAGE[1]} s after recovery (✗ marks a missed target).\n\n"
             + _table(["client", "requests during the outage", "requests in all", "calls failed",

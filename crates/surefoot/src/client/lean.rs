@@ -7,7 +7,8 @@
 //! headers), the connect timeout, TCP_NODELAY, a 60 s idle pool, a timeout over the answer
 //! and its body, and redirects as reqwest's `Policy::limited(5)` follows them (301/302 turn
 //! a POST into a GET, 303 anything but HEAD; credentials dropped on a hop to another host
-//! or port; a `Referer`). It serves `http://` only: an `https://` URL (or a redirect to
+//! or port; a `Referer`). Its connects wait their turn while the host recovers from an
+//! outage (`client::gated`). It serves `http://` only: an `https://` URL (or a redirect to
 //! one) goes through a reqwest client it makes on first use; with a proxy set in the
 //! environment (or on Windows, whose system proxy reqwest reads) reqwest's client is used
 //! instead of this stack (`client::http_stack`).
@@ -23,6 +24,7 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tokio::time::Instant;
 use url::Url;
 
+use crate::client::gated::GatedConnector;
 use crate::client::wire::{send_reqwest, LeanError, Transport, Wire};
 use crate::config::settings::Settings;
 use crate::error::Result;
@@ -61,7 +63,7 @@ impl Stack {
 
 /// A hyper client and what it adds to every request.
 pub(crate) struct Lean {
-    hyper: Client<HttpConnector, Full<Bytes>>,
+    hyper: Client<GatedConnector, Full<Bytes>>,
     /// `accept`, `user-agent` and the client's default headers, as reqwest's builder
     /// merges them (a request's own header of the same name wins).
     defaults: HeaderMap,
@@ -106,7 +108,7 @@ impl Lean {
             .pool_idle_timeout(Duration::from_secs(60))
             .pool_timer(TokioTimer::new())
             .timer(TokioTimer::new())
-            .build(connector);
+            .build(GatedConnector::new(connector));
         Ok(Lean {
             hyper,
             defaults,

@@ -13,6 +13,7 @@ mod pacing_state;
 mod pagination;
 mod raw;
 mod realtime;
+mod recovery_opens;
 mod retries;
 mod riding_out;
 mod security;

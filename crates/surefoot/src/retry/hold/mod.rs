@@ -18,7 +18,8 @@
 //! send one probe at a time between them, a process whose host is not proven up joins an
 //! outage another one found before sending, and the first success ends it for all; while
 //! the store's backend is away, each process holds on its own. Logs and [`OutageState`]
-//! say "host in outage since …, N calls held".
+//! say "host in outage since …, N calls held". While a host recovers, its new
+//! connections open a few at a time (`opens`), whichever pool opens them.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -33,12 +34,16 @@ use crate::leaves::sync::lock;
 use crate::pacing::{OutageProbe, PacingStore};
 
 mod failure;
+mod opens;
 mod ramp;
 mod shared;
 mod unproven;
 
 use self::failure::proves_alive;
 pub use self::failure::{is_host_failure, OutageState};
+pub(crate) use self::opens::OpenSlot;
+use self::opens::Opens;
+pub use self::opens::{OPENS_GRACE, OPEN_HOLD, RECOVERY_OPENS};
 use self::ramp::Ramp;
 pub use self::ramp::{RAMP_OPEN, RAMP_START};
 pub(crate) use self::unproven::Unproven;
@@ -131,6 +136,8 @@ struct State {
     unproven_in_flight: usize,
     /// When a shared store was last asked whether another process found an outage.
     shared_checked: Option<Instant>,
+    /// New connections opening while the host recovers (`opens`).
+    opens: Opens,
 }
 
 /// The outage state of one host, shared by every client of the process.
@@ -144,6 +151,8 @@ pub(crate) struct HostHold {
     /// failure that counts toward an outage).
     proven: AtomicBool,
     changed: Notify,
+    /// A connection opening under `opens`' rule got its answer.
+    opens_changed: Notify,
 }
 
 /// How a call passes the hold.
@@ -227,6 +236,7 @@ impl HostHold {
             troubled: AtomicBool::new(false),
             proven: AtomicBool::new(false),
             changed: Notify::new(),
+            opens_changed: Notify::new(),
         }
     }
 
@@ -431,6 +441,9 @@ impl HostHold {
                 _ => {}
             }
             self.troubled.store(false, Ordering::Release);
+            if st.outage.is_some() {
+                st.opens.outage_ended(Instant::now());
+            }
             st.outage.take()
         };
         if let Some(o) = ended {
@@ -466,6 +479,7 @@ impl HostHold {
         if open || (o.held == 0 && r.in_flight() == 0) {
             st.outage = None;
             st.failing_calls.clear();
+            st.opens.outage_ended(Instant::now());
             self.troubled.store(false, Ordering::Release);
         }
         drop(st);
