@@ -34,11 +34,11 @@ thread_local! {
 /// The stack for a client of these settings: the lean one, or reqwest's when reqwest
 /// would find a proxy by itself. One is shared by a client's clones; each thread that drives
 /// its own calls makes another.
-pub(crate) fn build_stack(s: &Settings) -> Result<Stack> {
+pub(crate) fn build_stack(s: &Settings, own_thread: bool) -> Result<Stack> {
     if proxies_configured() {
         return build(s).map(Stack::Reqwest);
     }
-    Ok(Stack::Lean(Arc::new(Lean::new(s)?)))
+    Ok(Stack::Lean(Arc::new(Lean::new(s, own_thread)?)))
 }
 
 impl Client {
@@ -55,14 +55,14 @@ impl Client {
         match made {
             Ok(Some(stack)) => stack,
             // The thread is ending: a stack of its own, used for this call only.
-            _ => build_stack(&self.inner.settings),
+            _ => build_stack(&self.inner.settings, true),
         }
     }
 }
 
 /// This thread's stack for the client `inner`, made on first use.
 fn thread_stack(t: &mut ThreadStacks, inner: &Arc<Inner>) -> Result<Stack> {
-    let pid = std::process::id();
+    let pid = crate::config::runtime::process_id();
     if t.pid != pid {
         // Made in the parent: their connections are the parent's sockets. Forgotten.
         std::mem::forget(std::mem::take(&mut t.stacks));
@@ -74,7 +74,7 @@ fn thread_stack(t: &mut ThreadStacks, inner: &Arc<Inner>) -> Result<Stack> {
     {
         return Ok(stack.clone());
     }
-    let stack = build_stack(&inner.settings)?;
+    let stack = build_stack(&inner.settings, true)?;
     // Stacks of dropped clients go when another is made.
     t.stacks.retain(|_, (owner, _)| owner.strong_count() > 0);
     t.stacks

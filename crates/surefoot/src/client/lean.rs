@@ -2,7 +2,8 @@
 //! connector, without reqwest's layers around it — per request reqwest parses the answer's
 //! URL again, clones the request for its retry and redirect layers and boxes the futures,
 //! about a quarter of a C call's CPU on loopback. A client's clones share one; a thread
-//! that drives its own calls has its own (`client::http_stack`). What those layers do for
+//! that drives its own calls has its own (`client::http_stack`), whose HTTP/1 connections
+//! the call drives itself instead of hyper-util's pool (`client::inline`). What those layers do for
 //! surefoot is kept here: the default headers (`accept: */*`, the user agent, the client's
 //! headers), the connect timeout, TCP_NODELAY, a 60 s idle pool, a timeout over the answer
 //! and its body, and redirects as reqwest's `Policy::limited(5)` follows them (301/302 turn
@@ -25,6 +26,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use crate::client::gated::GatedConnector;
+use crate::client::inline::{Failed, Inline};
 use crate::client::wire::{send_reqwest, LeanError, Transport, Wire};
 use crate::config::settings::Settings;
 use crate::error::Result;
@@ -61,9 +63,18 @@ impl Stack {
     }
 }
 
+/// How the lean stack reaches servers.
+enum Hyper {
+    /// hyper-util's pooled client: connections served by tasks of the runtime (the stack a
+    /// client's clones share).
+    Pooled(Box<Client<GatedConnector, Full<Bytes>>>),
+    /// Connections the calling thread drives inside its calls (a thread's own stack).
+    Inline(Arc<Inline>),
+}
+
 /// A hyper client and what it adds to every request.
 pub(crate) struct Lean {
-    hyper: Client<GatedConnector, Full<Bytes>>,
+    hyper: Hyper,
     /// `accept`, `user-agent` and the client's default headers, as reqwest's builder
     /// merges them (a request's own header of the same name wins).
     defaults: HeaderMap,
@@ -90,7 +101,8 @@ pub(crate) fn proxies_configured() -> bool {
 }
 
 impl Lean {
-    pub(crate) fn new(s: &Settings) -> Result<Lean> {
+    /// The stack for these settings: `inline` for a thread that drives its own calls.
+    pub(crate) fn new(s: &Settings, inline: bool) -> Result<Lean> {
         let mut defaults = HeaderMap::new();
         defaults.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
         let agent = crate::client::wire::user_agent(s);
@@ -104,11 +116,18 @@ impl Lean {
         let mut connector = HttpConnector::new();
         connector.set_connect_timeout(Some(s.connect_timeout));
         connector.set_nodelay(true);
-        let hyper = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(60))
-            .pool_timer(TokioTimer::new())
-            .timer(TokioTimer::new())
-            .build(GatedConnector::new(connector));
+        let connector = GatedConnector::new(connector);
+        let hyper = if inline {
+            Hyper::Inline(Arc::new(Inline::new(connector)))
+        } else {
+            Hyper::Pooled(Box::new(
+                Client::builder(TokioExecutor::new())
+                    .pool_idle_timeout(Duration::from_secs(60))
+                    .pool_timer(TokioTimer::new())
+                    .timer(TokioTimer::new())
+                    .build(connector),
+            ))
+        };
         Ok(Lean {
             hyper,
             defaults,
@@ -150,7 +169,9 @@ impl Lean {
             payload_dropped: false,
             previous: Vec::new(),
         };
-        let follow = self.follow(hops, headers, deadline);
+        // Boxed: the hops' future (with a connection the thread drives in it) is large, and
+        // moving it into the timeout and up through the callers' futures cost memmoves.
+        let follow = Box::pin(self.follow(hops, headers, deadline));
         match deadline {
             Some(at) => tokio::time::timeout_at(at, follow)
                 .await
@@ -191,7 +212,18 @@ impl Lean {
             *req.method_mut() = hops.method.clone();
             *req.uri_mut() = uri;
             *req.headers_mut() = sent;
-            let resp = self.hyper.request(req).await.map_err(LeanError::request)?;
+            let (resp, conn) = match &self.hyper {
+                Hyper::Pooled(client) => {
+                    (client.request(req).await.map_err(LeanError::request)?, None)
+                }
+                Hyper::Inline(pool) => {
+                    let (resp, conn) = pool.request(req).await.map_err(|e| match e {
+                        Failed::Connect(e) => LeanError::connect(e),
+                        Failed::Send(e) => LeanError::send(e),
+                    })?;
+                    (resp, Some(conn))
+                }
+            };
             let Some(next) = hops.redirect(resp.status(), resp.headers())? else {
                 let (parts, body) = resp.into_parts();
                 return Ok(Wire::Lean {
@@ -199,9 +231,15 @@ impl Lean {
                     headers: parts.headers,
                     body,
                     deadline,
+                    conn,
                 });
             };
+            // An answer without a body leaves its connection ready for the next hop.
+            let ended = hyper::body::Body::is_end_stream(resp.body());
             drop(resp);
+            if let (Some(conn), true) = (conn, ended) {
+                conn.release();
+            }
             sent = self.merged(headers);
             hops.next_hop(next, &mut sent);
         }

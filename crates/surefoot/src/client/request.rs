@@ -257,7 +257,8 @@ impl Prepared {
             status = tracing::field::Empty,
             attempts = tracing::field::Empty,
         );
-        self.run().instrument(span).await
+        // Boxed, as the attempt's: the call's future is large.
+        Box::pin(self.run()).instrument(span).await
     }
 }
 

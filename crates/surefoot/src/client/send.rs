@@ -200,7 +200,11 @@ impl<'a> Call<'a> {
     async fn send_attempt(&self, timeout: Option<Duration>) -> Result<Response> {
         self.req.client.recorder().sent();
         let span = self.req.attempt_span(self.attempt);
-        let outcome = self.req.attempt(timeout).instrument(span.clone()).await;
+        // Boxed: the attempt's future is large; moved by value into the span's wrapper it
+        // cost memmoves on every call.
+        let outcome = Box::pin(self.req.attempt(timeout))
+            .instrument(span.clone())
+            .await;
         match &outcome {
             Ok(resp) => {
                 span.record("http.response.status_code", resp.status.as_u16());

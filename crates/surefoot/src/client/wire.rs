@@ -11,11 +11,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
-use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use tokio::time::Instant;
 use url::Url;
 
+use crate::client::inline::Driven;
 use crate::config::settings::Settings;
 use crate::error::{Error, Result};
 
@@ -37,6 +37,9 @@ pub(crate) enum Wire {
         body: Incoming,
         /// When the attempt's timeout runs out (it covers the body too, as reqwest's).
         deadline: Option<Instant>,
+        /// The connection the call drives itself while it reads the body (a thread's own
+        /// connections, `client::inline`); `None` when a task of the runtime serves it.
+        conn: Option<Driven>,
     },
 }
 
@@ -84,12 +87,18 @@ impl Wire {
     pub(crate) async fn chunk(&mut self) -> Result<Option<Bytes>, Transport> {
         match self {
             Wire::Reqwest(r) => r.chunk().await.map_err(Transport::Reqwest),
-            Wire::Lean { body, deadline, .. } => loop {
+            Wire::Lean {
+                body,
+                deadline,
+                conn,
+                ..
+            } => loop {
+                let next = Driven::frame(conn, body);
                 let frame = match deadline {
-                    Some(at) => tokio::time::timeout_at(*at, body.frame())
+                    Some(at) => tokio::time::timeout_at(*at, next)
                         .await
                         .map_err(|_| Transport::Lean(LeanError::timeout()))?,
-                    None => body.frame().await,
+                    None => next.await,
                 };
                 match frame {
                     None => return Ok(None),
@@ -164,6 +173,34 @@ impl LeanError {
             kind,
             message: "error sending request",
             source: Some(Box::new(e)),
+        })
+    }
+
+    /// A failure of a connection the calling thread drives (`client::inline`).
+    pub(crate) fn send(e: hyper::Error) -> Transport {
+        let kind = if chain_timed_out(&e) {
+            Kind::Timeout
+        } else {
+            Kind::Other
+        };
+        Transport::Lean(LeanError {
+            kind,
+            message: "error sending request",
+            source: Some(Box::new(e)),
+        })
+    }
+
+    /// A failed connect of `client::inline`: it never reached the server.
+    pub(crate) fn connect(e: BoxError) -> Transport {
+        let kind = if chain_timed_out(&*e) {
+            Kind::Timeout
+        } else {
+            Kind::Connect
+        };
+        Transport::Lean(LeanError {
+            kind,
+            message: "error sending request",
+            source: Some(e),
         })
     }
 

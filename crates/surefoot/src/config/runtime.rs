@@ -37,6 +37,37 @@ pub fn handle() -> Handle {
     handle
 }
 
+/// This process's id, read from the kernel once per process: a child after `fork()` reads
+/// its own (a handler registered with `pthread_atfork` forgets the cached one). Two
+/// `getpid` system calls a C call less.
+pub(crate) fn process_id() -> u32 {
+    #[cfg(unix)]
+    {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        use std::sync::Once;
+        static PID: AtomicU32 = AtomicU32::new(0);
+        static HANDLER: Once = Once::new();
+        extern "C" fn in_child() {
+            PID.store(0, Ordering::Relaxed);
+        }
+        let cached = PID.load(Ordering::Relaxed);
+        if cached != 0 {
+            return cached;
+        }
+        HANDLER.call_once(|| {
+            // SAFETY: registers a handler that only stores to an atomic.
+            unsafe { libc::pthread_atfork(None, None, Some(in_child)) };
+        });
+        let pid = std::process::id();
+        PID.store(pid, Ordering::Relaxed);
+        pid
+    }
+    #[cfg(not(unix))]
+    {
+        std::process::id()
+    }
+}
+
 fn new_runtime() -> Runtime {
     Builder::new_multi_thread()
         .worker_threads(2)
@@ -106,7 +137,7 @@ where
         let Ok(mut slot) = cell.try_borrow_mut() else {
             return None;
         };
-        let pid = std::process::id();
+        let pid = process_id();
         if slot.as_ref().is_some_and(|here| here.pid != pid) {
             // Made in the parent: its I/O driver's descriptors are shared with it. Forgotten,
             // like the shared runtime after a fork.

@@ -1,7 +1,8 @@
 //! Calls a thread drives itself go over its lean hyper stack (`client::lean`): these run
 //! blocking calls from plain test threads and check what reqwest's client did for them is
 //! still done — the headers sent, redirects (method and body per status, the key dropped
-//! on another host, the hop limit), the timeout, a refused connect, a broken body.
+//! on another host, the hop limit), the timeout, a refused connect, a broken body, the
+//! `host` header and no reuse of a connection the server closed.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -264,4 +265,47 @@ fn bodies_are_read_whole_over_one_kept_connection() {
         assert_eq!(resp.text().unwrap(), "{\"n\": true}");
     }
     assert_eq!(server.join().unwrap().len(), 3);
+}
+
+#[test]
+fn a_connection_the_server_closes_is_not_used_again() {
+    // The first connection answers once and closes; the second answers twice and stays.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        let mut heads = Vec::new();
+        for (n, close) in [(1, true), (2, false)] {
+            let (conn, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(conn.try_clone().unwrap());
+            let mut conn = conn;
+            for _ in 0..n {
+                let mut head = String::new();
+                loop {
+                    let mut line = String::new();
+                    reader.read_line(&mut line).unwrap();
+                    if line == "\r\n" || line.is_empty() {
+                        break;
+                    }
+                    head.push_str(&line.to_ascii_lowercase());
+                }
+                let extra = if close { "connection: close\r\n" } else { "" };
+                let answer = format!("HTTP/1.1 200 OK\r\n{extra}content-length: 2\r\n\r\n{{}}");
+                conn.write_all(answer.as_bytes()).unwrap();
+                heads.push(head);
+            }
+        }
+        heads
+    });
+    // No retries: a call sent on the closed connection would fail.
+    let client = client(&url);
+    for _ in 0..3 {
+        assert_eq!(client.get("/n").send().unwrap().status(), 200);
+    }
+    let heads = server.join().unwrap();
+    assert_eq!(heads.len(), 3);
+    let host = format!("host: {}\r\n", &url["http://".len()..]);
+    for head in &heads {
+        assert!(head.starts_with("get /n http/1.1\r\n"), "{head}");
+        assert!(head.contains(&host), "{host:?} missing from {head}");
+    }
 }
