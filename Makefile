@@ -74,18 +74,27 @@ SF_LANE_RUN = $(SF_NO_JOBS) $(MAKE) --no-print-directory
 SF_LANE_BUILD = $(SF_NO_JOBS) nice -n 19 $(MAKE) --no-print-directory
 .PHONY: test-build sf-lane-rust sf-lane-early-runs sf-lane-runs sf-lane-env sf-lane-c-build \
 	sf-lane-checks
+# Each part notes the time it started, in the output or in the checks' log.
+sf_lane_mark = echo "--- $(1) ($$(date +%T))"
 sf-lane-rust:
+	@$(call sf_lane_mark,test-rust)
 	$(SF_LANE_RUN) test-rust
 sf-lane-early-runs: sf-lane-rust sf-lane-env
+	@$(call sf_lane_mark,$(SF_TEST_RUNS))
 	$(SF_LANE_RUN) $(SF_TEST_RUNS)
 sf-lane-runs: sf-lane-early-runs sf-lane-c-build
+	@$(call sf_lane_mark,$(SF_TEST_C_RUNS))
 	$(SF_LANE_RUN) $(SF_TEST_C_RUNS)
 sf-lane-env:
+	@$(call sf_lane_mark,$(SF_TEST_ENV)) >> $(SF_CHECKS_LOG)
 	$(SF_LANE_BUILD) $(SF_TEST_ENV) >> $(SF_CHECKS_LOG) 2>&1
 sf-lane-c-build: sf-lane-env
+	@$(call sf_lane_mark,$(SF_TEST_C_BUILD)) >> $(SF_CHECKS_LOG)
 	$(SF_LANE_BUILD) $(SF_TEST_C_BUILD) >> $(SF_CHECKS_LOG) 2>&1
 sf-lane-checks: sf-lane-c-build
+	@$(call sf_lane_mark,$(SF_TEST_CHECKS)) >> $(SF_CHECKS_LOG)
 	$(SF_LANE_BUILD) $(SF_TEST_CHECKS) >> $(SF_CHECKS_LOG) 2>&1
+	@$(call sf_lane_mark,the checks done) >> $(SF_CHECKS_LOG)
 
 # Every Debian package make test uses, installed by one apt-get run when any is missing (a
 # fresh CI machine; the CI user is root): one `apt-get update` instead of one per rule. Each
@@ -125,15 +134,17 @@ test-rust: redis-available nginx-available
 	$(CARGO) test --workspace --all-targets
 	$(CARGO) test --workspace --doc
 
-# clippy in a target directory of its own: in make test it runs beside the Rust tests and
-# must not hold target/debug's lock (its check-mode artefacts share nothing with the test
-# build's anyway).
+# clippy and rustdoc in a target directory of their own (SF_CHECK_TARGET; make doc writes
+# target/check/doc): in make test they run beside the Rust tests and must not hold
+# target/debug's lock, and their check-mode artefacts share nothing with the test build's,
+# only with each other's.
+SF_CHECK_TARGET = $(or $(CARGO_TARGET_DIR),target)/check
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets --target-dir $(or $(CARGO_TARGET_DIR),target)/clippy -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --target-dir $(SF_CHECK_TARGET) -- -D warnings
 
 doc:
-	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --target-dir $(SF_CHECK_TARGET)
 
 emulator:
 	$(CARGO) run --quiet -p surefoot-cli -- emulator --api pyai --port 0

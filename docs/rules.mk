@@ -7,7 +7,7 @@
 #   make docs-check   also load every page in headless Chromium: no console error, every
 #                     reference entry rendered; one screenshot of the index page
 #
-# The Rust reference is rustdoc: `make doc` writes target/doc.
+# The Rust reference is rustdoc: `make doc` writes target/check/doc.
 
 DOCS_PYTHON ?= python3
 DOCS_OUT    ?= target/docs
