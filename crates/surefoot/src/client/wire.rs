@@ -162,40 +162,30 @@ impl LeanError {
     }
 
     pub(crate) fn request(e: hyper_util::client::legacy::Error) -> Transport {
-        let kind = if chain_timed_out(&e) {
-            Kind::Timeout
-        } else if e.is_connect() {
+        let otherwise = if e.is_connect() {
             Kind::Connect
         } else {
             Kind::Other
         };
-        Transport::Lean(LeanError {
-            kind,
-            message: "error sending request",
-            source: Some(Box::new(e)),
-        })
+        LeanError::sending(Box::new(e), otherwise)
     }
 
     /// A failure of a connection the calling thread drives (`client::inline`).
     pub(crate) fn send(e: hyper::Error) -> Transport {
-        let kind = if chain_timed_out(&e) {
-            Kind::Timeout
-        } else {
-            Kind::Other
-        };
-        Transport::Lean(LeanError {
-            kind,
-            message: "error sending request",
-            source: Some(Box::new(e)),
-        })
+        LeanError::sending(Box::new(e), Kind::Other)
     }
 
     /// A failed connect of `client::inline`: it never reached the server.
     pub(crate) fn connect(e: BoxError) -> Transport {
+        LeanError::sending(e, Kind::Connect)
+    }
+
+    /// "error sending request": a timeout if one is in `e`'s chain, else `otherwise`.
+    fn sending(e: BoxError, otherwise: Kind) -> Transport {
         let kind = if chain_timed_out(&*e) {
             Kind::Timeout
         } else {
-            Kind::Connect
+            otherwise
         };
         Transport::Lean(LeanError {
             kind,

@@ -44,6 +44,19 @@ fn redirect(route: &str, status: u16, location: String) -> Fault {
     )
 }
 
+/// The next request head on `reader` (lower-cased; empty once the client has closed).
+fn read_head(reader: &mut impl BufRead) -> String {
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        if line == "\r\n" || line.is_empty() {
+            return head;
+        }
+        head.push_str(&line.to_ascii_lowercase());
+    }
+}
+
 /// A server of one connection: answers each request head it reads with `answers` in turn
 /// and returns the heads it read (lower-cased).
 fn recording_server(answers: Vec<String>) -> (String, std::thread::JoinHandle<Vec<String>>) {
@@ -55,15 +68,7 @@ fn recording_server(answers: Vec<String>) -> (String, std::thread::JoinHandle<Ve
         let mut conn = conn;
         let mut heads = Vec::new();
         for answer in answers {
-            let mut head = String::new();
-            loop {
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap();
-                if line == "\r\n" || line.is_empty() {
-                    break;
-                }
-                head.push_str(&line.to_ascii_lowercase());
-            }
+            let head = read_head(&mut reader);
             conn.write_all(answer.as_bytes()).unwrap();
             heads.push(head);
         }
@@ -279,15 +284,7 @@ fn a_connection_the_server_closes_is_not_used_again() {
             let mut reader = BufReader::new(conn.try_clone().unwrap());
             let mut conn = conn;
             for _ in 0..n {
-                let mut head = String::new();
-                loop {
-                    let mut line = String::new();
-                    reader.read_line(&mut line).unwrap();
-                    if line == "\r\n" || line.is_empty() {
-                        break;
-                    }
-                    head.push_str(&line.to_ascii_lowercase());
-                }
+                let head = read_head(&mut reader);
                 let extra = if close { "connection: close\r\n" } else { "" };
                 let answer = format!("HTTP/1.1 200 OK\r\n{extra}content-length: 2\r\n\r\n{{}}");
                 conn.write_all(answer.as_bytes()).unwrap();
