@@ -632,6 +632,29 @@ fn assert_nothing_recoverable(redis: &RedisServer, emu: &EmulatorHandle) {
     }
 }
 
+/// A 429 holds this process's other callers at once, before Redis has the pause (its
+/// round trip took ~7 ms under an 8-process fleet's first wave, in which every caller that
+/// asked Redis first was sent into another 429): here Redis is emptied after the 429, so
+/// only the process's own copy of the pause can hold the next caller.
+#[test]
+fn a_429_holds_this_processs_callers_before_redis_has_the_pause() {
+    let redis = RedisServer::start();
+    let rt = runtime();
+    rt.block_on(async {
+        let store: Arc<dyn PacingStore> = Arc::new(RedisStore::connect(&redis.url()).unwrap());
+        let pacer = surefoot::pacing::Pacer::new("own-pause".into(), None, store);
+        pacer
+            .on_rate_limited(Some(Duration::from_millis(800)), None)
+            .await;
+        let _: () = redis::cmd("FLUSHALL").query(&mut redis.conn()).unwrap();
+        let waited = pacer.acquire().await;
+        assert!(
+            waited >= Duration::from_millis(600),
+            "sent after {waited:?}: the pause this process knew of was not kept"
+        );
+    });
+}
+
 #[test]
 fn one_429_in_one_process_pauses_the_others() {
     let redis = RedisServer::start();

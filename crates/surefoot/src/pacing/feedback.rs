@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
+use super::learner::QUIET_PAUSE_MIN;
 use super::pacer::Pacer;
 use super::store::{Episode, PauseCause};
 use super::{lock, RateLimit, DEFAULT_429_PAUSE, LEARNED_LIMIT_TTL};
@@ -104,9 +105,10 @@ impl Pacer {
 
     /// After a 429: pause every request on this key for `retry_after` from now (at most
     /// 24 h; when the server gave none, 1 s, or while learning a limit two intervals at
-    /// the learned rate, from 50 ms to 1 s), remembering `cause` (the answer) for the
-    /// calls refused meanwhile, and, if no limit was configured, learn one by halving
-    /// the observed rate (or the previously learned one). Call it for
+    /// the learned rate, from 50 ms to 1 s, judged on the whole fleet's answers with a
+    /// store that learns together), remembering `cause` (the answer) for the
+    /// calls refused meanwhile, and, if no limit was configured, learn one from the rate
+    /// the server was measured to accept before it (once per overload episode). Call it for
     /// `rate_limit_exceeded`, `daily_cap_exceeded` and generic 429s — see
     /// [`Pacer::on_error`], which filters for you.
     ///
@@ -121,11 +123,18 @@ impl Pacer {
     /// # }
     /// ```
     pub async fn on_rate_limited(&self, retry_after: Option<Duration>, cause: Option<PauseCause>) {
+        let store = &self.inner.store;
+        let retry_after = retry_after.map(|d| d.min(MAX_RETRY_AFTER));
         let (learning, d) = {
             let st = lock(&self.inner.state);
             let learning = st.configured.is_none() && st.announced.is_none();
             let d = match retry_after {
-                Some(d) => d.min(MAX_RETRY_AFTER),
+                Some(d) => d,
+                // A fleet member with no rate yet pauses the key the least; the episode's
+                // opener judges the pause on the fleet's answers (below).
+                None if learning && store.learns_together() && !st.learner.has_rate() => {
+                    QUIET_PAUSE_MIN
+                }
                 None if learning => st
                     .learner
                     .pause_without_retry_after(Instant::now(), DEFAULT_429_PAUSE),
@@ -133,19 +142,29 @@ impl Pacer {
             };
             (learning, d)
         };
-        let store = &self.inner.store;
         let episode = d.max(DEFAULT_429_PAUSE);
         if learning && store.learns_together() {
-            match store.throttled(&self.inner.id, d, cause, episode).await {
+            match store
+                .throttled(&self.inner.id, d, cause.clone(), episode)
+                .await
+            {
                 Episode::New(fleet) => {
-                    let state = {
+                    let (state, pause) = {
                         let mut st = lock(&self.inner.state);
                         let now = Instant::now();
-                        st.learner.on_fleet_throttled(now, episode, &fleet);
+                        let pause = st.learner.on_fleet_throttled(
+                            now,
+                            retry_after,
+                            DEFAULT_429_PAUSE,
+                            &fleet,
+                        );
                         let state = st.learner.export(now);
                         st.fleet_seen.clone_from(&state);
-                        state
+                        (state, pause)
                     };
+                    if pause > d {
+                        store.pause(&self.inner.id, pause, cause).await;
+                    }
                     if let Some(state) = state {
                         store
                             .set_fleet_learned(&self.inner.id, state, LEARNED_LIMIT_TTL)
@@ -164,7 +183,7 @@ impl Pacer {
         let learned = if learning {
             lock(&self.inner.state)
                 .learner
-                .on_throttled(Instant::now(), episode)
+                .on_throttled(Instant::now(), d, episode)
         } else {
             None
         };

@@ -5,7 +5,7 @@
 //! adaptive retry and TCP use: concave up to the last limit, then probing beyond it) while
 //! no 429 comes — so the learned rate settles just under the server's and rises again when
 //! the server's limit does. Before the first 429 nothing is limited; after the first one
-//! the rate doubles every second from the measured rate until the next 429 (slow start),
+//! the rate doubles every half second from the measured rate until the next 429 (slow start),
 //! because a first burst says little about the sustained limit. A token-bucket server
 //! (GCRA, nginx `limit_req`) grants its burst on top of its rate after every pause, so the
 //! burst seen before the first 429 is taken off later measurements, and out of slow start
@@ -13,6 +13,8 @@
 //! key a pause (its `Retry-After`), so once a 429 confirms the limit measured before it,
 //! the climb holds at that limit for a plateau ([`PLATEAU`], doubling with each
 //! confirmation up to [`PLATEAU_MAX`]) before probing beyond it: fewer 429s, fewer pauses.
+//! Slow start's own measurement runs low, so it holds the climb only in proportion to what
+//! a probe costs (the 429's pause against a second). The climb starts when the pause ends.
 //! A limit quiet for [`LEARNED_LIMIT_TTL`](super::LEARNED_LIMIT_TTL) is forgotten.
 
 use std::collections::VecDeque;
@@ -20,7 +22,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::RateLimit;
+use super::{RateLimit, DEFAULT_429_PAUSE};
 
 /// The multiplicative decrease after a 429 (AWS adaptive retry's β).
 pub const CUBIC_BETA: f64 = 0.7;
@@ -209,22 +211,38 @@ impl Learner {
         self.rate(now).map(as_limit)
     }
 
-    /// A 429 came back. Answers in flight when the first came back belong to the same
-    /// event: at most one decrease per `pause` (the event's Retry-After). Returns the new
-    /// limit when it changed.
-    pub(crate) fn on_throttled(&mut self, now: Instant, pause: Duration) -> Option<RateLimit> {
-        self.decrease(now, pause, false)
+    /// A 429 came back, pausing the key for `pause`. Answers in flight when the first
+    /// came back belong to the same event: at most one decrease per `episode` (at least
+    /// the pause). The climb starts when the pause ends. Returns the new limit when it
+    /// changed.
+    pub(crate) fn on_throttled(
+        &mut self,
+        now: Instant,
+        pause: Duration,
+        episode: Duration,
+    ) -> Option<RateLimit> {
+        let repeated = self
+            .last_event
+            .is_some_and(|at| now.saturating_duration_since(at) < episode.max(pause));
+        if repeated && self.rate.is_some() {
+            return None;
+        }
+        self.decrease(now, pause)
     }
 
     /// A 429 opened a new overload episode for the whole fleet (a shared store said so):
     /// the one decrease, measured on `fleet` — the answers every process saw accepted
-    /// (how long ago, how many) — instead of this process's own.
+    /// (how long ago, how many) — instead of this process's own. `pause` is the 429's
+    /// `Retry-After`; without one, the pause is judged on the fleet's answers
+    /// ([`pause_without_retry_after`](Self::pause_without_retry_after), at most
+    /// `longest`). Returns the pause.
     pub(crate) fn on_fleet_throttled(
         &mut self,
         now: Instant,
-        pause: Duration,
+        pause: Option<Duration>,
+        longest: Duration,
         fleet: &[(Duration, u32)],
-    ) -> Option<RateLimit> {
+    ) -> Duration {
         let mut times: Vec<Instant> = fleet
             .iter()
             .flat_map(|&(ago, n)| {
@@ -238,19 +256,17 @@ impl Learner {
         }
         let skip = times.len().saturating_sub(MAX_REMEMBERED);
         self.accepted = times.into_iter().skip(skip).collect();
-        self.decrease(now, pause, true)
+        let pause = pause.unwrap_or_else(|| self.pause_without_retry_after(now, longest));
+        self.decrease(now, pause);
+        pause
     }
 
-    fn decrease(&mut self, now: Instant, pause: Duration, decided: bool) -> Option<RateLimit> {
+    /// The one decrease of an overload episode; the climb starts when `pause` (the key's
+    /// pause for this 429) ends: time spent paused is not time spent probing, and a
+    /// pause shorter than the episode (a 429 without `Retry-After`) does not hold the
+    /// climb back for the episode's length.
+    fn decrease(&mut self, now: Instant, pause: Duration) -> Option<RateLimit> {
         if self.seeded_until.is_some_and(|t| now < t) {
-            return None;
-        }
-        if !decided
-            && self
-                .last_event
-                .is_some_and(|at| now.saturating_duration_since(at) < pause)
-            && self.rate.is_some()
-        {
             return None;
         }
         self.last_event = Some(now);
@@ -271,9 +287,15 @@ impl Learner {
             // accepted. The first measurement (out of slow start), or one that confirms
             // the last (not above it), earns a plateau; one above the last probes again
             // at once. Without enough answers to measure, fall back to β of the rate.
+            // Slow start's measurement runs low (the server was saturated only for the
+            // last fraction of a second before its 429, less than the span measured), so
+            // its plateau is as long as a probe is costly: PLATEAU when the 429 paused the
+            // key a second or more, a fifth of it at 200 ms (`limit_req`'s 429s carry no
+            // `Retry-After`: two intervals' pause).
             Some(current) if reliable => {
                 let plateau = if self.slow_start {
-                    PLATEAU
+                    let cost = pause.as_secs_f64() / DEFAULT_429_PAUSE.as_secs_f64();
+                    PLATEAU.mul_f64(cost.min(1.0))
                 } else if accepted > (1.0 + CONFIRM) * self.w_max {
                     Duration::ZERO
                 } else {
@@ -302,7 +324,6 @@ impl Learner {
         self.floor = rate.max(MIN_RATE);
         self.w_max = w_max.max(MIN_RATE);
         self.slow_start = slow_start;
-        // Time spent paused is not time spent probing.
         self.since = Some(now + pause);
         tracing::debug!(target: "surefoot::pacing", rate = rate, w_max = w_max, slow_start, plateau_ms = plateau.as_millis() as u64, "learned a rate from a 429");
         self.limit(now + pause)
@@ -419,6 +440,14 @@ impl Learner {
             .max(MIN_RATE);
         Duration::from_secs_f64((2.0 / rate).min(longest.as_secs_f64()))
             .max(QUIET_PAUSE_MIN.min(longest))
+    }
+
+    /// Whether a rate was learned (or taken from the fleet). Before, a fleet member's own
+    /// answers are only its share of the key's: its 429 cannot judge a pause on them
+    /// (one answer seen means 2/s, a second's pause); the episode's opener judges it on
+    /// the fleet's answers.
+    pub(crate) fn has_rate(&self) -> bool {
+        self.rate.is_some()
     }
 
     /// When the last 429 event was.

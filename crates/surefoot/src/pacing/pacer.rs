@@ -17,10 +17,15 @@ use super::store::{PacingStore, Pause, PauseCause, Reservation};
 use super::{lock, RateLimit, LEARNED_LIMIT_TTL, SAFETY_MARGIN};
 
 /// Under a learned limit, slots are reserved at most this far ahead. A learned rate may
-/// rise within a second (slow start doubles it every second): callers queued behind a slow
-/// first guess must get the faster slots, not keep the ones booked at the old rate (32
-/// callers booked at a first guess of 1/s would otherwise hold the key at 1/s for 32 s).
-const LEARNED_HORIZON: Duration = Duration::from_secs(1);
+/// rise within a second (slow start doubles it every half second): callers queued behind
+/// a slow first guess must get the faster slots, not keep the ones booked at the old rate
+/// (32 callers booked at a first guess of 1/s would otherwise hold the key at 1/s for
+/// 32 s). And it may fall: after a 429 every slot booked at the rate that overshot still
+/// goes out, each process's until its horizon (a second's worth of slots made 8-11 429s
+/// per probe of an 8-process fleet against nginx).
+const LEARNED_HORIZON: Duration = Duration::from_millis(250);
+/// The longest a caller beyond the horizon waits before asking for a slot again.
+const LEARNED_NAP: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Default)]
 pub(super) struct PacerState {
@@ -450,9 +455,18 @@ impl Pacer {
                 (Some(b), Some(h)) => Some(b.min(h)),
                 (b, h) => b.or(h),
             };
-            let reservation = match &limit {
-                Some(limit) => store.reserve(id, limit, ask).await,
-                None => match store.paused(id).await {
+            // With a shared store, a pause this process's own 429 began holds its other
+            // callers at once, while the store is still being told (a round trip that can
+            // take milliseconds, in which a fleet's first wave would go on meeting 429s).
+            let known = if store.learns_together() {
+                store.known_pause(id).await
+            } else {
+                None
+            };
+            let reservation = match (known, &limit) {
+                (Some(p), _) => Reservation::Paused(p),
+                (None, Some(limit)) => store.reserve(id, limit, ask).await,
+                (None, None) => match store.paused(id).await {
                     Some(p) => Reservation::Paused(p),
                     None => Reservation::Go(Duration::ZERO),
                 },
@@ -471,7 +485,7 @@ impl Pacer {
                 }
                 // A learned limit (horizon) never fails a call on its own: beyond the
                 // horizon, ask again once the next slot is within it (at least every
-                // LEARNED_HORIZON) under the limit then in force; when the caller's
+                // LEARNED_NAP) under the limit then in force; when the caller's
                 // allowance is spent, send (a wrong guess costs at most a 429, whose
                 // pause is the server's word).
                 Reservation::TooLong(wait) if horizon.is_some() => {
@@ -480,9 +494,7 @@ impl Pacer {
                     }
                     let h = horizon.unwrap_or_default();
                     let floor = (h / 2).max(Duration::from_millis(1));
-                    let nap = wait
-                        .saturating_sub(h)
-                        .clamp(floor, LEARNED_HORIZON.max(floor));
+                    let nap = wait.saturating_sub(h).clamp(floor, LEARNED_NAP.max(floor));
                     self.record_waiting();
                     sleep(budget.map_or(nap, |b| nap.min(b))).await;
                     continue;
