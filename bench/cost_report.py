@@ -30,10 +30,13 @@ CAUSES = {
             "reqwest wraps, without reqwest's layers) plus surefoot's own per-request work: the send loop "
             "keeps retry and deadline state, asks the key's pacer for a slot, opens tracing spans, counts "
             "metrics, and decodes the body into a typed `Job` (the reqwest peer into a `serde_json::Value`)",
-    "C": "a C call runs on the calling thread's own runtime over the lean hyper stack "
-         "(crates/surefoot/src/client/lean.rs), but still costs more than an easy handle: tokio's "
-         "scheduler and the connection task hyper spawns per connection, the send loop's state "
-         "(pacing, hold, budget, span), and the C boundary's copies of the answer",
+    "C": "a C call drives its HTTP/1 connection inside the call, on the calling thread's own runtime "
+         "(crates/surefoot/src/client/inline.rs): one writev, one recvfrom and one epoll_wait per call, "
+         "as an easy handle makes one send, one recv and a few polls. What is left is user-space work per "
+         "call: a turn of tokio's current-thread scheduler, hyper's dispatcher and header maps, the "
+         "request's URL resolved and parsed, the send loop's state (pacing, hold, budget, span) and the C "
+         "boundary's copy of the answer; at 8 threads the clients and the server share the 2 cores, so "
+         "CPU per request sets the requests/s",
     "Python sync": "every call crosses from Python into the Rust core and back (the GIL released "
                    "while the calling thread drives the request) and builds the typed result",
     "Python async": "a call is a task on the Rust runtime; finished calls reach the loop in "
@@ -142,8 +145,8 @@ def section(bench: Path, plots: Path) -> tuple[str, list[str], str] | None:
             "no one here wrote). C runs at 1 and 8 threads (libcurl: an easy handle per thread; surefoot: "
             "one client shared by the threads), the other surfaces at 1 and 32. requests/s = requests ÷ "
             "wall time; CPU = the client process's user + system time ÷ requests."
-            + (" *surefoot (before)* is `bench_c` linked to the library as it was before the lean stack "
-               f"({meta['before']}), in the same rounds." if meta.get("before") else "") + "\n\n"
+            + (f" *surefoot (before)* is `bench_c` linked to the library of {meta['before']}, in the "
+               "same rounds." if meta.get("before") else "") + "\n\n"
             + _table(["server", "surface", "concurrency", "client", "requests/s", "CPU µs/request",
                       "surefoot ÷ client (requests/s)", "client ÷ surefoot (CPU)", "failed"], rows)
             + "\n\n**The issue's targets** (issue 24; CPU as surefoot ÷ peer):\n\n"

@@ -8,12 +8,14 @@
 //! on a new one, as hyper-util's pooled client does. Connects go through hyper-util's
 //! `HttpConnector` (connect timeout, TCP_NODELAY) behind `client::gated` (a host recovering
 //! from an outage gets a few new connections at a time). A connection is put back once its
-//! answer's body has been read to the end; one dropped earlier closes.
+//! answer's body has been read to the end; one dropped earlier closes. The connection is
+//! polled with its own waker (`client::quiet`), so the wakes it causes itself while the
+//! call polls it cost no extra turn of the thread's runtime.
 
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
 use std::sync::{Arc, Mutex};
-use std::task::Context;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -21,11 +23,12 @@ use http::header::{HeaderValue, HOST};
 use http::{Method, Request, Response, Uri};
 use http_body_util::Full;
 use hyper::body::{Body, Frame, Incoming};
-use hyper::client::conn::http1;
+use hyper::client::conn::{http1, TrySendError};
 use hyper_util::rt::TokioIo;
 use tower_service::Service;
 
 use crate::client::gated::{Gated, GatedConnector};
+use crate::client::quiet::Quiet;
 
 type Io = Gated<TokioIo<tokio::net::TcpStream>>;
 
@@ -45,13 +48,19 @@ struct Idle {
 
 /// A connection: the request side and the connection future the call polls.
 pub(crate) struct Conn {
-    /// `host:port` of the server.
-    key: String,
+    /// The server's host and port.
+    host: String,
+    port: u16,
+    /// The `Host` header of requests that have none: `host`, with `:port` unless 80.
+    host_header: Option<HeaderValue>,
     send: http1::SendRequest<Full<Bytes>>,
     /// `None` once the connection has ended.
-    conn: Option<http1::Connection<Io, Full<Bytes>>>,
+    conn: Option<Connection>,
+    quiet: Quiet,
     reused: bool,
 }
+
+type Connection = http1::Connection<Io, Full<Bytes>>;
 
 /// Why a request got no answer: the connect failed (it never reached the server), or the
 /// exchange on the connection did.
@@ -84,23 +93,17 @@ impl Inline {
         let uri = req.uri().clone();
         let host = uri.host().unwrap_or_default();
         let port = uri.port_u16().unwrap_or(80);
-        let key = format!("{host}:{port}");
-        if !req.headers().contains_key(HOST) {
-            let value = if port == 80 {
-                HeaderValue::from_str(host)
-            } else {
-                HeaderValue::from_str(&key)
-            };
-            if let Ok(value) = value {
-                req.headers_mut().insert(HOST, value);
-            }
-        }
         *req.uri_mut() = request_target(req.method(), &uri);
         loop {
-            let mut conn = match self.checkout(&key) {
+            let mut conn = match self.checkout(host, port) {
                 Some(conn) => conn,
-                None => self.connect(&uri, &key).await?,
+                None => self.connect(&uri, host, port).await?,
             };
+            if !req.headers().contains_key(HOST)
+                && let Some(value) = &conn.host_header
+            {
+                req.headers_mut().insert(HOST, value.clone());
+            }
             if let Err(e) = conn.ready().await {
                 // Closed while it waited in the pool: another one.
                 if conn.reused {
@@ -108,8 +111,7 @@ impl Inline {
                 }
                 return Err(Failed::Send(e));
             }
-            let sent = conn.send.try_send_request(req);
-            match conn.drive(sent).await {
+            match conn.send(req).await {
                 Ok(resp) => {
                     let pool = Arc::clone(self);
                     return Ok((resp, Driven { conn, pool }));
@@ -123,10 +125,14 @@ impl Inline {
         }
     }
 
-    /// An idle connection to `key`, the most recent first; stale or closed ones are dropped.
-    fn checkout(&self, key: &str) -> Option<Box<Conn>> {
+    /// An idle connection to `host:port`, the most recent first; stale or closed ones are
+    /// dropped.
+    fn checkout(&self, host: &str, port: u16) -> Option<Box<Conn>> {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        while let Some(at) = idle.iter().rposition(|i| i.conn.key == key) {
+        while let Some(at) = idle
+            .iter()
+            .rposition(|i| i.conn.port == port && i.conn.host == host)
+        {
             let Idle { mut conn, since } = idle.swap_remove(at);
             if since.elapsed() < IDLE && !conn.send.is_closed() && conn.conn.is_some() {
                 conn.reused = true;
@@ -148,17 +154,25 @@ impl Inline {
         });
     }
 
-    async fn connect(&self, uri: &Uri, key: &str) -> Result<Box<Conn>, Failed> {
+    async fn connect(&self, uri: &Uri, host: &str, port: u16) -> Result<Box<Conn>, Failed> {
         let mut connector = self.connector.clone();
         poll_fn(|cx| connector.poll_ready(cx))
             .await
             .map_err(Failed::Connect)?;
         let io = connector.call(uri.clone()).await.map_err(Failed::Connect)?;
         let (send, conn) = http1::handshake(io).await.map_err(Failed::Send)?;
+        let host_header = if port == 80 {
+            HeaderValue::from_str(host)
+        } else {
+            HeaderValue::from_str(&format!("{host}:{port}"))
+        };
         Ok(Box::new(Conn {
-            key: key.to_string(),
+            host: host.to_string(),
+            port,
+            host_header: host_header.ok(),
             send,
             conn: Some(conn),
+            quiet: Quiet::new(),
             reused: false,
         }))
     }
@@ -167,32 +181,54 @@ impl Inline {
 impl Conn {
     /// Waits, driving the connection, until it takes a request (an error: it has closed).
     async fn ready(&mut self) -> Result<(), hyper::Error> {
+        let Conn {
+            send, conn, quiet, ..
+        } = self;
         poll_fn(|cx| {
-            self.poll_conn(cx);
-            self.send.poll_ready(cx)
+            quiet.poll(cx, |cx| {
+                poll_conn(conn, cx);
+                send.poll_ready(cx)
+            })
         })
         .await
     }
 
-    /// Polls `fut` to its end while driving the connection (its reads and writes happen in
-    /// these polls).
-    async fn drive<F: Future>(&mut self, fut: F) -> F::Output {
-        let mut fut = pin!(fut);
+    /// Hands the connection `req` and waits for the answer's head, driving the connection
+    /// (its reads and writes happen in these polls).
+    async fn send(
+        &mut self,
+        req: Request<Full<Bytes>>,
+    ) -> Result<Response<Incoming>, TrySendError<Request<Full<Bytes>>>> {
+        let Conn {
+            send, conn, quiet, ..
+        } = self;
+        let mut req = Some(req);
+        let mut sent = pin!(None);
         poll_fn(|cx| {
-            self.poll_conn(cx);
-            fut.as_mut().poll(cx)
+            quiet.poll(cx, |cx| {
+                if let Some(req) = req.take() {
+                    sent.set(Some(send.try_send_request(req)));
+                    // That woke the connection: it is polled next.
+                    quiet.settled();
+                }
+                poll_conn(conn, cx);
+                match sent.as_mut().as_pin_mut() {
+                    Some(sent) => sent.poll(cx),
+                    None => Poll::Pending,
+                }
+            })
         })
         .await
     }
+}
 
-    /// One turn of the connection; once it has ended it is dropped (which answers a request
-    /// still waiting on it with an error).
-    fn poll_conn(&mut self, cx: &mut Context<'_>) {
-        if let Some(conn) = self.conn.as_mut()
-            && Pin::new(conn).poll(cx).is_ready()
-        {
-            self.conn = None;
-        }
+/// One turn of the connection; once it has ended it is dropped (which answers a request
+/// still waiting on it with an error).
+fn poll_conn(conn: &mut Option<Connection>, cx: &mut Context<'_>) {
+    if let Some(c) = conn.as_mut()
+        && Pin::new(c).poll(cx).is_ready()
+    {
+        *conn = None;
     }
 }
 
@@ -208,11 +244,15 @@ impl Driven {
         this: &mut Option<Driven>,
         body: &mut Incoming,
     ) -> Option<Result<Frame<Bytes>, hyper::Error>> {
-        let frame = poll_fn(|cx| {
-            if let Some(d) = this.as_mut() {
-                d.conn.poll_conn(cx);
+        let frame = poll_fn(|cx| match this.as_mut() {
+            Some(d) => {
+                let Conn { conn, quiet, .. } = &mut *d.conn;
+                quiet.poll(cx, |cx| {
+                    poll_conn(conn, cx);
+                    Pin::new(&mut *body).poll_frame(cx)
+                })
             }
-            Pin::new(&mut *body).poll_frame(cx)
+            None => Pin::new(&mut *body).poll_frame(cx),
         })
         .await;
         if frame.is_none()

@@ -14,6 +14,10 @@ use crate::error::{Error, Result};
 
 static SHARED: Mutex<Option<(u32, Handle)>> = Mutex::new(None);
 
+/// I/O events a thread's own runtime takes from the kernel per turn (tokio's default is
+/// 1,024): the thread drives one call at a time, on a connection or two.
+const EVENTS_PER_TICK: usize = 64;
+
 /// A handle to the shared runtime (created on first use, or again after a fork).
 ///
 /// ```
@@ -144,7 +148,11 @@ where
             std::mem::forget(slot.take());
         }
         if slot.is_none() {
-            let runtime = Builder::new_current_thread().enable_all().build().ok()?;
+            let runtime = Builder::new_current_thread()
+                .enable_all()
+                .max_io_events_per_tick(EVENTS_PER_TICK)
+                .build()
+                .ok()?;
             *slot = Some(Here { pid, runtime });
         }
         let here = slot.as_ref()?;
