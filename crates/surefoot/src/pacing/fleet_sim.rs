@@ -282,3 +282,23 @@ fn slow_starts_measurement_holds_as_long_as_a_probe_costs() {
         assert_eq!(fields[5], plateau_ms, "pause {pause:?}: {state}");
     }
 }
+
+/// The fleet's first 429 often comes before the processes whose answers were accepted have
+/// counted them: a first measurement from too few answers pauses the fleet the least
+/// (one answer counted meant 2/s, a second's pause for every process), one from enough
+/// answers two intervals at the rate they show.
+#[test]
+fn a_fleets_first_429_on_too_few_answers_pauses_the_least() {
+    let ms = Duration::from_millis;
+    let now = Instant::now();
+    let mut thin = Learner::default();
+    let pause = thin.on_fleet_throttled(now, None, ms(1000), &[(ms(2), 1)]);
+    assert_eq!(pause, super::QUIET_PAUSE_MIN);
+    let mut known = Learner::default();
+    let answers: Vec<(Duration, u32)> = (1..=20).map(|i| (ms(50 * i), 1)).collect();
+    let pause = known.on_fleet_throttled(now, None, ms(1000), &answers);
+    assert!(
+        pause > super::QUIET_PAUSE_MIN && pause < ms(1000),
+        "{pause:?}"
+    );
+}

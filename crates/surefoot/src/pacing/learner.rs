@@ -256,7 +256,17 @@ impl Learner {
         }
         let skip = times.len().saturating_sub(MAX_REMEMBERED);
         self.accepted = times.into_iter().skip(skip).collect();
-        let pause = pause.unwrap_or_else(|| self.pause_without_retry_after(now, longest));
+        // The fleet's first 429 often comes before the processes whose answers were
+        // accepted have counted them (they do with their next decision): a measurement
+        // from too few answers would pause the whole fleet up to a second on a guess.
+        let thin = self.rate.is_none() && !self.accepted_rate(now).1;
+        let pause = pause.unwrap_or_else(|| {
+            if thin {
+                QUIET_PAUSE_MIN.min(longest)
+            } else {
+                self.pause_without_retry_after(now, longest)
+            }
+        });
         self.decrease(now, pause);
         pause
     }
