@@ -302,3 +302,23 @@ fn a_fleets_first_429_on_too_few_answers_pauses_the_least() {
         "{pause:?}"
     );
 }
+
+/// After a probe's 429 the slots booked at the rate that overshot still go out, up to the
+/// learned horizon ahead: 8 processes x 8 tasks, 2,000 requests against nginx's 40/s
+/// burst 5 meet 4 429s beyond the first wave (every task's first request) with slots
+/// booked 250 ms ahead, 15 with a second ahead.
+#[tokio::test(start_paused = true)]
+async fn a_fleets_probes_cost_few_429s() {
+    let procs = 8;
+    let (ratio, throttled) = check(
+        "nginx 40/s burst 5, 2,000",
+        RateLimit::per_second(40).burst(5),
+        None,
+        procs,
+        2000,
+    )
+    .await;
+    assert!(ratio < 1.1, "{ratio:.2}x the ideal");
+    let first_wave = 8 * procs + 1;
+    assert!(throttled <= first_wave + 8, "{throttled} 429s");
+}
