@@ -609,6 +609,55 @@ fn the_fleets_accepted_answers_are_dated_no_later_than_counted() {
     });
 }
 
+/// The fleet's start window on Redis: two stores (two processes) on a fresh key let two
+/// requests out between them, then wait for an answer (counted with the next decision) or
+/// for the window to double; a learning state, a pause, and an open window each end it.
+#[test]
+fn a_fresh_keys_first_requests_go_out_a_window_at_a_time_between_processes() {
+    use surefoot::pacing::{Reservation, START_DOUBLING, START_OPEN, START_POLL};
+    let redis = RedisServer::start();
+    let rt = runtime();
+    rt.block_on(async {
+        let a = RedisStore::connect(&redis.url()).unwrap();
+        let b = RedisStore::connect(&redis.url()).unwrap();
+        assert!(a.wait_available(Duration::from_secs(5)).await);
+        assert!(b.wait_available(Duration::from_secs(5)).await);
+        let go = Reservation::Go(Duration::ZERO);
+        let full = |r: Reservation| matches!(r, Reservation::TooLong(w) if w <= START_POLL && !w.is_zero());
+        assert_eq!(a.reserve_unpaced("win").await, go);
+        assert_eq!(b.reserve_unpaced("win").await, go);
+        let r = a.reserve_unpaced("win").await;
+        assert!(full(r.clone()), "{r:?}");
+        assert!(full(b.reserve_unpaced("win").await));
+        // One answer accepted in process b widens the window by one, for both.
+        b.note_accepted("win");
+        assert_eq!(b.reserve_unpaced("win").await, go);
+        assert!(full(a.reserve_unpaced("win").await));
+        // Time alone doubles it.
+        tokio::time::sleep(START_DOUBLING).await;
+        assert_eq!(a.reserve_unpaced("win").await, go);
+        // A plain pause check counts nothing.
+        assert!(a.paused("win").await.is_none());
+        // Answers enough to reach the open window end the start for good.
+        for _ in 0..START_OPEN {
+            a.note_accepted("win");
+        }
+        for _ in 0..3 * START_OPEN {
+            assert_eq!(a.reserve_unpaced("win").await, go);
+        }
+        // A pause holds every decision; a key with a learning state has no window.
+        a.pause("win", Duration::from_secs(5), None).await;
+        assert!(matches!(b.reserve_unpaced("win").await, Reservation::Paused(_)));
+        assert_eq!(a.reserve_unpaced("learned").await, go);
+        assert_eq!(a.reserve_unpaced("learned").await, go);
+        a.set_fleet_learned("learned", "v1 10 10 10 0 0 0 0".into(), Duration::from_secs(60))
+            .await;
+        for _ in 0..10 {
+            assert_eq!(b.reserve_unpaced("learned").await, go);
+        }
+    });
+}
+
 /// Nothing that leads back to the key or the base URL is stored (every key and value).
 fn assert_nothing_recoverable(redis: &RedisServer, emu: &EmulatorHandle) {
     let dump = redis.dump();

@@ -1,14 +1,16 @@
 //! The fleet rules of learning together, kept in the process: [`FleetBook`] is what a
 //! [`MemoryStore::learning_together`](super::MemoryStore::learning_together) keeps per key
 //! — the answers accepted over the last seconds, the overload episode in force, and the
-//! one learning state every pacer on the key takes — the same rules the Redis scripts
-//! apply for many processes (`redis/scripts/throttled.lua`, `reserve.lua`), so they can
+//! one learning state every pacer on the key takes, and the start window before anything
+//! paces it (`start`) — the same rules the Redis scripts apply for many processes
+//! (`redis/scripts/throttled.lua`, `reserve.lua`, `paused.lua`), so they can
 //! be checked on a virtual clock (the `pacing` vectors) and used by separate pacers of
 //! one key in one process.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
+use super::start::{admit, Admit, START_IDLE};
 use super::store::Episode;
 
 /// How far back accepted answers are counted (as the Redis store does).
@@ -21,6 +23,18 @@ struct Book {
     episode_until_ns: u64,
     /// The learning state, when it was written (ns) and until when it is kept.
     state: Option<(String, u64, u64)>,
+    start: Option<Start>,
+}
+
+/// The start window of a key nothing paces yet (see `start`).
+#[derive(Debug)]
+struct Start {
+    /// The first decision and the last one (ns).
+    at_ns: u64,
+    last_ns: u64,
+    sent: u64,
+    accepted: u64,
+    open: bool,
 }
 
 /// Per key: accepted answers, the episode, the shared learning state.
@@ -32,6 +46,9 @@ pub(super) struct FleetBook {
 impl FleetBook {
     pub(super) fn accepted(&mut self, key: &str, now_ns: u64) {
         let b = self.keys.entry(key.to_owned()).or_default();
+        if let Some(s) = &mut b.start {
+            s.accepted += 1;
+        }
         b.accepted.push_back(now_ns);
         while b
             .accepted
@@ -58,6 +75,38 @@ impl FleetBook {
             .map(|&t| (Duration::from_nanos(now_ns.saturating_sub(t)), 1))
             .collect();
         Episode::New(history)
+    }
+
+    /// A request on a key nothing paces yet: `None` to send it (counted in the start
+    /// window while it is not open), or how long to wait before asking again. A key with
+    /// a learning state has no window.
+    pub(super) fn start(&mut self, key: &str, now_ns: u64) -> Option<Duration> {
+        if self.state(key, now_ns).is_some() {
+            return None;
+        }
+        let b = self.keys.entry(key.to_owned()).or_default();
+        let idle = u64::try_from(START_IDLE.as_nanos()).unwrap_or(u64::MAX);
+        let s = match &mut b.start {
+            Some(s) if now_ns.saturating_sub(s.last_ns) <= idle => s,
+            slot => slot.insert(Start {
+                at_ns: now_ns,
+                last_ns: now_ns,
+                sent: 0,
+                accepted: 0,
+                open: false,
+            }),
+        };
+        s.last_ns = now_ns;
+        if s.open {
+            return None;
+        }
+        let elapsed = Duration::from_nanos(now_ns.saturating_sub(s.at_ns));
+        match admit(elapsed, s.sent, s.accepted) {
+            Admit::Open => s.open = true,
+            Admit::Go => s.sent += 1,
+            Admit::Wait(d) => return Some(d),
+        }
+        None
     }
 
     pub(super) fn state(&self, key: &str, now_ns: u64) -> Option<(String, Duration)> {

@@ -131,11 +131,9 @@ async fn a_fleet_learns_the_emulators_limit() {
         )
         .await;
         assert!(ratio < 1.4, "{procs} processes: {ratio:.2}x the ideal");
-        // The first round of every task meets the empty bucket at once; then a few.
-        assert!(
-            throttled <= 8 * procs + 6,
-            "{procs} processes: {throttled} 429s"
-        );
+        // The fleet's start window lets a few requests meet the empty bucket, not every
+        // task's first (9, 17, 33 and 65 429s at 1, 2, 4 and 8 processes without it).
+        assert!(throttled <= 8, "{procs} processes: {throttled} 429s");
     }
 }
 
@@ -157,10 +155,8 @@ async fn a_fleet_learns_nginxs_limit() {
         )
         .await;
         assert!(ratio < 1.18, "{procs} processes: {ratio:.2}x the ideal");
-        assert!(
-            throttled <= 8 * procs + 6,
-            "{procs} processes: {throttled} 429s"
-        );
+        // 10, 18, 34 and 66 429s without the fleet's start window.
+        assert!(throttled <= 8, "{procs} processes: {throttled} 429s");
     }
 }
 
@@ -305,8 +301,8 @@ fn a_fleets_first_429_on_too_few_answers_pauses_the_least() {
 
 /// After a probe's 429 the slots booked at the rate that overshot still go out, up to the
 /// learned horizon ahead: 8 processes x 8 tasks, 2,000 requests against nginx's 40/s
-/// burst 5 meet 4 429s beyond the first wave (every task's first request) with slots
-/// booked 250 ms ahead, 15 with a second ahead.
+/// burst 5 meet 4 429s beyond the first wave with slots booked 250 ms ahead, 15 with a
+/// second ahead (the first wave: 3 429s in the fleet's start window, 65 without it).
 #[tokio::test(start_paused = true)]
 async fn a_fleets_probes_cost_few_429s() {
     let procs = 8;
@@ -319,6 +315,5 @@ async fn a_fleets_probes_cost_few_429s() {
     )
     .await;
     assert!(ratio < 1.1, "{ratio:.2}x the ideal");
-    let first_wave = 8 * procs + 1;
-    assert!(throttled <= first_wave + 8, "{throttled} 429s");
+    assert!(throttled <= 12, "{procs} processes: {throttled} 429s");
 }

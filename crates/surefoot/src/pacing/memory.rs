@@ -341,6 +341,18 @@ impl PacingStore for MemoryStore {
         Box::pin(ready(self.paused_now(key)))
     }
 
+    fn reserve_unpaced<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Reservation> {
+        let answer = match (self.paused_now(key), &self.fleet) {
+            (Some(p), _) => Reservation::Paused(p),
+            (None, Some(f)) => match lock(f).start(key, self.now_ns()) {
+                Some(wait) => Reservation::TooLong(wait),
+                None => Reservation::Go(Duration::ZERO),
+            },
+            (None, None) => Reservation::Go(Duration::ZERO),
+        };
+        Box::pin(ready(answer))
+    }
+
     fn learned<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<RateLimit>> {
         let now = self.now_ns();
         let mut keys = lock(&self.keys);

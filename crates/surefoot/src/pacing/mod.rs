@@ -3,7 +3,7 @@
 //! configuration layer and is re-exported here. One file per part: the async
 //! [`PacingStore`] interface for every piece of shared state (`store`, which retry's
 //! budget and hold use too), the in-process [`MemoryStore`] (`memory`, with the fleet rules of
-//! learning together in `fleet_book`), the GCRA limiter [`Pacer`] that pauses every waiter
+//! learning together in `fleet_book` and the fleet's start window in `start`), the GCRA limiter [`Pacer`] that pauses every waiter
 //! after a 429 (`pacer`), what answers teach it (`feedback`: 429s, rate-limit headers
 //! [`crate::headers`] reads) and how it learns a limit (`learner`), the
 //! [`ConcurrencyLimiter`] for realtime sessions (`concurrency`), the process-wide
@@ -23,6 +23,7 @@ mod memory;
 mod pacer;
 mod redis;
 mod registry;
+mod start;
 mod store;
 
 pub(crate) use self::redis::redact as redacted_url;
@@ -41,6 +42,7 @@ pub use registry::{
     check_store_url, key_name, reset_all, shared_concurrency_limiter,
     shared_concurrency_limiter_in, shared_pacer, shared_pacer_in, store_from_url,
 };
+pub use start::{START_DOUBLING, START_IDLE, START_OPEN, START_POLL, START_WINDOW};
 pub use store::{
     Episode, OutageProbe, PacingStore, Pause, PauseCause, Reservation, SharedOutage, StoreFuture,
 };

@@ -443,6 +443,25 @@ impl Pacer {
         (limit, horizon)
     }
 
+    /// One decision on the store: with a shared store, a pause this process's own 429
+    /// began holds its other callers at once, while the store is still being told (a
+    /// round trip that can take milliseconds, in which a fleet's first wave would go on
+    /// meeting 429s); else a slot under `limit`, or with none the key's pause and the
+    /// fleet's start window.
+    async fn decide(&self, limit: Option<&RateLimit>, ask: Option<Duration>) -> Reservation {
+        let store = &self.inner.store;
+        let id = self.inner.id.as_str();
+        if store.learns_together()
+            && let Some(p) = store.known_pause(id).await
+        {
+            return Reservation::Paused(p);
+        }
+        match limit {
+            Some(limit) => store.reserve(id, limit, ask).await,
+            None => store.reserve_unpaced(id).await,
+        }
+    }
+
     async fn acquire_inner(&self, max_wait: Option<Duration>) -> Result<Duration, Refusal> {
         let start = Instant::now();
         let store = &self.inner.store;
@@ -455,22 +474,7 @@ impl Pacer {
                 (Some(b), Some(h)) => Some(b.min(h)),
                 (b, h) => b.or(h),
             };
-            // With a shared store, a pause this process's own 429 began holds its other
-            // callers at once, while the store is still being told (a round trip that can
-            // take milliseconds, in which a fleet's first wave would go on meeting 429s).
-            let known = if store.learns_together() {
-                store.known_pause(id).await
-            } else {
-                None
-            };
-            let reservation = match (known, &limit) {
-                (Some(p), _) => Reservation::Paused(p),
-                (None, Some(limit)) => store.reserve(id, limit, ask).await,
-                (None, None) => match store.paused(id).await {
-                    Some(p) => Reservation::Paused(p),
-                    None => Reservation::Go(Duration::ZERO),
-                },
-            };
+            let reservation = self.decide(limit.as_ref(), ask).await;
             match reservation {
                 Reservation::Paused(pause) => {
                     if budget.is_some_and(|b| pause.remaining > b) {
@@ -483,18 +487,16 @@ impl Pacer {
                     sleep(pause.remaining).await;
                     continue;
                 }
-                // A learned limit (horizon) never fails a call on its own: beyond the
-                // horizon, ask again once the next slot is within it (at least every
-                // LEARNED_NAP) under the limit then in force; when the caller's
-                // allowance is spent, send (a wrong guess costs at most a 429, whose
-                // pause is the server's word).
-                Reservation::TooLong(wait) if horizon.is_some() => {
+                // Nothing paces the key yet and the fleet's start window is full (no
+                // limit), or a learned limit's slot is beyond the horizon: ask again
+                // shortly. Neither fails a call on its own: when the caller's allowance
+                // is spent, send (a wrong guess costs at most a 429, whose pause is the
+                // server's word).
+                Reservation::TooLong(wait) if limit.is_none() || horizon.is_some() => {
                     if budget.is_some_and(|b| b < Duration::from_millis(1)) {
                         break;
                     }
-                    let h = horizon.unwrap_or_default();
-                    let floor = (h / 2).max(Duration::from_millis(1));
-                    let nap = wait.saturating_sub(h).clamp(floor, LEARNED_NAP.max(floor));
+                    let nap = nap(wait, horizon);
                     self.record_waiting();
                     sleep(budget.map_or(nap, |b| nap.min(b))).await;
                     continue;
@@ -522,5 +524,18 @@ impl Pacer {
         let waited = start.elapsed();
         self.record_send(waited >= Duration::from_millis(1));
         Ok(waited)
+    }
+}
+
+/// How long to wait before asking again for a slot `wait` away: beyond a learned limit's
+/// `horizon`, until the slot is within it (at least half the horizon, at most
+/// [`LEARNED_NAP`]); for the fleet's start window (no horizon), the wait it gave.
+fn nap(wait: Duration, horizon: Option<Duration>) -> Duration {
+    match horizon {
+        Some(h) => {
+            let floor = (h / 2).max(Duration::from_millis(1));
+            wait.saturating_sub(h).clamp(floor, LEARNED_NAP.max(floor))
+        }
+        None => wait,
     }
 }

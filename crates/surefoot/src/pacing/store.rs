@@ -105,6 +105,8 @@ pub enum Reservation {
     /// A slot is reserved: send after this wait (zero = now).
     Go(Duration),
     /// The slot would need this wait, longer than the maximum given: nothing reserved.
+    /// From [`PacingStore::reserve_unpaced`]: the fleet's start window is full; ask again
+    /// after this wait.
     TooLong(Duration),
     /// The key is paused: nothing reserved; ask again when the pause ends.
     Paused(Pause),
@@ -240,6 +242,35 @@ pub trait PacingStore: Send + Sync + 'static {
 
     /// The pause in force on `key`, if any.
     fn paused<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Pause>>;
+
+    /// One pacing decision on a key no limit paces yet (none configured, none learned or
+    /// announced): [`Reservation::Paused`] while `key` is paused, else
+    /// [`Reservation::Go`] with no wait — unless the store learns together and the
+    /// fleet's start window is full (see [`START_WINDOW`](crate::pacing::START_WINDOW)):
+    /// then [`Reservation::TooLong`] with how long to wait before asking again (nothing
+    /// counted). The default answers from [`paused`](PacingStore::paused).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// use std::time::Duration;
+    /// use surefoot::pacing::{MemoryStore, PacingStore, Reservation};
+    /// let fleet = MemoryStore::learning_together();
+    /// assert_eq!(fleet.reserve_unpaced("k").await, Reservation::Go(Duration::ZERO));
+    /// assert_eq!(fleet.reserve_unpaced("k").await, Reservation::Go(Duration::ZERO));
+    /// // Two requests out, no answer yet: the third waits for one (or for the window to grow).
+    /// assert!(matches!(fleet.reserve_unpaced("k").await, Reservation::TooLong(_)));
+    /// fleet.note_accepted("k");
+    /// assert_eq!(fleet.reserve_unpaced("k").await, Reservation::Go(Duration::ZERO));
+    /// # }
+    /// ```
+    fn reserve_unpaced<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Reservation> {
+        Box::pin(async move {
+            match self.paused(key).await {
+                Some(p) => Reservation::Paused(p),
+                None => Reservation::Go(Duration::ZERO),
+            }
+        })
+    }
 
     /// The pause this process knows of on `key` without asking a backend: what the
     /// pacer checks after sleeping until its reserved slot, so one pacing decision stays

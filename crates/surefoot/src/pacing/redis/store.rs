@@ -89,6 +89,10 @@ impl PacingStore for RedisStore {
         Box::pin(self.paused_redis(key))
     }
 
+    fn reserve_unpaced<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Reservation> {
+        Box::pin(self.unpaced_redis(key))
+    }
+
     fn learns_together(&self) -> bool {
         true
     }
@@ -277,7 +281,7 @@ impl PacingStore for RedisStore {
             lock(&self.shared.pending_accepted).remove(key);
             let keys: Vec<String> = [
                 "tat", "pause", "learned", "slots", "procs", "budget", "outage", "probe", "fleet",
-                "acc", "episode", "local",
+                "acc", "episode", "local", "start",
             ]
             .iter()
             .map(|f| self.redis_key(key, f))
