@@ -317,3 +317,33 @@ async fn a_fleets_probes_cost_few_429s() {
     assert!(ratio < 1.1, "{ratio:.2}x the ideal");
     assert!(throttled <= 12, "{procs} processes: {throttled} 429s");
 }
+
+/// The fleet's start window costs a slow server (answers taking 2 s, no limit) at most the
+/// time it takes to open alone: 4 pacers x 16 tasks all send their first request within
+/// 150 ms, none waits for an answer first.
+#[tokio::test(start_paused = true)]
+async fn the_start_window_opens_on_time_alone_for_a_slow_server() {
+    let store: Arc<dyn PacingStore> = Arc::new(MemoryStore::learning_together());
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let p = Pacer::new("slow".into(), None, store.clone());
+        for _ in 0..16 {
+            let p = p.clone();
+            tasks.push(tokio::spawn(async move {
+                p.acquire().await;
+                let sent = start.elapsed();
+                sleep(Duration::from_secs(2)).await;
+                p.on_answer(200);
+                sent
+            }));
+        }
+    }
+    let mut last = Duration::ZERO;
+    for t in tasks {
+        last = last.max(t.await.unwrap());
+    }
+    let open_by = super::START_DOUBLING * 6;
+    assert!(last <= open_by, "the last first request went at {last:?}");
+    assert!(last >= open_by / 2, "no window held them: {last:?}");
+}

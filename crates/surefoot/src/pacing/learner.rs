@@ -4,7 +4,8 @@
 //! few answers came back to measure), and climbs back along a CUBIC curve (the one AWS
 //! adaptive retry and TCP use: concave up to the last limit, then probing beyond it) while
 //! no 429 comes — so the learned rate settles just under the server's and rises again when
-//! the server's limit does. Before the first 429 nothing is limited; after the first one
+//! the server's limit does. Before the first 429 no rate is learned (a fleet sharing a store
+//! lets its first requests out a window at a time: `start`); after the first one
 //! the rate doubles every half second from the measured rate until the next 429 (slow start),
 //! because a first burst says little about the sustained limit. A token-bucket server
 //! (GCRA, nginx `limit_req`) grants its burst on top of its rate after every pause, so the
