@@ -609,6 +609,60 @@ fn the_fleets_accepted_answers_are_dated_no_later_than_counted() {
     });
 }
 
+/// `n` stores on one Redis, connected (standing for `n` processes).
+async fn stores(redis: &RedisServer, n: usize) -> Vec<RedisStore> {
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let s = RedisStore::connect(&redis.url()).unwrap();
+        assert!(s.wait_available(Duration::from_secs(5)).await);
+        out.push(s);
+    }
+    out
+}
+
+/// The start window over real HTTP: 4 stores on one Redis (4 processes' pacers of one
+/// key, nothing known) x 8 tasks each send one GET at once to nginx `limit_req` (40 r/s
+/// burst 5), a 429 fed back as the client's send loop does. Without the window all 32
+/// went at once (27 429s: every request beyond the burst); with it the first 429 comes
+/// while a few are out, and its pause and the rate it teaches hold the rest.
+#[test]
+fn a_fleets_first_requests_on_a_fresh_key_meet_a_burst_with_a_few() {
+    let _timed = timed();
+    let redis = RedisServer::start();
+    let nginx = Nginx::start(40, 5);
+    let rt = runtime();
+    let limited = rt.block_on(async {
+        let http = reqwest::Client::new();
+        let mut tasks = Vec::new();
+        for store in stores(&redis, 4).await {
+            let store: Arc<dyn PacingStore> = Arc::new(store);
+            let pacer = surefoot::pacing::Pacer::new("first-wave".into(), None, store);
+            for _ in 0..8 {
+                let (pacer, http, url) = (pacer.clone(), http.clone(), nginx.url.clone());
+                tasks.push(tokio::spawn(async move {
+                    pacer.acquire().await;
+                    let get = http.get(&url).bearer_auth("sk-first-wave");
+                    let status = get.send().await.unwrap().status().as_u16();
+                    if status == 429 {
+                        pacer.on_rate_limited(None, None).await;
+                    } else {
+                        pacer.on_answer(status);
+                    }
+                    status == 429
+                }));
+            }
+        }
+        let mut limited = 0;
+        for t in tasks {
+            limited += usize::from(t.await.unwrap());
+        }
+        limited
+    });
+    let (requests, by_nginx) = nginx.counts();
+    assert_eq!((requests, by_nginx), (32, limited as u64));
+    assert!(limited <= 8, "{limited} of 32 first requests met a 429");
+}
+
 /// The fleet's start window on Redis: two stores (two processes) on a fresh key let two
 /// requests out between them, then wait for an answer (counted with the next decision) or
 /// for the window to double; a learning state, a pause, and an open window each end it.
@@ -618,10 +672,7 @@ fn a_fresh_keys_first_requests_go_out_a_window_at_a_time_between_processes() {
     let redis = RedisServer::start();
     let rt = runtime();
     rt.block_on(async {
-        let a = RedisStore::connect(&redis.url()).unwrap();
-        let b = RedisStore::connect(&redis.url()).unwrap();
-        assert!(a.wait_available(Duration::from_secs(5)).await);
-        assert!(b.wait_available(Duration::from_secs(5)).await);
+        let [a, b]: [RedisStore; 2] = stores(&redis, 2).await.try_into().ok().unwrap();
         let go = Reservation::Go(Duration::ZERO);
         let full = |r: Reservation| matches!(r, Reservation::TooLong(w) if w <= START_POLL && !w.is_zero());
         assert_eq!(a.reserve_unpaced("win").await, go);
