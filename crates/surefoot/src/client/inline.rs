@@ -20,12 +20,14 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::header::{HeaderValue, HOST};
+use http::uri::InvalidUri;
 use http::{Method, Request, Response, Uri};
 use http_body_util::Full;
 use hyper::body::{Body, Frame, Incoming};
 use hyper::client::conn::{http1, TrySendError};
 use hyper_util::rt::TokioIo;
 use tower_service::Service;
+use url::{Position, Url};
 
 use crate::client::gated::{Gated, GatedConnector};
 use crate::client::quiet::Quiet;
@@ -84,20 +86,22 @@ impl Inline {
         }
     }
 
-    /// Sends `req` (an absolute `http://` URI) and waits for the answer's head, driving the
-    /// connection meanwhile; the body is read through the returned [`Driven`].
+    /// Sends `req` to the `http://` URL `url` (`req`'s URI is its [`request_target`]) and
+    /// waits for the answer's head, driving the connection meanwhile; the body is read
+    /// through the returned [`Driven`].
     pub(crate) async fn request(
         self: &Arc<Self>,
         mut req: Request<Full<Bytes>>,
+        url: &Url,
     ) -> Result<(Response<Incoming>, Driven), Failed> {
-        let uri = req.uri().clone();
-        let host = uri.host().unwrap_or_default();
-        let port = uri.port_u16().unwrap_or(80);
-        *req.uri_mut() = request_target(req.method(), &uri);
+        let host = url.host_str().unwrap_or_default();
+        let port = url.port_or_known_default().unwrap_or(80);
         loop {
             let mut conn = match self.checkout(host, port) {
                 Some(conn) => conn,
-                None => self.connect(&uri, host, port).await?,
+                // Boxed: a connect's future is large and rare; held inline it would make
+                // every request's future as large.
+                None => Box::pin(self.connect(url, host, port)).await?,
             };
             if !req.headers().contains_key(HOST)
                 && let Some(value) = &conn.host_header
@@ -154,7 +158,10 @@ impl Inline {
         });
     }
 
-    async fn connect(&self, uri: &Uri, host: &str, port: u16) -> Result<Box<Conn>, Failed> {
+    async fn connect(&self, url: &Url, host: &str, port: u16) -> Result<Box<Conn>, Failed> {
+        let uri: Uri = url[..Position::AfterPort]
+            .parse()
+            .map_err(|e| Failed::Connect(Box::new(e)))?;
         let mut connector = self.connector.clone();
         poll_fn(|cx| connector.poll_ready(cx))
             .await
@@ -264,20 +271,49 @@ impl Driven {
     }
 }
 
-/// The request target hyper-util's client sends over HTTP/1 without a proxy: the origin
-/// form (`/path?query`), or the authority for `CONNECT`.
-fn request_target(method: &Method, uri: &Uri) -> Uri {
+/// The request target hyper-util's client sends over HTTP/1 without a proxy, for `url`:
+/// the origin form (`/path?query`), or the authority (`host:port`) for `CONNECT`.
+pub(crate) fn request_target(method: &Method, url: &Url) -> Result<Uri, InvalidUri> {
     if method == Method::CONNECT {
-        let mut parts = http::uri::Parts::default();
-        parts.authority = uri.authority().cloned();
-        return Uri::from_parts(parts).unwrap_or_default();
+        let port = url.port_or_known_default().unwrap_or(80);
+        return format!("{}:{port}", url.host_str().unwrap_or_default()).parse();
     }
-    match uri.path_and_query() {
-        Some(path) if path.as_str() != "/" => {
-            let mut parts = http::uri::Parts::default();
-            parts.path_and_query = Some(path.clone());
-            Uri::from_parts(parts).unwrap_or_default()
-        }
-        _ => Uri::default(),
+    let target = &url[Position::BeforePath..Position::AfterQuery];
+    if target.is_empty() || target == "/" {
+        return Ok(Uri::default());
+    }
+    Uri::from_maybe_shared(Bytes::copy_from_slice(target.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(method: Method, url: &str) -> String {
+        request_target(&method, &Url::parse(url).expect("a URL"))
+            .expect("a request target")
+            .to_string()
+    }
+
+    #[test]
+    fn the_request_target_is_the_urls_path_and_query_as_parsed() {
+        assert_eq!(
+            target(
+                Method::GET,
+                "http://h:8080/v1/jobs?limit=2&after=a%20b#frag"
+            ),
+            "/v1/jobs?limit=2&after=a%20b"
+        );
+        assert_eq!(target(Method::GET, "http://h/"), "/");
+        assert_eq!(target(Method::GET, "http://h"), "/");
+        assert_eq!(target(Method::POST, "http://h/a b/ü"), "/a%20b/%C3%BC");
+        assert_eq!(target(Method::GET, "http://h/?q"), "/?q");
+    }
+
+    #[test]
+    fn connect_targets_the_authority() {
+        assert_eq!(target(Method::CONNECT, "http://h:8080/x"), "h:8080");
+        assert_eq!(target(Method::CONNECT, "http://h/x"), "h:80");
+        assert_eq!(target(Method::CONNECT, "http://[::1]:9/"), "[::1]:9");
     }
 }

@@ -205,7 +205,13 @@ impl Lean {
                 let client = self.fallback()?;
                 return send_reqwest(client, &hops.method, &hops.url, &sent, hops.body, left).await;
             }
-            let uri: Uri = hops.url.as_str().parse().map_err(|e| {
+            // hyper-util's pool takes the absolute URI; a thread's own connections the
+            // request target (made from the URL as parsed, not parsed again from its text).
+            let uri = match &self.hyper {
+                Hyper::Pooled(_) => hops.url.as_str().parse::<Uri>(),
+                Hyper::Inline(_) => crate::client::inline::request_target(&hops.method, &hops.url),
+            }
+            .map_err(|e| {
                 Transport::Lean(LeanError::other("the URL is not a valid URI", Box::new(e)))
             })?;
             let mut req = Request::new(Full::new(hops.body.clone().unwrap_or_default()));
@@ -217,7 +223,7 @@ impl Lean {
                     (client.request(req).await.map_err(LeanError::request)?, None)
                 }
                 Hyper::Inline(pool) => {
-                    let (resp, conn) = pool.request(req).await.map_err(|e| match e {
+                    let (resp, conn) = pool.request(req, &hops.url).await.map_err(|e| match e {
                         Failed::Connect(e) => LeanError::connect(e),
                         Failed::Send(e) => LeanError::send(e),
                     })?;

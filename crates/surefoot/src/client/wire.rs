@@ -43,8 +43,21 @@ pub(crate) enum Wire {
     },
 }
 
-/// One request through reqwest's client.
+/// One request through reqwest's client. Boxed: reqwest's future is large, and a caller
+/// that holds it inline (the lean stack's, whose plain-HTTP path is the hot one) would be
+/// as large, and copied whole wherever it is moved or boxed.
 pub(crate) async fn send_reqwest(
+    client: &reqwest::Client,
+    method: &Method,
+    url: &Url,
+    headers: &HeaderMap,
+    body: Option<Bytes>,
+    timeout: Option<Duration>,
+) -> Result<Wire, Transport> {
+    Box::pin(reqwest_send(client, method, url, headers, body, timeout)).await
+}
+
+async fn reqwest_send(
     client: &reqwest::Client,
     method: &Method,
     url: &Url,
