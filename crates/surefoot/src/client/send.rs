@@ -38,8 +38,9 @@ struct Call<'a> {
     deadline_at: Option<Instant>,
     /// A client that does not retry fails fast: it is never held.
     use_hold: bool,
-    /// This call's id in the hold.
-    id: u64,
+    /// This call's id in the hold, taken when an attempt first fails (a shared counter:
+    /// a call that succeeds at once never touches it).
+    id: Option<u64>,
     /// The host's outage shared between processes (a shared store only).
     shared: Option<hold::Shared<'a>>,
     waited: Duration,
@@ -85,7 +86,7 @@ impl<'a> Call<'a> {
             req,
             deadline_at: req.deadline.map(|d| Instant::now() + d),
             use_hold: req.client.retry_policy().max_retries > 0,
-            id: hold::call_id(),
+            id: None,
             shared: req.client.shared_outage(),
             waited: Duration::ZERO,
             attempt: 0,
@@ -249,7 +250,8 @@ impl<'a> Call<'a> {
         }
         let was_probe = pass.probe.is_some();
         let host = client.host_hold();
-        let in_outage = self.use_hold && host.failed(self.id, &err, pass.probe, self.shared).await;
+        let id = *self.id.get_or_insert_with(hold::call_id);
+        let in_outage = self.use_hold && host.failed(id, &err, pass.probe, self.shared).await;
         drop(pass.unproven);
         let ctx = RetryContext {
             error: &err,

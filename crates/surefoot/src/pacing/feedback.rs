@@ -21,12 +21,21 @@ use crate::headers::{RateLimitHeaders, MAX_RETRY_AFTER};
 const LEARNED_REFRESH: Duration = Duration::from_secs(1);
 
 impl Pacer {
-    /// The learned limit, read again from the store when the local copy is stale (another
-    /// process may have learned one).
-    pub(super) async fn refresh_learned(&self) -> Option<RateLimit> {
+    /// Brings this process's learned state up to date with the store's when it may have
+    /// changed (another process may have learned a limit); the caller then reads it under
+    /// the lock it takes anyway. Nothing to do with a configured limit.
+    pub(super) async fn sync_learned(&self) {
         let store = &self.inner.store;
-        if lock(&self.inner.state).configured.is_some() {
-            return None;
+        // One lock for both questions: this runs before every request.
+        let (configured, stale) = {
+            let st = lock(&self.inner.state);
+            let stale = st
+                .learned_synced
+                .is_none_or(|t| t.elapsed() >= LEARNED_REFRESH);
+            (st.configured.is_some(), stale)
+        };
+        if configured {
+            return;
         }
         if store.learns_together() {
             // The fleet's state (brought back by the last decision; read at most once a
@@ -38,11 +47,8 @@ impl Pacer {
                     st.fleet_seen = Some(state);
                 }
             }
-            return lock(&self.inner.state).learned(Instant::now());
+            return;
         }
-        let stale = lock(&self.inner.state)
-            .learned_synced
-            .is_none_or(|t| t.elapsed() >= LEARNED_REFRESH);
         if stale {
             let from_store = store.learned(&self.inner.id).await;
             let mut st = lock(&self.inner.state);
@@ -52,7 +58,6 @@ impl Pacer {
                 st.learner.adopt(theirs, now);
             }
         }
-        lock(&self.inner.state).learned(Instant::now())
     }
 
     /// Record what this process learned in the store, for the other processes on the key.

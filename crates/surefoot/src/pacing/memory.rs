@@ -42,6 +42,9 @@ pub struct MemoryStore {
     origin: Instant,
     keys: Mutex<HashMap<String, KeyState>>,
     next_slot: std::sync::atomic::AtomicU64,
+    /// Set once any key's retry budget was drawn from: until then every bucket is full and
+    /// a refund (made after every successful call) has nothing to do.
+    drawn: std::sync::atomic::AtomicBool,
     /// With [`MemoryStore::learning_together`]: the fleet rules of learning.
     fleet: Option<Mutex<FleetBook>>,
 }
@@ -61,6 +64,7 @@ impl MemoryStore {
             origin: Instant::now(),
             keys: Mutex::new(HashMap::new()),
             next_slot: std::sync::atomic::AtomicU64::new(1),
+            drawn: std::sync::atomic::AtomicBool::new(false),
             fleet: None,
         }
     }
@@ -197,6 +201,7 @@ impl MemoryStore {
     /// ```
     pub fn take_retry_tokens_now(&self, key: &str, cost: u32, capacity: u32) -> bool {
         let mut keys = lock(&self.keys);
+        self.drawn.store(true, std::sync::atomic::Ordering::Release);
         let state = keys.entry(key.to_owned()).or_default();
         let have = state.retry_tokens.unwrap_or(capacity).min(capacity);
         if have < cost {
@@ -216,6 +221,11 @@ impl MemoryStore {
     /// assert_eq!(s.retry_tokens_now("k", 10), 10);
     /// ```
     pub fn refund_retry_tokens_now(&self, key: &str, n: u32, capacity: u32) {
+        // A refund racing the very first draw may be skipped: the bucket then holds a
+        // token less, never more.
+        if !self.drawn.load(std::sync::atomic::Ordering::Acquire) {
+            return;
+        }
         let mut keys = lock(&self.keys);
         if let Some(state) = keys.get_mut(key)
             && let Some(t) = state.retry_tokens

@@ -333,17 +333,14 @@ impl Pacer {
     /// # }
     /// ```
     pub async fn state(&self) -> PacingState {
-        let learned = self.refresh_learned().await;
+        self.sync_learned().await;
         let (limit, learned) = {
-            let st = lock(&self.inner.state);
-            (
-                st.configured,
-                if st.configured.is_some() {
-                    None
-                } else {
-                    learned
-                },
-            )
+            let mut st = lock(&self.inner.state);
+            let learned = match st.configured {
+                Some(_) => None,
+                None => st.learned(Instant::now()),
+            };
+            (st.configured, learned)
         };
         PacingState {
             surface: String::new(),
@@ -429,8 +426,12 @@ impl Pacer {
     /// its old spacing while the rate rises; the other callers wait and ask again at the
     /// rate then. A configured limit has no horizon.
     async fn plan(&self) -> (Option<RateLimit>, Option<Duration>) {
-        let learned = self.refresh_learned().await;
-        let st = lock(&self.inner.state);
+        self.sync_learned().await;
+        let mut st = lock(&self.inner.state);
+        let learned = match st.configured {
+            Some(_) => None,
+            None => st.learned(Instant::now()),
+        };
         let from_429s = st.configured.is_none() && st.announced.is_none();
         // The safety margin applies to a learned rate too: requests paced exactly at a
         // server's limit meet a 429 whenever the network bunches two of them.
