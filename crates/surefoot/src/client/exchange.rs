@@ -63,7 +63,11 @@ impl Prepared {
         let headers = resp.take_headers();
         if let Some(pacer) = &self.pacer {
             pacer.on_answer(status.as_u16());
-            pacer.observe_headers(&headers).await;
+            // Boxed, and only when there is something to read: most answers announce no
+            // limit, and its future would otherwise take room in every attempt's.
+            if crate::pacing::announces_limits(&headers) {
+                Box::pin(pacer.observe_headers(&headers)).await;
+            }
         }
         if let (Some(slot), true) = (&self.raw, status.is_success()) {
             return Ok(slot.stream(status, headers, resp));

@@ -13,6 +13,7 @@
 //! one) goes through a reqwest client it makes on first use; with a proxy set in the
 //! environment (or on Windows, whose system proxy reqwest reads) reqwest's client is used
 //! instead of this stack (`client::http_stack`).
+use std::future::Future;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -191,9 +192,21 @@ impl Lean {
         out
     }
 
-    async fn follow(
-        &self,
+    /// A block, not an `async fn`, so that `hops` is held once in the future (see
+    /// `Inline::request`).
+    #[allow(clippy::manual_async_fn)]
+    fn follow<'a>(
+        &'a self,
         mut hops: Hops,
+        headers: &'a HeaderMap,
+        deadline: Option<Instant>,
+    ) -> impl Future<Output = std::result::Result<Wire, Transport>> + 'a {
+        async move { self.follow_hops(&mut hops, headers, deadline).await }
+    }
+
+    async fn follow_hops(
+        &self,
+        hops: &mut Hops,
         headers: &HeaderMap,
         deadline: Option<Instant>,
     ) -> std::result::Result<Wire, Transport> {
@@ -203,7 +216,8 @@ impl Lean {
                 // A redirect to HTTPS: the rest of the way through reqwest.
                 let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
                 let client = self.fallback()?;
-                return send_reqwest(client, &hops.method, &hops.url, &sent, hops.body, left).await;
+                let body = hops.body.take();
+                return send_reqwest(client, &hops.method, &hops.url, &sent, body, left).await;
             }
             // hyper-util's pool takes the absolute URI; a thread's own connections the
             // request target (made from the URL as parsed, not parsed again from its text).
@@ -214,19 +228,24 @@ impl Lean {
             .map_err(|e| {
                 Transport::Lean(LeanError::other("the URL is not a valid URI", Box::new(e)))
             })?;
-            let mut req = Request::new(Full::new(hops.body.clone().unwrap_or_default()));
-            *req.method_mut() = hops.method.clone();
-            *req.uri_mut() = uri;
-            *req.headers_mut() = sent;
+            // The request is made in the call: a local holding it would take its room in
+            // this future beside the callee's.
             let (resp, conn) = match &self.hyper {
-                Hyper::Pooled(client) => {
-                    (client.request(req).await.map_err(LeanError::request)?, None)
-                }
+                Hyper::Pooled(client) => (
+                    client
+                        .request(hops.request(uri, sent))
+                        .await
+                        .map_err(LeanError::request)?,
+                    None,
+                ),
                 Hyper::Inline(pool) => {
-                    let (resp, conn) = pool.request(req, &hops.url).await.map_err(|e| match e {
-                        Failed::Connect(e) => LeanError::connect(e),
-                        Failed::Send(e) => LeanError::send(e),
-                    })?;
+                    let (resp, conn) = pool
+                        .request(hops.request(uri, sent), &hops.url)
+                        .await
+                        .map_err(|e| match e {
+                            Failed::Connect(e) => LeanError::connect(e),
+                            Failed::Send(e) => LeanError::send(e),
+                        })?;
                     (resp, Some(conn))
                 }
             };
@@ -264,6 +283,15 @@ struct Hops {
 }
 
 impl Hops {
+    /// This hop's request, to `uri` with `headers`.
+    fn request(&self, uri: Uri, headers: HeaderMap) -> Request<Full<Bytes>> {
+        let mut req = Request::new(Full::new(self.body.clone().unwrap_or_default()));
+        *req.method_mut() = self.method.clone();
+        *req.uri_mut() = uri;
+        *req.headers_mut() = headers;
+        req
+    }
+
     /// Where a redirect answer leads (`None`: the answer is the result), as tower-http's
     /// `FollowRedirect` under reqwest's policy decides.
     fn redirect(

@@ -4,6 +4,7 @@
 //! the retry budget) and either sleep and go again or stop with the error. One deadline
 //! bounds every attempt and wait; the same body bytes and idempotency key go out each time.
 
+use std::future::Future;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -54,11 +55,15 @@ struct Call<'a> {
 }
 
 impl Prepared {
-    /// Runs the call and counts how it ended.
-    pub(crate) async fn run(self) -> Result<Response> {
-        let result = self.send_loop().await;
-        self.client.recorder().finished(&result);
-        result
+    /// Runs the call and counts how it ended. A block, not an `async fn`, so that the
+    /// request is held once in the future (an `async fn` keeps `self` twice).
+    #[allow(clippy::manual_async_fn)]
+    pub(crate) fn run(self) -> impl std::future::Future<Output = Result<Response>> {
+        async move {
+            let result = self.send_loop().await;
+            self.client.recorder().finished(&result);
+            result
+        }
     }
 
     async fn send_loop(&self) -> Result<Response> {
@@ -68,11 +73,15 @@ impl Prepared {
             call.attempt += 1;
             call.pace().await?;
             let timeout = call.attempt_timeout()?;
-            let err = match call.send_attempt(timeout).await {
+            // The outcome is bound first: as the `match`'s scrutinee it would be held in
+            // this future while the arms wait.
+            let outcome = call.send_attempt(timeout).await;
+            let err = match outcome {
                 Ok(resp) => return Ok(call.succeeded(resp, pass).await),
                 Err(e) => e,
             };
-            match call.failed(err, pass).await {
+            // Boxed: the failure path's future is large, and rarely made.
+            match Box::pin(call.failed(err, pass)).await {
                 Next::Again => continue,
                 Next::Stop(e) => return Err(e),
             }
@@ -121,9 +130,11 @@ impl<'a> Call<'a> {
             let now = Instant::now();
             let until = now + self.max_retry_wait();
             let until = self.deadline_at.map_or(until, |d| d.min(until));
-            let (admitted, held) = host
-                .admit_unproven(until.saturating_duration_since(now), self.shared)
-                .await;
+            // Boxed, as the outage's wait below: a call that is not held does not carry
+            // either future.
+            let (admitted, held) =
+                Box::pin(host.admit_unproven(until.saturating_duration_since(now), self.shared))
+                    .await;
             self.held(held);
             pass.unproven = admitted;
         }
@@ -134,9 +145,8 @@ impl<'a> Call<'a> {
         let now = Instant::now();
         let until = *self.hold_until.get_or_insert(now + self.max_retry_wait());
         let until = self.deadline_at.map_or(until, |d| d.min(until));
-        let (entry, held) = host
-            .enter(until.saturating_duration_since(now), self.shared)
-            .await;
+        let (entry, held) =
+            Box::pin(host.enter(until.saturating_duration_since(now), self.shared)).await;
         self.held(held);
         match entry {
             Entry::Open => {}
@@ -222,22 +232,26 @@ impl<'a> Call<'a> {
         outcome
     }
 
-    /// A successful answer: the hold and the retry budget learn it.
-    async fn succeeded(&self, mut resp: Response, pass: Pass) -> Response {
-        let client = &self.req.client;
-        client.host_hold().succeeded(pass.probe, self.shared).await;
-        drop(pass.unproven);
-        let (store, budget_key) = client.retry_budget_store();
-        client
-            .retry_budget()
-            .on_success(store, budget_key, self.tokens_taken)
-            .await;
-        resp.attempts = self.attempt;
-        resp.waited = self.waited;
-        let span = tracing::Span::current();
-        span.record("status", resp.status.as_u16());
-        span.record("attempts", self.attempt);
-        resp
+    /// A successful answer: the hold and the retry budget learn it. (A block, not an
+    /// `async fn`, which would hold the answer twice in its future.)
+    #[allow(clippy::manual_async_fn)]
+    fn succeeded(&self, mut resp: Response, pass: Pass) -> impl Future<Output = Response> + '_ {
+        async move {
+            let client = &self.req.client;
+            client.host_hold().succeeded(pass.probe, self.shared).await;
+            drop(pass.unproven);
+            let (store, budget_key) = client.retry_budget_store();
+            client
+                .retry_budget()
+                .on_success(store, budget_key, self.tokens_taken)
+                .await;
+            resp.attempts = self.attempt;
+            resp.waited = self.waited;
+            let span = tracing::Span::current();
+            span.record("status", resp.status.as_u16());
+            span.record("attempts", self.attempt);
+            resp
+        }
     }
 
     /// A failed attempt: pacing and the hold learn from it, then retry or stop.

@@ -17,6 +17,16 @@ use super::{lock, RateLimit, DEFAULT_429_PAUSE, LEARNED_LIMIT_TTL};
 use crate::error::Error;
 use crate::headers::{RateLimitHeaders, MAX_RETRY_AFTER};
 
+/// Whether an answer's headers say anything [`Pacer::observe_headers`] reads: every header
+/// it reads is named `x-ratelimit…` or `ratelimit…` (one pass over the names instead of a
+/// dozen lookups). A caller that skips the call without one skips its future too.
+pub(crate) fn announces_limits(headers: &http::HeaderMap) -> bool {
+    headers.keys().any(|name| {
+        let name = name.as_str();
+        name.starts_with("ratelimit") || name.starts_with("x-ratelimit")
+    })
+}
+
 /// How long a learned limit read from the store is trusted before it is read again.
 const LEARNED_REFRESH: Duration = Duration::from_secs(1);
 
@@ -247,12 +257,7 @@ impl Pacer {
     /// # }
     /// ```
     pub async fn observe_headers(&self, headers: &http::HeaderMap) {
-        // Every header read below is named `x-ratelimit…` or `ratelimit…`: without one,
-        // there is nothing to learn (one pass over the names instead of a dozen lookups).
-        if !headers.keys().any(|name| {
-            let name = name.as_str();
-            name.starts_with("ratelimit") || name.starts_with("x-ratelimit")
-        }) {
+        if !announces_limits(headers) {
             return;
         }
         let info = RateLimitHeaders::parse(headers, SystemTime::now());

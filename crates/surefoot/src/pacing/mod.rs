@@ -26,6 +26,7 @@ mod registry;
 mod start;
 mod store;
 
+pub(crate) use self::feedback::announces_limits;
 pub(crate) use self::redis::redact as redacted_url;
 pub use self::redis::{
     RedisStore, RedisStoreBuilder, DEFAULT_DECISION_TIMEOUT, DEFAULT_PREFIX, DEFAULT_SLOT_LEASE,
