@@ -7,6 +7,8 @@
 //! error model).
 
 use std::error::Error as StdError;
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -43,28 +45,17 @@ pub(crate) enum Wire {
     },
 }
 
-/// One request through reqwest's client. Boxed: reqwest's future is large, and a caller
-/// that holds it inline (the lean stack's, whose plain-HTTP path is the hot one) would be
-/// as large, and copied whole wherever it is moved or boxed.
-pub(crate) async fn send_reqwest(
+/// One request through reqwest's client. The request is built at once and only reqwest's
+/// send is waited on, boxed: held inline, reqwest's future would make the lean stack's
+/// (whose plain-HTTP path is the hot one) as large, copied whole wherever it is moved.
+pub(crate) fn send_reqwest(
     client: &reqwest::Client,
     method: &Method,
     url: &Url,
     headers: &HeaderMap,
     body: Option<Bytes>,
     timeout: Option<Duration>,
-) -> Result<Wire, Transport> {
-    Box::pin(reqwest_send(client, method, url, headers, body, timeout)).await
-}
-
-async fn reqwest_send(
-    client: &reqwest::Client,
-    method: &Method,
-    url: &Url,
-    headers: &HeaderMap,
-    body: Option<Bytes>,
-    timeout: Option<Duration>,
-) -> Result<Wire, Transport> {
+) -> Pin<Box<dyn Future<Output = Result<Wire, Transport>> + Send>> {
     let mut rb = client
         .request(method.clone(), url.clone())
         .headers(headers.clone());
@@ -74,10 +65,12 @@ async fn reqwest_send(
     if let Some(t) = timeout {
         rb = rb.timeout(t);
     }
-    rb.send()
-        .await
-        .map(Wire::Reqwest)
-        .map_err(Transport::Reqwest)
+    Box::pin(async move {
+        rb.send()
+            .await
+            .map(Wire::Reqwest)
+            .map_err(Transport::Reqwest)
+    })
 }
 
 impl Wire {
