@@ -12,7 +12,7 @@ use url::Url;
 
 use crate::client::request::{Prepared, RawAnswer};
 use crate::client::response::Response;
-use crate::client::wire::Transport;
+use crate::client::wire::{Transport, Wire};
 use crate::config::rate_limit::RateLimit;
 use crate::error::{Error, ErrorKind, Result};
 use crate::pacing::Refusal;
@@ -77,20 +77,9 @@ impl Prepared {
         } else {
             MAX_ERROR_BODY_BYTES
         };
-        let mut body = Vec::new();
-        let mut truncated = false;
-        while let Some(chunk) = resp
-            .chunk()
+        let (body, truncated) = read_capped(&mut resp, cap)
             .await
-            .map_err(|e| classify_transport(e, timeout, &self.url))?
-        {
-            if body.len() + chunk.len() > cap {
-                body.extend_from_slice(&chunk[..cap - body.len()]);
-                truncated = true;
-                break;
-            }
-            body.extend_from_slice(&chunk);
-        }
+            .map_err(|e| classify_transport(e, timeout, &self.url))?;
         tracing::debug!(
             status = status.as_u16(),
             bytes = body.len(),
@@ -107,17 +96,13 @@ impl Prepared {
             return Ok(Response {
                 status,
                 headers,
-                body: Bytes::from(body),
+                body,
                 attempts: 0,
                 waited: Duration::ZERO,
                 fields: client.fields(),
             });
         }
-        self.keep_raw(Some(RawAnswer::Read(
-            status,
-            headers.clone(),
-            body.to_vec().into(),
-        )));
+        self.keep_raw(Some(RawAnswer::Read(status, headers.clone(), body.clone())));
         let err = Error::from_response(status.as_u16(), &headers, &body, truncated);
         // What the API's profile says of its error bodies refines the general decoding.
         let err = client.profile().error_shape().apply(err, &headers);
@@ -126,6 +111,47 @@ impl Prepared {
             Some(key) => err.redact_key(key),
             None => err,
         })
+    }
+}
+
+/// The body read to its end, at most `cap` bytes of it (`true`: there was more, left
+/// unread). A body that arrives in one piece, as most answers' do, is kept as it came,
+/// without a copy.
+async fn read_capped(resp: &mut Wire, cap: usize) -> Result<(Bytes, bool), Transport> {
+    let mut first = Bytes::new();
+    // From the second piece on.
+    let mut joined: Vec<u8> = Vec::new();
+    while let Some(mut chunk) = resp.chunk().await? {
+        let len = if joined.is_empty() {
+            first.len()
+        } else {
+            joined.len()
+        };
+        let room = cap - len;
+        let truncated = chunk.len() > room;
+        if truncated {
+            chunk.truncate(room);
+        }
+        if len == 0 {
+            first = chunk;
+        } else {
+            if joined.is_empty() {
+                joined.extend_from_slice(&first);
+            }
+            joined.extend_from_slice(&chunk);
+        }
+        if truncated {
+            return Ok((keep(first, joined), true));
+        }
+    }
+    Ok((keep(first, joined), false))
+}
+
+fn keep(first: Bytes, joined: Vec<u8>) -> Bytes {
+    if joined.is_empty() {
+        first
+    } else {
+        Bytes::from(joined)
     }
 }
 

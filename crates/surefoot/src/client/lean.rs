@@ -13,6 +13,7 @@
 //! one) goes through a reqwest client it makes on first use; with a proxy set in the
 //! environment (or on Windows, whose system proxy reqwest reads) reqwest's client is used
 //! instead of this stack (`client::http_stack`).
+use std::borrow::Cow;
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -165,7 +166,7 @@ impl Lean {
         let deadline = timeout.map(|t| Instant::now() + t);
         let hops = Hops {
             method: method.clone(),
-            url: url.clone(),
+            url: Cow::Borrowed(url),
             body,
             payload_dropped: false,
             previous: Vec::new(),
@@ -181,9 +182,13 @@ impl Lean {
         }
     }
 
-    /// The request's headers over the defaults.
+    /// The request's headers over the defaults, in a map with room for the `Host` header
+    /// a thread's own connection adds (a clone of `headers` grew twice on every request).
     fn merged(&self, headers: &HeaderMap) -> HeaderMap {
-        let mut out = headers.clone();
+        let mut out = HeaderMap::with_capacity(headers.len() + self.defaults.len() + 1);
+        for (name, value) in headers {
+            out.append(name, value.clone());
+        }
         for (name, value) in &self.defaults {
             if let Entry::Vacant(slot) = out.entry(name) {
                 slot.insert(value.clone());
@@ -197,7 +202,7 @@ impl Lean {
     #[allow(clippy::manual_async_fn)]
     fn follow<'a>(
         &'a self,
-        mut hops: Hops,
+        mut hops: Hops<'a>,
         headers: &'a HeaderMap,
         deadline: Option<Instant>,
     ) -> impl Future<Output = std::result::Result<Wire, Transport>> + 'a {
@@ -206,7 +211,7 @@ impl Lean {
 
     async fn follow_hops(
         &self,
-        hops: &mut Hops,
+        hops: &mut Hops<'_>,
         headers: &HeaderMap,
         deadline: Option<Instant>,
     ) -> std::result::Result<Wire, Transport> {
@@ -272,9 +277,10 @@ impl Lean {
 }
 
 /// A request across its redirects.
-struct Hops {
+struct Hops<'u> {
     method: Method,
-    url: Url,
+    /// The caller's URL (borrowed: no copy of it per request), then where redirects led.
+    url: Cow<'u, Url>,
     body: Option<Bytes>,
     /// A 301/302/303 made it a GET: its payload headers stay dropped.
     payload_dropped: bool,
@@ -282,7 +288,7 @@ struct Hops {
     previous: Vec<Url>,
 }
 
-impl Hops {
+impl Hops<'_> {
     /// This hop's request, to `uri` with `headers`.
     fn request(&self, uri: Uri, headers: HeaderMap) -> Request<Full<Bytes>> {
         let mut req = Request::new(Full::new(self.body.clone().unwrap_or_default()));
@@ -322,7 +328,7 @@ impl Hops {
         let Some(next) = location else {
             return Ok(None);
         };
-        self.previous.push(self.url.clone());
+        self.previous.push(Url::clone(&self.url));
         if self.previous.len() > MAX_REDIRECTS {
             return Err(Transport::Lean(LeanError::redirect("too many redirects")));
         }
@@ -353,7 +359,7 @@ impl Hops {
                 headers.remove(h);
             }
         }
-        let previous = &self.url;
+        let previous = &*self.url;
         if next.host_str() != previous.host_str()
             || next.port_or_known_default() != previous.port_or_known_default()
         {
@@ -376,6 +382,6 @@ impl Hops {
                 headers.insert(header::REFERER, v);
             }
         }
-        self.url = next;
+        self.url = Cow::Owned(next);
     }
 }

@@ -306,3 +306,70 @@ fn a_connection_the_server_closes_is_not_used_again() {
         assert!(head.contains(&host), "{host:?} missing from {head}");
     }
 }
+
+/// A server of one connection answering each request with a chunked body of `pieces`,
+/// each written on its own after a pause (so the client reads them as separate pieces).
+fn piecewise_server(pieces: &'static [&'static str], requests: usize) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let (conn, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(conn.try_clone().unwrap());
+        let mut conn = conn;
+        for _ in 0..requests {
+            read_head(&mut reader);
+            let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                        transfer-encoding: chunked\r\n\r\n";
+            conn.write_all(head.as_bytes()).unwrap();
+            for piece in pieces {
+                std::thread::sleep(Duration::from_millis(20));
+                let chunk = format!("{:x}\r\n{piece}\r\n", piece.len());
+                conn.write_all(chunk.as_bytes()).unwrap();
+            }
+            conn.write_all(b"0\r\n\r\n").unwrap();
+        }
+    });
+    url
+}
+
+const PIECES: &[&str] = &["{\"a\": \"", "0123456789", "\", \"b\": 2}"];
+
+#[test]
+fn a_body_in_pieces_is_read_whole_or_stopped_at_the_cap() {
+    let whole = PIECES.concat();
+    let url = piecewise_server(PIECES, 2);
+    let blocking = client(&url);
+    for _ in 0..2 {
+        let resp = blocking.get("/p").send().unwrap();
+        assert_eq!(resp.text().unwrap(), whole);
+    }
+    // A cap inside the second piece: an error, with what fitted under the cap.
+    let url = piecewise_server(PIECES, 1);
+    let capped = surefoot::blocking::Client::new(
+        surefoot::Client::builder()
+            .base_url(&url)
+            .api_key(PYAI_KEY)
+            .max_retries(0)
+            .max_response_bytes(12),
+    )
+    .unwrap();
+    let err = capped.get("/p").send().unwrap_err();
+    assert_eq!(err.code(), "invalid_response");
+    assert!(err.message().contains("12-byte cap"), "{}", err.message());
+    assert_eq!(err.body(), Some(&whole.as_bytes()[..12]));
+}
+
+#[tokio::test]
+async fn a_body_in_pieces_is_read_whole_by_the_async_client() {
+    let url = piecewise_server(PIECES, 2);
+    let client = surefoot::Client::builder()
+        .base_url(&url)
+        .api_key(PYAI_KEY)
+        .max_retries(0)
+        .build()
+        .unwrap();
+    for _ in 0..2 {
+        let resp = client.get("/p").send().await.unwrap();
+        assert_eq!(resp.text().unwrap(), PIECES.concat());
+    }
+}
