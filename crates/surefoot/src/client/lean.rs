@@ -169,7 +169,9 @@ impl Lean {
             url: Cow::Borrowed(url),
             body,
             payload_dropped: false,
-            previous: Vec::new(),
+            credentials_dropped: false,
+            referer: None,
+            redirects: 0,
         };
         // Boxed: the hops' future (with a connection the thread drives in it) is large, and
         // moving it into the timeout and up through the callers' futures cost memmoves.
@@ -209,70 +211,78 @@ impl Lean {
         async move { self.follow_hops(&mut hops, headers, deadline).await }
     }
 
-    async fn follow_hops(
-        &self,
-        hops: &mut Hops<'_>,
-        headers: &HeaderMap,
+    /// Sends each hop until an answer is not a redirect. A block, not an `async fn`, for
+    /// the reason given at [`Lean::follow`]; each hop's headers are made in the call that
+    /// sends them, so no map is held across the wait for the answer.
+    #[allow(clippy::manual_async_fn)]
+    fn follow_hops<'a>(
+        &'a self,
+        hops: &'a mut Hops<'_>,
+        headers: &'a HeaderMap,
         deadline: Option<Instant>,
-    ) -> std::result::Result<Wire, Transport> {
-        let mut sent = self.merged(headers);
-        loop {
-            if hops.url.scheme() != "http" {
-                // A redirect to HTTPS: the rest of the way through reqwest.
-                let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-                let client = self.fallback()?;
-                let body = hops.body.take();
-                return send_reqwest(client, &hops.method, &hops.url, &sent, body, left).await;
-            }
-            // hyper-util's pool takes the absolute URI; a thread's own connections the
-            // request target (made from the URL as parsed, not parsed again from its text).
-            let uri = match &self.hyper {
-                Hyper::Pooled(_) => hops.url.as_str().parse::<Uri>(),
-                Hyper::Inline(_) => crate::client::inline::request_target(&hops.method, &hops.url),
-            }
-            .map_err(|e| {
-                Transport::Lean(LeanError::other("the URL is not a valid URI", Box::new(e)))
-            })?;
-            // The request is made in the call: a local holding it would take its room in
-            // this future beside the callee's.
-            let (resp, conn) = match &self.hyper {
-                Hyper::Pooled(client) => (
-                    client
-                        .request(hops.request(uri, sent))
-                        .await
-                        .map_err(LeanError::request)?,
-                    None,
-                ),
-                Hyper::Inline(pool) => {
-                    let (resp, conn) = pool
-                        .request(hops.request(uri, sent), &hops.url)
-                        .await
-                        .map_err(|e| match e {
-                            Failed::Connect(e) => LeanError::connect(e),
-                            Failed::Send(e) => LeanError::send(e),
-                        })?;
-                    (resp, Some(conn))
+    ) -> impl Future<Output = std::result::Result<Wire, Transport>> + 'a {
+        async move {
+            loop {
+                if hops.url.scheme() != "http" {
+                    // A redirect to HTTPS: the rest of the way through reqwest.
+                    let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+                    let client = self.fallback()?;
+                    let body = hops.body.take();
+                    let sent = hops.headers(self.merged(headers));
+                    return send_reqwest(client, &hops.method, &hops.url, &sent, body, left).await;
                 }
-            };
-            let Some(next) = hops.redirect(resp.status(), resp.headers())? else {
-                let (parts, body) = resp.into_parts();
-                return Ok(Wire::Lean {
-                    status: parts.status,
-                    headers: parts.headers,
-                    body,
-                    deadline,
-                    conn,
-                });
-            };
-            // An answer without a body leaves its connection ready for the next hop.
-            let ended = hyper::body::Body::is_end_stream(resp.body());
-            drop(resp);
-            if let (Some(conn), true) = (conn, ended) {
-                conn.release();
+                let uri = self.target(hops)?;
+                // The request is made in the call: a local holding it would take its room
+                // in this future beside the callee's.
+                let (resp, conn) = match &self.hyper {
+                    Hyper::Pooled(client) => (
+                        client
+                            .request(hops.request(uri, self.merged(headers)))
+                            .await
+                            .map_err(LeanError::request)?,
+                        None,
+                    ),
+                    Hyper::Inline(pool) => {
+                        let (resp, conn) = pool
+                            .request(hops.request(uri, self.merged(headers)), &hops.url)
+                            .await
+                            .map_err(|e| match e {
+                                Failed::Connect(e) => LeanError::connect(e),
+                                Failed::Send(e) => LeanError::send(e),
+                            })?;
+                        (resp, Some(conn))
+                    }
+                };
+                let Some(next) = hops.redirect(resp.status(), resp.headers())? else {
+                    let (parts, body) = resp.into_parts();
+                    return Ok(Wire::Lean {
+                        status: parts.status,
+                        headers: parts.headers,
+                        body,
+                        deadline,
+                        conn,
+                    });
+                };
+                // An answer without a body leaves its connection ready for the next hop.
+                let ended = hyper::body::Body::is_end_stream(resp.body());
+                drop(resp);
+                if let (Some(conn), true) = (conn, ended) {
+                    conn.release();
+                }
+                hops.next_hop(next);
             }
-            sent = self.merged(headers);
-            hops.next_hop(next, &mut sent);
         }
+    }
+
+    /// This hop's request target: hyper-util's pool takes the absolute URI; a thread's own
+    /// connections the request target (made from the URL as parsed, not parsed again from
+    /// its text).
+    fn target(&self, hops: &Hops<'_>) -> std::result::Result<Uri, Transport> {
+        match &self.hyper {
+            Hyper::Pooled(_) => hops.url.as_str().parse::<Uri>(),
+            Hyper::Inline(_) => crate::client::inline::request_target(&hops.method, &hops.url),
+        }
+        .map_err(|e| Transport::Lean(LeanError::other("the URL is not a valid URI", Box::new(e))))
     }
 }
 
@@ -284,18 +294,56 @@ struct Hops<'u> {
     body: Option<Bytes>,
     /// A 301/302/303 made it a GET: its payload headers stay dropped.
     payload_dropped: bool,
-    /// The URLs already requested.
-    previous: Vec<Url>,
+    /// A hop went to another host or port: the credentials stay dropped (as reqwest's
+    /// client, which keeps the headers it took out for the hops after).
+    credentials_dropped: bool,
+    /// The `Referer` of this hop (the one before it, without its credentials); boxed,
+    /// as it is rare and this is part of every request's future.
+    referer: Option<Box<HeaderValue>>,
+    /// The redirects followed so far.
+    redirects: usize,
 }
 
 impl Hops<'_> {
-    /// This hop's request, to `uri` with `headers`.
-    fn request(&self, uri: Uri, headers: HeaderMap) -> Request<Full<Bytes>> {
+    /// This hop's request, to `uri`, with the request's headers `merged` over the
+    /// defaults (less what earlier hops dropped).
+    fn request(&self, uri: Uri, merged: HeaderMap) -> Request<Full<Bytes>> {
         let mut req = Request::new(Full::new(self.body.clone().unwrap_or_default()));
         *req.method_mut() = self.method.clone();
         *req.uri_mut() = uri;
-        *req.headers_mut() = headers;
+        *req.headers_mut() = self.headers(merged);
         req
+    }
+
+    /// This hop's headers from the request's `merged` over the defaults: payload headers
+    /// gone after a change to GET, credentials gone once a hop left the host or port, the
+    /// `Referer`.
+    fn headers(&self, mut headers: HeaderMap) -> HeaderMap {
+        if self.payload_dropped {
+            for h in [
+                header::CONTENT_TYPE,
+                header::CONTENT_LENGTH,
+                header::CONTENT_ENCODING,
+                header::TRANSFER_ENCODING,
+            ] {
+                headers.remove(h);
+            }
+        }
+        if self.credentials_dropped {
+            for h in [
+                header::AUTHORIZATION,
+                header::COOKIE,
+                header::PROXY_AUTHORIZATION,
+                header::WWW_AUTHENTICATE,
+            ] {
+                headers.remove(h);
+            }
+            headers.remove("cookie2");
+        }
+        if let Some(referer) = &self.referer {
+            headers.insert(header::REFERER, HeaderValue::clone(referer));
+        }
+        headers
     }
 
     /// Where a redirect answer leads (`None`: the answer is the result), as tower-http's
@@ -328,8 +376,8 @@ impl Hops<'_> {
         let Some(next) = location else {
             return Ok(None);
         };
-        self.previous.push(Url::clone(&self.url));
-        if self.previous.len() > MAX_REDIRECTS {
+        self.redirects += 1;
+        if self.redirects > MAX_REDIRECTS {
             return Err(Transport::Lean(LeanError::redirect("too many redirects")));
         }
         if next.scheme() != "http" && next.scheme() != "https" {
@@ -346,41 +394,22 @@ impl Hops<'_> {
         self.payload_dropped = true;
     }
 
-    /// The next hop's headers: payload headers gone after a change to GET, credentials
-    /// gone on another host or port, the `Referer`.
-    fn next_hop(&mut self, next: Url, headers: &mut HeaderMap) {
-        if self.payload_dropped {
-            for h in [
-                header::CONTENT_TYPE,
-                header::CONTENT_LENGTH,
-                header::CONTENT_ENCODING,
-                header::TRANSFER_ENCODING,
-            ] {
-                headers.remove(h);
-            }
-        }
+    /// On to `next`: what its headers lose (credentials when it is on another host or
+    /// port) and its `Referer` (none from HTTPS to HTTP).
+    fn next_hop(&mut self, next: Url) {
         let previous = &*self.url;
         if next.host_str() != previous.host_str()
             || next.port_or_known_default() != previous.port_or_known_default()
         {
-            for h in [
-                header::AUTHORIZATION,
-                header::COOKIE,
-                header::PROXY_AUTHORIZATION,
-                header::WWW_AUTHENTICATE,
-            ] {
-                headers.remove(h);
-            }
-            headers.remove("cookie2");
+            self.credentials_dropped = true;
         }
+        self.referer = None;
         if !(next.scheme() == "http" && previous.scheme() == "https") {
             let mut referer = previous.clone();
             let _ = referer.set_username("");
             let _ = referer.set_password(None);
             referer.set_fragment(None);
-            if let Ok(v) = HeaderValue::from_str(referer.as_str()) {
-                headers.insert(header::REFERER, v);
-            }
+            self.referer = HeaderValue::from_str(referer.as_str()).ok().map(Box::new);
         }
         self.url = Cow::Owned(next);
     }

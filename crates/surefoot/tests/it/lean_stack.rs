@@ -207,6 +207,27 @@ fn the_key_is_not_forwarded_to_another_host_and_hops_are_limited() {
 }
 
 #[test]
+fn the_key_stays_dropped_on_the_hops_after_one_to_another_host() {
+    // origin -> other -> other again (the same host as the hop before it): the key must
+    // not come back on the third request.
+    let origin = start_blocking(Config::pyai().no_rate_limits()).unwrap();
+    let other = start_blocking(Config::pyai().no_rate_limits()).unwrap();
+    let route = "GET /v1/transcription/jobs";
+    origin.inject(redirect(
+        route,
+        302,
+        format!("{}/v1/transcription/jobs", other.url()),
+    ));
+    other.inject(redirect(route, 307, "/v1/transcription/jobs".into()));
+    let err = client(&origin.url())
+        .get("/v1/transcription/jobs")
+        .send()
+        .unwrap_err();
+    assert_eq!(err.status(), Some(401), "the other host saw no key");
+    assert_eq!(on(&other, route), 2);
+}
+
+#[test]
 fn timeouts_refused_connects_and_broken_bodies_keep_their_kinds() {
     let emu = start_blocking(Config::pyai().no_rate_limits()).unwrap();
     let slow = surefoot::blocking::Client::new(
