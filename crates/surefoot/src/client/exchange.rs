@@ -158,6 +158,7 @@ fn keep(first: Bytes, joined: Vec<u8>) -> Bytes {
 /// The error of a call the pacer would not wait for: with the cause of a server's pause,
 /// that answer's code, kind, status and request id ("not sent"); without one, the
 /// client's own limiter (`client_rate_limited`).
+#[cold]
 pub(crate) fn refused_error(refusal: &Refusal, limit: Option<RateLimit>) -> Error {
     let wait = refusal.wait.as_secs_f64();
     match &refusal.cause {
@@ -198,6 +199,7 @@ impl std::fmt::Display for TraceUrl<'_> {
 /// The error of a call held as long as it may wait while its host was in an outage: its
 /// own last failure when it had sent before, else "not sent" with the code, kind and
 /// status of the host's last failure.
+#[cold]
 pub(crate) fn held_too_long(
     own: Option<Error>,
     host_last: &Error,
@@ -229,6 +231,7 @@ pub(crate) fn held_too_long(
 
 /// Maps a transport failure to the error model: a failed connect never reached the server;
 /// anything later may have. The message names the host and port (never the path or query).
+#[cold]
 pub(crate) fn classify_transport(e: Transport, timeout: Option<Duration>, url: &Url) -> Error {
     match e {
         Transport::Reqwest(e) => {

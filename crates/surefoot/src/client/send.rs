@@ -171,7 +171,9 @@ impl<'a> Call<'a> {
         if let Some(at) = self.deadline_at {
             max_wait = max_wait.min(at.saturating_duration_since(Instant::now()));
         }
-        match pacer.acquire_within(max_wait).await {
+        // Boxed: the pacer's future is large for what it does when the key is not paced,
+        // and unboxed it made every call's future too large for the allocator's fast path.
+        match Box::pin(pacer.acquire_within(max_wait)).await {
             Ok(w) => {
                 self.req.client.recorder().paced(w);
                 if !w.is_zero() {

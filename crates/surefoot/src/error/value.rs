@@ -100,6 +100,7 @@ impl Error {
     /// assert!(!e.reached_server() && !e.is_retryable());
     /// assert_eq!(e.to_string(), "invalid_request: API key has trailing whitespace");
     /// ```
+    #[cold]
     pub fn invalid_request(message: impl Into<String>) -> Error {
         Error::invalid_because(InvalidRequestReason::Other, message)
     }
@@ -113,6 +114,7 @@ impl Error {
     /// assert_eq!(e.code(), "invalid_request");
     /// assert_eq!(e.invalid_reason(), Some(InvalidRequestReason::BaseUrl));
     /// ```
+    #[cold]
     pub fn invalid_because(reason: InvalidRequestReason, message: impl Into<String>) -> Error {
         let mut e = Error::base(
             codes::INVALID_REQUEST,
@@ -160,6 +162,7 @@ impl Error {
     /// assert_eq!(e.code(), "connection_error");
     /// assert!(e.is_retryable() && !e.reached_server());
     /// ```
+    #[cold]
     pub fn connection(message: impl Into<String>, reached_server: bool) -> Error {
         let mut e = Error::base(
             codes::CONNECTION_ERROR,
@@ -178,6 +181,7 @@ impl Error {
     /// assert_eq!(e.kind(), surefoot::ErrorKind::Timeout);
     /// assert!(e.is_retryable() && e.reached_server());
     /// ```
+    #[cold]
     pub fn timeout(message: impl Into<String>) -> Error {
         Error::base(codes::TIMEOUT, ErrorKind::Timeout, message.into())
     }
@@ -194,6 +198,7 @@ impl Error {
     /// assert_eq!((e.code(), e.status()), ("invalid_response", Some(200)));
     /// assert_eq!(e.body(), Some(&b"{}"[..]));
     /// ```
+    #[cold]
     pub fn decode(message: impl Into<String>, status: u16, body: &[u8]) -> Error {
         let mut e = Error::base(codes::INVALID_RESPONSE, ErrorKind::Server, message.into());
         e.0.status = Some(status);
@@ -212,6 +217,7 @@ impl Error {
     /// assert_eq!((e.code(), e.status(), e.attempts()), ("rate_limit_exceeded", Some(429), 0));
     /// assert!(!e.reached_server() && e.is_retryable());
     /// ```
+    #[cold]
     pub fn not_sent(
         kind: ErrorKind,
         code: &str,
@@ -236,6 +242,7 @@ impl Error {
     /// assert_eq!(e.code(), "repeated_cursor");
     /// assert!(!e.is_retryable());
     /// ```
+    #[cold]
     pub fn new(kind: ErrorKind, code: impl Into<String>, message: impl Into<String>) -> Error {
         let code = code.into();
         let mut e = Error::base(&code, kind, message.into());

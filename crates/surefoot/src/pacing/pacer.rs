@@ -463,10 +463,11 @@ impl Pacer {
         }
     }
 
+    /// The loop of decisions and waits. Its waits are boxed and the decision's outcome is
+    /// read at once ([`Pacer::step`]): a call that is not paced, the common case, carries
+    /// no timer or reservation in its future (it is part of every call's).
     async fn acquire_inner(&self, max_wait: Option<Duration>) -> Result<Duration, Refusal> {
         let start = Instant::now();
-        let store = &self.inner.store;
-        let id = self.inner.id.as_str();
         loop {
             let waited = start.elapsed();
             let budget = max_wait.map(|m| m.saturating_sub(waited));
@@ -476,56 +477,81 @@ impl Pacer {
                 (b, h) => b.or(h),
             };
             let reservation = self.decide(limit.as_ref(), ask).await;
-            match reservation {
-                Reservation::Paused(pause) => {
-                    if budget.is_some_and(|b| pause.remaining > b) {
-                        return Err(Refusal {
-                            wait: waited + pause.remaining,
-                            cause: pause.cause,
-                        });
-                    }
-                    tracing::debug!(target: "surefoot::pacing", pacer = id, pause_ms = pause.remaining.as_millis() as u64, "paused after a 429");
-                    sleep(pause.remaining).await;
-                    continue;
-                }
-                // Nothing paces the key yet and the fleet's start window is full (no
-                // limit), or a learned limit's slot is beyond the horizon: ask again
-                // shortly. Neither fails a call on its own: when the caller's allowance
-                // is spent, send (a wrong guess costs at most a 429, whose pause is the
-                // server's word).
-                Reservation::TooLong(wait) if limit.is_none() || horizon.is_some() => {
-                    if budget.is_some_and(|b| b < Duration::from_millis(1)) {
-                        break;
-                    }
-                    let nap = nap(wait, horizon);
-                    self.record_waiting();
-                    sleep(budget.map_or(nap, |b| nap.min(b))).await;
-                    continue;
-                }
-                Reservation::TooLong(wait) => {
-                    return Err(Refusal {
-                        wait: waited + wait,
-                        cause: None,
-                    })
-                }
-                Reservation::Go(wait) => {
-                    if !wait.is_zero() {
-                        self.record_waiting();
-                        sleep(wait).await;
-                        // A pause that began while we waited for our slot still applies
-                        // (as far as this process knows: no second round trip).
-                        if store.known_pause(id).await.is_some() {
-                            continue;
-                        }
-                    }
-                    break;
-                }
+            // Read out before the waits: the step (with a refusal's cause) is not held
+            // across them.
+            let (wait, for_slot) =
+                match self.step(reservation, waited, budget, limit.is_none(), horizon) {
+                    Step::Send => break,
+                    Step::Refuse(refusal) => return Err(refusal),
+                    Step::Wait(d) => (d, false),
+                    Step::WaitForSlot(d) => (d, true),
+                };
+            Box::pin(sleep(wait)).await;
+            // A pause that began while we waited for our slot still applies (as far as
+            // this process knows: no second round trip).
+            if for_slot && self.inner.store.known_pause(&self.inner.id).await.is_none() {
+                break;
             }
         }
         let waited = start.elapsed();
         self.record_send(waited >= Duration::from_millis(1));
         Ok(waited)
     }
+
+    /// What a decision on the store means for a caller that has `waited` so far and may
+    /// wait `budget` more: send, fail now, or wait and ask again.
+    fn step(
+        &self,
+        reservation: Reservation,
+        waited: Duration,
+        budget: Option<Duration>,
+        no_limit: bool,
+        horizon: Option<Duration>,
+    ) -> Step {
+        match reservation {
+            Reservation::Paused(pause) => {
+                if budget.is_some_and(|b| pause.remaining > b) {
+                    return Step::Refuse(Refusal {
+                        wait: waited + pause.remaining,
+                        cause: pause.cause,
+                    });
+                }
+                tracing::debug!(target: "surefoot::pacing", pacer = self.inner.id.as_str(), pause_ms = pause.remaining.as_millis() as u64, "paused after a 429");
+                Step::Wait(pause.remaining)
+            }
+            // Nothing paces the key yet and the fleet's start window is full (no limit),
+            // or a learned limit's slot is beyond the horizon: ask again shortly. Neither
+            // fails a call on its own: when the caller's allowance is spent, send (a wrong
+            // guess costs at most a 429, whose pause is the server's word).
+            Reservation::TooLong(wait) if no_limit || horizon.is_some() => {
+                if budget.is_some_and(|b| b < Duration::from_millis(1)) {
+                    return Step::Send;
+                }
+                let nap = nap(wait, horizon);
+                self.record_waiting();
+                Step::Wait(budget.map_or(nap, |b| nap.min(b)))
+            }
+            Reservation::TooLong(wait) => Step::Refuse(Refusal {
+                wait: waited + wait,
+                cause: None,
+            }),
+            Reservation::Go(wait) if wait.is_zero() => Step::Send,
+            Reservation::Go(wait) => {
+                self.record_waiting();
+                Step::WaitForSlot(wait)
+            }
+        }
+    }
+}
+
+/// What [`Pacer::acquire_inner`] does after a decision.
+enum Step {
+    Send,
+    Refuse(Refusal),
+    /// Wait, then decide again.
+    Wait(Duration),
+    /// Wait for the slot reserved, then send unless the key was paused meanwhile.
+    WaitForSlot(Duration),
 }
 
 /// How long to wait before asking again for a slot `wait` away: beyond a learned limit's
