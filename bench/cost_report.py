@@ -1,6 +1,8 @@
 """Section 2 of bench/RESULTS.md, "Per-request overhead", from bench/cost_results.json
 (``bench/cost.py --all``: every surface and peer, median of interleaved rounds, against the
-emulator and nginx) and the memory table from bench/mem_results.json (bench/mem.py).
+emulator and nginx), the counts of bench/cost_counts.json (bench/cost_counts.py: callgrind's
+instructions and cache misses per GET) and the memory table from bench/mem_results.json
+(bench/mem.py).
 bench/report.py calls ``section(bench_dir, plots)``, which gives (markdown body, gaps,
 headline) or None when cost.py has not written its results; the issue's targets are
 checked row by row.
@@ -128,6 +130,31 @@ def _memory(bench: Path) -> str:
                if any(r["inflight_mb"] <= 0 for r in m["table"]) else ""))
 
 
+def _counts(bench: Path) -> str:
+    src = bench / "cost_counts.json"
+    if not src.exists():
+        return ""
+    c = json.loads(src.read_text())
+    table = c["table"]
+    rows = []
+    for r in table:
+        peer = next(p for p in table if (p["server"], p["group"]) == (r["server"], r["group"])
+                    and p["client"] != "surefoot")
+        ratio = (lambda k: f" ({r[k] / peer[k]:.2f}×)") if r["client"] == "surefoot" else (lambda k: "")
+        rows.append([r["server"], r["group"], r["client"],
+                     f"{r['instructions']:,.0f}{ratio('instructions')}",
+                     f"{r['i1_misses']:,.0f}{ratio('i1_misses')}",
+                     f"{r['d1_misses']:,.0f}{ratio('d1_misses')}"])
+    m = c["meta"]
+    return (f"\n**Counted, not timed** (bench/cost_counts.py, {m['valgrind']}, git {m['git']}): one GET's "
+            "instructions and misses of the 32 KiB level-1 caches (callgrind's simulation), the "
+            f"difference between runs of {m['long']:,} and {m['short']:,} GETs after the same warm-up, "
+            "on one thread (C) or one task (Rust). These do not move with the machine's load as "
+            "requests/s do; in parentheses surefoot ÷ the peer.\n\n"
+            + _table(["server", "surface", "client", "instructions", "L1 instruction misses",
+                      "L1 data misses"], rows) + "\n")
+
+
 def section(bench: Path, plots: Path) -> tuple[str, list[str], str] | None:
     src = bench / "cost_results.json"
     if not src.exists():
@@ -150,7 +177,7 @@ def section(bench: Path, plots: Path) -> tuple[str, list[str], str] | None:
             + _table(["server", "surface", "concurrency", "client", "requests/s", "CPU µs/request",
                       "surefoot ÷ client (requests/s)", "client ÷ surefoot (CPU)", "failed"], rows)
             + "\n\n**The issue's targets** (issue 24; CPU as surefoot ÷ peer):\n\n"
-            + "\n".join(f"- {t}" for t in targets) + "\n" + _memory(bench)
+            + "\n".join(f"- {t}" for t in targets) + "\n" + _counts(bench) + _memory(bench)
             + "\n\n![2. Per-request overhead](plots/overhead.png)\n")
     met = sum("— met" in t for t in targets)
     headline = (f"**Overhead** ({data['n']:,} GETs, median of {data['rounds']} interleaved rounds, emulator and "

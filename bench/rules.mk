@@ -41,9 +41,12 @@ bench: bench-build bench-many-build bench-sdk-build bench-soak-build chaos-kill 
 
 # Section 2 of RESULTS.md (bench/cost.py --all, ~30 minutes on 2 cores): every surface and
 # peer, 20,000 GETs, median of 3 interleaved rounds, against the emulator and nginx; then
-# memory per idle client and per 1,000 requests in flight (bench/mem.py), then RESULTS.md.
-bench-cost: bench-build nginx-available
+# instructions and cache misses per GET counted by callgrind, C and Rust against their peers
+# (bench/cost_counts.py, ~2 minutes, valgrind from apt when missing), memory per idle client
+# and per 1,000 requests in flight (bench/mem.py), then RESULTS.md.
+bench-cost: bench-build nginx-available c-valgrind-available
 	$(BENCH_PY) bench/cost.py --all --out bench/cost_results.json
+	$(BENCH_PY) bench/cost_counts.py --out bench/cost_counts.json
 	$(BENCH_PY) bench/mem.py --out bench/mem_results.json
 	$(BENCH_PY) bench/report.py
 
