@@ -7,8 +7,8 @@
 //! surefoot is kept here: the default headers (`accept: */*`, the user agent, the client's
 //! headers), the connect timeout, TCP_NODELAY, a 60 s idle pool, a timeout over the answer
 //! and its body, and redirects as reqwest's `Policy::limited(5)` follows them (301/302 turn
-//! a POST into a GET, 303 anything but HEAD; credentials dropped on a hop to another host
-//! or port; a `Referer`). Its connects wait their turn while the host recovers from an
+//! a POST into a GET, 303 anything but HEAD; credentials dropped from a hop to another host
+//! or port on; a `Referer`). Its connects wait their turn while the host recovers from an
 //! outage (`client::gated`). It serves `http://` only: an `https://` URL (or a redirect to
 //! one) goes through a reqwest client it makes on first use; with a proxy set in the
 //! environment (or on Windows, whose system proxy reqwest reads) reqwest's client is used

@@ -464,8 +464,8 @@ impl Pacer {
     }
 
     /// The loop of decisions and waits. Its waits are boxed and the decision's outcome is
-    /// read at once ([`Pacer::step`]): a call that is not paced, the common case, carries
-    /// no timer or reservation in its future (it is part of every call's).
+    /// read at once ([`Pacer::step`]): the future every call makes carries no timer or
+    /// reservation, which only a paced call needs.
     async fn acquire_inner(&self, max_wait: Option<Duration>) -> Result<Duration, Refusal> {
         let start = Instant::now();
         loop {
