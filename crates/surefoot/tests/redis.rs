@@ -447,9 +447,20 @@ http {{
         }
     }
 
-    /// (requests, 429s) from the access log.
+    /// (requests, 429s) from the access log, once it has stopped growing: nginx writes a
+    /// request's line after its answer went out, so a client can have its last answer
+    /// before the line is there (a count read at once was one short, now and then).
     fn counts(&self) -> (u64, u64) {
-        let log = std::fs::read_to_string(self.dir.join("access.log")).unwrap_or_default();
+        let read = || std::fs::read_to_string(self.dir.join("access.log")).unwrap_or_default();
+        let mut log = read();
+        for _ in 0..40 {
+            std::thread::sleep(Duration::from_millis(50));
+            let again = read();
+            if again == log {
+                break;
+            }
+            log = again;
+        }
         let statuses: Vec<&str> = log.split_whitespace().collect();
         let limited = statuses.iter().filter(|s| **s == "429").count();
         (statuses.len() as u64, limited as u64)
