@@ -22,6 +22,7 @@ surefoot ÷ peer. ``--c-before PATH`` adds a second C binary (say, built from ma
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -33,7 +34,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run  # noqa: E402
@@ -145,6 +146,22 @@ def one(lang: str, client: str, url: str, job_id: str, n: int, threads: int, c_b
             "ok": r["ok"], "failed": r["failed"]}
 
 
+@contextlib.contextmanager
+def serving(server: str) -> Iterator[tuple[str, str]]:
+    """A fresh emulator with one job, and for "nginx" nginx serving the emulator's own
+    answer for the job byte for byte: (the server's URL, the job's id); both stopped after."""
+    emu = run.Emulator("--api", "pyai", "--no-rate-limits")
+    srv = None
+    try:
+        job_id = emu.create_job()
+        srv = Nginx(job_body(emu.url, job_id)) if server == "nginx" else None
+        yield (srv.url if srv else emu.url), job_id
+    finally:
+        if srv:
+            srv.stop()
+        emu.stop()
+
+
 def job_body(url: str, job_id: str) -> bytes:
     req = urllib.request.Request(f"{url}/v1/transcription/jobs/{job_id}",
                                  headers={"authorization": f"Bearer {run.PYAI_KEY}"})
@@ -178,12 +195,7 @@ def main() -> None:
     meta = {**run.machine(), "load_start": os.getloadavg()[0], "before": args.before_note}
     for rnd in range(args.rounds):
         for server in servers:
-            emu = run.Emulator("--api", "pyai", "--no-rate-limits")
-            job_id = emu.create_job()
-            # nginx serves the emulator's own answer for the job, byte for byte.
-            srv = Nginx(job_body(emu.url, job_id)) if server == "nginx" else None
-            url = srv.url if srv else emu.url
-            try:
+            with serving(server) as (url, job_id):
                 # A rotating order: no client always runs first (or last) in a round.
                 k = rnd * len(who) // max(1, args.rounds)
                 for t, group, label, lang, client in who[k:] + who[:k]:
@@ -191,10 +203,6 @@ def main() -> None:
                     runs.setdefault(f"{server}|{t}|{group}|{label}", []).append(r)
                     print(f"round {rnd + 1} {server:<8} {t:>2} thr  {group:<12} {label:<18}"
                           f" {r['rps']:9.0f}/s  {r['cpu_us']:6.1f} µs CPU  failed {r['failed']}", flush=True)
-            finally:
-                if srv:
-                    srv.stop()
-                emu.stop()
     table = []
     for key, rs in runs.items():
         server, t, group, label = key.split("|")

@@ -73,19 +73,12 @@ def main() -> None:
     args = ap.parse_args()
     rows: list[dict[str, Any]] = []
     for server in args.servers.split(","):
-        emu = run.Emulator("--api", "pyai", "--no-rate-limits")
-        job_id = emu.create_job()
-        srv = cost.Nginx(cost.job_body(emu.url, job_id)) if server == "nginx" else None
-        try:
+        with cost.serving(server) as (url, job_id):
             for group, label, lang, client in CLIENTS:
-                r = per_get(lang, client, srv.url if srv else emu.url, job_id, args.short, args.long)
+                r = per_get(lang, client, url, job_id, args.short, args.long)
                 rows.append({"server": server, "group": group, "client": label, **r})
                 print(f"{server:<8} {group:<4} {label:<9} {r['instructions']:9,.0f} instructions "
                       f"{r['i1_misses']:7,.0f} I1 misses {r['d1_misses']:7,.0f} D1 misses", flush=True)
-        finally:
-            if srv:
-                srv.stop()
-            emu.stop()
     meta = {**run.machine(), "short": args.short, "long": args.long,
             "valgrind": subprocess.run(["valgrind", "--version"], capture_output=True, text=True).stdout.strip()}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
