@@ -319,26 +319,29 @@ impl Hops<'_> {
     /// gone after a change to GET, credentials gone once a hop left the host or port, the
     /// `Referer`.
     fn headers(&self, mut headers: HeaderMap) -> HeaderMap {
-        if self.payload_dropped {
-            for h in [
-                header::CONTENT_TYPE,
-                header::CONTENT_LENGTH,
-                header::CONTENT_ENCODING,
-                header::TRANSFER_ENCODING,
-            ] {
-                headers.remove(h);
-            }
-        }
-        if self.credentials_dropped {
-            for h in [
-                header::AUTHORIZATION,
-                header::COOKIE,
-                header::PROXY_AUTHORIZATION,
-                header::WWW_AUTHENTICATE,
-            ] {
-                headers.remove(h);
-            }
-            headers.remove("cookie2");
+        const PAYLOAD: [&str; 4] = [
+            "content-type",
+            "content-length",
+            "content-encoding",
+            "transfer-encoding",
+        ];
+        const CREDENTIALS: [&str; 5] = [
+            "authorization",
+            "cookie",
+            "cookie2",
+            "proxy-authorization",
+            "www-authenticate",
+        ];
+        let dropped = [
+            (self.payload_dropped, &PAYLOAD[..]),
+            (self.credentials_dropped, &CREDENTIALS[..]),
+        ];
+        for name in dropped
+            .iter()
+            .filter(|(on, _)| *on)
+            .flat_map(|(_, names)| *names)
+        {
+            headers.remove(*name);
         }
         if let Some(referer) = &self.referer {
             headers.insert(header::REFERER, HeaderValue::clone(referer));
