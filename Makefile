@@ -18,6 +18,7 @@ SF_DEBUG_BUILD = $(CARGO) build --workspace --all-targets
 SF_TEST_ENV :=
 SF_TEST_RUNS :=
 SF_TEST_CHECKS :=
+SF_TEST_LATE_CHECKS :=
 SF_TEST_C_BUILD :=
 SF_TEST_C_RUNS :=
 .DEFAULT_GOAL := demo
@@ -46,20 +47,25 @@ demo:
 #     timing, the builds and checks that need CPU instead, one after another: the Python
 #     venv with the dev wheel (SF_TEST_ENV, which the Python runs wait for), the C tests'
 #     build with the release library (SF_TEST_C_BUILD, which the C runs wait for), then
-#     the docs site, the packaged crate, the wheel's smoke test, the API/ABI checks,
-#     clippy and rustdoc (SF_TEST_CHECKS). Their output goes to $(SF_CHECKS_LOG), printed
-#     when both lanes are done.
+#     the packaged crate, the Rust API check, clippy and rustdoc (SF_TEST_CHECKS). The
+#     checks that build little (the header's drift, the docs site, the wheel's smoke test,
+#     the C ABI: SF_TEST_LATE_CHECKS) run in the test lane once its runs are done, beside
+#     the checks left in the other. The checks' output goes to $(SF_CHECKS_LOG) and
+#     $(SF_LATE_CHECKS_LOG), printed when both lanes are done.
 # Every part also runs alone: make test-rust, test-c, test-python, lint, doc, package, ...
 SF_CHECKS_LOG := target/make-test-checks.log
+SF_LATE_CHECKS_LOG := target/make-test-late-checks.log
 SF_TEST_CHECKS += lint doc
 
 test: system-packages
 	$(CARGO) fmt --all -- --check
 	$(MAKE) --no-print-directory test-build
-	@mkdir -p $(dir $(SF_CHECKS_LOG)) && rm -f $(SF_CHECKS_LOG); rc=0; \
+	@mkdir -p $(dir $(SF_CHECKS_LOG)) && rm -f $(SF_CHECKS_LOG) $(SF_LATE_CHECKS_LOG); rc=0; \
 	$(MAKE) --no-print-directory -j2 sf-lane-runs sf-lane-checks || rc=$$?; \
 	echo "--- make test's builds and checks, run beside the tests ($(SF_CHECKS_LOG)):"; \
 	cat $(SF_CHECKS_LOG); \
+	echo "--- make test's checks run after the tests ($(SF_LATE_CHECKS_LOG)):"; \
+	cat $(SF_LATE_CHECKS_LOG) 2>/dev/null; \
 	if [ $$rc -ne 0 ]; then echo "make test: a part failed (exit $$rc): see above" >&2; fi; exit $$rc
 
 test-build:
@@ -85,6 +91,9 @@ sf-lane-early-runs: sf-lane-rust sf-lane-env
 sf-lane-runs: sf-lane-early-runs sf-lane-c-build
 	@$(call sf_lane_mark,$(SF_TEST_C_RUNS))
 	$(SF_LANE_RUN) $(SF_TEST_C_RUNS)
+	@$(call sf_lane_mark,$(SF_TEST_LATE_CHECKS)) >> $(SF_LATE_CHECKS_LOG)
+	$(SF_LANE_RUN) $(SF_TEST_LATE_CHECKS) >> $(SF_LATE_CHECKS_LOG) 2>&1
+	@$(call sf_lane_mark,the late checks done) >> $(SF_LATE_CHECKS_LOG)
 sf-lane-env:
 	@$(call sf_lane_mark,$(SF_TEST_ENV)) >> $(SF_CHECKS_LOG)
 	$(SF_LANE_BUILD) $(SF_TEST_ENV) >> $(SF_CHECKS_LOG) 2>&1

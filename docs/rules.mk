@@ -14,7 +14,7 @@ DOCS_OUT    ?= target/docs
 DOCS_VENV   ?= target/docs-venv
 DOCS_STAMP  := $(DOCS_VENV)/.installed-$(shell cksum < docs/requirements.txt | cut -d' ' -f1)
 
-SF_TEST_CHECKS += docs-test
+SF_TEST_LATE_CHECKS += docs-test
 .PHONY: docs docs-test docs-check docs-chromium-available docs-doxygen-available
 
 $(DOCS_STAMP): docs/requirements.txt

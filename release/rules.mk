@@ -23,7 +23,8 @@ SF_WHEEL_STAMP := $(SF_WHEEL_VENV)/.installed-$(shell cksum < release/requiremen
 SF_PATH_NO_RUST = $$(echo "$$PATH" | tr ':' '\n' | while read -r d; do \
 	[ -n "$$d" ] && [ ! -e "$$d/cargo" ] && [ ! -e "$$d/rustc" ] && printf '%s:' "$$d"; done)
 
-SF_TEST_CHECKS += package wheel-smoke-test compat
+SF_TEST_CHECKS += package compat-rust
+SF_TEST_LATE_CHECKS += wheel-smoke-test compat-abi
 .PHONY: wheel wheel-build wheel-smoke wheel-smoke-dev wheel-smoke-test wheel-sdist-check package compat \
 	compat-rust compat-abi compat-abi-tools compat-baseline
 

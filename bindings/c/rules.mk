@@ -72,10 +72,13 @@ SF_C_VALGRIND := valgrind --quiet --error-exitcode=1 --leak-check=full \
 	--suppressions=tests/c/valgrind.supp --num-callers=30
 SF_C_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
-# make test builds (c-test-prepare) in its lane of builds and runs (c-test-all) in its lane
-# of test runs (the root Makefile's `test` says why).
-SF_TEST_C_BUILD += c-test-prepare
+# make test builds (c-test-prepare, less the header's drift check) in its lane of builds,
+# runs (c-test-all) in its lane of test runs, then checks the header's drift there: the
+# tests build against the committed header, and cbindgen's build need not delay them (the
+# root Makefile's `test` says why).
+SF_TEST_C_BUILD += c-header-compile c-test-build
 SF_TEST_C_RUNS += c-test-all
+SF_TEST_LATE_CHECKS += c-header-check
 
 .PHONY: c-options c-options-build
 .PHONY: c-lib c-header c-header-check c-header-compile install test-c c-test-build \
