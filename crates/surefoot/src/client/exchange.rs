@@ -56,7 +56,14 @@ impl Prepared {
                 .then(|| self.body.clone());
         let mut resp = client
             .http()?
-            .send(&self.method, &self.url, &self.headers, body, timeout)
+            .send(
+                &self.method,
+                &self.url,
+                &self.headers,
+                self.authorization.as_ref(),
+                body,
+                timeout,
+            )
             .await
             .map_err(|e| classify_transport(e, timeout, &self.url))?;
         let status = resp.status();

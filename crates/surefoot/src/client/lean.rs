@@ -47,20 +47,25 @@ pub(crate) enum Stack {
 }
 
 impl Stack {
-    /// Sends one request; the timeout covers the answer and the reading of its body.
+    /// Sends one request with its own `headers` and the client's `authorization`; the
+    /// timeout covers the answer and the reading of its body.
     pub(crate) async fn send(
         &self,
         method: &Method,
         url: &Url,
         headers: &HeaderMap,
+        authorization: Option<&HeaderValue>,
         body: Option<Bytes>,
         timeout: Option<Duration>,
     ) -> Result<Wire, Transport> {
         match self {
             Stack::Reqwest(client) => {
-                send_reqwest(client, method, url, headers, body, timeout).await
+                send_reqwest(client, method, url, headers, authorization, body, timeout).await
             }
-            Stack::Lean(lean) => lean.send(method, url, headers, body, timeout).await,
+            Stack::Lean(lean) => {
+                lean.send(method, url, headers, authorization, body, timeout)
+                    .await
+            }
         }
     }
 }
@@ -157,16 +162,19 @@ impl Lean {
         method: &Method,
         url: &Url,
         headers: &HeaderMap,
+        authorization: Option<&HeaderValue>,
         body: Option<Bytes>,
         timeout: Option<Duration>,
     ) -> std::result::Result<Wire, Transport> {
         if url.scheme() != "http" {
-            return send_reqwest(self.fallback()?, method, url, headers, body, timeout).await;
+            let client = self.fallback()?;
+            return send_reqwest(client, method, url, headers, authorization, body, timeout).await;
         }
         let deadline = timeout.map(|t| Instant::now() + t);
         let hops = Hops {
             method: method.clone(),
             url: Cow::Borrowed(url),
+            authorization,
             body,
             payload_dropped: false,
             credentials_dropped: false,
@@ -184,10 +192,11 @@ impl Lean {
         }
     }
 
-    /// The request's headers over the defaults, in a map with room for the `Host` header
-    /// a thread's own connection adds (a clone of `headers` grew twice on every request).
+    /// The request's headers over the defaults, in a map with room for the credential
+    /// (`Hops::headers`) and the `Host` header a thread's own connection adds (a clone of
+    /// `headers` grew twice on every request).
     fn merged(&self, headers: &HeaderMap) -> HeaderMap {
-        let mut out = HeaderMap::with_capacity(headers.len() + self.defaults.len() + 1);
+        let mut out = HeaderMap::with_capacity(headers.len() + self.defaults.len() + 2);
         for (name, value) in headers {
             out.append(name, value.clone());
         }
@@ -229,7 +238,9 @@ impl Lean {
                     let client = self.fallback()?;
                     let body = hops.body.take();
                     let sent = hops.headers(self.merged(headers));
-                    return send_reqwest(client, &hops.method, &hops.url, &sent, body, left).await;
+                    let (method, url) = (&hops.method, &hops.url);
+                    // The credential is in `sent` unless a hop dropped it.
+                    return send_reqwest(client, method, url, &sent, None, body, left).await;
                 }
                 let uri = self.target(hops)?;
                 // The request is made in the call: a local holding it would take its room
@@ -291,6 +302,8 @@ struct Hops<'u> {
     method: Method,
     /// The caller's URL (borrowed: no copy of it per request), then where redirects led.
     url: Cow<'u, Url>,
+    /// The client's `Authorization` header: sent until a hop leaves the host or port.
+    authorization: Option<&'u HeaderValue>,
     body: Option<Bytes>,
     /// A 301/302/303 made it a GET: its payload headers stay dropped.
     payload_dropped: bool,
@@ -316,8 +329,8 @@ impl Hops<'_> {
     }
 
     /// This hop's headers from the request's `merged` over the defaults: payload headers
-    /// gone after a change to GET, credentials gone once a hop left the host or port, the
-    /// `Referer`.
+    /// gone after a change to GET, the client's credential added and every credential
+    /// gone once a hop left the host or port, the `Referer`.
     fn headers(&self, mut headers: HeaderMap) -> HeaderMap {
         const PAYLOAD: [&str; 4] = [
             "content-type",
@@ -342,6 +355,9 @@ impl Hops<'_> {
             .flat_map(|(_, names)| *names)
         {
             headers.remove(*name);
+        }
+        if let (Some(key), false) = (self.authorization, self.credentials_dropped) {
+            headers.insert(header::AUTHORIZATION, key.clone());
         }
         if let Some(referer) = &self.referer {
             headers.insert(header::REFERER, HeaderValue::clone(referer));

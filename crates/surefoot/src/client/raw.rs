@@ -321,6 +321,8 @@ impl RawClient {
             method: req.method,
             url: req.url.clone(),
             headers,
+            // The request's own credential headers go out as given.
+            authorization: None,
             body: req.body,
             idempotent,
             raw: Some(slot.clone()),

@@ -209,15 +209,13 @@ impl RequestBuilder {
                 .entry(http::header::CONTENT_TYPE)
                 .or_insert(HeaderValue::from_static(content_type));
         }
-        if let Some(v) = client.authorization() {
-            headers.insert(http::header::AUTHORIZATION, v);
-        }
         let idempotent = self.safe_to_repeat
             || retry::is_idempotent(&self.method, self.idempotency_key.is_some());
         // The surface is judged on the path below the base URL's own prefix.
         let base_path = client.base_url().path().trim_end_matches('/');
         let pacer = client.pacer_for(url.path().strip_prefix(base_path).unwrap_or(url.path()));
         Ok(Prepared {
+            authorization: client.authorization(),
             deadline: self.deadline.or(client.deadline()),
             timeout: self.timeout.or(client.timeout()),
             client,
@@ -237,7 +235,11 @@ pub(crate) struct Prepared {
     pub(crate) client: Client,
     pub(crate) method: Method,
     pub(crate) url: Url,
+    /// The request's own headers (most requests have none: no map is allocated for them).
     pub(crate) headers: HeaderMap,
+    /// The client's `Authorization` header, added to each hop's headers by the HTTP stack
+    /// (and left out of the hops after a redirect to another host or port).
+    pub(crate) authorization: Option<HeaderValue>,
     pub(crate) body: Bytes,
     pub(crate) idempotent: bool,
     pub(crate) pacer: Option<Pacer>,

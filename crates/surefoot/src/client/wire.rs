@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderMap, Method, StatusCode};
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use hyper::body::Incoming;
 use tokio::time::Instant;
 use url::Url;
@@ -45,7 +45,8 @@ pub(crate) enum Wire {
     },
 }
 
-/// One request through reqwest's client. The request is built at once and only reqwest's
+/// One request through reqwest's client, with the client's `authorization` over its own
+/// `headers`. The request is built at once and only reqwest's
 /// send is waited on, boxed: held inline, reqwest's future would make the lean stack's
 /// (whose plain-HTTP path is the hot one) as large, copied whole wherever it is moved.
 pub(crate) fn send_reqwest(
@@ -53,12 +54,16 @@ pub(crate) fn send_reqwest(
     method: &Method,
     url: &Url,
     headers: &HeaderMap,
+    authorization: Option<&HeaderValue>,
     body: Option<Bytes>,
     timeout: Option<Duration>,
 ) -> Pin<Box<dyn Future<Output = Result<Wire, Transport>> + Send>> {
     let mut rb = client
         .request(method.clone(), url.clone())
         .headers(headers.clone());
+    if let Some(key) = authorization {
+        rb = rb.header(http::header::AUTHORIZATION, key.clone());
+    }
     if let Some(body) = body {
         rb = rb.body(body);
     }
