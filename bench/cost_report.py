@@ -2,7 +2,7 @@
 (``bench/cost.py --all``: every surface and peer, median of interleaved rounds, against the
 emulator and nginx), the counts of bench/cost_counts.json (bench/cost_counts.py: callgrind's
 instructions and cache misses per GET) and the memory table from bench/mem_results.json
-(bench/mem.py).
+(bench/mem.py), and after the plot what bench/cost_notes.md says of the run (written by hand).
 bench/report.py calls ``section(bench_dir, plots)``, which gives (markdown body, gaps,
 headline) or None when cost.py has not written its results; the issue's targets are
 checked row by row.
@@ -85,6 +85,35 @@ def _rows(data: dict[str, Any]) -> tuple[list[list[str]], list[str], list[str]]:
                             + " and ".join(behind) + f" ({r['rps']:,.0f} vs {sf['rps']:,.0f} requests/s, "
                             f"{r['cpu_us']:.0f} vs {sf['cpu_us']:.0f} µs CPU). Cause: {CAUSES.get(group, '?')}.")
     return rows, gaps, targets
+
+
+def _paired(data: dict[str, Any]) -> str:
+    """Each target row's ratio within each round (surefoot and the peer ran back to back in
+    it) and their median: the machine's drift from one round to the next moves it less than
+    the ratio of the medians in the table above."""
+    table = data["table"]
+    rows = []
+    for (group, peer_name) in TARGETS:
+        for peer in (r for r in table if (r["group"], r["client"]) == (group, peer_name)):
+            same = [r for r in table if (r["server"], r["group"], r["threads"])
+                    == (peer["server"], group, peer["threads"]) and "surefoot" in r["client"]]
+            for sf in same:
+                per = [a["rps"] / b["rps"] for a, b in zip(sf["rounds"], peer["rounds"])]
+                per.sort()
+                mid = per[len(per) // 2] if len(per) % 2 else (per[len(per) // 2 - 1] + per[len(per) // 2]) / 2
+                rows.append([peer["server"], group, str(peer["threads"]), f"{sf['client']} ÷ {peer_name}",
+                             " ".join(f"{x:.2f}" for x in per), f"{mid:.2f}×"])
+    if not rows:
+        return ""
+    return ("\n**Round by round** (surefoot's requests/s ÷ the peer's within each round, lowest first, "
+            "and their median; the same runs as the table above):\n\n"
+            + _table(["server", "surface", "concurrency", "clients", "per round", "median"], rows) + "\n")
+
+
+def _notes(bench: Path) -> str:
+    """What a person wrote about this run (bench/cost_notes.md), placed after the plot."""
+    src = bench / "cost_notes.md"
+    return "\n" + src.read_text().strip() + "\n" if src.exists() else ""
 
 
 def _plot(data: dict[str, Any], path: Path) -> None:
@@ -177,8 +206,8 @@ def section(bench: Path, plots: Path) -> tuple[str, list[str], str] | None:
             + _table(["server", "surface", "concurrency", "client", "requests/s", "CPU µs/request",
                       "surefoot ÷ client (requests/s)", "client ÷ surefoot (CPU)", "failed"], rows)
             + "\n\n**The issue's targets** (issue 24; CPU as surefoot ÷ peer):\n\n"
-            + "\n".join(f"- {t}" for t in targets) + "\n" + _counts(bench) + _memory(bench)
-            + "\n\n![2. Per-request overhead](plots/overhead.png)\n")
+            + "\n".join(f"- {t}" for t in targets) + "\n" + _paired(data) + _counts(bench) + _memory(bench)
+            + "\n\n![2. Per-request overhead](plots/overhead.png)\n" + _notes(bench))
     met = sum("— met" in t for t in targets)
     headline = (f"**Overhead** ({data['n']:,} GETs, median of {data['rounds']} interleaved rounds, emulator and "
                 f"nginx): {met} of {len(targets)} of the issue's targets met; surefoot's requests/s ÷ the peer's: "
