@@ -10,6 +10,8 @@ import os
 import subprocess
 import sys
 import threading
+import urllib.error
+import urllib.request
 from typing import Any, Dict, List
 
 import httpx
@@ -155,3 +157,67 @@ def test_the_environments_proxy_is_used() -> None:
         proxy.shutdown()
         proxy.server_close()
         thread.join()
+
+
+class _Forwarder(http.server.ThreadingHTTPServer):
+    key: str
+    keyed: List[bool]
+
+
+class _ForwardHandler(http.server.BaseHTTPRequestHandler):
+    """A forward proxy that passes each request on to the target it names (without a proxy
+    of its own) and records whether it carried the client's key (a bool: the key itself is
+    never kept or printed)."""
+
+    server: _Forwarder
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        auth = self.headers.get("authorization")
+        self.server.keyed.append(auth == f"Bearer {self.server.key}")
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "proxy-connection")}
+        req = urllib.request.Request(self.path, headers=headers)
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        try:
+            with opener.open(req, timeout=10) as resp:
+                status, body, ctype = resp.status, resp.read(), resp.headers.get("content-type", "")
+        except urllib.error.HTTPError as e:
+            status, body, ctype = e.code, e.read(), e.headers.get("content-type", "")
+        self.send_response(status)
+        self.send_header("content-type", ctype)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+KEYED = r"""
+import sys, surefoot
+client = surefoot.Client(sys.argv[1], sys.argv[2], max_retries=0)
+print(client.get("/v1/transcription/jobs").status_code)
+"""
+
+
+def test_a_keyed_client_sends_its_key_through_the_environments_proxy() -> None:
+    """With a proxy in the environment, calls go through reqwest's stack (not surefoot's
+    lean one): the client's key still reaches the server, in the Authorization header."""
+    with emulator("pyai") as emu:
+        proxy = _Forwarder(("127.0.0.1", 0), _ForwardHandler)
+        proxy.key, proxy.keyed = PYAI_KEY, []
+        thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+        thread.start()
+        try:
+            env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+            env["HTTP_PROXY"] = f"http://127.0.0.1:{proxy.server_address[1]}"
+            out = subprocess.run(
+                [sys.executable, "-c", KEYED, emu.url, PYAI_KEY], env=env, capture_output=True, text=True, timeout=60
+            )
+            assert out.returncode == 0, out.stderr
+            assert out.stdout.split() == ["200"]
+            assert proxy.keyed == [True]
+            assert sum(emu.stats()["requests"].get("GET /v1/transcription/jobs", {}).values()) == 1
+        finally:
+            proxy.shutdown()
+            proxy.server_close()
+            thread.join()
