@@ -384,14 +384,19 @@ impl Client {
             // Only the path changes: the base URL's scheme and host are kept as parsed
             // instead of being parsed again (the path is parsed by the same rules).
             let prefix = base.path().trim_end_matches('/');
-            let mut joined = String::with_capacity(prefix.len() + 1 + path.len());
-            joined.push_str(prefix);
-            if !path.starts_with('/') {
-                joined.push('/');
-            }
-            joined.push_str(path);
             let mut url = base.clone();
-            url.set_path(&joined);
+            if prefix.is_empty() && path.starts_with('/') {
+                // A base URL without a path of its own (the usual one): the path as given.
+                url.set_path(path);
+            } else {
+                let mut joined = String::with_capacity(prefix.len() + 1 + path.len());
+                joined.push_str(prefix);
+                if !path.starts_with('/') {
+                    joined.push('/');
+                }
+                joined.push_str(path);
+                url.set_path(&joined);
+            }
             url
         } else {
             let mut joined = base.as_str().trim_end_matches('/').to_string();

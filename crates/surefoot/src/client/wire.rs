@@ -46,9 +46,9 @@ pub(crate) enum Wire {
 }
 
 /// One request through reqwest's client, with the client's `authorization` over its own
-/// `headers`. The request is built at once and only reqwest's
-/// send is waited on, boxed: held inline, reqwest's future would make the lean stack's
-/// (whose plain-HTTP path is the hot one) as large, copied whole wherever it is moved.
+/// `headers`. The request is built at once and only reqwest's send is waited on, boxed:
+/// held inline, reqwest's future would make the lean stack's (whose plain-HTTP path is the
+/// hot one) as large, copied whole wherever it is moved.
 pub(crate) fn send_reqwest(
     client: &reqwest::Client,
     method: &Method,
