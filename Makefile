@@ -48,9 +48,9 @@ demo:
 #     venv with the dev wheel (SF_TEST_ENV, which the Python runs wait for), the C tests'
 #     build with the release library (SF_TEST_C_BUILD, which the C runs wait for), then
 #     the packaged crate, the Rust API check, clippy and rustdoc (SF_TEST_CHECKS). The
-#     checks that build little (the header's drift, the docs site, the wheel's smoke test,
-#     the C ABI: SF_TEST_LATE_CHECKS) run in the test lane once its runs are done, beside
-#     the checks left in the other. The checks' output goes to $(SF_CHECKS_LOG) and
+#     checks that compile none of the workspace (the header's drift, with cbindgen's own
+#     build; the docs site; the wheel's smoke test; the C ABI: SF_TEST_LATE_CHECKS) run in
+#     the test lane once its runs are done, beside the checks left in the other. The checks' output goes to $(SF_CHECKS_LOG) and
 #     $(SF_LATE_CHECKS_LOG), printed when both lanes are done.
 # Every part also runs alone: make test-rust, test-c, test-python, lint, doc, package, ...
 SF_CHECKS_LOG := target/make-test-checks.log
