@@ -990,6 +990,21 @@ sf_result sf_client_options_set_user_agent(sf_client_options *opts,
                                            sf_error **err_out);
 
 /**
+ * Trusts the certificate authorities in the PEM file `path` for HTTPS, instead of the
+ * Mozilla roots surefoot carries (a private CA, or a TLS-inspecting proxy's); NULL
+ * restores those. The file is read now: a missing or unreadable file, one without a
+ * certificate, or a certificate that does not parse is refused, naming `ca_file` and the
+ * file. A server certificate TLS then refuses fails the call at once (not retried).
+ *
+ * # Safety
+ * `opts` is NULL or live options; `path` is NULL or a NUL-terminated string;
+ * `err_out` is NULL or writable.
+ */
+sf_result sf_client_options_set_ca_file(sf_client_options *opts,
+                                        const char *path,
+                                        sf_error **err_out);
+
+/**
  * The largest response body kept in memory (default 64 MiB); larger answers fail with
  * code `response_too_large`. Must be at least 1.
  *

@@ -287,6 +287,13 @@ public:
                       &e, "sf_client_options_set_user_agent");
         return *this;
     }
+    /* A PEM file of the certificate authorities HTTPS trusts instead of the Mozilla roots. */
+    ClientOptions &ca_file(std::string_view path) {
+        sf_error *e = nullptr;
+        detail::check(sf_client_options_set_ca_file(get(), detail::c_str(path, "ca_file").c_str(), &e),
+                      &e, "sf_client_options_set_ca_file");
+        return *this;
+    }
     ClientOptions &max_response_bytes(int64_t n) {
         sf_error *e = nullptr;
         detail::check(sf_client_options_set_max_response_bytes(get(), n, &e), &e,

@@ -102,6 +102,12 @@ class _ClientOptions(TypedDict, total=False):
     """Headers sent with every request."""
     user_agent: str | None
     """The ``User-Agent`` (default ``surefoot/<version>``; empty or blank raises)."""
+    ca_file: str | PathLike[str] | None
+    """A PEM file of the certificate authorities HTTPS trusts, instead of the Mozilla roots
+    surefoot carries (a private CA, or a TLS-inspecting proxy's). Read when the client is
+    made: a missing file, one without a certificate or with one that does not parse raises
+    ``InvalidRequestError`` naming ``ca_file`` and the file. A server certificate TLS
+    refuses fails the call at once (``APIConnectionError``, not retried)."""
     max_response_bytes: int
     """The largest response body kept in memory (default 64 MiB; at least 1)."""
     prefetch: bool

@@ -3,20 +3,25 @@ TLS), as surefoot's transports and adapter take them: each is accepted when it d
 what surefoot's core does anyway, and otherwise refused with an
 :class:`~surefoot.InvalidRequestError` naming the argument and saying why. The core sends
 over its own connections (reqwest, rustls): it verifies certificates against the Mozilla
-root store it carries, presents no client certificate, keeps one pool per origin and
+root store it carries, or the CA bundle given as ``ca_file`` (httpx's ``verify="ca.pem"``
+means that too), presents no client certificate, keeps one pool per origin and
 credential (idle connections closed after 60 s, as many as the paced calls need), and uses
 the proxies of the environment (``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY``,
 ``NO_PROXY``), as httpx and requests do by default."""
 
 from __future__ import annotations
 
+import os
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from surefoot import exceptions as _exc
 
 __all__ = ["check_requests_adapter", "check_requests_send", "split_httpx_settings"]
 
-_TLS = "surefoot verifies certificates against the Mozilla root store it carries"
+_TLS = (
+    "surefoot verifies certificates against the Mozilla root store it carries, or the CA bundle "
+    "given as ca_file"
+)
 _PROXY = "surefoot uses the proxies of the environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY)"
 _POOL = (
     "surefoot keeps its own connection pool per origin and credential, as large as the paced "
@@ -25,7 +30,7 @@ _POOL = (
 
 # httpx.HTTPTransport's arguments: (the values surefoot does anyway, why others are refused).
 _HTTPX: Dict[str, Tuple[Callable[[Any], bool], str]] = {
-    "verify": (lambda v: v is True, _TLS + ": verify=False, a CA bundle or an SSLContext cannot be set"),
+    "verify": (lambda v: v is True, _TLS + ": verify=False or an SSLContext cannot be set (a CA bundle's path can)"),
     "cert": (lambda v: v is None, "surefoot presents no client certificate"),
     "trust_env": (lambda v: v is True, _PROXY + "; trust_env=False cannot be set"),
     "proxy": (lambda v: v is None, _PROXY + "; set those instead"),
@@ -48,6 +53,13 @@ def split_httpx_settings(owner: str, options: Dict[str, object]) -> Dict[str, ob
     """``options`` without httpx's transport settings, each checked (see the module doc);
     what is left are surefoot's options."""
     rest: Dict[str, object] = {}
+    verify = options.get("verify")
+    if isinstance(verify, (str, os.PathLike)):
+        # httpx's verify="ca.pem": the CA bundle surefoot trusts instead of its own roots.
+        if options.get("ca_file") is not None:
+            raise _refused(owner, "verify", verify, "give the CA bundle once: verify= or ca_file=")
+        options = {k: v for k, v in options.items() if k != "verify"}
+        rest["ca_file"] = verify
     for name, value in options.items():
         rule = _HTTPX.get(name)
         if rule is None:
@@ -74,20 +86,29 @@ def check_requests_adapter(owner: str, options: Dict[str, object]) -> Dict[str, 
 
 
 def check_requests_send(
-    owner: str, url: str, verify: Any, cert: Any, proxies: Optional[Mapping[str, str]]
+    owner: str,
+    url: str,
+    verify: Any,
+    cert: Any,
+    proxies: Optional[Mapping[str, str]],
+    ca_file: Optional[object] = None,
 ) -> None:
-    """requests' per-request settings: ``verify`` must be ``True`` (the session's default) or
-    the bundle requests took from the environment (``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``;
-    surefoot still verifies against its own roots, so a private CA there fails closed),
-    ``cert`` ``None``, and the proxy selected for ``url`` the one of the environment (the one
-    requests itself picks with ``trust_env``, the default; the core reads the same)."""
-    import os
-
+    """requests' per-request settings: ``verify`` must be ``True`` (the session's default),
+    the adapter's ``ca_file``, or the bundle requests took from the environment
+    (``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``; surefoot still verifies against the
+    adapter's roots, so a private CA there fails closed unless the adapter has it as
+    ``ca_file``), ``cert`` ``None``, and the proxy selected for ``url`` the one of the
+    environment (the one requests itself picks with ``trust_env``, the default; the core
+    reads the same)."""
     from requests.utils import get_environ_proxies, select_proxy
 
     from_env = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    if verify is not True and (from_env is None or verify != from_env):
-        raise _refused(owner, "verify", verify, _TLS + ": verify=False or a CA bundle cannot be set")
+    allowed = [os.fspath(p) for p in (from_env, ca_file) if isinstance(p, (str, os.PathLike))]
+    given = os.fspath(verify) if isinstance(verify, (str, os.PathLike)) else None
+    if verify is not True and given not in allowed:
+        raise _refused(
+            owner, "verify", verify, _TLS + ": verify=False cannot be set; give the adapter ca_file= for a CA bundle"
+        )
     if cert is not None:
         raise _refused(owner, "cert", cert, "surefoot presents no client certificate")
     chosen = select_proxy(url, dict(proxies or {}))

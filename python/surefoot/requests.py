@@ -122,6 +122,7 @@ class HTTPAdapter(BaseAdapter):
 
     def __init__(self, **options: object) -> None:
         super().__init__()
+        self._ca_file = options.get("ca_file")
         self._raw = RawTransport(**check_requests_adapter("surefoot.requests.HTTPAdapter", options))
 
     def send(
@@ -135,12 +136,12 @@ class HTTPAdapter(BaseAdapter):
     ) -> requests.Response:
         """Sends ``request`` through surefoot's core and returns the final answer as a
         ``requests.Response`` (any status). ``timeout`` is honoured as the smaller of it and
-        surefoot's own. ``verify`` must be ``True``, ``cert`` ``None`` and the proxy for the
-        URL the environment's (surefoot verifies TLS against its own roots and uses the
-        environment's proxies): anything else raises ``surefoot.InvalidRequestError`` naming
-        the argument. A call refused before sending comes back as a 429 marked
+        surefoot's own. ``verify`` must be ``True`` or the adapter's ``ca_file``, ``cert``
+        ``None`` and the proxy for the URL the environment's (surefoot verifies TLS against
+        its own roots or ``ca_file`` and uses the environment's proxies): anything else
+        raises ``surefoot.InvalidRequestError`` naming the argument. A call refused before sending comes back as a 429 marked
         ``x-surefoot-not-sent: true``."""
-        check_requests_send("surefoot.requests.HTTPAdapter", request.url or "", verify, cert, proxies)
+        check_requests_send("surefoot.requests.HTTPAdapter", request.url or "", verify, cert, proxies, self._ca_file)
         headers: List[Tuple[bytes, bytes]] = [
             (k.encode("latin-1"), v.encode("latin-1") if isinstance(v, str) else bytes(v))
             for k, v in request.headers.items()

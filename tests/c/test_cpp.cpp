@@ -112,6 +112,12 @@ void test_option_refused_by_a_setter() {
                  "timeout must be greater than zero, or none for no timeout (got 0.0 s)");
     }
     o.timeout(std::nullopt).timeout(5s).deadline(std::nullopt).rate_limit(20, 1s, 5).prefetch(true);
+    // A CA bundle that is not there: refused by the setter, naming the option and the file.
+    auto ca = THROWN(o.ca_file("/nonexistent/surefoot-ca.pem"));
+    if (ca) {
+        CHECK_EQ(ca->code(), "invalid_request");
+        CHECK(std::string(ca->what()).rfind("`ca_file` file `/nonexistent/surefoot-ca.pem` cannot be read (", 0) == 0);
+    }
     // A NUL inside a string_view would cut it short in C: refused before the call.
     bool refused = false;
     try {

@@ -117,14 +117,17 @@ static bool to_limit(const sf_jv *v, int64_t *requests, int64_t *per_ms, int64_t
 static outcome apply(sf_client_options *o, const char *option, const sf_jv *v, sf_error **err) {
     int64_t a, b, c;
     if (strcmp(option, "base_url") == 0 || strcmp(option, "api_key") == 0 ||
-        strcmp(option, "user_agent") == 0 || strcmp(option, "pacing_store") == 0) {
+        strcmp(option, "user_agent") == 0 || strcmp(option, "pacing_store") == 0 ||
+        strcmp(option, "ca_file") == 0) {
         const char *s = v->type == SF_JV_STRING ? v->s : NULL;
-        bool nullable = strcmp(option, "user_agent") == 0 || strcmp(option, "pacing_store") == 0;
+        bool nullable = strcmp(option, "user_agent") == 0 || strcmp(option, "pacing_store") == 0 ||
+                        strcmp(option, "ca_file") == 0;
         if (v->type != SF_JV_STRING && !(v->type == SF_JV_NULL && nullable))
             return skip("not a string");
         if (strcmp(option, "base_url") == 0) sf_client_options_set_base_url(o, s, err);
         else if (strcmp(option, "api_key") == 0) sf_client_options_set_api_key(o, s, err);
         else if (strcmp(option, "user_agent") == 0) sf_client_options_set_user_agent(o, s, err);
+        else if (strcmp(option, "ca_file") == 0) sf_client_options_set_ca_file(o, s, err);
         else sf_client_options_set_pacing_store(o, s, err);
         return RAN;
     }

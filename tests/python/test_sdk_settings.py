@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.server
 import os
+import ssl
 import subprocess
 import sys
 import threading
@@ -42,7 +43,7 @@ AUTH = {"Authorization": f"Bearer {PYAI_KEY}"}
     "name, value, why",
     [
         ("verify", False, "root store"),
-        ("verify", "/etc/ssl/private-ca.pem", "root store"),
+        ("verify", ssl.create_default_context(), "root store"),
         ("cert", ("client.pem", "client.key"), "client certificate"),
         ("trust_env", False, "HTTPS_PROXY"),
         ("proxy", "http://proxy.internal:3128", "HTTPS_PROXY"),

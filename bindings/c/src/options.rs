@@ -525,6 +525,31 @@ pub unsafe extern "C" fn sf_client_options_set_user_agent(
     })
 }
 
+/// Trusts the certificate authorities in the PEM file `path` for HTTPS, instead of the
+/// Mozilla roots surefoot carries (a private CA, or a TLS-inspecting proxy's); NULL
+/// restores those. The file is read now: a missing or unreadable file, one without a
+/// certificate, or a certificate that does not parse is refused, naming `ca_file` and the
+/// file. A server certificate TLS then refuses fails the call at once (not retried).
+///
+/// # Safety
+/// `opts` is NULL or live options; `path` is NULL or a NUL-terminated string;
+/// `err_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn sf_client_options_set_ca_file(
+    opts: *mut sf_client_options,
+    path: *const c_char,
+    err_out: *mut *mut sf_error,
+) -> sf_result {
+    set(opts, err_out, "ca_file", || {
+        if path.is_null() {
+            return Ok(OptionValue::None);
+        }
+        Ok(OptionValue::Text(
+            unsafe { arg_str(path, "ca_file") }?.to_owned(),
+        ))
+    })
+}
+
 /// The largest response body kept in memory (default 64 MiB); larger answers fail with
 /// code `response_too_large`. Must be at least 1.
 ///

@@ -14,8 +14,8 @@ use surefoot::{Api, ClientBuilder};
 
 use crate::errors::{invalid, to_pyerr};
 
-/// A Python value as the core's option value: `None`, `bool`, `int`, `float`, `str`, a
-/// `RateLimit`, a mapping or a tuple/list (an int beyond 128 bits as a float, which the core
+/// A Python value as the core's option value: `None`, `bool`, `int`, `float`, `str` (or an
+/// `os.PathLike` giving one), a `RateLimit`, a mapping or a tuple/list (an int beyond 128 bits as a float, which the core
 /// refuses as out of range); another type cannot be converted and raises `TypeError`.
 pub(crate) fn option_value(value: &Bound<'_, PyAny>) -> PyResult<OptionValue> {
     if value.is_none() {
@@ -36,6 +36,13 @@ pub(crate) fn option_value(value: &Bound<'_, PyAny>) -> PyResult<OptionValue> {
     }
     if let Ok(s) = value.cast::<PyString>() {
         return Ok(OptionValue::Text(s.to_cow()?.into_owned()));
+    }
+    if value.hasattr("__fspath__")? {
+        // os.PathLike (a `pathlib.Path` for `ca_file`): its text path, as `os.fspath` gives.
+        let path = value.call_method0("__fspath__")?;
+        if let Ok(s) = path.cast::<PyString>() {
+            return Ok(OptionValue::Text(s.to_cow()?.into_owned()));
+        }
     }
     if let Ok(r) = value.cast::<crate::ratelimit::RateLimit>() {
         return Ok(OptionValue::Limit(r.get().0));

@@ -10,6 +10,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod nginx_support;
+
+use nginx_support::Nginx;
 use surefoot::pacing::{PacingStore, RedisStore};
 use surefoot::RateLimit;
 use surefoot_emulator::{Config, Emulator, EmulatorHandle, Fault};
@@ -379,35 +382,21 @@ fn processes_on_one_key_share_one_budget() {
 /// nginx with `limit_req` keyed by the Authorization header (a token bucket with a burst
 /// that no one here wrote, and no rate-limit headers), under a prefix of its own; stopped
 /// when dropped. `make test` installs nginx.
-struct Nginx {
-    child: Child,
-    dir: std::path::PathBuf,
+struct LimitedNginx {
+    nginx: Nginx,
     url: String,
 }
 
-impl Nginx {
-    fn start(rate: u32, burst: u32) -> Nginx {
-        let port = free_port();
-        let dir =
-            std::env::temp_dir().join(format!("surefoot-nginx-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(dir.join("html")).unwrap();
-        std::fs::write(
-            dir.join("html/ok.json"),
-            r#"{"data": [], "next_cursor": null}"#,
-        )
-        .unwrap();
-        let d = dir.display();
-        let conf = format!(
-            "worker_processes 1; daemon off; error_log {d}/error.log crit; pid {d}/nginx.pid;
-events {{ worker_connections 1024; }}
-http {{
-  log_format st '$status';
+impl LimitedNginx {
+    fn start(rate: u32, burst: u32) -> LimitedNginx {
+        let ok = br#"{"data": [], "next_cursor": null}"#;
+        let nginx = Nginx::start(1, &[("html/ok.json", ok)], |d, ports| {
+            format!(
+                "  log_format st '$status';
   access_log {d}/access.log st;
-  client_body_temp_path {d}; proxy_temp_path {d}; fastcgi_temp_path {d};
-  uwsgi_temp_path {d}; scgi_temp_path {d};
   limit_req_zone $http_authorization zone=key:1m rate={rate}r/s;
   server {{
-    listen 127.0.0.1:{port};
+    listen 127.0.0.1:{};
     location / {{
       limit_req zone=key burst={burst} nodelay;
       limit_req_status 429;
@@ -415,74 +404,20 @@ http {{
       root {d}/html;
       try_files /ok.json =404;
     }}
-  }}
-}}
-"
-        );
-        std::fs::write(dir.join("nginx.conf"), conf).unwrap();
-        let bin = if std::path::Path::new("/usr/sbin/nginx").exists() {
-            "/usr/sbin/nginx"
-        } else {
-            "nginx"
-        };
-        let child = Command::new(bin)
-            .arg("-p")
-            .arg(&dir)
-            .arg("-c")
-            .arg(dir.join("nginx.conf"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("nginx installed (make test installs it)");
-        for _ in 0..100 {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Nginx {
-            child,
-            dir,
-            url: format!("http://127.0.0.1:{port}"),
-        }
+  }}",
+                ports[0]
+            )
+        });
+        let url = format!("http://127.0.0.1:{}", nginx.ports[0]);
+        LimitedNginx { nginx, url }
     }
 
-    /// (requests, 429s) from the access log, once it has stopped growing: nginx writes a
-    /// request's line after its answer went out, so a client can have its last answer
-    /// before the line is there (a count read at once was one short, now and then).
+    /// (requests, 429s) from the access log.
     fn counts(&self) -> (u64, u64) {
-        let read = || std::fs::read_to_string(self.dir.join("access.log")).unwrap_or_default();
-        let mut log = read();
-        for _ in 0..40 {
-            std::thread::sleep(Duration::from_millis(50));
-            let again = read();
-            if again == log {
-                break;
-            }
-            log = again;
-        }
+        let log = self.nginx.access_log();
         let statuses: Vec<&str> = log.split_whitespace().collect();
         let limited = statuses.iter().filter(|s| **s == "429").count();
         (statuses.len() as u64, limited as u64)
-    }
-}
-
-impl Drop for Nginx {
-    /// SIGTERM first: nginx's master then stops its worker (a SIGKILL of the master alone
-    /// left the worker running after the test); SIGKILL only if it is still up after 5 s.
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        for _ in 0..100 {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -562,7 +497,7 @@ fn fleet_learns(procs: usize) {
             "emulator, {procs} processes: {limited} 429s"
         );
 
-        let nginx = Nginx::start(rate, burst);
+        let nginx = LimitedNginx::start(rate, burst);
         let (ratio, failed) = fleet_run(&redis, &nginx.url, procs, total, ideal);
         let (requests, limited) = nginx.counts();
         eprintln!("nginx, {procs} processes: wall/ideal {ratio:.2}, 429s {limited} of {requests}, failed {failed}");
@@ -640,7 +575,7 @@ async fn stores(redis: &RedisServer, n: usize) -> Vec<RedisStore> {
 fn a_fleets_first_requests_on_a_fresh_key_meet_a_burst_with_a_few() {
     let _timed = timed();
     let redis = RedisServer::start();
-    let nginx = Nginx::start(40, 5);
+    let nginx = LimitedNginx::start(40, 5);
     let rt = runtime();
     let limited = rt.block_on(async {
         let http = reqwest::Client::new();

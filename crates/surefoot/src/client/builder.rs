@@ -308,6 +308,14 @@ impl ClientBuilder {
     pub fn user_agent(self, ua: impl Into<String>) -> Self {
         self.apply("user_agent", Settings::set_user_agent, ua.into())
     }
+    /// A PEM file of the certificate authorities HTTPS trusts, instead of the Mozilla roots
+    /// surefoot carries (a private CA, or a proxy's that inspects TLS). Read when set: a
+    /// missing file, one without a certificate or with one that does not parse is refused
+    /// (at [`build`](Self::build)), naming `ca_file` and the file.
+    pub fn ca_file(self, path: impl AsRef<std::path::Path>) -> Self {
+        let path = path.as_ref().to_string_lossy().into_owned();
+        self.apply("ca_file", Settings::set_ca_file, path)
+    }
     /// The largest response body kept in memory (default 64 MiB); larger answers fail with
     /// code `response_too_large`. 0 is refused.
     pub fn max_response_bytes(self, n: usize) -> Self {

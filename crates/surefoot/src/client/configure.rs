@@ -163,6 +163,10 @@ impl Client {
                 .user_agent
                 .clone()
                 .unwrap_or_else(|| format!("surefoot/{}", env!("CARGO_PKG_VERSION"))),
+            "ca_file" => c
+                .ca_file
+                .as_ref()
+                .map_or_else(|| "the Mozilla roots".to_owned(), |ca| ca.path().to_owned()),
             "max_response_bytes" => c.max_response_bytes.to_string(),
             "prefetch" => c.prefetch.to_string(),
             "paths" => pairs(&c.paths),

@@ -260,12 +260,16 @@ fn classify<E: std::error::Error + Send + Sync + 'static>(
     timeout: Option<Duration>,
     url: &Url,
 ) -> Error {
-    let detail = error_chain(&e);
+    let detail = crate::error::source_chain(&e);
     let host = match (url.host_str(), url.port_or_known_default()) {
         (Some(h), Some(p)) => format!("{h}:{p}"),
         (Some(h), None) => h.to_string(),
         _ => "the server".to_string(),
     };
+    if certificate_refused(&e) {
+        return Error::certificate_refused(format!("could not connect to {host}: {detail}"))
+            .with_source(e);
+    }
     if timed_out {
         let after = timeout
             .map(|t| format!(" after {}", crate::config::rate_display::human_duration(t)))
@@ -278,15 +282,29 @@ fn classify<E: std::error::Error + Send + Sync + 'static>(
     }
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
+/// Whether TLS refused the server's certificate somewhere in `e`'s chain. rustls's error
+/// travels inside an `io::Error` (at times inside another), whose `source()` skips what
+/// it holds: each one's contents are looked at too.
+fn certificate_refused(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if refused_here(err) {
+            return true;
         }
-        cur = s.source();
+        cur = err.source();
     }
-    parts.join(": ")
+    false
+}
+
+fn refused_here(e: &(dyn std::error::Error + 'static)) -> bool {
+    if let Some(rustls::Error::InvalidCertificate(_)) = e.downcast_ref() {
+        return true;
+    }
+    match e
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+    {
+        Some(inner) => refused_here(inner),
+        None => false,
+    }
 }

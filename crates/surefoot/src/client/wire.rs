@@ -130,7 +130,11 @@ impl Wire {
 /// The HTTP stack the settings describe.
 pub(crate) fn build(s: &Settings) -> Result<reqwest::Client> {
     let headers = crate::config::http::header_map(&s.headers)?;
-    reqwest::Client::builder()
+    let builder = match &s.ca_file {
+        Some(ca) => ca.trust(reqwest::Client::builder()),
+        None => reqwest::Client::builder(),
+    };
+    builder
         .user_agent(user_agent(s))
         .default_headers(headers)
         .connect_timeout(s.connect_timeout)

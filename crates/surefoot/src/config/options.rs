@@ -23,8 +23,9 @@
 //! A number where a whole number is needed (`2.5`, `3.0`), a string where a number is
 //! needed, anything but `true`/`false` for a switch, and an unknown option name are refused
 //! too. Strings: an empty `pacing_store` means the in-process default (as an empty
-//! `SUREFOOT_PACING_STORE` does); an empty or blank `user_agent` is refused; base URLs,
-//! keys, headers, paths, fields and surface prefixes follow their own modules' rules.
+//! `SUREFOOT_PACING_STORE` does); an empty or blank `user_agent` or `ca_file` is refused;
+//! base URLs, keys, headers, paths, fields, surface prefixes and the `ca_file` itself follow
+//! their own modules' rules.
 
 use std::time::Duration;
 
@@ -52,6 +53,7 @@ pub const OPTIONS: &[&str] = &[
     "allow_insecure_http",
     "headers",
     "user_agent",
+    "ca_file",
     "max_response_bytes",
     "prefetch",
     "paths",

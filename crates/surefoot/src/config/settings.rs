@@ -3,7 +3,8 @@
 //! setter, the Python keyword, [`crate::ClientBuilder::set`] by name), checks it by the
 //! option's rule and stores it, or leaves the settings unchanged and returns the
 //! `invalid_request` error. Nothing here connects, registers or reads the environment:
-//! validation only parses. The built client keeps these settings, checked.
+//! validation only parses (and reads the file `ca_file` names). The built client keeps
+//! these settings, checked.
 
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use super::options::{
     count, duration, invalid, rate_limit, shown_secs, string_pairs, switch, text, OptionValue,
     OPTIONS,
 };
+use crate::config::ca::CaFile;
 use crate::config::key::ApiKey;
 use crate::config::rate_limit::RateLimit;
 use crate::error::{ErrorShape, Result};
@@ -47,6 +49,7 @@ pub(crate) struct Settings {
     pub(crate) allow_insecure_http: bool,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) user_agent: Option<String>,
+    pub(crate) ca_file: Option<CaFile>,
     pub(crate) max_response_bytes: usize,
     pub(crate) prefetch: bool,
     pub(crate) paths: Vec<(String, String)>,
@@ -72,6 +75,7 @@ impl Default for Settings {
             allow_insecure_http: false,
             headers: Vec::new(),
             user_agent: None,
+            ca_file: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             prefetch: false,
             paths: Vec::new(),
@@ -103,6 +107,7 @@ impl Settings {
             "allow_insecure_http" => Settings::set_allow_insecure_http,
             "headers" => Settings::set_headers,
             "user_agent" => Settings::set_user_agent,
+            "ca_file" => Settings::set_ca_file,
             "max_response_bytes" => Settings::set_max_response_bytes,
             "prefetch" => Settings::set_prefetch,
             "paths" => Settings::set_paths,
@@ -261,6 +266,25 @@ impl Settings {
                     ));
                 }
                 Some(ua)
+            }
+        };
+        Ok(())
+    }
+
+    /// `ca_file`: a PEM file of the certificate authorities HTTPS trusts (read now, see
+    /// [`crate::config::ca`]); none: the Mozilla roots surefoot carries.
+    pub(crate) fn set_ca_file(&mut self, v: OptionValue) -> Result<()> {
+        self.ca_file = match v {
+            OptionValue::None => None,
+            v => {
+                let path = text("ca_file", v)?;
+                if path.trim().is_empty() {
+                    return Err(invalid(
+                        "ca_file must not be empty or blank, or none for the Mozilla roots"
+                            .to_owned(),
+                    ));
+                }
+                Some(CaFile::read(path)?)
             }
         };
         Ok(())

@@ -1,6 +1,6 @@
 //! The text forms of an [`Error`]: `Display` (code, status, message and the useful extras
 //! on one line), `Debug` (every field but the body, which is shown by length), and the
-//! `std::error::Error` source chain.
+//! `std::error::Error` source chain, and any error's chain as one line (`source_chain`).
 
 use std::fmt;
 use std::time::Duration;
@@ -80,4 +80,19 @@ fn fmt_secs(d: Duration) -> String {
         let s = format!("{:.3}", d.as_secs_f64());
         format!("{}s", s.trim_end_matches('0').trim_end_matches('.'))
     }
+}
+
+/// `e` and its causes on one line, joined by `": "`; a cause whose text an earlier one
+/// already holds is left out (many errors repeat their source's text).
+pub(crate) fn source_chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = s.source();
+    }
+    parts.join(": ")
 }

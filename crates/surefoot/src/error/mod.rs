@@ -5,8 +5,9 @@
 //! `detail` in all its forms, HTML pages from proxies, empty and unparseable bodies), the
 //! stable code strings ([`codes`]), why retrying stopped ([`FailReason`]), why a request was
 //! refused before sending ([`InvalidRequestReason`]), and the hints an API profile gives
-//! about its own error bodies ([`shape`]). One file per part: the type and its one `impl
-//! Error` (`value`), kinds (`kind`), classification by code and status (`classify`), body
+//! about its own error bodies ([`shape`]). One file per part: the type and its main `impl
+//! Error` (`value`), the refusals before sending (`refused`, with their reasons in
+//! `reason`), kinds (`kind`), classification by code and status (`classify`), body
 //! decoding (`decode`), text forms (`display`). Whether a
 //! failure is worth retrying is not decided here but by the retry classifiers
 //! ([`crate::retry::classify`], which also answer [`Error::is_retryable`]), so this module
@@ -19,10 +20,12 @@ mod decode;
 mod display;
 mod kind;
 mod reason;
+mod refused;
 pub mod shape;
 mod value;
 
 pub use classify::code_from_status;
+pub(crate) use display::source_chain;
 pub use kind::{ErrorKind, FailReason};
 pub use reason::InvalidRequestReason;
 pub use shape::ErrorShape;

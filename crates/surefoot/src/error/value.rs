@@ -1,7 +1,7 @@
-//! [`Error`]: the one error type, and its one `impl Error` — constructors for every failure
-//! (an HTTP error answer, a connection failure, a timeout, an unreadable success body, a
-//! request refused before sending), the `with_*` builders the client adds what it learnt
-//! with, and the accessors every surface reads.
+//! [`Error`]: the one error type, and its main `impl Error` — constructors for every failure
+//! (an HTTP error answer, a connection failure or a refused certificate, a timeout, an
+//! unreadable success body; a request refused before sending is `refused`'s), the `with_*`
+//! builders the client adds what it learnt with, and the accessors every surface reads.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -32,6 +32,8 @@ pub(super) struct Inner {
     pub(super) body_truncated: bool,
     pub(super) content_type: Option<String>,
     pub(super) reached_server: bool,
+    /// A TLS handshake refused the server's certificate (see [`Error::certificate_refused`]).
+    pub(super) certificate_refused: bool,
     pub(super) idempotency_key: Option<String>,
     pub(super) source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
     /// Why a request was refused before sending (`invalid_request` only).
@@ -65,7 +67,7 @@ pub(super) struct Inner {
 pub struct Error(pub(super) Box<Inner>);
 
 impl Error {
-    fn base(code: &str, kind: ErrorKind, message: String) -> Error {
+    pub(super) fn base(code: &str, kind: ErrorKind, message: String) -> Error {
         Error(Box::new(Inner {
             status: None,
             code: code.to_owned(),
@@ -80,6 +82,7 @@ impl Error {
             body_truncated: false,
             content_type: None,
             reached_server: true,
+            certificate_refused: false,
             idempotency_key: None,
             source: None,
             invalid_reason: None,
@@ -88,69 +91,6 @@ impl Error {
     }
 
     // ----- constructors -------------------------------------------------------------
-
-    /// A request refused on the client side before anything was sent (a `limit` of 0, a
-    /// key with trailing whitespace, plain HTTP to a remote host…). Code `invalid_request`,
-    /// kind [`ErrorKind::InvalidRequest`], not retryable, never reached the server,
-    /// zero attempts.
-    ///
-    /// ```
-    /// let e = surefoot::Error::invalid_request("API key has trailing whitespace");
-    /// assert_eq!(e.code(), "invalid_request");
-    /// assert!(!e.reached_server() && !e.is_retryable());
-    /// assert_eq!(e.to_string(), "invalid_request: API key has trailing whitespace");
-    /// ```
-    #[cold]
-    pub fn invalid_request(message: impl Into<String>) -> Error {
-        Error::invalid_because(InvalidRequestReason::Other, message)
-    }
-
-    /// [`invalid_request`](Error::invalid_request) with the reason as a value, for callers
-    /// that decide on it ([`invalid_reason`](Error::invalid_reason)).
-    ///
-    /// ```
-    /// use surefoot::error::InvalidRequestReason;
-    /// let e = surefoot::Error::invalid_because(InvalidRequestReason::BaseUrl, "base URL is required");
-    /// assert_eq!(e.code(), "invalid_request");
-    /// assert_eq!(e.invalid_reason(), Some(InvalidRequestReason::BaseUrl));
-    /// ```
-    #[cold]
-    pub fn invalid_because(reason: InvalidRequestReason, message: impl Into<String>) -> Error {
-        let mut e = Error::base(
-            codes::INVALID_REQUEST,
-            ErrorKind::InvalidRequest,
-            message.into(),
-        );
-        e.0.attempts = 0;
-        e.0.reached_server = false;
-        e.0.invalid_reason = Some(reason);
-        e
-    }
-
-    /// Names the option an `invalid_request` is about (other errors are unchanged); a
-    /// reason still [`Other`](InvalidRequestReason::Other) becomes
-    /// [`OptionValue`](InvalidRequestReason::OptionValue).
-    ///
-    /// ```
-    /// use surefoot::error::InvalidRequestReason;
-    /// let e = surefoot::Client::builder().max_retries(3).with_option("timeout", -1.0).build().unwrap_err();
-    /// assert_eq!(e.invalid_reason(), Some(InvalidRequestReason::OptionValue));
-    /// assert_eq!(e.invalid_subject(), Some("timeout"));
-    /// ```
-    pub fn for_option(mut self, name: &str) -> Self {
-        if self.0.kind == ErrorKind::InvalidRequest {
-            if matches!(
-                self.0.invalid_reason,
-                None | Some(InvalidRequestReason::Other)
-            ) {
-                self.0.invalid_reason = Some(InvalidRequestReason::OptionValue);
-            }
-            self.0
-                .invalid_subject
-                .get_or_insert_with(|| name.to_owned());
-        }
-        self
-    }
 
     /// A connection failure (DNS, connect, TLS, reset). Pass `reached_server = false` only
     /// when the request provably never reached the server (e.g. connect refused); that is
@@ -170,6 +110,22 @@ impl Error {
             message.into(),
         );
         e.0.reached_server = reached_server;
+        e
+    }
+
+    /// A TLS handshake that refused the server's certificate (an unknown issuer, another
+    /// name, expired): code `connection_error`, never reached the server, and not retried
+    /// nor counted toward an outage, since trying again cannot change the answer.
+    ///
+    /// ```
+    /// let e = surefoot::Error::certificate_refused("invalid peer certificate: UnknownIssuer");
+    /// assert_eq!(e.code(), "connection_error");
+    /// assert!(e.is_certificate_refused() && !e.is_retryable() && !e.reached_server());
+    /// ```
+    #[cold]
+    pub fn certificate_refused(message: impl Into<String>) -> Error {
+        let mut e = Error::connection(message, false);
+        e.0.certificate_refused = true;
         e
     }
 
@@ -596,27 +552,10 @@ impl Error {
         self.0.reached_server
     }
 
-    /// Why a request was refused before sending, as a value (`invalid_request` errors;
-    /// `None` for every other error).
-    ///
-    /// ```
-    /// use surefoot::error::InvalidRequestReason;
-    /// let e = surefoot::Client::builder().build().unwrap_err();
-    /// assert_eq!(e.invalid_reason(), Some(InvalidRequestReason::BaseUrl));
-    /// assert_eq!(surefoot::Error::timeout("t").invalid_reason(), None);
-    /// ```
-    pub fn invalid_reason(&self) -> Option<InvalidRequestReason> {
-        self.0.invalid_reason
-    }
-
-    /// The option or argument an `invalid_request` error is about (`"timeout"`), if known.
-    ///
-    /// ```
-    /// let e = surefoot::Client::builder().with_option("deadline", 0).build().unwrap_err();
-    /// assert_eq!(e.invalid_subject(), Some("deadline"));
-    /// ```
-    pub fn invalid_subject(&self) -> Option<&str> {
-        self.0.invalid_subject.as_deref()
+    /// Whether a TLS handshake refused the server's certificate (see
+    /// [`Error::certificate_refused`]).
+    pub fn is_certificate_refused(&self) -> bool {
+        self.0.certificate_refused
     }
 
     /// The idempotency key the failed request was sent with, when it had one (job creation

@@ -233,7 +233,8 @@ impl RetryClassifier for Status {
 }
 
 /// Failures without an answer: connection failures and timeouts are retried; anything
-/// else without a status (refused before sending, the client's own limiter) is not.
+/// else without a status (refused before sending, the client's own limiter, a server
+/// certificate TLS refused) is not.
 ///
 /// ```
 /// use surefoot::retry::{classify::Transport, RetryAction, RetryClassifier, RetryContext};
@@ -252,6 +253,9 @@ impl RetryClassifier for Transport {
             return RetryAction::NoOpinion;
         }
         match ctx.error.kind() {
+            ErrorKind::Connection if ctx.error.is_certificate_refused() => {
+                RetryAction::DontRetry(FailReason::NotRetryable)
+            }
             ErrorKind::Connection | ErrorKind::Timeout => RetryAction::Retry,
             _ => RetryAction::DontRetry(FailReason::NotRetryable),
         }

@@ -5,7 +5,7 @@
 
 use redis::{ClientTlsConfig, TlsCertificates};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// The TLS files of a store URL (paths as given).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -49,19 +49,5 @@ impl TlsFiles {
 /// The PEM file `path` of `option`, which must hold a block whose header ends with
 /// `marker` (`what`, for the message).
 fn read(option: &str, path: &str, marker: &str, what: &str) -> Result<Vec<u8>> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        Error::invalid_request(format!(
-            "pacing store URL: `{option}` file `{path}` cannot be read ({e})"
-        ))
-    })?;
-    let text = String::from_utf8_lossy(&bytes);
-    let has_block = text
-        .lines()
-        .any(|l| l.trim().starts_with("-----BEGIN ") && l.trim().ends_with(marker));
-    if !has_block {
-        return Err(Error::invalid_request(format!(
-            "pacing store URL: `{option}` file `{path}` holds no PEM {what}"
-        )));
-    }
-    Ok(bytes)
+    crate::config::pem::read("pacing store URL: ", option, path, marker, what)
 }

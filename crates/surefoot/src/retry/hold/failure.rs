@@ -44,7 +44,8 @@ impl std::fmt::Display for OutageState {
 }
 
 /// Whether `error` is the kind of failure that counts toward an outage: 500, 502, 503 or
-/// 504 without `Retry-After`, or a connection failure.
+/// 504 without `Retry-After`, or a connection failure (other than a refused certificate:
+/// the host answered, and waiting will not change it).
 ///
 /// ```
 /// use surefoot::{retry::hold::is_host_failure, Error};
@@ -52,6 +53,7 @@ impl std::fmt::Display for OutageState {
 /// assert!(is_host_failure(&Error::connection("refused", false)));
 /// assert!(!is_host_failure(&Error::from_response(404, &http::HeaderMap::new(), b"", false)));
 /// assert!(!is_host_failure(&Error::timeout("t")));
+/// assert!(!is_host_failure(&Error::certificate_refused("UnknownIssuer")));
 /// ```
 pub fn is_host_failure(error: &Error) -> bool {
     if error.retry_after().is_some() {
@@ -59,7 +61,7 @@ pub fn is_host_failure(error: &Error) -> bool {
     }
     match error.status() {
         Some(s) => matches!(s, 500 | 502 | 503 | 504),
-        None => error.kind() == ErrorKind::Connection,
+        None => error.kind() == ErrorKind::Connection && !error.is_certificate_refused(),
     }
 }
 
