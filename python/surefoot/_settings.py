@@ -4,7 +4,9 @@ what surefoot's core does anyway, and otherwise refused with an
 :class:`~surefoot.InvalidRequestError` naming the argument and saying why. The core sends
 over its own connections (reqwest, rustls): it verifies certificates against the Mozilla
 root store it carries, or the CA bundle given as ``ca_file`` (httpx's ``verify="ca.pem"``
-means that too), presents no client certificate, keeps one pool per origin and
+means that too; without either, the bundle the library it stands in for would read from the
+environment: ``SSL_CERT_FILE`` for httpx, ``REQUESTS_CA_BUNDLE`` or ``CURL_CA_BUNDLE`` for
+requests), presents no client certificate, keeps one pool per origin and
 credential (idle connections closed after 60 s, as many as the paced calls need), and uses
 the proxies of the environment (``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY``,
 ``NO_PROXY``), as httpx and requests do by default."""
@@ -15,8 +17,14 @@ import os
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from surefoot import exceptions as _exc
+from surefoot._native import RawTransport
 
-__all__ = ["check_requests_adapter", "check_requests_send", "split_httpx_settings"]
+# The environment variables naming a CA bundle that httpx (with trust_env, its default) and
+# requests read; surefoot's transports read the same when given no bundle.
+HTTPX_CA_ENV = ("SSL_CERT_FILE",)
+REQUESTS_CA_ENV = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+
+__all__ = ["HTTPX_CA_ENV", "REQUESTS_CA_ENV", "check_requests_adapter", "check_requests_send", "raw_transport", "split_httpx_settings"]
 
 _TLS = (
     "surefoot verifies certificates against the Mozilla root store it carries, or the CA bundle "
@@ -69,6 +77,25 @@ def split_httpx_settings(owner: str, options: Dict[str, object]) -> Dict[str, ob
     return rest
 
 
+def raw_transport(options: Dict[str, object], env: Tuple[str, ...]) -> RawTransport:
+    """The core's transport for ``options``; without a ``ca_file``, the CA bundle named by
+    the first variable of ``env`` that is set (as the library the transport stands in for
+    reads it). A bundle from there that cannot be used raises ``InvalidRequestError``
+    naming the variable."""
+    found = None
+    if options.get("ca_file") is None:
+        found = next(((name, os.environ[name]) for name in env if os.environ.get(name)), None)
+        if found is not None:
+            options = {**options, "ca_file": found[1]}
+    try:
+        return RawTransport(**options)
+    except _exc.InvalidRequestError as e:
+        if found is None or not e.message.startswith("`ca_file`"):
+            raise
+        text = f"{found[0]} names a CA bundle surefoot cannot use: {e.message}"
+        raise _exc.InvalidRequestError(text, code="invalid_request", kind="invalid_request") from e
+
+
 def check_requests_adapter(owner: str, options: Dict[str, object]) -> Dict[str, object]:
     """``options`` without requests' ``HTTPAdapter`` settings (``pool_connections``,
     ``pool_maxsize``, ``pool_block``: refused; ``max_retries`` is surefoot's own option, an
@@ -95,9 +122,8 @@ def check_requests_send(
 ) -> None:
     """requests' per-request settings: ``verify`` must be ``True`` (the session's default),
     the adapter's ``ca_file``, or the bundle requests took from the environment
-    (``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``; surefoot still verifies against the
-    adapter's roots, so a private CA there fails closed unless the adapter has it as
-    ``ca_file``), ``cert`` ``None``, and the proxy selected for ``url`` the one of the
+    (``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``: the adapter's bundle too when it was given
+    no ``ca_file``), ``cert`` ``None``, and the proxy selected for ``url`` the one of the
     environment (the one requests itself picks with ``trust_env``, the default; the core
     reads the same)."""
     from requests.utils import get_environ_proxies, select_proxy

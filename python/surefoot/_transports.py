@@ -11,8 +11,8 @@ from types import ModuleType
 from typing import Any, AsyncIterator, Iterator, List, Optional, Tuple
 
 from surefoot import exceptions as _exc
-from surefoot._native import RawAnswer, RawTransport
-from surefoot._settings import split_httpx_settings
+from surefoot._native import RawAnswer
+from surefoot._settings import HTTPX_CA_ENV, raw_transport, split_httpx_settings
 
 __all__ = ["transports"]
 
@@ -111,10 +111,13 @@ def transports(h: ModuleType) -> Tuple[type, type]:
     class HTTPTransport(h.BaseTransport):  # type: ignore[name-defined,misc]
         """A sync httpx transport over surefoot's core; options as ``surefoot.Client``'s.
         httpx's own transport settings (``verify``, ``cert``, ``proxy``, ``limits``, …) are
-        accepted where they describe what surefoot does, refused otherwise."""
+        accepted where they describe what surefoot does, refused otherwise. Without
+        ``verify="ca.pem"`` or ``ca_file``, HTTPS trusts the bundle ``SSL_CERT_FILE`` names,
+        as httpx does, else the Mozilla roots surefoot carries."""
 
         def __init__(self, **options: object) -> None:
-            self._raw = RawTransport(**split_httpx_settings(f"surefoot.{h.__name__}.HTTPTransport", options))
+            owner = f"surefoot.{h.__name__}.HTTPTransport"
+            self._raw = raw_transport(split_httpx_settings(owner, options), HTTPX_CA_ENV)
 
         def handle_request(self, request: Any) -> Any:
             body = request.read()
@@ -136,7 +139,7 @@ def transports(h: ModuleType) -> Tuple[type, type]:
 
         def __init__(self, **options: object) -> None:
             owner = f"surefoot.{h.__name__}.AsyncHTTPTransport"
-            self._raw = RawTransport(**split_httpx_settings(owner, options))
+            self._raw = raw_transport(split_httpx_settings(owner, options), HTTPX_CA_ENV)
 
         async def handle_async_request(self, request: Any) -> Any:
             body = await request.aread()

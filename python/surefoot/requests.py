@@ -32,8 +32,8 @@ from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
 from surefoot import exceptions as _exc
-from surefoot._native import RawAnswer, RawTransport
-from surefoot._settings import check_requests_adapter, check_requests_send
+from surefoot._native import RawAnswer
+from surefoot._settings import REQUESTS_CA_ENV, check_requests_adapter, check_requests_send, raw_transport
 
 __all__ = ["HTTPAdapter"]
 
@@ -118,12 +118,14 @@ def _transport_error(err: _exc.SurefootError, request: requests.PreparedRequest)
 class HTTPAdapter(BaseAdapter):
     """A requests transport adapter over surefoot's core; options as ``surefoot.Client``'s.
     requests' own adapter settings are refused (``pool_connections``, ``pool_maxsize``,
-    ``pool_block``; a urllib3 ``Retry`` as ``max_retries``, which is surefoot's retry count)."""
+    ``pool_block``; a urllib3 ``Retry`` as ``max_retries``, which is surefoot's retry count).
+    Without ``ca_file``, HTTPS trusts the bundle ``REQUESTS_CA_BUNDLE`` or ``CURL_CA_BUNDLE``
+    names, as requests does, else the Mozilla roots surefoot carries."""
 
     def __init__(self, **options: object) -> None:
         super().__init__()
         self._ca_file = options.get("ca_file")
-        self._raw = RawTransport(**check_requests_adapter("surefoot.requests.HTTPAdapter", options))
+        self._raw = raw_transport(check_requests_adapter("surefoot.requests.HTTPAdapter", options), REQUESTS_CA_ENV)
 
     def send(
         self,

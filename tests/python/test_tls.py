@@ -2,7 +2,8 @@
 private CA and a server certificate for 127.0.0.1): ``ca_file`` (a ``str`` or a
 ``pathlib.Path``) makes ``surefoot.Client`` trust that CA; without it the call fails at
 once, saying why; the real openai SDK runs over HTTPS on surefoot's httpx transport given
-httpx's ``verify="ca.pem"``, and requests over the adapter given ``ca_file=``. nginx logs
+httpx's ``verify="ca.pem"`` or ``SSL_CERT_FILE``, and requests over the adapter given
+``ca_file=`` or ``REQUESTS_CA_BUNDLE``, as httpx and requests read them. nginx logs
 whether an ``Authorization`` header came, never its value."""
 
 from __future__ import annotations
@@ -162,3 +163,37 @@ def test_requests_over_https_with_the_adapters_ca_file(server: Server) -> None:
         session.get(server.url + "/job.json", headers=auth, verify="/etc/ssl/other-ca.pem")
     assert "verify=" in str(info.value)
     assert server.seen() == ["/job.json yes", "/job.json yes"]
+
+
+def test_the_transports_read_the_bundle_their_library_would(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    monkeypatch.setenv("SSL_CERT_FILE", str(server.ca))
+    with httpx.Client(transport=surefoot.httpx.HTTPTransport()) as http:
+        # openai 3 types it as an httpx2 client; an httpx one works (openai accepts both).
+        sdk = openai.OpenAI(base_url=server.url + "/v1", api_key=KEY, http_client=http, max_retries=0)  # type: ignore[arg-type]
+        assert sdk.models.retrieve("m1").id == "m1"
+    monkeypatch.delenv("SSL_CERT_FILE")
+    monkeypatch.setenv("CURL_CA_BUNDLE", str(server.ca))
+    session = requests.Session()
+    session.mount("https://", surefoot.requests.HTTPAdapter(max_retries=0))
+    assert session.get(server.url + "/job.json", headers={"Authorization": f"Bearer {KEY}"}).status_code == 200
+    assert server.seen() == ["/v1/models/m1 yes", "/job.json yes"]
+
+
+def test_a_bundle_from_the_environment_that_cannot_be_used_names_the_variable(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "gone.pem"
+    monkeypatch.setenv("SSL_CERT_FILE", str(missing))
+    with pytest.raises(surefoot.InvalidRequestError) as info:
+        surefoot.httpx.AsyncHTTPTransport()
+    assert info.value.message.startswith(f"SSL_CERT_FILE names a CA bundle surefoot cannot use: `ca_file` file `{missing}`")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(missing))
+    with pytest.raises(surefoot.InvalidRequestError) as info:
+        surefoot.requests.HTTPAdapter()
+    assert info.value.message.startswith("REQUESTS_CA_BUNDLE names a CA bundle surefoot cannot use: ")
+    # A bundle given to the transport wins over the environment's.
+    _certs(tmp_path)
+    surefoot.httpx.HTTPTransport(verify=tmp_path / "ca.pem").close()
+    surefoot.requests.HTTPAdapter(ca_file=str(tmp_path / "ca.pem")).close()

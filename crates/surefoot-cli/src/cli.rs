@@ -166,6 +166,10 @@ pub struct SpecalaConnection {
     /// SUREFOOT_PACING_STORE is read; without either, pacing stays in this process.
     #[arg(long, global = true, value_name = "URL")]
     pub pacing_store: Option<String>,
+    /// A PEM file of the certificate authorities HTTPS trusts, instead of the Mozilla roots
+    /// surefoot carries (a private CA, or a TLS-inspecting proxy's).
+    #[arg(long, global = true, value_name = "PEM")]
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -259,6 +263,10 @@ pub struct PyaiConnection {
     /// SUREFOOT_PACING_STORE is read; without either, pacing stays in this process.
     #[arg(long, global = true, value_name = "URL")]
     pub pacing_store: Option<String>,
+    /// A PEM file of the certificate authorities HTTPS trusts, instead of the Mozilla roots
+    /// surefoot carries (a private CA, or a TLS-inspecting proxy's).
+    #[arg(long, global = true, value_name = "PEM")]
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -16,6 +16,8 @@ pub struct Conn {
     pub max_retries: Option<u32>,
     /// `--pacing-store` (the core reads `SUREFOOT_PACING_STORE` when it is absent).
     pub pacing_store: Option<String>,
+    /// `--ca-file`: the CA bundle HTTPS trusts (`None`: the Mozilla roots).
+    pub ca_file: Option<std::path::PathBuf>,
     /// The key came from `--api-key` rather than the environment variable.
     pub key_from_flag: bool,
 }
@@ -69,6 +71,9 @@ fn builder(api: surefoot::Api, conn: &Conn, ctx: &Context) -> Result<ClientBuild
     }
     if let Some(url) = &conn.pacing_store {
         b = b.pacing_store_url(url.clone());
+    }
+    if let Some(path) = &conn.ca_file {
+        b = b.ca_file(path);
     }
     if let Some(spec) = &conn.rate_limit {
         let limit = RateLimit::parse(spec).map_err(|e| CliError::from_api(&e, ctx))?;

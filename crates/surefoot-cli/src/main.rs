@@ -79,6 +79,7 @@ fn specala_conn(c: &SpecalaConnection) -> Conn {
         rate_limit: c.rate_limit.clone(),
         max_retries: c.max_retries,
         pacing_store: c.pacing_store.clone(),
+        ca_file: c.ca_file.clone(),
         key_from_flag: key_from_flag(),
     }
 }
@@ -94,6 +95,7 @@ fn pyai_conn(c: &PyaiConnection) -> Conn {
         rate_limit: c.rate_limit.clone(),
         max_retries: c.max_retries,
         pacing_store: c.pacing_store.clone(),
+        ca_file: c.ca_file.clone(),
         key_from_flag: key_from_flag(),
     }
 }

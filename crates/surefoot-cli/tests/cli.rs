@@ -761,3 +761,51 @@ fn sentinel_and_cluster_store_urls_reach_the_core() {
     let items: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(items.len(), 3);
 }
+
+#[test]
+fn ca_file_flag_reaches_the_core() {
+    let emu = specala();
+    // A file that is not there: invalid_request (13), naming the option and the file.
+    let out = run(specala_cmd(&emu, SPECALA_KEY).args([
+        "transcriptions",
+        "list",
+        "--ca-file",
+        "/nonexistent/surefoot-ca.pem",
+    ]));
+    let stderr = text(&out.stderr);
+    assert_eq!(code(&out), 13, "{stderr}");
+    assert!(
+        stderr.contains("`ca_file` file `/nonexistent/surefoot-ca.pem` cannot be read"),
+        "{stderr}"
+    );
+    // A CA made by openssl: taken (this emulator is plain HTTP, which it does not touch).
+    let dir = tempfile::tempdir().unwrap();
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+        .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"])
+        .args([
+            "-subj",
+            "/CN=surefoot cli test CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .expect("openssl on the PATH (make test installs it)");
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let out = run(specala_cmd(&emu, SPECALA_KEY)
+        .args([
+            "transcriptions",
+            "list",
+            "--json",
+            "--max",
+            "2",
+            "--ca-file",
+        ])
+        .arg(dir.path().join("ca.pem")));
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let items: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(items.len(), 2);
+}
