@@ -128,7 +128,8 @@ def test_without_ca_file_the_call_fails_at_once_saying_why(server: Server) -> No
             client.get("/job.json")
         assert time.monotonic() - started < 2.0  # not retried with backoff
     e = info.value
-    assert "UnknownIssuer" in str(e) and KEY not in str(e) and KEY not in repr(e)
+    assert "UnknownIssuer" in str(e) and "as ca_file" in str(e)
+    assert KEY not in str(e) and KEY not in repr(e)
     assert (e.attempts, e.retryable) == (1, False)
     assert server.seen() == []
 

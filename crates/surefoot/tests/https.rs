@@ -125,6 +125,10 @@ fn without_ca_file_the_private_ca_is_refused_at_once_and_nothing_is_sent() {
     let text = e.to_string();
     assert!(text.contains("certificate"), "{text}");
     assert!(text.contains("UnknownIssuer"), "{text}");
+    assert!(
+        text.contains("give that CA's PEM file as ca_file"),
+        "{text}"
+    );
     assert!(!text.contains(KEY) && !format!("{e:?}").contains(KEY));
     assert!(s.seen().is_empty(), "{:?}", s.seen());
 }
@@ -137,6 +141,7 @@ fn a_certificate_for_another_name_is_refused_with_ca_file() {
     assert!(e.is_certificate_refused(), "{e}");
     let text = e.to_string();
     assert!(text.contains("certificate not valid for name"), "{text}");
+    assert!(!text.contains("ca_file"), "{text}");
     assert!(s.seen().is_empty(), "{:?}", s.seen());
 }
 

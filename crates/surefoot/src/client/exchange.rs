@@ -266,8 +266,14 @@ fn classify<E: std::error::Error + Send + Sync + 'static>(
         (Some(h), None) => h.to_string(),
         _ => "the server".to_string(),
     };
-    if certificate_refused(&e) {
-        return Error::certificate_refused(format!("could not connect to {host}: {detail}"))
+    if let Some(why) = certificate_refused(&e) {
+        let hint = match why {
+            rustls::CertificateError::UnknownIssuer => {
+                " (signed by a CA surefoot does not trust: give that CA's PEM file as ca_file)"
+            }
+            _ => "",
+        };
+        return Error::certificate_refused(format!("could not connect to {host}: {detail}{hint}"))
             .with_source(e);
     }
     if timed_out {
@@ -282,29 +288,24 @@ fn classify<E: std::error::Error + Send + Sync + 'static>(
     }
 }
 
-/// Whether TLS refused the server's certificate somewhere in `e`'s chain. rustls's error
-/// travels inside an `io::Error` (at times inside another), whose `source()` skips what
-/// it holds: each one's contents are looked at too.
-fn certificate_refused(e: &(dyn std::error::Error + 'static)) -> bool {
+/// Why TLS refused the server's certificate, if it did, somewhere in `e`'s chain.
+/// rustls's error travels inside an `io::Error` (at times inside another), whose
+/// `source()` skips what it holds: each one's contents are looked at too.
+fn certificate_refused(e: &(dyn std::error::Error + 'static)) -> Option<rustls::CertificateError> {
     let mut cur = Some(e);
     while let Some(err) = cur {
-        if refused_here(err) {
-            return true;
+        if let Some(why) = refused_here(err) {
+            return Some(why);
         }
         cur = err.source();
     }
-    false
+    None
 }
 
-fn refused_here(e: &(dyn std::error::Error + 'static)) -> bool {
-    if let Some(rustls::Error::InvalidCertificate(_)) = e.downcast_ref() {
-        return true;
+fn refused_here(e: &(dyn std::error::Error + 'static)) -> Option<rustls::CertificateError> {
+    if let Some(rustls::Error::InvalidCertificate(why)) = e.downcast_ref() {
+        return Some(why.clone());
     }
-    match e
-        .downcast_ref::<std::io::Error>()
-        .and_then(|io| io.get_ref())
-    {
-        Some(inner) => refused_here(inner),
-        None => false,
-    }
+    let inner = e.downcast_ref::<std::io::Error>()?.get_ref()?;
+    refused_here(inner)
 }
