@@ -193,8 +193,8 @@ c-cmake-examples: c-cmake-available
 		-DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS="$(SF_C_WARN)" -DCMAKE_CXX_FLAGS="$(SF_C_WARN)"
 	cmake --build $(SF_C_CMAKE_BUILD)
 
-c-test-run: redis-available
-	bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_OUT)/sf_tests
+c-test-run: redis-available nginx-available
+	bash tests/c/with_tls.sh bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_OUT)/sf_tests
 	bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_OUT)/sf_cpp_tests
 	bash tests/c/with_redis.sh bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_OUT)/sf_redis_fleet
 	bash tests/c/run.sh $(SF_C_EMULATOR) bash tests/c/with_replay.sh $(SF_C_REPLAY) \
@@ -207,8 +207,8 @@ SF_C_ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/c/lsan.supp:print_suppressions=0
 
-c-test-asan:
-	$(SF_C_ASAN_ENV) bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_OUT)/sf_tests_asan
+c-test-asan: redis-available nginx-available
+	$(SF_C_ASAN_ENV) bash tests/c/with_tls.sh bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_OUT)/sf_tests_asan
 	$(SF_C_ASAN_ENV) bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_OUT)/sf_cpp_tests_asan
 	$(SF_C_ASAN_ENV) bash tests/c/run.sh $(SF_C_EMULATOR) bash tests/c/with_replay.sh $(SF_C_REPLAY) \
 		$(SF_C_OUT)/sf_vectors_asan tests/vectors
@@ -240,16 +240,16 @@ c-cjson-available:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libcjson-dev; }
 
 # Valgrind on the debug build (not in test-c; see the top of this file).
-c-test-valgrind: c-valgrind-available
-	bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_VALGRIND) $(SF_C_OUT)/sf_tests
+c-test-valgrind: c-valgrind-available redis-available nginx-available
+	bash tests/c/with_tls.sh bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_VALGRIND) $(SF_C_OUT)/sf_tests
 	bash tests/c/run.sh $(SF_C_EMULATOR) bash tests/c/with_replay.sh $(SF_C_REPLAY) \
 		$(SF_C_VALGRIND) $(SF_C_OUT)/sf_vectors tests/vectors
 	$(SF_C_VALGRIND) $(SF_C_OUT)/sf_options
 
 # The same against the release library as `make install` lays it out: what C users link
 # and run their own valgrind on (optimised code that the debug pass does not see).
-c-test-valgrind-release: c-valgrind-available
-	bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_VALGRIND) $(SF_C_OUT)/sf_tests_release
+c-test-valgrind-release: c-valgrind-available redis-available nginx-available
+	bash tests/c/with_tls.sh bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_VALGRIND) $(SF_C_OUT)/sf_tests_release
 	bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_VALGRIND) $(SF_C_OUT)/sf_cpp_tests_release
 	bash tests/c/run.sh $(SF_C_EMULATOR) bash tests/c/with_replay.sh $(SF_C_REPLAY) \
 		$(SF_C_VALGRIND) $(SF_C_OUT)/sf_vectors_release tests/vectors

@@ -59,7 +59,8 @@
     X(create_jobs_killed_then_rerun)                                                      \
     X(create_jobs_budget_reports_what_the_server_holds)                                   \
     X(error_hints_decode_a_third_apis_bodies)                                             \
-    X(export_all_resumed)
+    X(export_all_resumed)                                                                  \
+    X(https_with_a_private_ca)
 
 #define SF_DECLARE_TEST(name) void test_##name(void);
 SF_TESTS(SF_DECLARE_TEST)
