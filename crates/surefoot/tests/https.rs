@@ -193,6 +193,21 @@ fn ca_file_errors_name_the_option_and_the_file() {
         )),
         "{msg}"
     );
+    let big = dir.path().join("big.pem");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(17 << 20)
+        .unwrap();
+    assert_eq!(
+        build_error(base().ca_file(&big)),
+        format!("`ca_file` file `{d}/big.pem` is larger than 16 MiB")
+    );
+    for not_a_file in ["/dev/zero".to_owned(), d.to_string()] {
+        assert_eq!(
+            build_error(base().ca_file(&not_a_file)),
+            format!("`ca_file` file `{not_a_file}` is not a regular file")
+        );
+    }
     assert_eq!(
         build_error(base().ca_file(" ")),
         "ca_file must not be empty or blank, or none for the Mozilla roots"
