@@ -221,3 +221,21 @@ fn ca_file_errors_name_the_option_and_the_file() {
         Some("the Mozilla roots")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_certificates_do_not_make_an_outage() {
+    let s = Servers::start();
+    let client = surefoot::Client::builder()
+        .base_url(s.url(0))
+        .api_key(KEY)
+        .build()
+        .unwrap();
+    // More calls in a row than an outage takes (retry::hold::OUTAGE_THRESHOLD): each fails
+    // on its one attempt, and the host is not held.
+    for _ in 0..surefoot::retry::hold::OUTAGE_THRESHOLD + 2 {
+        let e = client.get("/job.json").send().await.unwrap_err();
+        assert!(e.is_certificate_refused(), "{e}");
+        assert_eq!(e.attempts(), 1, "{e}");
+    }
+    assert_eq!(client.outage(), None);
+}
