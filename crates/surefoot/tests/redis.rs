@@ -5,14 +5,14 @@
 //! (`make test` installs both).
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod nginx_support;
 
-use nginx_support::Nginx;
+use nginx_support::{free_port, Nginx};
 use surefoot::pacing::{PacingStore, RedisStore};
 use surefoot::RateLimit;
 use surefoot_emulator::{Config, Emulator, EmulatorHandle, Fault};
@@ -32,14 +32,6 @@ struct RedisServer {
 fn timed() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 impl RedisServer {

@@ -19,7 +19,8 @@ pub struct Nginx {
     pub ports: Vec<u16>,
 }
 
-fn free_port() -> u16 {
+/// A free loopback port (bound, then released).
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
