@@ -106,6 +106,8 @@ ALL = [("Rust", "surefoot", "rust", "surefoot"), ("Rust", "reqwest", "rust", "re
 def clients(c_before: str | None, python: bool, py_before: str | None, everyone: bool) -> list[tuple[str, str, str, str]]:
     """(group, label, lang, client) of every client measured."""
     out = [("C", "libcurl", "c", "curl"), ("C", "surefoot", "c", "surefoot")]
+    if run.C_PLAIN_BIN.exists():
+        out.append(("C", "surefoot (no PGO)", "c-plain", "surefoot"))
     if c_before:
         out.append(("C", "surefoot (before)", "c-before", "surefoot"))
     if everyone:
@@ -219,7 +221,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|")
     for row in table:
         peer = next(p for p in table if (p["server"], p["threads"], p["group"]) == (row["server"], row["threads"], row["group"])
-                    and p["client"] != "surefoot" and "before" not in p["client"])
+                    and not p["client"].startswith("surefoot"))
         print(f"| {row['server']} | {row['threads']} | {row['group']} | {row['client']} | {row['rps']:,.0f} |"
               f" {row['cpu_us']:.1f} | {row['rps'] / peer['rps']:.2f}× | {row['cpu_us'] / peer['cpu_us']:.2f}× | {row['failed']} |")
 

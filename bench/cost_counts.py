@@ -33,6 +33,7 @@ import run  # noqa: E402
 
 # (surface, client label, language, client argument of the bench binary)
 CLIENTS = [("C", "libcurl", "c", "curl"), ("C", "surefoot", "c", "surefoot"),
+           ("C", "surefoot (no PGO)", "c-plain", "surefoot"),
            ("Rust", "reqwest", "rust", "reqwest"), ("Rust", "surefoot", "rust", "surefoot")]
 # callgrind's events with --cache-sim=yes, in the order of its "Collected" line.
 EVENTS = ["Ir", "Dr", "Dw", "I1mr", "D1mr", "D1mw", "ILmr", "DLmr", "DLmw"]

@@ -32,7 +32,9 @@ CAUSES = {
             "reqwest wraps, without reqwest's layers) plus surefoot's own per-request work: the send loop "
             "keeps retry and deadline state, asks the key's pacer for a slot, opens tracing spans, counts "
             "metrics, and decodes the body into a typed `Job` (the reqwest peer into a `serde_json::Value`)",
-    "C": "a C call drives its HTTP/1 connection inside the call, on the calling thread's own runtime "
+    "C": "the library is built with profile-guided optimisation (a plain release build spends about a "
+         "third more CPU per call: the *no PGO* row). A C call drives its HTTP/1 connection inside the "
+         "call, on the calling thread's own runtime "
          "(crates/surefoot/src/client/inline.rs): one writev, one recvfrom and one epoll_wait per call, "
          "as an easy handle makes one send, one recv and a few polls. What is left is user-space work per "
          "call: a turn of tokio's current-thread scheduler, hyper's dispatcher and header maps, the "
@@ -65,7 +67,7 @@ def _rows(data: dict[str, Any]) -> tuple[list[list[str]], list[str], list[str]]:
         for r in rs:
             rows.append([server, group, str(conc), r["client"], f"{r['rps']:,.0f}", f"{r['cpu_us']:.0f}",
                          f"{sf['rps'] / r['rps']:.2f}×", f"{r['cpu_us'] / sf['cpu_us']:.2f}×", str(r["failed"])])
-            if r["client"] == "surefoot" or "before" in r["client"]:
+            if r["client"].startswith("surefoot"):
                 continue
             want = TARGETS.get((group, r["client"]))
             if want:
@@ -168,8 +170,8 @@ def _counts(bench: Path) -> str:
     rows = []
     for r in table:
         peer = next(p for p in table if (p["server"], p["group"]) == (r["server"], r["group"])
-                    and p["client"] != "surefoot")
-        ratio = (lambda k: f" ({r[k] / peer[k]:.2f}×)") if r["client"] == "surefoot" else (lambda k: "")
+                    and not p["client"].startswith("surefoot"))
+        ratio = (lambda k: f" ({r[k] / peer[k]:.2f}×)") if r["client"].startswith("surefoot") else (lambda k: "")
         rows.append([r["server"], r["group"], r["client"],
                      f"{r['instructions']:,.0f}{ratio('instructions')}",
                      f"{r['i1_misses']:,.0f}{ratio('i1_misses')}",
@@ -200,7 +202,10 @@ def section(bench: Path, plots: Path) -> tuple[str, list[str], str] | None:
             "loopback serving the emulator's answer for the job byte for byte as a static file (a server "
             "no one here wrote). C runs at 1 and 8 threads (libcurl: an easy handle per thread; surefoot: "
             "one client shared by the threads), the other surfaces at 1 and 32. requests/s = requests ÷ "
-            "wall time; CPU = the client process's user + system time ÷ requests."
+            "wall time; CPU = the client process's user + system time ÷ requests. The C library is "
+            "built as `make install` builds it, with profile-guided optimisation (bindings/c/pgo/rules.mk); "
+            "*surefoot (no PGO)* is the same program on a plain release build of the library, in the "
+            "same rounds."
             + (f" *surefoot (before)* is `bench_c` linked to the library of {meta['before']}, in the "
                "same rounds." if meta.get("before") else "") + "\n\n"
             + _table(["server", "surface", "concurrency", "client", "requests/s", "CPU µs/request",

@@ -16,8 +16,11 @@
 # Everything lands under bench/ (gitignored): a venv with the Python peers from PyPI
 # (requests, urllib3, httpx, tenacity, aiohttp, matplotlib, maturin) and the surefoot
 # wheel built by maturin --release; a cargo target dir of its own (bench/target), so the
-# release builds never touch the debug artefacts of `make test`. libcurl's headers and
-# python3-venv are installed with apt when missing.
+# release builds never touch the debug artefacts of `make test`. The C programs link the
+# library as `make install` builds it, profile-guided (bindings/c/pgo/rules.mk, trained
+# against the release emulator); bench_c_plain links a plain release build of it, for
+# section 2's "no PGO" row. libcurl's headers and python3-venv are installed with apt when
+# missing.
 
 CARGO ?= cargo
 BENCH_PYTHON ?= python3
@@ -128,11 +131,16 @@ bench-build:
 		--interpreter $(BENCH_PY) --out $(BENCH_TARGET)/wheels
 	$(BENCH_PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps \
 		$(BENCH_TARGET)/wheels/surefoot-*.whl
+	CARGO_TARGET_DIR=$(BENCH_TARGET) $(MAKE) --no-print-directory c-lib-pgo \
+		SF_C_PGO_EMULATOR=$(BENCH_TARGET)/release/surefoot-emulator
 	$(BENCH_CC) -O2 -std=c11 -Wall -Wextra -Werror -Iinclude bench/c/bench_c.c \
-		-o $(BENCH_TARGET)/bench_c $(BENCH_TARGET)/release/libsurefoot.a \
+		-o $(BENCH_TARGET)/bench_c $(BENCH_TARGET)/pgo/use/release/libsurefoot.a \
+		$$(curl-config --libs) -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+	$(BENCH_CC) -O2 -std=c11 -Wall -Wextra -Werror -Iinclude bench/c/bench_c.c \
+		-o $(BENCH_TARGET)/bench_c_plain $(BENCH_TARGET)/release/libsurefoot.a \
 		$$(curl-config --libs) -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 	$(BENCH_CC) -O2 -std=c11 -Wall -Wextra -Werror -Iinclude bench/c/mem_c.c \
-		-o $(BENCH_TARGET)/mem_c $(BENCH_TARGET)/release/libsurefoot.a \
+		-o $(BENCH_TARGET)/mem_c $(BENCH_TARGET)/pgo/use/release/libsurefoot.a \
 		$$(curl-config --libs) -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 
 # Killed at any moment, full size (bench/chaos_kill.sh): `surefoot pyai submit` of 2,000

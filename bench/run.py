@@ -36,6 +36,9 @@ TARGET = Path(os.environ.get("BENCH_TARGET", BENCH / "target"))
 EMULATOR = TARGET / "release" / "surefoot-emulator"
 RUST = TARGET / "release" / "surefoot-bench"
 C_BIN = TARGET / "bench_c"
+# The same program on a plain release build of the library (no profile-guided optimisation,
+# bindings/c/pgo/rules.mk), for section 2's "surefoot (no PGO)" row.
+C_PLAIN_BIN = TARGET / "bench_c_plain"
 PY = sys.executable
 
 PYAI_KEY = "pyai_sk_full_0001"
@@ -125,9 +128,9 @@ class Emulator:
 def command(lang: str, spec: dict[str, Any]) -> list[str]:
     if lang == "rust":
         return [str(RUST), json.dumps(spec)]
-    if lang == "c":
+    if lang in ("c", "c-plain"):
         return [
-            str(C_BIN),
+            str(C_BIN if lang == "c" else C_PLAIN_BIN),
             spec["client"],
             spec["url"],
             spec["key"],

@@ -10,7 +10,8 @@
 #
 #   make c-header                regenerate include/surefoot.h (commit it)
 #   make c-header-check          fail if include/surefoot.h is out of date
-#   make install PREFIX=/opt/sf  install headers, libraries, surefoot.pc and
+#   make install PREFIX=/opt/sf  install headers, libraries (release: profile-guided,
+#                                bindings/c/pgo/rules.mk), surefoot.pc and
 #                                lib/cmake/surefoot (release build)
 #   make test-c                  everything above, against the emulator
 #   make c-options               the options vectors through the C setters (no server)
@@ -41,6 +42,12 @@ SF_C_PROFILE_DIR := $(if $(filter release,$(SF_C_PROFILE)),release,debug)
 SF_C_CARGO_PROFILE := $(if $(filter release,$(SF_C_PROFILE)),--release,)
 SF_C_LIBDIR := $(DESTDIR)$(PREFIX)/lib
 SF_C_INCDIR := $(DESTDIR)$(PREFIX)/include
+
+include bindings/c/pgo/rules.mk
+# Where `make install` takes the libraries from: the profile-guided build (release, unless
+# SF_C_PGO=0), or cargo's own directory.
+SF_C_PGO_ON := $(and $(filter release,$(SF_C_PROFILE)),$(filter 1,$(SF_C_PGO)))
+SF_C_BUILT := $(if $(SF_C_PGO_ON),$(SF_C_PGO_LIBDIR),$(SF_C_TARGET)/$(SF_C_PROFILE_DIR))
 
 # test-c
 SF_C_OUT := $(SF_C_TARGET)/c-tests
@@ -94,7 +101,7 @@ $(SF_C_CBINDGEN):
 # The debug library is built with the workspace's other debug artefacts (SF_DEBUG_BUILD in
 # the root Makefile says why).
 c-lib:
-	$(if $(SF_C_CARGO_PROFILE),$(CARGO) build -p surefoot-c $(SF_C_CARGO_PROFILE),$(SF_DEBUG_BUILD))
+	$(if $(SF_C_PGO_ON),$(MAKE) --no-print-directory c-lib-pgo,$(if $(SF_C_CARGO_PROFILE),$(CARGO) build -p surefoot-c $(SF_C_CARGO_PROFILE),$(SF_DEBUG_BUILD)))
 
 c-header: $(SF_C_CBINDGEN)
 	$(SF_C_CBINDGEN) --quiet --config bindings/c/cbindgen.toml --crate surefoot-c \
@@ -122,11 +129,11 @@ install: c-lib
 	install -d $(SF_C_INCDIR) $(SF_C_LIBDIR)/pkgconfig $(SF_C_LIBDIR)/cmake/surefoot
 	install -m 644 $(SF_C_HEADER) $(SF_C_INCDIR)/surefoot.h
 	install -m 644 include/surefoot.hpp $(SF_C_INCDIR)/surefoot.hpp
-	install -m 755 $(SF_C_TARGET)/$(SF_C_PROFILE_DIR)/libsurefoot.so \
+	install -m 755 $(SF_C_BUILT)/libsurefoot.so \
 		$(SF_C_LIBDIR)/libsurefoot.so.$(SF_C_VERSION)
 	ln -sf libsurefoot.so.$(SF_C_VERSION) $(SF_C_LIBDIR)/libsurefoot.so.$(SF_C_ABI)
 	ln -sf libsurefoot.so.$(SF_C_ABI) $(SF_C_LIBDIR)/libsurefoot.so
-	install -m 644 $(SF_C_TARGET)/$(SF_C_PROFILE_DIR)/libsurefoot.a $(SF_C_LIBDIR)/libsurefoot.a
+	install -m 644 $(SF_C_BUILT)/libsurefoot.a $(SF_C_LIBDIR)/libsurefoot.a
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(SF_C_VERSION)|' \
 		-e 's|@PRIVATE_LIBS@|$(SF_C_PRIVATE_LIBS)|' \
 		bindings/c/surefoot.pc.in > $(SF_C_LIBDIR)/pkgconfig/surefoot.pc
@@ -137,14 +144,15 @@ install: c-lib
 		-e 's|@VERSION_MINOR@|$(SF_C_V_MINOR)|g' \
 		bindings/c/surefootConfigVersion.cmake.in \
 		> $(SF_C_LIBDIR)/cmake/surefoot/surefootConfigVersion.cmake
-	@echo "installed surefoot $(SF_C_VERSION) ($(SF_C_PROFILE)) under $(DESTDIR)$(PREFIX)"
+	@echo "installed surefoot $(SF_C_VERSION) ($(SF_C_PROFILE)$(if $(SF_C_PGO_ON), with profile-guided optimisation)) under $(DESTDIR)$(PREFIX)"
 
 # Builds the tests and examples against staged installs (debug, and release for the
 # second valgrind pass), through pkg-config; then the examples through CMake.
 c-test-build: c-tools-available c-cjson-available
 	$(SF_DEBUG_BUILD)
 	$(MAKE) --no-print-directory install PREFIX=$(SF_C_STAGE) SF_C_PROFILE=debug
-	$(MAKE) --no-print-directory install PREFIX=$(SF_C_STAGE_RELEASE) SF_C_PROFILE=release
+	$(MAKE) --no-print-directory install PREFIX=$(SF_C_STAGE_RELEASE) SF_C_PROFILE=release \
+		SF_C_PGO_EMULATOR=$(SF_C_EMULATOR)
 	@mkdir -p $(SF_C_OUT)
 	$(CC) -std=c99 $(SF_C_WARN) -g $(SF_C_TEST_SRC) -o $(SF_C_OUT)/sf_tests \
 		$$($(SF_C_PKG) --cflags --libs surefoot) -Wl,-rpath,$(SF_C_STAGE)/lib -lpthread
