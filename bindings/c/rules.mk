@@ -77,6 +77,11 @@ SF_C_CPP_TEST_SRC := tests/c/test_cpp.cpp
 SF_C_VALGRIND := valgrind --quiet --error-exitcode=1 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
 	--suppressions=tests/c/valgrind.supp --num-callers=30
+# The release library's runs add the suppressions it ships (bindings/c/valgrind.supp, as
+# `make install` lays it out): memcheck's reports of the profile-guided build's branch order
+# on `Option` tags, in surefoot's own Rust frames only (the file says why).
+SF_C_VALGRIND_RELEASE := $(SF_C_VALGRIND) \
+	--suppressions=$(SF_C_STAGE_RELEASE)/share/surefoot/valgrind.supp
 SF_C_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
 # make test builds (c-test-prepare, less the header's drift check) in its lane of builds,
@@ -129,6 +134,8 @@ install: c-lib
 	install -d $(SF_C_INCDIR) $(SF_C_LIBDIR)/pkgconfig $(SF_C_LIBDIR)/cmake/surefoot
 	install -m 644 $(SF_C_HEADER) $(SF_C_INCDIR)/surefoot.h
 	install -m 644 include/surefoot.hpp $(SF_C_INCDIR)/surefoot.hpp
+	install -d $(DESTDIR)$(PREFIX)/share/surefoot
+	install -m 644 bindings/c/valgrind.supp $(DESTDIR)$(PREFIX)/share/surefoot/valgrind.supp
 	install -m 755 $(SF_C_BUILT)/libsurefoot.so \
 		$(SF_C_LIBDIR)/libsurefoot.so.$(SF_C_VERSION)
 	ln -sf libsurefoot.so.$(SF_C_VERSION) $(SF_C_LIBDIR)/libsurefoot.so.$(SF_C_ABI)
@@ -153,6 +160,7 @@ c-test-build: c-tools-available c-cjson-available
 	$(MAKE) --no-print-directory install PREFIX=$(SF_C_STAGE) SF_C_PROFILE=debug
 	$(MAKE) --no-print-directory install PREFIX=$(SF_C_STAGE_RELEASE) SF_C_PROFILE=release \
 		SF_C_PGO_EMULATOR=$(SF_C_EMULATOR)
+	test -f "$$($(SF_C_PKG_RELEASE) --variable=valgrind_suppressions surefoot)"
 	@mkdir -p $(SF_C_OUT)
 	$(CC) -std=c99 $(SF_C_WARN) -g $(SF_C_TEST_SRC) -o $(SF_C_OUT)/sf_tests \
 		$$($(SF_C_PKG) --cflags --libs surefoot) -Wl,-rpath,$(SF_C_STAGE)/lib -lpthread
@@ -257,10 +265,10 @@ c-test-valgrind: c-valgrind-available redis-available nginx-available
 # The same against the release library as `make install` lays it out: what C users link
 # and run their own valgrind on (optimised code that the debug pass does not see).
 c-test-valgrind-release: c-valgrind-available redis-available nginx-available
-	bash tests/c/with_tls.sh bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_VALGRIND) $(SF_C_OUT)/sf_tests_release
-	bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_VALGRIND) $(SF_C_OUT)/sf_cpp_tests_release
+	bash tests/c/with_tls.sh bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_VALGRIND_RELEASE) $(SF_C_OUT)/sf_tests_release
+	bash tests/c/run.sh $(SF_C_EMULATOR) $(SF_C_VALGRIND_RELEASE) $(SF_C_OUT)/sf_cpp_tests_release
 	bash tests/c/run.sh $(SF_C_EMULATOR) bash tests/c/with_replay.sh $(SF_C_REPLAY) \
-		$(SF_C_VALGRIND) $(SF_C_OUT)/sf_vectors_release tests/vectors
+		$(SF_C_VALGRIND_RELEASE) $(SF_C_OUT)/sf_vectors_release tests/vectors
 
 # The options vectors' runner (`make c-options` builds and runs it against the debug stage):
 # the table is generated from the JSON by a small script, so no JSON library is needed.
@@ -290,7 +298,7 @@ c-test-threads: c-valgrind-available
 		--target $(SF_C_TARGET) --c-worker $(SF_C_OUT)/sf_chaos_threads_asan \
 		--no-resource-check --out $(SF_C_OUT)/threads_asan.json
 	python3 bench/soak.py --small --phases c --c-threads 16 --items 1600 --timeout-ms 3000 \
-		--target $(SF_C_TARGET) --wrap "$(SF_C_VALGRIND)" --c-worker $(SF_C_OUT)/sf_chaos_threads_release \
+		--target $(SF_C_TARGET) --wrap "$(SF_C_VALGRIND_RELEASE)" --c-worker $(SF_C_OUT)/sf_chaos_threads_release \
 		--no-resource-check --out $(SF_C_OUT)/threads_valgrind.json
 
 c-examples:
