@@ -9,7 +9,9 @@ Each round runs every (server, threads, client) once, the clients in a rotating 
 in a fresh process (bench/c/bench_c.c, bench/clients.py) that warms up, prints ``ready``,
 runs N GETs of one job on "go" and prints wall and CPU time. The table keeps the median of
 the rounds: requests/s, CPU µs per request (user + system of the client process), and
-surefoot ÷ peer. ``--c-before PATH`` adds a second C binary (say, built from main) as
+surefoot ÷ peer. The C library is the profile-guided build ``make install`` makes; when
+``bench_c_plain`` (the same program on a plain release build) exists, it runs too, as
+"surefoot (no PGO)". ``--c-before PATH`` adds a second C binary (say, built from main) as
 "surefoot (before)", and ``--py-before DIR`` a second surefoot package (``pip install
 --target DIR``), so a change is measured against its base in the same run.
 
