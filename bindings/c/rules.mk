@@ -11,8 +11,8 @@
 #   make c-header                regenerate include/surefoot.h (commit it)
 #   make c-header-check          fail if include/surefoot.h is out of date
 #   make install PREFIX=/opt/sf  install headers, libraries (release: profile-guided,
-#                                bindings/c/pgo/rules.mk), surefoot.pc and
-#                                lib/cmake/surefoot (release build)
+#                                bindings/c/pgo/rules.mk), surefoot.pc,
+#                                lib/cmake/surefoot and share/surefoot/valgrind.supp
 #   make test-c                  everything above, against the emulator
 #   make c-options               the options vectors through the C setters (no server)
 #

@@ -41,33 +41,36 @@ static sf_client *make_client(sf_api api, const char *url, const char *key) {
     return client;
 }
 
-/* One call through sf_client_request; reads what applications read. 1 on success. */
-static int call(const sf_client *client, const char *method, const char *path, const char *body,
-                const char *idempotency_key) {
+/* One call through sf_client_request; reads what applications read. The answer's HTTP
+ * status (an API error's too), 0 when none came. */
+static unsigned call(const sf_client *client, const char *method, const char *path, const char *body,
+                     const char *idempotency_key) {
     sf_response *resp = NULL;
     sf_error *err = NULL;
     size_t body_len = body ? strlen(body) : 0;
     if (sf_client_request(client, method, path, (const uint8_t *)body, body_len, idempotency_key,
                           &resp, &err) != SF_OK) {
         /* An API error is read as applications read it. */
+        unsigned status = sf_error_status(err);
         (void)sf_error_code(err);
-        (void)sf_error_status(err);
         (void)sf_error_message(err);
         (void)sf_error_request_id(err);
         (void)sf_error_retry_after_ms(err);
         (void)sf_error_is_retryable(err);
         sf_error_free(err);
-        return 0;
+        return status;
     }
     const uint8_t *data = NULL;
     const char *value = NULL;
     size_t len = 0;
-    int ok = sf_response_body(resp, &data, &len) == SF_OK && sf_response_status(resp) < 300;
+    unsigned status = sf_response_body(resp, &data, &len) == SF_OK ? sf_response_status(resp) : 0;
     (void)sf_response_request_id(resp);
     (void)sf_response_header(resp, "content-type", &value);
     sf_response_free(resp);
-    return ok;
+    return status;
 }
+
+static int succeeded(unsigned status) { return status >= 200 && status < 300; }
 
 typedef struct {
     const sf_client *client;
@@ -78,7 +81,7 @@ typedef struct {
 
 static void *get_loop(void *arg) {
     gets *g = arg;
-    for (long i = 0; i < g->n; i++) g->ok += call(g->client, "GET", g->path, NULL, NULL);
+    for (long i = 0; i < g->n; i++) g->ok += succeeded(call(g->client, "GET", g->path, NULL, NULL));
     return NULL;
 }
 
@@ -154,8 +157,8 @@ int main(void) {
     char key[64];
     for (int i = 0; i < 300; i++) {
         snprintf(key, sizeof key, "train-%d-%d", (int)getpid(), i);
-        ok += call(pyai, "POST", "/v1/transcription/jobs",
-                   "{\"audio_url\": \"https://example.com/b.wav\", \"language\": \"fr\"}", key);
+        ok += succeeded(call(pyai, "POST", "/v1/transcription/jobs",
+                             "{\"audio_url\": \"https://example.com/b.wav\", \"language\": \"fr\"}", key));
     }
     failed |= report("POST with a key", ok);
 
@@ -173,7 +176,7 @@ int main(void) {
     failed |= report("typed job creation", ok);
 
     ok = 0;
-    for (int i = 0; i < 300; i++) ok += !call(pyai, "GET", "/v1/transcription/jobs/job_missing", NULL, NULL);
+    for (int i = 0; i < 300; i++) ok += call(pyai, "GET", "/v1/transcription/jobs/job_missing", NULL, NULL) == 404;
     failed |= report("404 answers", ok);
 
     failed |= report("pages of jobs", list_all(pyai, "/v1/transcription/jobs", 20));
