@@ -14,6 +14,7 @@
  * the mix); the run fails only when a part succeeded nowhere, as when no server answers.
  */
 #define _GNU_SOURCE
+#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +120,32 @@ static long list_all(const sf_client *client, const char *path, int limit) {
     return n;
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+/* Exports every Specala transcription into a fresh directory under $TMPDIR (or /tmp), then
+ * removes it; the documents written. */
+static long export_all(const sf_client *client) {
+    const char *tmp = getenv("TMPDIR");
+    char dir[512], out[600];
+    size_t written = 0;
+    sf_error *err = NULL;
+    snprintf(dir, sizeof dir, "%s/surefoot-train-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (mkdtemp(dir) == NULL) {
+        perror("train: mkdtemp");
+        return 0;
+    }
+    snprintf(out, sizeof out, "%s/export", dir);
+    if (sf_specala_export_all(client, out, "md", NULL, NULL, &written, NULL, &err) != SF_OK) {
+        fprintf(stderr, "train: sf_specala_export_all: %s\n", sf_error_message(err));
+        sf_error_free(err);
+    }
+    if (nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0) fprintf(stderr, "train: could not remove %s\n", dir);
+    return (long)written;
+}
+
 static int report(const char *part, long ok) {
     printf("train: %-28s %ld\n", part, ok);
     return ok > 0 ? 0 : 1;
@@ -145,6 +172,7 @@ int main(void) {
     if (sf_pyai_create_job(pyai, "https://example.com/a.wav", "en", "{\"source\": \"train\"}", NULL,
                            &job, &err) != SF_OK) {
         fprintf(stderr, "train: sf_pyai_create_job: %s\n", sf_error_message(err));
+        sf_error_free(err);
         return 1;
     }
     snprintf(path, sizeof path, "/v1/transcription/jobs/%s", sf_job_id(job));
@@ -182,19 +210,7 @@ int main(void) {
     failed |= report("pages of jobs", list_all(pyai, "/v1/transcription/jobs", 20));
     failed |= report("pages of transcriptions", list_all(specala, "/v1/transcriptions", 25));
 
-    char dir[] = "/tmp/surefoot-train-XXXXXX";
-    size_t written = 0, skipped = 0;
-    if (mkdtemp(dir) == NULL) return 1;
-    char out[sizeof dir + 8];
-    snprintf(out, sizeof out, "%s/export", dir);
-    if (sf_specala_export_all(specala, out, "md", NULL, NULL, &written, &skipped, &err) != SF_OK) {
-        fprintf(stderr, "train: sf_specala_export_all: %s\n", sf_error_message(err));
-        sf_error_free(err);
-    }
-    char rm[sizeof dir + 16];
-    snprintf(rm, sizeof rm, "rm -rf '%s'", dir);
-    if (system(rm) != 0) fprintf(stderr, "train: could not remove %s\n", dir);
-    failed |= report("documents exported", (long)written);
+    failed |= report("documents exported", export_all(specala));
 
     failed |= report("GET under pacing", get_many(paced, "/v1/transcription/jobs", 40, 2));
 
