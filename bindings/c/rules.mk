@@ -160,6 +160,9 @@ c-test-build: c-tools-available c-cjson-available
 	$(MAKE) --no-print-directory install PREFIX=$(SF_C_STAGE) SF_C_PROFILE=debug
 	$(MAKE) --no-print-directory install PREFIX=$(SF_C_STAGE_RELEASE) SF_C_PROFILE=release \
 		SF_C_PGO_EMULATOR=$(SF_C_EMULATOR)
+	@# The release stage is the profile-guided build (unless SF_C_PGO=0), and names its
+	@# valgrind suppressions.
+	$(if $(filter 1,$(SF_C_PGO)),cmp $(SF_C_PGO_LIBDIR)/libsurefoot.a $(SF_C_STAGE_RELEASE)/lib/libsurefoot.a)
 	test -f "$$($(SF_C_PKG_RELEASE) --variable=valgrind_suppressions surefoot)"
 	@mkdir -p $(SF_C_OUT)
 	$(CC) -std=c99 $(SF_C_WARN) -g $(SF_C_TEST_SRC) -o $(SF_C_OUT)/sf_tests \

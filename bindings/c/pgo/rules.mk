@@ -22,6 +22,9 @@
 # debug emulator is built into $(SF_C_PGO_DIR)/emulator first (make test passes its own).
 
 SF_C_PGO ?= 1
+ifneq ($(filter-out 0 1,$(SF_C_PGO)),)
+$(error SF_C_PGO is 1 (the profile-guided release build, the default) or 0 (a plain one), not '$(SF_C_PGO)')
+endif
 SF_C_PGO_DIR := $(SF_C_TARGET)/pgo
 SF_C_PGO_EMULATOR ?=
 SF_C_PGO_EMU := $(or $(SF_C_PGO_EMULATOR),$(SF_C_PGO_DIR)/emulator/debug/surefoot-emulator)

@@ -5,7 +5,7 @@
 
 #![allow(dead_code)]
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -19,14 +19,9 @@ pub struct Nginx {
     pub ports: Vec<u16>,
 }
 
-/// A free loopback port (bound, then released).
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+#[path = "../port_support/mod.rs"]
+mod port_support;
+pub use port_support::free_port;
 
 impl Nginx {
     /// nginx listening on `ports` free ports: `files` (name, contents) are written to its

@@ -5,20 +5,15 @@
 
 #![allow(dead_code)]
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub mod run;
 
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+#[path = "../port_support/mod.rs"]
+mod port_support;
+pub use port_support::free_port;
 
 /// A fresh directory under the temp dir, removed by [`Server`]'s or the caller's drop.
 /// Polls `ok` every 100 ms; fails the test naming `what` after 30 s.
