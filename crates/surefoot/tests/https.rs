@@ -7,6 +7,7 @@
 //! whether an `Authorization` header came, never its value.
 
 mod nginx_support;
+mod port_support;
 mod redis_support;
 
 use nginx_support::Nginx;

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod nginx_support;
+mod port_support;
 
 use nginx_support::{free_port, Nginx};
 use surefoot::pacing::{PacingStore, RedisStore};

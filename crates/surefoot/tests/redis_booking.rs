@@ -7,6 +7,7 @@
 //! the fleet was handed meanwhile are booked on top of them, and the schedule resumes only
 //! after the last of them — so no slot of the other process lands beside them.
 
+mod port_support;
 mod redis_support;
 
 use std::time::{Duration, Instant};

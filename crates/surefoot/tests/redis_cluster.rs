@@ -4,6 +4,7 @@
 //! get loaded on every primary that holds keys, and a slot migrated while a client is
 //! running (keys moved with `MIGRATE`, `ASK` then `MOVED` redirects) fails no call.
 
+mod port_support;
 mod redis_support;
 
 use std::collections::{HashMap, HashSet};

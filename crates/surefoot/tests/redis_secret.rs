@@ -5,6 +5,7 @@
 //! the secret never shows in `Debug`, errors or logs. The other processes are copies of
 //! this binary (the `child` test, idle unless `SUREFOOT_SECRET_CHILD` is set).
 
+mod port_support;
 mod redis_support;
 
 use std::process::{Command, Stdio};

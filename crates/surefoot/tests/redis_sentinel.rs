@@ -3,6 +3,7 @@
 //! the binary the `redis-sentinel` package links to). The primary is killed mid-run: the
 //! sentinels promote the replica, the store finds it through them, and no call fails.
 
+mod port_support;
 mod redis_support;
 
 use std::time::{Duration, Instant};

@@ -5,6 +5,7 @@
 //! tested one): every store operation goes through with no command refused, the user can
 //! do nothing else, and a server whose name or CA does not match is never used.
 
+mod port_support;
 mod redis_support;
 
 use std::time::Duration;

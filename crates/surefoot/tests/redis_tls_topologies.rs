@@ -5,6 +5,7 @@
 //! `openssl`), the cluster joined with `redis-cli --tls --cluster create`. Decisions go
 //! through on Redis, none locally; a wrong or missing sentinel password is never shown.
 
+mod port_support;
 mod redis_support;
 
 use std::process::Command;

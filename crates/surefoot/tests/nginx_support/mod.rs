@@ -19,9 +19,8 @@ pub struct Nginx {
     pub ports: Vec<u16>,
 }
 
-#[path = "../port_support/mod.rs"]
-mod port_support;
-pub use port_support::free_port;
+// The test crate declares `mod port_support;` beside this module.
+pub use super::port_support::free_port;
 
 impl Nginx {
     /// nginx listening on `ports` free ports: `files` (name, contents) are written to its

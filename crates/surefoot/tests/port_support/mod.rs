@@ -1,5 +1,6 @@
-//! A free loopback port for a test server the test starts itself (bound, then released):
-//! shared by nginx_support and redis_support, each of which re-exports it.
+//! A free loopback port for a test server the test starts itself (bound, then released).
+//! A test crate that includes nginx_support or redis_support declares `mod port_support;`
+//! beside it; both re-export `free_port`.
 
 use std::net::TcpListener;
 

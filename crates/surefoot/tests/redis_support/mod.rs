@@ -11,9 +11,8 @@ use std::time::{Duration, Instant};
 
 pub mod run;
 
-#[path = "../port_support/mod.rs"]
-mod port_support;
-pub use port_support::free_port;
+// The test crate declares `mod port_support;` beside this module.
+pub use super::port_support::free_port;
 
 /// A fresh directory under the temp dir, removed by [`Server`]'s or the caller's drop.
 /// Polls `ok` every 100 ms; fails the test naming `what` after 30 s.
