@@ -1,8 +1,9 @@
 //! A blocking call is driven on the calling thread's own runtime: plain calls from any
 //! number of threads never start the shared runtime's worker threads (named `surefoot`),
 //! while a list, whose prefetch goes on in the background, does; and a child after
-//! `fork()` makes its own runtime and connections. In its own test binary: it counts the
-//! process's threads and forks, which other tests running at once would disturb.
+//! `fork()` makes its own runtime and connections, the async client's included. In its own
+//! test binary: it counts the process's threads and forks, which other tests running at
+//! once would disturb.
 
 use std::path::Path;
 
@@ -72,6 +73,32 @@ fn plain_calls_run_on_the_calling_thread() {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     assert_eq!(shared_runtime_threads(), 2);
+    the_async_clients_shared_connections_stay_the_parents_after_fork(&emu.url());
+}
+
+/// The async client's connections, in the pool its clones share, after a fork: the child
+/// makes its own, the parent's keep working. (Called last by the test above: it starts the
+/// shared runtime, whose threads that test counts.)
+fn the_async_clients_shared_connections_stay_the_parents_after_fork(url: &str) {
+    let client = surefoot::Client::builder()
+        .base_url(url)
+        .api_key("pyai_sk_full_0001")
+        .max_retries(0)
+        .timeout(std::time::Duration::from_secs(5))
+        .build()
+        .unwrap();
+    // On the shared runtime, through the stack the client's clones share: its connection
+    // stays in their pool.
+    let call = || {
+        surefoot::runtime::block_on(async {
+            let resp = client.get("/v1/transcription/jobs").send().await?;
+            assert_eq!(resp.status(), 200);
+            Ok(())
+        })
+    };
+    call().unwrap();
+    in_a_child_after_fork(call);
+    call().unwrap();
 }
 
 /// Runs `call` in a forked child (whose thread inherited this thread's runtime and

@@ -472,7 +472,7 @@ impl ClientBuilder {
         let outage_key = pacing::key_name(key, &origin, "outage");
         Ok(Client {
             inner: Arc::new(Inner {
-                http: crate::client::http_stack::build_stack(&self.settings, false)?,
+                http: crate::client::http_stack::build_stack(&self.settings)?,
                 hold: hold::for_host(&origin),
                 base_url,
                 // Made once, marked sensitive: the key's rule lets only header-safe keys in.

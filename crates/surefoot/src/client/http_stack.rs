@@ -3,10 +3,10 @@
 //! and client, made from the same settings, whose connections belong to that thread's
 //! runtime — as a libcurl easy handle owns its connections. Each is the lean hyper stack
 //! (`client::lean`), or reqwest's client (`client::wire::build`) when reqwest would find a
-//! proxy by itself. (A connection made on one runtime is served by a task of that runtime:
-//! a pool shared between threads' runtimes would hand a thread a connection whose runtime
-//! no thread is driving.) The per-thread stacks are forgotten in a child after `fork()` and
-//! dropped with their thread.
+//! proxy by itself. (The shared stack's pool already hands a connection only to calls on
+//! the runtime it was made on; a thread's own stack keeps its connections out of the other
+//! threads' lock, and closes them when the thread ends, whose runtime goes with it.) The
+//! per-thread stacks are forgotten in a child after `fork()` and dropped with their thread.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -34,11 +34,11 @@ thread_local! {
 /// The stack for a client of these settings: the lean one, or reqwest's when reqwest
 /// would find a proxy by itself. One is shared by a client's clones; each thread that drives
 /// its own calls makes another.
-pub(crate) fn build_stack(s: &Settings, own_thread: bool) -> Result<Stack> {
+pub(crate) fn build_stack(s: &Settings) -> Result<Stack> {
     if proxies_configured() {
         return build(s).map(Stack::Reqwest);
     }
-    Ok(Stack::Lean(Arc::new(Lean::new(s, own_thread)?)))
+    Ok(Stack::Lean(Arc::new(Lean::new(s)?)))
 }
 
 impl Client {
@@ -55,7 +55,7 @@ impl Client {
         match made {
             Ok(Some(stack)) => stack,
             // The thread is ending: a stack of its own, used for this call only.
-            _ => build_stack(&self.inner.settings, true),
+            _ => build_stack(&self.inner.settings),
         }
     }
 }
@@ -74,7 +74,7 @@ fn thread_stack(t: &mut ThreadStacks, inner: &Arc<Inner>) -> Result<Stack> {
     {
         return Ok(stack.clone());
     }
-    let stack = build_stack(&inner.settings, true)?;
+    let stack = build_stack(&inner.settings)?;
     // Stacks of dropped clients go when another is made.
     t.stacks.retain(|_, (owner, _)| owner.strong_count() > 0);
     t.stacks

@@ -1,11 +1,16 @@
-//! HTTP/1 connections a calling thread drives inside its own call, as a libcurl easy handle
-//! owns its connections: hyper's `client::conn::http1` connection is polled by the call's
-//! future itself (while it waits for the answer and while it reads the body), so a request
-//! costs no spawned connection task, no scheduling of one and no wake between two tasks.
-//! [`Inline`] is one thread's pool of such connections for one client (`client::http_stack`
-//! makes one per thread and client): kept idle at most 60 s, a connection found closed is
-//! dropped, and a request a reused connection did not take (it closed first) is sent again
-//! on a new one, as hyper-util's pooled client does. Connects go through hyper-util's
+//! HTTP/1 connections each call drives inside its own future, as a libcurl easy handle owns
+//! its connections: hyper's `client::conn::http1` connection is polled by the call's future
+//! itself (while it waits for the answer and while it reads the body), so a request costs
+//! no spawned connection task, no scheduling of one and no wake between two tasks.
+//! [`Inline`] is a pool of such connections for one client (`client::http_stack` makes one
+//! shared by the client's clones, and one per thread that drives its own calls). A
+//! connection is handed out only to a call on the tokio runtime it was made on (its socket
+//! is registered with that runtime's I/O driver, which may be a thread's own runtime that
+//! nothing drives between calls), and only in the process that made it: after `fork()` the
+//! parent's connections are forgotten, not closed (closing would take the parent's socket
+//! out of the epoll set the two share). Kept idle at most 60 s, a connection found closed
+//! is dropped, and a request a reused connection did not take (it closed first) is sent
+//! again on a new one, as hyper-util's pooled client does. Connects go through hyper-util's
 //! `HttpConnector` (connect timeout, TCP_NODELAY) behind `client::gated` (a host recovering
 //! from an outage gets a few new connections at a time). A connection is put back once its
 //! answer's body has been read to the end; one dropped earlier closes. The connection is
@@ -26,6 +31,7 @@ use http_body_util::Full;
 use hyper::body::{Body, Frame, Incoming};
 use hyper::client::conn::{http1, TrySendError};
 use hyper_util::rt::TokioIo;
+use tokio::runtime::Id as RuntimeId;
 use tower_service::Service;
 use url::{Position, Url};
 
@@ -37,10 +43,30 @@ type Io = Gated<TokioIo<tokio::net::TcpStream>>;
 /// How long an unused connection is kept.
 const IDLE: Duration = Duration::from_secs(60);
 
-/// One thread's HTTP/1 connections for one client, and how it makes new ones.
+/// A client's HTTP/1 connections, and how it makes new ones.
 pub(crate) struct Inline {
     connector: GatedConnector,
-    idle: Mutex<Vec<Idle>>,
+    idle: Mutex<IdlePool>,
+}
+
+/// The connections no call is using, and the process they belong to.
+#[derive(Default)]
+struct IdlePool {
+    pid: u32,
+    conns: Vec<Idle>,
+}
+
+impl IdlePool {
+    /// The idle connections, once those inherited from a parent process are forgotten.
+    fn here(&mut self) -> &mut Vec<Idle> {
+        let pid = crate::config::runtime::process_id();
+        if self.pid != pid {
+            // The parent's: dropping them would deregister the parent's sockets.
+            std::mem::forget(std::mem::take(&mut self.conns));
+            self.pid = pid;
+        }
+        &mut self.conns
+    }
 }
 
 struct Idle {
@@ -53,6 +79,8 @@ pub(crate) struct Conn {
     /// The server's host and port.
     host: String,
     port: u16,
+    /// The runtime whose I/O driver serves the socket.
+    runtime: Option<RuntimeId>,
     /// The `Host` header of requests that have none: `host`, with `:port` unless 80.
     host_header: Option<HeaderValue>,
     send: http1::SendRequest<Full<Bytes>>,
@@ -82,7 +110,7 @@ impl Inline {
     pub(crate) fn new(connector: GatedConnector) -> Inline {
         Inline {
             connector,
-            idle: Mutex::new(Vec::new()),
+            idle: Mutex::new(IdlePool::default()),
         }
     }
 
@@ -148,13 +176,15 @@ impl Inline {
         }
     }
 
-    /// An idle connection to `host:port`, the most recent first; stale or closed ones are
-    /// dropped.
+    /// An idle connection to `host:port` made on the calling task's runtime, the most
+    /// recent first; stale or closed ones are dropped.
     fn checkout(&self, host: &str, port: u16) -> Option<Box<Conn>> {
-        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        let runtime = current_runtime();
+        let mut pool = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        let idle = pool.here();
         while let Some(at) = idle
             .iter()
-            .rposition(|i| i.conn.port == port && i.conn.host == host)
+            .rposition(|i| i.conn.port == port && i.conn.host == host && i.conn.runtime == runtime)
         {
             let Idle { mut conn, since } = idle.swap_remove(at);
             if since.elapsed() < IDLE && !conn.send.is_closed() && conn.conn.is_some() {
@@ -169,7 +199,8 @@ impl Inline {
         if conn.conn.is_none() || conn.send.is_closed() {
             return;
         }
-        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        let mut pool = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        let idle = pool.here();
         idle.retain(|i| i.since.elapsed() < IDLE);
         idle.push(Idle {
             conn,
@@ -195,6 +226,7 @@ impl Inline {
         Ok(Box::new(Conn {
             host: host.to_string(),
             port,
+            runtime: current_runtime(),
             host_header: host_header.ok(),
             send,
             conn: Some(conn),
@@ -247,6 +279,11 @@ impl Conn {
         })
         .await
     }
+}
+
+/// The tokio runtime the calling task runs on.
+fn current_runtime() -> Option<RuntimeId> {
+    tokio::runtime::Handle::try_current().ok().map(|h| h.id())
 }
 
 /// One turn of the connection; once it has ended it is dropped (which answers a request

@@ -1,18 +1,19 @@
-//! The lean HTTP stack: hyper-util's pooled client (the one reqwest wraps) on a plain TCP
-//! connector, without reqwest's layers around it — per request reqwest parses the answer's
-//! URL again, clones the request for its retry and redirect layers and boxes the futures,
-//! about a quarter of a C call's CPU on loopback. A client's clones share one; a thread
-//! that drives its own calls has its own (`client::http_stack`), whose HTTP/1 connections
-//! the call drives itself instead of hyper-util's pool (`client::inline`). What those layers do for
-//! surefoot is kept here: the default headers (`accept: */*`, the user agent, the client's
-//! headers), the connect timeout, TCP_NODELAY, a 60 s idle pool, a timeout over the answer
-//! and its body, and redirects as reqwest's `Policy::limited(5)` follows them (301/302 turn
-//! a POST into a GET, 303 anything but HEAD; credentials dropped from a hop to another host
-//! or port on; a `Referer`). Its connects wait their turn while the host recovers from an
-//! outage (`client::gated`). It serves `http://` only: an `https://` URL (or a redirect to
-//! one) goes through a reqwest client it makes on first use; with a proxy set in the
-//! environment (or on Windows, whose system proxy reqwest reads) reqwest's client is used
-//! instead of this stack (`client::http_stack`).
+//! The lean HTTP stack: hyper's HTTP/1 connections, each driven inside the call that uses
+//! it (`client::inline`), on hyper-util's TCP connector, without reqwest's layers around
+//! them — per request reqwest parses the answer's URL again, clones the request for its
+//! retry and redirect layers and boxes the futures, and hyper-util's pooled client (the one
+//! reqwest wraps) serves each connection from a task of its own, a wake between two tasks
+//! per answer. A client's clones share one stack; a thread that drives its own calls has
+//! its own (`client::http_stack`). What those layers do for surefoot is kept here: the
+//! default headers (`accept: */*`, the user agent, the client's headers), the connect
+//! timeout, TCP_NODELAY, a 60 s idle pool, a timeout over the answer and its body, and
+//! redirects as reqwest's `Policy::limited(5)` follows them (301/302 turn a POST into a
+//! GET, 303 anything but HEAD; credentials dropped from a hop to another host or port on; a
+//! `Referer`). Its connects wait their turn while the host recovers from an outage
+//! (`client::gated`). It serves `http://` only: an `https://` URL (or a redirect to one)
+//! goes through a reqwest client it makes on first use; with a proxy set in the environment
+//! (or on Windows, whose system proxy reqwest reads) reqwest's client is used instead of
+//! this stack (`client::http_stack`).
 use std::borrow::Cow;
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
@@ -22,8 +23,7 @@ use bytes::Bytes;
 use http::header::{self, Entry, HeaderMap, HeaderValue};
 use http::{Method, Request, StatusCode, Uri};
 use http_body_util::Full;
-use hyper_util::client::legacy::{connect::HttpConnector, Client};
-use hyper_util::rt::{TokioExecutor, TokioTimer};
+use hyper_util::client::legacy::connect::HttpConnector;
 use tokio::time::Instant;
 use url::Url;
 
@@ -41,8 +41,8 @@ const MAX_REDIRECTS: usize = 5;
 pub(crate) enum Stack {
     /// reqwest's client (shared between threads, or a thread's own when proxies are set).
     Reqwest(reqwest::Client),
-    /// The calling thread's own hyper client (plain `http://`; anything else goes through
-    /// the reqwest client it holds).
+    /// The lean hyper stack (plain `http://`; anything else goes through the reqwest client
+    /// it holds).
     Lean(Arc<Lean>),
 }
 
@@ -70,18 +70,9 @@ impl Stack {
     }
 }
 
-/// How the lean stack reaches servers.
-enum Hyper {
-    /// hyper-util's pooled client: connections served by tasks of the runtime (the stack a
-    /// client's clones share).
-    Pooled(Box<Client<GatedConnector, Full<Bytes>>>),
-    /// Connections the calling thread drives inside its calls (a thread's own stack).
-    Inline(Arc<Inline>),
-}
-
-/// A hyper client and what it adds to every request.
+/// A pool of connections and what the stack adds to every request.
 pub(crate) struct Lean {
-    hyper: Hyper,
+    pool: Arc<Inline>,
     /// `accept`, `user-agent` and the client's default headers, as reqwest's builder
     /// merges them (a request's own header of the same name wins).
     defaults: HeaderMap,
@@ -108,8 +99,8 @@ pub(crate) fn proxies_configured() -> bool {
 }
 
 impl Lean {
-    /// The stack for these settings: `inline` for a thread that drives its own calls.
-    pub(crate) fn new(s: &Settings, inline: bool) -> Result<Lean> {
+    /// The stack for these settings.
+    pub(crate) fn new(s: &Settings) -> Result<Lean> {
         let mut defaults = HeaderMap::new();
         defaults.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
         let agent = crate::client::wire::user_agent(s);
@@ -123,20 +114,8 @@ impl Lean {
         let mut connector = HttpConnector::new();
         connector.set_connect_timeout(Some(s.connect_timeout));
         connector.set_nodelay(true);
-        let connector = GatedConnector::new(connector);
-        let hyper = if inline {
-            Hyper::Inline(Arc::new(Inline::new(connector)))
-        } else {
-            Hyper::Pooled(Box::new(
-                Client::builder(TokioExecutor::new())
-                    .pool_idle_timeout(Duration::from_secs(60))
-                    .pool_timer(TokioTimer::new())
-                    .timer(TokioTimer::new())
-                    .build(connector),
-            ))
-        };
         Ok(Lean {
-            hyper,
+            pool: Arc::new(Inline::new(GatedConnector::new(connector))),
             defaults,
             settings: s.clone(),
             fallback: OnceLock::new(),
@@ -245,25 +224,14 @@ impl Lean {
                 let uri = self.target(hops)?;
                 // The request is made in the call: a local holding it would take its room
                 // in this future beside the callee's.
-                let (resp, conn) = match &self.hyper {
-                    Hyper::Pooled(client) => (
-                        client
-                            .request(hops.request(uri, self.merged(headers)))
-                            .await
-                            .map_err(LeanError::request)?,
-                        None,
-                    ),
-                    Hyper::Inline(pool) => {
-                        let (resp, conn) = pool
-                            .request(hops.request(uri, self.merged(headers)), &hops.url)
-                            .await
-                            .map_err(|e| match e {
-                                Failed::Connect(e) => LeanError::connect(e),
-                                Failed::Send(e) => LeanError::send(e),
-                            })?;
-                        (resp, Some(conn))
-                    }
-                };
+                let (resp, conn) = self
+                    .pool
+                    .request(hops.request(uri, self.merged(headers)), &hops.url)
+                    .await
+                    .map_err(|e| match e {
+                        Failed::Connect(e) => LeanError::connect(e),
+                        Failed::Send(e) => LeanError::send(e),
+                    })?;
                 let Some(next) = hops.redirect(resp.status(), resp.headers())? else {
                     let (parts, body) = resp.into_parts();
                     return Ok(Wire::Lean {
@@ -271,13 +239,13 @@ impl Lean {
                         headers: parts.headers,
                         body,
                         deadline,
-                        conn,
+                        conn: Some(conn),
                     });
                 };
                 // An answer without a body leaves its connection ready for the next hop.
                 let ended = hyper::body::Body::is_end_stream(resp.body());
                 drop(resp);
-                if let (Some(conn), true) = (conn, ended) {
+                if ended {
                     conn.release();
                 }
                 hops.next_hop(next);
@@ -285,15 +253,12 @@ impl Lean {
         }
     }
 
-    /// This hop's request target: hyper-util's pool takes the absolute URI; a thread's own
-    /// connections the request target (made from the URL as parsed, not parsed again from
-    /// its text).
+    /// This hop's request target, made from the URL as parsed (not parsed again from its
+    /// text).
     fn target(&self, hops: &Hops<'_>) -> std::result::Result<Uri, Transport> {
-        match &self.hyper {
-            Hyper::Pooled(_) => hops.url.as_str().parse::<Uri>(),
-            Hyper::Inline(_) => crate::client::inline::request_target(&hops.method, &hops.url),
-        }
-        .map_err(|e| Transport::Lean(LeanError::other("the URL is not a valid URI", Box::new(e))))
+        crate::client::inline::request_target(&hops.method, &hops.url).map_err(|e| {
+            Transport::Lean(LeanError::other("the URL is not a valid URI", Box::new(e)))
+        })
     }
 }
 

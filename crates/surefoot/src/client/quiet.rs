@@ -1,8 +1,8 @@
 //! The waker an inline connection (`client::inline`) is polled with: a wake that comes
 //! while the call itself is polling the connection (hyper's request channel when the call
 //! hands it a request, the answer's channel when the connection delivers the answer) is
-//! answered by polling once more right there, instead of waking the thread's runtime —
-//! which would make the runtime check its I/O driver once more (an `epoll_wait` that finds
+//! answered by polling once more right there, instead of waking the call's task — which
+//! would make the runtime check its I/O driver once more (an `epoll_wait` that finds
 //! nothing) and poll the whole call again from the top before it sleeps. A wake that comes
 //! while the call is not polling (the socket became readable) goes to the call's own
 //! waker, as before.

@@ -1,5 +1,5 @@
 //! What goes over the wire and comes back, whichever HTTP stack sends it (reqwest's client,
-//! or on a thread that drives its own calls the lean hyper stack of `client::lean`): the
+//! or the lean hyper stack of `client::lean`): the
 //! reqwest client the settings describe and one request through it, the answer on the wire
 //! ([`Wire`]: status, headers, a body read chunk by chunk under the attempt's timeout) and a
 //! failure before or while reading it ([`Transport`], [`LeanError`]: told apart as a
@@ -39,8 +39,8 @@ pub(crate) enum Wire {
         body: Incoming,
         /// When the attempt's timeout runs out (it covers the body too, as reqwest's).
         deadline: Option<Instant>,
-        /// The connection the call drives itself while it reads the body (a thread's own
-        /// connections, `client::inline`); `None` when a task of the runtime serves it.
+        /// The connection the call drives itself while it reads the body
+        /// (`client::inline`); `None` once the body's end gave it back to its pool.
         conn: Option<Driven>,
     },
 }
@@ -176,16 +176,7 @@ impl LeanError {
         }
     }
 
-    pub(crate) fn request(e: hyper_util::client::legacy::Error) -> Transport {
-        let otherwise = if e.is_connect() {
-            Kind::Connect
-        } else {
-            Kind::Other
-        };
-        LeanError::sending(Box::new(e), otherwise)
-    }
-
-    /// A failure of a connection the calling thread drives (`client::inline`).
+    /// A failure of a connection the call drives (`client::inline`).
     pub(crate) fn send(e: hyper::Error) -> Transport {
         LeanError::sending(Box::new(e), Kind::Other)
     }

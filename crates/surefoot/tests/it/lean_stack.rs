@@ -45,7 +45,7 @@ fn redirect(route: &str, status: u16, location: String) -> Fault {
 }
 
 /// The next request head on `reader` (lower-cased; empty once the client has closed).
-fn read_head(reader: &mut impl BufRead) -> String {
+pub(crate) fn read_head(reader: &mut impl BufRead) -> String {
     let mut head = String::new();
     loop {
         let mut line = String::new();

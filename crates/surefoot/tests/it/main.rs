@@ -17,5 +17,6 @@ mod recovery_opens;
 mod retries;
 mod riding_out;
 mod security;
+mod shared_pool;
 mod tolerant;
 mod typed;
