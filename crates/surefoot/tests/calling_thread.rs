@@ -77,28 +77,36 @@ fn plain_calls_run_on_the_calling_thread() {
 }
 
 /// The async client's connections, in the pool its clones share, after a fork: the child
-/// makes its own, the parent's keep working. (Called last by the test above: it starts the
-/// shared runtime, whose threads that test counts.)
+/// drops the client it inherited (as the Python transports rebuild theirs in a child) and
+/// makes its own, and the parent's connection keeps working. (Called last by the test
+/// above: it starts the shared runtime, whose threads that test counts.)
 fn the_async_clients_shared_connections_stay_the_parents_after_fork(url: &str) {
-    let client = surefoot::Client::builder()
-        .base_url(url)
-        .api_key("pyai_sk_full_0001")
-        .max_retries(0)
-        .timeout(std::time::Duration::from_secs(5))
-        .build()
-        .unwrap();
+    let build = || {
+        surefoot::Client::builder()
+            .base_url(url)
+            .api_key("pyai_sk_full_0001")
+            .max_retries(0)
+            .timeout(std::time::Duration::from_secs(5))
+            .build()
+    };
     // On the shared runtime, through the stack the client's clones share: its connection
     // stays in their pool.
-    let call = || {
-        surefoot::runtime::block_on(async {
+    let call = |client: surefoot::Client| {
+        surefoot::runtime::block_on(async move {
             let resp = client.get("/v1/transcription/jobs").send().await?;
             assert_eq!(resp.status(), 200);
             Ok(())
         })
     };
-    call().unwrap();
-    in_a_child_after_fork(call);
-    call().unwrap();
+    let inherited = std::sync::Mutex::new(Some(build().unwrap()));
+    let client = || inherited.lock().unwrap().clone().expect("the client");
+    call(client()).unwrap();
+    in_a_child_after_fork(|| {
+        // The last reference to the client, with the parent's connection in its pool.
+        drop(inherited.lock().unwrap().take());
+        call(build()?)
+    });
+    call(client()).unwrap();
 }
 
 /// Runs `call` in a forked child (whose thread inherited this thread's runtime and

@@ -6,9 +6,8 @@
 //! shared by the client's clones, and one per thread that drives its own calls). A
 //! connection is handed out only to a call on the tokio runtime it was made on (its socket
 //! is registered with that runtime's I/O driver, which may be a thread's own runtime that
-//! nothing drives between calls), and only in the process that made it: after `fork()` the
-//! parent's connections are forgotten, not closed (closing would take the parent's socket
-//! out of the epoll set the two share). Kept idle at most 60 s, a connection found closed
+//! nothing drives between calls), and only in the process that made it: in a child after
+//! `fork()` the parent's connections are forgotten, not closed (see `Conn`'s `Drop`). Kept idle at most 60 s, a connection found closed
 //! is dropped, and a request a reused connection did not take (it closed first) is sent
 //! again on a new one, as hyper-util's pooled client does. Connects go through hyper-util's
 //! `HttpConnector` (connect timeout, TCP_NODELAY) behind `client::gated` (a host recovering
@@ -57,12 +56,11 @@ struct IdlePool {
 }
 
 impl IdlePool {
-    /// The idle connections, once those inherited from a parent process are forgotten.
+    /// The idle connections, less those inherited from a parent process.
     fn here(&mut self) -> &mut Vec<Idle> {
         let pid = crate::config::runtime::process_id();
         if self.pid != pid {
-            // The parent's: dropping them would deregister the parent's sockets.
-            std::mem::forget(std::mem::take(&mut self.conns));
+            self.conns.clear();
             self.pid = pid;
         }
         &mut self.conns
@@ -79,8 +77,9 @@ pub(crate) struct Conn {
     /// The server's host and port.
     host: String,
     port: u16,
-    /// The runtime whose I/O driver serves the socket.
+    /// The runtime whose I/O driver serves the socket, and the process that made it.
     runtime: Option<RuntimeId>,
+    pid: u32,
     /// The `Host` header of requests that have none: `host`, with `:port` unless 80.
     host_header: Option<HeaderValue>,
     send: http1::SendRequest<Full<Bytes>>,
@@ -227,12 +226,25 @@ impl Inline {
             host: host.to_string(),
             port,
             runtime: current_runtime(),
+            pid: crate::config::runtime::process_id(),
             host_header: host_header.ok(),
             send,
             conn: Some(conn),
             quiet: Quiet::new(),
             reused: false,
         }))
+    }
+}
+
+impl Drop for Conn {
+    /// In a child after `fork()`, a connection of the parent's (in a pool the child drops,
+    /// or an answer's body it never read) is forgotten, not closed: closing would take the
+    /// socket out of the epoll set the child shares with the parent, whose next call on it
+    /// would then wait for an answer it is never told of.
+    fn drop(&mut self) {
+        if self.pid != crate::config::runtime::process_id() {
+            std::mem::forget(self.conn.take());
+        }
     }
 }
 
