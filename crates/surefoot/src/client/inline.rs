@@ -7,14 +7,15 @@
 //! connection is handed out only to a call on the tokio runtime it was made on (its socket
 //! is registered with that runtime's I/O driver, which may be a thread's own runtime that
 //! nothing drives between calls), and only in the process that made it: in a child after
-//! `fork()` the parent's connections are forgotten, not closed (see `Conn`'s `Drop`). Kept idle at most 60 s, a connection found closed
-//! is dropped, and a request a reused connection did not take (it closed first) is sent
-//! again on a new one, as hyper-util's pooled client does. Connects go through hyper-util's
-//! `HttpConnector` (connect timeout, TCP_NODELAY) behind `client::gated` (a host recovering
-//! from an outage gets a few new connections at a time). A connection is put back once its
-//! answer's body has been read to the end; one dropped earlier closes. The connection is
-//! polled with its own waker (`client::quiet`), so the wakes it causes itself while the
-//! call polls it cost no extra turn of the thread's runtime.
+//! `fork()` the parent's connections are forgotten, not closed (see `Conn`'s `Drop`). Kept
+//! idle at most 60 s, a connection found closed is dropped, and a request a reused
+//! connection did not take (it closed first) is sent again on a new one, as hyper-util's
+//! pooled client does. Connects go through hyper-util's `HttpConnector` (connect timeout,
+//! TCP_NODELAY) behind `client::gated` (a host recovering from an outage gets a few new
+//! connections at a time). A connection is put back once its answer's body has been read
+//! to the end; one dropped earlier closes. The connection is polled with its own waker
+//! (`client::quiet`), so the wakes it causes itself while the call polls it cost no extra
+//! turn of the runtime.
 
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
@@ -195,7 +196,8 @@ impl Inline {
     }
 
     fn checkin(&self, conn: Box<Conn>) {
-        if conn.conn.is_none() || conn.send.is_closed() {
+        let pid = crate::config::runtime::process_id();
+        if conn.conn.is_none() || conn.send.is_closed() || conn.pid != pid {
             return;
         }
         let mut pool = self.idle.lock().unwrap_or_else(|e| e.into_inner());
