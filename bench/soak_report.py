@@ -1,6 +1,7 @@
 """The "Chaos soak" section of bench/RESULTS.md, from bench/soak.py's JSON files: the soak
 (bench/soak_results.json) and the threads runs (bench/soak_threads_asan.json,
-bench/soak_threads_valgrind.json). bench/report.py calls `section(bench_dir)`, which gives
+bench/soak_threads_valgrind.json), and after the soak's table what bench/soak_notes.md says of
+the run (written by hand) when it exists. bench/report.py calls `section(bench_dir)`, which gives
 (markdown body, gaps, headline) or None when the soak has not run; `python
 bench/soak_report.py` prints the section alone.
 """
@@ -87,6 +88,9 @@ def section(bench: Path) -> tuple[str, list[str], str] | None:
         "",
         _table(soak["phases"], lambda p: LANGS.get(p["phase"], p["phase"])),
     ]
+    notes = bench / "soak_notes.md"
+    if notes.exists():
+        body += ["", notes.read_text().strip()]
     threads = [t for t in (asan, vg) if t]
     if threads:
         body += [
