@@ -1,10 +1,9 @@
 //! What goes over the wire and comes back, whichever HTTP stack sends it (reqwest's client,
-//! or the lean hyper stack of `client::lean`): the
-//! reqwest client the settings describe and one request through it, the answer on the wire
-//! ([`Wire`]: status, headers, a body read chunk by chunk under the attempt's timeout) and a
-//! failure before or while reading it ([`Transport`], [`LeanError`]: told apart as a
-//! timeout, a failed connect or a broken exchange, as `client::exchange` maps it into the
-//! error model).
+//! or the lean hyper stack of `client::lean`): the reqwest client the settings describe and
+//! one request through it, the answer on the wire ([`Wire`]: status, headers, a body read
+//! chunk by chunk under the attempt's timeout) and a failure before or while reading it
+//! ([`Transport`], [`LeanError`]: told apart as a timeout, a failed connect or a broken
+//! exchange, as `client::exchange` maps it into the error model).
 
 use std::error::Error as StdError;
 use std::future::Future;
