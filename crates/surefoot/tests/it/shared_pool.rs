@@ -37,8 +37,8 @@ struct Seen {
     closed_by_client: Mutex<Vec<usize>>,
 }
 
-/// A server on loopback; its `n`th connection (from 0) behaves as `mode(n)`.
-fn server(mode: fn(usize) -> Mode) -> (String, Arc<Seen>) {
+/// A server on loopback: its first connection behaves as `first`, the others keep alive.
+fn server(first: Mode) -> (String, Arc<Seen>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let seen = Arc::new(Seen::default());
@@ -47,7 +47,8 @@ fn server(mode: fn(usize) -> Mode) -> (String, Arc<Seen>) {
         for conn in listener.incoming() {
             let n = counted.accepted.fetch_add(1, SeqCst);
             let seen = counted.clone();
-            std::thread::spawn(move || serve(conn.unwrap(), mode(n), n, &seen));
+            let mode = if n == 0 { first } else { Mode::KeepAlive };
+            std::thread::spawn(move || serve(conn.unwrap(), mode, n, &seen));
         }
     });
     (url, seen)
@@ -99,7 +100,7 @@ fn runtime(multi_thread: bool) -> tokio::runtime::Runtime {
 
 #[test]
 fn a_connection_serves_only_calls_on_the_runtime_it_was_made_on() {
-    let (url, seen) = server(|_| Mode::KeepAlive);
+    let (url, seen) = server(Mode::KeepAlive);
     let client = client(&url);
     let first = runtime(false);
     assert_eq!(first.block_on(get(&client)).unwrap(), 200);
@@ -115,10 +116,7 @@ fn a_connection_serves_only_calls_on_the_runtime_it_was_made_on() {
 
 #[tokio::test]
 async fn a_connection_the_server_closed_while_idle_is_not_used_again() {
-    let (url, seen) = server(|n| match n {
-        0 => Mode::CloseAfterOne,
-        _ => Mode::KeepAlive,
-    });
+    let (url, seen) = server(Mode::CloseAfterOne);
     let client = client(&url);
     assert_eq!(get(&client).await.unwrap(), 200);
     // The server closes the idle connection meanwhile.
@@ -131,10 +129,7 @@ async fn a_connection_the_server_closed_while_idle_is_not_used_again() {
 
 #[tokio::test]
 async fn a_call_dropped_before_its_answer_closes_its_connection() {
-    let (url, seen) = server(|n| match n {
-        0 => Mode::Silent,
-        _ => Mode::KeepAlive,
-    });
+    let (url, seen) = server(Mode::Silent);
     let client = client(&url);
     let dropped = tokio::time::timeout(Duration::from_millis(200), get(&client)).await;
     assert!(dropped.is_err(), "the silent connection answered");
